@@ -1,0 +1,96 @@
+"""edgelab: learn, prototype and document AWS Lambda@Edge handlers without AWS.
+
+    import edgelab as el
+    event = el.build_event("viewer-request", uri="/index.html")
+    result = el.invoke("handlers/redirect.py", event)
+
+Modules, in the order one request meets them: ``triggers`` (the four trigger points),
+``events`` / ``headers`` / ``mutate`` (the event a function gets), ``rules`` (what it may
+do), ``context`` and ``runtimes`` (running it), ``validate`` and ``outcome`` (what
+CloudFront makes of the result), ``invoke`` (all of that in one call).
+"""
+
+from .context import ContextInfo, LambdaContext
+from .errors import ConfigError, EdgelabError, EventError, HandlerLoadError, RuntimeUnavailable
+from .events import (
+    LoadedEvent,
+    build_event,
+    cf_record,
+    custom_origin,
+    load_event,
+    normalize_event,
+    s3_origin,
+    save_event,
+)
+from .headers import Headers, MutableHeaders, canonical_key, header_map
+from .invoke import close_handlers, get_handler, invoke, invoke_many
+from .mutate import (
+    append_header,
+    remove_header,
+    rewrite_uri,
+    set_body,
+    set_cookie,
+    set_header,
+    set_query_param,
+    set_response_cookie,
+    set_status,
+    switch_origin,
+)
+from .outcome import ErrorInfo, InvocationResult, error_response
+from .rules import DECISIONS, DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
+from .runtimes import Handler, RawResult, load_handler
+from .triggers import TRIGGERS, Trigger
+from .validate import Violation, validate_result
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "DECISIONS",
+    "DEFAULT_RULES",
+    "RULE_SETS",
+    "TRIGGERS",
+    "ConfigError",
+    "ContextInfo",
+    "EdgelabError",
+    "ErrorInfo",
+    "EventError",
+    "Handler",
+    "HandlerLoadError",
+    "Headers",
+    "InvocationResult",
+    "LambdaContext",
+    "LoadedEvent",
+    "MutableHeaders",
+    "RawResult",
+    "RuleSet",
+    "RuntimeUnavailable",
+    "Trigger",
+    "Violation",
+    "append_header",
+    "build_event",
+    "canonical_key",
+    "cf_record",
+    "close_handlers",
+    "custom_origin",
+    "error_response",
+    "get_handler",
+    "get_rules",
+    "header_map",
+    "invoke",
+    "invoke_many",
+    "load_event",
+    "load_handler",
+    "normalize_event",
+    "remove_header",
+    "rewrite_uri",
+    "s3_origin",
+    "save_event",
+    "set_body",
+    "set_cookie",
+    "set_header",
+    "set_query_param",
+    "set_response_cookie",
+    "set_status",
+    "switch_origin",
+    "validate_result",
+]

@@ -1,0 +1,1 @@
+"""One module per ``edgelab`` sub-command; shared option helpers live in ``_common``."""

@@ -1,0 +1,63 @@
+"""Options and output helpers shared by sub-commands."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from ..rules import RULE_SETS, RuleSet, get_rules
+from ..triggers import TRIGGER_NAMES
+
+
+def add_rules_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--rules", metavar="NAME", default=None,
+                        help=f"rule set to enforce: {', '.join(RULE_SETS)} (default 2023-03)")
+    parser.add_argument("--set", metavar="RULE[.TRIGGER]=VALUE", action="append", default=[],
+                        dest="overrides",
+                        help="override one limit, e.g. timeout=30 or timeout.viewer-request=10 "
+                             "(repeatable; 'edgelab rules' lists them)")
+
+
+def rules_from(args: argparse.Namespace) -> RuleSet:
+    return get_rules(args.rules, args.overrides or None)
+
+
+def trigger_type(value: str) -> str:
+    v = value.strip().lower()
+    if v not in TRIGGER_NAMES:
+        raise argparse.ArgumentTypeError(
+            f"must be one of {', '.join(TRIGGER_NAMES)}; got {value!r}")
+    return v
+
+
+@contextlib.contextmanager
+def clean_stdout() -> Iterator[Any]:
+    """Point fd 1 (and sys.stdout) at stderr while work runs; yield the real stdout.
+
+    Handler output, even a raw write to fd 1 from native code, never reaches stdout,
+    so stdout carries only the command's own result.
+    """
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    real = os.fdopen(saved, "w", encoding="utf-8", closefd=True)
+    old = sys.stdout
+    sys.stdout = sys.stderr
+    try:
+        yield real
+    finally:
+        real.flush()
+        sys.stdout = old
+        os.dup2(saved, 1) if not real.closed else None
+        real.close()
+
+
+def print_json(data: Any, stream: Any = None) -> None:
+    stream = stream or sys.stdout
+    stream.write(json.dumps(data, indent=2, default=str) + "\n")
+    stream.flush()

@@ -1,0 +1,46 @@
+"""``edgelab rules``: print the rule set (limits, header rules, UNSURE decisions)."""
+
+from __future__ import annotations
+
+import argparse
+
+from ..rules import DECISIONS
+from ._common import add_rules_options, print_json, rules_from
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("rules", help="list the Lambda@Edge rules and quotas edgelab enforces")
+    add_rules_options(p)
+    p.add_argument("--json", action="store_true", help="print JSON rows")
+    p.add_argument("--decisions", action="store_true",
+                   help="list how edgelab reads the facts marked UNSURE")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    rules = rules_from(args)
+    if args.decisions:
+        rows = [{"topic": d.topic, "section": d.section, "decision": d.decision}
+                for d in DECISIONS]
+        if args.json:
+            print_json(rows)
+        else:
+            for r in rows:
+                print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
+        return 0
+    rows = rules.table()
+    if args.json:
+        print_json(rows)
+        return 0
+    print(f"rule set {rules.name}" + (f" with {rules.overrides}" if rules.overrides else ""))
+    for r in rows:
+        if r["kind"] == "limit":
+            print(f"  {r['rule']:<28} {r['trigger']:<16} {r['value']:>10} {r['unit']:<6} "
+                  f"{r['section']}")
+    kinds: dict[tuple[str, str], list[str]] = {}
+    for r in rows:
+        if r["kind"] != "limit":
+            kinds.setdefault((r["kind"], r["trigger"]), []).append(r["rule"])
+    for (kind, trig), names in kinds.items():
+        print(f"  {kind} in {trig}: {', '.join(names)}")
+    return 0

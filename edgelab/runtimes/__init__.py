@@ -1,0 +1,45 @@
+"""Runtimes: the only code that runs functions or touches subprocesses.
+
+:func:`load_handler` turns a spec into a :class:`Handler`:
+
+* ``path/file.py`` (function ``handler``, else ``lambda_handler``), ``path/file.py:func``
+  or ``package.module:func``: Python, in-process by default, or ``isolated=True`` for a
+  worker process per simulated container;
+* ``path/file.js|.cjs|.mjs[:export]``: Node.js, through a persistent ``node`` worker;
+* a Python callable: run in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import HandlerLoadError
+from .base import Call, Handler, RawResult
+from .python import CallableHandler, InProcessPython, IsolatedPython
+
+NODE_SUFFIXES = (".js", ".cjs", ".mjs")
+
+__all__ = ["Call", "Handler", "RawResult", "is_node_spec", "load_handler"]
+
+
+def is_node_spec(spec: str) -> bool:
+    target = spec.rsplit(":", 1)[0] if spec.count(":") else spec
+    return target.endswith(NODE_SUFFIXES)
+
+
+def load_handler(spec: str | Callable[..., Any] | Handler, *, isolated: bool = False) -> Handler:
+    """A :class:`Handler` for ``spec``; raises HandlerLoadError with a clear message."""
+    if isinstance(spec, Handler):
+        return spec
+    if callable(spec):
+        return CallableHandler(spec)
+    if not isinstance(spec, str) or not spec.strip():
+        raise HandlerLoadError(f"a handler is a file path, module:function or callable; got "
+                               f"{spec!r}")
+    spec = spec.strip()
+    if is_node_spec(spec):
+        from .node import NodeHandler  # imported only when a Node handler is asked for
+
+        return NodeHandler(spec)
+    return IsolatedPython(spec) if isolated else InProcessPython(spec)

@@ -1,0 +1,430 @@
+"""Python handlers: ``handler(event, context)`` run unmodified, in-process or isolated.
+
+* :class:`InProcessPython` runs the function in this interpreter: the fast mode. Its
+  timeout is real: in the main thread (scripts, the CLI, a Jupyter cell) a timer signal
+  interrupts the function, elsewhere an asynchronous exception is raised in the thread
+  running it.
+* :class:`IsolatedPython` runs it in a worker process per simulated container
+  (``edgelab.runtimes.pyworker``), killed and replaced on timeout or crash.
+
+Both capture what the function prints or logs, per call, and both re-load the handler
+file when it changes on disk (a cold start, as after a Lambda deployment).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import importlib
+import importlib.util
+import io
+import logging
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..context import ContextInfo, LambdaContext
+from ..errors import HandlerLoadError
+from ..events import copy_event
+from .base import Call, Handler, RawResult
+from .worker import WorkerDied, WorkerProcess, WorkerTimeout
+
+DEFAULT_NAMES = ("handler", "lambda_handler")
+
+
+class _Timeout(BaseException):
+    """Raised inside a function that ran past its time (BaseException: ``except
+    Exception`` in a handler does not swallow it)."""
+
+
+# -- per-thread capture of print() and logging ------------------------------------------
+_capture = threading.local()
+
+
+class _RoutedStream(io.TextIOBase):
+    """Stands in for sys.stdout/stderr: writes go to the calling thread's capture buffer
+    while a function runs in it, and to the original stream otherwise."""
+
+    def __init__(self, original: Any) -> None:
+        self.original = original
+
+    def write(self, text: str) -> int:
+        buf = getattr(_capture, "buf", None)
+        if buf is not None:
+            buf.append(text)
+            return len(text)
+        return self.original.write(text)
+
+    def flush(self) -> None:
+        if getattr(_capture, "buf", None) is None:
+            self.original.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.original, name)
+
+
+def _install_routing() -> None:
+    if not isinstance(sys.stdout, _RoutedStream):
+        sys.stdout = _RoutedStream(sys.stdout)
+    if not isinstance(sys.stderr, _RoutedStream):
+        sys.stderr = _RoutedStream(sys.stderr)
+
+
+class _LambdaLogHandler(logging.Handler):
+    """Formats records the way the Lambda Python runtime does:
+    ``[LEVEL]\\t<UTC time>\\t<request id>\\t<message>``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        buf = getattr(_capture, "buf", None)
+        if buf is None:
+            return
+        stamp = datetime.fromtimestamp(record.created, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")
+        rid = getattr(_capture, "request_id", "")
+        try:
+            msg = record.getMessage()
+        except Exception:  # a bad format string in the handler's own log call
+            msg = str(record.msg)
+        buf.append(f"[{record.levelname}]\t{stamp[:-3]}Z\t{rid}\t{msg}\n")
+
+
+_LOG_HANDLER = _LambdaLogHandler()
+
+
+# -- loading --------------------------------------------------------------------------
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+class _Loader:
+    """Finds and (re)loads the function named by a spec; one module object = one container."""
+
+    _counter = 0
+
+    def __init__(self, spec: str, target: str, func: str | None, *, is_file: bool) -> None:
+        self.spec = spec
+        self.target = target
+        self.func_name = func
+        self.is_file = is_file
+        self.path: Path | None = Path(target).resolve() if is_file else None
+        self.module: Any = None
+        self.function: Callable[..., Any] | None = None
+        self.stamp: tuple[int, int] | None = None
+
+    @property
+    def function_name(self) -> str:
+        stem = self.path.stem if self.path else self.target.rsplit(".", 1)[-1]
+        func = self.func_name or getattr(self.function, "__name__", "handler")
+        return f"{stem}-{func}".replace("_", "-")
+
+    def load(self) -> None:
+        """Import the module afresh; raises HandlerLoadError with a clear message."""
+        if self.is_file:
+            assert self.path is not None
+            if not self.path.is_file():
+                raise HandlerLoadError(
+                    f"handler file {self.target!r} does not exist; give path/file.py, "
+                    "path/file.py:function or package.module:function", spec=self.spec)
+            _Loader._counter += 1
+            name = f"_edgelab_handler_{self.path.stem}_{_Loader._counter}"
+            spec = importlib.util.spec_from_file_location(name, self.path)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            folder = str(self.path.parent)
+            sys.path.insert(0, folder)
+            try:
+                self.stamp = _stat(self.path)
+                spec.loader.exec_module(module)
+            except BaseException as exc:
+                raise HandlerLoadError(
+                    f"handler {self.spec!r} does not import: {_one_line(exc)}",
+                    spec=self.spec) from exc
+            finally:
+                with contextlib.suppress(ValueError):
+                    sys.path.remove(folder)
+        else:
+            try:
+                module = importlib.import_module(self.target)
+                if self.module is not None:
+                    module = importlib.reload(module)
+            except BaseException as exc:
+                raise HandlerLoadError(
+                    f"handler module {self.target!r} does not import: {_one_line(exc)}",
+                    spec=self.spec) from exc
+            file = getattr(module, "__file__", None)
+            self.path = Path(file) if file else None
+            self.stamp = _stat(self.path) if self.path else None
+        self.module = module
+        self.function = self._find(module)
+
+    def _find(self, module: Any) -> Callable[..., Any]:
+        names = (self.func_name,) if self.func_name else DEFAULT_NAMES
+        for name in names:
+            fn = getattr(module, name, None)
+            if callable(fn):
+                return fn
+        available = sorted(n for n, v in vars(module).items()
+                           if callable(v) and not n.startswith("_")
+                           and getattr(v, "__module__", None) == module.__name__)
+        wanted = " or ".join(repr(n) for n in names)
+        raise HandlerLoadError(
+            f"handler {self.spec!r} has no function {wanted}; functions defined there: "
+            f"{', '.join(available) or 'none'} (name one with {self.target}:NAME)",
+            spec=self.spec)
+
+    def changed(self) -> bool:
+        return self.path is not None and _stat(self.path) != self.stamp
+
+
+def parse_python_spec(spec: str) -> tuple[str, str | None, bool]:
+    """``path/file.py[:func]`` or ``package.module[:func]`` -> (target, func, is_file)."""
+    target, sep, func = spec.rpartition(":") if ":" in spec else (spec, "", "")
+    if not sep:
+        target, func = spec, ""
+    func = func.strip() or None
+    if func is not None and not func.isidentifier():
+        raise HandlerLoadError(f"function name {func!r} in {spec!r} is not a Python identifier",
+                               spec=spec)
+    if target.endswith(".py") or os.sep in target or "/" in target:
+        return target, func, True
+    if all(part.isidentifier() for part in target.split(".")):
+        return target, func, False
+    raise HandlerLoadError(
+        f"handler {spec!r} is neither a .py file nor a module path; use path/file.py, "
+        "path/file.py:function or package.module:function", spec=spec)
+
+
+# -- running with a real timeout -------------------------------------------------------
+def _raise_timeout(signum: int, frame: Any) -> None:
+    raise _Timeout()
+
+
+def _call_with_timeout(fn: Callable[[], Any], timeout_s: float) -> Any:
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        previous = signal.signal(signal.SIGALRM, _raise_timeout)
+        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+        try:
+            return fn()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    return _call_in_thread(fn, timeout_s)
+
+
+def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
+    """Off the main thread: run ``fn`` in a helper thread and, past the deadline, raise
+    an asynchronous exception in it. A function blocked inside C code cannot be stopped
+    this way; it is abandoned (use the isolated mode for such handlers)."""
+    box: dict[str, Any] = {}
+    owner_buf = getattr(_capture, "buf", None)
+    owner_rid = getattr(_capture, "request_id", "")
+
+    def run() -> None:
+        _capture.buf, _capture.request_id = owner_buf, owner_rid
+        try:
+            box["value"] = fn()
+        except BaseException as exc:
+            box["error"] = exc
+        finally:
+            _capture.buf = None
+
+    worker = threading.Thread(target=run, daemon=True, name="edgelab-handler")
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident),
+                                                   ctypes.py_object(_Timeout))
+        worker.join(0.5)
+        raise _Timeout()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
+def run_function(fn: Callable[..., Any], event: dict[str, Any], info: ContextInfo, *,
+                 cold_start: bool = False) -> RawResult:
+    """Call ``fn(event, context)`` on a copy of ``event``, with capture and the timeout.
+
+    Never raises; nothing the function does changes the caller's event."""
+    event = copy_event(event)
+    _install_routing()
+    buf: list[str] = []
+    prev_buf = getattr(_capture, "buf", None)
+    _capture.buf, _capture.request_id = buf, info.aws_request_id
+    root = logging.getLogger()
+    root.addHandler(_LOG_HANDLER)
+    started = time.monotonic()
+    context = LambdaContext(info, started=started)
+    try:
+        value = _call_with_timeout(lambda: fn(event, context), info.timeout_s)
+        elapsed = time.monotonic() - started
+        if elapsed > info.timeout_s:  # it swallowed the interrupt and carried on
+            raise _Timeout()
+        status, err_type, err_msg = "ok", None, None
+    except _Timeout:
+        value, status = None, "timeout"
+        err_type = "LambdaLimitExceeded"
+        err_msg = f"the function ran past its {info.timeout_s:g} s timeout and was stopped"
+    except BaseException as exc:  # SystemExit too: the function's own failure
+        value, status = None, "error"
+        err_type, err_msg = type(exc).__name__, str(exc)
+        buf.append(_format_traceback(exc))
+    finally:
+        duration = (time.monotonic() - started) * 1000
+        root.removeHandler(_LOG_HANDLER)
+        _capture.buf = prev_buf
+    return RawResult(status, value, err_type, err_msg, "".join(buf), duration, cold_start)
+
+
+def _format_traceback(exc: BaseException) -> str:
+    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    # Drop edgelab's own frames: show the handler's part, as Lambda's log would.
+    keep = [ln for ln in lines if "edgelab/runtimes" not in ln]
+    return "".join(keep)
+
+
+def _one_line(exc: BaseException) -> str:
+    if isinstance(exc, SyntaxError):
+        return f"SyntaxError: {exc.msg} ({Path(exc.filename or '?').name}, line {exc.lineno})"
+    return f"{type(exc).__name__}: {exc}"
+
+
+# -- the two modes -----------------------------------------------------------------------
+class InProcessPython(Handler):
+    """Runs the function in this interpreter (fast; a stuck C call cannot be killed)."""
+
+    language = "python"
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        target, func, is_file = parse_python_spec(spec)
+        self._loader = _Loader(spec, target, func, is_file=is_file)
+        self._loader.load()
+        self._cold = True
+        self.function_name = self._loader.function_name
+
+    @classmethod
+    def from_callable(cls, fn: Callable[..., Any], name: str | None = None) -> Handler:
+        return CallableHandler(fn, name)
+
+    def invoke(self, call: Call) -> RawResult:
+        cold = self._cold
+        if self._loader.changed():
+            try:
+                self._loader.load()
+            except HandlerLoadError as exc:
+                return RawResult("error", None, "Runtime.ImportModuleError", str(exc),
+                                 cold_start=True)
+            cold = True
+        self._cold = False
+        assert self._loader.function is not None
+        return run_function(self._loader.function, call.event, call.info, cold_start=cold)
+
+    def reset(self) -> None:
+        self._loader.load()
+        self._cold = True
+
+
+class CallableHandler(Handler):
+    """A Python function object (for example one defined in a notebook) as a handler."""
+
+    language = "python"
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None) -> None:
+        if not callable(fn):
+            raise HandlerLoadError(f"a handler must be callable; got {type(fn).__name__}")
+        self.fn = fn
+        self.function_name = (name or getattr(fn, "__name__", "handler")).replace("_", "-")
+        self.spec = f"<function {getattr(fn, '__qualname__', self.function_name)}>"
+        self._cold = True
+
+    def invoke(self, call: Call) -> RawResult:
+        cold, self._cold = self._cold, False
+        return run_function(self.fn, call.event, call.info, cold_start=cold)
+
+    def reset(self) -> None:
+        self._cold = True
+
+
+class IsolatedPython(Handler):
+    """Runs the function in a worker process per simulated container."""
+
+    language = "python"
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        target, func, is_file = parse_python_spec(spec)
+        # Load once here so a missing file or import error is reported up front.
+        probe = _Loader(spec, target, func, is_file=is_file)
+        probe.load()
+        self.function_name = probe.function_name
+        self._spec_abs = (f"{probe.path}:{func}" if is_file and func else
+                          str(probe.path) if is_file else spec)
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
+        self._worker = WorkerProcess([sys.executable, "-m", "edgelab.runtimes.pyworker"],
+                                     env=env)
+        self._cold = True
+
+    def invoke(self, call: Call) -> RawResult:
+        return self.invoke_many([call])[0]
+
+    def invoke_many(self, calls: list[Call]) -> list[RawResult]:  # type: ignore[override]
+        results: list[RawResult] = []
+        pending = list(calls)
+        while pending:
+            timeout = max(c.info.timeout_s for c in pending)
+            msgs = [{"spec": self._spec_abs, "event": c.event, "info": c.info.__dict__}
+                    for c in pending]
+            started = time.monotonic()
+            try:
+                answers = self._worker.request_many(msgs, timeout_s=timeout + 0.5)
+            except WorkerTimeout as exc:
+                answers = exc.answers  # type: ignore[attr-defined]
+                results += [_from_answer(a) for a in answers]
+                stuck = pending[len(answers)]
+                results.append(RawResult(
+                    "timeout", None, "LambdaLimitExceeded",
+                    f"the function ran past its {stuck.info.timeout_s:g} s timeout; its worker "
+                    "process was killed and will be replaced",
+                    duration_ms=(time.monotonic() - started) * 1000))
+                pending = pending[len(answers) + 1:]
+                continue
+            except WorkerDied as exc:
+                answers = exc.answers  # type: ignore[attr-defined]
+                results += [_from_answer(a) for a in answers]
+                results.append(RawResult(
+                    "crash", None, "Runtime.ExitError",
+                    f"the worker process running the function exited (code {exc.returncode})"
+                    + (f": {exc.stderr_tail.splitlines()[-1]}" if exc.stderr_tail else ""),
+                    logs=exc.stderr_tail, duration_ms=(time.monotonic() - started) * 1000))
+                pending = pending[len(answers) + 1:]
+                continue
+            results += [_from_answer(a) for a in answers]
+            pending = []
+        return results
+
+    def reset(self) -> None:
+        self._worker.kill()
+
+    def close(self) -> None:
+        self._worker.kill()
+
+
+def _from_answer(answer: dict[str, Any]) -> RawResult:
+    return RawResult(answer["status"], answer.get("value"), answer.get("error_type"),
+                     answer.get("error_message"), answer.get("logs", ""),
+                     answer.get("duration_ms", 0.0), answer.get("cold_start", False))

@@ -1,0 +1,60 @@
+"""Worker process for isolated Python handlers (``python -m edgelab.runtimes.pyworker``).
+
+Reads one JSON request per line on stdin, answers one JSON line per request on the
+original stdout; the handler's own prints go to a capture buffer (and fd 1 is pointed
+at stderr, so even a raw ``os.write(1, ...)`` cannot corrupt the protocol).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from ..context import ContextInfo
+from ..errors import HandlerLoadError
+from .python import _Loader, parse_python_spec, run_function
+
+
+def main() -> None:
+    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", closefd=False)
+    loaders: dict[str, _Loader] = {}
+    channel.write(json.dumps({"ready": True}) + "\n")
+    for line in sys.stdin:
+        msg = json.loads(line)
+        spec = msg["spec"]
+        info = ContextInfo(**msg["info"])
+        loader = loaders.get(spec)
+        cold = False
+        try:
+            if loader is None:
+                target, func, is_file = parse_python_spec(spec)
+                loader = loaders[spec] = _Loader(spec, target, func, is_file=is_file)
+                loader.load()
+                cold = True
+            elif loader.changed():
+                loader.load()
+                cold = True
+        except HandlerLoadError as exc:
+            loaders.pop(spec, None)
+            answer = {"status": "error", "error_type": "Runtime.ImportModuleError",
+                      "error_message": str(exc), "cold_start": True}
+        else:
+            result = run_function(loader.function, msg["event"], info, cold_start=cold)
+            answer = {"status": result.status, "value": result.value,
+                      "error_type": result.error_type, "error_message": result.error_message,
+                      "logs": result.logs, "duration_ms": result.duration_ms,
+                      "cold_start": result.cold_start}
+        try:
+            text = json.dumps(answer, separators=(",", ":"))
+        except (TypeError, ValueError) as exc:
+            text = json.dumps({"status": "ok", "value": {"__unserializable__": repr(exc)},
+                               "logs": answer.get("logs", ""),
+                               "duration_ms": answer.get("duration_ms", 0.0)})
+        channel.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
