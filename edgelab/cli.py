@@ -16,6 +16,7 @@ from .errors import EdgelabError
 # Each module has ``register(subparsers)``, which adds its parser and sets ``func``.
 COMMANDS = (
     "event", "invoke", "rules",
+    "lab",
 )
 
 
