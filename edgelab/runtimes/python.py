@@ -145,10 +145,14 @@ class _Loader:
             module = importlib.util.module_from_spec(spec)
             folder = str(self.path.parent)
             sys.path.insert(0, folder)
+            # Registered under its unique name, as an import would: dataclasses, pickle and
+            # typing look a class's module up in sys.modules.
+            sys.modules[name] = module
             try:
                 self.stamp = _stat(self.path)
                 spec.loader.exec_module(module)
             except BaseException as exc:
+                sys.modules.pop(name, None)
                 raise HandlerLoadError(
                     f"handler {self.spec!r} does not import: {_one_line(exc)}",
                     spec=self.spec) from exc
@@ -167,8 +171,10 @@ class _Loader:
             file = getattr(module, "__file__", None)
             self.path = Path(file) if file else None
             self.stamp = _stat(self.path) if self.path else None
-        self.module = module
+        previous, self.module = self.module, module
         self.function = self._find(module)
+        if self.is_file and previous is not None and previous is not module:
+            sys.modules.pop(previous.__name__, None)
 
     def _find(self, module: Any) -> Callable[..., Any]:
         names = (self.func_name,) if self.func_name else DEFAULT_NAMES
@@ -314,6 +320,7 @@ class InProcessPython(Handler):
         self._loader = _Loader(spec, target, func, is_file=is_file)
         self._loader.load()
         self._cold = True
+        self._stale = False
         self.function_name = self._loader.function_name
 
     @classmethod
@@ -322,16 +329,20 @@ class InProcessPython(Handler):
 
     def invoke(self, call: Call) -> RawResult:
         cold = self._cold
-        if self._loader.changed():
+        if self._stale or self._loader.changed():
             try:
                 self._loader.load()
             except HandlerLoadError as exc:
                 return RawResult("error", None, "Runtime.ImportModuleError", str(exc),
                                  cold_start=True)
             cold = True
-        self._cold = False
+        self._cold = self._stale = False
         assert self._loader.function is not None
-        return run_function(self._loader.function, call.event, call.info, cold_start=cold)
+        result = run_function(self._loader.function, call.event, call.info, cold_start=cold)
+        # Lambda resets the execution environment after a timeout: the next call is a cold
+        # start with fresh module state, as in the isolated mode.
+        self._stale = result.status == "timeout"
+        return result
 
     def reset(self) -> None:
         self._loader.load()

@@ -43,6 +43,10 @@ def main() -> None:
                       "error_message": str(exc), "cold_start": True}
         else:
             result = run_function(loader.function, msg["event"], info, cold_start=cold)
+            if result.status == "timeout":
+                # Lambda resets the environment after a timeout: the next call re-imports
+                # the handler (cold start, fresh module state).
+                loaders.pop(spec, None)
             answer = {"status": result.status, "value": result.value,
                       "error_type": result.error_type, "error_message": result.error_message,
                       "logs": result.logs, "duration_ms": result.duration_ms,
