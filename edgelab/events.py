@@ -122,7 +122,8 @@ def encode_body(data: str | bytes, trigger: Trigger, rules: RuleSet | None = Non
                 ) -> dict[str, Any]:
     """``request.body`` as Include Body exposes it: base64, truncated at the limit (§1.4)."""
     raw = data.encode() if isinstance(data, str) else bytes(data)
-    limit = int((rules or get_rules()).limit("body-exposed", trigger) or len(raw))
+    exposed = (rules or get_rules()).limit("body-exposed", trigger)
+    limit = len(raw) if exposed is None else int(exposed)
     return {"inputTruncated": len(raw) > limit, "action": "read-only", "encoding": "base64",
             "data": base64.b64encode(raw[:limit]).decode("ascii")}
 
@@ -284,6 +285,8 @@ def read_event_file(path: str | Path) -> Any:
                          "path of a JSON event (edgelab event TRIGGER > event.json makes one)")
     try:
         return json.loads(p.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EventError(f"event file {str(path)!r} cannot be read: {exc.strerror}") from None
     except UnicodeDecodeError as exc:
         raise EventError(f"event file {str(path)!r} is not UTF-8 text: {exc}") from None
     except json.JSONDecodeError as exc:
@@ -462,6 +465,8 @@ def _normalize_response(response: Any, notes: list[str], fail) -> dict[str, Any]
     if "status" not in response:
         raise fail("cf.response needs a status (facts §1.7)", f"{base}.status")
     try:
+        if isinstance(response["status"], bool):
+            raise TypeError
         code = int(response["status"])
     except (TypeError, ValueError):
         raise fail(f"response.status must be an HTTP status such as '200'; got "

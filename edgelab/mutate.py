@@ -11,7 +11,7 @@ import base64
 import copy
 from collections.abc import Mapping
 from typing import Any, Literal
-from urllib.parse import parse_qsl, quote, urlencode
+from urllib.parse import quote, unquote_plus, urlencode
 
 from .errors import EventError
 from .events import cf_record, custom_origin, s3_origin
@@ -83,11 +83,13 @@ def set_query_param(event: Mapping[str, Any], name: str, value: str | None) -> d
     """Set (or with ``None`` remove) one query-string parameter, keeping the others' order."""
     out = _copy(event)
     request = _part(out, "request")
-    pairs = [(k, v) for k, v in parse_qsl(request.get("querystring", ""), keep_blank_values=True)
-             if k != name]
+    # Other parameters keep their exact text (encoding, '+', bare flags): only ``name``
+    # changes, so a cache key built from the query string changes only where asked.
+    kept = [piece for piece in request.get("querystring", "").split("&")
+            if piece and unquote_plus(piece.partition("=")[0]) != name]
     if value is not None:
-        pairs.append((name, value))
-    request["querystring"] = urlencode(pairs, quote_via=quote)
+        kept.append(urlencode([(name, value)], quote_via=quote))
+    request["querystring"] = "&".join(kept)
     return out
 
 

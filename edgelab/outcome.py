@@ -85,12 +85,18 @@ def normalize_request(req: Mapping[str, Any], before: Mapping[str, Any]) -> dict
     return out
 
 
-def normalize_response(resp: Mapping[str, Any]) -> dict[str, Any]:
-    """A response with a string status, a description and filled header keys (§1.5, §4)."""
+def normalize_response(resp: Mapping[str, Any],
+                       before: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A response with a string status, a description and filled header keys (§1.5, §4).
+
+    In a response trigger (``before`` is the input response) a result without ``headers``
+    keeps the input's headers, as the validator reads it (an omitted field is unchanged).
+    """
     out = dict(resp)
     out["status"] = str(int(resp["status"]))
     out.setdefault("statusDescription", status_phrase(resp["status"]))
-    out["headers"] = fill_keys(resp.get("headers", {}))
+    default = (before or {}).get("headers", {})
+    out["headers"] = fill_keys(resp.get("headers", default))
     if "body" in out:
         out.setdefault("bodyEncoding", "text")
     return out
@@ -124,7 +130,7 @@ def decide(raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any],
         request = normalize_request(raw.value, request_in or {})
         return InvocationResult(trigger, "request", request, None, None, None, [],
                                 raw.duration_ms, raw.logs, raw.cold_start, raw.value)
-    response = normalize_response(raw.value)
+    response = normalize_response(raw.value, None if trigger.is_request else response_in)
     if not trigger.is_request and response_in is not None and "body" in response_in \
             and "body" not in response:
         response["body"] = response_in["body"]

@@ -17,6 +17,7 @@ A user picks one with :func:`get_rules` and overrides single values with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -205,10 +206,12 @@ class RuleSet:
         return None if row is None else row.value
 
     def timeout_s(self, trigger: Trigger | str) -> float:
-        return float(self.limit("timeout", trigger) or 5)
+        value = self.limit("timeout", trigger)
+        return 5.0 if value is None else float(value)
 
     def memory_mb(self, trigger: Trigger | str) -> int:
-        return int(self.limit("memory", trigger) or 128)
+        value = self.limit("memory", trigger)
+        return 128 if value is None else int(value)
 
     @cached_property
     def _exact(self) -> dict[tuple[str, Trigger], list[HeaderRule]]:
@@ -283,6 +286,8 @@ class RuleSet:
 
 def _parse_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, float]:
     items: list[tuple[str, Any]]
+    if isinstance(overrides, str):
+        overrides = [overrides]  # one "key=value", not its characters
     if isinstance(overrides, Mapping):
         items = list(overrides.items())
     else:
@@ -297,10 +302,15 @@ def _parse_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, 
     out: dict[str, float] = {}
     for key, value in items:
         try:
+            if isinstance(value, bool):
+                raise TypeError(value)
             number = float(value)
         except (TypeError, ValueError):
             raise ConfigError(
                 f"rule override {key!r} needs a number; got {value!r}", key=key) from None
+        if not math.isfinite(number):
+            raise ConfigError(f"rule override {key!r} needs a finite number; got {value!r}",
+                              key=key)
         if number < 0:
             raise ConfigError(f"rule override {key!r} must not be negative; got {value!r}",
                               key=key)
