@@ -1,0 +1,36 @@
+"""The flat public API stays honest (STYLE item 12): ``__all__`` sorted, every name real."""
+
+from __future__ import annotations
+
+import edgelab as el
+
+
+def _isort_key(name: str) -> tuple[int, str]:
+    """ruff's RUF022 order: CONSTANTS, then Classes, then functions, each alphabetical."""
+    group = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return group, name
+
+
+def test_all_is_sorted() -> None:
+    assert el.__all__ == sorted(el.__all__, key=_isort_key)
+
+
+def test_sort_key_orders_constants_classes_then_functions() -> None:
+    assert sorted(["invoke", "Headers", "TRIGGERS", "DECISIONS", "ConfigError"],
+                  key=_isort_key) == ["DECISIONS", "TRIGGERS", "ConfigError", "Headers", "invoke"]
+
+
+def test_all_has_no_duplicates() -> None:
+    assert len(set(el.__all__)) == len(el.__all__)
+
+
+def test_every_name_in_all_exists() -> None:
+    missing = [name for name in el.__all__ if not hasattr(el, name)]
+    assert missing == []
+
+
+def test_public_classes_and_functions_are_exported() -> None:
+    public = {name for name, value in vars(el).items()
+              if not name.startswith("_") and callable(value)
+              and getattr(value, "__module__", "").startswith("edgelab.")}
+    assert public - set(el.__all__) == set()
