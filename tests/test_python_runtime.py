@@ -1,0 +1,374 @@
+"""The Python runtime: loading handlers, the context, capture, copies, timeouts, containers."""
+
+from __future__ import annotations
+
+import copy
+import os
+import threading
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import edgelab as el
+
+QUICK = el.get_rules(overrides={"timeout": 0.5})
+
+# KNOWN BUG, reported (edgelab/runtimes/worker.py is not ours to edit): a killed or replaced
+# worker's stderr pipe is never closed, so its finaliser emits a ResourceWarning. Ignore
+# exactly that warning here; drop this mark once WorkerProcess closes proc.stderr.
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning")
+
+# A handler whose behaviour is picked by the uri; it counts its calls in module state.
+COUNTER = """\
+import os, signal, time
+calls = 0
+
+def handler(event, context):
+    global calls
+    calls += 1
+    request = event["Records"][0]["cf"]["request"]
+    if request["uri"] == "/sleep":
+        time.sleep(100)
+    if request["uri"] == "/block-alarm":
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+        time.sleep(100)
+    if request["uri"] == "/crash":
+        os._exit(3)
+    if request["uri"] == "/raise":
+        raise ValueError("bad input")
+    print("call", calls)
+    request["headers"]["x-calls"] = [{"key": "X-Calls", "value": str(calls)}]
+    return request
+"""
+
+
+@pytest.fixture(autouse=True)
+def _close_workers() -> Iterator[None]:
+    yield
+    el.close_handlers()
+
+
+def write(path: Path, text: str) -> str:
+    """Write a handler file with a fresh mtime, so a change is seen even within a second."""
+    old = path.stat().st_mtime_ns if path.exists() else None
+    path.write_text(text)
+    if old is not None:
+        os.utime(path, ns=(old + 2_000_000_000, old + 2_000_000_000))
+    return str(path)
+
+
+def event(uri: str = "/", trigger: str = "viewer-request") -> dict[str, Any]:
+    return el.build_event(trigger, uri=uri)
+
+
+def calls(result: el.InvocationResult) -> int:
+    assert result.outcome == "request", (result.error, result.violations)
+    return int(el.Headers(result.request["headers"])["x-calls"])
+
+
+# -- loading ----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("source", "spec_suffix", "picked"), [
+    ("def handler(e, c):\n    return 'handler'\n"
+     "def lambda_handler(e, c):\n    return 'lambda_handler'\n", "", "handler"),
+    ("def lambda_handler(e, c):\n    return 'lambda_handler'\n", "", "lambda_handler"),
+    ("def handler(e, c):\n    return 'handler'\n"
+     "def other(e, c):\n    return 'other'\n", ":other", "other"),
+], ids=["handler first", "else lambda_handler", "file.py:func"])
+def test_file_spec_picks_the_function(handlers_dir: Path, source: str, spec_suffix: str,
+                                      picked: str) -> None:
+    spec = write(handlers_dir / "pick.py", source) + spec_suffix
+    handler = el.load_handler(spec)
+    raw = handler.invoke(el.runtimes.base.Call(event(), el.ContextInfo("f", 128, 5)))
+    assert raw.status == "ok" and raw.value == picked
+
+
+def test_package_module_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = f"pkg_{uuid.uuid4().hex[:8]}"
+    (tmp_path / package).mkdir()
+    (tmp_path / package / "__init__.py").write_text("")
+    (tmp_path / package / "edge.py").write_text(
+        "from . import helper\n"
+        "def redirect(event, context):\n"
+        "    return {'status': '302', 'headers': {'location': [{'key': 'Location', "
+        "'value': helper.TARGET}]}}\n")
+    (tmp_path / package / "helper.py").write_text("TARGET = 'https://example.com/'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    result = el.invoke(f"{package}.edge:redirect", event())
+    assert result.outcome == "response" and result.status == 302
+    assert el.Headers(result.response["headers"])["location"] == "https://example.com/"
+
+
+def test_handler_file_with_a_dataclass_imports(handlers_dir: Path) -> None:
+    spec = write(handlers_dir / "dc.py", "from __future__ import annotations\n"
+                 "from dataclasses import dataclass\n\n@dataclass\nclass Rule:\n"
+                 "    path: str\n\n"
+                 "def handler(event, context):\n"
+                 "    return {'status': '200', 'body': Rule('/x').path}\n")
+    result = el.invoke(spec, event())
+    assert result.outcome == "response" and result.response["body"] == "/x"
+
+
+def test_handler_file_imports_a_sibling_module(handlers_dir: Path) -> None:
+    sibling = f"sib_{uuid.uuid4().hex[:8]}"
+    (handlers_dir / f"{sibling}.py").write_text("VALUE = '204'\n")
+    source = f"import {sibling}\ndef handler(e, c):\n    return {{'status': {sibling}.VALUE}}\n"
+    spec = write(handlers_dir / "main.py", source)
+    assert el.invoke(spec, event()).status == 204
+
+
+@pytest.mark.parametrize(("files", "spec", "message"), [
+    ({}, "missing.py", "does not exist"),
+    ({"nofn.py": "def other(e, c): pass\ndef more(e, c): pass\n"}, "nofn.py",
+     "has no function 'handler' or 'lambda_handler'; functions defined there: more, other"),
+    ({"named.py": "def handler(e, c): pass\n"}, "named.py:nope", "has no function 'nope'"),
+    ({"syntax.py": "def handler(e, c) return 1\n"}, "syntax.py",
+     "does not import: SyntaxError"),
+    ({"imp.py": "import no_such_module_edgelab\n"}, "imp.py",
+     "does not import: ModuleNotFoundError: No module named 'no_such_module_edgelab'"),
+    ({"boom.py": "raise RuntimeError('at import')\n"}, "boom.py",
+     "does not import: RuntimeError: at import"),
+    ({"f.py": "def handler(e, c): pass\n"}, "f.py:1bad", "is not a Python identifier"),
+    ({}, "no_such_pkg_edgelab.mod:handler", "does not import: ModuleNotFoundError"),
+    ({}, "not a spec!", "neither a .py file nor a module path"),
+])
+@pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
+def test_unloadable_handler_raises_handler_load_error(handlers_dir: Path, files: dict[str, str],
+                                                      spec: str, message: str,
+                                                      isolated: bool) -> None:
+    for name, text in files.items():
+        (handlers_dir / name).write_text(text)
+    target = spec if spec.startswith(("no_such", "not a")) else str(handlers_dir / spec)
+    with pytest.raises(el.HandlerLoadError) as info:
+        el.load_handler(target, isolated=isolated)
+    assert message in str(info.value)
+
+
+def test_a_non_callable_is_not_a_handler() -> None:
+    with pytest.raises(el.HandlerLoadError):
+        el.load_handler(42)  # type: ignore[arg-type]
+
+
+def test_aws_documentation_handler_runs_unmodified(handlers_dir: Path) -> None:
+    # The Python "generate an HTTP redirect" example of lambda-examples.md, with its print.
+    spec = write(handlers_dir / "redirect.py", '''\
+def lambda_handler(event, context):
+    request = event['Records'][0]['cf']['request']
+    print("Redirecting " + request['uri'])
+
+    response = {
+        'status': '302',
+        'statusDescription': 'Found',
+        'headers': {
+            'location': [{
+                'key': 'Location',
+                'value': 'https://docs.aws.amazon.com/lambda/latest/dg/lambda-edge.html'
+            }]
+        }
+    }
+
+    return response
+''')
+    for isolated in (False, True):
+        result = el.invoke(spec, event("/old"), isolated=isolated)
+        assert (result.outcome, result.status) == ("response", 302)
+        assert result.logs == "Redirecting /old\n"
+
+
+# -- the context ------------------------------------------------------------------------------
+@pytest.mark.parametrize(("trigger", "memory", "timeout_ms"), [
+    ("viewer-request", "128", 5000), ("origin-request", "3008", 30000)])
+def test_context_fields(handlers_dir: Path, trigger: str, memory: str, timeout_ms: int) -> None:
+    seen: dict[str, Any] = {}
+
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        seen.update(vars(context))
+        seen["left"] = context.get_remaining_time_in_millis()
+        return event["Records"][0]["cf"]["request"]
+
+    el.invoke(handler, el.build_event(trigger), request_id="req-1")
+    assert seen["aws_request_id"] == "req-1"
+    assert seen["function_name"] == "handler" and seen["function_version"] == "1"
+    assert seen["invoked_function_arn"] == (
+        "arn:aws:lambda:us-east-1:123456789012:function:handler:1")
+    assert seen["memory_limit_in_mb"] == memory
+    assert 0 < seen["left"] <= timeout_ms
+    assert seen["log_group_name"] == "/aws/lambda/us-east-1.handler"
+    assert "[1]" in seen["log_stream_name"]
+
+
+def test_context_of_a_file_handler_is_named_after_the_file(handlers_dir: Path) -> None:
+    spec = write(handlers_dir / "geo_route.py", "def handler(event, context):\n"
+                 "    return {'status': '200', 'body': context.function_name + ' ' + "
+                 "context.invoked_function_arn + ' ' + context.aws_request_id}\n")
+    for isolated in (False, True):
+        body = el.invoke(spec, event(), isolated=isolated).response["body"]
+        name, arn, request_id = body.split()
+        assert name == "geo-route-handler" and arn.endswith(":function:geo-route-handler:1")
+        assert uuid.UUID(request_id)
+
+
+# -- capture ------------------------------------------------------------------------------------
+LOGGING = """\
+import logging, sys
+logger = logging.getLogger("edge")
+
+def handler(event, context):
+    print("to stdout", event["Records"][0]["cf"]["request"]["uri"])
+    print("to stderr", file=sys.stderr)
+    logger.warning("careful %s", "now")
+    return event["Records"][0]["cf"]["request"]
+"""
+
+
+@pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
+def test_print_and_logging_are_captured_per_call_and_not_leaked(
+        handlers_dir: Path, capsys: pytest.CaptureFixture[str], isolated: bool) -> None:
+    spec = write(handlers_dir / "logs.py", LOGGING)
+    first = el.invoke(spec, event("/one"), isolated=isolated, request_id="rid-1")
+    second = el.invoke(spec, event("/two"), isolated=isolated)
+    assert "to stdout /one\n" in first.logs and "to stderr\n" in first.logs
+    warning = next(line for line in first.logs.splitlines() if line.startswith("[WARNING]"))
+    _level, stamp, rid, message = warning.split("\t")
+    assert (rid, message) == ("rid-1", "careful now") and stamp.endswith("Z")
+    assert "/one" not in second.logs and "to stdout /two" in second.logs
+    out, err = capsys.readouterr()
+    assert "to stdout" not in out and "to stderr" not in err and "careful" not in err
+
+
+def test_print_outside_a_handler_still_reaches_stdout(capsys: pytest.CaptureFixture[str]) -> None:
+    el.invoke(lambda e, c: print("inside"), event())
+    print("outside")
+    assert capsys.readouterr().out == "outside\n"
+
+
+# -- the handler's input is a copy ------------------------------------------------------------
+@pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
+def test_handler_mutating_its_event_leaves_the_callers_event_unchanged(
+        handlers_dir: Path, isolated: bool) -> None:
+    spec = write(handlers_dir / "mutates.py", """\
+def handler(event, context):
+    request = event["Records"][0]["cf"]["request"]
+    request["headers"]["host"][0]["value"] = "changed"
+    request["headers"]["user-agent"].append({"key": "User-Agent", "value": "x"})
+    event["Records"].append({})
+    return request
+""")
+    ev = event()
+    snapshot = copy.deepcopy(ev)
+    el.invoke(spec, ev, isolated=isolated)
+    assert ev == snapshot
+
+
+def test_callable_mutating_its_event_leaves_the_callers_event_unchanged() -> None:
+    def handler(event: dict[str, Any], context: Any) -> None:
+        event["Records"][0]["cf"]["request"]["headers"].clear()
+    ev = event()
+    snapshot = copy.deepcopy(ev)
+    el.invoke(handler, ev)
+    assert ev == snapshot
+
+
+# -- timeouts -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("uri", ["/sleep", "/block-alarm"])
+def test_timeout_in_isolated_mode_gives_503_and_a_fresh_container(handlers_dir: Path,
+                                                                  uri: str) -> None:
+    spec = write(handlers_dir / "counter.py", COUNTER)
+    assert calls(el.invoke(spec, event(), isolated=True, rules=QUICK)) == 1
+    assert calls(el.invoke(spec, event(), isolated=True, rules=QUICK)) == 2
+    stuck = el.invoke(spec, event(uri), isolated=True, rules=QUICK)
+    assert (stuck.status, stuck.error.type) == (503, "LambdaLimitExceeded")
+    after = el.invoke(spec, event(), isolated=True, rules=QUICK)
+    assert calls(after) == 1 and after.cold_start
+
+
+def test_timeout_in_process_in_the_main_thread_gives_503_and_resets_state(
+        handlers_dir: Path) -> None:
+    assert threading.current_thread() is threading.main_thread()
+    spec = write(handlers_dir / "counter.py", COUNTER)
+    assert calls(el.invoke(spec, event(), rules=QUICK)) == 1
+    assert calls(el.invoke(spec, event(), rules=QUICK)) == 2
+    assert el.invoke(spec, event("/sleep"), rules=QUICK).status == 503
+    after = el.invoke(spec, event(), rules=QUICK)
+    assert calls(after) == 1 and after.cold_start
+
+
+@pytest.mark.parametrize("body", ["time.sleep(100)", "while True:\n        pass"],
+                         ids=["sleep", "busy loop"])
+def test_timeout_in_process_from_another_thread_gives_503(handlers_dir: Path,
+                                                          body: str) -> None:
+    spec = write(handlers_dir / "stuck.py",
+                 f"import time\ndef handler(event, context):\n    {body}\n")
+    box: dict[str, el.InvocationResult] = {}
+    thread = threading.Thread(target=lambda: box.setdefault(
+        "result", el.invoke(spec, event(), rules=QUICK)))
+    thread.start()
+    thread.join(30)
+    assert not thread.is_alive()
+    assert box["result"].status == 503 and box["result"].error.type == "LambdaLimitExceeded"
+
+
+def test_handler_that_finishes_in_time_is_not_a_timeout() -> None:
+    assert el.invoke(lambda e, c: {"status": "200"}, event(), rules=QUICK).status == 200
+
+
+# -- isolated containers --------------------------------------------------------------------------
+def test_isolated_module_state_persists_between_calls(handlers_dir: Path) -> None:
+    spec = write(handlers_dir / "counter.py", COUNTER)
+    results = [el.invoke(spec, event(), isolated=True) for _ in range(3)]
+    assert [calls(r) for r in results] == [1, 2, 3]
+    assert [r.cold_start for r in results] == [True, False, False]
+    assert results[2].logs == "call 3\n"
+
+
+def test_isolated_crash_gives_500_and_the_next_call_works(handlers_dir: Path) -> None:
+    # DECISIONS "worker process dies (exit, out of memory)"
+    spec = write(handlers_dir / "counter.py", COUNTER)
+    assert calls(el.invoke(spec, event(), isolated=True)) == 1
+    crash = el.invoke(spec, event("/crash"), isolated=True)
+    assert (crash.status, crash.error.type) == (500, "LambdaExecutionError")
+    assert "code 3" in crash.error.message
+    after = el.invoke(spec, event(), isolated=True)
+    assert calls(after) == 1 and after.cold_start
+
+
+def test_isolated_exception_gives_500_with_the_traceback_in_logs(handlers_dir: Path) -> None:
+    spec = write(handlers_dir / "counter.py", COUNTER)
+    result = el.invoke(spec, event("/raise"), isolated=True)
+    assert result.status == 500 and "ValueError: bad input" in result.error.message
+    assert "Traceback" in result.logs and "bad input" in result.logs
+    assert calls(el.invoke(spec, event(), isolated=True)) == 2  # exceptions keep the container
+
+
+def test_invoke_many_in_isolated_mode_keeps_order_across_a_crash(handlers_dir: Path) -> None:
+    spec = write(handlers_dir / "counter.py", COUNTER)
+    results = el.invoke_many(spec, [event(), event("/crash"), event(), event()], isolated=True)
+    assert [r.status for r in results] == [None, 500, None, None]
+    assert [calls(r) for r in (results[0], results[2], results[3])] == [1, 1, 2]
+
+
+# -- editing the handler file ------------------------------------------------------------
+@pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
+def test_edited_handler_file_is_picked_up_on_the_next_run(handlers_dir: Path,
+                                                          isolated: bool) -> None:
+    path = handlers_dir / "edit_me.py"
+    source = "def handler(event, context):\n    return {{'status': '{}'}}\n"
+    spec = write(path, source.format(201))
+    assert el.invoke(spec, event(), isolated=isolated).status == 201
+    write(path, source.format(202))
+    result = el.invoke(spec, event(), isolated=isolated)
+    assert result.status == 202 and result.cold_start
+
+
+def test_edit_that_breaks_the_handler_gives_500_until_fixed(handlers_dir: Path) -> None:
+    path = handlers_dir / "fragile.py"
+    spec = write(path, "def handler(e, c):\n    return {'status': '200'}\n")
+    assert el.invoke(spec, event()).status == 200
+    write(path, "def handler(e, c) oops\n")
+    broken = el.invoke(spec, event())
+    assert broken.status == 500 and "SyntaxError" in broken.error.message
+    write(path, "def handler(e, c):\n    return {'status': '203'}\n")
+    assert el.invoke(spec, event()).status == 203
