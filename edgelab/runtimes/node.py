@@ -1,0 +1,238 @@
+"""Node.js handlers, run unmodified in a persistent ``node`` worker per simulated container.
+
+``path/file.js|.cjs|.mjs[:export]`` (export ``handler`` by default): CommonJS and ES
+modules load through Node's own resolution (the worker ``import()``s the file, so the
+nearest ``package.json`` ``"type"`` decides for ``.js``, and ``require`` of relative
+modules and ``node_modules`` packages works as in Lambda). All three handler styles of
+facts §9 work: ``(event, context, callback)``, ``async (event, context)`` and a function
+returning a Promise; whichever of callback or promise settles first wins.
+
+One worker process is one container: module state persists between calls and a new
+worker starts clean (``reset()``, a changed handler file, a timeout or a crash each
+start a new one on the next call, a cold start). Workers run with
+``--max-old-space-size`` set to the trigger's memory (facts §5.1), one per memory size.
+
+Outcomes (facts §6; ``edgelab.outcome.decide`` turns them into CloudFront's):
+a throw, a rejected promise or ``callback(err)`` -> ``error``; running past the
+trigger's timeout (an endless loop, a callback never called) -> ``timeout``, the worker
+killed; a worker that exits (``process.exit``, out of memory) -> ``crash``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ..errors import HandlerLoadError
+from .base import Call, Handler, RawResult
+from .nodefind import find_node
+from .worker import WorkerDied, WorkerProcess, WorkerTimeout
+
+WORKER_JS = Path(__file__).with_name("node_worker.mjs")
+NODE_SUFFIXES = (".js", ".cjs", ".mjs")
+# How long past the function's own timeout the parent waits before killing a worker that
+# did not answer (a synchronous endless loop cannot answer): the outcome comes within
+# timeout + 1 s.
+KILL_GRACE_S = 0.5
+_EXPORT_RE = re.compile(r"^[A-Za-z_$][\w$]*$")
+
+
+def parse_node_spec(spec: str) -> tuple[str, str]:
+    """``path/file.js[:export]`` -> (file, export); the export defaults to ``handler``."""
+    target, sep, name = spec.rpartition(":")
+    if not sep or target.endswith(("\\", "/")) or name.endswith(NODE_SUFFIXES) or not target:
+        return spec, "handler"  # no export given (or a drive letter's colon)
+    name = name.strip() or "handler"
+    if not _EXPORT_RE.match(name):
+        raise HandlerLoadError(
+            f"export name {name!r} in {spec!r} is not a JavaScript identifier; give "
+            "path/file.js, path/file.mjs or path/file.cjs, optionally with :exportName",
+            spec=spec)
+    return target, name
+
+
+def _stat(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
+
+
+def _restart_needed(answer: dict[str, Any]) -> bool:
+    return bool(answer.get("restart"))
+
+
+def _from_answer(a: dict[str, Any]) -> RawResult:
+    return RawResult(a["status"], a.get("value"), a.get("error_type"), a.get("error_message"),
+                     a.get("logs", ""), a.get("duration_ms", 0.0), a.get("cold_start", False))
+
+
+def _last_words(stderr_tail: str) -> str:
+    """The most telling line a dead worker left: Node's fatal error, else its last line."""
+    lines = [ln.strip() for ln in stderr_tail.splitlines() if ln.strip()]
+    for ln in lines:
+        if "FATAL ERROR" in ln or "heap out of memory" in ln:
+            return ln
+    return lines[-1] if lines else ""
+
+
+class NodeHandler(Handler):
+    """A Node.js Lambda@Edge handler in a ``node`` worker process per container."""
+
+    language = "node"
+
+    def __init__(self, spec: str) -> None:
+        self.spec = spec
+        target, self.export = parse_node_spec(spec)
+        if not target.endswith(NODE_SUFFIXES):
+            raise HandlerLoadError(
+                f"handler {spec!r} is not a Node.js file; give path/file.js, path/file.mjs "
+                "or path/file.cjs, optionally with :exportName (default: handler)", spec=spec)
+        self.path = Path(target).resolve()
+        if not self.path.is_file():
+            raise HandlerLoadError(
+                f"handler file {target!r} does not exist; give path/file.js, path/file.mjs "
+                "or path/file.cjs, optionally with :exportName (default: handler)", spec=spec)
+        self.node = find_node()  # RuntimeUnavailable, with how to get Node, if none
+        self.function_name = f"{self.path.stem}-{self.export}".replace("_", "-")
+        self._workers: dict[int, WorkerProcess] = {}
+        self._stamp = _stat(self.path)
+        # Load the module now, so a missing export or an import error is reported up front
+        # (the CLI's exit 2); the worker is kept for the most common memory size.
+        probe = self._worker_for(128)
+        try:
+            probe.start()
+        except (WorkerDied, WorkerTimeout) as exc:
+            self.close()
+            tail = _last_words(getattr(exc, "stderr_tail", "") or "")
+            raise HandlerLoadError(
+                f"handler {spec!r} does not import: the node process exited while loading "
+                f"it{': ' + tail if tail else ''}", spec=spec) from None
+        self._check_load(probe.hello)
+        self.node_version = str(probe.hello.get("node", ""))
+
+    # -- workers ----------------------------------------------------------------------
+    def _worker_for(self, memory_mb: int) -> WorkerProcess:
+        worker = self._workers.get(memory_mb)
+        if worker is None:
+            env = dict(os.environ)
+            # Lambda's own variables (facts §5.4: a function sets no environment of its own).
+            env.update({"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
+                        "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+                        "AWS_LAMBDA_FUNCTION_VERSION": "1",
+                        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+                        "AWS_EXECUTION_ENV": "AWS_Lambda_nodejs", "TZ": "UTC"})
+            argv = [self.node, f"--max-old-space-size={memory_mb}", str(WORKER_JS),
+                    str(self.path), self.export]
+            worker = WorkerProcess(argv, env=env, cwd=str(self.path.parent), channel_fd=True)
+            self._workers[memory_mb] = worker
+        return worker
+
+    def _check_load(self, hello: dict[str, Any]) -> None:
+        load = hello.get("load") or {}
+        if load.get("ok"):
+            return
+        self.close()
+        if load.get("type") == "Runtime.HandlerNotFound":
+            fns = load.get("functions") or []
+            others = load.get("others") or []
+            found = ", ".join(fns) if fns else "no functions"
+            if others:
+                found += f" (other exports: {', '.join(others)})"
+            raise HandlerLoadError(
+                f"handler {self.spec!r} {load.get('message')}; functions exported there: "
+                f"{found}. Name one with {self.path.name}:NAME, or export "
+                f"'{self.export}' (exports.{self.export} = ... or export const "
+                f"{self.export} = ...)", spec=self.spec)
+        raise HandlerLoadError(f"handler {self.spec!r} {load.get('message')}", spec=self.spec)
+
+    def _refresh(self) -> None:
+        """An edited handler file means a new deployment: new containers, cold starts."""
+        stamp = _stat(self.path)
+        if stamp != self._stamp:
+            self._stamp = stamp
+            for worker in self._workers.values():
+                worker.kill()
+
+    # -- Handler ----------------------------------------------------------------------
+    def invoke(self, call: Call) -> RawResult:
+        return self.invoke_many([call])[0]
+
+    def invoke_many(self, calls: Sequence[Call]) -> list[RawResult]:
+        self._refresh()
+        results: list[RawResult] = []
+        i = 0
+        while i < len(calls):
+            # A run of calls with the same memory size goes to that size's worker.
+            memory = calls[i].info.memory_limit_in_mb
+            j = i
+            while j < len(calls) and calls[j].info.memory_limit_in_mb == memory:
+                j += 1
+            results += self._run(self._worker_for(memory), calls[i:j])
+            i = j
+        return results
+
+    def _run(self, worker: WorkerProcess, calls: Sequence[Call]) -> list[RawResult]:
+        results: list[RawResult] = []
+        pending = list(calls)
+        while pending:
+            timeout = max(c.info.timeout_s for c in pending)
+            msgs = [{"e": c.event, "c": c.info.to_json()} for c in pending]
+            started = time.monotonic()
+            try:
+                answers = worker.request_many(msgs, timeout_s=timeout + KILL_GRACE_S,
+                                              stop=_restart_needed)
+            except WorkerTimeout as exc:
+                answers = exc.answers  # type: ignore[attr-defined]
+                results += [_from_answer(a) for a in answers]
+                stuck = pending[len(answers)]
+                results.append(RawResult(
+                    "timeout", None, "LambdaLimitExceeded",
+                    f"the function ran past its {stuck.info.timeout_s:g} s timeout (facts "
+                    "§5.1) and did not give the event loop back (for example an endless "
+                    "loop); its node worker was killed and will be replaced",
+                    duration_ms=(time.monotonic() - started) * 1000))
+                pending = pending[len(answers) + 1:]
+                continue
+            except WorkerDied as exc:
+                answers = exc.answers  # type: ignore[attr-defined]
+                results += [_from_answer(a) for a in answers]
+                results.append(self._crash(exc, started))
+                pending = pending[len(answers) + 1:]
+                continue
+            results += [_from_answer(a) for a in answers]
+            pending = pending[len(answers):]  # the rest after a restart, if any
+        return results
+
+    @staticmethod
+    def _crash(exc: WorkerDied, started: float) -> RawResult:
+        code = exc.returncode
+        words = _last_words(exc.stderr_tail)
+        if code is not None and code < 0:
+            how = f"was killed by signal {-code}"
+        else:
+            how = f"exited with status {code}"
+        hint = ("out of memory: the function used more than its memory limit (facts §5.1)"
+                if "heap out of memory" in words else
+                "the function called process.exit() or the process died" if code is not None
+                and code >= 0 else "the process died")
+        message = f"Runtime exited: the node worker running the function {how} ({hint})"
+        if words and "heap out of memory" not in hint:
+            message += f"; last output: {words}"
+        elif words:
+            message += f"; node said: {words}"
+        return RawResult("crash", None, "Runtime.ExitError", message, logs=exc.stderr_tail,
+                         duration_ms=(time.monotonic() - started) * 1000)
+
+    def reset(self) -> None:
+        for worker in self._workers.values():
+            worker.kill()
+
+    def close(self) -> None:
+        for worker in self._workers.values():
+            worker.kill()
