@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -30,7 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _put_cwd_on_path() -> None:
+    """``python -m edgelab`` has the working directory on sys.path, the ``edgelab``
+    console script does not; add it so ``package.module:func`` handlers import the same."""
+    cwd = os.getcwd()
+    if "" not in sys.path and cwd not in sys.path:
+        sys.path.insert(0, cwd)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _put_cwd_on_path()
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
