@@ -237,7 +237,7 @@ def build_event(
 def _status_int(status: int | str) -> int:
     try:
         code = int(status)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise EventError(f"status must be an HTTP status number; got {status!r}",
                          path="status") from None
     if not 100 <= code <= 999:
@@ -468,7 +468,7 @@ def _normalize_response(response: Any, notes: list[str], fail) -> dict[str, Any]
         if isinstance(response["status"], bool):
             raise TypeError
         code = int(response["status"])
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise fail(f"response.status must be an HTTP status such as '200'; got "
                    f"{response['status']!r}", f"{base}.status") from None
     if not isinstance(response["status"], str):

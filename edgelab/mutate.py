@@ -105,10 +105,19 @@ def rewrite_uri(event: Mapping[str, Any], uri: str) -> dict[str, Any]:
 def set_body(event: Mapping[str, Any], data: str | bytes, *,
              encoding: Literal["text", "base64"] = "text") -> dict[str, Any]:
     """Replace the request body (``action: replace``, §1.4) or, in a response event, the body."""
+    if encoding not in ("text", "base64"):
+        raise EventError(f"encoding must be text or base64; got {encoding!r} (facts §1.4, §4)",
+                         path="body")
+    if isinstance(data, bytes) and encoding == "text":
+        try:
+            data = data.decode()
+        except UnicodeDecodeError:
+            raise EventError("a text body must be UTF-8; pass encoding='base64' for binary "
+                             "data (facts §1.4, §4)", path="body") from None
     out = _copy(event)
     cf = cf_record(out)
     if "response" in cf:
-        text = data.decode() if isinstance(data, bytes) and encoding == "text" else data
+        text = data
         if encoding == "base64":
             raw = data if isinstance(data, bytes) else data.encode()
             text = base64.b64encode(raw).decode("ascii")
@@ -126,10 +135,24 @@ def set_body(event: Mapping[str, Any], data: str | bytes, *,
     return out
 
 
+_ORIGIN_FIELDS = {
+    "custom": {"port", "protocol", "path", "keepalive_timeout", "read_timeout",
+               "ssl_protocols", "custom_headers"},
+    "s3": {"path", "auth_method", "region", "custom_headers"},
+}
+
+
 def switch_origin(event: Mapping[str, Any], domain_name: str, *,
                   kind: Literal["custom", "s3"] = "custom", set_host: bool = True,
                   **fields: Any) -> dict[str, Any]:
     """Route the request to another origin (origin-request, §1.6), updating Host by default."""
+    allowed = _ORIGIN_FIELDS.get(kind)
+    if allowed is None:
+        raise EventError(f"kind must be custom or s3; got {kind!r} (facts §1.6)", path="origin")
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise EventError(f"{kind} origin fields are {', '.join(sorted(allowed))}; got "
+                         f"{', '.join(unknown)} (facts §1.6)", path="origin")
     out = _copy(event)
     request = _part(out, "request")
     request["origin"] = (custom_origin(domain_name, **fields) if kind == "custom"

@@ -302,11 +302,7 @@ class _Checker:
         base = "response"
         generated = before is None
         status = resp.get("status")
-        code: int | None = None
-        try:
-            code = int(status) if not isinstance(status, bool) else None
-        except (TypeError, ValueError):
-            code = None
+        code = _status_code(status)
         lo, hi = self.limit("status-min") or 200, self.limit("status-max") or 599
         if code is None:
             self.add("status-invalid", f"{base}.status", f"status must be an HTTP status such "
@@ -390,6 +386,23 @@ def validate_result(result: Any, *, trigger: Trigger, cf_in: Mapping[str, Any],
 
 
 # -- helpers --------------------------------------------------------------------------
+_STATUS_TEXT = re.compile(r"^\s*[0-9]{1,6}\s*$")
+
+
+def _status_code(status: Any) -> int | None:
+    """The status as an int: a string of ASCII digits or an integer (§4 accepts both);
+    a whole float counts too. Anything else (bool, inf, '1e3', other digits) is None."""
+    if isinstance(status, bool):
+        return None
+    if isinstance(status, int):
+        return status
+    if isinstance(status, float):
+        return int(status) if status.is_integer() else None
+    if isinstance(status, str) and _STATUS_TEXT.match(status):
+        return int(status)
+    return None
+
+
 def _values(headers: Mapping[str, Any], lower: str) -> list[str]:
     out: list[str] = []
     for name, elems in headers.items():
