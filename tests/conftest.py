@@ -14,6 +14,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests are seeded (derandomize) and sized to keep the suite quick.
+settings.register_profile("edgelab", derandomize=True, deadline=None, max_examples=50,
+                          database=None)
+settings.load_profile("edgelab")
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT.parent / "shared" / "spec"

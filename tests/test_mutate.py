@@ -151,3 +151,17 @@ def test_mutated_events_pass_validation() -> None:
         _, violations = el.validate_result(el.cf_record(out)[part], trigger=trig,
                                            cf_in=el.cf_record(event), rules=rules)
         assert violations == [], name
+
+
+@pytest.mark.parametrize(("mutate", "message"), [
+    (lambda: el.set_body(ORESP, b"\xff", encoding="text"), "must be UTF-8"),
+    (lambda: el.set_body(OREQ, "x", encoding="gzip"), "encoding must be text or base64"),
+    (lambda: el.switch_origin(OREQ, "b.s3.amazonaws.com", kind="s3", port=80),
+     "s3 origin fields are"),
+    (lambda: el.switch_origin(OREQ, "x.example", kind="ftp"), "kind must be custom or s3"),
+    (lambda: el.set_status(VREQ, 200), "no response"),
+], ids=["binary text body", "bad encoding", "s3 with port", "bad kind", "status on a request"])
+def test_helpers_refuse_unusable_arguments_with_event_error(mutate: Callable[[], Any],
+                                                            message: str) -> None:
+    with pytest.raises(el.EventError, match=message):
+        mutate()

@@ -293,6 +293,10 @@ def test_valid_base64_generated_body_is_fine() -> None:
     pytest.param(VREQ, "OK", "status-invalid", id="§4 non-numeric status gives 502"),
     pytest.param(VREQ, None, "status-invalid", id="§4 null status gives 502"),
     pytest.param(VREQ, True, "status-invalid", id="§4 boolean status gives 502"),
+    pytest.param(VREQ, float("inf"), "status-invalid", id="§4 infinite status gives 502"),
+    pytest.param(VREQ, 200.5, "status-invalid", id="§4 fractional status gives 502"),
+    pytest.param(VREQ, "2e2", "status-invalid", id="§4 status '2e2' gives 502"),
+    pytest.param(VREQ, "٢٠٠", "status-invalid", id="§4 non-ASCII digits give 502"),
 ])
 def test_generated_status_outside_200_599_gives_502(trigger: str, status: Any,
                                                      rule: str) -> None:

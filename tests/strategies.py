@@ -1,0 +1,83 @@
+"""Hypothesis strategies shared by the property tests (STYLE item 15)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+import edgelab as el
+
+TRIGGERS = [t.value for t in el.TRIGGERS]
+
+# HTTP token names, mixed case, the way viewers send them.
+header_names = st.from_regex(r"[A-Za-z][A-Za-z0-9\-]{0,15}", fullmatch=True)
+# Visible ASCII and spaces: what a header value may hold.
+header_values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E),
+                        max_size=20)
+header_pairs = st.lists(st.tuples(header_names, header_values), max_size=8)
+
+uris = st.from_regex(r"/[A-Za-z0-9._~/\-]{0,30}", fullmatch=True)
+querystrings = st.from_regex(r"([a-z]{1,5}=[A-Za-z0-9%]{0,5}(&[a-z]{1,5}=[a-z0-9]{0,5}){0,3})?",
+                             fullmatch=True)
+
+
+@st.composite
+def events(draw: st.DrawFn, triggers: list[str] | None = None) -> dict[str, Any]:
+    """A built event for a random trigger with random uri, query string and headers."""
+    trigger = draw(st.sampled_from(triggers or TRIGGERS))
+    is_request = trigger.endswith("request")
+    return el.build_event(
+        trigger, uri=draw(uris), querystring=draw(querystrings), headers=draw(header_pairs),
+        body=draw(st.none() | st.text(max_size=20)) if is_request else None,
+        response_headers=None if is_request else draw(header_pairs))
+
+
+# One mutation helper call: (function, positional args after the event, keyword args).
+mutations = st.one_of(
+    st.tuples(st.just(el.set_header), st.tuples(header_names, header_values), st.just({})),
+    st.tuples(st.just(el.append_header), st.tuples(header_names, header_values), st.just({})),
+    st.tuples(st.just(el.remove_header), st.tuples(header_names), st.just({})),
+    st.tuples(st.just(el.set_cookie), st.tuples(st.from_regex(r"[a-z]{1,6}", fullmatch=True),
+                                                header_values), st.just({})),
+    st.tuples(st.just(el.set_query_param),
+              st.tuples(st.text(max_size=6), st.none() | st.text(max_size=6)), st.just({})),
+    st.tuples(st.just(el.rewrite_uri), st.tuples(st.text(max_size=10)), st.just({})),
+    st.tuples(st.just(el.set_body), st.tuples(st.text(max_size=20) | st.binary(max_size=20)),
+              st.fixed_dictionaries({"encoding": st.sampled_from(["text", "base64"])})),
+    st.tuples(st.just(el.switch_origin), st.tuples(st.from_regex(r"[a-z]{1,8}\.[a-z]{2,3}",
+                                                                 fullmatch=True)),
+              st.fixed_dictionaries({"kind": st.sampled_from(["custom", "s3"])})),
+    st.tuples(st.just(el.set_status), st.tuples(st.integers(0, 999) | st.text(max_size=4)),
+              st.just({})),
+    st.tuples(st.just(el.set_response_cookie),
+              st.tuples(st.from_regex(r"[a-z]{1,6}", fullmatch=True), header_values),
+              st.just({})),
+)
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12)
+
+header_maps = st.one_of(
+    st.builds(el.header_map, header_pairs),
+    st.dictionaries(st.text(max_size=8), json_values, max_size=3))
+
+statuses = st.one_of(st.integers(-10, 1000), st.integers(), st.floats(),
+                     st.sampled_from(["200", "302", "404", "599", "600", "abc", "", " 200"]),
+                     json_values)
+
+requests_like = st.fixed_dictionaries({}, optional={
+    "uri": uris | json_values, "method": st.sampled_from(["GET", "POST"]) | json_values,
+    "querystring": querystrings | json_values, "headers": header_maps,
+    "clientIp": st.just(el.events.EXAMPLE_CLIENT_IP) | json_values,
+    "body": json_values, "origin": json_values})
+
+responses_like = st.fixed_dictionaries({"status": statuses}, optional={
+    "statusDescription": st.text(max_size=8) | json_values, "headers": header_maps,
+    "body": st.text(max_size=20) | json_values,
+    "bodyEncoding": st.sampled_from(["text", "base64"]) | json_values})
+
+handler_returns = st.one_of(json_values, requests_like, responses_like)
