@@ -235,6 +235,7 @@ function invoke(msg) {
       else finish({ status: 'ok', value });
     };
     timer = setTimeout(() => finish(timeoutAnswer()), Math.max(0, timeoutMs));
+    const baseline = process.getActiveResourcesInfo().length;
     let ret;
     try {
       ret = fn(msg.e, makeContext(c, deadline, callback), callback);
@@ -246,10 +247,23 @@ function invoke(msg) {
     if (ret !== null && typeof ret === 'object' && typeof ret.then === 'function') {
       ret.then((value) => finish({ status: 'ok', value }), (err) => fail(err));
     } else if (fn.length < 3) {
-      // A plain function of (event, context): what it returned is the result.
-      finish({ status: 'ok', value: ret });
+      // Not a promise: as in Lambda's runtime, what a plain function returns is ignored;
+      // the result is what it passes to context.succeed/fail/done, or null once the event
+      // loop has nothing left to do (this worker's own stdin and timers aside), or a
+      // timeout. A handler that takes a callback (facts §9: every Node function "must
+      // call callback") is instead waited for until it calls it or times out, so a
+      // forgotten callback shows as a 503 rather than Lambda's silent null.
+      const poll = () => {
+        if (settled) return;
+        // Inside this callback its own timer still counts as active: hence the - 1.
+        if (process.getActiveResourcesInfo().length - 1 <= baseline) {
+          finish({ status: 'ok', value: null });
+        } else {
+          setTimeout(poll, 2);
+        }
+      };
+      setTimeout(poll, 0);
     }
-    // else: a callback-style handler; wait for the callback (or the timeout).
   });
 }
 
