@@ -3,6 +3,7 @@ so this follows the standard Lambda context of the Python and Node.js runtimes).
 
 from __future__ import annotations
 
+import random
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -13,6 +14,30 @@ REGION = "us-east-1"  # Lambda@Edge functions live in us-east-1 (facts §5.4)
 ACCOUNT = "123456789012"
 
 
+def new_request_id() -> str:
+    """A random UUID-4 string, as Lambda's request ids are (cheaper than ``uuid.uuid4``)."""
+    h = f"{random.getrandbits(128) & _V4_MASK | _V4_BITS:032x}"
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+_V4_MASK = ~(0xF000 << 64) & ~(0xC000 << 48) & ((1 << 128) - 1)
+_V4_BITS = (0x4000 << 64) | (0x8000 << 48)
+# One id per edgelab process; runtimes that run containers elsewhere pass their own.
+_CONTAINER_ID = uuid.uuid4().hex
+
+
+_day: tuple[float, str] = (0.0, "")
+
+
+def _today() -> str:
+    """Today's date as Lambda log streams spell it, recomputed at most once a minute."""
+    global _day
+    now = time.time()
+    if now - _day[0] > 60:
+        _day = (now, datetime.now(UTC).strftime("%Y/%m/%d"))
+    return _day[1]
+
+
 @dataclass
 class ContextInfo:
     """What both runtimes need to build a context: plain data, JSON-friendly."""
@@ -21,8 +46,8 @@ class ContextInfo:
     memory_limit_in_mb: int
     timeout_s: float
     function_version: str = "1"
-    aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    container_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    aws_request_id: str = field(default_factory=lambda: new_request_id())
+    container_id: str = field(default_factory=lambda: _CONTAINER_ID)
 
     @property
     def invoked_function_arn(self) -> str:
@@ -36,8 +61,7 @@ class ContextInfo:
 
     @property
     def log_stream_name(self) -> str:
-        day = datetime.now(UTC).strftime("%Y/%m/%d")
-        return f"{day}/[{self.function_version}]{self.container_id}"
+        return f"{_today()}/[{self.function_version}]{self.container_id}"
 
     def to_json(self) -> dict[str, Any]:
         return {"functionName": self.function_name, "functionVersion": self.function_version,
@@ -54,7 +78,7 @@ class LambdaContext:
         self.function_name = info.function_name
         self.function_version = info.function_version
         self.invoked_function_arn = info.invoked_function_arn
-        self.memory_limit_in_mb = str(info.memory_limit_in_mb)
+        self.memory_limit_in_mb = str(info.memory_limit_in_mb)  # a string, as in Lambda
         self.aws_request_id = info.aws_request_id
         self.log_group_name = info.log_group_name
         self.log_stream_name = info.log_stream_name

@@ -30,7 +30,10 @@ def header_map(items: Iterable[tuple[str, str]] | Mapping[str, str] | None = Non
 
 
 def fill_keys(raw: Mapping[str, Any]) -> HeaderMap:
-    """A copy of ``raw`` with every missing ``key`` filled as Lambda@Edge fills it (§1.5)."""
+    """``raw`` with every missing ``key`` filled as Lambda@Edge fills it (§1.5): the same
+    object when no key is missing, else a copy."""
+    if all(type(e) is dict and "key" in e for elems in raw.values() for e in elems):
+        return raw  # type: ignore[return-value]
     out: HeaderMap = {}
     for name, elems in raw.items():
         out[name] = [

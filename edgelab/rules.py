@@ -232,8 +232,20 @@ class RuleSet:
         found += [r for r in self._prefixes if trigger in r.triggers and r.matches(lower_name)]
         return found
 
-    def header_kinds(self, lower_name: str, trigger: Trigger) -> set[str]:
-        return {r.kind for r in self.header_rules_for(lower_name, trigger)}
+    @cached_property
+    def _kinds_cache(self) -> dict[tuple[str, Trigger], frozenset[str]]:
+        return {}
+
+    def header_kinds(self, lower_name: str, trigger: Trigger) -> frozenset[str]:
+        """The kinds of rule (disallowed, read-only, ...) on a header in a trigger; cached,
+        as the validator asks for the same few names on every request."""
+        key = (lower_name, trigger)
+        found = self._kinds_cache.get(key)
+        if found is None:
+            found = frozenset(r.kind for r in self.header_rules_for(lower_name, trigger))
+            if len(self._kinds_cache) < 65536:
+                self._kinds_cache[key] = found
+        return found
 
     # -- changes ----------------------------------------------------------------------
     def with_overrides(self, overrides: Mapping[str, Any] | Iterable[str]) -> RuleSet:

@@ -69,6 +69,8 @@ class _Checker:
             return
         before = before or {}
         for name, elems in after.items():
+            if type(elems) is list and before.get(name) == elems:
+                continue  # passed through unchanged: it was valid on the way in
             where = f"{path}.{name}"
             if not isinstance(name, str) or not _TOKEN.match(name):
                 self.add("header-name-invalid", where, f"header name {name!r} is not a valid "
@@ -82,7 +84,7 @@ class _Checker:
                          "{key, value} objects", "§1.5", actual=type(elems).__name__)
                 continue
             for i, elem in enumerate(elems):
-                if not isinstance(elem, Mapping) or not isinstance(elem.get("value"), str):
+                if not isinstance(elem, dict) or not isinstance(elem.get("value"), str):
                     self.add("header-shape", f"{where}[{i}]", f"header {name!r} element {i} "
                              "needs a string 'value'", "§1.5", actual=elem)
                 elif "key" in elem and not isinstance(elem["key"], str):
@@ -95,13 +97,19 @@ class _Checker:
 
     def header_changes(self, after: Mapping[str, Any], before: Mapping[str, Any], path: str,
                        *, side: str) -> None:
-        names = {str(n).lower() for n in after} | {str(n).lower() for n in before}
-        for name in sorted(names):
-            old, new = _values(before, name), _values(after, name)
-            if old == new:
-                continue
+        names = set(after) | set(before)
+        if all(type(n) is str and n == n.lower() for n in names):
+            # The usual case: lowercase map names, so a look-up per name suffices, and a
+            # header whose element list is unchanged needs no further thought.
+            changed = [n for n in names if after.get(n) != before.get(n)]
+        else:
+            changed = list({str(n).lower() for n in names})
+        for name in sorted(changed):
             kinds = self.rules.header_kinds(name, self.trigger)
             if not kinds:
+                continue
+            old, new = _values(before, name), _values(after, name)
+            if old == new:
                 continue
             what = "added" if not old else "removed" if not new else "changed"
             key = _key(after, name) or _key(before, name) or name
@@ -157,7 +165,9 @@ class _Checker:
         headers = req.get("headers", before.get("headers", {}))
         self.headers(headers, before.get("headers", {}), f"{base}.headers", side="own")
         size_limit = self.limit("request-size")
-        if size_limit is not None and isinstance(headers, Mapping):
+        unchanged = (headers == before.get("headers") and uri == before.get("uri")
+                     and qs == before.get("querystring"))
+        if size_limit is not None and not unchanged and isinstance(headers, dict):
             size = len(uri) + len(qs) + _header_bytes(headers)
             if size > size_limit:
                 self.add("request-size", base, f"the request's headers, uri and query string "
