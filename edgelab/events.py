@@ -344,7 +344,7 @@ def normalize_event(data: Any, *, trigger: Trigger | str | None = None,
     if not isinstance(record, Mapping) or not isinstance(record.get("cf"), Mapping):
         raise fail("Records[0] needs a 'cf' object with config and request (facts §1.1)",
                    "Records[0].cf")
-    cf = copy.deepcopy(dict(record["cf"]))
+    cf = copy_event(dict(record["cf"]))
     config = cf.get("config", {})
     if not isinstance(config, Mapping):
         raise fail("cf.config must be an object", "Records[0].cf.config")

@@ -8,20 +8,19 @@ notebook can show a before/after or build test inputs without writing a handler.
 from __future__ import annotations
 
 import base64
-import copy
 from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote, unquote_plus, urlencode
 
 from .errors import EventError
-from .events import cf_record, custom_origin, s3_origin
+from .events import cf_record, copy_event, custom_origin, s3_origin
 from .headers import MutableHeaders
 
 Where = Literal["request", "response"]
 
 
 def _copy(event: Mapping[str, Any]) -> dict[str, Any]:
-    return copy.deepcopy(dict(event))
+    return copy_event(dict(event))
 
 
 def _part(event: dict[str, Any], where: Where | None) -> dict[str, Any]:
