@@ -10,7 +10,9 @@ do), ``context`` and ``runtimes`` (running it), ``validate`` and ``outcome`` (wh
 CloudFront makes of the result), ``invoke`` (all of that in one call).
 """
 
+from .cache import Cache, CachePolicy
 from .context import ContextInfo, LambdaContext
+from .distribution import Distribution, OriginRequestPolicy, TriggerConfig, load_distribution
 from .errors import ConfigError, EdgelabError, EventError, HandlerLoadError, RuntimeUnavailable
 from .events import (
     LoadedEvent,
@@ -36,11 +38,14 @@ from .mutate import (
     set_status,
     switch_origin,
 )
+from .origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
 from .outcome import ErrorInfo, InvocationResult, error_response
 from .rules import DECISIONS, DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
 from .runtimes import Handler, RawResult, load_handler
+from .trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
 from .triggers import TRIGGERS, Trigger
 from .validate import Violation, validate_result
+from .viewer import ViewerRequest
 
 __version__ = "0.1.0"
 
@@ -49,22 +54,36 @@ __all__ = [
     "DEFAULT_RULES",
     "RULE_SETS",
     "TRIGGERS",
+    "Cache",
+    "CachePolicy",
+    "CallableOrigin",
     "ConfigError",
     "ContextInfo",
+    "Distribution",
     "EdgelabError",
     "ErrorInfo",
     "EventError",
+    "FolderOrigin",
     "Handler",
     "HandlerLoadError",
     "Headers",
+    "HttpOrigin",
     "InvocationResult",
     "LambdaContext",
     "LoadedEvent",
+    "MappingOrigin",
     "MutableHeaders",
+    "OriginCall",
+    "OriginError",
+    "OriginRequestPolicy",
     "RawResult",
     "RuleSet",
     "RuntimeUnavailable",
+    "Stage",
+    "Trace",
     "Trigger",
+    "TriggerConfig",
+    "ViewerRequest",
     "Violation",
     "append_header",
     "build_event",
@@ -78,8 +97,10 @@ __all__ = [
     "header_map",
     "invoke",
     "invoke_many",
+    "load_distribution",
     "load_event",
     "load_handler",
+    "load_traces",
     "normalize_event",
     "remove_header",
     "rewrite_uri",
@@ -92,5 +113,6 @@ __all__ = [
     "set_response_cookie",
     "set_status",
     "switch_origin",
+    "traces_to_frame",
     "validate_result",
 ]
