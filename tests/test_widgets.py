@@ -190,3 +190,70 @@ def test_limits_playground_grows_headers_into_the_request_size_limit() -> None:
     assert "request-size = 20,480 bytes" in pg.table.value
     pg.grow.value = "body"
     assert pg.size.max == 2 * 1024 * 1024
+
+
+def test_editor_changes_tab_lists_what_the_handler_changed(redirect: Path) -> None:
+    ed = EventEditor(add_disallowed)
+    ed.run()
+    assert "header x-real-ip added" in ed.changes.value
+
+
+@pytest.fixture
+def distribution(redirect: Path):
+    secure = redirect.parent / "secure.py"
+    secure.write_text(
+        "def handler(event, context):\n"
+        "    response = event['Records'][0]['cf']['response']\n"
+        "    response['headers']['x-secure'] = [{'key': 'X-Secure', 'value': 'yes'}]\n"
+        "    return response\n")
+    dist = el.Distribution({"viewer-request": str(redirect), "viewer-response": str(secure)},
+                           origin=el.MappingOrigin({"/index.html": "hello"}),
+                           clock=lambda: 1000.0)
+    yield dist
+    dist.close()
+
+
+def test_stepper_steps_through_every_stage_of_a_miss(distribution) -> None:
+    from edgelab.widgets import ChainStepper
+
+    st = ChainStepper(distribution, path="/index.html")
+    trace = st.send()
+    assert trace is not None and (trace.cache, trace.status) == ("Miss", 200)
+    assert st.position == 0 and "passing /index.html" in st.stage_view.value
+    seen = {st.steps.value: st.stage_view.value}
+    while st.position < 5:
+        seen[st.next()] = st.stage_view.value
+    assert list(seen) == ["viewer-request", "cache", "origin-request", "origin",
+                          "origin-response", "viewer-response"]
+    assert "Miss" in seen["cache"]
+    assert "no function is associated" in seen["origin-request"]
+    assert "origin answered 200" in seen["origin"]
+    assert "header x-secure added" in seen["viewer-response"]
+    assert st.next() == "viewer-response" and st.prev() == "origin-response"
+
+
+def test_stepper_shows_a_hit_when_the_request_is_repeated(distribution) -> None:
+    from edgelab.widgets import ChainStepper
+
+    st = ChainStepper(distribution, path="/index.html")
+    st.send()
+    st.steps.value = "origin"
+    second = st.send()
+    assert second is not None and second.cache == "Hit"
+    assert "request 2" in st.summary.value and "Hit 200" in st.summary.value
+    assert st.position == 0
+    st.steps.value = "origin"
+    assert "cache hit" in st.stage_view.value
+
+
+def test_stepper_shows_a_generated_response(distribution) -> None:
+    from edgelab.widgets import ChainStepper
+
+    st = ChainStepper(distribution, path="/old/page")
+    st.headers.value = "Accept-Language: fr"
+    st.cookies.value = "ab=B"
+    trace = st.send()
+    assert trace is not None and trace.status == 301
+    assert "LambdaGeneratedResponse" in st.summary.value
+    st.steps.value = "origin"
+    assert "generated the response" in st.stage_view.value

@@ -1,6 +1,6 @@
 """Notebook widgets: thin ipywidgets forms over the library (``pip``-installed with edgelab).
 
-    from edgelab.widgets import EventEditor, LimitsPlayground
+    from edgelab.widgets import ChainStepper, EventEditor, LimitsPlayground
 
 Each widget shows itself as a cell's value, and works from plain Python too: set its
 controls' ``.value`` and call ``.run()``; the outputs are HTML strings, PNG bytes and the
@@ -11,5 +11,6 @@ library's own result objects. The widgets call the same functions as the CLI
 
 from .editor import EventEditor
 from .limits import LimitsPlayground
+from .stepper import ChainStepper
 
-__all__ = ["EventEditor", "LimitsPlayground"]
+__all__ = ["ChainStepper", "EventEditor", "LimitsPlayground"]

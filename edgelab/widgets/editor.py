@@ -25,8 +25,10 @@ from ..invoke import invoke
 from ..outcome import InvocationResult
 from ..rules import RULE_SETS, get_rules
 from ..runtimes import NODE_SUFFIXES
+from ..trace import diff
 from ..triggers import TRIGGER_NAMES, as_trigger
 from ._view import WidgetView, diff_html, esc, json_html, outcome_badge, pre, table
+from .stepper import changes_rows
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HANDLER_SUFFIXES = (".py", *NODE_SUFFIXES)
@@ -216,8 +218,10 @@ class EventEditor(WidgetView):
                 part, before = "generated response", {}
         else:
             after = res.returned
-        self.changes.value = diff_html(before, after, before_name=f"{part} in",
-                                       after_name=f"{part} returned")
+        readable = (table(changes_rows(diff(before, after)), empty="no changes")
+                    if isinstance(after, dict) else f"<i>returned {esc(type(after).__name__)}</i>")
+        self.changes.value = readable + "<br>" + diff_html(
+            before, after, before_name=f"{part} in", after_name=f"{part} returned")
         self.violations.value = table([v.to_dict() for v in res.violations], VIOLATION_COLUMNS,
                                       empty="no violations")
         self.logs.value = pre(res.logs, empty="(the function printed nothing)")
