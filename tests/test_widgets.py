@@ -222,7 +222,8 @@ def test_stepper_steps_through_every_stage_of_a_miss(distribution) -> None:
     assert st.position == 0 and "passing /index.html" in st.stage_view.value
     seen = {st.steps.value: st.stage_view.value}
     while st.position < 5:
-        seen[st.next()] = st.stage_view.value
+        name = st.next()
+        seen[name] = st.stage_view.value
     assert list(seen) == ["viewer-request", "cache", "origin-request", "origin",
                           "origin-response", "viewer-response"]
     assert "Miss" in seen["cache"]
