@@ -32,6 +32,10 @@ _SHORT = {"viewer-request": "vreq", "origin-request": "oreq", "origin-response":
           "viewer-response": "vresp"}
 
 
+def _key_text(key: Any) -> str | None:
+    return key if key is None or isinstance(key, str) else repr(key)
+
+
 def _header_values(headers: Mapping[str, Any] | None) -> dict[str, list[str]]:
     return {name: [e.get("value", "") for e in elems] for name, elems in (headers or {}).items()}
 
@@ -82,7 +86,7 @@ class Stage:
 
     def to_dict(self) -> dict[str, Any]:
         return {"trigger": self.trigger, "outcome": self.outcome,
-                "duration_ms": round(self.duration_ms, 3),
+                "duration_ms": self.duration_ms,
                 "violations": [v.to_dict() for v in self.violations], "error": self.error,
                 "cold_start": self.cold_start, "logs": self.logs, "input": self.input,
                 "output": self.output, "diff": self.diff}
@@ -110,7 +114,7 @@ class OriginCall:
 
     def to_dict(self) -> dict[str, Any]:
         return {"request": self.request, "response": self.response, "status": self.status,
-                "duration_ms": round(self.duration_ms, 3), "error": self.error}
+                "duration_ms": self.duration_ms, "error": self.error}
 
 
 @dataclass
@@ -159,8 +163,7 @@ class Trace:
         """The ``edgelab request --json`` object (and one line of a trace file)."""
         return {"request_id": self.request_id, "time": self.time, "status": self.status,
                 "cache": self.cache, "ttl": self.ttl, "age": self.age,
-                "cache_key": None if self.cache_key is None else repr(self.cache_key),
-                "duration_ms": round(self.duration_ms, 3),
+                "cache_key": _key_text(self.cache_key), "duration_ms": self.duration_ms,
                 "stages": [s.to_dict() for s in self.stages],
                 "origin": self.origin.to_dict() if self.origin else None,
                 "response": self.response, "viewer": self.viewer.to_dict(),
@@ -186,7 +189,7 @@ class Trace:
             "uri": v.uri, "querystring": v.querystring, "client_ip": v.client_ip,
             "country": v.country, "edge_location": v.edge_location,
             "user_agent": v.user_agent, "status": self.status, "cache": self.cache,
-            "cache_key": None if self.cache_key is None else repr(self.cache_key),
+            "cache_key": _key_text(self.cache_key),
             "ttl": self.ttl, "age": self.age, "duration_ms": self.duration_ms,
             "stages": ">".join(s.trigger for s in self.stages),
             "violations": sum(len(s.violations) for s in self.stages),

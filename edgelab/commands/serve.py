@@ -1,0 +1,48 @@
+"""``edgelab serve --config distribution.toml``: the distribution on a real local port."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ..config import distribution_from_toml
+
+
+def default_trace_file(config: str | Path) -> Path:
+    return Path(config).resolve().parent / ".edgelab" / "traces.jsonl"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "serve", help="serve a distribution on a local HTTP port",
+        description="Put the distribution in --config behind a local HTTP server (uvicorn). "
+                    "Every request's trace is appended to --trace-file (default "
+                    ".edgelab/traces.jsonl next to the config) and listed at "
+                    "/_edgelab/traces; 'edgelab traces --config FILE' prints them. Handler "
+                    "files are reloaded when they change.")
+    p.add_argument("--config", required=True, metavar="FILE")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--trace-file", default=None, metavar="FILE")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from ..server import EdgeApp
+
+    if not 0 <= args.port <= 65535:
+        print(f"edgelab serve: error: --port must be 0-65535; got {args.port}", file=sys.stderr)
+        return 2
+    dist = distribution_from_toml(args.config)
+    trace_file = Path(args.trace_file) if args.trace_file else default_trace_file(args.config)
+    app = EdgeApp(dist, trace_file=trace_file)
+    print(f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
+          file=sys.stderr)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off")
+    finally:
+        dist.close()
+    return 0
