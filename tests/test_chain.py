@@ -313,7 +313,11 @@ def test_vreq_added_header_reaches_origin_only_when_forwarded() -> None:
         return req
 
     got: list[Any] = []
-    origin = (lambda r: got.append(r["headers"].get("x-variant")) or "x")
+
+    def origin(r: dict) -> str:
+        got.append(r["headers"].get("x-variant"))
+        return "x"
+
     make({"viewer-request": vreq}, origin=origin).request("/a")
     make({"viewer-request": vreq}, origin=origin,
          cache_policy=el.CachePolicy(headers=["X-Variant"])).request("/a")
@@ -413,3 +417,40 @@ def test_chain_decisions_are_data() -> None:
     topics = [d.topic for d in CHAIN_DECISIONS]
     assert any("OReq generates" in t for t in topics)
     assert any(">= 400" in t for t in topics)
+
+
+DEVICES = [
+    ("§7 iPhone is mobile + iOS", "Mozilla/5.0 (iPhone; CPU iPhone OS 16_0 like Mac OS X) "
+     "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1",
+     {"mobile", "ios"}),
+    ("§7 iPad is tablet and mobile at once", "Mozilla/5.0 (iPad; CPU OS 16_0 like Mac OS X) "
+     "AppleWebKit/605.1.15 (KHTML, like Gecko) Version/16.0 Mobile/15E148 Safari/604.1",
+     {"mobile", "tablet", "ios"}),
+    ("§7 Android phone", "Mozilla/5.0 (Linux; Android 13; Pixel 7) AppleWebKit/537.36 "
+     "(KHTML, like Gecko) Chrome/116.0 Mobile Safari/537.36", {"mobile", "android"}),
+    ("§7 Windows desktop", "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 "
+     "(KHTML, like Gecko) Chrome/116.0 Safari/537.36", {"desktop"}),
+    ("§7 Tizen smart TV", "Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 "
+     "(KHTML, like Gecko) SamsungBrowser/4.0 Chrome/76.0 TV Safari/537.36", {"smarttv"}),
+    ("§7 webOS smart TV", "Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.36 (KHTML, like "
+     "Gecko) Chrome/79.0 Safari/537.36 WebAppManager", {"smarttv"}),
+    ("§7 curl counts as desktop", "curl/7.66.0", {"desktop"}),
+]
+
+
+@pytest.mark.parametrize(("ua", "true"), [d[1:] for d in DEVICES], ids=[d[0] for d in DEVICES])
+def test_device_headers_from_user_agent(ua: str, true: set[str]) -> None:
+    names = {"desktop": "Desktop", "mobile": "Mobile", "tablet": "Tablet", "smarttv": "SmartTV",
+             "ios": "IOS", "android": "Android"}
+    policy = el.OriginRequestPolicy(cloudfront_headers=[f"CloudFront-Is-{n}-Viewer"
+                                                        for n in names.values()])
+    got: dict[str, Any] = {}
+
+    def origin(req: dict) -> str:
+        got.update(el.Headers(req["headers"]))
+        return "x"
+
+    make({}, origin=origin, origin_request_policy=policy).request("/a", headers={
+        "User-Agent": ua})
+    flags = {k for k, n in names.items() if got[f"cloudfront-is-{n.lower()}-viewer"] == "true"}
+    assert flags == true

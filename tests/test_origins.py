@@ -1,0 +1,193 @@
+"""Origins: mapping, callable, S3-like folder and a real HTTP server on loopback."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import edgelab as el
+from edgelab.origins import body_bytes
+
+
+def req(uri: str, method: str = "GET", headers: dict | None = None) -> dict[str, Any]:
+    return {"method": method, "uri": uri, "querystring": "",
+            "headers": el.header_map(headers or {})}
+
+
+# -- folder (S3-like) -------------------------------------------------------------------
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    (tmp_path / "index.html").write_text("<h1>hi</h1>")
+    (tmp_path / "img").mkdir()
+    (tmp_path / "img" / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n\xff")
+    return tmp_path
+
+
+def test_folder_serves_like_s3(site: Path) -> None:
+    resp = el.FolderOrigin(site)(req("/index.html"))
+    h = el.Headers(resp["headers"])
+    assert resp["status"] == "200" and body_bytes(resp) == b"<h1>hi</h1>"
+    assert h["content-type"] == "text/html"
+    assert h["etag"] == '"' + hashlib.md5(b"<h1>hi</h1>").hexdigest() + '"'
+    assert h["last-modified"].endswith("GMT")
+
+
+def test_folder_binary_is_base64(site: Path) -> None:
+    resp = el.FolderOrigin(site)(req("/img/a.png"))
+    assert resp["bodyEncoding"] == "base64"
+    assert body_bytes(resp) == b"\x89PNG\r\n\x1a\n\xff"
+    assert resp["headers"]["content-type"][0]["value"] == "image/png"
+
+
+@pytest.mark.parametrize(("missing", "status", "code"), [(403, "403", "AccessDenied"),
+                                                        (404, "404", "NoSuchKey")])
+def test_folder_missing_key(site: Path, missing: int, status: str, code: str) -> None:
+    resp = el.FolderOrigin(site, missing=missing)(req("/nope.html"))
+    assert resp["status"] == status and f"<Code>{code}</Code>" in resp["body"]
+
+
+@pytest.mark.parametrize("uri", ["/", "/img/", "/../secret", "/img"],
+                         ids=["no index for /", "no index for a folder", "no traversal",
+                              "a folder is no key"])
+def test_folder_no_directory_index_and_no_escape(site: Path, uri: str) -> None:
+    assert el.FolderOrigin(site)(req(uri))["status"] == "403"
+
+
+def test_folder_conditional_get(site: Path) -> None:
+    origin = el.FolderOrigin(site)
+    etag = origin(req("/index.html"))["headers"]["etag"][0]["value"]
+    assert origin(req("/index.html", headers={"If-None-Match": etag}))["status"] == "304"
+
+
+def test_folder_missing_folder_is_config_error(tmp_path: Path) -> None:
+    with pytest.raises(el.ConfigError) as info:
+        el.FolderOrigin(tmp_path / "nope")
+    assert info.value.key == "origin.path"
+
+
+def test_mapping_and_callable_origins() -> None:
+    m = el.MappingOrigin({"/a": "x", "/b": (201, "y"), "/c": {"status": 302,
+                                                             "headers": {"Location": "/a"}}})
+    assert body_bytes(m(req("/a"))) == b"x"
+    assert m(req("/b"))["status"] == "201"
+    assert m(req("/c"))["headers"]["location"][0]["value"] == "/a"
+    assert m(req("/z"))["status"] == "404"
+    c = el.CallableOrigin(lambda r: f"you asked {r['uri']}")
+    assert body_bytes(c(req("/q"))) == b"you asked /q"
+
+
+# -- HTTP origin ------------------------------------------------------------------------
+class _Handler(BaseHTTPRequestHandler):
+    name = "one"
+
+    def do_GET(self) -> None:
+        if self.path.startswith("/slow"):
+            time.sleep(1.5)
+        body = f"{self.server.name} {self.path} host={self.headers['Host']}".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.send_header("Cache-Control", "max-age=60")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def servers() -> Iterator[list[ThreadingHTTPServer]]:
+    out = []
+    for name in ("one", "two"):
+        srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        srv.name = name  # type: ignore[attr-defined]
+        srv.daemon_threads = True
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        out.append(srv)
+    yield out
+    for srv in out:
+        srv.shutdown()
+        srv.server_close()
+
+
+def test_http_origin_through_the_chain(servers: list) -> None:
+    port = servers[0].server_address[1]
+    origin = el.HttpOrigin(f"http://127.0.0.1:{port}")
+    with el.Distribution({}, origin=origin) as dist:
+        first, second = dist.request("/hello?x=1"), dist.request("/hello?x=1")
+    assert first.status == 200 and first.body == b"one /hello host=localhost"
+    assert (first.cache, second.cache) == ("Miss", "Hit")
+
+
+def test_handler_switching_origin_really_reaches_the_other(servers: list) -> None:
+    """§1.6: a function may point the request at another origin; it is really reached."""
+    one, two = (s.server_address[1] for s in servers)
+
+    def switch(event: dict, context: Any) -> dict:
+        request = event["Records"][0]["cf"]["request"]
+        request["origin"] = el.custom_origin("localhost", port=two, protocol="http")
+        request["headers"]["host"] = [{"key": "Host", "value": "other.example"}]
+        return request
+
+    with el.Distribution({"origin-request": switch},
+                         origin=el.HttpOrigin(f"http://127.0.0.1:{one}")) as dist:
+        trace = dist.request("/x")
+    assert trace.stages[0].violations == []
+    assert trace.body == b"two /x host=other.example"
+
+
+def test_switch_from_folder_origin_to_http(servers: list, site: Path) -> None:
+    two = servers[1].server_address[1]
+
+    def switch(event: dict, context: Any) -> dict:
+        request = event["Records"][0]["cf"]["request"]
+        request["origin"] = el.custom_origin("localhost", port=two, protocol="http")
+        return request
+
+    with el.Distribution({"origin-request": switch}, origin=el.FolderOrigin(site)) as dist:
+        assert dist.request("/y").body.startswith(b"two /y")
+
+
+def test_refused_connection_is_502_in_the_trace() -> None:
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    port = srv.server_address[1]
+    srv.server_close()  # nothing listens there now
+    with el.Distribution({}, origin=el.HttpOrigin(f"http://127.0.0.1:{port}")) as dist:
+        trace = dist.request("/a")
+    assert trace.status == 502 and trace.cache == "Error"
+    assert trace.headers["x-cache"] == "Error from cloudfront"
+    assert "cannot be reached" in trace.origin.error
+
+
+def test_timeout_is_504_in_the_trace(servers: list) -> None:
+    port = servers[0].server_address[1]
+    with el.Distribution({}, origin=el.HttpOrigin(f"http://127.0.0.1:{port}",
+                                                  read_timeout=0.2)) as dist:
+        trace = dist.request("/slow")
+    assert trace.status == 504 and trace.cache == "Error"
+
+
+def test_non_loopback_origin_is_refused_without_connecting() -> None:
+    def switch(event: dict, context: Any) -> dict:
+        request = event["Records"][0]["cf"]["request"]
+        request["origin"] = el.custom_origin("example.com", port=80, protocol="http")
+        return request
+
+    origin = el.HttpOrigin("http://127.0.0.1:9", resolve={"example.com": "10.1.2.3"})
+    with el.Distribution({"origin-request": switch}, origin=origin) as dist:
+        trace = dist.request("/a")
+    assert trace.status == 502 and "loopback" in trace.origin.error
+
+
+@pytest.mark.parametrize("url", ["ftp://x", "127.0.0.1:80", "http://"])
+def test_malformed_url_is_config_error(url: str) -> None:
+    with pytest.raises(el.ConfigError) as info:
+        el.HttpOrigin(url)
+    assert info.value.key == "origin.url"
