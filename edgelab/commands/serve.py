@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
           file=sys.stderr)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off")
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off",
+                    server_header=False)
     finally:
         dist.close()
     return 0
