@@ -47,12 +47,36 @@ from .triggers import TRIGGERS, Trigger
 from .validate import Violation, validate_result
 from .viewer import ViewerRequest
 
+# Traffic, replay, analysis and reports pull in pandas and numpy: loaded on first use
+# (PEP 562), so ``import edgelab`` and ``edgelab invoke`` stay quick.
+_LAZY = {
+    "TRAFFIC_PROFILES": ("traffic", "PROFILES"), "LatencyModel": ("latency", "LatencyModel"),
+    "TrafficProfile": ("traffic", "Profile"), "estimate_latency": ("latency", "estimate_latency"),
+    "generate_traffic": ("traffic", "generate"), "load_traffic": ("traffic", "load_traffic"),
+    "nearest_edge": ("latency", "nearest_edge"), "read_access_logs": ("logs", "read_access_logs"),
+    "read_traffic": ("traffic", "read_traffic"), "replay": ("replay", "replay"),
+    "save_traffic": ("traffic", "save_traffic"),
+    "write_access_log": ("logs", "write_access_log"), "write_report": ("report", "write_report"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        value = getattr(importlib.import_module(f"edgelab.{module}"), attr)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'edgelab' has no attribute {name!r}")
+
 __version__ = "0.1.0"
 
 __all__ = [
     "DECISIONS",
     "DEFAULT_RULES",
     "RULE_SETS",
+    "TRAFFIC_PROFILES",
     "TRIGGERS",
     "Cache",
     "CachePolicy",
@@ -70,6 +94,7 @@ __all__ = [
     "HttpOrigin",
     "InvocationResult",
     "LambdaContext",
+    "LatencyModel",
     "LoadedEvent",
     "MappingOrigin",
     "MutableHeaders",
@@ -81,6 +106,7 @@ __all__ = [
     "RuntimeUnavailable",
     "Stage",
     "Trace",
+    "TrafficProfile",
     "Trigger",
     "TriggerConfig",
     "ViewerRequest",
@@ -92,6 +118,8 @@ __all__ = [
     "close_handlers",
     "custom_origin",
     "error_response",
+    "estimate_latency",
+    "generate_traffic",
     "get_handler",
     "get_rules",
     "header_map",
@@ -101,11 +129,17 @@ __all__ = [
     "load_event",
     "load_handler",
     "load_traces",
+    "load_traffic",
+    "nearest_edge",
     "normalize_event",
+    "read_access_logs",
+    "read_traffic",
     "remove_header",
+    "replay",
     "rewrite_uri",
     "s3_origin",
     "save_event",
+    "save_traffic",
     "set_body",
     "set_cookie",
     "set_header",
@@ -115,4 +149,6 @@ __all__ = [
     "switch_origin",
     "traces_to_frame",
     "validate_result",
+    "write_access_log",
+    "write_report",
 ]

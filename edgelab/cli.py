@@ -18,6 +18,7 @@ from .errors import EdgelabError
 COMMANDS = (
     "event", "invoke", "rules",
     "lab",
+    "traffic", "replay", "report", "demo",
     "request", "serve", "traces",
 )
 

@@ -38,7 +38,7 @@ import pandas as pd
 
 from .errors import ConfigError
 from .latency import LatencyModel, estimate_latency
-from .traffic import TRAFFIC_COLUMNS, normalize_traffic
+from .traffic import TRAFFIC_COLUMNS, normalize_traffic, read_traffic
 from .viewer import ViewerRequest
 
 STAGES = (("viewer-request", "vreq"), ("origin-request", "oreq"),
@@ -122,7 +122,10 @@ def _trace_row(trace: Any) -> dict[str, Any]:
         if seen is not None:
             row[f"{short}_uri"] = seen.get("uri")
             row[f"{short}_querystring"] = seen.get("querystring")
-        d = s.diff
+        if s.trigger in _REQUEST_TRIGGERS and s.outcome == "response" and s.output:
+            d = {"generated": {"status": s.output.get("status")}}  # not a request diff
+        else:
+            d = s.diff
         if d:
             row[f"{short}_changes"] = json.dumps(d, sort_keys=True, default=str)
         if s.error and row["error_type"] is None:
@@ -135,6 +138,9 @@ def _trace_row(trace: Any) -> dict[str, Any]:
         handler_ms += s.duration_ms
         cold += bool(s.cold_start)
         out = s.output
+        if s.trigger == "viewer-request" and s.outcome == "request" and out is not None:
+            row["edge_uri"] = out.get("uri")
+            row["edge_querystring"] = out.get("querystring")
         if s.outcome == "request" and out is not None:
             uri_qs = len(out.get("uri", "")) + len(out.get("querystring", ""))
             row[f"{short}_uri_qs_len"] = uri_qs
@@ -239,9 +245,7 @@ def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *
     loads its own). ``traffic``: a DataFrame or a saved traffic set / access logs path.
     """
     if isinstance(traffic, str | Path):
-        from .commands.replay import read_traffic
-
-        traffic = read_traffic(str(traffic))
+        traffic = read_traffic(traffic)
     frame = normalize_traffic(traffic, source="traffic")
     n = len(frame)
     if not isinstance(workers, int) or workers < 1:
@@ -328,6 +332,7 @@ RESULT_COLUMNS = (
         ("outcome", "category"), ("ms", "float64"), ("uri", "category"),
         ("querystring", "category"), ("changes", "category"), ("uri_qs_len", "Int64"),
         ("request_bytes", "Int64"), ("generated_bytes", "Int64"))],
+    ("edge_uri", "category"), ("edge_querystring", "category"),
     ("origin_uri", "category"), ("origin_querystring", "category"),
     ("origin_status", "Int64"), ("origin_ms", "float64"), ("violations", "int64"),
     ("violation_list", "str"), ("logs", "str"), ("handler_ms", "float64"),
@@ -358,6 +363,13 @@ def _frame(traffic: pd.DataFrame, rows: list[dict[str, Any]],
         else:
             values = values.astype(object).where(values.notna(), "").astype(str)
         out[col] = values.to_numpy() if dtype != "category" else values.array
+    # without a viewer-request function the edge sees the viewer's uri
+    no_vreq = out["edge_uri"].isna().to_numpy()
+    if no_vreq.any():
+        out["edge_uri"] = out["edge_uri"].astype(object).where(~no_vreq, out["uri"].astype(
+            object)).astype("category")
+        out["edge_querystring"] = out["edge_querystring"].astype(object).where(
+            ~no_vreq, out["querystring"].astype(object)).astype("category")
     # the latency model reads the summed function time as duration_ms
     lat = estimate_latency(out.rename(columns={"duration_ms": "chain_ms",
                                                "handler_ms": "duration_ms"}), latency)

@@ -410,6 +410,17 @@ def load_traffic(path: str | Path) -> pd.DataFrame:
     return normalize_traffic(frame, source=str(p))
 
 
+def read_traffic(source: str | Path) -> pd.DataFrame:
+    """A saved traffic set (``.parquet`` / ``.csv``) or CloudFront access logs (a file,
+    ``.gz`` or not, a folder of them, or a glob)."""
+    p = Path(source)
+    if p.suffix.lower() in (".parquet", ".pq", ".csv") or p.name.lower().endswith(".csv.gz"):
+        return load_traffic(p)
+    from .logs import read_access_logs
+
+    return read_access_logs(source)
+
+
 def normalize_traffic(frame: pd.DataFrame, *, source: str = "traffic") -> pd.DataFrame:
     """A traffic frame with every column of :data:`TRAFFIC_COLUMNS`, in a usable dtype."""
     missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
