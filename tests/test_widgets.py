@@ -258,3 +258,97 @@ def test_stepper_shows_a_generated_response(distribution) -> None:
     assert "LambdaGeneratedResponse" in st.summary.value
     st.steps.value = "origin"
     assert "generated the response" in st.stage_view.value
+
+
+# -- the traffic explorer -------------------------------------------------------------------
+
+@pytest.fixture
+def explorer():
+    from edgelab.widgets import TrafficExplorer
+
+    return TrafficExplorer(size=600, progress=False)
+
+
+def test_explorer_replays_generated_traffic_through_the_demo(explorer) -> None:
+    import pandas as pd
+
+    from edgelab.traffic import generate
+
+    assert explorer.results is None and explorer.analyses == 0
+    results = explorer.run()
+    assert results is not None and len(results) == 600
+    assert explorer.runs == 1 and explorer.analyses == 1
+    pd.testing.assert_frame_equal(explorer.traffic, generate("workshop-small", 600, seed=0))
+    assert set(results["outcome"].astype(str)) <= {"served", "generated"}
+    assert explorer.progress.value == explorer.progress.max
+    assert "600 requests replayed through demo" in explorer.status.value
+    assert "cache hit ratio" in explorer.summary.value
+    assert list(explorer.ab["variant"]) == ["A", "B"]
+    assert "A/B split against intended" in explorer.ab_table.value
+    assert bytes(explorer.image.value).startswith(b"\x89PNG")
+
+
+def test_explorer_weight_slider_reruns_the_split_test_not_the_replay(explorer) -> None:
+    from edgelab import analysis
+
+    explorer.weight_a.value = 0.7  # before the first run: nothing to analyse yet
+    assert explorer.analyses == 0
+    explorer.run()
+    results = explorer.results
+    at_70 = explorer.ab
+    explorer.weight_a.value = 0.5
+    assert explorer.runs == 1 and explorer.analyses == 2 and explorer.results is results
+    assert explorer.weights == {"A": 0.5, "B": 0.5}
+    assert list(explorer.ab["expected"]) == [0.5, 0.5]
+    assert explorer.ab.equals(analysis.ab_split(results, weights={"A": 0.5, "B": 0.5}))
+    assert at_70 is not None and list(at_70["expected"]) == [0.7, 0.3]
+    assert at_70["p_value"].iloc[0] < explorer.ab["p_value"].iloc[0]
+
+
+def test_explorer_size_and_profile_replay_again(explorer) -> None:
+    explorer.run()
+    explorer.size.value = 300
+    assert explorer.runs == 2 and len(explorer.results) == 300
+    explorer.profile.value = "shop"
+    assert explorer.runs == 3
+    assert set(explorer.results["host"].astype(str)) == {"shop.example.com"}
+
+
+def test_explorer_splits_by_device_and_browses_every_plot(explorer) -> None:
+    from edgelab.widgets.explorer import PLOT_NAMES
+
+    explorer.run()
+    explorer.split.value = "device"
+    assert "device" in explorer.ab.columns
+    assert set(explorer.ab["device"]) <= {"desktop", "mobile", "tablet", "smarttv", "bot"}
+    pngs = {}
+    for name in PLOT_NAMES:
+        explorer.plot.value = name
+        pngs[name] = explorer.figure_png
+        assert explorer.figure_png.startswith(b"\x89PNG") and explorer.image.value == pngs[name]
+    assert len(set(pngs.values())) == len(PLOT_NAMES)
+    assert explorer.runs == 1
+
+
+def test_explorer_reports_a_distribution_it_cannot_load(tmp_path: Path) -> None:
+    from edgelab.widgets import TrafficExplorer
+
+    ex = TrafficExplorer({"missing": str(tmp_path / "nowhere.toml")}, size=100, progress=False)
+    assert ex.run() is None
+    assert ex.error is not None and "nowhere.toml" in ex.error
+    assert "not run" in ex.status.value and ex.progress.bar_style == "danger"
+
+
+def test_explorer_takes_a_distribution_object_or_a_choice(distribution) -> None:
+    from edgelab.demo import CONFIG
+    from edgelab.widgets import TrafficExplorer
+
+    ex = TrafficExplorer({"demo": str(CONFIG), "mine": distribution}, size=200, progress=False)
+    assert [label for label, _ in ex.distribution.options] == ["demo", "mine"]
+    ex.distribution.value = distribution  # before a run: does not replay
+    assert ex.runs == 0
+    results = ex.run()
+    assert results is not None and len(results) == 200
+    assert ex.ab is not None and ex.ab.empty  # no A/B test in this distribution
+    assert "no requests in the A/B test" in ex.ab_table.value
+    assert "application/vnd.jupyter.widget-view+json" in ex._repr_mimebundle_()
