@@ -191,8 +191,9 @@ def write_access_log(frame: pd.DataFrame, path: str | Path, *,
                      fields: Iterable[str] = FIELDS, remark: str | None = None) -> Path:
     """Write a traffic or results frame as a CloudFront standard log (gzip by ``.gz``).
 
-    Columns map back to log fields (``uri`` -> ``cs-uri-stem`` ...); fields with no
-    column are ``-``. ``remark`` adds a W3C ``#Remark:`` line (used to mark samples).
+    Columns map back to log fields (``uri`` -> ``cs-uri-stem`` ...; a column named as
+    the field itself, e.g. ``ssl-protocol``, is written as is); fields with no column
+    are ``-``. ``remark`` adds a W3C ``#Remark:`` line (used to mark samples).
     """
     fields = list(fields)
     n = len(frame)
@@ -206,7 +207,8 @@ def write_access_log(frame: pd.DataFrame, path: str | Path, *,
         elif field == "time" and times is not None:
             cols[field] = times.dt.strftime("%H:%M:%S").tolist()
         else:
-            col = next((c for c, f in back.items() if f == field and c in frame), None)
+            col = field if field in frame else next(
+                (c for c, f in back.items() if f == field and c in frame), None)
             if col is None:
                 cols[field] = ["-"] * n
             else:

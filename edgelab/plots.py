@@ -32,6 +32,8 @@ def _empty(ax: Axes, what: str) -> Axes:
             transform=ax.transAxes, color="0.4")
     ax.set_xticks([])
     ax.set_yticks([])
+    if not ax.get_title():
+        ax.set_title(what[:1].upper() + what[1:])
     return ax
 
 

@@ -27,7 +27,9 @@ import hashlib
 import json
 import multiprocessing as mp
 import queue
+import sys
 import traceback
+import types
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -381,3 +383,16 @@ def _frame(traffic: pd.DataFrame, rows: list[dict[str, Any]],
 def comparable(results: pd.DataFrame) -> pd.DataFrame:
     """``results`` without :data:`MEASURED_COLUMNS`: equal for equal inputs and seed."""
     return results.drop(columns=[c for c in MEASURED_COLUMNS if c in results.columns])
+
+
+class _CallableModule(types.ModuleType):
+    """``el.replay`` is this function, but once ``edgelab.replay`` the module has been
+    imported, Python's import system binds the package attribute to the module (the
+    function is exported lazily, so the module cannot win by importing first). Making
+    the module callable keeps ``el.replay(dist, traffic)`` working either way."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        return replay(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
