@@ -299,8 +299,9 @@ def generate(profile: str | Profile = "shop", n: int = 10_000, *, seed: int = 0,
     v_lon = np.array([r[4] for r in city_rows])[v_city] + rng.normal(0, 0.08, nv)
     cities = np.array([r[2] for r in city_rows], dtype=object)
     langs = np.array([COUNTRIES[c][0] for c in countries], dtype=object)
-    v_edge = nearest_edge(v_lat, v_lon)
-    v_edge = np.char.add(v_edge.astype(str), "50-C1").astype(object)
+    # each viewer is served by the edge location nearest their city (latency-based DNS)
+    city_edge = nearest_edge([r[3] for r in city_rows], [r[4] for r in city_rows])
+    v_edge = np.array([f"{c}50-C1" for c in city_edge], dtype=object)[v_city]
 
     v6 = rng.random(nv) < p.ipv6
     host_part = rng.integers(1, 1 << 16, size=nv)
