@@ -30,14 +30,13 @@ from typing import Any
 from ..errors import HandlerLoadError
 from .base import Call, Handler, RawResult
 from .nodefind import find_node
-from .worker import WorkerDied, WorkerProcess, WorkerTimeout
+from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
 WORKER_JS = Path(__file__).with_name("node_worker.mjs")
 NODE_SUFFIXES = (".js", ".cjs", ".mjs")
 # How long past the function's own timeout the parent waits before killing a worker that
 # did not answer (a synchronous endless loop cannot answer): the outcome comes within
 # timeout + 1 s.
-KILL_GRACE_S = 0.5
 _EXPORT_RE = re.compile(r"^[A-Za-z_$][\w$]*$")
 
 
@@ -65,11 +64,6 @@ def _stat(path: Path) -> tuple[int, int] | None:
 
 def _restart_needed(answer: dict[str, Any]) -> bool:
     return bool(answer.get("restart"))
-
-
-def _from_answer(a: dict[str, Any]) -> RawResult:
-    return RawResult(a["status"], a.get("value"), a.get("error_type"), a.get("error_message"),
-                     a.get("logs", ""), a.get("duration_ms", 0.0), a.get("cold_start", False))
 
 
 def _last_words(stderr_tail: str) -> str:
@@ -178,36 +172,13 @@ class NodeHandler(Handler):
         return results
 
     def _run(self, worker: WorkerProcess, calls: Sequence[Call]) -> list[RawResult]:
-        results: list[RawResult] = []
-        pending = list(calls)
-        while pending:
-            timeout = max(c.info.timeout_s for c in pending)
-            msgs = [{"e": c.event, "c": c.info.to_json()} for c in pending]
-            started = time.monotonic()
-            try:
-                answers = worker.request_many(msgs, timeout_s=timeout + KILL_GRACE_S,
-                                              stop=_restart_needed)
-            except WorkerTimeout as exc:
-                answers = exc.answers  # type: ignore[attr-defined]
-                results += [_from_answer(a) for a in answers]
-                stuck = pending[len(answers)]
-                results.append(RawResult(
-                    "timeout", None, "LambdaLimitExceeded",
-                    f"the function ran past its {stuck.info.timeout_s:g} s timeout (facts "
-                    "§5.1) and did not give the event loop back (for example an endless "
-                    "loop); its node worker was killed and will be replaced",
-                    duration_ms=(time.monotonic() - started) * 1000))
-                pending = pending[len(answers) + 1:]
-                continue
-            except WorkerDied as exc:
-                answers = exc.answers  # type: ignore[attr-defined]
-                results += [_from_answer(a) for a in answers]
-                results.append(self._crash(exc, started))
-                pending = pending[len(answers) + 1:]
-                continue
-            results += [_from_answer(a) for a in answers]
-            pending = pending[len(answers):]  # the rest after a restart, if any
-        return results
+        return run_calls(
+            worker, calls, encode=lambda c: {"e": c.event, "c": c.info.to_json()},
+            timeout_text=lambda c: (
+                f"the function ran past its {c.info.timeout_s:g} s timeout (facts §5.1) and "
+                "did not give the event loop back (for example an endless loop); its node "
+                "worker was killed and will be replaced"),
+            crashed=self._crash, stop=_restart_needed)
 
     @staticmethod
     def _crash(exc: WorkerDied, started: float) -> RawResult:

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from ..context import ContextInfo, LambdaContext
 from ..errors import HandlerLoadError
 from ..events import copy_event
 from .base import Call, Handler, RawResult
-from .worker import WorkerDied, WorkerProcess, WorkerTimeout
+from .worker import WorkerDied, WorkerProcess, run_calls
 
 DEFAULT_NAMES = ("handler", "lambda_handler")
 
@@ -393,40 +393,14 @@ class IsolatedPython(Handler):
     def invoke(self, call: Call) -> RawResult:
         return self.invoke_many([call])[0]
 
-    def invoke_many(self, calls: list[Call]) -> list[RawResult]:  # type: ignore[override]
-        results: list[RawResult] = []
-        pending = list(calls)
-        while pending:
-            timeout = max(c.info.timeout_s for c in pending)
-            msgs = [{"spec": self._spec_abs, "event": c.event, "info": c.info.__dict__}
-                    for c in pending]
-            started = time.monotonic()
-            try:
-                answers = self._worker.request_many(msgs, timeout_s=timeout + 0.5)
-            except WorkerTimeout as exc:
-                answers = exc.answers  # type: ignore[attr-defined]
-                results += [_from_answer(a) for a in answers]
-                stuck = pending[len(answers)]
-                results.append(RawResult(
-                    "timeout", None, "LambdaLimitExceeded",
-                    f"the function ran past its {stuck.info.timeout_s:g} s timeout; its worker "
-                    "process was killed and will be replaced",
-                    duration_ms=(time.monotonic() - started) * 1000))
-                pending = pending[len(answers) + 1:]
-                continue
-            except WorkerDied as exc:
-                answers = exc.answers  # type: ignore[attr-defined]
-                results += [_from_answer(a) for a in answers]
-                results.append(RawResult(
-                    "crash", None, "Runtime.ExitError",
-                    f"the worker process running the function exited (code {exc.returncode})"
-                    + (f": {exc.stderr_tail.splitlines()[-1]}" if exc.stderr_tail else ""),
-                    logs=exc.stderr_tail, duration_ms=(time.monotonic() - started) * 1000))
-                pending = pending[len(answers) + 1:]
-                continue
-            results += [_from_answer(a) for a in answers]
-            pending = []
-        return results
+    def invoke_many(self, calls: Sequence[Call]) -> list[RawResult]:
+        return run_calls(
+            self._worker, calls,
+            encode=lambda c: {"spec": self._spec_abs, "event": c.event, "info": c.info.__dict__},
+            timeout_text=lambda c: (
+                f"the function ran past its {c.info.timeout_s:g} s timeout; its worker "
+                "process was killed and will be replaced"),
+            crashed=_crashed)
 
     def reset(self) -> None:
         self._worker.kill()
@@ -435,7 +409,10 @@ class IsolatedPython(Handler):
         self._worker.kill()
 
 
-def _from_answer(answer: dict[str, Any]) -> RawResult:
-    return RawResult(answer["status"], answer.get("value"), answer.get("error_type"),
-                     answer.get("error_message"), answer.get("logs", ""),
-                     answer.get("duration_ms", 0.0), answer.get("cold_start", False))
+def _crashed(exc: WorkerDied, started: float) -> RawResult:
+    last = exc.stderr_tail.splitlines()[-1] if exc.stderr_tail else ""
+    return RawResult(
+        "crash", None, "Runtime.ExitError",
+        f"the worker process running the function exited (code {exc.returncode})"
+        + (f": {last}" if last else ""),
+        logs=exc.stderr_tail, duration_ms=(time.monotonic() - started) * 1000)

@@ -24,6 +24,8 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from .base import Call, RawResult
+
 # Payloads larger than this are written from a helper thread while answers are read, so
 # a worker blocked writing answers (pipe full) never waits on a parent blocked writing
 # requests (pipe full): the classic two-pipe deadlock of big batches.
@@ -240,3 +242,51 @@ class WorkerProcess:
     def __del__(self) -> None:
         with contextlib.suppress(Exception):
             self.kill()
+
+
+KILL_GRACE_S = 0.5  # past the function's own timeout, before its worker is killed
+
+
+def answer_to_result(answer: Mapping[str, Any]) -> RawResult:
+    """A worker's JSON answer as a :class:`RawResult` (the shape both workers write)."""
+    return RawResult(answer["status"], answer.get("value"), answer.get("error_type"),
+                     answer.get("error_message"), answer.get("logs", ""),
+                     answer.get("duration_ms", 0.0), answer.get("cold_start", False))
+
+
+def run_calls(worker: WorkerProcess, calls: Sequence[Call], *,
+              encode: Callable[[Call], Mapping[str, Any]],
+              timeout_text: Callable[[Call], str],
+              crashed: Callable[[WorkerDied, float], RawResult],
+              stop: Callable[[dict[str, Any]], bool] | None = None) -> list[RawResult]:
+    """Run ``calls`` on ``worker`` in batches, one result per call, whatever happens.
+
+    A call that runs past its timeout gets a ``timeout`` result and one whose worker dies
+    a ``crashed(...)`` result; either way the worker is replaced and the remaining calls
+    are sent to the new one (as are the calls after an answer ``stop`` says yes to).
+    """
+    results: list[RawResult] = []
+    pending = list(calls)
+    while pending:
+        timeout = max(c.info.timeout_s for c in pending)
+        started = time.monotonic()
+        try:
+            answers = worker.request_many([encode(c) for c in pending],
+                                          timeout_s=timeout + KILL_GRACE_S, stop=stop)
+        except WorkerTimeout as exc:
+            answers = exc.answers  # type: ignore[attr-defined]
+            results += [answer_to_result(a) for a in answers]
+            results.append(RawResult("timeout", None, "LambdaLimitExceeded",
+                                     timeout_text(pending[len(answers)]),
+                                     duration_ms=(time.monotonic() - started) * 1000))
+            pending = pending[len(answers) + 1:]
+            continue
+        except WorkerDied as exc:
+            answers = exc.answers  # type: ignore[attr-defined]
+            results += [answer_to_result(a) for a in answers]
+            results.append(crashed(exc, started))
+            pending = pending[len(answers) + 1:]
+            continue
+        results += [answer_to_result(a) for a in answers]
+        pending = pending[len(answers):]  # the rest after a stop, if any
+    return results
