@@ -42,12 +42,12 @@ from __future__ import annotations
 
 import base64
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from .cache import select_cookies
 from .cloudfront_headers import add_cloudfront_headers, forwarded_for, via_value
 from .context import ContextInfo
+from .context import new_request_id as new_lambda_request_id
 from .events import encode_body, status_phrase
 from .origins import OriginError, as_response
 from .outcome import InvocationResult, decide, error_response
@@ -96,7 +96,7 @@ def _invoke(dist: Distribution, bound: BoundTrigger, cf_in: dict[str, Any],
             stages: list[Stage]) -> InvocationResult:
     trig = bound.trigger
     info = ContextInfo(bound.handler.function_name, bound.memory_mb, bound.timeout_s,
-                       aws_request_id=str(uuid.uuid4()), container_id=bound.container_id)
+                       aws_request_id=new_lambda_request_id(), container_id=bound.container_id)
     raw = bound.handler.invoke(Call({"Records": [{"cf": cf_in}]}, info))
     res = decide(raw, trigger=trig, cf_in=cf_in, rules=dist.rules)
     stage_in = cf_in["request"] if trig.is_request else cf_in["response"]

@@ -202,7 +202,7 @@ class RuleSet:
     # -- look-ups ---------------------------------------------------------------------
     def limit(self, rule: str, trigger: Trigger | str) -> float | None:
         """The value of ``rule`` for ``trigger``, or None where the quota does not apply."""
-        row = self.limits.get((rule, Trigger(trigger)))
+        row = self.limits.get((rule, trigger if type(trigger) is Trigger else Trigger(trigger)))
         return None if row is None else row.value
 
     def timeout_s(self, trigger: Trigger | str) -> float:
