@@ -10,11 +10,22 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from ..context import ContextInfo
 
 RawStatus = Literal["ok", "error", "timeout", "crash"]
+
+
+def file_stamp(path: Path) -> tuple[int, int] | None:
+    """``(mtime_ns, size)`` of a handler file, or None when it is gone: runtimes compare
+    stamps before each call to pick up an edited handler (a cold start)."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size)
 
 
 @dataclass

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandlerLoadError
-from .base import Call, Handler, RawResult
+from .base import Call, Handler, RawResult, file_stamp
 from .nodefind import find_node
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
@@ -52,14 +52,6 @@ def parse_node_spec(spec: str) -> tuple[str, str]:
             "path/file.js, path/file.mjs or path/file.cjs, optionally with :exportName",
             spec=spec)
     return target, name
-
-
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size)
 
 
 def _restart_needed(answer: dict[str, Any]) -> bool:
@@ -95,7 +87,7 @@ class NodeHandler(Handler):
         self.node = find_node()  # RuntimeUnavailable, with how to get Node, if none
         self.function_name = f"{self.path.stem}-{self.export}".replace("_", "-")
         self._workers: dict[int, WorkerProcess] = {}
-        self._stamp = _stat(self.path)
+        self._stamp = file_stamp(self.path)
         # Load the module now, so a missing export or an import error is reported up front
         # (the CLI's exit 2); the worker is kept for the most common memory size.
         probe = self._worker_for(128)
@@ -147,7 +139,7 @@ class NodeHandler(Handler):
 
     def _refresh(self) -> None:
         """An edited handler file means a new deployment: new containers, cold starts."""
-        stamp = _stat(self.path)
+        stamp = file_stamp(self.path)
         if stamp != self._stamp:
             self._stamp = stamp
             for worker in self._workers.values():

@@ -33,7 +33,7 @@ from typing import Any
 from ..context import ContextInfo, LambdaContext
 from ..errors import HandlerLoadError
 from ..events import copy_event
-from .base import Call, Handler, RawResult
+from .base import Call, Handler, RawResult, file_stamp
 from .worker import WorkerDied, WorkerProcess, run_calls
 
 DEFAULT_NAMES = ("handler", "lambda_handler")
@@ -101,14 +101,6 @@ _LOG_HANDLER = _LambdaLogHandler()
 
 
 # -- loading --------------------------------------------------------------------------
-def _stat(path: Path) -> tuple[int, int] | None:
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size)
-
-
 class _Loader:
     """Finds and (re)loads the function named by a spec; one module object = one container."""
 
@@ -149,7 +141,7 @@ class _Loader:
             # typing look a class's module up in sys.modules.
             sys.modules[name] = module
             try:
-                self.stamp = _stat(self.path)
+                self.stamp = file_stamp(self.path)
                 spec.loader.exec_module(module)
             except BaseException as exc:
                 sys.modules.pop(name, None)
@@ -170,7 +162,7 @@ class _Loader:
                     spec=self.spec) from exc
             file = getattr(module, "__file__", None)
             self.path = Path(file) if file else None
-            self.stamp = _stat(self.path) if self.path else None
+            self.stamp = file_stamp(self.path) if self.path else None
         previous, self.module = self.module, module
         self.function = self._find(module)
         if self.is_file and previous is not None and previous is not module:
@@ -192,7 +184,7 @@ class _Loader:
             spec=self.spec)
 
     def changed(self) -> bool:
-        return self.path is not None and _stat(self.path) != self.stamp
+        return self.path is not None and file_stamp(self.path) != self.stamp
 
 
 def parse_python_spec(spec: str) -> tuple[str, str | None, bool]:
