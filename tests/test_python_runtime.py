@@ -372,3 +372,35 @@ def test_edit_that_breaks_the_handler_gives_500_until_fixed(handlers_dir: Path) 
     assert broken.status == 500 and "SyntaxError" in broken.error.message
     write(path, "def handler(e, c):\n    return {'status': '203'}\n")
     assert el.invoke(spec, event()).status == 203
+
+
+# -- isolation of the import (Lambda's init phase) -------------------------------------------
+def test_isolated_import_runs_only_in_the_worker(handlers_dir: Path,
+                                                 capfd: pytest.CaptureFixture[str]) -> None:
+    spec = write(handlers_dir / "noisy.py",
+                 "print('importing noisy')\n"
+                 "def handler(event, context):\n"
+                 "    return event['Records'][0]['cf']['request']\n")
+    handler = el.load_handler(spec, isolated=True)
+    try:
+        result = el.invoke(handler, el.build_event("viewer-request"))
+    finally:
+        handler.close()
+    assert result.outcome == "request" and result.cold_start
+    out, err = capfd.readouterr()
+    assert "importing noisy" not in out + err  # the parent never imported the handler
+
+
+def test_isolated_handler_that_hangs_at_import_is_refused(
+        handlers_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("edgelab.runtimes.python.INIT_TIMEOUT_S", 0.5)
+    spec = write(handlers_dir / "hang.py", "while True:\n    pass\n"
+                                           "def handler(event, context):\n    return None\n")
+    with pytest.raises(el.HandlerLoadError, match="did not finish importing"):
+        el.load_handler(spec, isolated=True)
+
+
+def test_isolated_handler_that_fails_to_import_names_the_error(handlers_dir: Path) -> None:
+    spec = write(handlers_dir / "broken.py", "import no_such_module_here\n")
+    with pytest.raises(el.HandlerLoadError, match="no_such_module_here"):
+        el.load_handler(spec, isolated=True)

@@ -34,9 +34,10 @@ from ..context import ContextInfo, LambdaContext
 from ..errors import HandlerLoadError
 from ..events import copy_event
 from .base import Call, Handler, RawResult, file_stamp
-from .worker import WorkerDied, WorkerProcess, run_calls
+from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
 DEFAULT_NAMES = ("handler", "lambda_handler")
+INIT_TIMEOUT_S = 10.0  # Lambda's init phase: importing the handler module
 
 
 class _Timeout(BaseException):
@@ -370,17 +371,33 @@ class IsolatedPython(Handler):
     def __init__(self, spec: str) -> None:
         self.spec = spec
         target, func, is_file = parse_python_spec(spec)
-        # Load once here so a missing file or import error is reported up front.
-        probe = _Loader(spec, target, func, is_file=is_file)
-        probe.load()
-        self.function_name = probe.function_name
-        self._spec_abs = (f"{probe.path}:{func}" if is_file and func else
-                          str(probe.path) if is_file else spec)
+        where = _Loader(spec, target, func, is_file=is_file)
+        if where.path is not None and not where.path.is_file():
+            raise HandlerLoadError(
+                f"handler file {target!r} does not exist; give path/file.py, "
+                "path/file.py:function or package.module:function", spec=spec)
+        self._spec_abs = (f"{where.path}:{func}" if is_file and func else
+                          str(where.path) if is_file else spec)
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
         self._worker = WorkerProcess([sys.executable, "-m", "edgelab.runtimes.pyworker"],
                                      env=env)
-        self._cold = True
+        # The import happens in the worker (never in this process, so a handler that hangs
+        # or exits at import time cannot take the caller with it), within Lambda's 10 s
+        # init phase, and a failure is reported up front.
+        try:
+            answer = self._worker.request({"op": "load", "spec": self._spec_abs},
+                                          timeout_s=INIT_TIMEOUT_S)
+        except (WorkerTimeout, WorkerDied) as exc:
+            self._worker.kill()
+            how = ("did not finish importing within Lambda's 10 s init phase"
+                   if isinstance(exc, WorkerTimeout) else
+                   f"exited while importing (code {exc.returncode})")
+            raise HandlerLoadError(f"handler {spec!r} {how}", spec=spec) from None
+        if answer.get("status") != "loaded":
+            self._worker.kill()
+            raise HandlerLoadError(str(answer.get("error_message")), spec=spec)
+        self.function_name = answer["function_name"]
 
     def invoke(self, call: Call) -> RawResult:
         return self.invoke_many([call])[0]

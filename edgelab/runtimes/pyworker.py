@@ -1,8 +1,10 @@
 """Worker process for isolated Python handlers (``python -m edgelab.runtimes.pyworker``).
 
-Reads one JSON request per line on stdin, answers one JSON line per request on the
-original stdout; the handler's own prints go to a capture buffer (and fd 1 is pointed
-at stderr, so even a raw ``os.write(1, ...)`` cannot corrupt the protocol).
+Reads one JSON request per line on stdin and answers one JSON line per request on the
+original stdout. A request is a call (``spec``, ``event``, ``info``) or, first, a
+``{"op": "load", "spec"}`` that only imports the handler (Lambda's init phase). The
+handler's own prints go to a capture buffer (and fd 1 is pointed at stderr, so even a
+raw ``os.write(1, ...)`` cannot corrupt the protocol).
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ def main() -> None:
     sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", closefd=False)
     loaders: dict[str, _Loader] = {}
     channel.write(json.dumps({"ready": True}) + "\n")
+    fresh: set[str] = set()  # loaded by a "load" request, not called yet: still cold
     for line in sys.stdin:
         msg = json.loads(line)
         spec = msg["spec"]
-        info = ContextInfo(**msg["info"])
         loader = loaders.get(spec)
-        cold = False
+        cold = spec in fresh
+        fresh.discard(spec)
         try:
             if loader is None:
                 target, func, is_file = parse_python_spec(spec)
@@ -38,10 +41,19 @@ def main() -> None:
                 loader.load()
                 cold = True
         except HandlerLoadError as exc:
+            if msg.get("op") == "load":
+                channel.write(json.dumps({"status": "error", "error_message": str(exc)}) + "\n")
+                continue
             loaders.pop(spec, None)
             answer = {"status": "error", "error_type": "Runtime.ImportModuleError",
                       "error_message": str(exc), "cold_start": True}
         else:
+            if msg.get("op") == "load":  # the init phase only: import, report the name
+                fresh.add(spec)
+                channel.write(json.dumps({"status": "loaded",
+                                          "function_name": loader.function_name}) + "\n")
+                continue
+            info = ContextInfo(**msg["info"])
             result = run_function(loader.function, msg["event"], info, cold_start=cold)
             if result.status == "timeout":
                 # Lambda resets the environment after a timeout: the next call re-imports
