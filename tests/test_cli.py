@@ -250,3 +250,14 @@ def test_endless_loop_hits_the_real_5_second_viewer_timeout(handlers_dir: Path,
     data = one_json(edgelab("invoke", str(handlers_dir / "loop.py"), "--event", str(event_file)))
     assert (data["status"], data["error"]["type"]) == (503, "LambdaLimitExceeded")
     assert "5 s timeout" in data["error"]["message"]
+
+
+def test_cli_start_up_imports_no_data_stack() -> None:
+    """`edgelab event` and `edgelab invoke` are scripted by other tools: building the
+    parser must not pull in pandas, numpy, pyarrow, matplotlib or the HTTP stack."""
+    code = ("import sys, edgelab.cli; edgelab.cli.build_parser(); "
+            "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'httpx', "
+            "'uvicorn', 'scipy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == "[]"

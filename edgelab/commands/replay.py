@@ -7,8 +7,6 @@ import sys
 import time
 
 from ..errors import ConfigError
-from ..replay import replay
-from ..traffic import read_traffic, save_traffic
 from ._common import clean_stdout
 
 
@@ -30,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..replay import replay  # pandas, numpy and the chain only when used
+    from ..traffic import read_traffic, save_traffic
+
     if args.workers < 1:
         raise ConfigError(f"--workers must be 1 or more; got {args.workers}")
     frame = read_traffic(args.traffic)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,6 +42,8 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
 
 
 def read_results(path: str) -> pd.DataFrame:
+    import pandas as pd  # only when a report is asked for
+
     p = Path(path)
     if not p.is_file():
         raise ConfigError(f"results file {path!r} does not exist; 'edgelab replay TRAFFIC "

@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..traffic import PROFILES, generate, save_traffic
-
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -14,7 +12,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Generate N requests from a named traffic profile with a seed and write "
                     "them as Parquet or CSV (chosen by the suffix of --out).")
     p.add_argument("--profile", default="shop",
-                   help=f"one of {', '.join(PROFILES)} (default shop)")
+                   help="a named traffic profile: shop (default), news, api or workshop-small")
     p.add_argument("--n", type=int, default=10_000, help="number of requests (default 10000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.parquet or FILE.csv")
@@ -22,6 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..traffic import generate, save_traffic  # pandas and numpy only when used
+
     frame = generate(args.profile, args.n, seed=args.seed)
     path = save_traffic(frame, args.out)
     print(f"wrote {len(frame):,} requests ({args.profile}, seed {args.seed}) to {path}",
