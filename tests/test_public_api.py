@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import edgelab as el
 
 
@@ -34,3 +37,22 @@ def test_public_classes_and_functions_are_exported() -> None:
               if not name.startswith("_") and callable(value)
               and getattr(value, "__module__", "").startswith("edgelab.")}
     assert public - set(el.__all__) == set()
+
+
+def test_core_modules_never_import_matplotlib_or_ipywidgets() -> None:
+    """Presentation stays at the edge (STYLE 7): only plots, report and widgets may."""
+    import pkgutil
+
+    import edgelab
+
+    presentation = {"edgelab.plots", "edgelab.report", "edgelab.widgets"}
+    core = [m.name for m in pkgutil.walk_packages(edgelab.__path__, "edgelab.")
+            if not any(m.name == p or m.name.startswith(p + ".") for p in presentation)
+            and m.name != "edgelab.__main__" and not m.name.startswith("edgelab.demo.")]
+    code = ("import importlib, sys\n"
+            f"for name in {core!r}:\n"
+            "    importlib.import_module(name)\n"
+            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]", out.stdout
