@@ -185,6 +185,9 @@ DECISIONS: tuple[Decision, ...] = (
              "may be replaced, within the 40 KB generated-response quota"),
     Decision("worker process dies (exit, out of memory)", "§6",
              "500 LambdaExecutionError, the function gave CloudFront no response"),
+    Decision("memory quota", "§5.1",
+             "enforced in isolated Python workers (an allocation past it is a MemoryError, "
+             "500) and for Node's heap (the worker dies, 500); not in-process"),
     Decision("KB and MB", "§5", "1 KB = 1,024 bytes, 1 MB = 1,048,576 bytes"),
 )
 

@@ -56,3 +56,12 @@ def test_core_modules_never_import_matplotlib_or_ipywidgets() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+def test_readme_lists_every_unsure_decision() -> None:
+    """The README's decisions table stays in step with el.DECISIONS."""
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [d.topic for d in el.DECISIONS if f"| {d.topic} | {d.decision} |" not in readme]
+    assert missing == []

@@ -404,3 +404,23 @@ def test_isolated_handler_that_fails_to_import_names_the_error(handlers_dir: Pat
     spec = write(handlers_dir / "broken.py", "import no_such_module_here\n")
     with pytest.raises(el.HandlerLoadError, match="no_such_module_here"):
         el.load_handler(spec, isolated=True)
+
+
+# -- memory (facts §5.1): enforced in isolated mode ------------------------------------------
+HOG = ("def handler(event, context):\n"
+       "    blob = bytearray(300 * 1024 * 1024)\n"
+       "    return event['Records'][0]['cf']['request']\n")
+
+
+def test_isolated_handler_over_its_memory_quota_gets_500(handlers_dir: Path) -> None:
+    handler = el.load_handler(write(handlers_dir / "hog.py", HOG), isolated=True)
+    try:
+        over = el.invoke(handler, el.build_event("viewer-request"))  # 128 MB
+        fits = el.invoke(handler, el.build_event("origin-request"))  # 3,008 MB
+        roomier = el.invoke(handler, el.build_event("viewer-request"),
+                            rules=el.get_rules(overrides={"memory.viewer-request": 1024}))
+    finally:
+        handler.close()
+    assert (over.outcome, over.status, over.error.type) == ("error", 500, "LambdaExecutionError")
+    assert "128 MB memory limit" in over.error.message
+    assert fits.outcome == "request" and roomier.outcome == "request"

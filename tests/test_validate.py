@@ -721,6 +721,7 @@ PINNED = {
     "response body in viewer response": "test_validate::test_viewer_response_body_replacement",
     "worker process dies (exit, out of memory)":
         "test_python_runtime::test_isolated_crash_gives_500_and_the_next_call_works",
+    "memory quota": "test_python_runtime::test_isolated_handler_over_its_memory_quota_gets_500",
     "KB and MB": "test_validate::test_generated_response_size_limit",
 }
 

@@ -9,13 +9,38 @@ raw ``os.write(1, ...)`` cannot corrupt the protocol).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+from collections.abc import Iterator
 
 from ..context import ContextInfo
 from ..errors import HandlerLoadError
 from .python import _Loader, parse_python_spec, run_function
+
+
+@contextlib.contextmanager
+def memory_limit(megabytes: int) -> Iterator[None]:
+    """Hold the process to ``megabytes`` of data memory while a call runs (the trigger's
+    memory quota, facts §5.1, which counts the runtime as Lambda's does): an allocation
+    past it raises MemoryError in the function. Where the platform has no RLIMIT_DATA,
+    the call runs unlimited."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+        limit = megabytes * 1024 * 1024
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+    except (ImportError, ValueError, OSError):
+        yield
+        return
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
 def main() -> None:
@@ -54,7 +79,12 @@ def main() -> None:
                                           "function_name": loader.function_name}) + "\n")
                 continue
             info = ContextInfo(**msg["info"])
-            result = run_function(loader.function, msg["event"], info, cold_start=cold)
+            with memory_limit(info.memory_limit_in_mb):
+                result = run_function(loader.function, msg["event"], info, cold_start=cold)
+            if result.error_type == "MemoryError":
+                result.error_message = (
+                    f"the function used more than its {info.memory_limit_in_mb} MB memory "
+                    "limit (facts §5.1)")
             if result.status == "timeout":
                 # Lambda resets the environment after a timeout: the next call re-imports
                 # the handler (cold start, fresh module state).
