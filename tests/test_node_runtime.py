@@ -21,6 +21,7 @@ from edgelab.errors import HandlerLoadError, RuntimeUnavailable
 from edgelab.runtimes import nodefind
 from edgelab.runtimes.node import NodeHandler, parse_node_spec
 from tests.conftest import ROOT
+from tests.helpers import event, write
 
 pytestmark = pytest.mark.node
 
@@ -70,18 +71,6 @@ def node_handler(handlers_dir: Path) -> Iterator[Any]:
         h.close()
 
 
-def write(path: Path, text: str) -> str:
-    """Write a handler file with a fresh mtime, so an edit is seen even within a second."""
-    old = path.stat().st_mtime_ns if path.exists() else None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    if old is not None:
-        os.utime(path, ns=(old + 2_000_000_000, old + 2_000_000_000))
-    return str(path)
-
-
-def event(uri: str = "/", trigger: str = "viewer-request") -> dict[str, Any]:
-    return el.build_event(trigger, uri=uri)
 
 
 def header(result: el.InvocationResult, name: str) -> str:

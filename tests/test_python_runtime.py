@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import threading
 import uuid
 from collections.abc import Iterator
@@ -13,6 +12,7 @@ from typing import Any
 import pytest
 
 import edgelab as el
+from tests.helpers import event, write
 
 QUICK = el.get_rules(overrides={"timeout": 0.5})
 
@@ -52,17 +52,6 @@ def _close_workers() -> Iterator[None]:
     el.close_handlers()
 
 
-def write(path: Path, text: str) -> str:
-    """Write a handler file with a fresh mtime, so a change is seen even within a second."""
-    old = path.stat().st_mtime_ns if path.exists() else None
-    path.write_text(text)
-    if old is not None:
-        os.utime(path, ns=(old + 2_000_000_000, old + 2_000_000_000))
-    return str(path)
-
-
-def event(uri: str = "/", trigger: str = "viewer-request") -> dict[str, Any]:
-    return el.build_event(trigger, uri=uri)
 
 
 def calls(result: el.InvocationResult) -> int:

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 
 import edgelab as el
+from tests.facts import DISALLOWED, READ_ONLY
 
 VREQ, OREQ, ORESP, VRESP = el.TRIGGERS
 KB, MB = 1024, 1024 * 1024
@@ -47,20 +48,6 @@ def test_quota_that_does_not_apply_is_none(rule: str, trigger: el.Trigger) -> No
     assert el.get_rules().limit(rule, trigger) is None
 
 
-DISALLOWED = ["Connection", "Expect", "Keep-Alive", "Proxy-Authenticate", "Proxy-Authorization",
-              "Proxy-Connection", "Trailer", "Upgrade", "X-Accel-Buffering", "X-Accel-Charset",
-              "X-Accel-Limit-Rate", "X-Accel-Redirect", "X-Amz-Cf-*", "X-Amzn-Auth",
-              "X-Amzn-Cf-Billing", "X-Amzn-Cf-Id", "X-Amzn-Cf-Xff", "X-Amzn-Errortype",
-              "X-Amzn-Fle-Profile", "X-Amzn-Header-Count", "X-Amzn-Header-Order",
-              "X-Amzn-Lambda-Integration-Tag", "X-Amzn-RequestId", "X-Cache", "X-Edge-*",
-              "X-Forwarded-Proto", "X-Real-IP"]
-READ_ONLY = {
-    VREQ: ["Content-Length", "Host", "Transfer-Encoding", "Via"],
-    OREQ: ["Accept-Encoding", "Content-Length", "If-Modified-Since", "If-None-Match", "If-Range",
-           "If-Unmodified-Since", "Transfer-Encoding", "Via"],
-    ORESP: ["Transfer-Encoding", "Via"],
-    VRESP: ["Warning", "Via"],
-}
 
 
 def _names(rules: el.RuleSet, kind: str, trigger: el.Trigger) -> set[str]:

@@ -1,0 +1,23 @@
+"""Small helpers shared by the runtime tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import edgelab as el
+
+
+def write(path: Path, text: str) -> str:
+    """Write a handler file with a fresh mtime, so a change is seen even within a second."""
+    old = path.stat().st_mtime_ns if path.exists() else None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    if old is not None:
+        os.utime(path, ns=(old + 2_000_000_000, old + 2_000_000_000))
+    return str(path)
+
+
+def event(uri: str = "/", trigger: str = "viewer-request") -> dict[str, Any]:
+    return el.build_event(trigger, uri=uri)
