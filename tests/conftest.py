@@ -22,8 +22,12 @@ settings.register_profile("edgelab", derandomize=True, deadline=None, max_exampl
 settings.load_profile("edgelab")
 
 ROOT = Path(__file__).resolve().parent.parent
-SPEC = ROOT.parent / "shared" / "spec"
-SAM = ROOT.parent / "shared" / "peer-events" / "sam"
+# Public example events kept in the repo (see each folder's README for the source), so a
+# clone of the project alone runs the whole suite.
+FIXTURES = ROOT / "tests" / "fixtures"
+AWS_EVENTS = FIXTURES / "aws-events"
+SAM = FIXTURES / "sam"
+WORKSHOP = FIXTURES / "aws-workshop"
 ON_CI = bool(os.environ.get("CI"))
 
 

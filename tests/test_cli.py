@@ -141,7 +141,7 @@ def test_invoke_exits_0_when_the_handler_ran_even_if_it_failed(
 def test_invoke_reads_the_event_from_stdin_and_reports_notes_on_stderr(
         handlers_dir: Path) -> None:
     (handlers_dir / "h.py").write_text("def handler(e, c):\n    return {'status': '200'}\n")
-    sam = (ROOT.parent / "shared/peer-events/sam/CloudFrontABTest.json").read_text()
+    sam = (ROOT / "tests/fixtures/sam/CloudFrontABTest.json").read_text()
     out = edgelab("invoke", str(handlers_dir / "h.py"), "--event", "-", stdin=sam)
     assert one_json(out)["status"] == 200
     assert "note: config.eventType is missing" in out.stderr

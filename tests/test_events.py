@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import edgelab as el
-from tests.conftest import SPEC
+from tests.conftest import AWS_EVENTS
 
 TRIGGERS = [t.value for t in el.TRIGGERS]
 
@@ -40,7 +40,7 @@ def header_names(event: dict[str, Any]) -> dict[str, set[str]]:
 
 
 def spec_event(trigger: str) -> dict[str, Any]:
-    return json.loads((SPEC / "events" / f"{trigger}.json").read_text())
+    return json.loads((AWS_EVENTS / f"{trigger}.json").read_text())
 
 
 def request(event: dict[str, Any]) -> dict[str, Any]:
@@ -210,7 +210,7 @@ def test_saved_event_loads_back_unchanged_without_notes(trigger: str, tmp_path: 
 
 @pytest.mark.parametrize("trigger", TRIGGERS)
 def test_aws_example_events_load_without_notes(trigger: str) -> None:
-    loaded = el.load_event(SPEC / "events" / f"{trigger}.json")
+    loaded = el.load_event(AWS_EVENTS / f"{trigger}.json")
     assert loaded.notes == [] and loaded.event == spec_event(trigger)
 
 

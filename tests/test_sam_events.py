@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import edgelab as el
-from tests.conftest import SAM
+from tests.conftest import SAM, WORKSHOP
 
 SAMPLES = sorted(SAM.glob("*.json"))
 # KNOWN BUG, reported: edgelab/runtimes/worker.py leaves a replaced worker's stderr pipe
@@ -107,3 +107,17 @@ def test_sample_can_be_loaded_as_another_trigger(trigger: str) -> None:
     loaded = el.load_event(path, trigger=trigger)
     assert "origin" in el.cf_record(loaded.event)["request"]
     assert el.invoke(pass_through, loaded).ok
+
+
+WORKSHOP_EVENTS = sorted(WORKSHOP.glob("*.json"))
+
+
+@pytest.mark.parametrize("path", WORKSHOP_EVENTS, ids=lambda p: p.stem)
+def test_workshop_console_event_loads_as_origin_request_with_filled_origin(path: Path) -> None:
+    # The AWS workshop's console test events lack requestId and the origin block (§1.6).
+    loaded = el.load_event(path)
+    assert loaded.trigger.value == "origin-request"
+    assert any("requestId was missing" in n for n in loaded.notes)
+    assert any("request.origin was missing" in n for n in loaded.notes)
+    result = el.invoke(pass_through, path)
+    assert result.outcome == "request" and result.violations == []
