@@ -305,6 +305,7 @@ class _Checker:
                      actual=custom)
             return
         self.headers(custom, {}, path, side="custom")
+        request_names = {str(n).lower() for n in request_headers}
         count = total = 0
         for name, elems in custom.items():
             if not isinstance(elems, list):
@@ -314,7 +315,7 @@ class _Checker:
             if "custom-header-denied" in kinds:
                 self.add("custom-header-denied", f"{path}.{name}", f"{name!r} cannot be an "
                          "origin custom header", "§3.4", actual=name)
-            if str(name).lower() in request_headers:
+            if str(name).lower() in request_names:
                 self.add("custom-header-duplicate", f"{path}.{name}", f"{name!r} is both a "
                          "custom header and a request header", "§1.6", actual=name)
             for elem in elems:

@@ -526,6 +526,13 @@ def test_bad_origin_custom_headers_give_502(pairs: list[tuple[str, str]], rule: 
     assert_502(run(OREQ, editing(custom_headers(pairs))), rule)
 
 
+def test_custom_header_duplicating_a_mixed_case_request_header_gives_502() -> None:
+    # §1.6 with DECISIONS "header map name case": "X-Dup" and "x-dup" are one header.
+    edits = (put("headers.X-Dup", [{"key": "X-Dup", "value": "1"}]),
+             custom_headers([("x-dup", "2")]))
+    assert_502(run(OREQ, editing(*edits)), "custom-header-duplicate")
+
+
 def test_ten_custom_headers_within_limits_are_fine() -> None:
     assert_ok(run(OREQ, editing(custom_headers([(f"X-C{i}", "v" * 1000) for i in range(10)]))))
 
