@@ -40,7 +40,7 @@ from .mutate import (
 )
 from .origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
 from .outcome import ErrorInfo, InvocationResult, error_response
-from .rules import DECISIONS, DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
+from .rules import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
 from .runtimes import Handler, RawResult, load_handler
 from .trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
 from .triggers import TRIGGERS, Trigger
@@ -75,6 +75,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DECISIONS",
     "DEFAULT_RULES",
+    "OVERRIDE_RANGES",
     "RULE_SETS",
     "TRAFFIC_PROFILES",
     "TRIGGERS",
