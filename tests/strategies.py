@@ -81,3 +81,21 @@ responses_like = st.fixed_dictionaries({"status": statuses}, optional={
     "bodyEncoding": st.sampled_from(["text", "base64"]) | json_values})
 
 handler_returns = st.one_of(json_values, requests_like, responses_like)
+
+
+# -- path patterns (cloudfront-distribution-facts.md §3.1) ---------------------------------
+_PATH_CHARS = "abcAB01_-.~/"
+
+
+@st.composite
+def path_patterns(draw: st.DrawFn) -> str:
+    """Path patterns from CloudFront's alphabet, with ``*`` and ``?`` mixed in."""
+    parts = draw(st.lists(st.sampled_from([*_PATH_CHARS, "*", "?", "/a", "b/"]), min_size=1,
+                          max_size=8))
+    return "".join(parts)
+
+
+@st.composite
+def pattern_paths(draw: st.DrawFn) -> str:
+    """Viewer paths over the same small alphabet, so matches are frequent."""
+    return "/" + draw(st.text(alphabet=_PATH_CHARS, max_size=12))
