@@ -9,26 +9,82 @@ from edgelab.definitions.model import Selection
 
 # name, id, (min, default, max), headers, cookies, query strings, gzip, brotli  (facts §4.3)
 CACHE = [
-    ("Amplify", "2e54312d-136d-493c-8eb9-b001f22f67d2", (2, 2, 600),
-     Selection("whitelist", ("Authorization", "CloudFront-Viewer-Country", "Host")),
-     Selection("all"), Selection("all"), True, True),
-    ("CachingDisabled", "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", (0, 0, 0), Selection(),
-     Selection(), Selection(), False, False),
-    ("CachingOptimized", "658327ea-f89d-4fab-a63d-7e88639e58f6", (1, 86400, 31536000),
-     Selection(), Selection(), Selection(), True, True),
-    ("CachingOptimizedForUncompressedObjects", "b2884449-e4de-46a7-ac36-70bc7f1ddd6d",
-     (1, 86400, 31536000), Selection(), Selection(), Selection(), False, False),
-    ("Elemental-MediaPackage", "08627262-05a9-4f76-9ded-b50ca2e3a84f", (0, 86400, 31536000),
-     Selection("whitelist", ("Origin",)), Selection(),
-     Selection("whitelist", ("aws.manifestfilter", "start", "end", "m")), True, False),
-    ("UseOriginCacheControlHeaders", "83da9c7e-98b4-4e11-a168-04f0df8e2c65", (0, 0, 31536000),
-     Selection("whitelist", ("Host", "Origin", "X-HTTP-Method-Override", "X-HTTP-Method",
-                             "X-Method-Override")), Selection("all"), Selection(), True, True),
-    ("UseOriginCacheControlHeaders-QueryStrings", "4cc15a8a-d715-48a4-82b8-cc0b614638fe",
-     (0, 0, 31536000),
-     Selection("whitelist", ("Host", "Origin", "X-HTTP-Method-Override", "X-HTTP-Method",
-                             "X-Method-Override")), Selection("all"), Selection("all"),
-     True, True),
+    (
+        "Amplify",
+        "2e54312d-136d-493c-8eb9-b001f22f67d2",
+        (2, 2, 600),
+        Selection("whitelist", ("Authorization", "CloudFront-Viewer-Country", "Host")),
+        Selection("all"),
+        Selection("all"),
+        True,
+        True,
+    ),
+    (
+        "CachingDisabled",
+        "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+        (0, 0, 0),
+        Selection(),
+        Selection(),
+        Selection(),
+        False,
+        False,
+    ),
+    (
+        "CachingOptimized",
+        "658327ea-f89d-4fab-a63d-7e88639e58f6",
+        (1, 86400, 31536000),
+        Selection(),
+        Selection(),
+        Selection(),
+        True,
+        True,
+    ),
+    (
+        "CachingOptimizedForUncompressedObjects",
+        "b2884449-e4de-46a7-ac36-70bc7f1ddd6d",
+        (1, 86400, 31536000),
+        Selection(),
+        Selection(),
+        Selection(),
+        False,
+        False,
+    ),
+    (
+        "Elemental-MediaPackage",
+        "08627262-05a9-4f76-9ded-b50ca2e3a84f",
+        (0, 86400, 31536000),
+        Selection("whitelist", ("Origin",)),
+        Selection(),
+        Selection("whitelist", ("aws.manifestfilter", "start", "end", "m")),
+        True,
+        False,
+    ),
+    (
+        "UseOriginCacheControlHeaders",
+        "83da9c7e-98b4-4e11-a168-04f0df8e2c65",
+        (0, 0, 31536000),
+        Selection(
+            "whitelist",
+            ("Host", "Origin", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"),
+        ),
+        Selection("all"),
+        Selection(),
+        True,
+        True,
+    ),
+    (
+        "UseOriginCacheControlHeaders-QueryStrings",
+        "4cc15a8a-d715-48a4-82b8-cc0b614638fe",
+        (0, 0, 31536000),
+        Selection(
+            "whitelist",
+            ("Host", "Origin", "X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override"),
+        ),
+        Selection("all"),
+        Selection("all"),
+        True,
+        True,
+    ),
 ]
 
 
@@ -46,26 +102,82 @@ def test_managed_cache_policies(row: tuple) -> None:
 AVC = managed._data()["cloudfront_headers"]["ALL_21"]
 # name, id, headers, CloudFront headers, cookies, query strings  (facts §4.4)
 ORIGIN = [
-    ("AllViewer", "216adef6-5c7f-47e4-b989-5492eafa07d3", Selection("allViewer"), (),
-     Selection("all"), Selection("all")),
-    ("AllViewerAndCloudFrontHeaders-2022-06", "33f36d7e-f396-46d9-90e0-52428a34d9dc",
-     Selection("allViewerAndWhitelistCloudFront"), tuple(AVC), Selection("all"),
-     Selection("all")),
-    ("AllViewerExceptHostHeader", "b689b0a8-53d0-40ab-baf2-68738e2966ac",
-     Selection("allExcept", ("Host",)), tuple(AVC), Selection("all"), Selection("all")),
-    ("CORS-CustomOrigin", "59781a5b-3903-41f3-afcb-af62929ccde1",
-     Selection("whitelist", ("Origin",)), (), Selection(), Selection()),
-    ("CORS-S3Origin", "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
-     Selection("whitelist", ("Origin", "Access-Control-Request-Headers",
-                             "Access-Control-Request-Method")), (), Selection(), Selection()),
-    ("Elemental-MediaTailor-PersonalizedManifests", "775133bc-15f2-49f9-abea-afb2e0bf67d2",
-     Selection("whitelist", ("Origin", "Access-Control-Request-Headers",
-                             "Access-Control-Request-Method", "User-Agent",
-                             "X-Forwarded-For")), (), Selection(), Selection("all")),
-    ("UserAgentRefererHeaders", "acba4595-bd28-49b8-b9fe-13317c0390fa",
-     Selection("whitelist", ("User-Agent", "Referer")), (), Selection(), Selection("all")),
-    ("HostHeaderOnly", "bf0718e1-ba1e-49d1-88b1-f726733018ae",
-     Selection("whitelist", ("Host",)), (), Selection(), Selection()),
+    (
+        "AllViewer",
+        "216adef6-5c7f-47e4-b989-5492eafa07d3",
+        Selection("allViewer"),
+        (),
+        Selection("all"),
+        Selection("all"),
+    ),
+    (
+        "AllViewerAndCloudFrontHeaders-2022-06",
+        "33f36d7e-f396-46d9-90e0-52428a34d9dc",
+        Selection("allViewerAndWhitelistCloudFront"),
+        tuple(AVC),
+        Selection("all"),
+        Selection("all"),
+    ),
+    (
+        "AllViewerExceptHostHeader",
+        "b689b0a8-53d0-40ab-baf2-68738e2966ac",
+        Selection("allExcept", ("Host",)),
+        tuple(AVC),
+        Selection("all"),
+        Selection("all"),
+    ),
+    (
+        "CORS-CustomOrigin",
+        "59781a5b-3903-41f3-afcb-af62929ccde1",
+        Selection("whitelist", ("Origin",)),
+        (),
+        Selection(),
+        Selection(),
+    ),
+    (
+        "CORS-S3Origin",
+        "88a5eaf4-2fd4-4709-b370-b4c650ea3fcf",
+        Selection(
+            "whitelist",
+            ("Origin", "Access-Control-Request-Headers", "Access-Control-Request-Method"),
+        ),
+        (),
+        Selection(),
+        Selection(),
+    ),
+    (
+        "Elemental-MediaTailor-PersonalizedManifests",
+        "775133bc-15f2-49f9-abea-afb2e0bf67d2",
+        Selection(
+            "whitelist",
+            (
+                "Origin",
+                "Access-Control-Request-Headers",
+                "Access-Control-Request-Method",
+                "User-Agent",
+                "X-Forwarded-For",
+            ),
+        ),
+        (),
+        Selection(),
+        Selection("all"),
+    ),
+    (
+        "UserAgentRefererHeaders",
+        "acba4595-bd28-49b8-b9fe-13317c0390fa",
+        Selection("whitelist", ("User-Agent", "Referer")),
+        (),
+        Selection(),
+        Selection("all"),
+    ),
+    (
+        "HostHeaderOnly",
+        "bf0718e1-ba1e-49d1-88b1-f726733018ae",
+        Selection("whitelist", ("Host",)),
+        (),
+        Selection(),
+        Selection(),
+    ),
 ]
 
 
@@ -75,8 +187,12 @@ def test_managed_origin_request_policies(row: tuple) -> None:
     p = managed.origin_request_policy(pid)
     assert p is managed.origin_request_policy(f"Managed-{name}")
     assert p is not None and p.name == name and p.managed
-    assert (p.headers, p.cloudfront_headers, p.cookies, p.query_strings) == (headers, cf,
-                                                                              cookies, qs)
+    assert (p.headers, p.cloudfront_headers, p.cookies, p.query_strings) == (
+        headers,
+        cf,
+        cookies,
+        qs,
+    )
 
 
 def test_all_viewer_and_cloudfront_headers_has_the_21_names() -> None:
@@ -97,18 +213,35 @@ def test_host_header_only_forwards_no_cookies_or_query_strings() -> None:
     assert p is not None and p.cookies == Selection() and p.query_strings == Selection()
 
 
-SECURITY = {("Referrer-Policy", "strict-origin-when-cross-origin", False),
-            ("Strict-Transport-Security", "max-age=31536000", False),
-            ("X-Content-Type-Options", "nosniff", True),
-            ("X-Frame-Options", "SAMEORIGIN", False),
-            ("X-XSS-Protection", "1; mode=block", False)}
+SECURITY = {
+    ("Referrer-Policy", "strict-origin-when-cross-origin", False),
+    ("Strict-Transport-Security", "max-age=31536000", False),
+    ("X-Content-Type-Options", "nosniff", True),
+    ("X-Frame-Options", "SAMEORIGIN", False),
+    ("X-XSS-Protection", "1; mode=block", False),
+}
 RESPONSE = [
-    ("CORS-and-SecurityHeadersPolicy", "e61eb60c-9c35-4d20-a928-2b84e02af89c", ("*",), (),
-     SECURITY),
-    ("CORS-With-Preflight", "5cc3b908-e619-4b99-88e5-2cf7f45965bd", ("*",),
-     ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"), set()),
-    ("CORS-with-preflight-and-SecurityHeadersPolicy", "eaab4381-ed33-4a86-88ca-d9558dc6cd63",
-     ("*",), ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"), SECURITY),
+    (
+        "CORS-and-SecurityHeadersPolicy",
+        "e61eb60c-9c35-4d20-a928-2b84e02af89c",
+        ("*",),
+        (),
+        SECURITY,
+    ),
+    (
+        "CORS-With-Preflight",
+        "5cc3b908-e619-4b99-88e5-2cf7f45965bd",
+        ("*",),
+        ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"),
+        set(),
+    ),
+    (
+        "CORS-with-preflight-and-SecurityHeadersPolicy",
+        "eaab4381-ed33-4a86-88ca-d9558dc6cd63",
+        ("*",),
+        ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"),
+        SECURITY,
+    ),
     ("SecurityHeadersPolicy", "67f7725c-6f97-4210-82d7-5512b31e9d03", None, None, SECURITY),
     ("SimpleCORS", "60669652-455b-4ae9-85a4-c4c02393f86c", ("*",), (), set()),
 ]
@@ -135,8 +268,15 @@ def test_cors_with_preflight_lists_no_allow_headers() -> None:
     assert p.cors.allow_headers == () and p.cors.expose_headers == ("*",)
 
 
-@pytest.mark.parametrize("name", ["CachingOptimized", "Managed-CachingOptimized",
-                                  "managed-cachingoptimized", " CachingOptimized "])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CachingOptimized",
+        "Managed-CachingOptimized",
+        "managed-cachingoptimized",
+        " CachingOptimized ",
+    ],
+)
 def test_names_match_with_or_without_the_managed_prefix_in_any_case(name: str) -> None:
     assert managed.cache_policy(name) is managed.cache_policy("CachingOptimized")
 

@@ -48,8 +48,9 @@ MATCHES = [
 ]
 
 
-@pytest.mark.parametrize(("pattern", "uri", "expected"), [m[1:] for m in MATCHES],
-                         ids=[m[0] for m in MATCHES])
+@pytest.mark.parametrize(
+    ("pattern", "uri", "expected"), [m[1:] for m in MATCHES], ids=[m[0] for m in MATCHES]
+)
 def test_path_pattern_matching(pattern: str, uri: str, expected: bool) -> None:
     assert pattern_matches(pattern, uri) is expected
 
@@ -66,8 +67,9 @@ NORMALIZED = [
 ]
 
 
-@pytest.mark.parametrize(("uri", "expected"), [n[1:] for n in NORMALIZED],
-                         ids=[n[0] for n in NORMALIZED])
+@pytest.mark.parametrize(
+    ("uri", "expected"), [n[1:] for n in NORMALIZED], ids=[n[0] for n in NORMALIZED]
+)
 def test_path_normalisation(uri: str, expected: str) -> None:
     # DEFINITION_DECISIONS "dot segments in the path"
     assert normalize_path(uri) == expected
@@ -84,8 +86,9 @@ PROBLEMS = [
 ]
 
 
-@pytest.mark.parametrize(("pattern", "problem"), [p[1:] for p in PROBLEMS],
-                         ids=[p[0] for p in PROBLEMS])
+@pytest.mark.parametrize(
+    ("pattern", "problem"), [p[1:] for p in PROBLEMS], ids=[p[0] for p in PROBLEMS]
+)
 def test_pattern_validation(pattern: str, problem: str | None) -> None:
     found = pattern_problem(pattern)
     if problem is None:

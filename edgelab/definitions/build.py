@@ -180,7 +180,7 @@ class Importer:
         return self.finder.cloudfront_function(
             name=name,
             arn=arn,
-            keys=[arn, name],
+            keys=[name, arn],
             loc=loc,
             event=event,
             runtime=None,
@@ -477,11 +477,13 @@ def _local(imp: Importer, oid: str, o: dict[str, Any], loc: Loc) -> LocalTarget:
 def _groups(cfg: dict[str, Any], loc: Loc, origin_ids: set[str]) -> list[OriginGroup]:
     raw = cfg.get("OriginGroups")
     gloc = loc.at(cfg, "OriginGroups")
-    if isinstance(raw, dict):  # CloudFormation keeps {Quantity, Items} here (facts §11.1)
+    wrapped = isinstance(raw, dict)
+    if wrapped:  # CloudFormation keeps {Quantity, Items} here (facts §11.1)
+        gloc = gloc.at(raw, "Items")
         raw = raw.get("Items", [])
     out: list[OriginGroup] = []
     for i, item in enumerate(as_list(raw, gloc)):
-        iloc = gloc.at(raw, i, f"Items[{i}]")
+        iloc = gloc.at(raw, i)
         g = table(item, iloc)
         gid = as_str(g.get("Id"), iloc.at(g, "Id"))
         if gid in origin_ids or any(x.id == gid for x in out):

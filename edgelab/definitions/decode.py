@@ -46,6 +46,8 @@ class NodeList(list):  # type: ignore[type-arg]
         super().__init__(*args)
         self.line = line
         self.item_lines: list[int | None] = []
+        #: how an item is named in messages instead of ``[i]`` (TOML's event names).
+        self.item_labels: list[str] = []
 
 
 def line_of(container: Any, key: Any = None) -> int | None:
@@ -294,9 +296,16 @@ class Loc:
         """The place of ``container[key]``; ``label`` replaces the key in the path."""
         if label is None and isinstance(container, Node):
             label = container.key_labels.get(key)
+        if (
+            label is None
+            and isinstance(container, NodeList)
+            and isinstance(key, int)
+            and key < len(container.item_labels)
+        ):
+            label = container.item_labels[key]
         part = label if label is not None else (f"[{key}]" if isinstance(key, int) else str(key))
-        if not part.startswith("[") and self.path:
-            part = "." + part
+        if part and not part.startswith("[") and self.path:
+            part = "." + part  # an empty label keeps the path (a level the format lacks)
         return Loc(self.file, line_of(container, key) or self.line, self.name, self.path + part)
 
     def named(self, name: str, line: int | None = None) -> Loc:

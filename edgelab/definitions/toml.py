@@ -182,6 +182,13 @@ def _selection(value: Any, loc: Loc, *, origin: bool = False) -> Selection:
     )
 
 
+def _labelled(data: dict[str, Any], **labels: str) -> Node:
+    """A node whose keys are named in messages as TOML names them ("" = not at all)."""
+    node = Node(data)
+    node.key_labels = dict(labels)
+    return node
+
+
 def _ttl(value: Any, loc: Loc) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
         raise loc.error(f"must be a number of seconds, 0 or more; got {value!r}")
@@ -358,7 +365,9 @@ class TomlImporter(Importer):
                 {
                     "Id": g.get("id"),
                     "Members": [{"OriginId": m} for m in g.get("members", [])],
-                    "FailoverCriteria": {"StatusCodes": g.get("failover_status_codes", [])},
+                    "FailoverCriteria": _labelled(
+                        {"StatusCodes": g.get("failover_status_codes", [])}, StatusCodes=""
+                    ),
                 }
             )
             if "selection_criteria" in g:
@@ -919,7 +928,14 @@ class TomlImporter(Importer):
                 )
             if isinstance(value, Mapping) and "cloudfront_function" in value:
                 token = self._token(self._cloudfront_function(value, floc, event))
-                cffs.append({"EventType": event, "FunctionARN": token})
+                cffs.append(
+                    _labelled(
+                        {"EventType": event, "FunctionARN": token},
+                        EventType="",
+                        FunctionARN="cloudfront_function",
+                    )
+                )
+                cffs.item_labels.append(event)
                 continue
             include_body = False
             if isinstance(value, Mapping):
@@ -931,7 +947,12 @@ class TomlImporter(Importer):
             if include_body is not False:
                 entry["IncludeBody"] = include_body
             lambdas.append(Node(entry))
-            lambdas[-1].key_labels = {"IncludeBody": "include_body"}
+            lambdas[-1].key_labels = {
+                "IncludeBody": "include_body",
+                "EventType": "",
+                "LambdaFunctionARN": "handler",
+            }
+            lambdas.item_labels.append(event)
         if lambdas:
             node["LambdaFunctionAssociations"] = lambdas
             node.key_labels["LambdaFunctionAssociations"] = "functions"
@@ -1032,23 +1053,34 @@ class TomlImporter(Importer):
 
         t = self.staging_table or {}
         _keys(t, STAGING_KEYS, loc)
-        traffic: dict[str, Any]
+        traffic: Node
         if "header" in t:
-            traffic = {
-                "Type": "SingleHeader",
-                "SingleHeaderConfig": {"Header": t.get("header"), "Value": t.get("value", "")},
-            }
+            header = _labelled(
+                {"Header": t.get("header"), "Value": t.get("value", "")},
+                Header="header",
+                Value="value",
+            )
+            traffic = _labelled(
+                {"Type": "SingleHeader", "SingleHeaderConfig": header}, SingleHeaderConfig=""
+            )
         else:
-            weight: dict[str, Any] = {"Weight": t.get("weight")}
+            weight = _labelled({"Weight": t.get("weight")}, Weight="weight")
             if "idle_ttl" in t or "maximum_ttl" in t:
-                weight["SessionStickinessConfig"] = {
-                    "IdleTTL": t.get("idle_ttl"),
-                    "MaximumTTL": t.get("maximum_ttl"),
-                }
-            traffic = {"Type": "SingleWeight", "SingleWeightConfig": weight}
-        policy = continuous_deployment_policy(
-            {"Enabled": t.get("enabled", True), "TrafficConfig": traffic}, loc, "staging"
+                weight["SessionStickinessConfig"] = _labelled(
+                    {"IdleTTL": t.get("idle_ttl"), "MaximumTTL": t.get("maximum_ttl")},
+                    IdleTTL="idle_ttl",
+                    MaximumTTL="maximum_ttl",
+                )
+                weight.key_labels["SessionStickinessConfig"] = ""
+            traffic = _labelled(
+                {"Type": "SingleWeight", "SingleWeightConfig": weight}, SingleWeightConfig=""
+            )
+        config = _labelled(
+            {"Enabled": t.get("enabled", True), "TrafficConfig": traffic},
+            Enabled="enabled",
+            TrafficConfig="",
         )
+        policy = continuous_deployment_policy(config, loc, "staging")
         target = t.get("definition")
         if not isinstance(target, str):
             raise loc.error(
