@@ -1160,3 +1160,92 @@ def test_a_template_without_a_distribution(tmp_path: Path) -> None:
     path.write_text("Resources:\n  B:\n    Type: AWS::S3::Bucket\n", encoding="utf-8")
     with pytest.raises(el.DefinitionError, match="no AWS::CloudFront::Distribution"):
         load(path, tmp_path)
+
+
+def test_cdk_cross_region_edge_function_is_followed_into_the_edge_stack(
+    tmp_path: Path,
+) -> None:
+    """CDK's EdgeFunction in a stack outside us-east-1 (facts §11.4): the association reads
+    an SSM parameter that the edge stack's template writes."""
+    import json
+
+    out = tmp_path / "cdk.out"
+    (out / "asset.abc").mkdir(parents=True)
+    (out / "asset.abc" / "index.js").write_text(
+        "exports.handler = async (e) => e.Records[0].cf.request;\n"
+    )
+    param = "/cdk/EdgeFunctionArn/eu-west-1/Site/Edge"
+    main = {
+        "Resources": {
+            "EdgeArnReader1A2B": {
+                "Type": "Custom::CrossRegionStringParameterReader",
+                "Properties": {
+                    "Region": "us-east-1",
+                    "ParameterName": param,
+                    "RefreshToken": "EdgeCurrentVersion1234",
+                },
+            },
+            "Dist": {
+                "Type": "AWS::CloudFront::Distribution",
+                "Properties": {
+                    "DistributionConfig": {
+                        "Enabled": True,
+                        "Origins": [
+                            {
+                                "Id": "o",
+                                "DomainName": "o.example",
+                                "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"},
+                            }
+                        ],
+                        "DefaultCacheBehavior": {
+                            "TargetOriginId": "o",
+                            "ViewerProtocolPolicy": "allow-all",
+                            "CachePolicyId": "4135ea2d-6df8-44a3-9df3-4b5a84be39ad",
+                            "LambdaFunctionAssociations": [
+                                {
+                                    "EventType": "origin-request",
+                                    "LambdaFunctionARN": {
+                                        "Fn::GetAtt": ["EdgeArnReader1A2B", "FunctionArn"]
+                                    },
+                                }
+                            ],
+                        },
+                    }
+                },
+            },
+        }
+    }
+    edge = {
+        "Resources": {
+            "Edge": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "nodejs20.x",
+                    "Handler": "index.handler",
+                    "Code": {"S3Bucket": "b", "S3Key": "abc.zip"},
+                },
+                "Metadata": {"aws:cdk:path": "edge/Edge/Resource", "aws:asset:path": "asset.abc"},
+            },
+            "EdgeCurrentVersion1234": {
+                "Type": "AWS::Lambda::Version",
+                "Properties": {"FunctionName": {"Ref": "Edge"}},
+            },
+            "EdgeParameter": {
+                "Type": "AWS::SSM::Parameter",
+                "Properties": {
+                    "Name": param,
+                    "Type": "String",
+                    "Value": {"Ref": "EdgeCurrentVersion1234"},
+                },
+            },
+        }
+    }
+    (out / "Site.template.json").write_text(json.dumps(main, indent=1))
+    (out / "edge-lambda-stack-c8abc.template.json").write_text(json.dumps(edge, indent=1))
+    spec = load(out, tmp_path)
+    fn = spec.default_behavior.function("origin-request").function
+    assert (fn.name, fn.code_from, Path(fn.path).name) == ("Edge", "cdk asset", "index.js")
+    assert any("edge-lambda-stack-c8abc.template.json" in n for n in spec.notes)
+    (out / "edge-lambda-stack-c8abc.template.json").unlink()
+    with pytest.raises(el.DefinitionError, match="no template beside this one writes it"):
+        load(out, tmp_path)

@@ -13,7 +13,10 @@ is followed inside the template:
   (written to the cache as ``index.js``/``index.py``), a CDK asset
   (``Metadata.aws:asset:path``, a folder or zip beside the template) or SAM's
   ``AWS::Serverless::Function`` (``CodeUri`` folder or zip, ``InlineCode``, ``Globals``);
-  ``Runtime`` decides Python or Node.js, ``Handler`` the file and export;
+  ``Runtime`` decides Python or Node.js, ``Handler`` the file and export; CDK's
+  cross-region ``EdgeFunction`` (a ``Custom::CrossRegionStringParameterReader``) is
+  followed into the edge stack's template beside this one, through the SSM parameter it
+  writes;
 * CloudFront Functions: ``AWS::CloudFront::Function`` (inline ``FunctionCode`` written to
   the cache as a ``.js`` file, ``FunctionConfig.Runtime``, ``KeyValueStoreAssociations``
   -> ``AWS::CloudFront::KeyValueStore`` whose ``ImportSource`` is a CDK asset when the
@@ -68,6 +71,7 @@ MODELLED = {
     "AWS::Serverless::Function",
     "AWS::S3::Bucket",
     "Custom::CDKBucketDeployment",
+    "Custom::CrossRegionStringParameterReader",
 }
 POLICY_TYPES = {
     "cache": ("AWS::CloudFront::CachePolicy", "CachePolicyConfig", cache_policy),
@@ -239,7 +243,52 @@ class CloudFormationImporter(Importer):
             return None, via
         return None, via
 
+    def _cross_region(self, reader: str, event: str, loc: Loc) -> LambdaEdgeFunction | None:
+        """CDK's ``EdgeFunction`` from a stack outside us-east-1 (facts §11.4): the
+        association reads an SSM parameter that the edge stack's template (beside this one
+        in ``cdk.out``) writes with the version's ARN; follow it into that template."""
+        name = self.tpl.prop(reader, "ParameterName")
+        for other in sorted(self.base.glob("*.template.json")):
+            if other.resolve() == self.file.resolve():
+                continue
+            data = load_file(other, str(other))
+            if not is_template(data):
+                continue
+            for lid, res in data["Resources"].items():
+                if not isinstance(res, dict) or res.get("Type") != "AWS::SSM::Parameter":
+                    continue
+                sub = CloudFormationImporter(
+                    other, _display(other), self.mappings, self.finder.cache_dir, data
+                )
+                if sub.tpl.prop(lid, "Name") != name:
+                    continue
+                sub.finder = self.finder
+                value = sub.tpl.prop(lid, "Value")
+                self.note(
+                    f"{loc}: {reader} reads {name}, which {other.name} writes; "
+                    "following the function there"
+                )
+                found = sub.lambda_function(str(value), event, loc)
+                self.notes.extend(n for n in sub.notes if n not in self.notes)
+                return found
+        return self.finder.lambda_function(
+            name=reader,
+            arn=str(name),
+            keys=[reader, str(name)],
+            loc=loc,
+            event=event,
+            runtime=None,
+            handler=None,
+            code_dir=None,
+            code_from="",
+            missing_reason=f"{reader} reads the SSM parameter {name}, and no template beside "
+            "this one writes it (is the edge stack's template in the same cdk.out?)",
+        )
+
     def lambda_function(self, arn: str, event: str, loc: Loc) -> LambdaEdgeFunction | None:
+        reader = self.tpl.tokens.get(arn)
+        if reader and self.tpl.rtype(reader) == "Custom::CrossRegionStringParameterReader":
+            return self._cross_region(reader, event, loc)
         fn, via = self._follow(arn)
         keys = [fn or "", *via, *arn_keys(arn)]
         if fn is None:
@@ -509,6 +558,12 @@ class CloudFormationImporter(Importer):
                 "staging distribution (DistributionConfig.Staging: true, facts §9)"
             )
         return Staging(policy, spec)
+
+
+def _display(path: Path) -> str:
+    from .load import _display as display
+
+    return display(path)
 
 
 def _truthy(value: Any) -> bool:

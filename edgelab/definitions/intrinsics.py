@@ -362,6 +362,10 @@ class Template:
                 return self.remember(f"{lid.lower()}.cloudfront.net", lid)
             if attr == "Id":
                 return self.remember(lid, lid)
+        if rtype == "Custom::CrossRegionStringParameterReader":
+            # CDK's EdgeFunction outside us-east-1: the value of an SSM parameter another
+            # template writes; the CloudFormation importer follows it there.
+            return self.remember(f"ssm:{self.prop(lid, 'ParameterName')}", lid)
         if rtype.startswith("AWS::CloudFront::") and attr == "Id":
             return self.remember(lid, lid)
         placeholder = f"{lid}.{attr}"
