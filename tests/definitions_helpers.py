@@ -58,14 +58,22 @@ def load(path: Path | str, tmp_path: Path, **kw: Any) -> el.DistributionSpec:
     return el.load_definition(path, cache_dir=tmp_path / "cache", **kw)
 
 
-def template(tmp_path: Path, *, behaviors: str = "[]", comment: str = "plain",
-             extra: str = "", head: str = "", name: str = "site.yaml") -> Path:
+def template(
+    tmp_path: Path,
+    *,
+    behaviors: str = "[]",
+    comment: str = "plain",
+    extra: str = "",
+    head: str = "",
+    name: str = "site.yaml",
+) -> Path:
     """A small YAML template: BASE_TEMPLATE with its cache behaviours (YAML list items,
     written at column 0), the distribution's Comment and extra resources filled in."""
     text = BASE_TEMPLATE.replace("COMMENT", comment).replace("EXTRA", extra)
     if behaviors != "[]":
-        text = text.replace("BEHAVIORS", "\n" + textwrap.indent(textwrap.dedent(behaviors)
-                                                                .strip("\n"), " " * 10))
+        text = text.replace(
+            "BEHAVIORS", "\n" + textwrap.indent(textwrap.dedent(behaviors).strip("\n"), " " * 10)
+        )
     else:
         text = text.replace("BEHAVIORS", "[]")
     path = tmp_path / name
