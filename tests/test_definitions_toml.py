@@ -145,7 +145,7 @@ FULL_FIELDS: list[tuple[str, Any, Any]] = [
         lambda s: (
             s.origin("api").local.url,
             s.origin("api").origin_path,
-            s.origin("api").read_timeout,
+            s.origin("api").local.read_timeout,
             s.origin("api").protocol_policy,
             s.origin("api").http_port,
         ),

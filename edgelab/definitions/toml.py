@@ -540,9 +540,6 @@ class TomlImporter(Importer):
                     "HTTPPort" if parts.scheme == "http" else "HTTPSPort": port,
                 }
             )
-            if timeout is not None:
-                custom["OriginReadTimeout"] = timeout
-                custom.key_labels["OriginReadTimeout"] = "read_timeout"
             base = f"{parts.scheme}://{parts.netloc}"
             path = parts.path.rstrip("/")
             if path and "origin_path" not in o:
