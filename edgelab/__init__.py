@@ -13,7 +13,14 @@ CloudFront makes of the result), ``invoke`` (all of that in one call).
 from .cache import Cache, CachePolicy
 from .context import ContextInfo, LambdaContext
 from .distribution import Distribution, OriginRequestPolicy, TriggerConfig, load_distribution
-from .errors import ConfigError, EdgelabError, EventError, HandlerLoadError, RuntimeUnavailable
+from .errors import (
+    ConfigError,
+    DefinitionError,
+    EdgelabError,
+    EventError,
+    HandlerLoadError,
+    RuntimeUnavailable,
+)
 from .events import (
     LoadedEvent,
     build_event,
@@ -52,6 +59,8 @@ from .viewer import ViewerRequest
 _LAZY = {
     "TRAFFIC_PROFILES": ("traffic", "PROFILES"), "LatencyModel": ("latency", "LatencyModel"),
     "TrafficProfile": ("traffic", "Profile"), "estimate_latency": ("latency", "estimate_latency"),
+    "DistributionSpec": ("definitions", "DistributionSpec"),
+    "load_definition": ("definitions", "load_definition"),
     "generate_traffic": ("traffic", "generate"), "load_traffic": ("traffic", "load_traffic"),
     "nearest_edge": ("latency", "nearest_edge"), "read_access_logs": ("logs", "read_access_logs"),
     "read_traffic": ("traffic", "read_traffic"), "replay": ("replay", "replay"),
@@ -84,7 +93,9 @@ __all__ = [
     "CallableOrigin",
     "ConfigError",
     "ContextInfo",
+    "DefinitionError",
     "Distribution",
+    "DistributionSpec",
     "EdgelabError",
     "ErrorInfo",
     "EventError",
@@ -126,6 +137,7 @@ __all__ = [
     "header_map",
     "invoke",
     "invoke_many",
+    "load_definition",
     "load_distribution",
     "load_event",
     "load_handler",
