@@ -10,9 +10,11 @@ Parquet output and all three spellings of field names; real-time log records (fi
 field order, no header). Modules: :mod:`.fields` (names, spellings, encoding),
 :mod:`.sources` (files, gzip, format detection), :mod:`.readers` (one streaming reader
 per format), :mod:`.frame` (raw rows -> traffic shape), :mod:`.reader` (chunks, line
-accounting, inspect), :mod:`.write` (writing logs), :mod:`.decisions`.
+accounting, inspect), :mod:`.write` (writing logs), :mod:`.calibrate` (the latency
+model fitted to logged origin latency), :mod:`.decisions`.
 """
 
+from .calibrate import calibrate_latency, origin_latency_points
 from .decisions import LOG_DECISIONS
 from .fields import (
     FIELDS,
@@ -35,6 +37,7 @@ __all__ = [
     "REALTIME_ORDER",
     "V2_ONLY",
     "LogReader",
+    "calibrate_latency",
     "canonical",
     "concat_chunks",
     "decode_value",
@@ -42,6 +45,7 @@ __all__ = [
     "encode_value",
     "inspect_logs",
     "iter_access_logs",
+    "origin_latency_points",
     "read_access_logs",
     "write_access_log",
     "write_log",

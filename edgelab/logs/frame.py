@@ -154,7 +154,8 @@ def to_traffic(raw: Raw) -> pd.DataFrame:
         else:
             num = _number(f[key])[keep].reset_index(drop=True)
             out[col] = num.round().astype("Int64") if kind == "int" else num
-    frame = pd.DataFrame(out)
+    order = [*TRAFFIC_COLUMNS, *[c for c in out if c not in TRAFFIC_COLUMNS]]
+    frame = pd.DataFrame({c: out[c] for c in order})
     frame["latitude"] = frame["latitude"].astype(np.float32)
     frame["longitude"] = frame["longitude"].astype(np.float32)
     if m:

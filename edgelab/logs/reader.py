@@ -118,7 +118,9 @@ class LogReader:
         (the first ``max_rejected``; ``rejected_count`` counts them all)."""
         frame = pd.DataFrame(self._rejected, columns=list(REJECTED_COLUMNS))
         frame["source_line"] = frame["source_line"].astype("int64")
-        return frame
+        order = {s.path: i for i, s in enumerate(self.stats)}
+        key = frame["source_file"].map(order).fillna(len(order)) * 1e12 + frame["source_line"]
+        return frame.iloc[key.argsort(kind="stable")].reset_index(drop=True)
 
     def summary(self) -> pd.DataFrame:
         """One row per file read so far: format, fields, lines, rows, rejected, span."""
@@ -187,7 +189,7 @@ def inspect_logs(sources: Sources, *, sample: int = 5, **options: Any) -> list[d
         info = stats.to_dict()
         info["description"] = DESCRIPTIONS[stats.format]
         info["rejected_lines"] = [dict(zip(REJECTED_COLUMNS[1:], r[1:], strict=True))
-                                  for r in reader._rejected[start:start + 5]]
+                                  for r in sorted(reader._rejected[start:], key=lambda r: r[1])[:5]]
         info["sample"] = shown
         out.append(info)
     return out
