@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pandas.api.types import union_categoricals
 
@@ -45,7 +46,11 @@ def concat_chunks(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
         parts = [f[col] if col in f else pd.Series([pd.NA] * len(f), dtype=object)
                  for f in frames]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
-            out[col] = pd.Series(union_categoricals(parts, ignore_order=True))
+            try:
+                out[col] = pd.Series(union_categoricals(parts, ignore_order=True))
+            except TypeError:  # categories of different dtypes (an all-missing part)
+                out[col] = pd.concat([p.astype(object) for p in parts],
+                                     ignore_index=True).astype("category")
         else:
             out[col] = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
     return pd.DataFrame(out)
@@ -199,3 +204,57 @@ def _blank(value: Any) -> bool:
     if value is None or value is pd.NA or value == "":
         return True
     return isinstance(value, float) and value != value
+
+
+_COUNTS = ("violations", "cold_starts")  # counts are 0 for an input error; other numbers NA
+
+
+def input_errors(rejected: Sequence[dict[str, Any]] | pd.DataFrame | None, like: pd.DataFrame,
+                 *, first_row: int) -> pd.DataFrame:
+    """Result rows for lines that could not be used: outcome ``input-error``, error type
+    ``InputError``, the message ``file:line: reason``; the columns and dtypes of ``like``
+    (a replay results frame), ``row`` numbered from ``first_row``. An input error is
+    never blamed on a function: no stage ran, no status."""
+    rows = pd.DataFrame(list(rejected) if not isinstance(rejected, pd.DataFrame) else rejected,
+                        columns=list(REJECTED_COLUMNS))
+    k = len(rows)
+    values = {
+        "row": np.arange(first_row, first_row + k, dtype=np.int64),
+        "outcome": ["input-error"] * k, "error_type": ["InputError"] * k, "cache": [""] * k,
+        "error_message": (rows["source_file"].astype(str) + ":" + rows["source_line"].astype(str)
+                          + ": " + rows["reason"].astype(str)).tolist(),
+        "source_file": rows["source_file"].astype(str).tolist(),
+        "source_line": rows["source_line"].astype("int64").to_numpy(),
+    }
+    out: dict[str, Any] = {}
+    for col in like.columns:
+        dtype = like[col].dtype
+        given = values.get(col)
+        if isinstance(dtype, pd.CategoricalDtype):
+            out[col] = pd.Categorical(given if given is not None else [None] * k)
+        elif given is not None:
+            out[col] = pd.Series(given).astype(dtype) if col in ("row", "source_line") \
+                else pd.Series(given, dtype=dtype)
+        elif pd.api.types.is_datetime64_any_dtype(dtype):
+            out[col] = pd.Series([pd.NaT] * k, dtype=dtype)
+        elif col in _COUNTS:
+            out[col] = np.zeros(k, dtype=dtype)
+        elif pd.api.types.is_float_dtype(dtype):
+            out[col] = np.full(k, np.nan)
+        elif pd.api.types.is_integer_dtype(dtype):  # int64 -> Int64: no value, not 0
+            out[col] = pd.Series([pd.NA] * k, dtype="Int64")
+        elif pd.api.types.is_numeric_dtype(dtype):
+            out[col] = pd.Series([pd.NA] * k, dtype=dtype)
+        else:
+            out[col] = pd.Series([""] * k, dtype=dtype)
+    return pd.DataFrame(out, columns=list(like.columns))
+
+
+def append_input_errors(results: pd.DataFrame, rejected: Sequence[dict[str, Any]] | None
+                        ) -> pd.DataFrame:
+    """``results`` with one ``input-error`` row per rejected line appended (categoricals
+    stay categorical), so every line of the input is a result row or an input error."""
+    if not rejected:
+        return results
+    extra = input_errors(rejected, results, first_row=len(results))
+    return concat_chunks([results, extra])

@@ -155,7 +155,8 @@ def read_w3c(path: Path, stats: FileStats, *, chunk_rows: int,
                 f"access log {str(path)!r} has a data line (line {number}) before any "
                 "'#Fields:' line; a CloudFront standard log starts with '#Version: 1.0' and "
                 "'#Fields: date time x-edge-location ...' naming the fields (lambda-edge-facts "
-                "§12); a v2 'plain' file without a header needs fields=[...] (facts logs §2)")
+                "§12); a v2 'plain' file without a header needs fields=[...] (--fields on the "
+                "command line; facts logs §2)")
         n = len(keys)
         if sep is None:
             sep = _pick_delimiter(line, n, given)
@@ -268,8 +269,8 @@ def realtime_fields(fields: Sequence[str] | None, count: int,
         return list(order)
     raise ConfigError(
         f"real-time log records hold {count} values and no header, so the field list cannot "
-        "be guessed; give fields=[...] (the real-time log configuration's Fields, in any "
-        f"order; facts logs §3). Without it, only records of all {len(REALTIME_2023)} fields "
+        "be guessed; give fields=[...] (--fields a,b,... on the command line): the real-time "
+        "log configuration's Fields, in any order (facts logs §3). Without it, only records of all {len(REALTIME_2023)} fields "
         f"(the 2023 list) or all {len(order)} are recognised")
 
 

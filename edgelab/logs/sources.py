@@ -151,4 +151,4 @@ def detect_format(path: str | Path) -> tuple[str, str]:
         f"{str(p)!r} is not a CloudFront log edgelab knows: its first line is {shown!r}. "
         "Known: W3C files with a '#Fields:' header (legacy or v2), JSON lines, Parquet, "
         "real-time records (tab-separated, an epoch time first); give format=... if the "
-        "detection is wrong (facts logs §1-§3)")
+        "detection is wrong (--format on the command line; facts logs §1-§3)")
