@@ -46,29 +46,48 @@ from .latency import edge_locations
 from .rules import Decision, RuleSet, get_rules
 
 PRICING_FILE = Path(__file__).resolve().parent / "data" / "pricing.toml"
-TRIGGERS = (("viewer-request", "vreq"), ("origin-request", "oreq"),
-            ("origin-response", "oresp"), ("viewer-response", "vresp"))
+TRIGGERS = (
+    ("viewer-request", "vreq"),
+    ("origin-request", "oreq"),
+    ("origin-response", "oresp"),
+    ("viewer-response", "vresp"),
+)
 VIEWER = ("viewer-request", "viewer-response")
 FREQS = ("1s", "5s", "10s", "30s", "1min", "5min", "15min", "30min", "1h", "3h", "6h", "1D")
 
 BILLING_DECISIONS: tuple[Decision, ...] = (
-    Decision("prices", "logs §5",
-             "the secondary sources' figures ($0.60 per 1M L@E requests, $0.00005001 per "
-             "GB-second, $0.10 per 1M CloudFront Functions invocations), marked UNSURE in "
-             "the price table and the report; every value can be overridden"),
-    Decision("memory billed", "logs §5, §5.1",
-             "the memory edgelab ran the trigger with (the rule set's: 128 MB viewer, the "
-             "origin maximum otherwise) unless memory_mb= gives the deployed function's"),
-    Decision("where Lambda@Edge runs", "logs §6, distribution §11",
-             "every trigger of a request in the AWS Region of its edge location's regional "
-             "edge cache; origin triggers in the Origin Shield Region when one is given"),
-    Decision("concurrency", "logs §6",
-             "per Region and window: max(rate x mean duration, rate / 10 per environment), "
-             "against 1,000 less other_concurrency; the rate against 10,000 rps. Averages "
-             "over the window: bursts inside it are not seen"),
-    Decision("CloudFront Functions free tier", "logs §5",
-             "not subtracted unless free_tier=True (then 2,000,000 invocations once, for a "
-             "one-month bill)"),
+    Decision(
+        "prices",
+        "logs §5",
+        "the secondary sources' figures ($0.60 per 1M L@E requests, $0.00005001 per "
+        "GB-second, $0.10 per 1M CloudFront Functions invocations), marked UNSURE in "
+        "the price table and the report; every value can be overridden",
+    ),
+    Decision(
+        "memory billed",
+        "logs §5, §5.1",
+        "the memory edgelab ran the trigger with (the rule set's: 128 MB viewer, the "
+        "origin maximum otherwise) unless memory_mb= gives the deployed function's",
+    ),
+    Decision(
+        "where Lambda@Edge runs",
+        "logs §6, distribution §11",
+        "every trigger of a request in the AWS Region of its edge location's regional "
+        "edge cache; origin triggers in the Origin Shield Region when one is given",
+    ),
+    Decision(
+        "concurrency",
+        "logs §6",
+        "per Region and window: max(rate x mean duration, rate / 10 per environment), "
+        "against 1,000 less other_concurrency; the rate against 10,000 rps. Averages "
+        "over the window: bursts inside it are not seen",
+    ),
+    Decision(
+        "CloudFront Functions free tier",
+        "logs §5",
+        "not subtracted unless free_tier=True (then 2,000,000 invocations once, for a "
+        "one-month bill)",
+    ),
 )
 
 
@@ -96,10 +115,19 @@ class Pricing:
 
     def table(self) -> pd.DataFrame:
         """One row per item: name, value, unit, kind, as_of, section, unsure, source."""
-        rows = [{"name": p.name, "value": p.value, "unit": p.unit, "kind": p.kind,
-                 "as_of": "override" if p.name in self.overrides else p.as_of,
-                 "section": p.section, "unsure": p.unsure, "source": p.source}
-                for p in self.items.values()]
+        rows = [
+            {
+                "name": p.name,
+                "value": p.value,
+                "unit": p.unit,
+                "kind": p.kind,
+                "as_of": "override" if p.name in self.overrides else p.as_of,
+                "section": p.section,
+                "unsure": p.unsure,
+                "source": p.source,
+            }
+            for p in self.items.values()
+        ]
         return pd.DataFrame(rows)
 
 
@@ -110,18 +138,25 @@ def _load(source: Path, items: dict[str, Price]) -> None:
         raise ConfigError(f"price file {str(source)!r} cannot be read: {exc}") from None
     for name, row in data.items():
         if not isinstance(row, dict) or "value" not in row:
-            raise ConfigError(f"price file {str(source)!r}: [{name}] needs a value (and unit, "
-                              "as_of, source)")
+            raise ConfigError(
+                f"price file {str(source)!r}: [{name}] needs a value (and unit, as_of, source)"
+            )
         old = items.get(name)
         items[name] = Price(
-            name, float(row["value"]), str(row.get("unit", old.unit if old else "")),
-            str(row.get("kind", old.kind if old else "price")), str(row.get("as_of", "")),
+            name,
+            float(row["value"]),
+            str(row.get("unit", old.unit if old else "")),
+            str(row.get("kind", old.kind if old else "price")),
+            str(row.get("as_of", "")),
             str(row.get("section", old.section if old else "")),
-            str(row.get("source", str(source))), bool(row.get("unsure", False)))
+            str(row.get("source", str(source))),
+            bool(row.get("unsure", False)),
+        )
 
 
-def get_pricing(overrides: Mapping[str, float] | None = None,
-                path: str | Path | None = None) -> Pricing:
+def get_pricing(
+    overrides: Mapping[str, float] | None = None, path: str | Path | None = None
+) -> Pricing:
     """The bundled prices and quotas, updated from the TOML file ``path`` (same shape,
     any subset of items), with ``overrides`` (name -> value) applied last."""
     items: dict[str, Price] = {}
@@ -140,8 +175,9 @@ def get_pricing(overrides: Mapping[str, float] | None = None,
         if not np.isfinite(v) or v < 0:
             raise ConfigError(f"price or quota {name} must be a number >= 0; got {value!r}")
         old = items[name]
-        items[name] = Price(name, v, old.unit, old.kind, "override", old.section,
-                            "given by the caller", False)
+        items[name] = Price(
+            name, v, old.unit, old.kind, "override", old.section, "given by the caller", False
+        )
     return Pricing(items, over)
 
 
@@ -151,30 +187,38 @@ def _pricing(pricing: Pricing | Mapping[str, float] | None) -> Pricing:
     return get_pricing(pricing)
 
 
-def _per_trigger(value: float | Mapping[str, float] | None, what: str
-                 ) -> dict[str, float | None]:
+def _per_trigger(value: float | Mapping[str, float] | None, what: str) -> dict[str, float | None]:
     if value is None or isinstance(value, int | float):
         if value is not None and (not np.isfinite(value) or value < 0):
             raise ConfigError(f"{what} must be a number >= 0; got {value!r}")
         return {t: value for t, _ in TRIGGERS}
     unknown = sorted(set(value) - {t for t, _ in TRIGGERS})
     if unknown:
-        raise ConfigError(f"{what} keys must be triggers (viewer-request, origin-request, "
-                          f"origin-response, viewer-response); got {unknown}")
+        raise ConfigError(
+            f"{what} keys must be triggers (viewer-request, origin-request, "
+            f"origin-response, viewer-response); got {unknown}"
+        )
     return {t: (float(value[t]) if t in value else None) for t, _ in TRIGGERS}
 
 
 def _weights(results: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     n = len(results)
-    w = pd.to_numeric(results["weight"], errors="coerce").fillna(1.0).to_numpy(float) \
-        if "weight" in results else np.ones(n)
-    r = pd.to_numeric(results["repeat"], errors="coerce").fillna(1.0).to_numpy(float) \
-        if "repeat" in results else np.ones(n)
+    w = (
+        pd.to_numeric(results["weight"], errors="coerce").fillna(1.0).to_numpy(float)
+        if "weight" in results
+        else np.ones(n)
+    )
+    r = (
+        pd.to_numeric(results["repeat"], errors="coerce").fillna(1.0).to_numpy(float)
+        if "repeat" in results
+        else np.ones(n)
+    )
     return w, r
 
 
-def invocations(results: pd.DataFrame, *, duration_ms: float | Mapping[str, float] | None = None
-                ) -> pd.DataFrame:
+def invocations(
+    results: pd.DataFrame, *, duration_ms: float | Mapping[str, float] | None = None
+) -> pd.DataFrame:
     """Long form: one row per (request, trigger that ran): ``trigger``, ``ran_ms`` (the
     measured or assumed duration), the request's position ``i``."""
     fixed = _per_trigger(duration_ms, "duration_ms")
@@ -190,20 +234,29 @@ def invocations(results: pd.DataFrame, *, duration_ms: float | Mapping[str, floa
         if fixed[trig] is not None:
             ms = np.full(len(idx), fixed[trig])
         else:
-            ms = pd.to_numeric(results[f"{short}_ms"], errors="coerce").fillna(0.0
-                                                                                ).to_numpy()[idx]
+            ms = pd.to_numeric(results[f"{short}_ms"], errors="coerce").fillna(0.0).to_numpy()[idx]
         parts.append(pd.DataFrame({"i": idx, "trigger": trig, "ran_ms": np.maximum(ms, 0.0)}))
     if not parts:
-        return pd.DataFrame({"i": pd.Series([], dtype=int), "trigger": pd.Series([], dtype=str),
-                             "ran_ms": pd.Series([], dtype=float)})
+        return pd.DataFrame(
+            {
+                "i": pd.Series([], dtype=int),
+                "trigger": pd.Series([], dtype=str),
+                "ran_ms": pd.Series([], dtype=float),
+            }
+        )
     return pd.concat(parts, ignore_index=True)
 
 
-def cost(results: pd.DataFrame, *, pricing: Pricing | Mapping[str, float] | None = None,
-         memory_mb: float | Mapping[str, float] | None = None,
-         duration_ms: float | Mapping[str, float] | None = None,
-         rules: RuleSet | str | None = None, by: str | Sequence[str] | None = None,
-         free_tier: bool = False) -> pd.DataFrame:
+def cost(
+    results: pd.DataFrame,
+    *,
+    pricing: Pricing | Mapping[str, float] | None = None,
+    memory_mb: float | Mapping[str, float] | None = None,
+    duration_ms: float | Mapping[str, float] | None = None,
+    rules: RuleSet | str | None = None,
+    by: str | Sequence[str] | None = None,
+    free_tier: bool = False,
+) -> pd.DataFrame:
     """The bill for these results: one row per service and trigger (and ``by`` group),
     then a total row per service.
 
@@ -223,12 +276,14 @@ def cost(results: pd.DataFrame, *, pricing: Pricing | Mapping[str, float] | None
     viewers = float(total_w.sum())
     inv = invocations(results, duration_ms=duration_ms)
     gran = p["lambda_edge_granularity_ms"]
-    billed = np.ceil(inv["ran_ms"].to_numpy() / gran) * gran if gran > 0 else \
-        inv["ran_ms"].to_numpy()
+    billed = (
+        np.ceil(inv["ran_ms"].to_numpy() / gran) * gran if gran > 0 else inv["ran_ms"].to_numpy()
+    )
     inv["weight"] = total_w[inv["i"].to_numpy()]
     inv["billed_ms"] = billed
-    inv["memory_mb"] = [mem[t] if mem[t] is not None else float(rs.memory_mb(t))
-                        for t in inv["trigger"]]
+    inv["memory_mb"] = [
+        mem[t] if mem[t] is not None else float(rs.memory_mb(t)) for t in inv["trigger"]
+    ]
     inv["gb_seconds"] = inv["memory_mb"] / 1024.0 * inv["billed_ms"] / 1000.0 * inv["weight"]
     for g in groups:
         inv[g] = results[g].astype(str).to_numpy()[inv["i"].to_numpy()]
@@ -236,12 +291,21 @@ def cost(results: pd.DataFrame, *, pricing: Pricing | Mapping[str, float] | None
     rows = []
     if len(inv):
         g = inv.groupby(keys, sort=False)
-        le = pd.DataFrame({
-            "invocations": g["weight"].sum(),
-            "memory_mb": g["memory_mb"].max(),
-            "billed_ms": g.apply(lambda d: np.average(d["billed_ms"], weights=d["weight"])
-                                 if d["weight"].sum() else 0.0, include_groups=False),
-            "gb_seconds": g["gb_seconds"].sum()}).reset_index()
+        le = pd.DataFrame(
+            {
+                "invocations": g["weight"].sum(),
+                "memory_mb": g["memory_mb"].max(),
+                "billed_ms": g.apply(
+                    lambda d: (
+                        np.average(d["billed_ms"], weights=d["weight"])
+                        if d["weight"].sum()
+                        else 0.0
+                    ),
+                    include_groups=False,
+                ),
+                "gb_seconds": g["gb_seconds"].sum(),
+            }
+        ).reset_index()
         le["service"] = "Lambda@Edge"
         le["request_cost"] = le["invocations"] * p["lambda_edge_request"]
         le["duration_cost"] = le["gb_seconds"] * p["lambda_edge_gb_second"]
@@ -251,27 +315,48 @@ def cost(results: pd.DataFrame, *, pricing: Pricing | Mapping[str, float] | None
         cff["request_cost"] = cff["invocations"] * p["cloudfront_functions_invocation"]
         cff["duration_cost"] = 0.0
         rows.append(cff)
-    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
-        columns=["service", *keys, "invocations", "request_cost", "duration_cost"])
+    out = (
+        pd.concat(rows, ignore_index=True)
+        if rows
+        else pd.DataFrame(
+            columns=["service", *keys, "invocations", "request_cost", "duration_cost"]
+        )
+    )
     out["cost"] = out["request_cost"] + out["duration_cost"]
     totals = []
     for service in ("Lambda@Edge", "CloudFront Functions"):
         part = out[out["service"] == service]
-        t = {"service": service, "trigger": "total", **dict.fromkeys(groups, ""),
-             "invocations": part["invocations"].sum(), "gb_seconds": part.get(
-                 "gb_seconds", pd.Series(dtype=float)).sum(),
-             "request_cost": part["request_cost"].sum(),
-             "duration_cost": part["duration_cost"].sum()}
+        t = {
+            "service": service,
+            "trigger": "total",
+            **dict.fromkeys(groups, ""),
+            "invocations": part["invocations"].sum(),
+            "gb_seconds": part.get("gb_seconds", pd.Series(dtype=float)).sum(),
+            "request_cost": part["request_cost"].sum(),
+            "duration_cost": part["duration_cost"].sum(),
+        }
         if service == "CloudFront Functions" and free_tier:
             free = min(t["invocations"], p["cloudfront_functions_free_invocations"])
-            t["request_cost"] = max(t["request_cost"] - free
-                                    * p["cloudfront_functions_invocation"], 0.0)
+            t["request_cost"] = max(
+                t["request_cost"] - free * p["cloudfront_functions_invocation"], 0.0
+            )
         t["cost"] = t["request_cost"] + t["duration_cost"]
         totals.append(t)
     out = pd.concat([out, pd.DataFrame(totals)], ignore_index=True)
     out["per_million"] = out["cost"] / viewers * 1e6 if viewers else np.nan
-    cols = ["service", *groups, "trigger", "invocations", "memory_mb", "billed_ms",
-            "gb_seconds", "request_cost", "duration_cost", "cost", "per_million"]
+    cols = [
+        "service",
+        *groups,
+        "trigger",
+        "invocations",
+        "memory_mb",
+        "billed_ms",
+        "gb_seconds",
+        "request_cost",
+        "duration_cost",
+        "cost",
+        "per_million",
+    ]
     out = out.reindex(columns=cols)
     out.attrs["viewer_requests"] = viewers
     return out
@@ -287,27 +372,35 @@ def regions(results: pd.DataFrame) -> np.ndarray:
     return codes.map(table).fillna("unknown").to_numpy(object)
 
 
-def pick_freq(times: pd.Series, groups: pd.Series | np.ndarray | None = None,
-              rows_per_window: int = 25) -> str:
+def pick_freq(
+    times: pd.Series, groups: pd.Series | np.ndarray | None = None, rows_per_window: int = 25
+) -> str:
     """The smallest window of :data:`FREQS` in which the busiest group (Region) has
     ``rows_per_window`` rows on average, so a window's rate is not a few requests' noise."""
     t = pd.to_datetime(pd.Series(times), utc=True)
     if len(t) < 2:
         return "1min"
     span = max((t.max() - t.min()).total_seconds(), 1.0)
-    busiest = int(pd.Series(groups).value_counts().iloc[0]) if groups is not None \
-        and len(groups) else len(t)
+    busiest = (
+        int(pd.Series(groups).value_counts().iloc[0])
+        if groups is not None and len(groups)
+        else len(t)
+    )
     for f in FREQS:
         if busiest * pd.Timedelta(f).total_seconds() / span >= rows_per_window:
             return f
     return FREQS[-1]
 
 
-def capacity(results: pd.DataFrame, *, freq: str = "auto",
-             pricing: Pricing | Mapping[str, float] | None = None,
-             duration_ms: float | Mapping[str, float] | None = None,
-             other_concurrency: float = 0.0, origin_shield_region: str | None = None
-             ) -> pd.DataFrame:
+def capacity(
+    results: pd.DataFrame,
+    *,
+    freq: str = "auto",
+    pricing: Pricing | Mapping[str, float] | None = None,
+    duration_ms: float | Mapping[str, float] | None = None,
+    other_concurrency: float = 0.0,
+    origin_shield_region: str | None = None,
+) -> pd.DataFrame:
     """Lambda@Edge load per AWS Region and time window, against the Regional quotas.
 
     Columns: ``time`` (window start), ``region``, ``requests`` (invocations in the window),
@@ -323,8 +416,9 @@ def capacity(results: pd.DataFrame, *, freq: str = "auto",
     try:
         window = pd.Timedelta(f).total_seconds()
     except ValueError:
-        raise ConfigError(f"freq must be 'auto' or a pandas frequency such as '1min'; got "
-                          f"{freq!r}") from None
+        raise ConfigError(
+            f"freq must be 'auto' or a pandas frequency such as '1min'; got {freq!r}"
+        ) from None
     if window <= 0:
         raise ConfigError(f"freq must be a positive duration; got {freq!r}")
     inv = invocations(results, duration_ms=duration_ms)
@@ -334,32 +428,59 @@ def capacity(results: pd.DataFrame, *, freq: str = "auto",
     idx = inv["i"].to_numpy()
     reg = region[idx]
     if origin_shield_region:
-        reg = np.where(inv["trigger"].isin(["origin-request", "origin-response"]),
-                       origin_shield_region, reg)
-    frame = pd.DataFrame({
-        "time": pd.to_datetime(results["time"], utc=True).to_numpy()[idx],
-        "region": reg, "requests": w[idx], "busy_s": w[idx] * inv["ran_ms"].to_numpy() / 1e3})
-    cols = ["time", "region", "requests", "rate_rps", "concurrency", "environments",
-            "concurrency_quota", "rate_quota", "throttled", "reason", "window_s"]
+        reg = np.where(
+            inv["trigger"].isin(["origin-request", "origin-response"]), origin_shield_region, reg
+        )
+    frame = pd.DataFrame(
+        {
+            "time": pd.to_datetime(results["time"], utc=True).to_numpy()[idx],
+            "region": reg,
+            "requests": w[idx],
+            "busy_s": w[idx] * inv["ran_ms"].to_numpy() / 1e3,
+        }
+    )
+    cols = [
+        "time",
+        "region",
+        "requests",
+        "rate_rps",
+        "concurrency",
+        "environments",
+        "concurrency_quota",
+        "rate_quota",
+        "throttled",
+        "reason",
+        "window_s",
+    ]
     if frame.empty:
         return pd.DataFrame(columns=cols)
     frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.floor(f)
-    out = frame.groupby(["time", "region"], sort=True)[["requests", "busy_s"]].sum() \
-        .reset_index()
+    out = frame.groupby(["time", "region"], sort=True)[["requests", "busy_s"]].sum().reset_index()
     out["rate_rps"] = out["requests"] / window
     out["concurrency"] = out["busy_s"] / window
-    out["environments"] = np.maximum(out["concurrency"],
-                                     out["rate_rps"] / p["lambda_edge_rps_per_environment"])
+    out["environments"] = np.maximum(
+        out["concurrency"], out["rate_rps"] / p["lambda_edge_rps_per_environment"]
+    )
     out["concurrency_quota"] = max(p["lambda_edge_concurrency"] - other_concurrency, 0.0)
     out["rate_quota"] = p["lambda_edge_rate"]
     over_c = out["environments"] > out["concurrency_quota"]
     over_r = out["rate_rps"] > out["rate_quota"]
     out["throttled"] = over_c | over_r
     out["reason"] = np.where(
-        over_r, "rate " + out["rate_rps"].round(0).astype(int).astype(str) + " rps > "
+        over_r,
+        "rate "
+        + out["rate_rps"].round(0).astype(int).astype(str)
+        + " rps > "
         + out["rate_quota"].astype(int).astype(str),
-        np.where(over_c, "concurrency " + out["environments"].round(0).astype(int).astype(str)
-                 + " > " + out["concurrency_quota"].astype(int).astype(str), ""))
+        np.where(
+            over_c,
+            "concurrency "
+            + out["environments"].round(0).astype(int).astype(str)
+            + " > "
+            + out["concurrency_quota"].astype(int).astype(str),
+            "",
+        ),
+    )
     out["window_s"] = window
     return out[cols]
 
@@ -368,17 +489,41 @@ def capacity_peaks(table: pd.DataFrame) -> pd.DataFrame:
     """Per Region: the busiest window's rate and environments, the quota, the share of the
     quota used at peak, and how many windows would be throttled."""
     if table.empty:
-        return pd.DataFrame(columns=["region", "windows", "peak_rate_rps", "peak_environments",
-                                     "concurrency_quota", "peak_share", "throttled_windows"])
+        return pd.DataFrame(
+            columns=[
+                "region",
+                "windows",
+                "peak_rate_rps",
+                "peak_environments",
+                "concurrency_quota",
+                "peak_share",
+                "throttled_windows",
+            ]
+        )
     g = table.groupby("region", sort=True)
-    out = pd.DataFrame({"windows": g.size(), "peak_rate_rps": g["rate_rps"].max(),
-                        "peak_environments": g["environments"].max(),
-                        "concurrency_quota": g["concurrency_quota"].first(),
-                        "throttled_windows": g["throttled"].sum().astype(int)}).reset_index()
+    out = pd.DataFrame(
+        {
+            "windows": g.size(),
+            "peak_rate_rps": g["rate_rps"].max(),
+            "peak_environments": g["environments"].max(),
+            "concurrency_quota": g["concurrency_quota"].first(),
+            "throttled_windows": g["throttled"].sum().astype(int),
+        }
+    ).reset_index()
     out["peak_share"] = out["peak_environments"] / out["concurrency_quota"].replace(0, np.nan)
-    return out.sort_values("peak_environments", ascending=False, kind="stable") \
-        .reset_index(drop=True)[["region", "windows", "peak_rate_rps", "peak_environments",
-                                 "concurrency_quota", "peak_share", "throttled_windows"]]
+    return out.sort_values("peak_environments", ascending=False, kind="stable").reset_index(
+        drop=True
+    )[
+        [
+            "region",
+            "windows",
+            "peak_rate_rps",
+            "peak_environments",
+            "concurrency_quota",
+            "peak_share",
+            "throttled_windows",
+        ]
+    ]
 
 
 def scale_to(results: pd.DataFrame, rps: float, period: str = "30D") -> pd.DataFrame:
@@ -394,11 +539,14 @@ def scale_to(results: pd.DataFrame, rps: float, period: str = "30D") -> pd.DataF
     try:
         p = pd.Timedelta(period).total_seconds()
     except ValueError:
-        raise ConfigError(f"period must be a duration such as '30D' or '1h'; got "
-                          f"{period!r}") from None
+        raise ConfigError(
+            f"period must be a duration such as '30D' or '1h'; got {period!r}"
+        ) from None
     if not n or not (isinstance(rps, int | float) and rps > 0) or p <= 0:
-        raise ConfigError(f"scale_to needs results with rows, rps > 0 and a positive period; "
-                          f"got {n} rows, rps={rps!r}, period={period!r}")
+        raise ConfigError(
+            f"scale_to needs results with rows, rps > 0 and a positive period; "
+            f"got {n} rows, rps={rps!r}, period={period!r}"
+        )
     t = pd.to_datetime(results["time"], utc=True)
     span = (t.max() - t.min()).total_seconds()
     span = span * n / (n - 1) if n > 1 and span > 0 else n / rps
@@ -412,5 +560,11 @@ def scale_to(results: pd.DataFrame, rps: float, period: str = "30D") -> pd.DataF
 def summary_text(table: pd.DataFrame) -> dict[str, Any]:
     """Totals of a :func:`cost` table as a small dict (for the CLI and the report)."""
     t = table[table["trigger"] == "total"].set_index("service")
-    return {s: {"cost": float(t.loc[s, "cost"]), "per_million": float(t.loc[s, "per_million"]),
-                "invocations": float(t.loc[s, "invocations"])} for s in t.index}
+    return {
+        s: {
+            "cost": float(t.loc[s, "cost"]),
+            "per_million": float(t.loc[s, "per_million"]),
+            "invocations": float(t.loc[s, "invocations"]),
+        }
+        for s in t.index
+    }

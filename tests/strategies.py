@@ -81,3 +81,8 @@ responses_like = st.fixed_dictionaries({"status": statuses}, optional={
     "bodyEncoding": st.sampled_from(["text", "base64"]) | json_values})
 
 handler_returns = st.one_of(json_values, requests_like, responses_like)
+
+# Text a CloudFront log field may carry once URL-decoded (any code point but surrogates);
+# '-' alone is how a log writes "no value", so it cannot round-trip as itself.
+log_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
+                     max_size=30).filter(lambda s: s != "-")

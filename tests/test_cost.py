@@ -16,11 +16,23 @@ from edgelab.billing import BILLING_DECISIONS, get_pricing
 T0 = pd.Timestamp("2025-11-03T10:00:00Z")
 
 
-def _results(n: int, *, vreq_ms: float | None = None, oreq_ms: float | None = None,
-             seconds: float = 60.0, edge: str = "FRA56-P1", **columns: Any) -> pd.DataFrame:
+def _results(
+    n: int,
+    *,
+    vreq_ms: float | None = None,
+    oreq_ms: float | None = None,
+    seconds: float = 60.0,
+    edge: str = "FRA56-P1",
+    **columns: Any,
+) -> pd.DataFrame:
     """A results-shaped frame: n requests evenly over ``seconds`` at one edge location."""
-    frame = pd.DataFrame({"time": T0 + pd.to_timedelta(np.arange(n) * seconds / n, unit="s"),
-                          "edge_location": edge, "uri": "/x"})
+    frame = pd.DataFrame(
+        {
+            "time": T0 + pd.to_timedelta(np.arange(n) * seconds / n, unit="s"),
+            "edge_location": edge,
+            "uri": "/x",
+        }
+    )
     for short, ms in (("vreq", vreq_ms), ("oreq", oreq_ms)):
         frame[f"{short}_outcome"] = "request" if ms is not None else None
         frame[f"{short}_ms"] = ms if ms is not None else np.nan
@@ -61,8 +73,9 @@ def test_duration_is_rounded_up_to_the_billing_granularity() -> None:
 def test_memory_comes_from_the_rule_set_unless_given() -> None:
     results = _results(4, vreq_ms=2.0, oreq_ms=10.0)
     table = analysis.cost(results)
-    assert _row(table, "Lambda@Edge", "origin-request")["memory_mb"] == \
-        el.get_rules().memory_mb("origin-request")
+    assert _row(table, "Lambda@Edge", "origin-request")["memory_mb"] == el.get_rules().memory_mb(
+        "origin-request"
+    )
     table = analysis.cost(results, memory_mb={"origin-request": 512})
     oreq = _row(table, "Lambda@Edge", "origin-request")
     assert oreq["memory_mb"] == 512
@@ -107,8 +120,9 @@ def test_prices_are_data_with_sources_and_overridable(tmp_path) -> None:
     over = get_pricing({"lambda_edge_request": 0.000001}).table().set_index("name")
     assert over.loc["lambda_edge_request", "as_of"] == "override"
     custom = tmp_path / "p.toml"
-    custom.write_text('[lambda_edge_gb_second]\nvalue = 0.0001\nas_of = "2027-01-01"\n'
-                      'source = "my contract"\n')
+    custom.write_text(
+        '[lambda_edge_gb_second]\nvalue = 0.0001\nas_of = "2027-01-01"\nsource = "my contract"\n'
+    )
     p = get_pricing(path=custom)
     assert p["lambda_edge_gb_second"] == 0.0001 and p["lambda_edge_request"] == 0.0000006
     with pytest.raises(el.ConfigError, match="unknown price"):
@@ -120,8 +134,12 @@ def test_prices_are_data_with_sources_and_overridable(tmp_path) -> None:
 def test_functions_run_in_the_region_of_the_regional_edge_cache() -> None:
     # BILLING_DECISIONS "where Lambda@Edge runs"
     frame = pd.DataFrame({"edge_location": ["FRA56-P1", "NRT57-P2", "IAD89-C1", "XXX1"]})
-    assert billing.regions(frame).tolist() == ["eu-central-1", "ap-northeast-1", "us-east-1",
-                                               "unknown"]
+    assert billing.regions(frame).tolist() == [
+        "eu-central-1",
+        "ap-northeast-1",
+        "us-east-1",
+        "unknown",
+    ]
 
 
 def test_capacity_is_rate_times_duration_per_region_and_window() -> None:
@@ -143,8 +161,9 @@ def test_capacity_flags_throttled_windows() -> None:
     busy = _results(600, vreq_ms=200.0, weight=600.0)  # 6,000 rps, 1,200 concurrent
     row = analysis.capacity(busy, freq="1min").iloc[0]
     assert row["throttled"] and row["reason"] == "concurrency 1200 > 1000"
-    shared = analysis.capacity(_results(600, vreq_ms=200.0, weight=100.0), freq="1min",
-                               other_concurrency=850).iloc[0]
+    shared = analysis.capacity(
+        _results(600, vreq_ms=200.0, weight=100.0), freq="1min", other_concurrency=850
+    ).iloc[0]
     assert shared["concurrency_quota"] == 150 and shared["throttled"]
     fast = analysis.capacity(_results(600, vreq_ms=1.0, weight=1200.0), freq="1min").iloc[0]
     assert fast["reason"] == "rate 12000 rps > 10000"
@@ -154,8 +173,9 @@ def test_capacity_flags_throttled_windows() -> None:
 
 
 def test_origin_shield_moves_origin_triggers() -> None:
-    table = analysis.capacity(_results(60, vreq_ms=1.0, oreq_ms=1.0), freq="1min",
-                              origin_shield_region="us-east-1")
+    table = analysis.capacity(
+        _results(60, vreq_ms=1.0, oreq_ms=1.0), freq="1min", origin_shield_region="us-east-1"
+    )
     assert sorted(table["region"]) == ["eu-central-1", "us-east-1"]
 
 
@@ -186,16 +206,18 @@ def test_scale_to_a_month_keeps_totals_and_rates() -> None:
 def test_cost_and_capacity_of_a_real_replay() -> None:
     from edgelab.demo import CONFIG
 
-    results = el.replay(CONFIG, el.generate_traffic("workshop-small", 300, seed=2),
-                        progress=False)
+    results = el.replay(CONFIG, el.generate_traffic("workshop-small", 300, seed=2), progress=False)
     table = analysis.cost(results)
     ran = results["vreq_outcome"].notna().sum()
     assert _row(table, "Lambda@Edge", "viewer-request")["invocations"] == ran
-    assert _row(table, "CloudFront Functions", "viewer-request")["cost"] == \
-        pytest.approx(ran * 1e-7)
+    assert _row(table, "CloudFront Functions", "viewer-request")["cost"] == pytest.approx(
+        ran * 1e-7
+    )
     cap = analysis.capacity(results)
-    assert cap.groupby("time")["requests"].sum().sum() == \
-        _row(table, "Lambda@Edge", "total")["invocations"]
+    assert (
+        cap.groupby("time")["requests"].sum().sum()
+        == _row(table, "Lambda@Edge", "total")["invocations"]
+    )
 
 
 # -- every billing decision is pinned by a test ---------------------------------------------

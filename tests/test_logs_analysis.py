@@ -14,14 +14,26 @@ from edgelab.logs import origin_latency_points
 
 def test_behaviour_mismatches_treat_star_as_the_default() -> None:
     # LOG_DECISIONS "default behaviour path pattern"
-    frame = pd.DataFrame({
-        "uri": ["/images/a.jpg", "/images/b.jpg", "/api/x", "/index.html", "/index.html",
-                "/api/y", "/z"],
-        "log_behavior": ["/images/*", "/images/*", "/api/*", "*", "Default (*)", "/api/*", ""],
-        "behavior": ["/images/*", "*", "default", "", "*", "*", "/z*"]})
+    frame = pd.DataFrame(
+        {
+            "uri": [
+                "/images/a.jpg",
+                "/images/b.jpg",
+                "/api/x",
+                "/index.html",
+                "/index.html",
+                "/api/y",
+                "/z",
+            ],
+            "log_behavior": ["/images/*", "/images/*", "/api/*", "*", "Default (*)", "/api/*", ""],
+            "behavior": ["/images/*", "*", "default", "", "*", "*", "/z*"],
+        }
+    )
     out = analysis.behavior_mismatches(frame)
     assert out[["logged", "chosen", "requests"]].values.tolist() == [
-        ["/api/*", "*", 2], ["/images/*", "*", 1]]
+        ["/api/*", "*", 2],
+        ["/images/*", "*", 1],
+    ]
     assert out["example"].tolist() == ["/api/x", "/images/b.jpg"]
     assert out["share"].tolist() == pytest.approx([2 / 6, 1 / 6])  # the empty row: not logged
 
@@ -37,10 +49,26 @@ def _synthetic_logs(model: LatencyModel, n: int = 400, seed: int = 3) -> pd.Data
     """Requests at edges around the world whose origin-fbl follows ``model`` exactly,
     plus some noise and a few outliers."""
     rng = np.random.default_rng(seed)
-    edges = np.array(["FRA56-P1", "NRT57-P2", "SYD1-C1", "GRU3-C2", "IAD89-C1", "BOM78-P1",
-                      "LHR61-C1", "SIN2-C1"])
-    frame = pd.DataFrame({"edge_location": rng.choice(edges, n), "method": "GET",
-                          "latitude": np.nan, "longitude": np.nan})
+    edges = np.array(
+        [
+            "FRA56-P1",
+            "NRT57-P2",
+            "SYD1-C1",
+            "GRU3-C2",
+            "IAD89-C1",
+            "BOM78-P1",
+            "LHR61-C1",
+            "SIN2-C1",
+        ]
+    )
+    frame = pd.DataFrame(
+        {
+            "edge_location": rng.choice(edges, n),
+            "method": "GET",
+            "latitude": np.nan,
+            "longitude": np.nan,
+        }
+    )
     truth = el.estimate_latency(frame.assign(cache="Miss"), model)["latency_origin_ms"]
     noisy = truth.to_numpy() + rng.normal(0, 2.0, n)
     noisy[:8] *= 6  # a few slow origin responses
@@ -61,8 +89,9 @@ def test_calibration_with_one_edge_fits_only_origin_ms() -> None:
     truth = LatencyModel(origin_ms=80.0)
     frame = _synthetic_logs(truth)
     frame["edge_location"] = "FRA56-P1"
-    frame["log_origin_fbl"] = el.estimate_latency(frame.assign(cache="Miss"), truth)[
-        "latency_origin_ms"] / 1000.0
+    frame["log_origin_fbl"] = (
+        el.estimate_latency(frame.assign(cache="Miss"), truth)["latency_origin_ms"] / 1000.0
+    )
     fitted = el.calibrate_latency(frame, LatencyModel(path_inflation=1.5))
     assert fitted.path_inflation == 1.5
     assert fitted.origin_ms == pytest.approx(80.0, abs=0.01)

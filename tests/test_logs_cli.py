@@ -22,8 +22,11 @@ def test_replayed_logs_give_a_row_per_line_and_never_blame_a_function() -> None:
     bad = results[results["outcome"] == "input-error"]
     assert bad["source_line"].tolist() == [7, 8, 9, 10, 11]
     assert (bad["error_type"] == "InputError").all() and bad["status"].isna().all()
-    assert bad["error_message"].iloc[0].endswith("legacy-mixed.log:7: 20 values, but the "
-                                                 "#Fields line names 33")
+    assert (
+        bad["error_message"]
+        .iloc[0]
+        .endswith("legacy-mixed.log:7: 20 values, but the #Fields line names 33")
+    )
     assert (bad["vreq_outcome"].isna()).all() and (bad["violations"] == 0).all()
     ok = results[results["outcome"] != "input-error"]
     assert ok["source_line"].tolist() == [4, 5, 12]
@@ -52,14 +55,14 @@ def test_logs_inspect_prints_format_span_rows_and_rejected_lines() -> None:
 
 def test_logs_inspect_json_for_every_format() -> None:
     fields = ",".join((LOGS / "realtime-fields.txt").read_text().split())
-    out = edgelab("logs", "inspect", str(LOGS / "v2-w3c.log"), str(LOGS / "v2.json"),
-                  "--json")
+    out = edgelab("logs", "inspect", str(LOGS / "v2-w3c.log"), str(LOGS / "v2.json"), "--json")
     assert out.returncode == 0, out.stderr
     infos = json.loads(out.stdout)
     assert [i["format"] for i in infos] == ["v2-w3c", "v2-json"]
     assert [i["rows"] for i in infos] == [3, 2] and infos[1]["rejected"] == 3
-    rt = json.loads(edgelab("logs", "inspect", str(LOGS / "realtime.txt"), "--fields", fields,
-                            "--json").stdout)[0]
+    rt = json.loads(
+        edgelab("logs", "inspect", str(LOGS / "realtime.txt"), "--fields", fields, "--json").stdout
+    )[0]
     assert rt["format"] == "realtime" and rt["sample"][0]["uri"] == "/images/cat.jpg"
 
 
@@ -74,8 +77,15 @@ def test_logs_inspect_exits_2_for_unknown_or_missing_files(tmp_path) -> None:
 
 
 def test_replay_cli_lists_the_lines_it_could_not_use(tmp_path) -> None:
-    out = edgelab("replay", str(LOGS / "legacy-mixed.log"), "--config", str(CONFIG),
-                  "--out", str(tmp_path / "r.parquet"), "--no-progress")
+    out = edgelab(
+        "replay",
+        str(LOGS / "legacy-mixed.log"),
+        "--config",
+        str(CONFIG),
+        "--out",
+        str(tmp_path / "r.parquet"),
+        "--no-progress",
+    )
     assert out.returncode == 0, out.stderr
     assert "5 input line(s) could not be used" in out.stderr
     assert "legacy-mixed.log:7: 20 values, but the #Fields line names 33" in out.stderr

@@ -26,7 +26,7 @@ from .fields import (
     encode_value,
 )
 from .reader import LogReader, concat_chunks, inspect_logs, iter_access_logs, read_access_logs
-from .sources import FORMATS, detect_format
+from .sources import FORMATS, detect_format, is_parquet_log
 from .write import write_access_log, write_log
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "detect_format",
     "encode_value",
     "inspect_logs",
+    "is_parquet_log",
     "iter_access_logs",
     "origin_latency_points",
     "read_access_logs",

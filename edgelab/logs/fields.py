@@ -22,72 +22,178 @@ import pandas as pd
 #: The legacy standard log's fields in order: 33 (lambda-edge-facts §12) and fields 34-35
 #: added since (facts logs §1, lambda-edge-facts §13).
 FIELDS = (
-    "date", "time", "x-edge-location", "sc-bytes", "c-ip", "cs-method", "cs(Host)",
-    "cs-uri-stem", "sc-status", "cs(Referer)", "cs(User-Agent)", "cs-uri-query", "cs(Cookie)",
-    "x-edge-result-type", "x-edge-request-id", "x-host-header", "cs-protocol", "cs-bytes",
-    "time-taken", "x-forwarded-for", "ssl-protocol", "ssl-cipher",
-    "x-edge-response-result-type", "cs-protocol-version", "fle-status", "fle-encrypted-fields",
-    "c-port", "time-to-first-byte", "x-edge-detailed-result-type", "sc-content-type",
-    "sc-content-len", "sc-range-start", "sc-range-end",
+    "date",
+    "time",
+    "x-edge-location",
+    "sc-bytes",
+    "c-ip",
+    "cs-method",
+    "cs(Host)",
+    "cs-uri-stem",
+    "sc-status",
+    "cs(Referer)",
+    "cs(User-Agent)",
+    "cs-uri-query",
+    "cs(Cookie)",
+    "x-edge-result-type",
+    "x-edge-request-id",
+    "x-host-header",
+    "cs-protocol",
+    "cs-bytes",
+    "time-taken",
+    "x-forwarded-for",
+    "ssl-protocol",
+    "ssl-cipher",
+    "x-edge-response-result-type",
+    "cs-protocol-version",
+    "fle-status",
+    "fle-encrypted-fields",
+    "c-port",
+    "time-to-first-byte",
+    "x-edge-detailed-result-type",
+    "sc-content-type",
+    "sc-content-len",
+    "sc-range-start",
+    "sc-range-end",
 )
 FIELDS_CURRENT = (*FIELDS, "distribution-tenant-id", "connection-id")
 
 #: Fields only standard logging v2 offers (facts logs §2, CUR); their presence in a
 #: ``#Fields`` line marks a v2 file.
-V2_ONLY = ("timestamp(ms)", "origin-fbl", "origin-lbl", "asn", "c-country",
-           "cache-behavior-path-pattern", "viewer-request-log-data", "viewer-response-log-data")
+V2_ONLY = (
+    "timestamp(ms)",
+    "origin-fbl",
+    "origin-lbl",
+    "asn",
+    "c-country",
+    "cache-behavior-path-pattern",
+    "viewer-request-log-data",
+    "viewer-response-log-data",
+)
 
 #: Real-time log fields in the fixed documented order (facts logs §3.1, reading (a): the
 #: 2023 list 1-40, then primary-distribution-id/-dns-name, origin-fbl, origin-lbl, asn,
 #: the 18 CMCD fields and the later additions; ``s-ip`` right after ``c-ip``).
-CMCD = ("cmcd-encoded-bitrate", "cmcd-buffer-length", "cmcd-buffer-starvation",
-        "cmcd-content-id", "cmcd-object-duration", "cmcd-deadline", "cmcd-measured-throughput",
-        "cmcd-next-object-request", "cmcd-next-range-request", "cmcd-object-type",
-        "cmcd-playback-rate", "cmcd-requested-maximum-throughput", "cmcd-streaming-format",
-        "cmcd-session-id", "cmcd-stream-type", "cmcd-startup", "cmcd-top-bitrate", "cmcd-version")
+CMCD = (
+    "cmcd-encoded-bitrate",
+    "cmcd-buffer-length",
+    "cmcd-buffer-starvation",
+    "cmcd-content-id",
+    "cmcd-object-duration",
+    "cmcd-deadline",
+    "cmcd-measured-throughput",
+    "cmcd-next-object-request",
+    "cmcd-next-range-request",
+    "cmcd-object-type",
+    "cmcd-playback-rate",
+    "cmcd-requested-maximum-throughput",
+    "cmcd-streaming-format",
+    "cmcd-session-id",
+    "cmcd-stream-type",
+    "cmcd-startup",
+    "cmcd-top-bitrate",
+    "cmcd-version",
+)
 REALTIME_2023 = (
-    "timestamp", "c-ip", "time-to-first-byte", "sc-status", "sc-bytes", "cs-method",
-    "cs-protocol", "cs-host", "cs-uri-stem", "cs-bytes", "x-edge-location", "x-edge-request-id",
-    "x-host-header", "time-taken", "cs-protocol-version", "c-ip-version", "cs-user-agent",
-    "cs-referer", "cs-cookie", "cs-uri-query", "x-edge-response-result-type",
-    "x-forwarded-for", "ssl-protocol", "ssl-cipher", "x-edge-result-type",
-    "fle-encrypted-fields", "fle-status", "sc-content-type", "sc-content-len",
-    "sc-range-start", "sc-range-end", "c-port", "x-edge-detailed-result-type", "c-country",
-    "cs-accept-encoding", "cs-accept", "cache-behavior-path-pattern", "cs-headers",
-    "cs-header-names", "cs-headers-count", "origin-fbl", "origin-lbl", "asn",
+    "timestamp",
+    "c-ip",
+    "time-to-first-byte",
+    "sc-status",
+    "sc-bytes",
+    "cs-method",
+    "cs-protocol",
+    "cs-host",
+    "cs-uri-stem",
+    "cs-bytes",
+    "x-edge-location",
+    "x-edge-request-id",
+    "x-host-header",
+    "time-taken",
+    "cs-protocol-version",
+    "c-ip-version",
+    "cs-user-agent",
+    "cs-referer",
+    "cs-cookie",
+    "cs-uri-query",
+    "x-edge-response-result-type",
+    "x-forwarded-for",
+    "ssl-protocol",
+    "ssl-cipher",
+    "x-edge-result-type",
+    "fle-encrypted-fields",
+    "fle-status",
+    "sc-content-type",
+    "sc-content-len",
+    "sc-range-start",
+    "sc-range-end",
+    "c-port",
+    "x-edge-detailed-result-type",
+    "c-country",
+    "cs-accept-encoding",
+    "cs-accept",
+    "cache-behavior-path-pattern",
+    "cs-headers",
+    "cs-header-names",
+    "cs-headers-count",
+    "origin-fbl",
+    "origin-lbl",
+    "asn",
 )
 REALTIME_ORDER = (
-    *REALTIME_2023[:2], "s-ip", *REALTIME_2023[2:40], "primary-distribution-id",
-    "primary-distribution-dns-name", *REALTIME_2023[40:], *CMCD, "r-host", "sr-reason",
-    "x-edge-mqcs", "distribution-tenant-id", "connection-id", "viewer-request-log-data",
+    *REALTIME_2023[:2],
+    "s-ip",
+    *REALTIME_2023[2:40],
+    "primary-distribution-id",
+    "primary-distribution-dns-name",
+    *REALTIME_2023[40:],
+    *CMCD,
+    "r-host",
+    "sr-reason",
+    "x-edge-mqcs",
+    "distribution-tenant-id",
+    "connection-id",
+    "viewer-request-log-data",
     "viewer-response-log-data",
 )
 
 # real-time name -> the standard (canonical) key with the same meaning
 REALTIME_TO_STANDARD = {
-    "cs-host": "x_host_header",      # the viewer's Host header (standard: x-host-header)
-    "x-host-header": "cs_host",      # the distribution's domain (standard: cs(Host))
-    "timestamp": "timestamp",        # epoch seconds with a millisecond fraction
+    "cs-host": "x_host_header",  # the viewer's Host header (standard: x-host-header)
+    "x-host-header": "cs_host",  # the distribution's domain (standard: cs(Host))
+    "timestamp": "timestamp",  # epoch seconds with a millisecond fraction
 }
 
 # canonical key -> traffic column (strings); host is chosen separately
 TO_TRAFFIC = {
-    "x_edge_location": "edge_location", "c_ip": "client_ip", "cs_method": "method",
-    "cs_uri_stem": "uri", "cs_referer": "referer", "cs_user_agent": "user_agent",
-    "cs_uri_query": "querystring", "cs_cookie": "cookie", "x_host_header": "host",
+    "x_edge_location": "edge_location",
+    "c_ip": "client_ip",
+    "cs_method": "method",
+    "cs_uri_stem": "uri",
+    "cs_referer": "referer",
+    "cs_user_agent": "user_agent",
+    "cs_uri_query": "querystring",
+    "cs_cookie": "cookie",
+    "x_host_header": "host",
 }
 # canonical key -> log_* column, and its kind
 TO_LOG = {
-    "sc_status": ("log_status", "int"), "x_edge_result_type": ("log_result_type", "str"),
+    "sc_status": ("log_status", "int"),
+    "x_edge_result_type": ("log_result_type", "str"),
     "x_edge_response_result_type": ("log_response_result_type", "str"),
     "x_edge_detailed_result_type": ("log_detailed_result_type", "str"),
-    "x_edge_request_id": ("log_request_id", "str"), "sc_bytes": ("log_sc_bytes", "int"),
-    "cs_bytes": ("log_cs_bytes", "int"), "time_taken": ("log_time_taken", "float"),
+    "x_edge_request_id": ("log_request_id", "str"),
+    "sc_bytes": ("log_sc_bytes", "int"),
+    "cs_bytes": ("log_cs_bytes", "int"),
+    "time_taken": ("log_time_taken", "float"),
     "time_to_first_byte": ("log_time_to_first_byte", "float"),
-    "origin_fbl": ("log_origin_fbl", "float"), "origin_lbl": ("log_origin_lbl", "float"),
-    "cs_protocol": ("log_protocol", "str"), "cs_protocol_version": ("log_protocol_version", "str"),
-    "cs_host": ("log_distribution_host", "str"), "c_country": ("log_country", "str"),
-    "cache_behavior_path_pattern": ("log_behavior", "str"), "asn": ("log_asn", "str"),
+    "origin_fbl": ("log_origin_fbl", "float"),
+    "origin_lbl": ("log_origin_lbl", "float"),
+    "cs_protocol": ("log_protocol", "str"),
+    "cs_protocol_version": ("log_protocol_version", "str"),
+    "cs_host": ("log_distribution_host", "str"),
+    "c_country": ("log_country", "str"),
+    "cache_behavior_path_pattern": ("log_behavior", "str"),
+    "asn": ("log_asn", "str"),
     "sc_content_type": ("log_content_type", "str"),
     "distribution_tenant_id": ("log_tenant_id", "str"),
     "viewer_request_log_data": ("log_viewer_request_data", "str"),
@@ -108,13 +214,16 @@ def canonical(name: str) -> str:
 
 # -- value encoding (lambda-edge-facts §12) -----------------------------------------------
 
-_SAFE = frozenset(range(33, 127)) - {ord(c) for c in '<>"#%{}|\\^~[]`\''}
+_SAFE = frozenset(range(33, 127)) - {ord(c) for c in "<>\"#%{}|\\^~[]`'"}
 
 
 def encode_value(value: object) -> str:
     """One log value as CloudFront writes it: URL-encoded per §12, ``-`` when empty."""
-    text = "" if value is None or value is pd.NA or (isinstance(value, float) and
-                                                     np.isnan(value)) else str(value)
+    text = (
+        ""
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
+        else str(value)
+    )
     if text == "":
         return "-"
     data = text.encode("utf-8")

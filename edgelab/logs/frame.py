@@ -30,8 +30,9 @@ SOURCE_COLUMNS = ("source_file", "source_line")
 def _strings(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(codes, decoded uniques) of a column of logged strings; missing -> ''."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
-    decoded = np.array([decode_value(u if isinstance(u, str) else str(u)) for u in uniques]
-                       + [""], dtype=object)
+    decoded = np.array(
+        [decode_value(u if isinstance(u, str) else str(u)) for u in uniques] + [""], dtype=object
+    )
     return np.where(codes < 0, len(decoded) - 1, codes), decoded
 
 
@@ -46,8 +47,9 @@ def _text(frame: pd.DataFrame, key: str) -> tuple[np.ndarray, np.ndarray]:
     return _strings(frame[key])
 
 
-def _by_unique(series: pd.Series, fn: Callable[[pd.Series], np.ndarray],
-               missing: object = np.nan) -> np.ndarray:
+def _by_unique(
+    series: pd.Series, fn: Callable[[pd.Series], np.ndarray], missing: object = np.nan
+) -> np.ndarray:
     """``fn`` applied to the distinct values only (logs repeat most values), spread back."""
     codes, uniques = pd.factorize(series, use_na_sentinel=True)
     values = fn(pd.Series(uniques, dtype=object))
@@ -58,9 +60,16 @@ def _by_unique(series: pd.Series, fn: Callable[[pd.Series], np.ndarray],
 def _number(series: pd.Series) -> pd.Series:
     if pd.api.types.is_numeric_dtype(series.dtype):
         return series.astype("float64")
-    return pd.Series(_by_unique(series, lambda u: pd.to_numeric(
-        u.astype(str).where(u.astype(str) != "-"), errors="coerce").to_numpy(float)),
-        index=series.index, dtype="float64")
+    return pd.Series(
+        _by_unique(
+            series,
+            lambda u: pd.to_numeric(
+                u.astype(str).where(u.astype(str) != "-"), errors="coerce"
+            ).to_numpy(float),
+        ),
+        index=series.index,
+        dtype="float64",
+    )
 
 
 def _epoch(series: pd.Series) -> pd.Series:
@@ -82,12 +91,21 @@ def _times(frame: pd.DataFrame) -> tuple[pd.Series, str]:
         return _epoch(frame["timestamp_ms"]), "timestamp(ms)"
     if "timestamp" in frame:
         return _epoch(frame["timestamp"]), "timestamp"
-    day = _by_unique(frame["date"], lambda u: pd.to_datetime(
-        u.astype(str), errors="coerce", format="%Y-%m-%d").to_numpy("datetime64[ns]"),
-        np.datetime64("NaT", "ns"))
-    clock = _by_unique(frame["time"], lambda u: pd.to_timedelta(
-        u.astype(str).where(u.astype(str).str.fullmatch(r"\d\d:\d\d:\d\d(\.\d+)?")),
-        errors="coerce").to_numpy("timedelta64[ns]"), np.timedelta64("NaT", "ns"))
+    day = _by_unique(
+        frame["date"],
+        lambda u: pd.to_datetime(u.astype(str), errors="coerce", format="%Y-%m-%d").to_numpy(
+            "datetime64[ns]"
+        ),
+        np.datetime64("NaT", "ns"),
+    )
+    clock = _by_unique(
+        frame["time"],
+        lambda u: pd.to_timedelta(
+            u.astype(str).where(u.astype(str).str.fullmatch(r"\d\d:\d\d:\d\d(\.\d+)?")),
+            errors="coerce",
+        ).to_numpy("timedelta64[ns]"),
+        np.timedelta64("NaT", "ns"),
+    )
     out = pd.Series(pd.DatetimeIndex(day + clock).tz_localize("UTC"), index=frame.index)
     return out, "date and time"
 
@@ -110,8 +128,7 @@ def to_traffic(raw: Raw) -> pd.DataFrame:
         stem = np.array([p[0] for p in parts], dtype=object)
         query = np.array([p[1] if len(p) > 1 else "" for p in parts], dtype=object)
         logged_q = qvalues[qcodes]
-        cols["querystring"] = (np.arange(n), np.where(query[ucodes] != "", query[ucodes],
-                                                       logged_q))
+        cols["querystring"] = (np.arange(n), np.where(query[ucodes] != "", query[ucodes], logged_q))
         ucodes, uvalues = ucodes, stem
         cols["uri"] = (ucodes, uvalues)
     bad_time = time.isna().to_numpy()
@@ -120,18 +137,26 @@ def to_traffic(raw: Raw) -> pd.DataFrame:
     if bad.any():
         for i in np.flatnonzero(bad):
             if bad_time[i]:
-                shown = (f"{f['timestamp_ms'].iloc[i]!r}" if time_from == "timestamp(ms)" else
-                         f"{f['timestamp'].iloc[i]!r}" if time_from == "timestamp" else
-                         f"{f['date'].iloc[i]!r} {f['time'].iloc[i]!r}")
-                reason = (f"{time_from} {shown} is not a time (UTC: YYYY-MM-DD and HH:MM:SS, "
-                          "or epoch seconds/milliseconds)")
+                shown = (
+                    f"{f['timestamp_ms'].iloc[i]!r}"
+                    if time_from == "timestamp(ms)"
+                    else f"{f['timestamp'].iloc[i]!r}"
+                    if time_from == "timestamp"
+                    else f"{f['date'].iloc[i]!r} {f['time'].iloc[i]!r}"
+                )
+                reason = (
+                    f"{time_from} {shown} is not a time (UTC: YYYY-MM-DD and HH:MM:SS, "
+                    "or epoch seconds/milliseconds)"
+                )
             else:
                 reason = "no cs-uri-stem (the request's path)"
-            raw.stats.reject(int(raw.lines[i]), reason,
-                             "\t".join(str(v) for v in f.iloc[i].tolist()[:12]))
+            raw.stats.reject(
+                int(raw.lines[i]), reason, "\t".join(str(v) for v in f.iloc[i].tolist()[:12])
+            )
     keep = ~bad
     out: dict[str, object] = {
-        "time": time[keep].reset_index(drop=True).astype("datetime64[ns, UTC]")}
+        "time": time[keep].reset_index(drop=True).astype("datetime64[ns, UTC]")
+    }
     m = int(keep.sum())
     mcodes, mvalues = cols["method"]
     cols["method"] = (mcodes, np.where(mvalues == "", "GET", mvalues))  # missing: GET
@@ -142,8 +167,9 @@ def to_traffic(raw: Raw) -> pd.DataFrame:
         elif col in CATEGORICAL:
             out[col] = _cat(np.zeros(m, np.int64), np.array([""], dtype=object))
     _place(out, f, keep)
-    out["source_file"] = pd.Categorical.from_codes(np.zeros(m, np.int8),
-                                                   categories=pd.Index([raw.stats.path]))
+    out["source_file"] = pd.Categorical.from_codes(
+        np.zeros(m, np.int8), categories=pd.Index([raw.stats.path])
+    )
     out["source_line"] = raw.lines[keep]
     for key, (col, kind) in TO_LOG.items():
         if key not in f:

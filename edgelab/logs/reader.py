@@ -43,14 +43,14 @@ def concat_chunks(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
     columns: list[str] = list(dict.fromkeys(c for f in frames for c in f.columns))
     out: dict[str, Any] = {}
     for col in columns:
-        parts = [f[col] if col in f else pd.Series([pd.NA] * len(f), dtype=object)
-                 for f in frames]
+        parts = [f[col] if col in f else pd.Series([pd.NA] * len(f), dtype=object) for f in frames]
         if all(isinstance(p.dtype, pd.CategoricalDtype) for p in parts):
             try:
                 out[col] = pd.Series(union_categoricals(parts, ignore_order=True))
             except TypeError:  # categories of different dtypes (an all-missing part)
-                out[col] = pd.concat([p.astype(object) for p in parts],
-                                     ignore_index=True).astype("category")
+                out[col] = pd.concat([p.astype(object) for p in parts], ignore_index=True).astype(
+                    "category"
+                )
         else:
             out[col] = pd.concat([p.reset_index(drop=True) for p in parts], ignore_index=True)
     return pd.DataFrame(out)
@@ -66,19 +66,27 @@ class LogReader:
     (default: found from the header's field count, tab first).
     """
 
-    def __init__(self, sources: Sources, *, format: str | None = None,
-                 chunk_rows: int = 50_000, fields: Sequence[str] | None = None,
-                 delimiter: str | None = None,
-                 realtime_order: Sequence[str] = REALTIME_ORDER,
-                 max_rejected: int = 100_000) -> None:
+    def __init__(
+        self,
+        sources: Sources,
+        *,
+        format: str | None = None,
+        chunk_rows: int = 50_000,
+        fields: Sequence[str] | None = None,
+        delimiter: str | None = None,
+        realtime_order: Sequence[str] = REALTIME_ORDER,
+        max_rejected: int = 100_000,
+    ) -> None:
         if not isinstance(chunk_rows, int) or chunk_rows < 1:
             raise ConfigError(f"chunk_rows must be a whole number >= 1; got {chunk_rows!r}")
         self.paths = expand(sources)
         self.format = format_name(format)
         self.chunk_rows = chunk_rows
-        self.options: dict[str, Any] = {"fields": list(fields) if fields else None,
-                                        "delimiter": delimiter,
-                                        "realtime_order": tuple(realtime_order)}
+        self.options: dict[str, Any] = {
+            "fields": list(fields) if fields else None,
+            "delimiter": delimiter,
+            "realtime_order": tuple(realtime_order),
+        }
         self.max_rejected = max_rejected
         self.stats: list[FileStats] = []
         self._rejected: list[tuple[str, int, str, str]] = []
@@ -92,8 +100,7 @@ class LogReader:
     def files(self) -> Iterator[tuple[FileStats, Iterator[pd.DataFrame]]]:
         """(stats, chunks) per file, in order; the stats fill in as the chunks are read."""
         for path in self.paths:
-            detected, why = detect_format(path) if self.format is None else (self.format,
-                                                                               "given")
+            detected, why = detect_format(path) if self.format is None else (self.format, "given")
             stats = FileStats(str(path), detected, why, sink=self._sink)
             self.stats.append(stats)
             raws = READERS[detected](path, stats, chunk_rows=self.chunk_rows, **self.options)
@@ -111,8 +118,8 @@ class LogReader:
                 held += len(chunk)
                 while held >= self.chunk_rows:
                     whole = concat_chunks(pending)
-                    yield whole.iloc[:self.chunk_rows].reset_index(drop=True)
-                    rest = whole.iloc[self.chunk_rows:].reset_index(drop=True)
+                    yield whole.iloc[: self.chunk_rows].reset_index(drop=True)
+                    rest = whole.iloc[self.chunk_rows :].reset_index(drop=True)
                     pending, held = ([rest], len(rest)) if len(rest) else ([], 0)
         if held:
             yield concat_chunks(pending)
@@ -136,8 +143,7 @@ class LogReader:
         return pd.DataFrame(rows)
 
 
-def iter_access_logs(sources: Sources, *, chunk_rows: int = 50_000, **options: Any
-                     ) -> LogReader:
+def iter_access_logs(sources: Sources, *, chunk_rows: int = 50_000, **options: Any) -> LogReader:
     """CloudFront logs of any format as an iterable of DataFrame chunks of at most
     ``chunk_rows`` rows in the traffic shape, each row with ``source_file`` and
     ``source_line``; options as for :class:`LogReader`."""
@@ -188,13 +194,20 @@ def inspect_logs(sources: Sources, *, sample: int = 5, **options: Any) -> list[d
         for chunk in chunks:
             if len(shown) < sample:
                 head = chunk.head(sample - len(shown))
-                shown += [{k: (v.isoformat() if isinstance(v, pd.Timestamp) else v)
-                           for k, v in r.items() if not _blank(v)}
-                          for r in head.drop(columns=["source_file"]).to_dict("records")]
+                shown += [
+                    {
+                        k: (v.isoformat() if isinstance(v, pd.Timestamp) else v)
+                        for k, v in r.items()
+                        if not _blank(v)
+                    }
+                    for r in head.drop(columns=["source_file"]).to_dict("records")
+                ]
         info = stats.to_dict()
         info["description"] = DESCRIPTIONS[stats.format]
-        info["rejected_lines"] = [dict(zip(REJECTED_COLUMNS[1:], r[1:], strict=True))
-                                  for r in sorted(reader._rejected[start:], key=lambda r: r[1])[:5]]
+        info["rejected_lines"] = [
+            dict(zip(REJECTED_COLUMNS[1:], r[1:], strict=True))
+            for r in sorted(reader._rejected[start:], key=lambda r: r[1])[:5]
+        ]
         info["sample"] = shown
         out.append(info)
     return out
@@ -209,20 +222,30 @@ def _blank(value: Any) -> bool:
 _COUNTS = ("violations", "cold_starts")  # counts are 0 for an input error; other numbers NA
 
 
-def input_errors(rejected: Sequence[dict[str, Any]] | pd.DataFrame | None, like: pd.DataFrame,
-                 *, first_row: int) -> pd.DataFrame:
+def input_errors(
+    rejected: Sequence[dict[str, Any]] | pd.DataFrame | None, like: pd.DataFrame, *, first_row: int
+) -> pd.DataFrame:
     """Result rows for lines that could not be used: outcome ``input-error``, error type
     ``InputError``, the message ``file:line: reason``; the columns and dtypes of ``like``
     (a replay results frame), ``row`` numbered from ``first_row``. An input error is
     never blamed on a function: no stage ran, no status."""
-    rows = pd.DataFrame(list(rejected) if not isinstance(rejected, pd.DataFrame) else rejected,
-                        columns=list(REJECTED_COLUMNS))
+    rows = pd.DataFrame(
+        list(rejected) if not isinstance(rejected, pd.DataFrame) else rejected,
+        columns=list(REJECTED_COLUMNS),
+    )
     k = len(rows)
     values = {
         "row": np.arange(first_row, first_row + k, dtype=np.int64),
-        "outcome": ["input-error"] * k, "error_type": ["InputError"] * k, "cache": [""] * k,
-        "error_message": (rows["source_file"].astype(str) + ":" + rows["source_line"].astype(str)
-                          + ": " + rows["reason"].astype(str)).tolist(),
+        "outcome": ["input-error"] * k,
+        "error_type": ["InputError"] * k,
+        "cache": [""] * k,
+        "error_message": (
+            rows["source_file"].astype(str)
+            + ":"
+            + rows["source_line"].astype(str)
+            + ": "
+            + rows["reason"].astype(str)
+        ).tolist(),
         "source_file": rows["source_file"].astype(str).tolist(),
         "source_line": rows["source_line"].astype("int64").to_numpy(),
     }
@@ -233,8 +256,11 @@ def input_errors(rejected: Sequence[dict[str, Any]] | pd.DataFrame | None, like:
         if isinstance(dtype, pd.CategoricalDtype):
             out[col] = pd.Categorical(given if given is not None else [None] * k)
         elif given is not None:
-            out[col] = pd.Series(given).astype(dtype) if col in ("row", "source_line") \
+            out[col] = (
+                pd.Series(given).astype(dtype)
+                if col in ("row", "source_line")
                 else pd.Series(given, dtype=dtype)
+            )
         elif pd.api.types.is_datetime64_any_dtype(dtype):
             out[col] = pd.Series([pd.NaT] * k, dtype=dtype)
         elif col in _COUNTS:
@@ -250,8 +276,9 @@ def input_errors(rejected: Sequence[dict[str, Any]] | pd.DataFrame | None, like:
     return pd.DataFrame(out, columns=list(like.columns))
 
 
-def append_input_errors(results: pd.DataFrame, rejected: Sequence[dict[str, Any]] | None
-                        ) -> pd.DataFrame:
+def append_input_errors(
+    results: pd.DataFrame, rejected: Sequence[dict[str, Any]] | None
+) -> pd.DataFrame:
     """``results`` with one ``input-error`` row per rejected line appended (categoricals
     stay categorical), so every line of the input is a result row or an input error."""
     if not rejected:

@@ -59,12 +59,20 @@ class FileStats:
             self.sink(self.path, line, reason, shown[:160])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "format": self.format, "detected": self.detected,
-                "fields": list(self.fields), "lines": self.lines,
-                "header_lines": self.header_lines, "blank_lines": self.blank_lines,
-                "rows": self.rows, "rejected": self.rejected, "notes": list(self.notes),
-                "first": None if self.first is None else self.first.isoformat(),
-                "last": None if self.last is None else self.last.isoformat()}
+        return {
+            "path": self.path,
+            "format": self.format,
+            "detected": self.detected,
+            "fields": list(self.fields),
+            "lines": self.lines,
+            "header_lines": self.header_lines,
+            "blank_lines": self.blank_lines,
+            "rows": self.rows,
+            "rejected": self.rejected,
+            "notes": list(self.notes),
+            "first": None if self.first is None else self.first.isoformat(),
+            "last": None if self.last is None else self.last.isoformat(),
+        }
 
 
 @dataclass
@@ -94,11 +102,15 @@ def _parse_delimited(data: list[bytes], keys: list[str], delimiter: bytes) -> pd
     table = pacsv.read_csv(
         io.BytesIO(b"\n".join(data) + b"\n"),
         read_options=pacsv.ReadOptions(column_names=keys, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter.decode(), quote_char=False,
-                                         escape_char=False, double_quote=False),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter.decode(), quote_char=False, escape_char=False, double_quote=False
+        ),
         convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(keys, pa.string()), strings_can_be_null=False,
-            quoted_strings_can_be_null=False))
+            column_types=dict.fromkeys(keys, pa.string()),
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
     return pd.DataFrame({k: table.column(k).dictionary_encode().to_pandas() for k in keys})
 
 
@@ -111,9 +123,15 @@ def _pick_delimiter(line: bytes, n: int, given: bytes | None) -> bytes:
     return b"\t"
 
 
-def read_w3c(path: Path, stats: FileStats, *, chunk_rows: int,
-             fields: Sequence[str] | None = None, delimiter: str | None = None, **_: Any
-             ) -> Iterator[Raw]:
+def read_w3c(
+    path: Path,
+    stats: FileStats,
+    *,
+    chunk_rows: int,
+    fields: Sequence[str] | None = None,
+    delimiter: str | None = None,
+    **_: Any,
+) -> Iterator[Raw]:
     given = delimiter.encode() if delimiter else None
     names: list[str] | None = list(fields) if fields else None
     keys = _keys(names) if names else []
@@ -144,7 +162,7 @@ def read_w3c(path: Path, stats: FileStats, *, chunk_rows: int,
                 raw = flush()
                 if raw is not None:
                     yield raw
-                names = line[len(b"#Fields:"):].decode("utf-8", "replace").split()
+                names = line[len(b"#Fields:") :].decode("utf-8", "replace").split()
                 _check_fields(path, names, number)
                 keys = _keys(names)
                 stats.fields = list(names)
@@ -156,7 +174,8 @@ def read_w3c(path: Path, stats: FileStats, *, chunk_rows: int,
                 "'#Fields:' line; a CloudFront standard log starts with '#Version: 1.0' and "
                 "'#Fields: date time x-edge-location ...' naming the fields (lambda-edge-facts "
                 "§12); a v2 'plain' file without a header needs fields=[...] (--fields on the "
-                "command line; facts logs §2)")
+                "command line; facts logs §2)"
+            )
         n = len(keys)
         if sep is None:
             sep = _pick_delimiter(line, n, given)
@@ -177,10 +196,12 @@ def read_w3c(path: Path, stats: FileStats, *, chunk_rows: int,
                 yield raw
     stats.lines = number
     if extra:
-        stats.notes.append(f"{extra} line(s) had more values than the #Fields line names "
-                           f"(first: line {first_extra}); the values past its {len(keys)} "
-                           "fields were ignored, as newer formats add fields at the end "
-                           "(facts logs §1)")
+        stats.notes.append(
+            f"{extra} line(s) had more values than the #Fields line names "
+            f"(first: line {first_extra}); the values past its {len(keys)} "
+            "fields were ignored, as newer formats add fields at the end "
+            "(facts logs §1)"
+        )
     raw = flush()
     if raw is not None:
         yield raw
@@ -194,7 +215,8 @@ def _check_fields(path: Path, names: list[str], number: int) -> None:
             f"access log {str(path)!r}: the '#Fields:' line (line {number}) lacks "
             f"{'date and time (or timestamp(ms))' if not has_time else repr('cs-uri-stem')}; "
             "edgelab needs at least the time and cs-uri-stem (lambda-edge-facts §12, facts "
-            "logs §2)")
+            "logs §2)"
+        )
 
 
 def read_json(path: Path, stats: FileStats, *, chunk_rows: int, **_: Any) -> Iterator[Raw]:
@@ -252,16 +274,19 @@ def read_parquet(path: Path, stats: FileStats, *, chunk_rows: int, **_: Any) -> 
     stats.lines = offset
 
 
-def realtime_fields(fields: Sequence[str] | None, count: int,
-                    order: Sequence[str] = REALTIME_ORDER) -> list[str]:
+def realtime_fields(
+    fields: Sequence[str] | None, count: int, order: Sequence[str] = REALTIME_ORDER
+) -> list[str]:
     """The configured fields in record order (facts logs §3: the fixed documented order,
     not the configuration's); without ``fields``, a record of all 43 fields of the 2023
     list or of every field in ``order`` is recognised by its count."""
     if fields:
         unknown = [f for f in fields if f not in order]
         if unknown:
-            raise ConfigError(f"real-time log fields {unknown} are not in the documented "
-                              f"order (facts logs §3.1); known: {', '.join(order)}")
+            raise ConfigError(
+                f"real-time log fields {unknown} are not in the documented "
+                f"order (facts logs §3.1); known: {', '.join(order)}"
+            )
         return sorted(dict.fromkeys(fields), key=list(order).index)
     if count == len(REALTIME_2023):
         return list(REALTIME_2023)
@@ -270,13 +295,21 @@ def realtime_fields(fields: Sequence[str] | None, count: int,
     raise ConfigError(
         f"real-time log records hold {count} values and no header, so the field list cannot "
         "be guessed; give fields=[...] (--fields a,b,... on the command line): the real-time "
-        "log configuration's Fields, in any order (facts logs §3). Without it, only records of all {len(REALTIME_2023)} fields "
-        f"(the 2023 list) or all {len(order)} are recognised")
+        "log configuration's Fields, in any order (facts logs §3). Without it, only records "
+        f"of all {len(REALTIME_2023)} fields (the 2023 list) or all {len(order)} are "
+        "recognised"
+    )
 
 
-def read_realtime(path: Path, stats: FileStats, *, chunk_rows: int,
-                  fields: Sequence[str] | None = None,
-                  realtime_order: Sequence[str] = REALTIME_ORDER, **_: Any) -> Iterator[Raw]:
+def read_realtime(
+    path: Path,
+    stats: FileStats,
+    *,
+    chunk_rows: int,
+    fields: Sequence[str] | None = None,
+    realtime_order: Sequence[str] = REALTIME_ORDER,
+    **_: Any,
+) -> Iterator[Raw]:
     names: list[str] | None = None
     keys: list[str] = []
     buf: list[bytes] = []
@@ -284,8 +317,9 @@ def read_realtime(path: Path, stats: FileStats, *, chunk_rows: int,
     number = 0
 
     def flush() -> Raw:
-        raw = Raw(stats, _parse_delimited(buf, keys, b"\t"), np.array(nums, np.int64),
-                  uri_has_query=True)
+        raw = Raw(
+            stats, _parse_delimited(buf, keys, b"\t"), np.array(nums, np.int64), uri_has_query=True
+        )
         buf.clear()
         nums.clear()
         return raw
@@ -300,8 +334,9 @@ def read_realtime(path: Path, stats: FileStats, *, chunk_rows: int,
             keys = [REALTIME_TO_STANDARD.get(n, canonical(n)) for n in names]
             stats.fields = list(names)
         if count != len(keys):
-            stats.reject(number, f"{count} values, but the configured real-time fields are "
-                                 f"{len(keys)}", line)
+            stats.reject(
+                number, f"{count} values, but the configured real-time fields are {len(keys)}", line
+            )
             continue
         buf.append(line)
         nums.append(number)
@@ -313,6 +348,10 @@ def read_realtime(path: Path, stats: FileStats, *, chunk_rows: int,
 
 
 READERS: dict[str, Callable[..., Iterator[Raw]]] = {
-    "legacy": read_w3c, "v2-w3c": read_w3c, "v2-plain": read_w3c, "v2-json": read_json,
-    "v2-parquet": read_parquet, "realtime": read_realtime,
+    "legacy": read_w3c,
+    "v2-w3c": read_w3c,
+    "v2-plain": read_w3c,
+    "v2-json": read_json,
+    "v2-parquet": read_parquet,
+    "realtime": read_realtime,
 }

@@ -32,11 +32,18 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..errors import ConfigError
-from .fields import V2_ONLY
+from .fields import V2_ONLY, canonical
 
 FORMATS = ("legacy", "v2-w3c", "v2-plain", "v2-json", "v2-parquet", "realtime")
-ALIASES = {"w3c": "v2-w3c", "plain": "v2-plain", "json": "v2-json", "parquet": "v2-parquet",
-           "real-time": "realtime", "standard": "legacy", "kinesis": "realtime"}
+ALIASES = {
+    "w3c": "v2-w3c",
+    "plain": "v2-plain",
+    "json": "v2-json",
+    "parquet": "v2-parquet",
+    "real-time": "realtime",
+    "standard": "legacy",
+    "kinesis": "realtime",
+}
 DESCRIPTIONS = {
     "legacy": "standard log (legacy, W3C with #Fields; facts logs §1, lambda-edge-facts §12)",
     "v2-w3c": "standard logging v2, W3C output (#Fields header; facts logs §2)",
@@ -45,7 +52,7 @@ DESCRIPTIONS = {
     "v2-parquet": "standard logging v2, Parquet output (facts logs §2)",
     "realtime": "real-time log (Kinesis record per line, fixed field order; facts logs §3)",
 }
-_EPOCH_S = re.compile(rb"^\d{9,11}(\.\d+)?$")      # real-time: 1605207600.123
+_EPOCH_S = re.compile(rb"^\d{9,11}(\.\d+)?$")  # real-time: 1605207600.123
 _V2_START = re.compile(rb"^\d{4}-\d{2}-\d{2}$|^\d{12,14}$")  # a date, or timestamp(ms)
 
 
@@ -55,8 +62,10 @@ def format_name(value: str | None) -> str | None:
         return None
     v = ALIASES.get(value.strip().lower(), value.strip().lower())
     if v not in FORMATS:
-        raise ConfigError(f"format must be one of auto, {', '.join(FORMATS)} (or "
-                          f"{', '.join(sorted(ALIASES))}); got {value!r}")
+        raise ConfigError(
+            f"format must be one of auto, {', '.join(FORMATS)} (or "
+            f"{', '.join(sorted(ALIASES))}); got {value!r}"
+        )
     return v
 
 
@@ -67,19 +76,27 @@ def expand(sources: str | Path | Iterable[str | Path]) -> list[Path]:
     for item in items:
         p = Path(item)
         if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file()
-                            and not any(part.startswith(".") for part in f.relative_to(p).parts))
+            files += sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file() and not any(part.startswith(".") for part in f.relative_to(p).parts)
+            )
         elif p.is_file():
             files.append(p)
         elif any(ch in str(item) for ch in "*?["):
-            files += sorted(Path(m) for m in glob.glob(str(item), recursive=True)
-                            if Path(m).is_file())
+            files += sorted(
+                Path(m) for m in glob.glob(str(item), recursive=True) if Path(m).is_file()
+            )
         else:
-            raise ConfigError(f"access log {str(item)!r} does not exist; give a log file "
-                              "(plain or .gz), a folder of them or a glob such as 'logs/*.gz'")
+            raise ConfigError(
+                f"access log {str(item)!r} does not exist; give a log file "
+                "(plain or .gz), a folder of them or a glob such as 'logs/*.gz'"
+            )
     if not files:
-        raise ConfigError(f"no access log files found in {', '.join(map(str, items))}; give "
-                          "CloudFront log files (plain, .gz or .parquet), a folder or a glob")
+        raise ConfigError(
+            f"no access log files found in {', '.join(map(str, items))}; give "
+            "CloudFront log files (plain, .gz or .parquet), a folder or a glob"
+        )
     return files
 
 
@@ -105,8 +122,9 @@ def lines(path: Path) -> Iterator[tuple[int, bytes]]:
             for number, line in enumerate(f, 1):
                 yield number, line.rstrip(b"\r\n")
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise ConfigError(f"access log {str(path)!r} looks gzip-compressed but cannot be "
-                              f"decompressed: {exc}") from None
+            raise ConfigError(
+                f"access log {str(path)!r} looks gzip-compressed but cannot be decompressed: {exc}"
+            ) from None
 
 
 def _head(path: Path, size: int = 1 << 16) -> bytes:
@@ -114,8 +132,9 @@ def _head(path: Path, size: int = 1 << 16) -> bytes:
         try:
             return f.read(size)
         except (OSError, EOFError, gzip.BadGzipFile) as exc:
-            raise ConfigError(f"access log {str(path)!r} looks gzip-compressed but cannot be "
-                              f"decompressed: {exc}") from None
+            raise ConfigError(
+                f"access log {str(path)!r} looks gzip-compressed but cannot be decompressed: {exc}"
+            ) from None
 
 
 def detect_format(path: str | Path) -> tuple[str, str]:
@@ -130,7 +149,7 @@ def detect_format(path: str | Path) -> tuple[str, str]:
         return "legacy", "empty file (no lines to read)"
     if first.startswith((b"#Version:", b"#Fields:", b"#Remark:")):
         fields = next((ln for ln in head.split(b"\n") if ln.startswith(b"#Fields:")), b"")
-        names = set(fields[len(b"#Fields:"):].decode("utf-8", "replace").split())
+        names = set(fields[len(b"#Fields:") :].decode("utf-8", "replace").split())
         v2 = sorted(names & set(V2_ONLY))
         if v2:
             return "v2-w3c", f"W3C header whose #Fields names v2-only fields ({', '.join(v2)})"
@@ -139,16 +158,35 @@ def detect_format(path: str | Path) -> tuple[str, str]:
         return "v2-json", "first line is a JSON object"
     tab_parts = first.split(b"\t")
     if len(tab_parts) > 3 and _EPOCH_S.match(tab_parts[0]):
-        return "realtime", (f"{len(tab_parts)} tab-separated values without a header, the "
-                            "first an epoch time")
+        return "realtime", (
+            f"{len(tab_parts)} tab-separated values without a header, the first an epoch time"
+        )
     for sep in (b"\t", b",", b"|", b";", b" "):
         parts = first.split(sep)
         if len(parts) > 3 and _V2_START.match(parts[0]):
-            return "v2-plain", (f"{len(parts)} delimited values without a header, the first "
-                                "a date or epoch milliseconds")
+            return "v2-plain", (
+                f"{len(parts)} delimited values without a header, the first "
+                "a date or epoch milliseconds"
+            )
     shown = first[:80].decode("utf-8", "replace")
     raise ConfigError(
         f"{str(p)!r} is not a CloudFront log edgelab knows: its first line is {shown!r}. "
         "Known: W3C files with a '#Fields:' header (legacy or v2), JSON lines, Parquet, "
         "real-time records (tab-separated, an epoch time first); give format=... if the "
-        "detection is wrong (--format on the command line; facts logs §1-§3)")
+        "detection is wrong (--format on the command line; facts logs §1-§3)"
+    )
+
+
+def is_parquet_log(path: str | Path) -> bool:
+    """A Parquet file holding a v2 log (``cs_uri_stem`` ...) rather than a traffic set
+    (``uri``): read by its schema only."""
+    p = Path(path)
+    if not p.is_file() or p.suffix.lower() not in (".parquet", ".pq"):
+        return False
+    import pyarrow.parquet as pq
+
+    try:
+        names = {canonical(n) for n in pq.read_schema(p).names}
+    except Exception:  # not Parquet at all: load_traffic says so
+        return False
+    return "cs_uri_stem" in names and "uri" not in names

@@ -30,18 +30,55 @@ from .fields import (
 )
 from .sources import format_name
 
-V2_DEFAULT_FIELDS = ("timestamp(ms)", "date", "time", "x-edge-location", "sc-bytes", "c-ip",
-                     "cs-method", "cs(Host)", "cs-uri-stem", "sc-status", "cs(Referer)",
-                     "cs(User-Agent)", "cs-uri-query", "cs(Cookie)", "x-edge-result-type",
-                     "x-edge-request-id", "x-host-header", "cs-protocol", "time-taken",
-                     "time-to-first-byte", "origin-fbl", "origin-lbl", "c-country",
-                     "cache-behavior-path-pattern")
-REALTIME_DEFAULT_FIELDS = ("timestamp", "c-ip", "time-to-first-byte", "sc-status", "sc-bytes",
-                           "cs-method", "cs-protocol", "cs-host", "cs-uri-stem",
-                           "x-edge-location", "x-edge-request-id", "x-host-header",
-                           "time-taken", "cs-user-agent", "cs-referer", "cs-cookie",
-                           "x-edge-result-type", "c-country", "cache-behavior-path-pattern",
-                           "origin-fbl", "origin-lbl")
+V2_DEFAULT_FIELDS = (
+    "timestamp(ms)",
+    "date",
+    "time",
+    "x-edge-location",
+    "sc-bytes",
+    "c-ip",
+    "cs-method",
+    "cs(Host)",
+    "cs-uri-stem",
+    "sc-status",
+    "cs(Referer)",
+    "cs(User-Agent)",
+    "cs-uri-query",
+    "cs(Cookie)",
+    "x-edge-result-type",
+    "x-edge-request-id",
+    "x-host-header",
+    "cs-protocol",
+    "time-taken",
+    "time-to-first-byte",
+    "origin-fbl",
+    "origin-lbl",
+    "c-country",
+    "cache-behavior-path-pattern",
+)
+REALTIME_DEFAULT_FIELDS = (
+    "timestamp",
+    "c-ip",
+    "time-to-first-byte",
+    "sc-status",
+    "sc-bytes",
+    "cs-method",
+    "cs-protocol",
+    "cs-host",
+    "cs-uri-stem",
+    "x-edge-location",
+    "x-edge-request-id",
+    "x-host-header",
+    "time-taken",
+    "cs-user-agent",
+    "cs-referer",
+    "cs-cookie",
+    "x-edge-result-type",
+    "c-country",
+    "cache-behavior-path-pattern",
+    "origin-fbl",
+    "origin-lbl",
+)
 _BACK = {**{k: v for k, v in TO_TRAFFIC.items()}, **{k: v[0] for k, v in TO_LOG.items()}}
 
 
@@ -50,13 +87,21 @@ def _text(values: Iterable[object], encode: bool) -> list[str]:
     for v in values:
         if isinstance(v, float | np.floating) and not np.isnan(v):
             v = f"{v:.3f}"
-        out.append(encode_value(v) if encode else ("-" if v is None or v is pd.NA or (
-            isinstance(v, float) and np.isnan(v)) or v == "" else str(v)))
+        out.append(
+            encode_value(v)
+            if encode
+            else (
+                "-"
+                if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)) or v == ""
+                else str(v)
+            )
+        )
     return out
 
 
-def _columns(frame: pd.DataFrame, keys: Sequence[tuple[str, str]], *, realtime: bool,
-             encode: bool = True) -> dict[str, list[str]]:
+def _columns(
+    frame: pd.DataFrame, keys: Sequence[tuple[str, str]], *, realtime: bool, encode: bool = True
+) -> dict[str, list[str]]:
     """(name as written, canonical key) -> the written values of each field."""
     n = len(frame)
     times = pd.to_datetime(frame["time"], utc=True) if "time" in frame else None
@@ -68,16 +113,23 @@ def _columns(frame: pd.DataFrame, keys: Sequence[tuple[str, str]], *, realtime: 
             elif key == "time":
                 cols[name] = times.dt.strftime("%H:%M:%S").tolist()
             else:
-                ms = ((times - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
-                      ).to_numpy()
-                cols[name] = [str(m) for m in ms] if key == "timestamp_ms" else \
-                    [f"{m // 1000}.{m % 1000:03d}" for m in ms]
+                ms = (
+                    (times - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(milliseconds=1)
+                ).to_numpy()
+                cols[name] = (
+                    [str(m) for m in ms]
+                    if key == "timestamp_ms"
+                    else [f"{m // 1000}.{m % 1000:03d}" for m in ms]
+                )
             continue
         if realtime and key == "cs_uri_stem" and "uri" in frame:
             qs = frame["querystring"].astype(str) if "querystring" in frame else ""
             uri = frame["uri"].astype(str)
-            values = (uri + np.where(qs != "", "?" + qs, "")).tolist() \
-                if "querystring" in frame else uri.tolist()
+            values = (
+                (uri + np.where(qs != "", "?" + qs, "")).tolist()
+                if "querystring" in frame
+                else uri.tolist()
+            )
             cols[name] = [encode_value(v).replace("%3F", "?") for v in values]
             continue
         col = next((c for c in (name, key, _BACK.get(key)) if c and c in frame), None)
@@ -86,30 +138,39 @@ def _columns(frame: pd.DataFrame, keys: Sequence[tuple[str, str]], *, realtime: 
             continue
         values = frame[col]
         if isinstance(values.dtype, pd.CategoricalDtype):
-            enc = dict(zip(values.cat.categories, _text(values.cat.categories, encode),
-                           strict=True))
+            enc = dict(
+                zip(values.cat.categories, _text(values.cat.categories, encode), strict=True)
+            )
             cols[name] = [enc.get(v, "-") for v in values.tolist()]
         else:
             cols[name] = _text(values.tolist(), encode)
     return cols
 
 
-def write_log(frame: pd.DataFrame, path: str | Path, *, format: str = "legacy",
-              fields: Iterable[str] | None = None, delimiter: str = "\t",
-              remark: str | None = None) -> Path:
+def write_log(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    format: str = "legacy",
+    fields: Iterable[str] | None = None,
+    delimiter: str = "\t",
+    remark: str | None = None,
+) -> Path:
     """Write ``frame`` as a CloudFront log of ``format`` (gzip when the name ends in
     ``.gz``; Parquet has its own compression). ``fields`` in the format's spelling."""
     fmt = format_name(format) or "legacy"
     if fmt == "legacy":
         names = list(fields or FIELDS)
     elif fmt == "realtime":
-        names = sorted(dict.fromkeys(fields or REALTIME_DEFAULT_FIELDS),
-                       key=list(REALTIME_ORDER).index)
+        names = sorted(
+            dict.fromkeys(fields or REALTIME_DEFAULT_FIELDS), key=list(REALTIME_ORDER).index
+        )
     else:
         names = list(fields or V2_DEFAULT_FIELDS)
     realtime = fmt == "realtime"
-    keys = [(n, REALTIME_TO_STANDARD.get(n, canonical(n)) if realtime else canonical(n))
-            for n in names]
+    keys = [
+        (n, REALTIME_TO_STANDARD.get(n, canonical(n)) if realtime else canonical(n)) for n in names
+    ]
     p = Path(path)
     if fmt == "v2-parquet":
         cols = _columns(frame, keys, realtime=False)
@@ -118,8 +179,7 @@ def write_log(frame: pd.DataFrame, path: str | Path, *, format: str = "legacy",
     cols = _columns(frame, keys, realtime=realtime)
     rows = zip(*(cols[n] for n in names), strict=True)
     if fmt == "v2-json":
-        lines = [json.dumps(dict(zip(names, r, strict=True)), separators=(",", ":"))
-                 for r in rows]
+        lines = [json.dumps(dict(zip(names, r, strict=True)), separators=(",", ":")) for r in rows]
     else:
         if any(delimiter in v for c in cols.values() for v in c):
             raise ConfigError(f"delimiter {delimiter!r} occurs in a value; pick another")
@@ -137,8 +197,13 @@ def write_log(frame: pd.DataFrame, path: str | Path, *, format: str = "legacy",
     return p
 
 
-def write_access_log(frame: pd.DataFrame, path: str | Path, *,
-                     fields: Iterable[str] = FIELDS, remark: str | None = None) -> Path:
+def write_access_log(
+    frame: pd.DataFrame,
+    path: str | Path,
+    *,
+    fields: Iterable[str] = FIELDS,
+    remark: str | None = None,
+) -> Path:
     """Write a traffic or results frame as a legacy CloudFront standard log (gzip by
     ``.gz``). ``remark`` adds a W3C ``#Remark:`` line (used to mark samples)."""
     return write_log(frame, path, format="legacy", fields=fields, remark=remark)
