@@ -65,7 +65,7 @@ BILLING_DECISIONS: tuple[Decision, ...] = (
     ),
     Decision(
         "memory billed",
-        "logs §5, §5.1",
+        "logs §5, lambda-edge-facts §5.1",
         "the memory edgelab ran the trigger with (the rule set's: 128 MB viewer, the "
         "origin maximum otherwise) unless memory_mb= gives the deployed function's",
     ),

@@ -244,9 +244,10 @@ def cost_breakdown(results: pd.DataFrame, ax: Axes | None = None, *,
     ax.set_xlabel("USD per million viewer requests" if per_million and viewers else
                   "USD for these requests")
     totals = table[table["trigger"] == "total"].set_index("service")["cost"] * scale
-    ax.set_title(f"Bill: Lambda@Edge {_usd(totals.get('Lambda@Edge', 0.0))}, CloudFront "
-                 f"Functions {_usd(totals.get('CloudFront Functions', 0.0))} (prices UNSURE)",
-                 fontsize=10)
+    what = "per million viewer requests" if per_million and viewers else "for these requests"
+    ax.set_title(f"Bill {what}: Lambda@Edge {_usd(totals.get('Lambda@Edge', 0.0))}, "
+                 f"CloudFront Functions {_usd(totals.get('CloudFront Functions', 0.0))} "
+                 "(prices UNSURE)", fontsize=10)
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 

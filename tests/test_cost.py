@@ -234,3 +234,13 @@ PINNED = {
 def test_every_billing_decision_is_pinned_by_a_test(decision: Any) -> None:
     assert decision.topic in PINNED, f"no test pins the decision {decision.topic!r}"
     assert callable(getattr(importlib.import_module("tests.test_cost"), PINNED[decision.topic]))
+
+
+def test_readme_lists_every_log_and_billing_decision() -> None:
+    from edgelab.logs import LOG_DECISIONS
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [d.topic for d in (*LOG_DECISIONS, *BILLING_DECISIONS)
+               if f"| {d.section} | {d.topic} | {d.decision} |" not in readme]
+    assert missing == []

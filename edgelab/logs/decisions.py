@@ -23,7 +23,8 @@ LOG_DECISIONS: tuple[Decision, ...] = (
         "v2 JSON values",
         "logs §2",
         "numbers may be JSON numbers or strings; null and '-' are both missing; strings "
-        "are URL-decoded like W3C values (the CUR example record is encoded)",
+        "are URL-decoded like W3C values (the encoding writes a literal % as %25, so "
+        "decoding an unencoded value changes only %XX sequences)",
     ),
     Decision(
         "v2 Parquet column names and values",
