@@ -70,7 +70,11 @@ def v2_frame(n: int = 300, seed: int = 12):
                                      np.where(uri.str.startswith("/api/"), "/api/*", "*"))
     frame["log_country"] = frame["country"]
     miss = frame["log_result_type"] != "Hit"
-    fbl = np.round(rng.gamma(3.0, 0.02, size=n) + 0.02, 3)
+    # origin first-byte latency as a made-up origin in N. Virginia would give it: the
+    # latency model's origin leg with a 35 ms origin, a 1.8 path inflation, and noise
+    model = el.LatencyModel(path_inflation=1.8, origin_ms=35.0)
+    leg = el.estimate_latency(frame.assign(cache="Miss"), model)["latency_origin_ms"]
+    fbl = np.round((leg.to_numpy() + rng.gamma(2.0, 4.0, size=n)) / 1000.0, 3)
     frame["log_origin_fbl"] = np.where(miss, fbl, np.nan)
     frame["log_origin_lbl"] = np.where(miss, np.round(fbl * 1.2, 3), np.nan)
     return frame
