@@ -200,6 +200,22 @@ TO_LOG = {
     "viewer_response_log_data": ("log_viewer_response_data", "str"),
 }
 
+#: the fields a reader converts (others are skipped); NUMERIC: parsed as numbers
+USED = frozenset(
+    {
+        *TO_TRAFFIC,
+        *TO_LOG,
+        "date",
+        "time",
+        "timestamp",
+        "timestamp_ms",
+        "cs_host",
+        "x_host_header",
+        "c_country",
+    }
+)
+NUMERIC = frozenset({k for k, (_, kind) in TO_LOG.items() if kind != "str"})
+
 
 def canonical(name: str) -> str:
     """The one key of a field in any spelling: ``cs(User-Agent)``, ``cs_user_agent`` and

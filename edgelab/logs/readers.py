@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from ..errors import ConfigError
-from .fields import REALTIME_2023, REALTIME_ORDER, REALTIME_TO_STANDARD, canonical
+from .fields import NUMERIC, REALTIME_2023, REALTIME_ORDER, REALTIME_TO_STANDARD, USED, canonical
 from .sources import lines
 
 _DELIMITERS = (b"\t", b",", b"|", b";", b" ")
@@ -97,21 +97,45 @@ def _keys(names: Sequence[str]) -> list[str]:
 
 
 def _parse_delimited(data: list[bytes], keys: list[str], delimiter: bytes) -> pd.DataFrame:
-    """Lines that all have ``len(keys)`` values -> a DataFrame of strings (pyarrow's CSV
-    parser: no quoting, no type inference; CloudFront encodes tabs and newlines)."""
-    table = pacsv.read_csv(
-        io.BytesIO(b"\n".join(data) + b"\n"),
-        read_options=pacsv.ReadOptions(column_names=keys, block_size=1 << 24),
-        parse_options=pacsv.ParseOptions(
-            delimiter=delimiter.decode(), quote_char=False, escape_char=False, double_quote=False
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types=dict.fromkeys(keys, pa.string()),
-            strings_can_be_null=False,
-            quoted_strings_can_be_null=False,
-        ),
+    """Lines that all have ``len(keys)`` values -> a DataFrame of the fields edgelab uses
+    (:data:`~.fields.USED`; the others are not even converted): numbers as float64 where
+    every value is a number or ``-``, everything else as strings (pyarrow's CSV parser: no
+    quoting; CloudFront encodes tabs and newlines)."""
+    used = [k for k in keys if k in USED] or keys[:1]
+    body = b"\n".join(data) + b"\n"
+
+    def parse(numeric: bool) -> pa.Table:
+        types = {k: pa.float64() if numeric and k in NUMERIC else pa.string() for k in used}
+        return pacsv.read_csv(
+            io.BytesIO(body),
+            read_options=pacsv.ReadOptions(column_names=keys, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter.decode(),
+                quote_char=False,
+                escape_char=False,
+                double_quote=False,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                include_columns=used,
+                column_types=types,
+                null_values=["-"],
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+
+    try:
+        table = parse(numeric=True)
+    except pa.ArrowInvalid:  # a value that is not a number: read as text, coerced later
+        table = parse(numeric=False)
+    return pd.DataFrame(
+        {
+            k: table.column(k).to_pandas()
+            if pa.types.is_floating(table.column(k).type)
+            else table.column(k).dictionary_encode().to_pandas()
+            for k in used
+        }
     )
-    return pd.DataFrame({k: table.column(k).dictionary_encode().to_pandas() for k in keys})
 
 
 def _pick_delimiter(line: bytes, n: int, given: bytes | None) -> bytes:
