@@ -241,6 +241,9 @@ def test_readme_lists_every_log_and_billing_decision() -> None:
     from tests.conftest import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    missing = [d.topic for d in (*LOG_DECISIONS, *BILLING_DECISIONS)
-               if f"| {d.section} | {d.topic} | {d.decision} |" not in readme]
+    missing = [
+        d.topic
+        for d in (*LOG_DECISIONS, *BILLING_DECISIONS)
+        if f"| {d.section} | {d.topic} | {d.decision} |" not in readme
+    ]
     assert missing == []

@@ -119,7 +119,7 @@ def to_traffic(raw: Raw) -> pd.DataFrame:
     cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for key, col in TO_TRAFFIC.items():
         cols[col] = _text(f, key)
-    if "host" not in cols or ("x_host_header" not in f and "cs_host" in f):
+    if "x_host_header" not in f and "cs_host" in f:  # no viewer Host logged: the domain
         cols["host"] = _text(f, "cs_host")
     ucodes, uvalues = cols["uri"]
     if raw.uri_has_query:  # real-time: cs-uri-stem is '/path?query' (facts logs §3)
@@ -129,7 +129,7 @@ def to_traffic(raw: Raw) -> pd.DataFrame:
         query = np.array([p[1] if len(p) > 1 else "" for p in parts], dtype=object)
         logged_q = qvalues[qcodes]
         cols["querystring"] = (np.arange(n), np.where(query[ucodes] != "", query[ucodes], logged_q))
-        ucodes, uvalues = ucodes, stem
+        uvalues = stem
         cols["uri"] = (ucodes, uvalues)
     bad_time = time.isna().to_numpy()
     no_uri = uvalues[ucodes] == ""
