@@ -20,7 +20,6 @@ from dataclasses import replace
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from ..errors import ConfigError
 from ..latency import LatencyModel, estimate_latency
@@ -70,6 +69,8 @@ def calibrate_latency(
             f"calibrate_latency needs at least {min_rows} rows with a logged "
             f"{column} (requests that went to the origin); got {len(pts)}"
         )
+    from scipy import stats  # only for a fit: reading logs need not load scipy
+
     x, y = pts["network_ms"].to_numpy(), pts["logged_ms"].to_numpy()
     if np.ptp(x) >= min_spread_ms:
         slope, intercept, _, _ = stats.theilslopes(y, x)
