@@ -545,3 +545,13 @@ def test_encoded_fields_round_trip_in_every_format(tmp_path_factory, fmt, rows) 
     back = el.read_access_logs(path, **options)
     for col in ("uri", "user_agent", "cookie"):
         assert back[col].astype(str).tolist() == frame[col].tolist(), col
+
+
+def test_a_w3c_file_with_another_field_delimiter(tmp_path) -> None:
+    # LOG_DECISIONS "v2 plain output": the delimiter that splits a line into the header's count
+    traffic = el.generate_traffic("shop", 20, seed=9)
+    path = el.write_log(traffic, tmp_path / "pipe.log", format="v2-w3c", delimiter="|")
+    back = el.read_access_logs(path)
+    want = traffic.sort_values("time", kind="stable")
+    assert back["uri"].astype(str).tolist() == want["uri"].astype(str).tolist()
+    assert back.attrs["rejected_count"] == 0
