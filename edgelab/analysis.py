@@ -12,8 +12,8 @@ report draw these tables.
 * Cache: :func:`cache_over_time`, :func:`cache_by_path`, :func:`origin_savings`.
 * Latency: :func:`latency_percentiles`, :func:`edge_traffic`.
 * Logs: :func:`behavior_mismatches` (the behaviour CloudFront logged vs edgelab's).
-* Cost and capacity (:mod:`edgelab.billing`): :func:`cost`, :func:`capacity`,
-  :func:`capacity_peaks`, :func:`scale_to`.
+* Cost and capacity (:mod:`edgelab.billing`, :mod:`edgelab.capacity`): :func:`cost`,
+  :func:`scale_to`, :func:`capacity`, :func:`capacity_peaks`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from . import billing
+from . import capacity as _capacity
 from .errors import ConfigError
 from .latency import edge_locations
 from .rules import RuleSet, get_rules
@@ -361,9 +362,9 @@ def behavior_mismatches(frame: pd.DataFrame, *, logged: str = "log_behavior",
         .reset_index(drop=True)[cols]
 
 
-# -- cost and capacity (prices and quotas as data: edgelab.billing) --------------------------
+# -- cost and capacity (prices and quotas as data: edgelab.billing, edgelab.capacity) ----
 
 cost = billing.cost
-capacity = billing.capacity
-capacity_peaks = billing.capacity_peaks
 scale_to = billing.scale_to
+capacity = _capacity.capacity
+capacity_peaks = _capacity.capacity_peaks

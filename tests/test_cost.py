@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import edgelab as el
-from edgelab import analysis, billing
+from edgelab import analysis, capacity
 from edgelab.billing import BILLING_DECISIONS, get_pricing
 
 T0 = pd.Timestamp("2025-11-03T10:00:00Z")
@@ -134,7 +134,7 @@ def test_prices_are_data_with_sources_and_overridable(tmp_path) -> None:
 def test_functions_run_in_the_region_of_the_regional_edge_cache() -> None:
     # BILLING_DECISIONS "where Lambda@Edge runs"
     frame = pd.DataFrame({"edge_location": ["FRA56-P1", "NRT57-P2", "IAD89-C1", "XXX1"]})
-    assert billing.regions(frame).tolist() == [
+    assert capacity.regions(frame).tolist() == [
         "eu-central-1",
         "ap-northeast-1",
         "us-east-1",
@@ -181,7 +181,7 @@ def test_origin_shield_moves_origin_triggers() -> None:
 
 def test_auto_window_keeps_enough_requests_per_region() -> None:
     results = _results(3000, vreq_ms=1.0, seconds=600)
-    assert billing.pick_freq(results["time"]) == "5s"
+    assert capacity.pick_freq(results["time"]) == "5s"
     table = analysis.capacity(results)
     assert table["window_s"].iloc[0] == 5.0 and table["requests"].min() >= 25
 
