@@ -319,7 +319,7 @@ def test_isolated_crash_gives_500_and_the_next_call_works(handlers_dir: Path) ->
     assert calls(el.invoke(spec, event(), isolated=True)) == 1
     crash = el.invoke(spec, event("/crash"), isolated=True)
     assert (crash.status, crash.error.type) == (500, "LambdaExecutionError")
-    assert "code 3" in crash.error.message
+    assert "status 3" in crash.error.message
     after = el.invoke(spec, event(), isolated=True)
     assert calls(after) == 1 and after.cold_start
 
