@@ -23,6 +23,8 @@ from collections.abc import Callable
 from typing import Any
 
 _C_MAKE_ENCODER = json.encoder.c_make_encoder
+_MAKE_ITERENCODE = json.encoder._make_iterencode  # the pure-Python one, for indented output
+_DECODE_ERROR = json.JSONDecodeError
 _ENCODE_STR = json.encoder.c_encode_basestring_ascii or json.encoder.py_encode_basestring_ascii
 _FLOAT_REPR = float.__repr__
 _SCAN = json.decoder.JSONDecoder().scan_once
@@ -37,18 +39,31 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
-def _make_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str]:
-    if _C_MAKE_ENCODER is None:  # pragma: no cover - CPython always has the C encoder
-        encoder = json.JSONEncoder(separators=(",", ":"), default=default)
-        return encoder.encode
-    make = _C_MAKE_ENCODER({}, default, _ENCODE_STR, None, ":", ",", False, False, True)
+def _make_encoder(default: Callable[[Any], Any]) -> Callable[..., str]:
+    compact = (_C_MAKE_ENCODER({}, default, _ENCODE_STR, None, ":", ",", False, False, True)
+               if _C_MAKE_ENCODER is not None else None)
 
-    def encode(value: Any) -> str:
+    def encode(value: Any, indent: int | None = None) -> str:
         if isinstance(value, str):
             return _ENCODE_STR(value)
-        return _JOIN(make(value, 0))
+        if indent is None and compact is not None:
+            return _JOIN(compact(value, 0))
+        chunks = _MAKE_ITERENCODE(
+            {}, default, _ENCODE_STR, " " * indent if indent else None, _FLOAT_TEXT,
+            ": " if indent else ":", "," if indent else ",", False, False, False)(value, 0)
+        return _JOIN(chunks)
 
     return encode
+
+
+def _FLOAT_TEXT(o: float) -> str:
+    if o != o:
+        return "NaN"
+    if o == float("inf"):
+        return "Infinity"
+    if o == -float("inf"):
+        return "-Infinity"
+    return _FLOAT_REPR(o)
 
 
 #: ``json.dumps(value, separators=(",", ":"))`` as bound at import (Decimal as a number).
@@ -56,7 +71,10 @@ dumps = _make_encoder(_default)
 
 
 def _fallback(obj: Any) -> Any:
-    return repr(obj)
+    try:
+        return str(obj)
+    except Exception:
+        return f"<{type(obj).__name__}>"
 
 
 #: :data:`dumps` that writes anything it cannot encode as its ``repr`` (edgelab's own
@@ -68,10 +86,13 @@ def loads(text: str | bytes | bytearray) -> Any:
     """``json.loads`` as bound at import."""
     if not isinstance(text, str):
         text = bytes(text).decode("utf-8")
-    value, end = _SCAN(text, _WS(text, 0).end())
+    try:
+        value, end = _SCAN(text, _WS(text, 0).end())
+    except StopIteration as err:
+        raise _DECODE_ERROR("Expecting value", text, err.value) from None
     end = _WS(text, end).end()
     if end != len(text):
-        raise ValueError(f"extra data after the JSON value at position {end}")
+        raise _DECODE_ERROR("Extra data", text, end)
     return value
 
 
