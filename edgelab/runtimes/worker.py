@@ -165,12 +165,15 @@ class WorkerProcess:
                              stderr_tail=tail, during_start=True)
         self.hello = hello
         if self.init is not None:
+            carry, self._carry = self._carry, ""  # for the first call, not for init's
             try:
                 self.init(self)
             except (WorkerTimeout, WorkerDied) as exc:
                 exc.during_start = True
                 self.kill()
                 raise
+            finally:
+                self._carry = carry + self._carry
 
     def kill(self) -> None:
         proc, self.proc = self.proc, None
@@ -443,7 +446,10 @@ def run_calls(worker: WorkerProcess, calls: Sequence[Call], *,
             pending = pending[len(answers) + 1:]
             continue
         if answers and _retry(answers[-1]):
-            worker.carry(answers[-1].get("logs") or "")
+            worker.carry("[edgelab: the previous container broke between calls (an error "
+                         "thrown or a promise rejected after its call returned) and was "
+                         "replaced; this call is a cold start. Its logs:]\n"
+                         + (answers[-1].get("logs") or ""))
             answers = answers[:-1]
         results += [answer_to_result(a) for a in answers]
         pending = pending[len(answers):]  # the rest after a stop or retry, if any
