@@ -25,7 +25,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import json
 import multiprocessing as mp
 import multiprocessing.connection as mp_connection
 import sys
@@ -41,6 +40,7 @@ import pandas as pd
 
 from .errors import ConfigError
 from .latency import LatencyModel, estimate_latency
+from .runtimes.jsonwire import dumps_sorted, dumps_text
 from .traffic import TRAFFIC_COLUMNS, normalize_traffic, read_traffic
 from .viewer import ViewerRequest
 
@@ -132,7 +132,7 @@ def _trace_row(trace: Any) -> dict[str, Any]:
         else:
             d = s.diff
         if d:
-            row[f"{short}_changes"] = json.dumps(d, sort_keys=True, default=str)
+            row[f"{short}_changes"] = dumps_sorted(d)
         if s.error and row["error_type"] is None:
             row["error_type"] = s.error.get("type")
             row["error_message"] = s.error.get("message")
@@ -173,7 +173,7 @@ def _trace_row(trace: Any) -> dict[str, Any]:
     else:
         row["outcome"] = "served"
     row["violations"] = len(violations)
-    row["violation_list"] = json.dumps(violations, default=str) if violations else ""
+    row["violation_list"] = dumps_text(violations) if violations else ""
     row["logs"] = "".join(logs)
     row["handler_ms"] = handler_ms
     row["cold_starts"] = cold

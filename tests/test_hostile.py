@@ -363,3 +363,59 @@ def test_log_buffer_keeps_the_first_part_and_says_how_much_was_dropped() -> None
     assert buf.text() == "1234567890tail\n" + truncation_note(3, 10)
     assert truncation_note(int(19.2 * 2**20), 2**20) == \
         "[edgelab: 19.2 MB of logs truncated; kept the first 1 MB]\n"
+
+
+# -- in-process and isolated agree on every return value ------------------------------------
+MARSHAL = (500, "LambdaExecutionError", "Runtime.MarshalError: Unable to marshal response")
+RETURNS = [
+    pytest.param("set", MARSHAL, id="a set inside the result"),
+    pytest.param("deep-extra-key", MARSHAL, id="an extra key nested 5,000 deep"),
+    pytest.param("raising-eq", MARSHAL, id="an object whose __eq__ raises"),
+    pytest.param("raising-eq-dict", None, id="a dict subclass whose __eq__ raises"),
+    pytest.param("bytes-json", None, id="bytes holding the request as JSON"),
+    pytest.param("bytes-garbage", (502, "LambdaValidationError", ""), id="bytes, not JSON"),
+    pytest.param("decimal-status", (200, None, ""), id="a Decimal status"),
+    pytest.param("tuple-headers", None, id="a tuple of header elements"),
+    pytest.param("nan", "either", id="a NaN extra value"),
+    pytest.param("unprintable-error", (500, "LambdaExecutionError", "Unprintable"),
+                 id="an exception whose __str__ raises"),
+]
+
+
+def _summary(res: el.InvocationResult) -> tuple[Any, ...]:
+    return (res.outcome, res.status, res.error.type if res.error else None,
+            res.error.message if res.error else None, res.request, res.response)
+
+
+@pytest.mark.parametrize(("kind", "expected"), RETURNS)
+def test_in_process_and_isolated_agree_on_the_same_return_value(kind: str, expected: Any
+                                                                ) -> None:
+    spec = str(HOSTILE / "returns.py")
+    event = el.build_event("viewer-request", uri=f"/{kind}")
+    fast = el.invoke(spec, event)
+    safe = el.invoke(spec, event, isolated=True)
+    assert _summary(fast) == _summary(safe)
+    if expected is None:
+        assert fast.outcome == "request"
+    elif expected != "either":
+        status, kind_, text = expected
+        assert fast.status == status
+        assert (fast.error.type if fast.error else None) == kind_
+        assert text in (fast.error.message if fast.error else "")
+
+
+@pytest.mark.node
+@pytest.mark.parametrize(("kind", "expected"), [
+    pytest.param("bigint", MARSHAL, id="a BigInt"),
+    pytest.param("cycle", MARSHAL, id="a cycle"),
+    pytest.param("deep-extra-key", MARSHAL, id="an extra key nested 200,000 deep"),
+    pytest.param("undefined", (502, "LambdaValidationError", "None (null)"), id="undefined"),
+    pytest.param("to-json", None, id="a toJSON method (used, as JSON.stringify does)"),
+])
+def test_node_results_are_marshalled_like_lambdas(kind: str, expected: Outcome) -> None:
+    res = el.invoke(str(HOSTILE / "returns.js"), el.build_event("viewer-request", uri=f"/{kind}"))
+    if expected is None:
+        assert res.outcome == "request" and res.request["extra"] == "fine"
+    else:
+        assert (res.status, res.error.type) == expected[:2]
+        assert expected[2] in res.error.message

@@ -39,8 +39,11 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
-def _make_encoder(default: Callable[[Any], Any]) -> Callable[..., str]:
-    compact = (_C_MAKE_ENCODER({}, default, _ENCODE_STR, None, ":", ",", False, False, True)
+def _make_encoder(default: Callable[[Any], Any], *, sort_keys: bool = False,
+                  separators: tuple[str, str] = (",", ":")) -> Callable[..., str]:
+    item_sep, key_sep = separators
+    compact = (_C_MAKE_ENCODER({}, default, _ENCODE_STR, None, key_sep, item_sep, sort_keys,
+                               False, True)
                if _C_MAKE_ENCODER is not None else None)
 
     def encode(value: Any, indent: int | None = None) -> str:
@@ -50,7 +53,7 @@ def _make_encoder(default: Callable[[Any], Any]) -> Callable[..., str]:
             return _JOIN(compact(value, 0))
         chunks = _MAKE_ITERENCODE(
             {}, default, _ENCODE_STR, " " * indent if indent else None, _FLOAT_TEXT,
-            ": " if indent else ":", "," if indent else ",", False, False, False)(value, 0)
+            ": " if indent else key_sep, item_sep, sort_keys, False, False)(value, 0)
         return _JOIN(chunks)
 
     return encode
@@ -80,6 +83,10 @@ def _fallback(obj: Any) -> Any:
 #: :data:`dumps` that writes anything it cannot encode as its ``repr`` (edgelab's own
 #: reports, such as the CLI's JSON, which must never fail).
 dumps_lenient = _make_encoder(_fallback)
+#: ``json.dumps(value, default=str)`` as bound at import.
+dumps_text = _make_encoder(_fallback, separators=(", ", ": "))
+#: ``json.dumps(value, sort_keys=True, default=str)`` as bound at import.
+dumps_sorted = _make_encoder(_fallback, sort_keys=True, separators=(", ", ": "))
 
 
 def loads(text: str | bytes | bytearray) -> Any:
