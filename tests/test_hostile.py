@@ -419,3 +419,29 @@ def test_node_results_are_marshalled_like_lambdas(kind: str, expected: Outcome) 
     else:
         assert (res.status, res.error.type) == expected[:2]
         assert expected[2] in res.error.message
+
+
+@pytest.mark.slow
+def test_serve_keeps_answering_while_a_handler_blocks_in_c_code(tmp_path: Path) -> None:
+    import threading
+
+    case = next(c for c in CASES if c.file == "gil.py")
+    cfg = config(tmp_path, case)
+    dist = distribution_from_toml(cfg, default_isolated=True)  # the 5 s viewer timeout
+    app = EdgeApp(dist)
+    statuses: list[int] = []
+    try:
+        with _serve(app) as url, httpx.Client(base_url=url, timeout=60) as client:
+            client.get("/r/0")
+            stuck = threading.Thread(target=lambda: statuses.append(
+                client.get("/evil/1").status_code))
+            stuck.start()
+            time.sleep(0.3)  # the handler is now blocked in C code, holding its GIL
+            traces = client.get("/_edgelab/traces").json()
+            answered_first = stuck.is_alive()
+            stuck.join(30)
+    finally:
+        dist.close()
+    assert answered_first, "the traces endpoint waited for the blocked handler"
+    assert [t["uri"] for t in traces] == ["/r/0"]
+    assert statuses == [503]
