@@ -81,3 +81,8 @@ responses_like = st.fixed_dictionaries({"status": statuses}, optional={
     "bodyEncoding": st.sampled_from(["text", "base64"]) | json_values})
 
 handler_returns = st.one_of(json_values, requests_like, responses_like)
+
+# What one call of tests/hostile/mixed.py does (its uri says which): a batch of these
+# through a runtime must give one result per call, each its own.
+HOSTILE_ACTIONS = ("ok", "raise", "exit", "fork", "forge", "logs", "sleep", "marshal")
+hostile_batches = st.lists(st.sampled_from(HOSTILE_ACTIONS), min_size=1, max_size=10)

@@ -23,12 +23,14 @@ from typing import Any
 import httpx
 import pandas as pd
 import pytest
+from hypothesis import given, settings
 
 import edgelab as el
 from edgelab.config import distribution_from_toml
 from edgelab.runtimes.base import LogBuffer, truncation_note
 from edgelab.server import EdgeApp
 from tests.conftest import ROOT
+from tests.strategies import hostile_batches
 from tests.test_serve import _serve
 
 HOSTILE = ROOT / "tests" / "hostile"
@@ -445,3 +447,31 @@ def test_serve_keeps_answering_while_a_handler_blocks_in_c_code(tmp_path: Path) 
     assert answered_first, "the traces endpoint waited for the blocked handler"
     assert [t["uri"] for t in traces] == ["/r/0"]
     assert statuses == [503]
+
+
+# -- any mix of misbehaviour in one batch: one result per call, each its own ------------------
+EXPECTED = {"raise": (500, "LambdaExecutionError", "ValueError: asked to fail"),
+            "exit": exec_error("exited with status 5"),
+            "sleep": (503, "LambdaLimitExceeded", "ran past its"),
+            "marshal": MARSHAL}
+
+
+@pytest.mark.slow
+@settings(max_examples=15)
+@given(actions=hostile_batches)
+def test_any_mix_of_hostile_calls_gives_each_call_its_own_result(actions: list[str]) -> None:
+    handler = el.load_handler(str(HOSTILE / "mixed.py"), isolated=True)
+    uris = [f"/{a}/{i}" for i, a in enumerate(actions)]
+    try:
+        results = el.invoke_many(handler, [el.build_event("viewer-request", uri=u)
+                                           for u in uris],
+                                 rules=el.get_rules(overrides={"timeout": 0.5}))
+    finally:
+        handler.close()
+    assert len(results) == len(actions)
+    for action, uri, res in zip(actions, uris, results, strict=True):
+        if action in EXPECTED:
+            status, kind, text = EXPECTED[action]
+            assert (res.status, res.error.type) == (status, kind) and text in res.error.message
+        else:
+            assert res.outcome == "request" and res.request["uri"] == f"/answered{uri}"
