@@ -16,12 +16,6 @@ from tests.helpers import event, write
 
 QUICK = el.get_rules(overrides={"timeout": 0.5})
 
-# KNOWN BUG, reported (edgelab/runtimes/worker.py is not ours to edit): a killed or replaced
-# worker's stderr pipe is never closed, so its finaliser emits a ResourceWarning. Ignore
-# exactly that warning here; drop this mark once WorkerProcess closes proc.stderr.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <_io.FileIO:pytest.PytestUnraisableExceptionWarning")
-
 # A handler whose behaviour is picked by the uri; it counts its calls in module state.
 COUNTER = """\
 import os, signal, time
