@@ -293,7 +293,11 @@ def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *
     bar = tqdm(total=n, disable=not progress, unit="req", desc="replay", leave=False)
     rows: list[dict[str, Any]] = []
     try:
-        if workers == 1 or n < 2:
+        if (workers == 1 or n < 2) and n and _supervise(distribution, isolated):
+            # In-process handlers of a config file: run them in a supervised process, so
+            # one that ends the process costs only its row (see _parallel).
+            rows = _parallel(distribution, isolated, frame, 1, seed, bar)
+        elif workers == 1 or n < 2:
             dist, opened = _open(distribution, isolated)
             try:
                 order = _order(frame)
@@ -314,6 +318,20 @@ def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *
     finally:
         bar.close()
     return _frame(frame, rows, latency)
+
+
+def _supervise(distribution: DistributionLike, isolated: bool | None) -> bool:
+    """Whether a one-worker replay runs in a supervised child process: for a
+    distribution.toml whose Python handlers run in-process (isolated handlers cannot end
+    this process, so they run here, without the cost of a child)."""
+    if not isinstance(distribution, str | Path):
+        return False
+    if isolated is not None:
+        return not isolated
+    from .config import read_config
+
+    table = read_config(distribution).get("distribution")
+    return isinstance(table, dict) and table.get("isolated") is False
 
 
 def _parallel(spec: Any, isolated: bool | None, frame: pd.DataFrame, workers: int, seed: int,

@@ -68,10 +68,11 @@ ALL = ("api", "cli", "replay-1", "replay-2", "serve")
 CASES = [
     Case("os._exit", "exit.py", "isolated", exec_error("exited with status 7")),
     Case("process.exit", "exit.js", "node", exec_error("exited with status 7")),
-    # In-process, the process dies with the handler: a supervised replay (2 workers) loses
-    # only that row, and re-runs the rest of the partition in a new process.
+    # In-process, the process dies with the handler: a replay supervises the processes that
+    # run in-process handlers, so it loses only that row and re-runs the rest of the
+    # partition in a new process.
     Case("os._exit", "exit.py", "in-process", (0, "ReplayWorkerDied", "died (exit code 7)"),
-         commands=("replay-2",)),
+         commands=("replay-1", "replay-2")),
     Case("fork", "fork.py", "isolated", GOES_ON),
     Case("fork", "fork.py", "in-process", GOES_ON,
          commands=("api", "cli", "replay-1", "replay-2", "serve")),
@@ -211,8 +212,8 @@ def test_replay_every_row_gets_its_own_result(case: Case, workers: int, tmp_path
     if f"replay-{workers}" not in case.commands:
         pytest.skip(f"{case.id} is defined for {', '.join(case.commands)}")
     cfg = config(tmp_path, case)
-    results = el.replay(functools.partial(build, cfg, case.timeout), traffic(case.rows),
-                        workers=workers, progress=False)
+    dist = functools.partial(build, cfg, case.timeout) if case.timeout else cfg
+    results = el.replay(dist, traffic(case.rows), workers=workers, progress=False)
     assert_rows(case, results, f"replay, {workers} worker(s)")
 
 
@@ -242,8 +243,13 @@ def assert_rows(case: Case, results: pd.DataFrame, where: str) -> None:
 
 
 @pytest.mark.slow
-def test_cli_replay_writes_clean_metadata_when_a_handler_patches_json(tmp_path: Path) -> None:
-    case = next(c for c in CASES if c.file == "json_patch.py" and c.mode == "isolated")
+@pytest.mark.parametrize(("file", "mode"), [
+    pytest.param("json_patch.py", "isolated", id="patch json"),
+    pytest.param("exit.py", "in-process", id="os._exit in-process, 1 worker"),
+])
+def test_cli_replay_writes_every_row_and_clean_metadata(file: str, mode: str,
+                                                        tmp_path: Path) -> None:
+    case = next(c for c in CASES if c.file == file and c.mode == mode)
     cfg = config(tmp_path, case)
     el.save_traffic(traffic(case.rows), tmp_path / "traffic.csv")
     out = subprocess.run([sys.executable, "-m", "edgelab", "replay", "traffic.csv", "--config",
