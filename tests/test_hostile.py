@@ -81,6 +81,11 @@ CASES = [
     # may die of it, which costs only that request.
     Case("forge answers on every fd", "forge.js", "node", GOES_ON,
          also=(exec_error("Runtime exited"),)),
+    # Without its channel (or, for Node, its event loop's descriptors) the worker dies.
+    Case("closes every fd", "close_fds.py", "isolated", exec_error("Runtime exited"),
+         also=(exec_error("closed edgelab's private answer channel"),)),
+    Case("closes every fd", "close_fds.js", "node", exec_error("Runtime exited"),
+         also=(exec_error("closed edgelab's private answer channel"),)),
     Case("patch json", "json_patch.py", "isolated", GOES_ON),
     Case("patch json", "json_patch.py", "in-process", GOES_ON, commands=("cli", "replay-2")),
     Case("patch JSON and Buffer", "json_patch.js", "node", GOES_ON),

@@ -357,6 +357,11 @@ class WorkerProcess:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     code = self.proc.wait(timeout=2)
                 time.sleep(0.05)
+                if code is None:  # alive, but its answer channel is gone
+                    self.kill()
+                    raise ProtocolBroken(
+                        "the function's process closed edgelab's private answer channel",
+                        returncode=None, stderr_tail=self.stderr_tail())
                 raise WorkerDied(f"worker exited (code {code})", returncode=code,
                                  stderr_tail=self.stderr_tail())
             end = chunk.rfind(b"\n")
