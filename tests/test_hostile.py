@@ -211,8 +211,11 @@ def traffic(rows: tuple[str, ...]) -> pd.DataFrame:
                          "method": "GET", "uri": list(rows)})
 
 
+REPLAYED = {id(p.values[0]): p for p in (*params("replay-1"), *params("replay-2"))}
+
+
 @pytest.mark.parametrize("workers", [1, 2], ids=["1 worker", "2 workers"])
-@pytest.mark.parametrize("case", params("replay-1"))
+@pytest.mark.parametrize("case", list(REPLAYED.values()))
 def test_replay_every_row_gets_its_own_result(case: Case, workers: int, tmp_path: Path) -> None:
     if f"replay-{workers}" not in case.commands:
         pytest.skip(f"{case.id} is defined for {', '.join(case.commands)}")
@@ -220,15 +223,6 @@ def test_replay_every_row_gets_its_own_result(case: Case, workers: int, tmp_path
     dist = functools.partial(build, cfg, case.timeout) if case.timeout else cfg
     results = el.replay(dist, traffic(case.rows), workers=workers, progress=False)
     assert_rows(case, results, f"replay, {workers} worker(s)")
-
-
-@pytest.mark.parametrize("case", [p for p in params("replay-2")
-                                  if p.values[0] not in [c.values[0]
-                                                         for c in params("replay-1")]])
-def test_replay_with_two_workers_only_cases(case: Case, tmp_path: Path) -> None:
-    cfg = config(tmp_path, case)
-    results = el.replay(cfg, traffic(case.rows), workers=2, progress=False)
-    assert_rows(case, results, "replay, 2 workers")
 
 
 def assert_rows(case: Case, results: pd.DataFrame, where: str) -> None:

@@ -20,7 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "Every request's trace is appended to --trace-file (default "
                     ".edgelab/traces.jsonl next to the config) and listed at "
                     "/_edgelab/traces; 'edgelab traces --config FILE' prints them. Handler "
-                    "files are reloaded when they change.")
+                    "files are reloaded when they change. Python handlers run in worker "
+                    "processes unless the config says isolated = false.")
     p.add_argument("--config", required=True, metavar="FILE")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
