@@ -7,7 +7,7 @@ key, the bad value and what is allowed::
     domain_name = "d111111abcdef8.cloudfront.net"
     id = "EDFDVBD6EXAMPLE"
     rules = "2025-11"       # or "2023-03"
-    isolated = false
+    isolated = true          # Python handlers in worker processes (default for replay, serve)
     edge_location = "IAD89-C1"
 
     [triggers]
@@ -186,8 +186,11 @@ def read_config(path: str | Path) -> dict[str, Any]:
                           key="config") from None
 
 
-def distribution_from_toml(path: str | Path, **overrides: Any) -> Distribution:
-    """Build a :class:`Distribution` from a TOML file; ``overrides`` go to its constructor."""
+def distribution_from_toml(path: str | Path, *, default_isolated: bool = False,
+                           **overrides: Any) -> Distribution:
+    """Build a :class:`Distribution` from a TOML file; ``overrides`` go to its constructor.
+    ``default_isolated``: the mode of Python handlers when the file does not set
+    ``isolated`` (``edgelab replay`` and ``edgelab serve`` pass True)."""
     data = read_config(path)
     base = Path(path).resolve().parent
     for name in data:
@@ -209,7 +212,7 @@ def distribution_from_toml(path: str | Path, **overrides: Any) -> Distribution:
             raise ConfigError(f"distribution.rules must be one of {', '.join(RULE_SETS)}; got "
                               f"{dist['rules']!r}", key="distribution.rules")
         kw["rules"] = dist["rules"]
-    kw["isolated"] = _bool(dist.get("isolated", False), "distribution.isolated")
+    kw["isolated"] = _bool(dist.get("isolated", default_isolated), "distribution.isolated")
 
     triggers = {}
     for name, value in _table(data, "triggers").items():

@@ -9,7 +9,6 @@ and, if ``trace_file`` is set, appended to that JSON-lines file
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from pathlib import Path
@@ -20,6 +19,7 @@ import anyio.to_thread
 from .distribution import Distribution
 from .headers import canonical_key
 from .origins import HOP_BY_HOP, body_bytes
+from .runtimes.jsonwire import dumps_text
 from .trace import Trace
 from .viewer import ViewerRequest
 
@@ -45,7 +45,7 @@ class EdgeApp:
             self.traces.append(trace)
             if self.trace_file:
                 with self.trace_file.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(trace.to_dict(), default=str) + "\n")
+                    fh.write(dumps_text(trace.to_dict()) + "\n")
         return trace
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -61,7 +61,7 @@ class EdgeApp:
             return
         if scope["path"] == TRACES_PATH:
             rows = [t.to_row() for t in list(self.traces)]
-            data = json.dumps(rows, default=str).encode()
+            data = dumps_text(rows).encode()
             await _respond(send, 200, [(b"content-type", b"application/json")], data)
             return
         chunks = []
