@@ -434,7 +434,7 @@ def test_serve_keeps_answering_while_a_handler_blocks_in_c_code(tmp_path: Path) 
 
     case = next(c for c in CASES if c.file == "gil.py")
     cfg = config(tmp_path, case)
-    dist = distribution_from_toml(cfg, default_isolated=True)  # the 5 s viewer timeout
+    dist = build(cfg, 5)  # a 5 s viewer timeout, as in rule set 2023-03
     app = EdgeApp(dist)
     statuses: list[int] = []
     try:
