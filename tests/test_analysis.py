@@ -27,7 +27,8 @@ def _results(n_a: int, n_b: int, **extra) -> pd.DataFrame:
 
 
 def test_ab_split_shares_and_intervals_come_from_scipy() -> None:
-    table = analysis.ab_split(_results(500, 500), weights={"A": 0.5, "B": 0.5})
+    table = analysis.ab_split(_results(500, 500), weights={"A": 0.5, "B": 0.5},
+                               unit="request")
     assert list(table["variant"]) == ["A", "B"]
     assert table["share"].tolist() == [0.5, 0.5]
     assert (table["ci_low"] < 0.5).all() and (table["ci_high"] > 0.5).all()
@@ -35,14 +36,14 @@ def test_ab_split_shares_and_intervals_come_from_scipy() -> None:
 
 
 def test_ab_split_flags_a_split_far_from_the_weights() -> None:
-    table = analysis.ab_split(_results(700, 300), weights={"A": 0.5, "B": 0.5})
+    table = analysis.ab_split(_results(700, 300), weights={"A": 0.5, "B": 0.5}, unit="request")
     assert table["p_value"].iloc[0] < 1e-6
-    ok = analysis.ab_split(_results(700, 300), weights={"A": 0.7, "B": 0.3})
+    ok = analysis.ab_split(_results(700, 300), weights={"A": 0.7, "B": 0.3}, unit="request")
     assert ok["p_value"].iloc[0] > 0.5
 
 
 def test_ab_split_by_device_gives_one_block_per_device() -> None:
-    table = analysis.ab_split(_results(100, 100), by="device")
+    table = analysis.ab_split(_results(100, 100), by="device", unit="request")
     assert set(table["device"]) == {"mobile", "desktop"}
     assert table.groupby("device")["share"].sum().round(9).eq(1).all()
 
@@ -55,7 +56,7 @@ def test_ab_split_per_viewer_counts_each_ip_once() -> None:
 def test_requests_outside_the_test_are_left_out() -> None:
     frame = _results(10, 10)
     frame.loc[0, "edge_uri"] = "/about.html"
-    assert analysis.ab_split(frame)["total"].iloc[0] == 19
+    assert analysis.ab_split(frame, unit="request")["total"].iloc[0] == 19
 
 
 def test_header_changes_and_uri_rewrites_are_counted_with_examples() -> None:

@@ -30,7 +30,7 @@ def test_traffic_replay_report_pipeline(tmp_path: Path) -> None:
     r = run("report", "r.csv", "--out", "rep", "--weights", "A=0.5,B=0.5", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     page = (tmp_path / "rep" / "index.html").read_text()
-    assert "A/B split" in page and "<img src='edge_map.png'" in page
+    assert "A/B split" in page and '<img src="edge_map.png"' in page
     assert (tmp_path / "rep" / "cache_hit_ratio.png").stat().st_size > 1000
 
 
