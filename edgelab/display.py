@@ -207,9 +207,9 @@ class Table:
 
     def _repr_html_(self) -> str:
         cols, body = self.rows()
-        head = "".join(f"<th style='text-align:left'>{html.escape(c)}</th>" for c in cols)
+        head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(c)}</th>" for c in cols)
         rows = "".join(
-            "<tr>" + "".join("<td style='text-align:left;vertical-align:top;white-space:"
+            "<tr>" + "".join("<td style='text-align:left;vertical-align:top;padding:2px 8px;white-space:"
                              f"pre-wrap'>{html.escape(v)}</td>" for v in r) + "</tr>"
             for r in body)
         cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""

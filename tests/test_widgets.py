@@ -284,7 +284,8 @@ def test_explorer_replays_generated_traffic_through_the_demo(explorer) -> None:
     assert "600 requests replayed through demo" in explorer.status.value
     assert "cache hit ratio" in explorer.summary.value
     assert list(explorer.ab["variant"]) == ["A", "B"]
-    assert "A/B split against intended" in explorer.ab_table.value
+    assert "A/B split per viewer against the intended A 50% / B 50%" in explorer.ab_table.value
+    assert "{" not in explorer.ab_table.value.split("<table")[0]  # no Python dict in the title
     assert bytes(explorer.image.value).startswith(b"\x89PNG")
 
 
