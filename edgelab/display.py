@@ -178,9 +178,21 @@ def cell_text(value: Any, column: str = "") -> str:
 
 def _looks_like_diff(value: Mapping[str, Any]) -> bool:
     keys = set(value)
-    return bool(keys) and keys <= {"headers", "uri", "querystring", "status",
-                                   "statusDescription", "origin", "body", "generated"} \
+    return (
+        bool(keys)
+        and keys
+        <= {
+            "headers",
+            "uri",
+            "querystring",
+            "status",
+            "statusDescription",
+            "origin",
+            "body",
+            "generated",
+        }
         and all(isinstance(v, list | dict) for v in value.values())
+    )
 
 
 class Table:
@@ -201,32 +213,50 @@ class Table:
         """Column headings and cell texts."""
         f = self.frame.reset_index() if self.index else self.frame
         cols = [str(c) for c in f.columns]
-        body = [[cell_text(v, c) for c, v in zip(cols, row, strict=True)]
-                for row in f.itertuples(index=False, name=None)]
+        body = [
+            [cell_text(v, c) for c, v in zip(cols, row, strict=True)]
+            for row in f.itertuples(index=False, name=None)
+        ]
         return cols, body
 
     def _repr_html_(self) -> str:
         cols, body = self.rows()
-        head = "".join(f"<th style='text-align:left;padding:2px 8px'>{html.escape(c)}</th>" for c in cols)
+        head = "".join(
+            f"<th style='text-align:left;padding:2px 8px'>{html.escape(c)}</th>" for c in cols
+        )
         rows = "".join(
-            "<tr>" + "".join("<td style='text-align:left;vertical-align:top;padding:2px 8px;white-space:"
-                             f"pre-wrap'>{html.escape(v)}</td>" for v in r) + "</tr>"
-            for r in body)
+            "<tr>"
+            + "".join(
+                "<td style='text-align:left;vertical-align:top;padding:2px 8px;white-space:"
+                f"pre-wrap'>{html.escape(v)}</td>"
+                for v in r
+            )
+            + "</tr>"
+            for r in body
+        )
         cap = f"<caption>{html.escape(self.caption)}</caption>" if self.caption else ""
-        return (f"<table class='edgelab-table'>{cap}<thead><tr>{head}</tr></thead>"
-                f"<tbody>{rows}</tbody></table>")
+        return (
+            f"<table class='edgelab-table'>{cap}<thead><tr>{head}</tr></thead>"
+            f"<tbody>{rows}</tbody></table>"
+        )
 
     @property
     def text(self) -> str:
         cols, body = self.rows()
-        widths = [max([len(c)] + [max(map(len, r[i].splitlines() or [""])) for r in body])
-                  for i, c in enumerate(cols)]
+        widths = [
+            max([len(c)] + [max(map(len, r[i].splitlines() or [""])) for r in body])
+            for i, c in enumerate(cols)
+        ]
         lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)).rstrip()]
         for r in body:
             cells = [v.splitlines() or [""] for v in r]
             for k in range(max(len(c) for c in cells)):
-                lines.append("  ".join((c[k] if k < len(c) else "").ljust(w)
-                                       for c, w in zip(cells, widths, strict=True)).rstrip())
+                lines.append(
+                    "  ".join(
+                        (c[k] if k < len(c) else "").ljust(w)
+                        for c, w in zip(cells, widths, strict=True)
+                    ).rstrip()
+                )
         return "\n".join(([self.caption] if self.caption else []) + lines)
 
     def __repr__(self) -> str:

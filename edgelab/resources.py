@@ -29,8 +29,10 @@ def bundled(kind: str) -> Path:
     for place in (PACKAGE_DIR / kind, CHECKOUT_DIR / kind):
         if place.is_dir():
             return place
-    raise ConfigError(f"edgelab's bundled {kind} folder is missing (looked in "
-                      f"{PACKAGE_DIR / kind} and {CHECKOUT_DIR / kind}); reinstall edgelab")
+    raise ConfigError(
+        f"edgelab's bundled {kind} folder is missing (looked in "
+        f"{PACKAGE_DIR / kind} and {CHECKOUT_DIR / kind}); reinstall edgelab"
+    )
 
 
 def in_checkout() -> bool:
@@ -43,10 +45,11 @@ def data_file(name: str) -> Path:
     ``sample-access-log.txt`` ...)."""
     path = bundled("data") / name
     if not path.is_file():
-        raise ConfigError(f"edgelab has no bundled data file {name!r}; the data folder "
-                          f"{path.parent} holds "
-                          + ", ".join(sorted(p.name for p in path.parent.iterdir()
-                                             if p.is_file())))
+        raise ConfigError(
+            f"edgelab has no bundled data file {name!r}; the data folder "
+            f"{path.parent} holds "
+            + ", ".join(sorted(p.name for p in path.parent.iterdir() if p.is_file()))
+        )
     return path
 
 

@@ -45,8 +45,10 @@ def rings(topology: dict) -> list[list[list[float]]]:
 
 def main(source: str) -> None:
     topology = json.loads(Path(source).read_text(encoding="utf-8"))
-    data = {"source": "Natural Earth 1:110m land (public domain), via world-atlas 2.0.2",
-            "polygons": rings(topology)}
+    data = {
+        "source": "Natural Earth 1:110m land (public domain), via world-atlas 2.0.2",
+        "polygons": rings(topology),
+    }
     raw = json.dumps(data, separators=(",", ":")).encode()
     Path(__file__).with_name("land_110m.json.gz").write_bytes(gzip.compress(raw, 9, mtime=0))
 
