@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .. import analysis
@@ -37,7 +38,7 @@ def task1(answer: Any, results: pd.DataFrame) -> str:
 )
 def task2(answer: Any, results: pd.DataFrame) -> str:
     need(
-        isinstance(answer, bool) or type(answer).__name__ == "bool_",
+        isinstance(answer, bool | np.bool_),
         f"answer True or False; got {answer!r}",
     )
     p = float(analysis.ab_split(results, weights=HALF, unit="viewer")["p_value"].iloc[0])
