@@ -15,6 +15,7 @@ statuses as integers (:mod:`edgelab.display`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -335,7 +336,14 @@ def render(sections: Sequence[Section], *, title: str, requests: int, notes: str
                       trim_blocks=True, lstrip_blocks=True)
     return env.get_template("report.html.j2").render(
         title=title, requests=requests, notes=notes, span=span, sections=sections,
-        stamp=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        stamp=_now().strftime("%Y-%m-%d %H:%M UTC"))
+
+
+def _now() -> datetime:
+    """Now, or the time ``SOURCE_DATE_EPOCH`` gives (the reproducible-builds convention:
+    the README's screenshots are made with it, so they change only when the page does)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
 
 
 def write_report(results: pd.DataFrame, out: str | Path, *, title: str = "edgelab replay report",

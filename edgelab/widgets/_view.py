@@ -66,6 +66,7 @@ def frame_html(frame: Any, *, percent_columns: Iterable[str] = (), caption: str 
         import pandas as pd
 
         shown["percent"] = [("" if pd.isna(v) else f"{v:.1f}%") for v in shown["percent"]]
+        shown = shown.rename(columns={"percent": "% of requests"})
     return show(shown, caption=caption)._repr_html_()
 
 
