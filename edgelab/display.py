@@ -22,6 +22,24 @@ from typing import Any
 
 KB = 1024
 MB = 1024 * 1024
+# edgelab.analysis columns that hold a share (0..1), shown as percentages by show()
+PERCENT_COLUMNS = frozenset(
+    {
+        "share",
+        "ci_low",
+        "ci_high",
+        "expected",
+        "hit_ratio",
+        "saved_share",
+        "used",
+        "headroom",
+        "max_used",
+        "p99_used",
+        "min_headroom",
+    }
+)
+# columns that hold a size or a length in the frame's "unit" column
+SIZE_COLUMNS = frozenset({"actual", "limit", "max_actual", "p99_actual"})
 
 
 def plain(value: Any) -> Any:
@@ -71,6 +89,8 @@ def quantity(value: Any, unit: str) -> str:
         return ""
     if unit == "bytes":
         return human_size(value)
+    if unit == "status":
+        return status_text(value)
     return f"{_number(float(value), 2)} {unit}"
 
 
@@ -210,11 +230,21 @@ class Table:
         self.index = named if index is None else index
 
     def rows(self) -> tuple[list[str], list[list[str]]]:
-        """Column headings and cell texts."""
+        """Column headings and cell texts: shares (:data:`PERCENT_COLUMNS`) as ``95.8%``
+        and, in a frame with a ``unit`` column, sizes (:data:`SIZE_COLUMNS`) in it."""
         f = self.frame.reset_index() if self.index else self.frame
         cols = [str(c) for c in f.columns]
+        units = "unit" in cols
+
+        def text(c: str, v: Any, row: tuple[Any, ...]) -> str:
+            if c in PERCENT_COLUMNS and isinstance(plain(v), float):
+                return percent(v)
+            if units and c in SIZE_COLUMNS:
+                return quantity(v, str(row[cols.index("unit")]))
+            return cell_text(v, c)
+
         body = [
-            [cell_text(v, c) for c, v in zip(cols, row, strict=True)]
+            [text(c, v, row) for c, v in zip(cols, row, strict=True)]
             for row in f.itertuples(index=False, name=None)
         ]
         return cols, body

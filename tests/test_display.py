@@ -38,7 +38,7 @@ def test_sizes_read_as_people_write_them_with_1_kb_as_1024_bytes(n, text: str) -
 def test_limits_in_their_units_never_in_scientific_notation() -> None:
     assert quantity(20480.0, "bytes") == "20 KB"
     assert quantity(8192.0, "chars") == "8,192 chars"
-    assert quantity(5, "s") == "5 s"
+    assert quantity(5, "s") == "5 s" and quantity(599, "status") == "599"
     assert "e+" not in quantity(2.048e4, "bytes")
 
 

@@ -265,3 +265,12 @@ def test_a_check_reads_in_text_and_html() -> None:
     assert bool(good) and not bool(bad)
     assert "not yet" in bad._repr_html_() and "task 03.1" in bad._repr_html_()
     assert "<script>" not in Check("1", False, "<script>")._repr_html_()
+
+
+def test_a_function_that_still_has_the_placeholder_says_to_replace_it() -> None:
+    def answer_1(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        size = ...
+        return {"status": "200", "body": "x" * size}  # type: ignore[operator]
+
+    result = nb06.task1(answer_1)
+    assert not result and result.message.startswith("replace the ... in your code")

@@ -72,6 +72,8 @@ def task(number: str, prompt: str) -> Callable[[Callable[..., str]], Callable[..
             try:
                 return Check(number, True, check(answer, *args, **kwargs))
             except NotYet as exc:
+                if "ellipsis" in str(exc):  # the ... is still in the student's function
+                    return Check(number, False, f"replace the ... in your code ({exc})")
                 return Check(number, False, str(exc))
             except Exception as exc:
                 return Check(
