@@ -547,13 +547,14 @@ def status_explained(results: pd.DataFrame) -> pd.DataFrame:
 def latency_percentiles(results: pd.DataFrame, by: str | Sequence[str] = "country",
                         q: Sequence[float] = (0.5, 0.9, 0.99),
                         column: str = "latency_ms") -> pd.DataFrame:
-    """Percentiles of the estimated latency (ms) per group, with the request count."""
+    """Percentiles of the estimated latency (ms, to 0.1 ms: an estimate) per group, with
+    the request count."""
     groups = [by] if isinstance(by, str) else list(by)
     _need(results, [*groups, column], "latency_percentiles")
     frame = results[groups].astype(str).copy()
     frame["value"] = pd.to_numeric(results[column], errors="coerce")
     g = frame.groupby(groups, sort=True)["value"]
-    out = g.quantile(list(q)).unstack()
+    out = g.quantile(list(q)).unstack().round(1)
     out.columns = [f"p{round(x * 100):g}" for x in q]
     out.insert(0, "requests", g.size())
     return out.reset_index().sort_values("requests", ascending=False,

@@ -37,13 +37,13 @@ def task2(answer: Any, results: pd.DataFrame) -> str:
         code in table.index,
         f"{answer!r} is not a country in results; they are {', '.join(sorted(table.index))}",
     )
-    top = str(table["p90"].idxmax())
+    highest = float(table["p90"].max())
     need(
-        code == top,
+        float(table.loc[code, "p90"]) == highest,  # any country tied for the highest
         f"{code} has a p90 of {table.loc[code, 'p90']:.0f} ms; another country's is higher",
     )
     return (
-        f"{top}: p90 {table.loc[top, 'p90']:.0f} ms over {int(table.loc[top, 'requests']):,}"
+        f"{code}: p90 {highest:.0f} ms over {int(table.loc[code, 'requests']):,}"
         " requests, far from its edge location or from the origin"
     )
 
