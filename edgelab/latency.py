@@ -26,15 +26,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .resources import bundled
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+DATA_DIR = bundled("data")
 EARTH_RADIUS_KM = 6371.0088
 BYPASS_REC_METHODS = frozenset({"PUT", "POST", "PATCH", "OPTIONS", "DELETE"})
 

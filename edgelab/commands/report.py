@@ -22,6 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--weights", default=None, metavar="A=0.5,B=0.5",
                    help="intended A/B weights (default: equal)")
+    p.add_argument("--ab-unit", choices=("viewer", "request"), default="viewer",
+                   help="count the A/B split per viewer (client IP, the default: what the "
+                        "test assigns) or per request")
     p.set_defaults(func=run)
 
 
@@ -67,6 +70,6 @@ def run(args: argparse.Namespace) -> int:
     from ..report import write_report
 
     index = write_report(read_results(args.results), args.out,
-                         weights=parse_weights(args.weights))
+                         weights=parse_weights(args.weights), unit=args.ab_unit)
     print(f"wrote {index}", file=sys.stderr)
     return 0

@@ -84,6 +84,11 @@ def _short(value: Any, width: int = 60) -> str:
 
 def _diff_lines(diff: dict[str, Any]) -> list[str]:
     lines = []
+    generated = diff.get("generated")
+    if generated is not None:  # a response of its own: compared with nothing
+        lines.append(f"= generated a {generated.get('status')} response")
+        for name, values in generated.get("headers", {}).items():
+            lines.append(f"+ {name}: {_short(', '.join(values))}")
     h = diff.get("headers", {})
     for name, values in h.get("added", {}).items():
         lines.append(f"+ {name}: {_short(', '.join(values))}")
