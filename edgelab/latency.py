@@ -32,9 +32,8 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
-from .resources import bundled
+from .resources import data_file
 
-DATA_DIR = bundled("data")
 EARTH_RADIUS_KM = 6371.0088
 BYPASS_REC_METHODS = frozenset({"PUT", "POST", "PATCH", "OPTIONS", "DELETE"})
 
@@ -43,7 +42,7 @@ BYPASS_REC_METHODS = frozenset({"PUT", "POST", "PATCH", "OPTIONS", "DELETE"})
 def edge_locations() -> pd.DataFrame:
     """The edge-location table: code (IATA), city, country, latitude, longitude,
     regional_edge_cache (the nearest of the 13 regional edge caches)."""
-    return pd.read_csv(DATA_DIR / "edge_locations.csv", comment="#",
+    return pd.read_csv(data_file("edge_locations.csv"), comment="#",
                        dtype={"code": str, "city": str, "country": str,
                               "regional_edge_cache": str})
 
@@ -51,7 +50,7 @@ def edge_locations() -> pd.DataFrame:
 @cache
 def regional_edge_caches() -> pd.DataFrame:
     """The 13 regional edge caches: code, region, city, country, latitude, longitude."""
-    return pd.read_csv(DATA_DIR / "regional_edge_caches.csv", comment="#",
+    return pd.read_csv(data_file("regional_edge_caches.csv"), comment="#",
                        dtype={"code": str, "region": str, "city": str, "country": str})
 
 

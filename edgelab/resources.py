@@ -41,16 +41,16 @@ def in_checkout() -> bool:
 
 
 def data_file(name: str) -> Path:
-    """A file of the bundled data folder (``edge_locations.csv``,
-    ``sample-access-log.txt`` ...)."""
-    path = bundled("data") / name
-    if not path.is_file():
-        raise ConfigError(
-            f"edgelab has no bundled data file {name!r}; the data folder "
-            f"{path.parent} holds "
-            + ", ".join(sorted(p.name for p in path.parent.iterdir() if p.is_file()))
-        )
-    return path
+    """A file of the bundled data (``edge_locations.csv``, ``sample-access-log.txt`` ...):
+    in the package's data folder, else in the checkout's (the package's own folder also
+    holds files that never lived at the top, such as ``pricing.toml``)."""
+    places = [PACKAGE_DIR / "data", CHECKOUT_DIR / "data"]
+    for place in places:
+        if (place / name).is_file():
+            return place / name
+    held = sorted({p.name for d in places if d.is_dir() for p in d.iterdir() if p.is_file()})
+    raise ConfigError(f"edgelab has no bundled data file {name!r}; the data folders hold "
+                      + ", ".join(held))
 
 
 def notebook_handler(name: str) -> Path:
