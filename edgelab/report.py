@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from . import analysis
@@ -282,11 +283,21 @@ def edge_section(ctx: Context) -> Section:
 MONTH_RPS: tuple[float, ...] = (100.0, 1000.0)
 
 
+def dollars(value: float) -> str:
+    """``$1,234.50``, ``$0.606``, ``$0.0000188``: cents from $100 up, else three
+    significant digits, never in scientific notation."""
+    if value != value:
+        return ""
+    if abs(value) >= 100:
+        return f"${value:,.2f}"
+    return "$" + np.format_float_positional(value, precision=3, unique=False,
+                                            fractional=False, trim="-")
+
+
 def _money(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     out = frame.copy()
     for c in columns:
-        out[c] = [f"${v:,.2f}" if abs(v) >= 100 else f"${v:.3g}" if v == v else ""
-                  for v in out[c].astype(float)]
+        out[c] = [dollars(v) for v in out[c].astype(float)]
     return out
 
 

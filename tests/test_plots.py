@@ -48,7 +48,7 @@ def test_importing_edgelab_does_not_import_matplotlib() -> None:
 def test_headroom_shows_the_largest_and_p99_share_of_each_limit_with_sizes(results) -> None:
     ax = plots.headroom(results)
     labels = [t.get_text() for t in ax.get_yticklabels()]
-    assert any("request-size" in t and "(limit 20 KB)" in t for t in labels)
+    assert any("request-size" in t and "(limit 32 KB)" in t for t in labels)  # 2025-11
     assert any("(limit 8,192 chars)" in t for t in labels)
     assert ax.get_xscale() == "log"  # the demo uses a few percent at most
     notes = [t.get_text() for t in ax.texts]
