@@ -1,6 +1,6 @@
 """Where a request is served and how long it takes: edge locations and a latency model.
 
-The tables ``data/edge_locations.csv`` and ``data/regional_edge_caches.csv`` are
+The tables ``edgelab/data/edge_locations.csv`` and ``regional_edge_caches.csv`` are
 compiled from the public CloudFront edge network page and airport coordinates
 (approximate, as of 2025; see their header comments). :func:`nearest_edge` picks the
 edge location nearest a viewer by great-circle distance (vectorised haversine), as
@@ -26,33 +26,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .data import resource
 from .errors import ConfigError
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
 EARTH_RADIUS_KM = 6371.0088
 BYPASS_REC_METHODS = frozenset({"PUT", "POST", "PATCH", "OPTIONS", "DELETE"})
+
+
+def _read_csv(name: str, dtype: dict[str, Any]) -> pd.DataFrame:
+    with resource(name).open("r", encoding="utf-8") as fh:
+        return pd.read_csv(fh, comment="#", dtype=dtype)
 
 
 @cache
 def edge_locations() -> pd.DataFrame:
     """The edge-location table: code (IATA), city, country, latitude, longitude,
     regional_edge_cache (the nearest of the 13 regional edge caches)."""
-    return pd.read_csv(DATA_DIR / "edge_locations.csv", comment="#",
-                       dtype={"code": str, "city": str, "country": str,
-                              "regional_edge_cache": str})
+    return _read_csv("edge_locations.csv", {"code": str, "city": str, "country": str,
+                                            "regional_edge_cache": str})
 
 
 @cache
 def regional_edge_caches() -> pd.DataFrame:
     """The 13 regional edge caches: code, region, city, country, latitude, longitude."""
-    return pd.read_csv(DATA_DIR / "regional_edge_caches.csv", comment="#",
-                       dtype={"code": str, "region": str, "city": str, "country": str})
+    return _read_csv("regional_edge_caches.csv",
+                     {"code": str, "region": str, "city": str, "country": str})
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:

@@ -9,7 +9,7 @@ fields, so :func:`read_access_logs` goes by the ``#Fields`` line, never by posit
 The rows come out in the traffic shape of :mod:`edgelab.traffic`; what only a log
 knows (status, result type, bytes, time taken, request id) is kept in ``log_*``
 columns. Country and location are not in a log: the viewer is placed at the edge
-location that served it (``latitude``/``longitude`` of ``data/edge_locations.csv``).
+location that served it (``latitude``/``longitude`` of ``edgelab/data/edge_locations.csv``).
 """
 
 from __future__ import annotations
