@@ -6,7 +6,7 @@ one ``node`` process per invocation (the naive harness).
 Measures, in one run on this machine:
 
 * ``edgelab.invoke_many``: the full path (events prepared, run in the worker in batches,
-  every result validated by ``edgelab.outcome.decide``);
+  every result validated by ``edgelab.rules.outcome.decide``);
 * the raw runtime, ``NodeHandler.invoke_many``: the worker round trip alone;
 * the naive harness: ``node`` started per invocation with a tiny script that requires the
   handler, runs one event and prints the result.
@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 import edgelab as el
-from edgelab.context import ContextInfo
 from edgelab.runtimes.base import Call
+from edgelab.runtimes.context import ContextInfo
 from edgelab.runtimes.node import NodeHandler
 from edgelab.runtimes.nodefind import find_node
 

@@ -55,7 +55,7 @@ def setup(root: Path, n: int) -> tuple[Path, Path]:
 def floor(traffic_path: Path, handlers_dir: Path) -> tuple[int, float]:
     """Deep-copy a template event per request and trigger, fill it, call the handler."""
     import edgelab as el
-    from edgelab.context import ContextInfo, LambdaContext
+    from edgelab.runtimes.context import ContextInfo, LambdaContext
     from edgelab.runtimes.python import InProcessPython  # noqa: F401  (same loader)
 
     frame = el.load_traffic(traffic_path)

@@ -10,11 +10,13 @@ do), ``context`` and ``runtimes`` (running it), ``validate`` and ``outcome`` (wh
 CloudFront makes of the result), ``invoke`` (all of that in one call).
 """
 
-from .cache import Cache, CachePolicy
-from .context import ContextInfo, LambdaContext
-from .distribution import Distribution, OriginRequestPolicy, TriggerConfig, load_distribution
+from .edge.cache import Cache, CachePolicy
+from .edge.distribution import Distribution, OriginRequestPolicy, TriggerConfig, load_distribution
+from .edge.origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
+from .edge.trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
+from .edge.viewer import ViewerRequest
 from .errors import ConfigError, EdgelabError, EventError, HandlerLoadError, RuntimeUnavailable
-from .events import (
+from .event.build import (
     LoadedEvent,
     build_event,
     cf_record,
@@ -24,9 +26,8 @@ from .events import (
     s3_origin,
     save_event,
 )
-from .headers import Headers, MutableHeaders, canonical_key, header_map
-from .invoke import close_handlers, get_handler, invoke, invoke_many
-from .mutate import (
+from .event.headers import Headers, MutableHeaders, canonical_key, header_map
+from .event.mutate import (
     append_header,
     remove_header,
     rewrite_uri,
@@ -38,25 +39,29 @@ from .mutate import (
     set_status,
     switch_origin,
 )
-from .origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
-from .outcome import ErrorInfo, InvocationResult, error_response
-from .rules import DECISIONS, DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
+from .invoke import close_handlers, get_handler, invoke, invoke_many
+from .rules.outcome import ErrorInfo, InvocationResult, error_response
+from .rules.tables import DECISIONS, DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
+from .rules.validate import Violation, validate_result
 from .runtimes import Handler, RawResult, load_handler
-from .trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
+from .runtimes.context import ContextInfo, LambdaContext
 from .triggers import TRIGGERS, Trigger
-from .validate import Violation, validate_result
-from .viewer import ViewerRequest
 
 # Traffic, replay, analysis and reports pull in pandas and numpy: loaded on first use
 # (PEP 562), so ``import edgelab`` and ``edgelab invoke`` stay quick.
 _LAZY = {
-    "TRAFFIC_PROFILES": ("traffic", "PROFILES"), "LatencyModel": ("latency", "LatencyModel"),
-    "TrafficProfile": ("traffic", "Profile"), "estimate_latency": ("latency", "estimate_latency"),
-    "generate_traffic": ("traffic", "generate"), "load_traffic": ("traffic", "load_traffic"),
-    "nearest_edge": ("latency", "nearest_edge"), "read_access_logs": ("logs", "read_access_logs"),
-    "read_traffic": ("traffic", "read_traffic"), "replay": ("replay", "replay"),
-    "save_traffic": ("traffic", "save_traffic"),
-    "write_access_log": ("logs", "write_access_log"), "write_report": ("report", "write_report"),
+    "TRAFFIC_PROFILES": ("frames.traffic", "PROFILES"),
+    "LatencyModel": ("frames.latency", "LatencyModel"),
+    "TrafficProfile": ("frames.traffic", "Profile"),
+    "estimate_latency": ("frames.latency", "estimate_latency"),
+    "generate_traffic": ("frames.traffic", "generate"),
+    "load_traffic": ("frames.traffic", "load_traffic"),
+    "nearest_edge": ("frames.latency", "nearest_edge"),
+    "read_access_logs": ("frames.logs", "read_access_logs"),
+    "read_traffic": ("frames.traffic", "read_traffic"), "replay": ("frames.replay", "replay"),
+    "save_traffic": ("frames.traffic", "save_traffic"),
+    "write_access_log": ("frames.logs", "write_access_log"),
+    "write_report": ("report", "write_report"),
 }
 
 

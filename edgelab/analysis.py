@@ -1,6 +1,6 @@
 """Analysis of replay results: each function takes a DataFrame and returns one.
 
-The input is what :func:`edgelab.replay.replay` returns (one row per request). No
+The input is what :func:`edgelab.frames.replay.replay` returns (one row per request). No
 function keeps state beyond its parameters; plots (:mod:`edgelab.plots`) and the
 report draw these tables.
 
@@ -24,8 +24,8 @@ import pandas as pd
 from scipy import stats
 
 from .errors import ConfigError
-from .latency import edge_locations
-from .rules import RuleSet, get_rules
+from .frames.latency import edge_locations
+from .rules.tables import RuleSet, get_rules
 
 STAGE_SHORT = {"viewer-request": "vreq", "origin-request": "oreq",
                "origin-response": "oresp", "viewer-response": "vresp"}

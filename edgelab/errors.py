@@ -6,7 +6,7 @@
     ├── RuntimeUnavailable       no runtime for the handler (for example no Node.js)
     └── ConfigError              bad rule set, rule override or distribution config
 
-Handler failures are *not* exceptions: they are results (see ``edgelab.outcome``).
+Handler failures are *not* exceptions: they are results (see ``edgelab.rules.outcome``).
 Each exception carries the context that explains it, and its message is one
 paragraph that names what was wrong and what is allowed.
 """

@@ -15,12 +15,12 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from .context import ContextInfo
-from .events import LoadedEvent, cf_record, load_event
-from .outcome import InvocationResult, decide
-from .rules import RuleSet, get_rules
+from .event.build import LoadedEvent, cf_record, load_event
+from .rules.outcome import InvocationResult, decide
+from .rules.tables import RuleSet, get_rules
 from .runtimes import Handler, load_handler
 from .runtimes.base import Call
+from .runtimes.context import ContextInfo
 from .triggers import Trigger, as_trigger
 
 HandlerLike = str | Callable[..., Any] | Handler
@@ -60,7 +60,7 @@ def invoke(handler: HandlerLike, event: EventLike, *, trigger: Trigger | str | N
     """Run ``handler`` on ``event`` and decide what CloudFront would do with the result.
 
     The trigger defaults to the event's ``config.eventType``; ``rules`` is a rule set or
-    its name (see :mod:`edgelab.rules`). Never raises for anything the handler does.
+    its name (see :mod:`edgelab.rules.tables`). Never raises for anything the handler does.
     """
     return invoke_many(handler, [event], trigger=trigger, rules=rules, isolated=isolated,
                        request_ids=[request_id] if request_id else None)[0]

@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from . import analysis
-from .latency import edge_locations, regional_edge_caches
+from .frames.latency import edge_locations, regional_edge_caches
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:

@@ -29,7 +29,7 @@ _SECTIONS = (
     ("headroom", "Size limits", "How much of each Lambda@Edge size limit passing stages used."),
     ("violations", "Violations", "Rule violations by rule and trigger (each one is a 502)."),
     ("latency", "Latency estimate", "Estimated latency percentiles by country (a model, "
-     "not a measurement; see edgelab.latency.LatencyModel)."),
+     "not a measurement; see edgelab.frames.latency.LatencyModel)."),
     ("edge_map", "Edge locations", "Requests per edge location, sized by traffic."),
 )
 
@@ -81,7 +81,7 @@ def write_report(results: pd.DataFrame, out: str | Path, *, title: str = "edgela
     from . import plots
 
     if not isinstance(results, pd.DataFrame) or "outcome" not in results:
-        raise ConfigError("write_report needs the results frame of edgelab.replay (a "
+        raise ConfigError("write_report needs the results frame of edgelab.frames.replay (a "
                           "DataFrame with outcome, cache, status ... columns); edgelab replay "
                           "--out results.parquet writes one")
     d = Path(out)

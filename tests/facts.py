@@ -1,5 +1,5 @@
 """The fact sheet's header lists as written (facts §3.1, §3.2), restated here apart from
-``edgelab.rules`` so the tests hold the code to the sheet, not to itself."""
+``edgelab.rules.tables`` so the tests hold the code to the sheet, not to itself."""
 
 from __future__ import annotations
 

@@ -72,7 +72,7 @@ statuses = st.one_of(st.integers(-10, 1000), st.integers(), st.floats(),
 requests_like = st.fixed_dictionaries({}, optional={
     "uri": uris | json_values, "method": st.sampled_from(["GET", "POST"]) | json_values,
     "querystring": querystrings | json_values, "headers": header_maps,
-    "clientIp": st.just(el.events.EXAMPLE_CLIENT_IP) | json_values,
+    "clientIp": st.just(el.event.build.EXAMPLE_CLIENT_IP) | json_values,
     "body": json_values, "origin": json_values})
 
 responses_like = st.fixed_dictionaries({"status": statuses}, optional={

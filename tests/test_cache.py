@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import edgelab as el
-from edgelab.cache import Cache, CachePolicy
-from edgelab.headers import header_map
+from edgelab.edge.cache import Cache, CachePolicy
+from edgelab.event.headers import header_map
 
 D = "d111111abcdef8.cloudfront.net"
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 import edgelab as el
-from edgelab.chain import CHAIN_DECISIONS
+from edgelab.edge.chain import CHAIN_DECISIONS
 
 
 def passthrough_request(event: dict, context: Any) -> dict:
@@ -346,7 +346,7 @@ def test_include_body_exposes_and_replaces_the_body() -> None:
 
     got: list[bytes] = []
     dist = make({"origin-request": el.TriggerConfig(oreq, include_body=True)},
-                origin=lambda r: got.append(el.origins.body_bytes(r)) or "ok")
+                origin=lambda r: got.append(el.edge.origins.body_bytes(r)) or "ok")
     trace = dist.request("/a", method="POST", body="name=a")
     assert trace.status == 200 and got == [b"name=b"]
     assert trace.stages[0].outcome == "request"
@@ -360,7 +360,7 @@ def test_body_not_exposed_without_include_body() -> None:
         return event["Records"][0]["cf"]["request"]
 
     got: list[bytes] = []
-    make({"origin-request": oreq}, origin=lambda r: got.append(el.origins.body_bytes(r)) or "x"
+    make({"origin-request": oreq}, origin=lambda r: got.append(el.edge.origins.body_bytes(r)) or "x"
          ).request("/a", method="POST", body="data")
     assert seen == [None] and got == [b"data"]
 

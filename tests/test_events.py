@@ -1,4 +1,4 @@
-"""edgelab.events: building, loading, saving and normalising Lambda@Edge events (facts §1)."""
+"""edgelab.event.build: building, loading, saving and normalising Lambda@Edge events (facts §1)."""
 
 from __future__ import annotations
 

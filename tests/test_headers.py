@@ -1,4 +1,4 @@
-"""edgelab.headers: the case-insensitive multi-valued view over CloudFront's header map (§1.5)."""
+"""edgelab.event.headers: the case-insensitive multi-valued view of CloudFront headers (§1.5)."""
 
 from __future__ import annotations
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import edgelab as el
-from edgelab.latency import (
+from edgelab.frames.latency import (
     edge_locations,
     estimate_latency,
     haversine_km,

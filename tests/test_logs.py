@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import edgelab as el
-from edgelab.logs import FIELDS, decode_value, encode_value, read_access_logs
+from edgelab.frames.logs import FIELDS, decode_value, encode_value, read_access_logs
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 

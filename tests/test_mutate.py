@@ -1,4 +1,4 @@
-"""edgelab.mutate: pure helpers that return a new event and never change their input."""
+"""edgelab.event.mutate: pure helpers that return a new event and never change their input."""
 
 from __future__ import annotations
 

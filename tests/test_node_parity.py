@@ -1,5 +1,5 @@
 """Parity: the same behaviour written as a Python and a Node.js handler gets the same outcome,
-status, headers and violations (one ``edgelab.outcome.decide`` for both runtimes, facts §6).
+status, headers and violations (one ``edgelab.rules.outcome.decide`` for both runtimes, facts §6).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import edgelab as el
-from edgelab.origins import body_bytes
+from edgelab.edge.origins import body_bytes
 
 
 def req(uri: str, method: str = "GET", headers: dict | None = None) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""edgelab.outcome: what CloudFront makes of a call, and the invoke JSON contract (§6)."""
+"""edgelab.rules.outcome: what CloudFront makes of a call, and the invoke JSON contract (§6)."""
 
 from __future__ import annotations
 

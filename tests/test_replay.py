@@ -9,7 +9,7 @@ import pytest
 
 import edgelab as el
 from edgelab.demo import CONFIG, TRAFFIC
-from edgelab.replay import comparable, partition, request_id
+from edgelab.frames.replay import comparable, partition, request_id
 
 
 @pytest.fixture(scope="module")

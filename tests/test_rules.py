@@ -1,4 +1,4 @@
-"""edgelab.rules: the fact sheet's quotas and header lists as data, named sets, overrides."""
+"""edgelab.rules.tables: the fact sheet's quotas and header lists as data, named sets, overrides."""
 
 from __future__ import annotations
 

@@ -17,7 +17,7 @@ import uvicorn
 
 import edgelab as el
 from edgelab.cli import main
-from edgelab.server import EdgeApp
+from edgelab.edge.server import EdgeApp
 
 HANDLER = ("def handler(event, context):\n"
            "    r = event['Records'][0]['cf']['response']\n"
@@ -103,7 +103,7 @@ def test_serve_reloads_a_changed_handler(served: tuple[str, Path, EdgeApp]) -> N
 
 def test_serve_post_body_reaches_origin() -> None:
     got: list[bytes] = []
-    dist = el.Distribution({}, origin=lambda r: got.append(el.origins.body_bytes(r)) or "ok")
+    dist = el.Distribution({}, origin=lambda r: got.append(el.edge.origins.body_bytes(r)) or "ok")
     with _serve(EdgeApp(dist)) as url, httpx.Client(trust_env=False) as client:
         resp = client.post(url + "/form", content=b"a=1")
     assert resp.status_code == 200 and resp.text == "ok" and got == [b"a=1"]

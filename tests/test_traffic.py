@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import edgelab as el
-from edgelab.traffic import PROFILES, REQUIRED_COLUMNS, TRAFFIC_COLUMNS, USER_AGENTS
+from edgelab.frames.traffic import PROFILES, REQUIRED_COLUMNS, TRAFFIC_COLUMNS, USER_AGENTS
 
 
 def test_same_seed_gives_the_same_frame_and_another_seed_does_not() -> None:

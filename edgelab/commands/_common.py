@@ -10,7 +10,7 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-from ..rules import RULE_SETS, RuleSet, get_rules
+from ..rules.tables import RULE_SETS, RuleSet, get_rules
 from ..triggers import TRIGGER_NAMES
 
 

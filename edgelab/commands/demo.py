@@ -31,9 +31,9 @@ def run(args: argparse.Namespace) -> int:
 
     matplotlib.use("Agg")
     from ..demo import CONFIG, TRAFFIC
-    from ..replay import replay
+    from ..frames.replay import replay
+    from ..frames.traffic import generate, load_traffic, save_traffic
     from ..report import write_report
-    from ..traffic import generate, load_traffic, save_traffic
     from ._common import clean_stdout
 
     if args.n is not None and args.n < 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..errors import EdgelabError
-from ..events import DEVICES, build_event, custom_origin, s3_origin
+from ..event.build import DEVICES, build_event, custom_origin, s3_origin
 from ._common import print_json, trigger_type
 
 

@@ -7,7 +7,7 @@ import json
 import sys
 
 from ..errors import EventError
-from ..events import load_event
+from ..event.build import load_event
 from ..invoke import close_handlers, invoke
 from ._common import add_rules_options, clean_stdout, print_json, rules_from, trigger_type
 

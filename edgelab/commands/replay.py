@@ -28,8 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..replay import replay  # pandas, numpy and the chain only when used
-    from ..traffic import read_traffic, save_traffic
+    from ..frames.replay import replay  # pandas, numpy and the chain only when used
+    from ..frames.traffic import read_traffic, save_traffic
 
     if args.workers < 1:
         raise ConfigError(f"--workers must be 1 or more; got {args.workers}")

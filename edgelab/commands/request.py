@@ -7,8 +7,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..config import distribution_from_toml
-from ..trace import Trace
+from ..edge.config import distribution_from_toml
+from ..edge.trace import Trace
 from ._common import clean_stdout, print_json
 
 

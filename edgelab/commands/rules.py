@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..rules import DECISIONS
+from ..rules.tables import DECISIONS
 from ._common import add_rules_options, print_json, rules_from
 
 

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import distribution_from_toml
+from ..edge.config import distribution_from_toml
 
 
 def default_trace_file(config: str | Path) -> Path:
@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..server import EdgeApp
+    from ..edge.server import EdgeApp
 
     if not 0 <= args.port <= 65535:
         print(f"edgelab serve: error: --port must be 0-65535; got {args.port}", file=sys.stderr)

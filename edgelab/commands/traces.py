@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..edge.trace import read_trace_file
 from ..errors import ConfigError
-from ..trace import read_trace_file
 from ._common import print_json
 from .serve import default_trace_file
 

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..traffic import generate, save_traffic  # pandas and numpy only when used
+    from ..frames.traffic import generate, save_traffic  # pandas and numpy only when used
 
     frame = generate(args.profile, args.n, seed=args.seed)
     path = save_traffic(frame, args.out)

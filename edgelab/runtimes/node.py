@@ -12,7 +12,7 @@ worker starts clean (``reset()``, a changed handler file, a timeout or a crash e
 start a new one on the next call, a cold start). Workers run with
 ``--max-old-space-size`` set to the trigger's memory (facts §5.1), one per memory size.
 
-Outcomes (facts §6; ``edgelab.outcome.decide`` turns them into CloudFront's):
+Outcomes (facts §6; ``edgelab.rules.outcome.decide`` turns them into CloudFront's):
 a throw, a rejected promise or ``callback(err)`` -> ``error``; running past the
 trigger's timeout (an endless loop, a callback never called) -> ``timeout``, the worker
 killed; a worker that exits (``process.exit``, out of memory) -> ``crash``.

@@ -30,10 +30,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..context import ContextInfo, LambdaContext
 from ..errors import HandlerLoadError
-from ..events import copy_event
+from ..event.build import copy_event
 from .base import Call, Handler, RawResult, file_stamp
+from .context import ContextInfo, LambdaContext
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
 DEFAULT_NAMES = ("handler", "lambda_handler")

@@ -15,8 +15,8 @@ import os
 import sys
 from collections.abc import Iterator
 
-from ..context import ContextInfo
 from ..errors import HandlerLoadError
+from .context import ContextInfo
 from .python import _Loader, parse_python_spec, run_function
 
 

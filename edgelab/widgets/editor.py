@@ -19,13 +19,13 @@ from typing import Any
 
 import ipywidgets as W
 
+from ..edge.trace import diff
 from ..errors import EdgelabError
-from ..events import DEVICES, build_event, cf_record
+from ..event.build import DEVICES, build_event, cf_record
 from ..invoke import invoke
-from ..outcome import InvocationResult
-from ..rules import RULE_SETS, get_rules
+from ..rules.outcome import InvocationResult
+from ..rules.tables import RULE_SETS, get_rules
 from ..runtimes import NODE_SUFFIXES
-from ..trace import diff
 from ..triggers import TRIGGER_NAMES, as_trigger
 from ._view import WidgetView, diff_html, esc, json_html, outcome_badge, pre, table
 from .stepper import changes_rows

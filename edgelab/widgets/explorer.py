@@ -7,7 +7,7 @@
     ex.weight_a.value = 0.7                # the intended A share: re-runs the split test only
     ex.plot.value = "latency"; ex.figure_png
 
-Run calls :func:`edgelab.traffic.generate` and :func:`edgelab.replay.replay` (the same
+Run calls :func:`edgelab.frames.traffic.generate` and :func:`edgelab.frames.replay.replay` (the same
 calls as ``edgelab traffic`` and ``edgelab replay``); the tables come from
 :mod:`edgelab.analysis` and the pictures from :mod:`edgelab.plots`. After the first run,
 changing the traffic (profile, size, seed, distribution) replays again, and changing
@@ -26,8 +26,8 @@ import pandas as pd
 from .. import analysis
 from ..demo import CONFIG as DEMO_CONFIG
 from ..errors import EdgelabError
-from ..replay import replay
-from ..traffic import PROFILES, generate
+from ..frames.replay import replay
+from ..frames.traffic import PROFILES, generate
 from ._view import WidgetView, esc, figure_png, table
 
 PLOT_NAMES = ("outcomes", "ab_split", "cache_hit_ratio", "cache_by_path", "latency",

@@ -16,9 +16,9 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
-from ..events import build_event
+from ..event.build import build_event
 from ..invoke import invoke
-from ..rules import KB, MB, RULE_SETS, RuleSet, get_rules
+from ..rules.tables import KB, MB, RULE_SETS, RuleSet, get_rules
 from ..triggers import TRIGGERS, Trigger
 from ._view import WidgetView, figure_png, table
 

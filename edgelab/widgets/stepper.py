@@ -7,7 +7,7 @@
     st.send()            # the same request again: a cache hit skips the origin side
 
 Each send calls the distribution's own ``request`` (as ``edgelab request`` does); the
-stepper only shows the :class:`~edgelab.trace.Trace` it returns.
+stepper only shows the :class:`~edgelab.edge.trace.Trace` it returns.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from ..edge.trace import Trace
 from ..errors import EdgelabError
-from ..trace import Trace
 from ._view import WidgetView, esc, json_html, outcome_badge, pre, table
 
 STEPS = ("viewer-request", "cache", "origin-request", "origin", "origin-response",
@@ -25,7 +25,7 @@ STEPS = ("viewer-request", "cache", "origin-request", "origin", "origin-response
 
 
 def changes_rows(change: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows (what, before, after) for a :func:`edgelab.trace.diff` result."""
+    """Rows (what, before, after) for a :func:`edgelab.edge.trace.diff` result."""
     rows = []
     for kind, names in change.get("headers", {}).items():
         for name, values in names.items():

@@ -6,7 +6,7 @@ gzip-compressed. Values are URL-encoded (bytes 0-32, 127 and above, and
 ``< > " # % { } | \\ ^ ~ [ ] ` '``); a missing value is ``-``. Older files have fewer
 fields, so :func:`read_access_logs` goes by the ``#Fields`` line, never by position.
 
-The rows come out in the traffic shape of :mod:`edgelab.traffic`; what only a log
+The rows come out in the traffic shape of :mod:`edgelab.frames.traffic`; what only a log
 knows (status, result type, bytes, time taken, request id) is kept in ``log_*``
 columns. Country and location are not in a log: the viewer is placed at the edge
 location that served it (``latitude``/``longitude`` of ``edgelab/data/edge_locations.csv``).
@@ -24,7 +24,7 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .latency import edge_locations
 
 FIELDS = (

@@ -2,7 +2,7 @@
 
     >>> results = el.replay("distribution.toml", el.generate_traffic("shop", 10_000))
 
-:func:`replay` turns each traffic row into a :class:`~edgelab.viewer.ViewerRequest`
+:func:`replay` turns each traffic row into a :class:`~edgelab.edge.viewer.ViewerRequest`
 and sends it through :meth:`Distribution.send`; what the trace says becomes one row of
 the results DataFrame (see :data:`RESULT_COLUMNS`). Whatever a handler or a row does,
 the row gets a result: a broken handler is an ``error`` outcome with CloudFront's
@@ -27,9 +27,7 @@ import hashlib
 import json
 import multiprocessing as mp
 import queue
-import sys
 import traceback
-import types
 import zlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,10 +36,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from ..edge.viewer import ViewerRequest
+from ..errors import ConfigError
 from .latency import LatencyModel, estimate_latency
 from .traffic import TRAFFIC_COLUMNS, normalize_traffic, read_traffic
-from .viewer import ViewerRequest
 
 STAGES = (("viewer-request", "vreq"), ("origin-request", "oreq"),
           ("origin-response", "oresp"), ("viewer-response", "vresp"))
@@ -61,7 +59,7 @@ def request_id(seed: int, index: int) -> str:
 
 def _open(distribution: DistributionLike) -> tuple[Any, bool]:
     """(Distribution, whether we opened it and must close it)."""
-    from .distribution import Distribution, load_distribution
+    from ..edge.distribution import Distribution, load_distribution
 
     if isinstance(distribution, Distribution):
         return distribution, False
@@ -267,7 +265,7 @@ def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *
                 if opened:
                     dist.close()
         else:
-            from .distribution import Distribution
+            from ..edge.distribution import Distribution
 
             if isinstance(distribution, Distribution):
                 raise ConfigError("replay with workers > 1 needs the distribution as a "
@@ -383,16 +381,3 @@ def _frame(traffic: pd.DataFrame, rows: list[dict[str, Any]],
 def comparable(results: pd.DataFrame) -> pd.DataFrame:
     """``results`` without :data:`MEASURED_COLUMNS`: equal for equal inputs and seed."""
     return results.drop(columns=[c for c in MEASURED_COLUMNS if c in results.columns])
-
-
-class _CallableModule(types.ModuleType):
-    """``el.replay`` is this function, but once ``edgelab.replay`` the module has been
-    imported, Python's import system binds the package attribute to the module (the
-    function is exported lazily, so the module cannot win by importing first). Making
-    the module callable keeps ``el.replay(dist, traffic)`` working either way."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> pd.DataFrame:
-        return replay(*args, **kwargs)
-
-
-sys.modules[__name__].__class__ = _CallableModule

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
-from .validate import Violation
+from ..errors import ConfigError
+from ..rules.validate import Violation
 from .viewer import ViewerRequest
 
 if TYPE_CHECKING:

@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from .events import status_phrase
-from .headers import fill_keys
-from .rules import RuleSet
-from .runtimes.base import RawResult
-from .triggers import Trigger
+from ..event.build import status_phrase
+from ..event.headers import fill_keys
+from ..runtimes.base import RawResult
+from ..triggers import Trigger
+from .tables import RuleSet
 from .validate import Violation, validate_result
 
 OutcomeKind = Literal["request", "response", "error"]

@@ -6,7 +6,7 @@ A traffic set is a DataFrame with one row per viewer request, in the columns of
 ``city``, ``latitude``, ``longitude``, ``client_ip``, ``body``, ``edge_location``).
 Headers are separate columns (not a JSON blob) so the chain builds each request
 quickly; repeated strings are categoricals. CloudFront access logs
-(:mod:`edgelab.logs`) load into the same shape.
+(:mod:`edgelab.frames.logs`) load into the same shape.
 
 :func:`generate` draws a set from a :class:`Profile` with numpy's seeded Generator,
 vectorised: a population of viewers (device, user agent, country, city, IP, cookies)
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .errors import ConfigError
+from ..errors import ConfigError
 from .latency import nearest_edge
 
 TRAFFIC_COLUMNS = ("time", "method", "host", "uri", "querystring", "user_agent",
@@ -197,7 +197,7 @@ def get_profile(profile: str | Profile) -> Profile:
         return PROFILES[profile]
     except KeyError:
         raise ConfigError(f"unknown traffic profile {profile!r}; the profiles are "
-                          f"{', '.join(PROFILES)} (or pass an edgelab.traffic.Profile)",
+                          f"{', '.join(PROFILES)} (or pass an edgelab.frames.traffic.Profile)",
                           key="profile") from None
 
 

@@ -1,4 +1,4 @@
-"""Validation of what a handler returned, against one :class:`~edgelab.rules.RuleSet`.
+"""Validation of what a handler returned, against one :class:`~edgelab.rules.tables.RuleSet`.
 
 :func:`validate_result` classifies the returned value (a request, a response, or
 neither) and returns :class:`Violation` records; any violation means CloudFront answers
@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass
 from ipaddress import ip_address
 from typing import Any
 
-from .rules import RuleSet
-from .triggers import Trigger
+from ..triggers import Trigger
+from .tables import RuleSet
 
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")

@@ -5,7 +5,7 @@ headers as ``(name, value)`` pairs, body bytes) plus what CloudFront knows about
 viewer that is not in the request itself (client IP, geolocation from the IP, the edge
 location that took the request, protocol, HTTP version). CloudFront turns the location
 into ``CloudFront-Viewer-*`` headers only after viewer request (facts §7); see
-:mod:`edgelab.cloudfront_headers`.
+:mod:`edgelab.edge.cloudfront_headers`.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from .headers import HeaderMap, header_map
+from ..event.headers import HeaderMap, header_map
 
 DEFAULT_EDGE_LOCATION = "IAD89-C1"
 DEFAULT_CLIENT_IP = "203.0.113.178"
@@ -61,7 +61,7 @@ class ViewerRequest:
                   cookies: Mapping[str, str] | Iterable[str] | None = None, method: str = "GET",
                   body: bytes | str | None = None, **location: Any) -> ViewerRequest:
         """``/a/b?x=1`` plus headers (mapping, pairs or ``"Name: value"``) and cookies."""
-        from .events import _cookie_pairs, _header_pairs  # the same parsing as build_event
+        from ..event.build import _cookie_pairs, _header_pairs  # the same parsing as build_event
 
         uri, _, qs = path.partition("?")
         pairs = _header_pairs(headers)

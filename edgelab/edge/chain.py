@@ -44,17 +44,17 @@ import base64
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..event.build import encode_body, status_phrase
+from ..rules.outcome import InvocationResult, decide, error_response
+from ..rules.tables import Decision
+from ..runtimes.base import Call
+from ..runtimes.context import ContextInfo
+from ..runtimes.context import new_request_id as new_lambda_request_id
+from ..triggers import Trigger
 from .cache import select_cookies
 from .cloudfront_headers import add_cloudfront_headers, forwarded_for, via_value
-from .context import ContextInfo
-from .context import new_request_id as new_lambda_request_id
-from .events import encode_body, status_phrase
 from .origins import OriginError, as_response
-from .outcome import InvocationResult, decide, error_response
-from .rules import Decision
-from .runtimes.base import Call
 from .trace import OriginCall, Stage, Trace
-from .triggers import Trigger
 from .viewer import ViewerRequest, new_request_id
 
 if TYPE_CHECKING:

@@ -19,10 +19,10 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from .errors import EventError
+from ..errors import EventError
+from ..rules.tables import RuleSet, get_rules
+from ..triggers import Trigger, as_trigger
 from .headers import HeaderMap, canonical_key, header_map
-from .rules import RuleSet, get_rules
-from .triggers import Trigger, as_trigger
 
 DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
 DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"

@@ -23,8 +23,8 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from .errors import ConfigError
-from .triggers import TRIGGERS, Trigger
+from ..errors import ConfigError
+from ..triggers import TRIGGERS, Trigger
 
 VREQ, OREQ, ORESP, VRESP = TRIGGERS
 VIEWER = (VREQ, VRESP)

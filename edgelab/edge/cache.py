@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Any
 
-from .errors import ConfigError
-from .headers import HeaderMap
+from ..errors import ConfigError
+from ..event.headers import HeaderMap
 
 SIGNED_URL_PARAMS = frozenset({"Expires", "Key-Pair-Id", "Policy", "Signature"})
 #: Cached for the policy's TTL (CloudFront's list of cacheable statuses).

@@ -37,12 +37,12 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
+from ..rules.tables import RULE_SETS
+from ..triggers import TRIGGER_NAMES
 from .cache import CachePolicy
 from .distribution import Distribution, OriginRequestPolicy, TriggerConfig
-from .errors import ConfigError
 from .origins import FolderOrigin, HttpOrigin, MappingOrigin
-from .rules import RULE_SETS
-from .triggers import TRIGGER_NAMES
 from .viewer import ViewerRequest
 
 SECTIONS = ("distribution", "triggers", "origin", "cache", "origin_request_policy", "viewer")

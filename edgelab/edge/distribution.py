@@ -11,7 +11,7 @@ policy and an origin, built in Python or loaded from a TOML file.
 
 Handlers are loaded once (:func:`edgelab.runtimes.load_handler`, any language) and
 reloaded by their runtime when their file changes. The chain itself is in
-:mod:`edgelab.chain`; the TOML format in :func:`load_distribution` and the README.
+:mod:`edgelab.edge.chain`; the TOML format in :func:`load_distribution` and the README.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import ConfigError
+from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
+from ..rules.tables import RuleSet, get_rules
+from ..runtimes import Handler, load_handler
+from ..triggers import TRIGGER_NAMES, Trigger
 from .cache import Cache, CachePolicy, Selection, parse_selection, parse_selection_names
 from .cloudfront_headers import ORIGIN_POLICY_ONLY, canonical_cloudfront_name
-from .errors import ConfigError
-from .events import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from .origins import CallableOrigin, HttpOrigin, Origin
-from .rules import RuleSet, get_rules
-from .runtimes import Handler, load_handler
 from .trace import Trace
-from .triggers import TRIGGER_NAMES, Trigger
 from .viewer import DEFAULT_EDGE_LOCATION, ViewerRequest
 
 
@@ -102,7 +102,7 @@ class BoundTrigger:
 class Distribution:
     """A distribution with up to one function per trigger; see the module docstring.
 
-    ``origin`` is any callable ``(request) -> response`` (see :mod:`edgelab.origins`);
+    ``origin`` is any callable ``(request) -> response`` (see :mod:`edgelab.edge.origins`);
     ``clock`` (seconds, ``time.time`` by default) drives the cache's TTLs and trace times.
     """
 
@@ -222,7 +222,7 @@ def _trigger(name: str | Trigger) -> Trigger:
 
 
 def load_distribution(path: str | Path, **overrides: Any) -> Distribution:
-    """A :class:`Distribution` from a TOML file (see :mod:`edgelab.config`)."""
+    """A :class:`Distribution` from a TOML file (see :mod:`edgelab.edge.config`)."""
     from .config import distribution_from_toml
 
     return distribution_from_toml(path, **overrides)

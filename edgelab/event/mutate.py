@@ -12,8 +12,8 @@ from collections.abc import Mapping
 from typing import Any, Literal
 from urllib.parse import quote, unquote_plus, urlencode
 
-from .errors import EventError
-from .events import cf_record, copy_event, custom_origin, s3_origin
+from ..errors import EventError
+from .build import cf_record, copy_event, custom_origin, s3_origin
 from .headers import MutableHeaders
 
 Where = Literal["request", "response"]
@@ -164,7 +164,7 @@ def switch_origin(event: Mapping[str, Any], domain_name: str, *,
 def set_status(event: Mapping[str, Any], status: int | str,
                description: str | None = None) -> dict[str, Any]:
     """Change the response status (a string in events, §1.7)."""
-    from .events import status_phrase
+    from .build import status_phrase
 
     out = _copy(event)
     response = _part(out, "response")

@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from .errors import ConfigError
-from .events import custom_origin, s3_origin, status_phrase
-from .headers import HeaderMap, header_map
+from ..errors import ConfigError
+from ..event.build import custom_origin, s3_origin, status_phrase
+from ..event.headers import HeaderMap, header_map
 
 Origin = Callable[[dict[str, Any]], dict[str, Any]]
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade",

@@ -17,8 +17,8 @@ from typing import Any
 
 import anyio.to_thread
 
+from ..event.headers import canonical_key
 from .distribution import Distribution
-from .headers import canonical_key
 from .origins import HOP_BY_HOP, body_bytes
 from .trace import Trace
 from .viewer import ViewerRequest

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from urllib.parse import quote
 
-from .headers import HeaderMap
+from ..event.headers import HeaderMap
 from .viewer import ViewerRequest
 
 SMART_TV_OS = frozenset({"tizen", "web0s", "webos", "roku", "tvos", "android tv", "fire os tv",
