@@ -26,9 +26,8 @@ from scipy import stats
 from .errors import ConfigError
 from .frames.latency import edge_locations
 from .rules.tables import RuleSet, get_rules
+from .triggers import TRIGGERS
 
-STAGE_SHORT = {"viewer-request": "vreq", "origin-request": "oreq",
-               "origin-response": "oresp", "viewer-response": "vresp"}
 DEFAULT_AB_PATTERN = r"/experiment/([^/]+)/"
 
 
@@ -105,7 +104,7 @@ def ab_split(results: pd.DataFrame, *, weights: Mapping[str, float] | None = Non
 def _changes(results: pd.DataFrame) -> list[tuple[str, dict[str, Any], int]]:
     """(trigger, parsed diff, count) for each distinct diff of each stage."""
     out = []
-    for trigger, short in STAGE_SHORT.items():
+    for trigger, short in ((t.value, t.prefix) for t in TRIGGERS):
         col = f"{short}_changes"
         if col not in results:
             continue
@@ -192,7 +191,7 @@ def headroom(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.Da
     (1 - used)."""
     ruleset = rules if isinstance(rules, RuleSet) else get_rules(rules)
     parts = []
-    for trigger, short in STAGE_SHORT.items():
+    for trigger, short in ((t.value, t.prefix) for t in TRIGGERS):
         for suffix, rule in _HEADROOM:
             col = f"{short}_{suffix}"
             limit = ruleset.limit(rule, trigger)

@@ -21,7 +21,7 @@ from .rules.tables import RuleSet, get_rules
 from .runtimes import Handler, load_handler
 from .runtimes.base import Call
 from .runtimes.context import ContextInfo
-from .triggers import Trigger, as_trigger
+from .triggers import Trigger
 
 HandlerLike = str | Callable[..., Any] | Handler
 EventLike = Mapping[str, Any] | str | Path | LoadedEvent
@@ -48,7 +48,7 @@ def close_handlers() -> None:
 
 def _prepare(event: EventLike, trigger: Trigger | str | None) -> LoadedEvent:
     if isinstance(event, LoadedEvent):
-        if trigger is None or as_trigger(trigger) is event.trigger:
+        if trigger is None or Trigger.parse(trigger) is event.trigger:
             return event
         event = event.event
     return load_event(event, trigger=trigger)

@@ -10,8 +10,9 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
+from ..errors import TriggerNameError
 from ..rules.tables import RULE_SETS, RuleSet, get_rules
-from ..triggers import TRIGGER_NAMES
+from ..triggers import Trigger
 
 
 def add_rules_options(parser: argparse.ArgumentParser) -> None:
@@ -28,11 +29,10 @@ def rules_from(args: argparse.Namespace) -> RuleSet:
 
 
 def trigger_type(value: str) -> str:
-    v = value.strip().lower()
-    if v not in TRIGGER_NAMES:
-        raise argparse.ArgumentTypeError(
-            f"must be one of {', '.join(TRIGGER_NAMES)}; got {value!r}")
-    return v
+    try:
+        return Trigger.parse(value).value
+    except TriggerNameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 @contextlib.contextmanager

@@ -39,7 +39,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..rules.tables import RULE_SETS
-from ..triggers import TRIGGER_NAMES
+from ..triggers import Trigger
 from .cache import CachePolicy
 from .distribution import Distribution, OriginRequestPolicy, TriggerConfig
 from .origins import FolderOrigin, HttpOrigin, MappingOrigin
@@ -213,10 +213,8 @@ def distribution_from_toml(path: str | Path, **overrides: Any) -> Distribution:
 
     triggers = {}
     for name, value in _table(data, "triggers").items():
-        if name not in TRIGGER_NAMES:
-            raise ConfigError(f"[triggers] has an unknown trigger {name!r}; allowed: "
-                              f"{', '.join(TRIGGER_NAMES)}", key=f"triggers.{name}")
-        triggers[name] = _handler(value, name, base)
+        trig = Trigger.parse(name, what="a key of [triggers]", key=f"triggers.{name}")
+        triggers[trig] = _handler(value, trig.value, base)
 
     if "origin" not in data:
         raise ConfigError("the config needs an [origin] table with type = \"folder\", \"http\" "

@@ -27,7 +27,7 @@ from ..errors import ConfigError
 from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
-from ..triggers import TRIGGER_NAMES, Trigger
+from ..triggers import Trigger
 from .cache import Cache, CachePolicy, Selection, parse_selection, parse_selection_names
 from .cloudfront_headers import ORIGIN_POLICY_ONLY, canonical_cloudfront_name
 from .origins import CallableOrigin, HttpOrigin, Origin
@@ -135,7 +135,7 @@ class Distribution:
         self._router: HttpOrigin | None = None
         self.triggers: dict[Trigger, BoundTrigger] = {}
         for name, spec in (triggers or {}).items():
-            trig = _trigger(name)
+            trig = Trigger.parse(name, what="a key of triggers", key=f"triggers.{name}")
             conf = spec if isinstance(spec, TriggerConfig) else TriggerConfig(spec)
             if conf.include_body and not trig.is_request:
                 raise ConfigError(f"include_body is an option of viewer-request and "
@@ -211,14 +211,6 @@ class Distribution:
         trig = ", ".join(f"{t.short}={b.handler.spec or b.handler.function_name}"
                          for t, b in self.triggers.items())
         return f"<Distribution {self.domain_name} [{trig}] origin={type(self.origin).__name__}>"
-
-
-def _trigger(name: str | Trigger) -> Trigger:
-    try:
-        return Trigger(str(name).strip().lower())
-    except ValueError:
-        raise ConfigError(f"triggers: {name!r} is not a trigger; allowed: "
-                          f"{', '.join(TRIGGER_NAMES)}", key=f"triggers.{name}") from None
 
 
 def load_distribution(path: str | Path, **overrides: Any) -> Distribution:

@@ -36,21 +36,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from ..errors import ConfigError
+from ..errors import ConfigError, OriginError
 from ..event.build import custom_origin, s3_origin, status_phrase
 from ..event.headers import HeaderMap, header_map
 
 Origin = Callable[[dict[str, Any]], dict[str, Any]]
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade",
                         "proxy-connection", "te", "trailer"})
-
-
-class OriginError(Exception):
-    """The origin gave no HTTP response; ``status`` is what CloudFront answers (502/504)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        self.status = status
-        super().__init__(message)
 
 
 def make_response(status: int, body: bytes | str | None = None,

@@ -22,14 +22,13 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..rules.validate import Violation
+from ..triggers import TRIGGERS
 from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
     import pandas as pd
 
 CACHE_STATUSES = ("Hit", "Miss", "LambdaGeneratedResponse", "Error")
-_SHORT = {"viewer-request": "vreq", "origin-request": "oreq", "origin-response": "oresp",
-          "viewer-response": "vresp"}
 
 
 def _key_text(key: Any) -> str | None:
@@ -199,7 +198,8 @@ class Trace:
             "origin_error": self.origin.error if self.origin else None,
             "response_bytes": len(self.body),
         }
-        for trig, short in _SHORT.items():
+        for trig in TRIGGERS:
+            short = trig.prefix
             s = self.stage(trig)
             row[f"{short}_outcome"] = s.outcome if s else None
             row[f"{short}_ms"] = s.duration_ms if s else None

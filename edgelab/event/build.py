@@ -21,7 +21,7 @@ from typing import Any
 
 from ..errors import EventError
 from ..rules.tables import RuleSet, get_rules
-from ..triggers import Trigger, as_trigger
+from ..triggers import Trigger
 from .headers import HeaderMap, canonical_key, header_map
 
 DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
@@ -165,7 +165,7 @@ def build_event(
     smarttv) add the CloudFront headers of §7, which CloudFront adds only after viewer
     request, so they are refused for ``viewer-request``.
     """
-    trig = as_trigger(trigger)
+    trig = Trigger.parse(trigger)
     if not uri.startswith("/"):
         raise EventError(f"uri must start with '/'; got {uri!r} (facts §1.3)", path="uri")
     if querystring.startswith("?"):
@@ -364,7 +364,7 @@ def normalize_event(data: Any, *, trigger: Trigger | str | None = None,
 
     declared = config.get("eventType")
     if trigger is not None:
-        trig = as_trigger(trigger)
+        trig = Trigger.parse(trigger)
         if declared and declared != trig.value:
             notes.append(f"config.eventType was {declared!r}; set to {trig.value!r} as asked")
     elif declared:

@@ -38,11 +38,10 @@ import pandas as pd
 
 from ..edge.viewer import ViewerRequest
 from ..errors import ConfigError
+from ..triggers import TRIGGERS
 from .latency import LatencyModel, estimate_latency
 from .traffic import TRAFFIC_COLUMNS, normalize_traffic, read_traffic
 
-STAGES = (("viewer-request", "vreq"), ("origin-request", "oreq"),
-          ("origin-response", "oresp"), ("viewer-response", "vresp"))
 #: copied from the traffic row
 CARRIED = ("time", "method", "host", "uri", "querystring", "device", "country", "city",
            "latitude", "longitude", "client_ip", "edge_location")
@@ -178,8 +177,8 @@ def _trace_row(trace: Any) -> dict[str, Any]:
     return row
 
 
-_SHORT = dict(STAGES)
-_REQUEST_TRIGGERS = ("viewer-request", "origin-request")
+_SHORT = {t.value: t.prefix for t in TRIGGERS}
+_REQUEST_TRIGGERS = tuple(t.value for t in TRIGGERS if t.is_request)
 
 
 def _run_rows(dist: Any, viewers: Sequence[dict[str, Any]], indices: Sequence[int], seed: int,
@@ -328,7 +327,7 @@ def _failed_rows(indices: np.ndarray, seed: int, message: str) -> list[dict[str,
 RESULT_COLUMNS = (
     ("row", "int64"), ("request_id", "str"), ("outcome", "category"), ("status", "Int64"),
     ("cache", "category"), ("error_type", "category"), ("error_message", "str"),
-    *[(f"{s}_{k}", t) for _, s in STAGES for k, t in (
+    *[(f"{s}_{k}", t) for s in (t.prefix for t in TRIGGERS) for k, t in (
         ("outcome", "category"), ("ms", "float64"), ("uri", "category"),
         ("querystring", "category"), ("changes", "category"), ("uri_qs_len", "Int64"),
         ("request_bytes", "Int64"), ("generated_bytes", "Int64"))],

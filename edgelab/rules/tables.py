@@ -23,13 +23,13 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, TriggerNameError
 from ..triggers import TRIGGERS, Trigger
 
 VREQ, OREQ, ORESP, VRESP = TRIGGERS
-VIEWER = (VREQ, VRESP)
-ORIGIN = (OREQ, ORESP)
-REQUEST = (VREQ, OREQ)
+VIEWER = tuple(t for t in TRIGGERS if t.is_viewer)
+ORIGIN = tuple(t for t in TRIGGERS if t.sees_origin)
+REQUEST = tuple(t for t in TRIGGERS if t.is_request)
 ALL = TRIGGERS
 
 KB = 1024
@@ -268,8 +268,8 @@ class RuleSet:
                     f"{', '.join(known)} (optionally followed by .TRIGGER)", key=key)
             if trig_name:
                 try:
-                    trigs = [Trigger(trig_name)]
-                except ValueError:
+                    trigs = [Trigger.parse(trig_name)]
+                except TriggerNameError:
                     raise ConfigError(
                         f"rule override {key!r}: unknown trigger {trig_name!r}; use one of "
                         f"{', '.join(t.value for t in TRIGGERS)}", key=key) from None

@@ -26,7 +26,7 @@ from ..invoke import invoke
 from ..rules.outcome import InvocationResult
 from ..rules.tables import RULE_SETS, get_rules
 from ..runtimes import NODE_SUFFIXES
-from ..triggers import TRIGGER_NAMES, as_trigger
+from ..triggers import TRIGGER_NAMES, Trigger
 from ._view import WidgetView, diff_html, esc, json_html, outcome_badge, pre, table
 from .stepper import changes_rows
 
@@ -73,7 +73,7 @@ class EventEditor(WidgetView):
                                "paths or functions) or directory= (a folder of .py/.js files)")
         style = {"description_width": "110px"}
         wide = W.Layout(width="460px")
-        self.trigger = W.Dropdown(options=TRIGGER_NAMES, value=as_trigger(trigger).value,
+        self.trigger = W.Dropdown(options=TRIGGER_NAMES, value=Trigger.parse(trigger).value,
                                   description="trigger", style=style)
         self.method = W.Dropdown(options=METHODS, value="GET", description="method",
                                  style=style)
@@ -165,7 +165,7 @@ class EventEditor(WidgetView):
     # -- running ------------------------------------------------------------------------
     def event_options(self) -> dict[str, Any]:
         """The keyword arguments the form gives :func:`edgelab.build_event`."""
-        trig = as_trigger(self.trigger.value)
+        trig = Trigger.parse(self.trigger.value)
         cookies = [c.strip() for c in self.cookies.value.split(";") if c.strip()]
         return {
             "uri": self.uri.value, "method": self.method.value,
