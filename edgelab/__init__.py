@@ -41,7 +41,7 @@ from .event.mutate import (
 )
 from .invoke import close_handlers, get_handler, invoke, invoke_many
 from .rules.outcome import ErrorInfo, InvocationResult, error_response
-from .rules.tables import DECISIONS, DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
+from .rules.tables import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
 from .rules.validate import Violation, validate_result
 from .runtimes import Handler, RawResult, load_handler
 from .runtimes.context import ContextInfo, LambdaContext
@@ -80,6 +80,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DECISIONS",
     "DEFAULT_RULES",
+    "OVERRIDE_RANGES",
     "RULE_SETS",
     "TRAFFIC_PROFILES",
     "TRIGGERS",

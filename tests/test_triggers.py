@@ -34,7 +34,7 @@ def test_each_trigger_knows_its_names_and_what_its_event_carries(
 def test_triggers_are_in_the_order_one_request_meets_them() -> None:
     assert TRIGGER_NAMES == ("viewer-request", "origin-request", "origin-response",
                              "viewer-response")
-    assert el.TRIGGERS == tuple(el.Trigger)
+    assert tuple(el.Trigger) == el.TRIGGERS
 
 
 @pytest.mark.parametrize("name", ["viewer-request", " Viewer-Request ", T.VIEWER_REQUEST])

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import argparse
 
-from ..rules.tables import DECISIONS
+from ..rules.tables import (
+    DECISIONS,
+    DEFAULT_RULES,
+    DEPRECATED_RULE_SETS,
+    OVERRIDE_RANGES,
+    RULE_SETS,
+)
 from ._common import add_rules_options, print_json, rules_from
 
 
@@ -32,7 +38,8 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
-    print(f"rule set {rules.name}" + (f" with {rules.overrides}" if rules.overrides else ""))
+    print(f"rule set {rules.name}" + (f" with {rules.overrides}" if rules.overrides else "")
+          + (f": {rules.description}" if rules.description else ""))
     for r in rows:
         if r["kind"] == "limit":
             print(f"  {r['rule']:<28} {r['trigger']:<16} {r['value']:>10} {r['unit']:<6} "
@@ -43,4 +50,12 @@ def run(args: argparse.Namespace) -> int:
             kinds.setdefault((r["kind"], r["trigger"]), []).append(r["rule"])
     for (kind, trig), names in kinds.items():
         print(f"  {kind} in {trig}: {', '.join(names)}")
+    print("override with --set RULE[.TRIGGER]=VALUE:")
+    for rule, allowed in OVERRIDE_RANGES.items():
+        print(f"  {rule:<28} {allowed.describe()}")
+    others = [n for n in RULE_SETS if n != rules.name]
+    print(f"rule sets: {', '.join(RULE_SETS)} (default {DEFAULT_RULES.name}); "
+          + "; ".join(f"{old!r} is a deprecated name for {new}"
+                      for old, (new, _) in DEPRECATED_RULE_SETS.items())
+          + (f"; compare with --rules {others[0]}" if others else ""))
     return 0
