@@ -11,7 +11,8 @@ CloudFront makes of the result), ``invoke`` (all of that in one call).
 """
 
 from .edge.cache import Cache, CachePolicy
-from .edge.distribution import Distribution, OriginRequestPolicy, TriggerConfig, load_distribution
+from .edge.config import load_distribution
+from .edge.distribution import Distribution, OriginRequestPolicy, TriggerConfig
 from .edge.origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
 from .edge.trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
 from .edge.viewer import ViewerRequest

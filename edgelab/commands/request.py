@@ -7,7 +7,7 @@ import argparse
 import sys
 from typing import Any
 
-from ..edge.config import distribution_from_toml
+from ..edge.config import load_distribution
 from ..edge.trace import Trace
 from ._common import clean_stdout, print_json
 
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.client_ip:
         viewer["client_ip"] = args.client_ip
     with clean_stdout() as out:
-        dist = distribution_from_toml(args.config)
+        dist = load_distribution(args.config)
         try:
             traces = [dist.request(args.path, headers=args.header, cookies=args.cookie,
                                    method=args.method, body=args.body, **viewer)

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..edge.config import distribution_from_toml
+from ..edge.config import load_distribution
 
 
 def default_trace_file(config: str | Path) -> Path:
@@ -36,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"edgelab serve: error: --port must be 0-65535; got {args.port}", file=sys.stderr)
         return 2
-    dist = distribution_from_toml(args.config)
+    dist = load_distribution(args.config)
     trace_file = Path(args.trace_file) if args.trace_file else default_trace_file(args.config)
     app = EdgeApp(dist, trace_file=trace_file)
     print(f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",

@@ -22,7 +22,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 
 from ..errors import ConfigError
-from ..event.headers import HeaderMap
+from ..event.headers import HeaderMap, select_cookies
 
 SIGNED_URL_PARAMS = frozenset({"Expires", "Key-Pair-Id", "Policy", "Signature"})
 #: Cached for the policy's TTL (CloudFront's list of cacheable statuses).
@@ -161,19 +161,6 @@ class CachePolicy:
 def parse_selection_names(value: Any) -> tuple[str, ...]:
     sel = parse_selection(value, key="cache.headers", allow_all=False)
     return () if sel == "none" else tuple(sel)
-
-
-def select_cookies(headers: HeaderMap, selection: Selection) -> tuple[tuple[str, str], ...]:
-    """Cookies as CloudFront forwards them: ``name=value`` only, by name, sorted (§8.3)."""
-    if selection == "none":
-        return ()
-    jar: dict[str, str] = {}
-    for elem in headers.get("cookie", ()):
-        for part in elem["value"].split(";"):
-            name, sep, value = part.strip().partition("=")
-            if sep and name and (selection == "all" or name in selection):
-                jar.setdefault(name, value)
-    return tuple(sorted(jar.items()))
 
 
 def _seconds(value: str | None) -> float | None:

@@ -186,8 +186,8 @@ def read_config(path: str | Path) -> dict[str, Any]:
                           key="config") from None
 
 
-def distribution_from_toml(path: str | Path, **overrides: Any) -> Distribution:
-    """Build a :class:`Distribution` from a TOML file; ``overrides`` go to its constructor."""
+def load_distribution(path: str | Path, **overrides: Any) -> Distribution:
+    """A :class:`Distribution` from a TOML file; ``overrides`` go to its constructor."""
     data = read_config(path)
     base = Path(path).resolve().parent
     for name in data:

@@ -11,7 +11,7 @@ policy and an origin, built in Python or loaded from a TOML file.
 
 Handlers are loaded once (:func:`edgelab.runtimes.load_handler`, any language) and
 reloaded by their runtime when their file changes. The chain itself is in
-:mod:`edgelab.edge.chain`; the TOML format in :func:`load_distribution` and the README.
+:mod:`edgelab.edge.chain`; the TOML format in :mod:`edgelab.edge.config`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
@@ -29,6 +28,7 @@ from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
 from ..triggers import Trigger
 from .cache import Cache, CachePolicy, Selection, parse_selection, parse_selection_names
+from .chain import build_stack, run_chain
 from .cloudfront_headers import ORIGIN_POLICY_ONLY, canonical_cloudfront_name
 from .origins import CallableOrigin, HttpOrigin, Origin
 from .trace import Trace
@@ -146,6 +146,7 @@ class Distribution:
                                                self.rules.timeout_s(trig),
                                                self.rules.memory_mb(trig), uuid.uuid4().hex)
         self._plan()
+        self.stack = build_stack(self)
 
     def _plan(self) -> None:
         """Precompute what the chain needs per request (the hot path stays lean)."""
@@ -177,8 +178,6 @@ class Distribution:
     def send(self, viewer: ViewerRequest) -> Trace:
         """Run one viewer request through the chain; never raises for what a function or
         the origin does (those are results in the trace)."""
-        from .chain import run_chain
-
         if self.viewer_defaults:
             viewer = viewer.with_defaults(self.viewer_defaults)
         return run_chain(self, viewer)
@@ -211,10 +210,3 @@ class Distribution:
         trig = ", ".join(f"{t.short}={b.handler.spec or b.handler.function_name}"
                          for t, b in self.triggers.items())
         return f"<Distribution {self.domain_name} [{trig}] origin={type(self.origin).__name__}>"
-
-
-def load_distribution(path: str | Path, **overrides: Any) -> Distribution:
-    """A :class:`Distribution` from a TOML file (see :mod:`edgelab.edge.config`)."""
-    from .config import distribution_from_toml
-
-    return distribution_from_toml(path, **overrides)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..rules.validate import Violation
-from ..triggers import TRIGGERS
+from ..triggers import TRIGGERS, Trigger
 from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
@@ -132,6 +132,8 @@ class Trace:
     age: int | None = None
     duration_ms: float = 0.0
     notes: list[str] = field(default_factory=list)
+    #: the trigger whose function generated the response, if one did (§4)
+    generated_by: Trigger | None = None
 
     @property
     def status(self) -> int:
@@ -166,7 +168,8 @@ class Trace:
                 "stages": [s.to_dict() for s in self.stages],
                 "origin": self.origin.to_dict() if self.origin else None,
                 "response": self.response, "viewer": self.viewer.to_dict(),
-                "notes": list(self.notes)}
+                "notes": list(self.notes),
+                "generated_by": self.generated_by.value if self.generated_by else None}
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Trace:
@@ -178,7 +181,8 @@ class Trace:
                    float(d.get("time") or 0.0), d["cache"], d["response"],
                    [Stage.from_dict(s) for s in d.get("stages", [])], origin, d.get("cache_key"),
                    d.get("ttl"), d.get("age"), float(d.get("duration_ms") or 0.0),
-                   list(d.get("notes", [])))
+                   list(d.get("notes", [])),
+                   Trigger.parse(d["generated_by"]) if d.get("generated_by") else None)
 
     def to_row(self) -> dict[str, Any]:
         """A flat dict; the same columns for every trace (None where a stage did not run)."""

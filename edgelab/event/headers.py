@@ -65,6 +65,49 @@ def header_name_notes(raw: Mapping[str, Any], where: str = "headers") -> list[st
     return notes
 
 
+def cookie_pairs(lines: Iterable[str]) -> list[tuple[str, str]]:
+    """Every ``name=value`` of ``Cookie`` header lines, in order; parts without ``=``
+    (or without a name) are skipped, as CloudFront forwards only ``name=value``."""
+    pairs = []
+    for line in lines:
+        for part in line.split(";"):
+            name, sep, value = part.strip().partition("=")
+            if sep and name:
+                pairs.append((name, value))
+    return pairs
+
+
+def cookie_header(pairs: Iterable[tuple[str, str]]) -> str:
+    """One ``Cookie`` line: ``a=1; b=2``."""
+    return "; ".join(f"{name}={value}" for name, value in pairs)
+
+
+def select_cookies(headers: Mapping[str, Any], selection: str | tuple[str, ...]
+                   ) -> tuple[tuple[str, str], ...]:
+    """Cookies as CloudFront forwards them: ``name=value`` only, by name (``"all"``,
+    ``"none"`` or names), sorted, the first of a repeated name winning (§8.3)."""
+    if selection == "none":
+        return ()
+    jar: dict[str, str] = {}
+    for name, value in cookie_pairs(e["value"] for e in headers.get("cookie", ())):
+        if selection == "all" or name in selection:
+            jar.setdefault(name, value)
+    return tuple(sorted(jar.items()))
+
+
+def header_bytes(raw: Mapping[str, Any]) -> int:
+    """Size of a header map's lines as ``Name: value\\r\\n``; elements that are not
+    ``{key, value}`` objects (a handler's mistake, reported by validation) count 0."""
+    total = 0
+    for name, elems in raw.items():
+        if isinstance(elems, list):
+            for e in elems:
+                if isinstance(e, Mapping):
+                    key = e.get("key") or str(name)
+                    total += len(str(key)) + len(str(e.get("value", ""))) + 4
+    return total
+
+
 class Headers(Mapping[str, str]):
     """Read-only, case-insensitive view; ``h["Accept"]`` is the first value."""
 
@@ -108,14 +151,16 @@ class Headers(Mapping[str, str]):
                 for name, elems in self._raw.items() for e in elems]
 
     def cookies(self) -> dict[str, str]:
-        """Cookies from every ``Cookie`` line (values are never split by CloudFront, §1.5)."""
+        """Cookies from every ``Cookie`` line (values are never split by CloudFront, §1.5);
+        the first of a repeated name wins."""
         jar: dict[str, str] = {}
-        for line in self.get_list("cookie"):
-            for part in line.split(";"):
-                name, sep, value = part.strip().partition("=")
-                if sep and name:
-                    jar.setdefault(name, value)
+        for name, value in cookie_pairs(self.get_list("cookie")):
+            jar.setdefault(name, value)
         return jar
+
+    def byte_size(self) -> int:
+        """The size of the header lines as ``Name: value\\r\\n`` (the quotas of §5.3)."""
+        return header_bytes(self._raw)
 
     def mutable(self) -> MutableHeaders:
         """A :class:`MutableHeaders` over a copy of this map."""

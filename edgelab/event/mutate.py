@@ -13,8 +13,8 @@ from typing import Any, Literal
 from urllib.parse import quote, unquote_plus, urlencode
 
 from ..errors import EventError
-from .build import cf_record, copy_event, custom_origin, s3_origin
-from .headers import MutableHeaders
+from .build import cf_record, copy_event, custom_origin, s3_origin, status_phrase
+from .headers import MutableHeaders, cookie_header, cookie_pairs
 
 Where = Literal["request", "response"]
 
@@ -60,14 +60,9 @@ def set_cookie(event: Mapping[str, Any], name: str, value: str) -> dict[str, Any
     """Set a request cookie, replacing one of that name, in a single ``Cookie`` line."""
     out = _copy(event)
     headers = MutableHeaders(_part(out, "request").setdefault("headers", {}))
-    jar: list[tuple[str, str]] = []
-    for line in headers.get_list("cookie"):
-        for piece in line.split(";"):
-            k, sep, v = piece.strip().partition("=")
-            if sep and k and k != name:
-                jar.append((k, v))
+    jar = [(k, v) for k, v in cookie_pairs(headers.get_list("cookie")) if k != name]
     jar.append((name, value))
-    headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in jar)
+    headers["Cookie"] = cookie_header(jar)
     return out
 
 
@@ -164,8 +159,6 @@ def switch_origin(event: Mapping[str, Any], domain_name: str, *,
 def set_status(event: Mapping[str, Any], status: int | str,
                description: str | None = None) -> dict[str, Any]:
     """Change the response status (a string in events, §1.7)."""
-    from .build import status_phrase
-
     out = _copy(event)
     response = _part(out, "response")
     response["status"] = str(status)

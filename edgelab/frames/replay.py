@@ -58,7 +58,8 @@ def request_id(seed: int, index: int) -> str:
 
 def _open(distribution: DistributionLike) -> tuple[Any, bool]:
     """(Distribution, whether we opened it and must close it)."""
-    from ..edge.distribution import Distribution, load_distribution
+    from ..edge.config import load_distribution
+    from ..edge.distribution import Distribution
 
     if isinstance(distribution, Distribution):
         return distribution, False

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from ipaddress import ip_address
 from typing import Any
 
+from ..event.headers import header_bytes
 from ..triggers import Trigger
 from .tables import RuleSet
 
@@ -195,7 +196,7 @@ class _Checker:
         unchanged = (headers == before.get("headers") and uri == before.get("uri")
                      and qs == before.get("querystring"))
         if size_limit is not None and not unchanged and isinstance(headers, dict):
-            size = len(uri) + len(qs) + _header_bytes(headers)
+            size = len(uri) + len(qs) + header_bytes(headers)
             if size > size_limit:
                 self.add("request-size", base, f"the request's headers, uri and query string "
                          f"take {size} bytes; CloudFront allows {int(size_limit)}", "§5.3",
@@ -379,7 +380,7 @@ class _Checker:
             self.add("status-204-with-body", f"{base}.body", "a 204 response generated in "
                      "viewer request must not have a body", "§4", actual=len(body), limit=0)
         limit = self.limit("generated-response-size")
-        size = len(body.encode()) + (_header_bytes(headers) if isinstance(headers, Mapping)
+        size = len(body.encode()) + (header_bytes(headers) if isinstance(headers, Mapping)
                                      else 0)
         if limit is not None and size > limit:
             self.add("generated-response-size", base, f"the {'generated' if generated else ''}"
@@ -464,18 +465,6 @@ def _key(headers: Mapping[str, Any], lower: str) -> str | None:
             if isinstance(first, Mapping) and isinstance(first.get("key"), str):
                 return first["key"]
     return None
-
-
-def _header_bytes(headers: Mapping[str, Any]) -> int:
-    """Size of the header lines as ``Name: value\\r\\n``."""
-    total = 0
-    for name, elems in headers.items():
-        if isinstance(elems, list):
-            for e in elems:
-                if isinstance(e, Mapping):
-                    key = e.get("key") or str(name)
-                    total += len(str(key)) + len(str(e.get("value", ""))) + 4
-    return total
 
 
 def _is_base64(data: str) -> bool:
