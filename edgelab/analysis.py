@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .edge.diff import changes
 from .errors import ConfigError
 from .frames.latency import edge_locations
 from .rules.tables import RuleSet, get_rules
@@ -120,15 +121,9 @@ def header_changes(results: pd.DataFrame) -> pd.DataFrame:
     before and after value (one row per trigger, change and header)."""
     agg: dict[tuple[str, str, str], list[Any]] = {}
     for trigger, diff, count in _changes(results):
-        for change, items in diff.get("headers", {}).items():
-            for name, values in items.items():
-                if change == "changed":
-                    before, after = values
-                elif change == "added":
-                    before, after = None, values
-                else:
-                    before, after = values, None
-                slot = agg.setdefault((trigger, change, name), [0, before, after])
+        for c in changes(diff):
+            if c.header:
+                slot = agg.setdefault((trigger, c.kind, c.name), [0, c.before, c.after])
                 slot[0] += count
     rows = [{"trigger": t, "change": c, "header": h, "count": v[0],
              "example_before": _join(v[1]), "example_after": _join(v[2])}
@@ -149,10 +144,10 @@ def uri_rewrites(results: pd.DataFrame) -> pd.DataFrame:
     """Every uri rewrite as (trigger, from, to, count), most frequent first."""
     counts: dict[tuple[str, str, str], int] = {}
     for trigger, diff, count in _changes(results):
-        if "uri" in diff:
-            old, new = diff["uri"]
-            key = (trigger, str(old), str(new))
-            counts[key] = counts.get(key, 0) + count
+        for c in changes(diff):
+            if c.name == "uri" and not c.header:
+                key = (trigger, str(c.before), str(c.after))
+                counts[key] = counts.get(key, 0) + count
     frame = pd.DataFrame([{"trigger": t, "from": a, "to": b, "count": c}
                           for (t, a, b), c in counts.items()],
                          columns=["trigger", "from", "to", "count"])

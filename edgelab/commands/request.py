@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from ..edge.config import load_distribution
+from ..edge.diff import changes
 from ..edge.trace import Trace
 from ._common import clean_stdout, print_json
 
@@ -82,22 +83,6 @@ def _short(value: Any, width: int = 60) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
-def _diff_lines(diff: dict[str, Any]) -> list[str]:
-    lines = []
-    h = diff.get("headers", {})
-    for name, values in h.get("added", {}).items():
-        lines.append(f"+ {name}: {_short(', '.join(values))}")
-    for name, values in h.get("removed", {}).items():
-        lines.append(f"- {name}: {_short(', '.join(values))}")
-    for name, (old, new) in h.get("changed", {}).items():
-        lines.append(f"~ {name}: {_short(', '.join(old), 30)} -> {_short(', '.join(new), 30)}")
-    for key in ("uri", "querystring", "status", "origin", "body"):
-        if key in diff:
-            old, new = diff[key]
-            lines.append(f"~ {key}: {_short(old, 40)} -> {_short(new, 40)}")
-    return lines
-
-
 def format_trace(t: Trace) -> str:
     v = t.viewer
     qs = f"?{v.querystring}" if v.querystring else ""
@@ -111,7 +96,7 @@ def format_trace(t: Trace) -> str:
         out.append(f"  {s.trigger:<16} {s.outcome:<9} {s.duration_ms:8.2f} ms"
                    + (f"  {s.error['type']}: {_short(s.error['message'], 70)}" if s.error
                       else ""))
-        out.extend(f"      {line}" for line in _diff_lines(s.diff))
+        out.extend(f"      {c.line()}" for c in changes(s.diff))
         for viol in s.violations:
             out.append(f"      ! {viol.rule}: {_short(viol.message, 80)}")
         for log in s.logs.splitlines()[:5]:

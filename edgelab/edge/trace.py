@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigError
+from ..errors import InputError
+from ..event.headers import header_bytes
 from ..rules.validate import Violation
 from ..triggers import TRIGGERS, Trigger
+from .diff import diff
+from .origins import body_bytes
 from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
@@ -33,34 +36,6 @@ CACHE_STATUSES = ("Hit", "Miss", "LambdaGeneratedResponse", "Error")
 
 def _key_text(key: Any) -> str | None:
     return key if key is None or isinstance(key, str) else repr(key)
-
-
-def _header_values(headers: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    return {name: [e.get("value", "") for e in elems] for name, elems in (headers or {}).items()}
-
-
-def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:
-    """What changed from ``before`` to ``after`` (requests or responses).
-
-    ``{"headers": {"added": {name: values}, "removed": {...}, "changed": {name: [old,
-    new]}}, "uri": [old, new], "querystring": ..., "status": ..., "origin": ...,
-    "body": ...}``; a key is present only when something changed there.
-    """
-    before, after = before or {}, after or {}
-    out: dict[str, Any] = {}
-    hb, ha = _header_values(before.get("headers")), _header_values(after.get("headers"))
-    added = {k: v for k, v in ha.items() if k not in hb}
-    removed = {k: v for k, v in hb.items() if k not in ha}
-    changed = {k: [hb[k], v] for k, v in ha.items() if k in hb and hb[k] != v}
-    if added or removed or changed:
-        out["headers"] = {k: v for k, v in (("added", added), ("removed", removed),
-                                            ("changed", changed)) if v}
-    for key in ("uri", "querystring", "status", "statusDescription", "origin", "body"):
-        if key in before or key in after:
-            old, new = before.get(key), after.get(key)
-            if old != new:
-                out[key] = [old, new]
-    return out
 
 
 @dataclass
@@ -156,8 +131,6 @@ class Trace:
 
     @property
     def body(self) -> bytes:
-        from .origins import body_bytes
-
         return body_bytes(self.response)
 
     def to_dict(self) -> dict[str, Any]:
@@ -184,31 +157,96 @@ class Trace:
                    list(d.get("notes", [])),
                    Trigger.parse(d["generated_by"]) if d.get("generated_by") else None)
 
+    @property
+    def outcome(self) -> str:
+        """``served``, ``generated``, ``error`` (a function failed) or ``origin-error``."""
+        if self.cache == "Error":
+            stage_failed = any(s.error for s in self.stages)
+            origin_failed = self.origin is not None and self.origin.error is not None
+            return "origin-error" if origin_failed and not stage_failed else "error"
+        generated = self.generated_by is not None or self.cache == "LambdaGeneratedResponse"
+        return "generated" if generated else "served"
+
     def to_row(self) -> dict[str, Any]:
-        """A flat dict; the same columns for every trace (None where a stage did not run)."""
+        """A flat dict; the same columns for every trace (None where a stage did not run).
+
+        The one row schema of edgelab: ``edgelab traces``, ``traces_to_frame`` and
+        batch replay (``edgelab.frames.replay``) all build their rows here.
+        """
         v = self.viewer
         row: dict[str, Any] = {
             "request_id": self.request_id, "time": self.time, "method": v.method,
             "uri": v.uri, "querystring": v.querystring, "client_ip": v.client_ip,
             "country": v.country, "edge_location": v.edge_location,
             "user_agent": v.user_agent, "status": self.status, "cache": self.cache,
-            "cache_key": _key_text(self.cache_key),
-            "ttl": self.ttl, "age": self.age, "duration_ms": self.duration_ms,
+            "outcome": self.outcome,
+            "generated_by": self.generated_by.value if self.generated_by else None,
+            "cache_key": _key_text(self.cache_key), "ttl": self.ttl, "age": self.age,
+            "duration_ms": self.duration_ms,
             "stages": ">".join(s.trigger for s in self.stages),
-            "violations": sum(len(s.violations) for s in self.stages),
-            "error_type": next((s.error["type"] for s in self.stages if s.error), None),
-            "origin_status": self.origin.status if self.origin else None,
-            "origin_ms": self.origin.duration_ms if self.origin else None,
-            "origin_error": self.origin.error if self.origin else None,
-            "response_bytes": len(self.body),
         }
         for trig in TRIGGERS:
-            short = trig.prefix
-            s = self.stage(trig)
-            row[f"{short}_outcome"] = s.outcome if s else None
-            row[f"{short}_ms"] = s.duration_ms if s else None
-            row[f"{short}_violations"] = len(s.violations) if s else None
+            _stage_columns(row, trig, self.stage(trig))
+        _origin_columns(row, self.origin)
+        _summary_columns(row, self)
         return row
+
+
+_STAGE_COLUMNS = ("outcome", "ms", "violations", "uri", "querystring", "changes",
+                  "uri_qs_len", "request_bytes", "generated_bytes")
+
+
+def _stage_columns(row: dict[str, Any], trig: Trigger, s: Stage | None) -> None:
+    """``vreq_outcome``, ``vreq_ms`` ... of one stage (None when it did not run)."""
+    p = trig.prefix
+    for col in _STAGE_COLUMNS:
+        row[f"{p}_{col}"] = None
+    if s is None:
+        return
+    row[f"{p}_outcome"], row[f"{p}_ms"] = s.outcome, s.duration_ms
+    row[f"{p}_violations"] = len(s.violations)
+    out = s.output
+    if trig.is_request:
+        row[f"{p}_uri"], row[f"{p}_querystring"] = s.input.get("uri"), s.input.get("querystring")
+    generated = trig.is_request and s.outcome == "response" and out is not None
+    d = {"generated": {"status": out.get("status")}} if generated and out else s.diff
+    row[f"{p}_changes"] = json.dumps(d, sort_keys=True, default=str) if d else None
+    if s.outcome == "request" and out is not None:
+        uri_qs = len(out.get("uri", "")) + len(out.get("querystring", ""))
+        row[f"{p}_uri_qs_len"] = uri_qs
+        row[f"{p}_request_bytes"] = uri_qs + header_bytes(out.get("headers", {}))
+    elif s.outcome == "response" and out is not None and (generated or "body" in d):
+        size = header_bytes(out.get("headers", {})) + len(str(out.get("body", "")))
+        row[f"{p}_generated_bytes"] = size
+    if trig is TRIGGERS[0]:
+        after = out if s.outcome == "request" and out is not None else None
+        row["edge_uri"] = after.get("uri") if after else None
+        row["edge_querystring"] = after.get("querystring") if after else None
+
+
+def _origin_columns(row: dict[str, Any], o: OriginCall | None) -> None:
+    row["origin_uri"] = o.request.get("uri") if o else None
+    row["origin_querystring"] = o.request.get("querystring") if o else None
+    row["origin_status"] = o.status if o else None
+    row["origin_ms"] = o.duration_ms if o else None
+    row["origin_error"] = o.error if o else None
+
+
+def _summary_columns(row: dict[str, Any], t: Trace) -> None:
+    """Errors, violations, logs, handler time, cold starts and sizes over all stages."""
+    failed = next((s.error for s in t.stages if s.error), None)
+    if failed is None and t.origin is not None and t.origin.error:
+        failed = {"type": "OriginError", "message": t.origin.error}
+    row["error_type"] = failed.get("type") if failed else None
+    row["error_message"] = failed.get("message") if failed else None
+    violations = [v.to_dict() for s in t.stages for v in s.violations]
+    row["violations"] = len(violations)
+    row["violation_list"] = json.dumps(violations, default=str) if violations else ""
+    row["logs"] = "".join(f"[{s.trigger}] {s.logs}" for s in t.stages if s.logs)
+    row["handler_ms"] = sum(s.duration_ms for s in t.stages)
+    row["cold_starts"] = sum(bool(s.cold_start) for s in t.stages)
+    row["response_bytes"] = len(t.body)
+    row["response_header_bytes"] = header_bytes(t.response.get("headers", {}))
 
 
 def traces_to_frame(traces: Iterable[Trace]) -> pd.DataFrame:
@@ -226,8 +264,8 @@ def read_trace_file(path: str | Path) -> list[Trace]:
     """The traces in a JSON-lines file written by ``edgelab serve``."""
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"trace file {str(path)!r} does not exist; edgelab serve writes "
-                          ".edgelab/traces.jsonl next to the config", key="file")
+        raise InputError(f"trace file {str(path)!r} does not exist; edgelab serve writes "
+                         ".edgelab/traces.jsonl next to the config", source=str(path), key="file")
     out = []
     with p.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -236,8 +274,8 @@ def read_trace_file(path: str | Path) -> list[Trace]:
             try:
                 out.append(Trace.from_dict(json.loads(line)))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise ConfigError(f"trace file {str(path)!r} line {n} is not a trace: {exc}",
-                                  key="file") from None
+                raise InputError(f"trace file {str(path)!r} line {n} is not a trace: {exc}",
+                                 source=str(path), key="file") from None
     return out
 
 

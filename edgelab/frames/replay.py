@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import multiprocessing as mp
 import queue
 import traceback
@@ -99,89 +98,6 @@ def _viewer_request(v: dict[str, Any], rid: str, default_edge: str) -> ViewerReq
         edge_location=str(v["edge_location"] or default_edge), request_id=rid, time=v["time"])
 
 
-def _header_bytes(headers: dict[str, Any]) -> int:
-    return sum(len(e.get("key") or name) + len(e.get("value", "")) + 4
-               for name, elems in headers.items() for e in elems)
-
-
-def _trace_row(trace: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {
-        "request_id": trace.request_id, "status": trace.status, "cache": trace.cache,
-        "error_type": None, "error_message": None,
-    }
-    violations: list[dict[str, Any]] = []
-    logs: list[str] = []
-    handler_ms = 0.0
-    cold = 0
-    generated = None
-    for s in trace.stages:
-        short = _SHORT[s.trigger]
-        seen = s.input if s.trigger in _REQUEST_TRIGGERS else None
-        row[f"{short}_outcome"] = s.outcome
-        row[f"{short}_ms"] = s.duration_ms
-        if seen is not None:
-            row[f"{short}_uri"] = seen.get("uri")
-            row[f"{short}_querystring"] = seen.get("querystring")
-        if s.trigger in _REQUEST_TRIGGERS and s.outcome == "response" and s.output:
-            d = {"generated": {"status": s.output.get("status")}}  # not a request diff
-        else:
-            d = s.diff
-        if d:
-            row[f"{short}_changes"] = json.dumps(d, sort_keys=True, default=str)
-        if s.error and row["error_type"] is None:
-            row["error_type"] = s.error.get("type")
-            row["error_message"] = s.error.get("message")
-        if s.violations:
-            violations += [v.to_dict() for v in s.violations]
-        if s.logs:
-            logs.append(f"[{s.trigger}] {s.logs}")
-        handler_ms += s.duration_ms
-        cold += bool(s.cold_start)
-        out = s.output
-        if s.trigger == "viewer-request" and s.outcome == "request" and out is not None:
-            row["edge_uri"] = out.get("uri")
-            row["edge_querystring"] = out.get("querystring")
-        if s.outcome == "request" and out is not None:
-            uri_qs = len(out.get("uri", "")) + len(out.get("querystring", ""))
-            row[f"{short}_uri_qs_len"] = uri_qs
-            row[f"{short}_request_bytes"] = uri_qs + _header_bytes(out.get("headers", {}))
-        elif s.outcome == "response" and out is not None:
-            size = _header_bytes(out.get("headers", {})) + len(str(out.get("body", "")))
-            if s.trigger in _REQUEST_TRIGGERS:
-                generated = s.trigger
-                row[f"{short}_generated_bytes"] = size
-            elif "body" in (d or {}):
-                row[f"{short}_generated_bytes"] = size
-    o = trace.origin
-    if o is not None:
-        row["origin_uri"] = o.request.get("uri")
-        row["origin_querystring"] = o.request.get("querystring")
-        row["origin_status"] = o.status
-        row["origin_ms"] = o.duration_ms
-        if o.error and row["error_type"] is None:
-            row["error_type"] = "OriginError"
-            row["error_message"] = o.error
-    if trace.cache == "Error":
-        row["outcome"] = "error" if row["error_type"] != "OriginError" else "origin-error"
-    elif generated is not None or trace.cache == "LambdaGeneratedResponse":
-        row["outcome"] = "generated"
-    else:
-        row["outcome"] = "served"
-    row["violations"] = len(violations)
-    row["violation_list"] = json.dumps(violations, default=str) if violations else ""
-    row["logs"] = "".join(logs)
-    row["handler_ms"] = handler_ms
-    row["cold_starts"] = cold
-    row["duration_ms"] = trace.duration_ms
-    row["response_bytes"] = len(trace.body)
-    row["response_header_bytes"] = _header_bytes(trace.response.get("headers", {}))
-    return row
-
-
-_SHORT = {t.value: t.prefix for t in TRIGGERS}
-_REQUEST_TRIGGERS = tuple(t.value for t in TRIGGERS if t.is_request)
-
-
 def _run_rows(dist: Any, viewers: Sequence[dict[str, Any]], indices: Sequence[int], seed: int,
               tick: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
     """Run rows (already in processing order); every row gives one dict with ``row``."""
@@ -191,7 +107,7 @@ def _run_rows(dist: Any, viewers: Sequence[dict[str, Any]], indices: Sequence[in
     for v, i in zip(viewers, indices, strict=True):
         rid = request_id(seed, i)
         try:
-            row = _trace_row(dist.send(_viewer_request(v, rid, default_edge)))
+            row = dist.send(_viewer_request(v, rid, default_edge)).to_row()
         except Exception as exc:  # a row the chain cannot take: an error row, never lost
             row = {"request_id": rid, "outcome": "replay-error", "status": None,
                    "cache": "Error", "error_type": type(exc).__name__,

@@ -19,7 +19,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from ..edge.trace import diff
+from ..edge.diff import diff
 from ..errors import EdgelabError
 from ..event.build import DEVICES, build_event, cf_record
 from ..invoke import invoke

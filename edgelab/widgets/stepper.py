@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as W
 
+from ..edge.diff import changes
 from ..edge.trace import Trace
 from ..errors import EdgelabError
 from ._view import WidgetView, esc, json_html, outcome_badge, pre, table
@@ -25,21 +26,8 @@ STEPS = ("viewer-request", "cache", "origin-request", "origin", "origin-response
 
 
 def changes_rows(change: dict[str, Any]) -> list[dict[str, Any]]:
-    """Rows (what, before, after) for a :func:`edgelab.edge.trace.diff` result."""
-    rows = []
-    for kind, names in change.get("headers", {}).items():
-        for name, values in names.items():
-            if kind == "changed":
-                rows.append({"what": f"header {name} changed", "before": values[0],
-                             "after": values[1]})
-            elif kind == "added":
-                rows.append({"what": f"header {name} added", "before": "", "after": values})
-            else:
-                rows.append({"what": f"header {name} removed", "before": values, "after": ""})
-    for key, pair in change.items():
-        if key != "headers":
-            rows.append({"what": f"{key} changed", "before": pair[0], "after": pair[1]})
-    return rows
+    """Rows (what, before, after) for a :func:`edgelab.edge.diff.diff` result."""
+    return [c.row() for c in changes(change)]
 
 
 class ChainStepper(WidgetView):
