@@ -4,29 +4,34 @@
     event = el.build_event("viewer-request", uri="/index.html")
     result = el.invoke("handlers/redirect.py", event)
 
-Modules, in the order one request meets them: ``triggers`` (the four trigger points),
-``events`` / ``headers`` / ``mutate`` (the event a function gets), ``rules`` (what it may
-do), ``context`` and ``runtimes`` (running it), ``validate`` and ``outcome`` (what
-CloudFront makes of the result), ``invoke`` (all of that in one call).
+The package, in the order one request meets it: ``triggers`` (the four trigger points),
+``event/`` (the event a function gets: headers, build/load, mutate), ``rules/`` (what it
+may do: tables, validate, outcome), ``runtimes/`` (running it: context, Python, Node.js),
+``invoke`` (one handler, one event), ``edge/`` (a distribution: viewer, CloudFront
+headers, cache, origins, the chain of stages, traces, config, server), ``frames/`` (the
+pandas layer: traffic, logs, latency, replay), then presentation: ``analysis``,
+``plots``, ``report``, ``widgets/``, ``commands/`` and ``cli``.
 """
+
+import importlib
 
 from .edge.cache import Cache, CachePolicy
 from .edge.config import load_distribution
 from .edge.distribution import Distribution, OriginRequestPolicy, TriggerConfig
-from .edge.origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
+from .edge.origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin
 from .edge.trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
 from .edge.viewer import ViewerRequest
-from .errors import ConfigError, EdgelabError, EventError, HandlerLoadError, RuntimeUnavailable
-from .event.build import (
-    LoadedEvent,
-    build_event,
-    cf_record,
-    custom_origin,
-    load_event,
-    normalize_event,
-    s3_origin,
-    save_event,
+from .errors import (
+    ConfigError,
+    EdgelabError,
+    EventError,
+    HandlerLoadError,
+    InputError,
+    OriginError,
+    RuntimeUnavailable,
+    TriggerNameError,
 )
+from .event.build import LoadedEvent, build_event, custom_origin, load_event, s3_origin, save_event
 from .event.headers import Headers, MutableHeaders, canonical_key, header_map
 from .event.mutate import (
     append_header,
@@ -40,41 +45,52 @@ from .event.mutate import (
     set_status,
     switch_origin,
 )
-from .invoke import close_handlers, get_handler, invoke, invoke_many
+from .invoke import close_handlers, invoke, invoke_many
 from .rules.outcome import ErrorInfo, InvocationResult, error_response
 from .rules.tables import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
 from .rules.validate import Violation, validate_result
-from .runtimes import Handler, RawResult, load_handler
-from .runtimes.context import ContextInfo, LambdaContext
+from .runtimes import Handler, load_handler
+from .runtimes.context import LambdaContext
 from .triggers import TRIGGERS, Trigger
 
-# Traffic, replay, analysis and reports pull in pandas and numpy: loaded on first use
-# (PEP 562), so ``import edgelab`` and ``edgelab invoke`` stay quick.
+# Traffic, replay and reports pull in pandas and numpy: loaded on first use (PEP 562),
+# so ``import edgelab`` and ``edgelab invoke`` stay quick (see ``edgelab._lazy``).
 _LAZY = {
-    "TRAFFIC_PROFILES": ("frames.traffic", "PROFILES"),
-    "LatencyModel": ("frames.latency", "LatencyModel"),
-    "TrafficProfile": ("frames.traffic", "Profile"),
-    "estimate_latency": ("frames.latency", "estimate_latency"),
-    "generate_traffic": ("frames.traffic", "generate"),
-    "load_traffic": ("frames.traffic", "load_traffic"),
-    "nearest_edge": ("frames.latency", "nearest_edge"),
-    "read_access_logs": ("frames.logs", "read_access_logs"),
-    "read_traffic": ("frames.traffic", "read_traffic"), "replay": ("frames.replay", "replay"),
-    "save_traffic": ("frames.traffic", "save_traffic"),
-    "write_access_log": ("frames.logs", "write_access_log"),
-    "write_report": ("report", "write_report"),
+    "TRAFFIC_PROFILES": "frames.traffic",
+    "LatencyModel": "frames.latency",
+    "TrafficProfile": "frames.traffic",
+    "estimate_latency": "frames.latency",
+    "generate_traffic": "frames.traffic",
+    "nearest_edge": "frames.latency",
+    "read_access_logs": "frames.logs",
+    "read_traffic": "frames.traffic",
+    "replay": "frames.replay",
+    "save_traffic": "frames.traffic",
+    "write_access_log": "frames.logs",
+    "write_report": "report",
+}
+# Names that were exported before and still resolve, though they are internals or a
+# second name for something public (``load_traffic``: use ``read_traffic``); they are
+# not in ``__all__`` and new code should not use them.
+_KEPT = {
+    "cf_record": "event.build",
+    "normalize_event": "event.build",
+    "get_handler": "invoke",
+    "RawResult": "runtimes.base",
+    "ContextInfo": "runtimes.context",
+    "load_traffic": "frames.traffic",
 }
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(f"edgelab.{module}"), attr)
+        value = getattr(importlib.import_module(f"edgelab.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
+    if name in _KEPT:
+        return getattr(importlib.import_module(f"edgelab.{_KEPT[name]}"), name)
     raise AttributeError(f"module 'edgelab' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -89,7 +105,6 @@ __all__ = [
     "CachePolicy",
     "CallableOrigin",
     "ConfigError",
-    "ContextInfo",
     "Distribution",
     "EdgelabError",
     "ErrorInfo",
@@ -99,6 +114,7 @@ __all__ = [
     "HandlerLoadError",
     "Headers",
     "HttpOrigin",
+    "InputError",
     "InvocationResult",
     "LambdaContext",
     "LatencyModel",
@@ -108,7 +124,6 @@ __all__ = [
     "OriginCall",
     "OriginError",
     "OriginRequestPolicy",
-    "RawResult",
     "RuleSet",
     "RuntimeUnavailable",
     "Stage",
@@ -116,18 +131,17 @@ __all__ = [
     "TrafficProfile",
     "Trigger",
     "TriggerConfig",
+    "TriggerNameError",
     "ViewerRequest",
     "Violation",
     "append_header",
     "build_event",
     "canonical_key",
-    "cf_record",
     "close_handlers",
     "custom_origin",
     "error_response",
     "estimate_latency",
     "generate_traffic",
-    "get_handler",
     "get_rules",
     "header_map",
     "invoke",
@@ -136,9 +150,7 @@ __all__ = [
     "load_event",
     "load_handler",
     "load_traces",
-    "load_traffic",
     "nearest_edge",
-    "normalize_event",
     "read_access_logs",
     "read_traffic",
     "remove_header",

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from .edge.diff import changes
-from .errors import ConfigError
+from .errors import ConfigError, InputError
 from .frames.latency import edge_locations
 from .rules.tables import RuleSet, get_rules
 from .triggers import TRIGGERS
@@ -35,7 +35,7 @@ DEFAULT_AB_PATTERN = r"/experiment/([^/]+)/"
 def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ConfigError(f"{what} needs the columns {', '.join(columns)} of a replay results "
+        raise InputError(f"{what} needs the columns {', '.join(columns)} of a replay results "
                           f"frame; missing {', '.join(missing)}")
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from . import analysis
-from .errors import ConfigError
+from .errors import InputError
 
 _SECTIONS = (
     ("outcomes", "Outcomes", "What CloudFront answered: outcome, cache status and status."),
@@ -81,7 +81,7 @@ def write_report(results: pd.DataFrame, out: str | Path, *, title: str = "edgela
     from . import plots
 
     if not isinstance(results, pd.DataFrame) or "outcome" not in results:
-        raise ConfigError("write_report needs the results frame of edgelab.frames.replay (a "
+        raise InputError("write_report needs the results frame of edgelab.frames.replay (a "
                           "DataFrame with outcome, cache, status ... columns); edgelab replay "
                           "--out results.parquet writes one")
     d = Path(out)

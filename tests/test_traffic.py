@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 import edgelab as el
-from edgelab.frames.traffic import PROFILES, REQUIRED_COLUMNS, TRAFFIC_COLUMNS, USER_AGENTS
+from edgelab.frames.columns import REQUIRED_COLUMNS, TRAFFIC_COLUMNS
+from edgelab.frames.traffic import TRAFFIC_PROFILES as PROFILES
+from edgelab.frames.traffic import USER_AGENTS
 
 
 def test_same_seed_gives_the_same_frame_and_another_seed_does_not() -> None:

@@ -272,7 +272,7 @@ def explorer():
 def test_explorer_replays_generated_traffic_through_the_demo(explorer) -> None:
     import pandas as pd
 
-    from edgelab.frames.traffic import generate
+    from edgelab.frames.traffic import generate_traffic as generate
 
     assert explorer.results is None and explorer.analyses == 0
     results = explorer.run()

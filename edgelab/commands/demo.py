@@ -7,7 +7,9 @@ import sys
 import time
 from pathlib import Path
 
+from ..demo import CONFIG, TRAFFIC
 from ..errors import ConfigError
+from ._common import clean_stdout
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,17 +32,16 @@ def run(args: argparse.Namespace) -> int:
     import matplotlib
 
     matplotlib.use("Agg")
-    from ..demo import CONFIG, TRAFFIC
     from ..frames.replay import replay
-    from ..frames.traffic import generate, load_traffic, save_traffic
+    from ..frames.traffic import generate_traffic, read_traffic, save_traffic
     from ..report import write_report
-    from ._common import clean_stdout
 
     if args.n is not None and args.n < 1:
         raise ConfigError(f"--n must be 1 or more requests; got {args.n}")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    traffic = load_traffic(TRAFFIC) if args.n is None else generate("workshop-small", args.n)
+    traffic = (read_traffic(TRAFFIC) if args.n is None
+               else generate_traffic("workshop-small", args.n))
     started = time.perf_counter()
     with clean_stdout():
         results = replay(CONFIG, traffic, workers=args.workers, progress=not args.no_progress)

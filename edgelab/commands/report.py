@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,16 +46,16 @@ def read_results(path: str) -> pd.DataFrame:
 
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"results file {path!r} does not exist; 'edgelab replay TRAFFIC "
+        raise InputError(f"results file {path!r} does not exist; 'edgelab replay TRAFFIC "
                           "--config distribution.toml --out results.parquet' writes one")
     try:
         frame = pd.read_parquet(p) if p.suffix.lower() in (".parquet", ".pq") else \
             pd.read_csv(p, keep_default_na=False, na_values=[""])
     except Exception as exc:
-        raise ConfigError(f"results file {path!r} cannot be read: {exc}") from None
+        raise InputError(f"results file {path!r} cannot be read: {exc}") from None
     missing = [c for c in ("outcome", "cache", "status", "time") if c not in frame.columns]
     if missing:
-        raise ConfigError(f"results file {path!r} lacks the columns {', '.join(missing)}; give "
+        raise InputError(f"results file {path!r} lacks the columns {', '.join(missing)}; give "
                           "the output of 'edgelab replay', not a traffic set")
     return frame
 

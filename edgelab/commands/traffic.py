@@ -20,9 +20,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..frames.traffic import generate, save_traffic  # pandas and numpy only when used
+    from ..frames.traffic import generate_traffic, save_traffic  # pandas and numpy only when used
 
-    frame = generate(args.profile, args.n, seed=args.seed)
+    frame = generate_traffic(args.profile, args.n, seed=args.seed)
     path = save_traffic(frame, args.out)
     print(f"wrote {len(frame):,} requests ({args.profile}, seed {args.seed}) to {path}",
           file=sys.stderr)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
+from ..event.build import cookie_args, header_args
 from ..event.headers import HeaderMap, header_map
 
 DEFAULT_EDGE_LOCATION = "IAD89-C1"
@@ -61,11 +62,9 @@ class ViewerRequest:
                   cookies: Mapping[str, str] | Iterable[str] | None = None, method: str = "GET",
                   body: bytes | str | None = None, **location: Any) -> ViewerRequest:
         """``/a/b?x=1`` plus headers (mapping, pairs or ``"Name: value"``) and cookies."""
-        from ..event.build import _cookie_pairs, _header_pairs  # the same parsing as build_event
-
         uri, _, qs = path.partition("?")
-        pairs = _header_pairs(headers)
-        jar = _cookie_pairs(cookies)
+        pairs = header_args(headers)
+        jar = cookie_args(cookies)
         if jar:
             pairs.append(("Cookie", "; ".join(f"{n}={v}" for n, v in jar)))
         if not any(n.lower() == "user-agent" for n, _ in pairs):

@@ -46,7 +46,7 @@ def custom_origin(domain_name: str = "example.org", *, port: int = 443, protocol
                   custom_headers: HeadersArg = None) -> dict[str, Any]:
     """A ``request.origin`` for a custom origin, every field of §1.6."""
     return {"custom": {
-        "customHeaders": header_map(_header_pairs(custom_headers)),
+        "customHeaders": header_map(header_args(custom_headers)),
         "domainName": domain_name, "keepaliveTimeout": keepalive_timeout, "path": path,
         "port": port, "protocol": protocol, "readTimeout": read_timeout,
         "sslProtocols": list(ssl_protocols),
@@ -58,7 +58,7 @@ def s3_origin(domain_name: str = "my-bucket.s3.amazonaws.com", *, path: str = ""
               custom_headers: HeadersArg = None) -> dict[str, Any]:
     """A ``request.origin`` for an S3 origin, every field of §1.6."""
     return {"s3": {
-        "authMethod": auth_method, "customHeaders": header_map(_header_pairs(custom_headers)),
+        "authMethod": auth_method, "customHeaders": header_map(header_args(custom_headers)),
         "domainName": domain_name, "path": path, "region": region,
     }}
 
@@ -79,7 +79,7 @@ _DEFAULT_RESPONSE_HEADERS = [
 ]
 
 
-def _header_pairs(headers: HeadersArg) -> list[tuple[str, str]]:
+def header_args(headers: HeadersArg) -> list[tuple[str, str]]:
     """Accept a mapping, ``(name, value)`` pairs, or ``"Name: value"`` strings."""
     if headers is None:
         return []
@@ -99,7 +99,7 @@ def _header_pairs(headers: HeadersArg) -> list[tuple[str, str]]:
     return pairs
 
 
-def _cookie_pairs(cookies: Mapping[str, str] | Iterable[str] | None) -> list[tuple[str, str]]:
+def cookie_args(cookies: Mapping[str, str] | Iterable[str] | None) -> list[tuple[str, str]]:
     if cookies is None:
         return []
     if isinstance(cookies, Mapping):
@@ -170,8 +170,8 @@ def build_event(
         raise EventError(f"uri must start with '/'; got {uri!r} (facts §1.3)", path="uri")
     if querystring.startswith("?"):
         querystring = querystring[1:]
-    given = _header_pairs(headers)
-    cookie_pairs = _cookie_pairs(cookies)
+    given = header_args(headers)
+    cookie_pairs = cookie_args(cookies)
     if cookie_pairs:
         given.append(("Cookie", "; ".join(f"{n}={v}" for n, v in cookie_pairs)))
     if country is not None or device is not None:
@@ -228,7 +228,7 @@ def build_event(
             defaults.append(("Age", "2402"))
         defaults += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "9593")]
         cf["response"] = {
-            "headers": _merge_headers(defaults, _header_pairs(response_headers)),
+            "headers": _merge_headers(defaults, header_args(response_headers)),
             "status": str(code),
             "statusDescription": status_description or status_phrase(code),
         }

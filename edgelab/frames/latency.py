@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from ..data import resource
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 
 EARTH_RADIUS_KM = 6371.0088
 BYPASS_REC_METHODS = frozenset({"PUT", "POST", "PATCH", "OPTIONS", "DELETE"})
@@ -95,7 +95,7 @@ def edges_table(edges: pd.DataFrame | None = None) -> pd.DataFrame:
     table = edge_locations() if edges is None else edges
     missing = {"code", "latitude", "longitude"} - set(table.columns)
     if missing:
-        raise ConfigError(f"an edge-location table needs the columns code, latitude, longitude "
+        raise InputError(f"an edge-location table needs the columns code, latitude, longitude "
                           f"(and regional_edge_cache for misses); missing {sorted(missing)}")
     return table
 

@@ -24,7 +24,8 @@ from urllib.parse import unquote
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import InputError
+from .columns import categorical, normalize_traffic
 from .latency import edge_locations
 
 FIELDS = (
@@ -79,10 +80,10 @@ def _expand(sources: str | Path | Iterable[str | Path]) -> list[Path]:
         elif any(ch in str(item) for ch in "*?["):
             files += sorted(Path(m) for m in glob.glob(str(item)) if Path(m).is_file())
         else:
-            raise ConfigError(f"access log {str(item)!r} does not exist; give a log file "
+            raise InputError(f"access log {str(item)!r} does not exist; give a log file "
                               "(plain or .gz), a folder of them or a glob such as 'logs/*.gz'")
     if not files:
-        raise ConfigError(f"no access log files found in {', '.join(map(str, items))}; give "
+        raise InputError(f"no access log files found in {', '.join(map(str, items))}; give "
                           "CloudFront standard log files (plain or .gz), a folder or a glob")
     return files
 
@@ -93,7 +94,7 @@ def _read_text(path: Path) -> str:
         try:
             raw = gzip.decompress(raw)
         except (OSError, EOFError) as exc:
-            raise ConfigError(f"access log {str(path)!r} looks gzip-compressed but cannot be "
+            raise InputError(f"access log {str(path)!r} looks gzip-compressed but cannot be "
                               f"decompressed: {exc}") from None
     return raw.decode("utf-8", errors="replace")
 
@@ -123,19 +124,19 @@ def _parse_file(path: Path) -> pd.DataFrame:
         if not line.strip():
             continue
         if fields is None:
-            raise ConfigError(
+            raise InputError(
                 f"access log {str(path)!r} has a data line before any '#Fields:' line; a "
                 "CloudFront standard log starts with '#Version: 1.0' and '#Fields: date time "
                 "x-edge-location ...' naming the tab-separated fields (facts §12)")
         body.append(line)
     flush()
     if fields is None:
-        raise ConfigError(f"access log {str(path)!r} has no '#Fields:' line; a CloudFront "
+        raise InputError(f"access log {str(path)!r} has no '#Fields:' line; a CloudFront "
                           "standard log names its fields in a '#Fields: date time ...' header "
                           "line (facts §12)")
     for needed in ("date", "time", "cs-uri-stem"):
         if needed not in fields:
-            raise ConfigError(f"access log {str(path)!r}: the '#Fields:' line lacks {needed!r}; "
+            raise InputError(f"access log {str(path)!r}: the '#Fields:' line lacks {needed!r}; "
                               "edgelab needs at least date, time and cs-uri-stem (facts §12)")
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=fields)
 
@@ -145,8 +146,6 @@ def read_access_logs(sources: str | Path | Iterable[str | Path]) -> pd.DataFrame
 
     ``sources``: a file (plain or gzip), a folder of them, a glob, or a list of those.
     """
-    from .traffic import _cat, normalize_traffic
-
     frames = [_parse_file(p) for p in _expand(sources)]
     raw = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
     out = pd.DataFrame(index=raw.index)
@@ -162,7 +161,7 @@ def read_access_logs(sources: str | Path | Iterable[str | Path]) -> pd.DataFrame
         if col != "time":
             codes, uniques = pd.factorize(out[col])
             decoded = np.array([decode_value(str(u)) for u in uniques], dtype=object)
-            out[col] = _cat(decoded, codes)
+            out[col] = categorical(decoded, codes)
     for col in ("log_sc_bytes", "log_status"):
         if col in out:
             out[col] = pd.to_numeric(out[col].astype(str), errors="coerce").astype("Int64")
@@ -171,7 +170,7 @@ def read_access_logs(sources: str | Path | Iterable[str | Path]) -> pd.DataFrame
                                               errors="coerce")
     if out["time"].isna().any():
         bad = int(out["time"].isna().sum())
-        raise ConfigError(f"{bad} access log line(s) have a date/time that is not "
+        raise InputError(f"{bad} access log line(s) have a date/time that is not "
                           "'YYYY-MM-DD' and 'HH:MM:SS' (UTC, facts §12)")
     out["method"] = out["method"].astype(str).replace("", "GET")
     if "edge_location" in out:

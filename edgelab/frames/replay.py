@@ -35,11 +35,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..edge.config import load_distribution
+from ..edge.distribution import Distribution
 from ..edge.viewer import ViewerRequest
 from ..errors import ConfigError
 from ..triggers import TRIGGERS
+from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LatencyModel, estimate_latency
-from .traffic import TRAFFIC_COLUMNS, normalize_traffic, read_traffic
+from .traffic import read_traffic
 
 #: copied from the traffic row
 CARRIED = ("time", "method", "host", "uri", "querystring", "device", "country", "city",
@@ -57,9 +60,6 @@ def request_id(seed: int, index: int) -> str:
 
 def _open(distribution: DistributionLike) -> tuple[Any, bool]:
     """(Distribution, whether we opened it and must close it)."""
-    from ..edge.config import load_distribution
-    from ..edge.distribution import Distribution
-
     if isinstance(distribution, Distribution):
         return distribution, False
     if isinstance(distribution, str | Path):
@@ -181,8 +181,6 @@ def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *
                 if opened:
                     dist.close()
         else:
-            from ..edge.distribution import Distribution
-
             if isinstance(distribution, Distribution):
                 raise ConfigError("replay with workers > 1 needs the distribution as a "
                                   "distribution.toml path or a picklable function that builds "

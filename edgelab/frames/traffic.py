@@ -8,7 +8,7 @@ Headers are separate columns (not a JSON blob) so the chain builds each request
 quickly; repeated strings are categoricals. CloudFront access logs
 (:mod:`edgelab.frames.logs`) load into the same shape.
 
-:func:`generate` draws a set from a :class:`Profile` with numpy's seeded Generator,
+:func:`generate` draws a set from a :class:`TrafficProfile` with numpy's seeded Generator,
 vectorised: a population of viewers (device, user agent, country, city, IP, cookies)
 is drawn first, then each request picks a viewer (returning viewers make most of the
 requests), a path by a Zipf law over the profile's catalogue and a time following a
@@ -26,16 +26,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
+from .columns import CATEGORICAL, categorical, normalize_traffic
 from .latency import nearest_edge
-
-TRAFFIC_COLUMNS = ("time", "method", "host", "uri", "querystring", "user_agent",
-                   "accept_language", "cookie", "referer", "device", "country", "city",
-                   "latitude", "longitude", "client_ip", "body", "edge_location")
-REQUIRED_COLUMNS = ("time", "method", "uri")
-CATEGORICAL = ("method", "host", "uri", "querystring", "user_agent", "accept_language",
-               "cookie", "referer", "device", "country", "city", "client_ip", "body",
-               "edge_location")
+from .logs import read_access_logs
 
 # Real User-Agent strings, several per device class (bots: the crawlers seen most).
 USER_AGENTS: dict[str, tuple[str, ...]] = {
@@ -118,7 +112,7 @@ COUNTRIES: dict[str, tuple[str, tuple[tuple[str, float, float, float], ...]]] = 
 
 
 @dataclass(frozen=True)
-class Profile:
+class TrafficProfile:
     """What a traffic set looks like; every share is normalised, so weights are fine.
 
     ``paths`` are ``(template, weight)``: the catalogue is ``n_paths`` paths cycling
@@ -154,8 +148,8 @@ class Profile:
     ipv6: float = 0.25
 
 
-PROFILES: dict[str, Profile] = {
-    "shop": Profile(
+TRAFFIC_PROFILES: dict[str, TrafficProfile] = {
+    "shop": TrafficProfile(
         name="shop", host="shop.example.com",
         paths=(("/", 4), ("/products/item-{i}.html", 6), ("/images/item-{i}.jpg", 8),
                ("/category/c{i}", 2), ("/cart", 1), ("/static/app.{i}.js", 2),
@@ -164,14 +158,14 @@ PROFILES: dict[str, Profile] = {
                                     "utm_source=ads&utm_medium=cpc": 0.05, "page=2": 0.05,
                                     "sort=price&page=1": 0.04},
         writes=0.02, write_paths=("/cart", "/api/checkout"), rate_per_s=120.0),
-    "news": Profile(
+    "news": TrafficProfile(
         name="news", host="news.example.com",
         devices={"desktop": 0.35, "mobile": 0.55, "tablet": 0.05, "smarttv": 0.01, "bot": 0.04},
         paths=(("/", 5), ("/article/story-{i}", 10), ("/images/photo-{i}.jpg", 6),
                ("/section/s{i}", 1), ("/live", 1)),
         n_paths=5000, zipf_s=1.25, querystrings={"": 0.85, "ref=home": 0.1, "amp=1": 0.05},
         returning=0.7, rate_per_s=400.0, peak_hour=7.0),
-    "api": Profile(
+    "api": TrafficProfile(
         name="api", host="api.example.com",
         devices={"desktop": 0.2, "mobile": 0.7, "tablet": 0.05, "smarttv": 0.0, "bot": 0.05},
         paths=(("/v1/products/{i}", 6), ("/v1/users/{i}", 3), ("/v1/search", 2),
@@ -179,7 +173,7 @@ PROFILES: dict[str, Profile] = {
         n_paths=1000, zipf_s=0.9, querystrings={"": 0.6, "limit=20": 0.25, "q=shoes": 0.15},
         writes=0.15, write_paths=("/v1/orders", "/v1/events"), returning=0.85, ab_share=0.0,
         rate_per_s=800.0, diurnal_amplitude=0.3),
-    "workshop-small": Profile(
+    "workshop-small": TrafficProfile(
         name="workshop-small", host="www.example.com",
         countries={"US": 0.4, "GB": 0.15, "DE": 0.15, "FR": 0.1, "JP": 0.1, "BR": 0.05,
                    "AU": 0.05},
@@ -190,14 +184,14 @@ PROFILES: dict[str, Profile] = {
 }
 
 
-def get_profile(profile: str | Profile) -> Profile:
-    if isinstance(profile, Profile):
+def get_profile(profile: str | TrafficProfile) -> TrafficProfile:
+    if isinstance(profile, TrafficProfile):
         return profile
     try:
-        return PROFILES[profile]
+        return TRAFFIC_PROFILES[profile]
     except KeyError:
         raise ConfigError(f"unknown traffic profile {profile!r}; the profiles are "
-                          f"{', '.join(PROFILES)} (or pass an edgelab.frames.traffic.Profile)",
+                          f"{', '.join(TRAFFIC_PROFILES)} (or pass an el.TrafficProfile)",
                           key="profile") from None
 
 
@@ -214,13 +208,7 @@ def _shares(mapping: Mapping[str, float], what: str, allowed: Any = None) -> tup
     return keys, w / w.sum()
 
 
-def _cat(values: np.ndarray, codes: np.ndarray) -> pd.Categorical:
-    """A categorical of ``values[codes]`` without building the long array of strings."""
-    vcodes, uniques = pd.factorize(values)
-    return pd.Categorical.from_codes(vcodes[codes], categories=pd.Index(uniques, dtype=str))
-
-
-def _catalogue(p: Profile) -> np.ndarray:
+def _catalogue(p: TrafficProfile) -> np.ndarray:
     templates = [t for t, _ in p.paths]
     w = np.array([w for _, w in p.paths], dtype=float)
     rng = np.random.default_rng(0)  # the catalogue is part of the profile, not the seed
@@ -237,7 +225,7 @@ def _catalogue(p: Profile) -> np.ndarray:
     return np.array(out, dtype=object)
 
 
-def _times(p: Profile, n: int, rng: np.random.Generator) -> np.ndarray:
+def _times(p: TrafficProfile, n: int, rng: np.random.Generator) -> np.ndarray:
     """``n`` sorted request times (ms since the epoch) following the diurnal curve."""
     start = pd.Timestamp(p.start)
     start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
@@ -251,9 +239,9 @@ def _times(p: Profile, n: int, rng: np.random.Generator) -> np.ndarray:
     return start.value // 1_000_000 + (offsets * 1e3).astype(np.int64)
 
 
-def generate(profile: str | Profile = "shop", n: int = 10_000, *, seed: int = 0,
+def generate_traffic(profile: str | TrafficProfile = "shop", n: int = 10_000, *, seed: int = 0,
              **overrides: Any) -> pd.DataFrame:
-    """A synthetic traffic set of ``n`` requests from ``profile`` (a name or a Profile).
+    """A synthetic traffic set of ``n`` requests from ``profile`` (a name or a TrafficProfile).
 
     Same profile, ``n`` and ``seed`` -> the same frame. Keyword overrides replace
     profile fields: ``generate("shop", 1000, seed=1, returning=0.9)``.
@@ -264,7 +252,7 @@ def generate(profile: str | Profile = "shop", n: int = 10_000, *, seed: int = 0,
             p = replace(p, **overrides)
         except TypeError as exc:
             raise ConfigError(f"{exc}; profile fields are: "
-                              f"{', '.join(Profile.__dataclass_fields__)}") from None
+                              f"{', '.join(TrafficProfile.__dataclass_fields__)}") from None
     if not isinstance(n, int | np.integer) or n < 0:
         raise ConfigError(f"n must be a whole number of requests >= 0; got {n!r}")
     rng = np.random.default_rng(seed)
@@ -353,20 +341,20 @@ def generate(profile: str | Profile = "shop", n: int = 10_000, *, seed: int = 0,
                                             categories=pd.Index(["GET", "POST"], dtype=str)),
         "host": pd.Categorical.from_codes(np.zeros(n, np.int8),
                                           categories=pd.Index([p.host], dtype=str)),
-        "uri": _cat(uris, path),
-        "querystring": _cat(np.asarray(qs_keys, dtype=object), qs),
-        "user_agent": _cat(ua_flat, v_ua[viewer]),
-        "accept_language": _cat(langs, v_cty[viewer]),
-        "cookie": _cat(v_cookie, viewer),
-        "referer": _cat(referers, ref),
-        "device": _cat(np.asarray(devices, dtype=object), v_dev[viewer]),
-        "country": _cat(np.asarray(countries, dtype=object), v_cty[viewer]),
-        "city": _cat(cities, v_city[viewer]),
+        "uri": categorical(uris, path),
+        "querystring": categorical(np.asarray(qs_keys, dtype=object), qs),
+        "user_agent": categorical(ua_flat, v_ua[viewer]),
+        "accept_language": categorical(langs, v_cty[viewer]),
+        "cookie": categorical(v_cookie, viewer),
+        "referer": categorical(referers, ref),
+        "device": categorical(np.asarray(devices, dtype=object), v_dev[viewer]),
+        "country": categorical(np.asarray(countries, dtype=object), v_cty[viewer]),
+        "city": categorical(cities, v_city[viewer]),
         "latitude": v_lat[viewer].astype(np.float32),
         "longitude": v_lon[viewer].astype(np.float32),
-        "client_ip": _cat(v_ip, viewer),
-        "body": _cat(bodies, body),
-        "edge_location": _cat(v_edge, viewer),
+        "client_ip": categorical(v_ip, viewer),
+        "body": categorical(bodies, body),
+        "edge_location": categorical(v_edge, viewer),
     })
     frame.attrs["profile"] = p.name
     frame.attrs["seed"] = int(seed)
@@ -397,7 +385,7 @@ def load_traffic(path: str | Path) -> pd.DataFrame:
     p = Path(path)
     kind = _kind(p)
     if not p.is_file():
-        raise ConfigError(f"traffic file {str(p)!r} does not exist; give a .parquet or .csv "
+        raise InputError(f"traffic file {str(p)!r} does not exist; give a .parquet or .csv "
                           "traffic set (edgelab traffic --out FILE makes one) or CloudFront "
                           "access logs")
     try:
@@ -407,7 +395,7 @@ def load_traffic(path: str | Path) -> pd.DataFrame:
             frame = pd.read_csv(p, keep_default_na=False, na_values=[""],
                                 dtype={c: str for c in CATEGORICAL})
     except Exception as exc:  # pyarrow / parser errors carry their own types
-        raise ConfigError(f"traffic file {str(p)!r} cannot be read as {kind}: {exc}") from None
+        raise InputError(f"traffic file {str(p)!r} cannot be read as {kind}: {exc}") from None
     return normalize_traffic(frame, source=str(p))
 
 
@@ -417,44 +405,7 @@ def read_traffic(source: str | Path) -> pd.DataFrame:
     p = Path(source)
     if p.suffix.lower() in (".parquet", ".pq", ".csv") or p.name.lower().endswith(".csv.gz"):
         return load_traffic(p)
-    from .logs import read_access_logs
-
     return read_access_logs(source)
-
-
-def normalize_traffic(frame: pd.DataFrame, *, source: str = "traffic") -> pd.DataFrame:
-    """A traffic frame with every column of :data:`TRAFFIC_COLUMNS`, in a usable dtype."""
-    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
-    if missing:
-        raise ConfigError(
-            f"{source} lacks the columns {', '.join(missing)}; a traffic set needs "
-            f"{', '.join(REQUIRED_COLUMNS)} and may have {', '.join(TRAFFIC_COLUMNS[3:])} "
-            f"(it has: {', '.join(map(str, frame.columns)) or 'no columns'})")
-    out = frame.copy()
-    try:
-        out["time"] = pd.to_datetime(out["time"], utc=True, format="mixed")
-    except (ValueError, TypeError) as exc:
-        raise ConfigError(f"{source}: column time must hold dates and times (ISO 8601, "
-                          f"UTC); {exc}") from None
-    n = len(out)
-    for col in TRAFFIC_COLUMNS:
-        if col in out.columns:
-            continue
-        if col in ("latitude", "longitude"):
-            out[col] = np.full(n, np.nan, dtype=np.float32)
-        else:
-            out[col] = pd.Categorical.from_codes(np.zeros(n, np.int8),
-                                                 categories=pd.Index([""], dtype=str))
-    for col in CATEGORICAL:
-        if not isinstance(out[col].dtype, pd.CategoricalDtype):
-            out[col] = out[col].fillna("").astype(str).astype("category")
-        elif out[col].isna().any():
-            out[col] = out[col].cat.add_categories([""]).fillna("") \
-                if "" not in out[col].cat.categories else out[col].fillna("")
-    for col in ("latitude", "longitude"):
-        out[col] = pd.to_numeric(out[col], errors="coerce").astype(np.float32)
-    cols = list(TRAFFIC_COLUMNS) + [c for c in out.columns if c not in TRAFFIC_COLUMNS]
-    return out[cols].reset_index(drop=True)
 
 
 def _kind(p: Path) -> str:
@@ -463,5 +414,5 @@ def _kind(p: Path) -> str:
         return "parquet"
     if suffixes[-1:] == [".csv"] or suffixes[-2:] == [".csv", ".gz"]:
         return "csv"
-    raise ConfigError(f"traffic file {str(p)!r} must end in .parquet or .csv (or .csv.gz); "
+    raise InputError(f"traffic file {str(p)!r} must end in .parquet or .csv (or .csv.gz); "
                       f"got suffix {''.join(p.suffixes) or 'none'!r}")

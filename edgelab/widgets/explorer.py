@@ -7,8 +7,9 @@
     ex.weight_a.value = 0.7                # the intended A share: re-runs the split test only
     ex.plot.value = "latency"; ex.figure_png
 
-Run calls :func:`edgelab.frames.traffic.generate` and :func:`edgelab.frames.replay.replay` (the same
-calls as ``edgelab traffic`` and ``edgelab replay``); the tables come from
+Run calls :func:`edgelab.frames.traffic.generate_traffic` and
+:func:`edgelab.frames.replay.replay` (the same calls as ``edgelab traffic`` and
+``edgelab replay``); the tables come from
 :mod:`edgelab.analysis` and the pictures from :mod:`edgelab.plots`. After the first run,
 changing the traffic (profile, size, seed, distribution) replays again, and changing
 the A/B weight, the split or the plot only redraws the analysis.
@@ -27,7 +28,7 @@ from .. import analysis
 from ..demo import CONFIG as DEMO_CONFIG
 from ..errors import EdgelabError
 from ..frames.replay import replay
-from ..frames.traffic import PROFILES, generate
+from ..frames.traffic import TRAFFIC_PROFILES, generate_traffic
 from ._view import WidgetView, esc, figure_png, table
 
 PLOT_NAMES = ("outcomes", "ab_split", "cache_hit_ratio", "cache_by_path", "latency",
@@ -73,8 +74,8 @@ class TrafficExplorer(WidgetView):
                  split: str = "", plot: str = "ab_split", progress: bool = True) -> None:
         style = {"description_width": "110px"}
         self.show_progress = progress
-        self.profile = W.Dropdown(options=list(PROFILES), value=profile, description="profile",
-                                  style=style)
+        self.profile = W.Dropdown(options=list(TRAFFIC_PROFILES), value=profile,
+                                  description="profile", style=style)
         self.size = W.IntSlider(value=size, min=100, max=max(20_000, size), step=100,
                                 description="requests", style=style, continuous_update=False,
                                 layout=W.Layout(width="520px"))
@@ -146,7 +147,7 @@ class TrafficExplorer(WidgetView):
         self.status.value = (f"<i>{esc(self.size.value)} requests of {esc(self.profile.value)}"
                              f"...</i>")
         try:
-            self.traffic = generate(self.profile.value, int(self.size.value),
+            self.traffic = generate_traffic(self.profile.value, int(self.size.value),
                                     seed=int(self.seed.value))
             self._step(1)
             self.log.clear_output()

