@@ -146,3 +146,21 @@ def expected_header_violations(headers: dict[str, Any]) -> set[str]:
             if any((ord(c) < 32 and c != "\t") or c == "\x7f" or ord(c) > 255 for c in value):
                 found.add("header-value-invalid")
     return found
+
+
+# -- path patterns (cloudfront-distribution-facts.md §3.1) ---------------------------------
+_PATH_CHARS = "abcAB01_-.~/"
+
+
+@st.composite
+def path_patterns(draw: st.DrawFn) -> str:
+    """Path patterns from CloudFront's alphabet, with ``*`` and ``?`` mixed in."""
+    parts = draw(st.lists(st.sampled_from([*_PATH_CHARS, "*", "?", "/a", "b/"]), min_size=1,
+                          max_size=8))
+    return "".join(parts)
+
+
+@st.composite
+def pattern_paths(draw: st.DrawFn) -> str:
+    """Viewer paths over the same small alphabet, so matches are frequent."""
+    return "/" + draw(st.text(alphabet=_PATH_CHARS, max_size=12))
