@@ -14,6 +14,10 @@ LAZY: dict[str, str] = {
     "edgelab.report": "the HTML report: matplotlib",
     "edgelab.plots": "plots: matplotlib",
     "edgelab.edge.server": "`edgelab serve`: anyio and the ASGI app",
+    "edgelab.definitions": "distribution definitions (YAML, HCL, JSON importers): only for "
+                           "`edgelab config` and `el.load_definition`; inside the package, "
+                           "the TOML and CloudFormation readers and `load` still import each "
+                           "other on first use (a staging distribution names another file)",
     "pandas": "DataFrames, only where a command or function returns or reads one",
     "matplotlib": "figures, only for the report, plots and widgets",
     "IPython": "displaying a widget, only in a notebook",

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -598,6 +599,4 @@ def load_cloudformation(
 
 
 def _replace(spec: DistributionSpec, **changes: Any) -> DistributionSpec:
-    from dataclasses import replace
-
     return replace(spec, **changes)

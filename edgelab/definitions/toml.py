@@ -51,7 +51,7 @@ from urllib.parse import urlsplit
 
 from ..edge.viewer import ViewerRequest
 from ..errors import DefinitionError
-from ..rules.tables import RULE_SETS
+from ..rules.tables import RULE_SETS, is_rule_set_name
 from ..triggers import TRIGGER_NAMES
 from . import managed
 from .build import Importer, build_distribution
@@ -260,7 +260,7 @@ class TomlImporter(Importer):
             if key in dist and (not isinstance(dist[key], str) or not dist[key]):
                 raise loc.at(dist, key).error(f"must be a non-empty string; got {dist[key]!r}")
         if "rules" in dist:
-            if dist["rules"] not in RULE_SETS:
+            if not is_rule_set_name(dist["rules"]):
                 raise loc.at(dist, "rules").error(
                     f"must be one of {', '.join(RULE_SETS)}; got {dist['rules']!r}"
                 )
