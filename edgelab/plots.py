@@ -114,7 +114,7 @@ def headroom(results: pd.DataFrame, ax: Axes | None = None, *, rules: Any = None
         return _empty(ax, "size measurements")
     edges = np.linspace(0, 1, bins + 1)
     for (trigger, rule), part in table.groupby(["trigger", "rule"], sort=True):
-        ax.hist(np.clip(part["used"], 0, 1), bins=edges, histtype="step", linewidth=1.5,
+        ax.hist(np.clip(part["used"], 0, 1), bins=list(edges), histtype="step", linewidth=1.5,
                 label=f"{trigger}: {rule}")
     ax.axvline(1.0, color="r", linestyle="dashed", linewidth=1)
     ax.set_yscale("log")

@@ -22,7 +22,8 @@ class Trigger(StrEnum):
     is_request: bool
     sees_origin: bool
 
-    def __new__(cls, value: str, short: str, is_request: bool, sees_origin: bool) -> Trigger:
+    def __new__(cls, value: str, short: str = "", is_request: bool = False,
+                sees_origin: bool = False) -> Trigger:
         member = str.__new__(cls, value)
         member._value_ = value
         member.short = short

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from ..edge.chain import CHAIN_DECISIONS
 from ..rules.tables import (
     DECISIONS,
     DEFAULT_RULES,
@@ -33,6 +34,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             for r in rows:
                 print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
+            print("the CloudFront chain (edgelab.edge.chain.CHAIN_DECISIONS):")
+            for d in CHAIN_DECISIONS:
+                print(f"{d.section:<10} {d.topic}: {d.decision}")
         return 0
     rows = rules.table()
     if args.json:

@@ -505,8 +505,8 @@ class CloudFormationImporter(Importer):
                 continue
             keys = self.tpl.prop(lid, "SourceObjectKeys") or []
             prefix = self.tpl.prop(lid, "DestinationBucketKeyPrefix") or ""
-            folders = [self.asset(str(k)) for k in keys]
-            folders = [f for f in folders if f is not None and f.is_dir()]
+            assets = [self.asset(str(k)) for k in keys]
+            folders = [f for f in assets if f is not None and f.is_dir()]
             if prefix or len(folders) != 1 or len(keys) != 1:
                 self.note(
                     f"{loc}: bucket {bucket} is filled by {lid}, but not from exactly "

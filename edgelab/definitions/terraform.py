@@ -210,7 +210,7 @@ class TerraformImporter(Importer):
                     config.get(_strip_index(address), {}),
                 )
         self.by_value: dict[str, str] = {}
-        for res in self.resources.values():
+        for resource in self.resources.values():
             for key in (
                 "arn",
                 "qualified_arn",
@@ -220,9 +220,9 @@ class TerraformImporter(Importer):
                 "function_name",
                 "output_path",
             ):
-                value = res.values.get(key)
+                value = resource.values.get(key)
                 if isinstance(value, str) and value:
-                    self.by_value.setdefault(value, res.address)
+                    self.by_value.setdefault(value, resource.address)
 
     # -- helpers ----------------------------------------------------------------------------
     def loc(self, address: str) -> Loc:

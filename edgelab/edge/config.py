@@ -150,7 +150,7 @@ def _origin(table: Mapping[str, Any], base: Path) -> Any:
         raise ConfigError("origin.responses must be a table of paths, e.g. "
                           "[origin.responses.\"/a\"] with status, headers and body",
                           key="origin.responses")
-    out = {}
+    out: dict[str, Any] = {}
     for path, spec in responses.items():
         k = f"origin.responses.{path}"
         if not str(path).startswith("/"):

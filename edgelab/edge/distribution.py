@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, EdgelabError
 from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
@@ -83,7 +83,9 @@ def _lower(sel: Selection) -> Selection:
 def _union(a: Selection, b: Selection) -> Selection:
     if "all" in (a, b):
         return "all"
-    names = tuple(dict.fromkeys((() if a == "none" else a) + (() if b == "none" else b)))
+    first: tuple[str, ...] = () if isinstance(a, str) else a
+    second: tuple[str, ...] = () if isinstance(b, str) else b
+    names = tuple(dict.fromkeys(first + second))
     return names or "none"
 
 
@@ -106,7 +108,7 @@ class Distribution:
     ``clock`` (seconds, ``time.time`` by default) drives the cache's TTLs and trace times.
     """
 
-    def __init__(self, triggers: Mapping[str | Trigger, Any] | None = None, *,
+    def __init__(self, triggers: Mapping[str, Any] | Mapping[Trigger, Any] | None = None, *,
                  origin: Origin | Callable[[dict[str, Any]], Any],
                  cache_policy: CachePolicy | None = None,
                  origin_request_policy: OriginRequestPolicy | None = None,
@@ -141,7 +143,11 @@ class Distribution:
                 raise ConfigError(f"include_body is an option of viewer-request and "
                                   f"origin-request only (facts §1.4); got it on {trig.value}",
                                   key=f"triggers.{trig.value}.include_body")
-            handler = load_handler(conf.handler, isolated=isolated)
+            try:
+                handler = load_handler(conf.handler, isolated=isolated)
+            except EdgelabError as exc:  # say which trigger the handler was meant for
+                spec = conf.handler if isinstance(conf.handler, str) else None
+                raise exc.with_context(trigger=trig.value, handler=spec) from None
             self.triggers[trig] = BoundTrigger(trig, handler, conf.include_body,
                                                self.rules.timeout_s(trig),
                                                self.rules.memory_mb(trig), uuid.uuid4().hex)

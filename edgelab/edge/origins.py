@@ -50,7 +50,8 @@ def make_response(status: int, body: bytes | str | None = None,
                   description: str | None = None) -> dict[str, Any]:
     """A response in CloudFront's shape; bytes that are not UTF-8 are base64-encoded."""
     if headers and all(isinstance(v, list) for v in headers.values()):
-        hmap: HeaderMap = {k.lower(): list(v) for k, v in headers.items()}  # type: ignore[misc]
+        hmap: HeaderMap = {k.lower(): v for k, v in headers.items()  # type: ignore[misc]
+                           if isinstance(v, list)}
     else:
         hmap = header_map(headers or {})  # type: ignore[arg-type]
     resp: dict[str, Any] = {"status": str(int(status)),

@@ -31,9 +31,6 @@ from .viewer import ViewerRequest
 if TYPE_CHECKING:
     import pandas as pd
 
-CACHE_STATUSES = ("Hit", "Miss", "LambdaGeneratedResponse", "Error")
-
-
 def _key_text(key: Any) -> str | None:
     return key if key is None or isinstance(key, str) else repr(key)
 

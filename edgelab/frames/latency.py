@@ -100,11 +100,6 @@ def edges_table(edges: pd.DataFrame | None = None) -> pd.DataFrame:
     return table
 
 
-def edge_code(location: Any) -> str:
-    """``FRA56-P1`` or ``DFW3`` -> ``FRA``: the IATA part of a log's x-edge-location."""
-    return str(location)[:3].upper()
-
-
 @dataclass(frozen=True)
 class LatencyModel:
     """An estimate of one request's latency; every number can be overridden.

@@ -32,8 +32,6 @@ from ..errors import ConfigError, TriggerNameError
 from ..triggers import TRIGGERS, Trigger
 
 VREQ, OREQ, ORESP, VRESP = TRIGGERS
-VIEWER = tuple(t for t in TRIGGERS if t.is_viewer)
-ORIGIN = tuple(t for t in TRIGGERS if t.sees_origin)
 REQUEST = tuple(t for t in TRIGGERS if t.is_request)
 ALL = TRIGGERS
 
@@ -86,6 +84,14 @@ class Decision:
     topic: str
     section: str
     decision: str
+
+
+def decisions_markdown(rows: Iterable[Decision],
+                       header: tuple[str, str, str] = ("topic", "decision", "facts")) -> str:
+    """``rows`` as the README's Markdown table: topic | decision | facts section."""
+    lines = [f"| {' | '.join(header)} |", "|---|---|---|"]
+    lines += [f"| {d.topic} | {d.decision} | {d.section} |" for d in rows]
+    return "\n".join(lines) + "\n"
 
 
 # --- §5.1, §4, §2, §5.3: quotas ---------------------------------------------------------

@@ -357,10 +357,11 @@ class _Checker:
         if desc is not None and not isinstance(desc, str):
             self.add("response-invalid", f"{base}.statusDescription", "statusDescription must "
                      "be a string", "§4", actual=desc)
-        headers = resp.get("headers", {} if generated else before.get("headers", {}))
+        before_headers = {} if generated or before is None else before.get("headers", {})
+        headers = resp.get("headers", before_headers)
         if generated and isinstance(headers, list):
             headers = {}  # DECISIONS "headers given as a list in a generated response"
-        self.headers(headers, {} if generated else before.get("headers", {}),
+        self.headers(headers, before_headers,
                      f"{base}.headers", side="generated" if generated else "own")
         body = resp.get("body")
         if body is None:
@@ -454,7 +455,7 @@ def _values(headers: Mapping[str, Any], lower: str) -> list[str]:
     out: list[str] = []
     for name, elems in headers.items():
         if str(name).lower() == lower and isinstance(elems, list):
-            out += [e.get("value") for e in elems if isinstance(e, Mapping)]
+            out += [e.get("value", "") for e in elems if isinstance(e, Mapping)]
     return out
 
 

@@ -32,7 +32,7 @@ from typing import Any
 
 from ..errors import HandlerLoadError
 from ..event.build import copy_event
-from .base import Call, Handler, RawResult, file_stamp
+from .base import Call, Handler, RawResult, RawStatus, file_stamp
 from .context import ContextInfo, LambdaContext
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
@@ -193,14 +193,14 @@ def parse_python_spec(spec: str) -> tuple[str, str | None, bool]:
     target, sep, func = spec.rpartition(":") if ":" in spec else (spec, "", "")
     if not sep:
         target, func = spec, ""
-    func = func.strip() or None
-    if func is not None and not func.isidentifier():
-        raise HandlerLoadError(f"function name {func!r} in {spec!r} is not a Python identifier",
+    name = func.strip() or None
+    if name is not None and not name.isidentifier():
+        raise HandlerLoadError(f"function name {name!r} in {spec!r} is not a Python identifier",
                                spec=spec)
     if target.endswith(".py") or os.sep in target or "/" in target:
-        return target, func, True
+        return target, name, True
     if all(part.isidentifier() for part in target.split(".")):
-        return target, func, False
+        return target, name, False
     raise HandlerLoadError(
         f"handler {spec!r} is neither a .py file nor a module path; use path/file.py, "
         "path/file.py:function or package.module:function", spec=spec)
@@ -244,7 +244,7 @@ def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident),
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident or 0),
                                                    ctypes.py_object(_Timeout))
         worker.join(0.5)
         raise _Timeout()
@@ -272,7 +272,8 @@ def run_function(fn: Callable[..., Any], event: dict[str, Any], info: ContextInf
         elapsed = time.monotonic() - started
         if elapsed > info.timeout_s:  # it swallowed the interrupt and carried on
             raise _Timeout()
-        status, err_type, err_msg = "ok", None, None
+        status: RawStatus = "ok"
+        err_type, err_msg = None, None
     except _Timeout:
         value, status = None, "timeout"
         err_type = "LambdaLimitExceeded"
@@ -316,10 +317,6 @@ class InProcessPython(Handler):
         self._stale = False
         self.function_name = self._loader.function_name
 
-    @classmethod
-    def from_callable(cls, fn: Callable[..., Any], name: str | None = None) -> Handler:
-        return CallableHandler(fn, name)
-
     def invoke(self, call: Call) -> RawResult:
         cold = self._cold
         if self._stale or self._loader.changed():
@@ -351,7 +348,8 @@ class CallableHandler(Handler):
         if not callable(fn):
             raise HandlerLoadError(f"a handler must be callable; got {type(fn).__name__}")
         self.fn = fn
-        self.function_name = (name or getattr(fn, "__name__", "handler")).replace("_", "-")
+        self.function_name = str(name or getattr(fn, "__name__", None) or "handler"
+                                 ).replace("_", "-")
         self.spec = f"<function {getattr(fn, '__qualname__', self.function_name)}>"
         self._cold = True
 

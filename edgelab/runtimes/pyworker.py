@@ -80,6 +80,7 @@ def main() -> None:
                 continue
             info = ContextInfo(**msg["info"])
             with memory_limit(info.memory_limit_in_mb):
+                assert loader.function is not None
                 result = run_function(loader.function, msg["event"], info, cold_start=cold)
             if result.error_type == "MemoryError":
                 result.error_message = (

@@ -169,7 +169,7 @@ class WorkerProcess:
                 if not self.alive:
                     self.start()
             except (WorkerTimeout, WorkerDied) as exc:
-                exc.answers = answers  # type: ignore[attr-defined]
+                setattr(exc, "answers", answers)  # noqa: B010 (read back by run_calls)
                 raise
             assert self.proc is not None and self.proc.stdin is not None
             payload = b"".join(json.dumps(m, separators=(",", ":")).encode() + b"\n"
@@ -193,7 +193,7 @@ class WorkerProcess:
                         self.kill()
                         break
             except (WorkerTimeout, WorkerDied) as exc:
-                exc.answers = answers  # type: ignore[attr-defined]
+                setattr(exc, "answers", answers)  # noqa: B010 (read back by run_calls)
                 self.kill()
                 raise
             finally:
