@@ -19,6 +19,8 @@ LAZY: dict[str, str] = {
                            "the TOML and CloudFormation readers and `load` still import each "
                            "other on first use (a staging distribution names another file)",
     "pandas": "DataFrames, only where a command or function returns or reads one",
+    "pyarrow": "Parquet logs and traffic sets",
+    "scipy": "statistics: a latency calibration fit",
     "matplotlib": "figures, only for the report, plots and widgets",
     "IPython": "displaying a widget, only in a notebook",
     "user_agents": "CloudFront-Is-*-Viewer headers: loads a large regex table",

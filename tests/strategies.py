@@ -164,3 +164,8 @@ def path_patterns(draw: st.DrawFn) -> str:
 def pattern_paths(draw: st.DrawFn) -> str:
     """Viewer paths over the same small alphabet, so matches are frequent."""
     return "/" + draw(st.text(alphabet=_PATH_CHARS, max_size=12))
+
+# Text a CloudFront log field may carry once URL-decoded (any code point but surrogates);
+# '-' alone is how a log writes "no value", so it cannot round-trip as itself.
+log_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
+                     max_size=30).filter(lambda s: s != "-")

@@ -27,8 +27,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     rules = rules_from(args)
     if args.decisions:
+        from ..frames.billing import BILLING_DECISIONS
+        from ..frames.logs.decisions import LOG_DECISIONS
+
         rows = [{"topic": d.topic, "section": d.section, "decision": d.decision}
-                for d in DECISIONS]
+                for d in (*DECISIONS, *LOG_DECISIONS, *BILLING_DECISIONS)]
         if args.json:
             print_json(rows)
         else:

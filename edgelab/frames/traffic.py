@@ -29,7 +29,7 @@ import pandas as pd
 from ..errors import ConfigError, InputError
 from .columns import CATEGORICAL, categorical, normalize_traffic
 from .latency import nearest_edge
-from .logs import read_access_logs
+from .logs import is_parquet_log, read_access_logs
 
 # Real User-Agent strings, several per device class (bots: the crawlers seen most).
 USER_AGENTS: dict[str, tuple[str, ...]] = {
@@ -399,13 +399,15 @@ def load_traffic(path: str | Path) -> pd.DataFrame:
     return normalize_traffic(frame, source=str(p))
 
 
-def read_traffic(source: str | Path) -> pd.DataFrame:
-    """A saved traffic set (``.parquet`` / ``.csv``) or CloudFront access logs (a file,
-    ``.gz`` or not, a folder of them, or a glob)."""
+def read_traffic(source: str | Path, **log_options: Any) -> pd.DataFrame:
+    """A saved traffic set (``.parquet`` / ``.csv``) or CloudFront logs of any format (a
+    file, ``.gz`` or not, a v2 Parquet log, a folder of them, or a glob; ``log_options``
+    as for :func:`edgelab.frames.logs.read_access_logs`)."""
     p = Path(source)
-    if p.suffix.lower() in (".parquet", ".pq", ".csv") or p.name.lower().endswith(".csv.gz"):
+    if (p.suffix.lower() in (".parquet", ".pq", ".csv") or p.name.lower().endswith(".csv.gz")
+            ) and not is_parquet_log(p):
         return load_traffic(p)
-    return read_access_logs(source)
+    return read_access_logs(source, **log_options)
 
 
 def _kind(p: Path) -> str:
