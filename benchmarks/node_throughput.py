@@ -107,9 +107,11 @@ def main() -> None:
 
     print(f"node {version}, python {sys.version.split()[0]}, one worker process")
     print(f"{'path':<44}{'invocations/s':>14}{'x naive':>10}")
-    for name, rate in [(f"edgelab.invoke_many ({args.events} events, validated)", full_rate),
-                       (f"NodeHandler.invoke_many ({args.events} events, raw)", raw_rate),
-                       (f"naive: one node process each ({args.naive} runs)", naive_rate)]:
+    for name, rate in [
+        (f"edgelab.invoke_many ({args.events} events, validated)", full_rate),
+        (f"NodeHandler.invoke_many ({args.events} events, raw)", raw_rate),
+        (f"naive: one node process each ({args.naive} runs)", naive_rate),
+    ]:
         print(f"{name:<44}{rate:>14,.0f}{rate / naive_rate:>10,.0f}")
 
 

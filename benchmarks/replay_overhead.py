@@ -24,8 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-HANDLER = "def handler(event, context):\n    cf = event['Records'][0]['cf']\n    " \
-          "return cf.get('response', cf['request'])\n"
+HANDLER = (
+    "def handler(event, context):\n    cf = event['Records'][0]['cf']\n    "
+    "return cf.get('response', cf['request'])\n"
+)
 
 
 def setup(root: Path, n: int) -> tuple[Path, Path]:
@@ -46,7 +48,8 @@ def setup(root: Path, n: int) -> tuple[Path, Path]:
     config.write_text(
         '[triggers]\nviewer-request = "handlers/vreq.py"\norigin-request = "handlers/oreq.py"\n'
         'origin-response = "handlers/oresp.py"\nviewer-response = "handlers/vresp.py"\n'
-        '[origin]\ntype = "folder"\npath = "site"\n[cache]\ndefault_ttl = 3600\n')
+        '[origin]\ntype = "folder"\npath = "site"\n[cache]\ndefault_ttl = 3600\n'
+    )
     traffic = root / "traffic.parquet"
     el.save_traffic(frame, traffic)
     return config, traffic
@@ -61,16 +64,27 @@ def floor(traffic_path: Path, handlers_dir: Path) -> tuple[int, float]:
     frame = el.load_traffic(traffic_path)
     funcs = {}
     templates = {}
-    for trig, name in (("viewer-request", "vreq"), ("origin-request", "oreq"),
-                       ("origin-response", "oresp"), ("viewer-response", "vresp")):
+    for trig, name in (
+        ("viewer-request", "vreq"),
+        ("origin-request", "oreq"),
+        ("origin-response", "oresp"),
+        ("viewer-response", "vresp"),
+    ):
         ns: dict = {}
         exec(compile((handlers_dir / f"{name}.py").read_text(), name, "exec"), ns)
         funcs[trig] = ns["handler"]
         templates[trig] = el.build_event(trig)
     ctx = LambdaContext(ContextInfo("handler", 128, 5.0))
-    rows = list(zip(frame["uri"].tolist(), frame["querystring"].tolist(),
-                    frame["user_agent"].tolist(), frame["cookie"].tolist(),
-                    frame["client_ip"].tolist(), strict=True))
+    rows = list(
+        zip(
+            frame["uri"].tolist(),
+            frame["querystring"].tolist(),
+            frame["user_agent"].tolist(),
+            frame["cookie"].tolist(),
+            frame["client_ip"].tolist(),
+            strict=True,
+        )
+    )
     started = time.perf_counter()
     for uri, qs, ua, cookie, ip in rows:
         for trig, fn in funcs.items():
@@ -96,8 +110,17 @@ def main() -> None:
         root = Path(tmp)
         config, traffic = setup(root, args.n)
         out = root / "results.parquet"
-        argv = ["replay", str(traffic), "--config", str(config), "--out", str(out),
-                "--workers", str(args.workers), "--no-progress"]
+        argv = [
+            "replay",
+            str(traffic),
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+            "--workers",
+            str(args.workers),
+            "--no-progress",
+        ]
         started = time.perf_counter()
         if args.profile:
             import cProfile
@@ -111,12 +134,18 @@ def main() -> None:
         n_floor, took_floor = floor(traffic, root / "handlers")
     replay_rate = args.n / took
     floor_rate = n_floor / took_floor
-    print(f"replay : {args.n:,} requests in {took:.2f} s = {replay_rate:,.0f} req/s "
-          f"(workers={args.workers}; traffic file in, results file out)")
-    print(f"floor  : {n_floor:,} requests in {took_floor:.2f} s = {floor_rate:,.0f} req/s "
-          "(deepcopy template event + call, 4 triggers per request)")
-    print(f"ratio  : replay takes {floor_rate / replay_rate:.2f}x the floor's time "
-          f"(target <= 3); {'meets' if replay_rate >= 20_000 else 'misses'} 20,000 req/s")
+    print(
+        f"replay : {args.n:,} requests in {took:.2f} s = {replay_rate:,.0f} req/s "
+        f"(workers={args.workers}; traffic file in, results file out)"
+    )
+    print(
+        f"floor  : {n_floor:,} requests in {took_floor:.2f} s = {floor_rate:,.0f} req/s "
+        "(deepcopy template event + call, 4 triggers per request)"
+    )
+    print(
+        f"ratio  : replay takes {floor_rate / replay_rate:.2f}x the floor's time "
+        f"(target <= 3); {'meets' if replay_rate >= 20_000 else 'misses'} 20,000 req/s"
+    )
 
 
 if __name__ == "__main__":

@@ -10,14 +10,14 @@ from __future__ import annotations
 #: module (or package) -> why it is imported on first use only
 LAZY: dict[str, str] = {
     "edgelab.frames": "the pandas layer (traffic, logs, latency, replay): pandas, numpy, "
-                      "pyarrow; `el.generate_traffic`, `el.replay` ... load it (PEP 562)",
+    "pyarrow; `el.generate_traffic`, `el.replay` ... load it (PEP 562)",
     "edgelab.report": "the HTML report: matplotlib",
     "edgelab.plots": "plots: matplotlib",
     "edgelab.edge.server": "`edgelab serve`: anyio and the ASGI app",
     "edgelab.definitions": "distribution definitions (YAML, HCL, JSON importers): only for "
-                           "`edgelab config` and `el.load_definition`; inside the package, "
-                           "the TOML and CloudFormation readers and `load` still import each "
-                           "other on first use (a staging distribution names another file)",
+    "`edgelab config` and `el.load_definition`; inside the package, "
+    "the TOML and CloudFormation readers and `load` still import each "
+    "other on first use (a staging distribution names another file)",
     "pandas": "DataFrames, only where a command or function returns or reads one",
     "pyarrow": "Parquet logs and traffic sets",
     "scipy": "statistics: a latency calibration fit",

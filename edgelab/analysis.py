@@ -40,14 +40,18 @@ DEFAULT_AB_PATTERN = r"/experiment/([^/]+)/"
 def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise InputError(f"{what} needs the columns {', '.join(columns)} of a replay results "
-                          f"frame; missing {', '.join(missing)}")
+        raise InputError(
+            f"{what} needs the columns {', '.join(columns)} of a replay results "
+            f"frame; missing {', '.join(missing)}"
+        )
 
 
 # -- A/B split -----------------------------------------------------------------------------
 
-def ab_variants(results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN,
-                column: str = "edge_uri") -> pd.Series:
+
+def ab_variants(
+    results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN, column: str = "edge_uri"
+) -> pd.Series:
     """The variant of each request, from ``pattern``'s first group in ``column`` (NA when
     the request was not in the test)."""
     _need(results, [column], "ab_variants")
@@ -55,10 +59,17 @@ def ab_variants(results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN,
     return text.str.extract(pattern, expand=False).str.upper()
 
 
-def ab_split(results: pd.DataFrame, *, weights: Mapping[str, float] | None = None,
-             by: str | Sequence[str] | None = None, variant: str | None = None,
-             pattern: str = DEFAULT_AB_PATTERN, column: str = "edge_uri",
-             unit: str = "request", confidence: float = 0.95) -> pd.DataFrame:
+def ab_split(
+    results: pd.DataFrame,
+    *,
+    weights: Mapping[str, float] | None = None,
+    by: str | Sequence[str] | None = None,
+    variant: str | None = None,
+    pattern: str = DEFAULT_AB_PATTERN,
+    column: str = "edge_uri",
+    unit: str = "request",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
     """Share of each variant with a confidence interval, and a test against ``weights``.
 
     The variant is the column ``variant`` or else extracted with ``pattern`` from
@@ -96,16 +107,35 @@ def ab_split(results: pd.DataFrame, *, weights: Mapping[str, float] | None = Non
         p = stats.chisquare(counts, expected * total).pvalue if len(names) > 1 else np.nan
         for name, count, exp in zip(names, counts, expected, strict=True):
             ci = stats.binomtest(int(count), total).proportion_ci(confidence, method="wilson")
-            rows.append({**dict(zip(groups, key, strict=True)), "variant": name,
-                         "requests": int(count), "total": total, "share": count / total,
-                         "ci_low": ci.low, "ci_high": ci.high, "expected": exp,
-                         "p_value": float(p)})
-    cols = [*groups, "variant", "requests", "total", "share", "ci_low", "ci_high", "expected",
-            "p_value"]
+            rows.append(
+                {
+                    **dict(zip(groups, key, strict=True)),
+                    "variant": name,
+                    "requests": int(count),
+                    "total": total,
+                    "share": count / total,
+                    "ci_low": ci.low,
+                    "ci_high": ci.high,
+                    "expected": exp,
+                    "p_value": float(p),
+                }
+            )
+    cols = [
+        *groups,
+        "variant",
+        "requests",
+        "total",
+        "share",
+        "ci_low",
+        "ci_high",
+        "expected",
+        "p_value",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
 # -- rewrites ------------------------------------------------------------------------------
+
 
 def _changes(results: pd.DataFrame) -> list[tuple[str, dict[str, Any], int]]:
     """(trigger, parsed diff, count) for each distinct diff of each stage."""
@@ -130,13 +160,23 @@ def header_changes(results: pd.DataFrame) -> pd.DataFrame:
             if c.header:
                 slot = agg.setdefault((trigger, c.kind, c.name), [0, c.before, c.after])
                 slot[0] += count
-    rows = [{"trigger": t, "change": c, "header": h, "count": v[0],
-             "example_before": _join(v[1]), "example_after": _join(v[2])}
-            for (t, c, h), v in agg.items()]
-    frame = pd.DataFrame(rows, columns=["trigger", "change", "header", "count",
-                                        "example_before", "example_after"])
-    return frame.sort_values(["count", "trigger", "header"], ascending=[False, True, True],
-                             kind="stable").reset_index(drop=True)
+    rows = [
+        {
+            "trigger": t,
+            "change": c,
+            "header": h,
+            "count": v[0],
+            "example_before": _join(v[1]),
+            "example_after": _join(v[2]),
+        }
+        for (t, c, h), v in agg.items()
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["trigger", "change", "header", "count", "example_before", "example_after"]
+    )
+    return frame.sort_values(
+        ["count", "trigger", "header"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _join(values: Any) -> str | None:
@@ -153,14 +193,17 @@ def uri_rewrites(results: pd.DataFrame) -> pd.DataFrame:
             if c.name == "uri" and not c.header:
                 key = (trigger, str(c.before), str(c.after))
                 counts[key] = counts.get(key, 0) + count
-    frame = pd.DataFrame([{"trigger": t, "from": a, "to": b, "count": c}
-                          for (t, a, b), c in counts.items()],
-                         columns=["trigger", "from", "to", "count"])
-    return frame.sort_values(["count", "from"], ascending=[False, True],
-                             kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(
+        [{"trigger": t, "from": a, "to": b, "count": c} for (t, a, b), c in counts.items()],
+        columns=["trigger", "from", "to", "count"],
+    )
+    return frame.sort_values(["count", "from"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
 # -- limits --------------------------------------------------------------------------------
+
 
 def violations(results: pd.DataFrame) -> pd.DataFrame:
     """Every rule violation by rule and trigger: count, an example message and path."""
@@ -171,18 +214,27 @@ def violations(results: pd.DataFrame) -> pd.DataFrame:
         if not text:
             continue
         for v in json.loads(text):
-            slot = agg.setdefault((v["rule"], v["trigger"]), [0, v.get("message"),
-                                                              v.get("path"), v.get("section")])
+            slot = agg.setdefault(
+                (v["rule"], v["trigger"]), [0, v.get("message"), v.get("path"), v.get("section")]
+            )
             slot[0] += int(count)
-    frame = pd.DataFrame([{"rule": r, "trigger": t, "count": s[0], "example": s[1],
-                           "path": s[2], "section": s[3]} for (r, t), s in agg.items()],
-                         columns=["rule", "trigger", "count", "example", "path", "section"])
-    return frame.sort_values(["count", "rule"], ascending=[False, True],
-                             kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(
+        [
+            {"rule": r, "trigger": t, "count": s[0], "example": s[1], "path": s[2], "section": s[3]}
+            for (r, t), s in agg.items()
+        ],
+        columns=["rule", "trigger", "count", "example", "path", "section"],
+    )
+    return frame.sort_values(["count", "rule"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
-_HEADROOM = (("request_bytes", "request-size"), ("uri_qs_len", "uri-querystring-length"),
-             ("generated_bytes", "generated-response-size"))
+_HEADROOM = (
+    ("request_bytes", "request-size"),
+    ("uri_qs_len", "uri-querystring-length"),
+    ("generated_bytes", "generated-response-size"),
+)
 
 
 def headroom(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.DataFrame:
@@ -201,25 +253,40 @@ def headroom(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.Da
             if actual.empty:
                 continue
             used = actual.to_numpy(float) / float(limit)
-            parts.append(pd.DataFrame({"trigger": trigger, "rule": rule,
-                                       "actual": actual.to_numpy(float), "limit": float(limit),
-                                       "used": used, "headroom": 1 - used}))
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "trigger": trigger,
+                        "rule": rule,
+                        "actual": actual.to_numpy(float),
+                        "limit": float(limit),
+                        "used": used,
+                        "headroom": 1 - used,
+                    }
+                )
+            )
     if not parts:
         return pd.DataFrame(columns=["trigger", "rule", "actual", "limit", "used", "headroom"])
     return pd.concat(parts, ignore_index=True)
 
 
-def headroom_summary(results: pd.DataFrame, rules: RuleSet | str | None = None
-                     ) -> pd.DataFrame:
+def headroom_summary(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.DataFrame:
     """:func:`headroom` per (trigger, rule): count, largest actual, limit, least headroom."""
     h = headroom(results, rules)
     g = h.groupby(["trigger", "rule"], sort=True)
-    return pd.DataFrame({"count": g.size(), "max_actual": g["actual"].max(),
-                         "limit": g["limit"].first(), "min_headroom": g["headroom"].min(),
-                         "median_headroom": g["headroom"].median()}).reset_index()
+    return pd.DataFrame(
+        {
+            "count": g.size(),
+            "max_actual": g["actual"].max(),
+            "limit": g["limit"].first(),
+            "min_headroom": g["headroom"].min(),
+            "median_headroom": g["headroom"].median(),
+        }
+    ).reset_index()
 
 
 # -- cache ---------------------------------------------------------------------------------
+
 
 def _hits(results: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     _need(results, ["cache"], "cache analysis")
@@ -231,25 +298,38 @@ def cache_over_time(results: pd.DataFrame, freq: str = "1min") -> pd.DataFrame:
     """Per time bin: requests, hits, misses, and the hit ratio of Hit / (Hit + Miss)."""
     _need(results, ["time"], "cache_over_time")
     hit, counted = _hits(results)
-    frame = pd.DataFrame({"time": pd.to_datetime(results["time"], utc=True),
-                          "requests": 1, "hits": hit.astype(int),
-                          "misses": (counted & ~hit).astype(int)})
+    frame = pd.DataFrame(
+        {
+            "time": pd.to_datetime(results["time"], utc=True),
+            "requests": 1,
+            "hits": hit.astype(int),
+            "misses": (counted & ~hit).astype(int),
+        }
+    )
     out = frame.set_index("time").resample(freq).sum()
     out["hit_ratio"] = out["hits"] / (out["hits"] + out["misses"]).replace(0, np.nan)
     return out.reset_index()
 
 
-def cache_by_path(results: pd.DataFrame, *, top: int = 20, column: str = "uri"
-                  ) -> pd.DataFrame:
+def cache_by_path(results: pd.DataFrame, *, top: int = 20, column: str = "uri") -> pd.DataFrame:
     """The ``top`` paths by requests: requests, hits, misses, hit ratio."""
     _need(results, [column], "cache_by_path")
     hit, counted = _hits(results)
-    frame = pd.DataFrame({"path": results[column].astype(str).to_numpy(), "requests": 1,
-                          "hits": hit.astype(int), "misses": (counted & ~hit).astype(int)})
+    frame = pd.DataFrame(
+        {
+            "path": results[column].astype(str).to_numpy(),
+            "requests": 1,
+            "hits": hit.astype(int),
+            "misses": (counted & ~hit).astype(int),
+        }
+    )
     out = frame.groupby("path", sort=False).sum()
     out["hit_ratio"] = out["hits"] / (out["hits"] + out["misses"]).replace(0, np.nan)
-    return out.sort_values(["requests", "hits"], ascending=False, kind="stable") \
-        .head(top).reset_index()
+    return (
+        out.sort_values(["requests", "hits"], ascending=False, kind="stable")
+        .head(top)
+        .reset_index()
+    )
 
 
 def origin_savings(results: pd.DataFrame) -> pd.DataFrame:
@@ -260,11 +340,20 @@ def origin_savings(results: pd.DataFrame) -> pd.DataFrame:
         reached = int(results["origin_status"].notna().sum())
     else:
         reached = int((results["cache"].astype(str) == "Miss").sum())
-    return pd.DataFrame([{"requests": n, "origin_requests": reached, "saved": n - reached,
-                          "saved_share": (n - reached) / n if n else np.nan}])
+    return pd.DataFrame(
+        [
+            {
+                "requests": n,
+                "origin_requests": reached,
+                "saved": n - reached,
+                "saved_share": (n - reached) / n if n else np.nan,
+            }
+        ]
+    )
 
 
 # -- outcomes and latency ------------------------------------------------------------------
+
 
 def outcomes(results: pd.DataFrame) -> pd.DataFrame:
     """Requests by outcome, cache status and final status."""
@@ -273,9 +362,12 @@ def outcomes(results: pd.DataFrame) -> pd.DataFrame:
     return frame.value_counts().rename("requests").reset_index()
 
 
-def latency_percentiles(results: pd.DataFrame, by: str | Sequence[str] = "country",
-                        q: Sequence[float] = (0.5, 0.9, 0.99),
-                        column: str = "latency_ms") -> pd.DataFrame:
+def latency_percentiles(
+    results: pd.DataFrame,
+    by: str | Sequence[str] = "country",
+    q: Sequence[float] = (0.5, 0.9, 0.99),
+    column: str = "latency_ms",
+) -> pd.DataFrame:
     """Percentiles of the estimated latency (ms) per group, with the request count."""
     groups = [by] if isinstance(by, str) else list(by)
     _need(results, [*groups, column], "latency_percentiles")
@@ -285,8 +377,11 @@ def latency_percentiles(results: pd.DataFrame, by: str | Sequence[str] = "countr
     out = g.quantile(list(q)).unstack()
     out.columns = [f"p{round(x * 100):g}" for x in q]
     out.insert(0, "requests", g.size())
-    return out.reset_index().sort_values("requests", ascending=False,
-                                         kind="stable").reset_index(drop=True)
+    return (
+        out.reset_index()
+        .sort_values("requests", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def edge_traffic(results: pd.DataFrame) -> pd.DataFrame:
@@ -304,18 +399,25 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
     hit, counted = _hits(results)
     saved = origin_savings(results).iloc[0]
     lat = pd.to_numeric(results.get("latency_ms", pd.Series(dtype=float)), errors="coerce")
-    rows = [("requests", n),
-            ("errors", int(results["outcome"].astype(str).isin(
-                ["error", "origin-error", "replay-error"]).sum())),
-            ("generated at the edge", int((results["outcome"].astype(str) == "generated").sum())),
-            ("cache hit ratio", round(hit.sum() / counted.sum(), 4) if counted.sum() else None),
-            ("origin requests saved", round(float(saved["saved_share"]), 4) if n else None),
-            ("violations", int(results.get("violations", pd.Series(dtype=int)).sum())),
-            ("cold starts", int(results.get("cold_starts", pd.Series(dtype=int)).sum())),
-            ("median latency ms (estimate)", round(float(lat.median()), 1) if n else None),
-            ("p99 latency ms (estimate)", round(float(lat.quantile(0.99)), 1) if n else None)]
-    return pd.DataFrame({"metric": [r[0] for r in rows],
-                         "value": pd.Series([r[1] for r in rows], dtype=object)})
+    rows = [
+        ("requests", n),
+        (
+            "errors",
+            int(
+                results["outcome"].astype(str).isin(["error", "origin-error", "replay-error"]).sum()
+            ),
+        ),
+        ("generated at the edge", int((results["outcome"].astype(str) == "generated").sum())),
+        ("cache hit ratio", round(hit.sum() / counted.sum(), 4) if counted.sum() else None),
+        ("origin requests saved", round(float(saved["saved_share"]), 4) if n else None),
+        ("violations", int(results.get("violations", pd.Series(dtype=int)).sum())),
+        ("cold starts", int(results.get("cold_starts", pd.Series(dtype=int)).sum())),
+        ("median latency ms (estimate)", round(float(lat.median()), 1) if n else None),
+        ("p99 latency ms (estimate)", round(float(lat.quantile(0.99)), 1) if n else None),
+    ]
+    return pd.DataFrame(
+        {"metric": [r[0] for r in rows], "value": pd.Series([r[1] for r in rows], dtype=object)}
+    )
 
 
 # -- logs ----------------------------------------------------------------------------------
@@ -329,8 +431,13 @@ def _behavior(values: pd.Series) -> pd.Series:
     return text.where(~text.str.lower().isin(_DEFAULT_SPELLINGS), DEFAULT_BEHAVIOR)
 
 
-def behavior_mismatches(frame: pd.DataFrame, *, logged: str = "log_behavior",
-                        chosen: str = "behavior", example: str = "uri") -> pd.DataFrame:
+def behavior_mismatches(
+    frame: pd.DataFrame,
+    *,
+    logged: str = "log_behavior",
+    chosen: str = "behavior",
+    example: str = "uri",
+) -> pd.DataFrame:
     """Requests whose logged cache behaviour (``cache-behavior-path-pattern``, facts logs
     §2/§3) differs from the one edgelab chose: one row per (logged, chosen) pair with
     ``requests``, ``share`` of all compared requests and an ``example`` uri, most frequent
@@ -347,13 +454,20 @@ def behavior_mismatches(frame: pd.DataFrame, *, logged: str = "log_behavior",
     if not differ.any():
         return pd.DataFrame(columns=cols)
     ex = frame[example].astype(str) if example in frame else pd.Series("", index=frame.index)
-    table = pd.DataFrame({"logged": log[differ].to_numpy(), "chosen": ours[differ].to_numpy(),
-                          "example": ex[differ].to_numpy()})
-    out = table.groupby(["logged", "chosen"], sort=False).agg(
-        requests=("example", "size"), example=("example", "first")).reset_index()
+    table = pd.DataFrame(
+        {
+            "logged": log[differ].to_numpy(),
+            "chosen": ours[differ].to_numpy(),
+            "example": ex[differ].to_numpy(),
+        }
+    )
+    out = (
+        table.groupby(["logged", "chosen"], sort=False)
+        .agg(requests=("example", "size"), example=("example", "first"))
+        .reset_index()
+    )
     out["share"] = out["requests"] / compared
-    return out.sort_values("requests", ascending=False, kind="stable") \
-        .reset_index(drop=True)[cols]
+    return out.sort_values("requests", ascending=False, kind="stable").reset_index(drop=True)[cols]
 
 
 # -- cost and capacity (prices and quotas as data: frames.billing, frames.capacity) ------

@@ -37,8 +37,13 @@ class EdgelabError(Exception):
     request_id: str | None = None
     handler: str | None = None
 
-    def with_context(self, *, trigger: str | None = None, request_id: str | None = None,
-                     handler: str | None = None) -> EdgelabError:
+    def with_context(
+        self,
+        *,
+        trigger: str | None = None,
+        request_id: str | None = None,
+        handler: str | None = None,
+    ) -> EdgelabError:
         """Fill in the context fields that are still unknown; returns ``self``."""
         self.trigger = self.trigger or trigger
         self.request_id = self.request_id or request_id

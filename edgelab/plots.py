@@ -29,8 +29,15 @@ def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
 
 
 def _empty(ax: Axes, what: str) -> Axes:
-    ax.text(0.5, 0.5, f"no {what} in these results", ha="center", va="center",
-            transform=ax.transAxes, color="0.4")
+    ax.text(
+        0.5,
+        0.5,
+        f"no {what} in these results",
+        ha="center",
+        va="center",
+        transform=ax.transAxes,
+        color="0.4",
+    )
     ax.set_xticks([])
     ax.set_yticks([])
     if not ax.get_title():
@@ -38,9 +45,14 @@ def _empty(ax: Axes, what: str) -> Axes:
     return ax
 
 
-def ab_split(results: pd.DataFrame, ax: Axes | None = None, *,
-             weights: Mapping[str, float] | None = None, by: str | None = None,
-             **kwargs: Any) -> Axes:
+def ab_split(
+    results: pd.DataFrame,
+    ax: Axes | None = None,
+    *,
+    weights: Mapping[str, float] | None = None,
+    by: str | None = None,
+    **kwargs: Any,
+) -> Axes:
     """Share per variant with its confidence interval; the intended share as a line."""
     ax = _axes(ax)
     table = analysis.ab_split(results, weights=weights, by=by, **kwargs)
@@ -53,12 +65,19 @@ def ab_split(results: pd.DataFrame, ax: Axes | None = None, *,
     for i, v in enumerate(variants):
         part = table[table["variant"] == v]
         share = part["share"].to_numpy(float)
-        err = np.vstack([share - part["ci_low"].to_numpy(float),
-                         part["ci_high"].to_numpy(float) - share])
+        err = np.vstack(
+            [share - part["ci_low"].to_numpy(float), part["ci_high"].to_numpy(float) - share]
+        )
         pos = x[: len(part)] + (i - (len(variants) - 1) / 2) * width
         ax.bar(pos, share, width, yerr=err, capsize=3, label=f"variant {v}")
-        ax.hlines(part["expected"].to_numpy(float), pos - width / 2, pos + width / 2,
-                  colors="k", linestyles="dashed", linewidth=1)
+        ax.hlines(
+            part["expected"].to_numpy(float),
+            pos - width / 2,
+            pos + width / 2,
+            colors="k",
+            linestyles="dashed",
+            linewidth=1,
+        )
     ax.set_xticks(x, groups)
     ax.set_ylabel("share of requests")
     ax.set_ylim(0, 1)
@@ -67,8 +86,7 @@ def ab_split(results: pd.DataFrame, ax: Axes | None = None, *,
     return ax
 
 
-def cache_hit_ratio(results: pd.DataFrame, ax: Axes | None = None, *, freq: str = "1min"
-                    ) -> Axes:
+def cache_hit_ratio(results: pd.DataFrame, ax: Axes | None = None, *, freq: str = "1min") -> Axes:
     """Cache hit ratio over time (line) with requests per bin (bars, right axis)."""
     ax = _axes(ax)
     table = analysis.cache_over_time(results, freq=freq)
@@ -80,8 +98,13 @@ def cache_hit_ratio(results: pd.DataFrame, ax: Axes | None = None, *, freq: str 
     ax.set_ylabel("hit ratio (Hit / (Hit + Miss))")
     ax.set_title(f"Cache hit ratio per {freq}")
     ax2 = ax.twinx()
-    ax2.bar(t, table["requests"], width=(t.iloc[1] - t.iloc[0]) * 0.8 if len(t) > 1 else 0.0005,
-            alpha=0.25, color="C1")
+    ax2.bar(
+        t,
+        table["requests"],
+        width=(t.iloc[1] - t.iloc[0]) * 0.8 if len(t) > 1 else 0.0005,
+        alpha=0.25,
+        color="C1",
+    )
     ax2.set_ylabel("requests")
     ax.set_zorder(ax2.get_zorder() + 1)
     ax.patch.set_visible(False)
@@ -98,16 +121,16 @@ def cache_by_path(results: pd.DataFrame, ax: Axes | None = None, *, top: int = 1
     other = table["requests"] - table["hits"] - table["misses"]
     ax.barh(table["path"], table["hits"], label="Hit")
     ax.barh(table["path"], table["misses"], left=table["hits"], label="Miss")
-    ax.barh(table["path"], other, left=table["hits"] + table["misses"],
-            label="generated / error")
+    ax.barh(table["path"], other, left=table["hits"] + table["misses"], label="generated / error")
     ax.set_xlabel("requests")
     ax.set_title(f"Top {len(table)} paths by requests")
     ax.legend()
     return ax
 
 
-def headroom(results: pd.DataFrame, ax: Axes | None = None, *, rules: Any = None,
-             bins: int = 40) -> Axes:
+def headroom(
+    results: pd.DataFrame, ax: Axes | None = None, *, rules: Any = None, bins: int = 40
+) -> Axes:
     """Histogram of how much of each size limit passing stages used (0 = none, 1 = all)."""
     ax = _axes(ax)
     table = analysis.headroom(results, rules)
@@ -115,8 +138,13 @@ def headroom(results: pd.DataFrame, ax: Axes | None = None, *, rules: Any = None
         return _empty(ax, "size measurements")
     edges = np.linspace(0, 1, bins + 1)
     for (trigger, rule), part in table.groupby(["trigger", "rule"], sort=True):
-        ax.hist(np.clip(part["used"], 0, 1), bins=list(edges), histtype="step", linewidth=1.5,
-                label=f"{trigger}: {rule}")
+        ax.hist(
+            np.clip(part["used"], 0, 1),
+            bins=list(edges),
+            histtype="step",
+            linewidth=1.5,
+            label=f"{trigger}: {rule}",
+        )
     ax.axvline(1.0, color="r", linestyle="dashed", linewidth=1)
     ax.set_yscale("log")
     ax.set_xlabel("share of the limit used")
@@ -139,8 +167,9 @@ def violations(results: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def latency(results: pd.DataFrame, ax: Axes | None = None, *, by: str = "country",
-            top: int = 12) -> Axes:
+def latency(
+    results: pd.DataFrame, ax: Axes | None = None, *, by: str = "country", top: int = 12
+) -> Axes:
     """Estimated latency percentiles (p50, p90, p99) per group, busiest groups first."""
     ax = _axes(ax)
     table = analysis.latency_percentiles(results, by=by).head(top)
@@ -156,26 +185,42 @@ def latency(results: pd.DataFrame, ax: Axes | None = None, *, by: str = "country
     return ax
 
 
-def edge_map(results: pd.DataFrame, ax: Axes | None = None, *, show_all: bool = True
-             ) -> Axes:
+def edge_map(results: pd.DataFrame, ax: Axes | None = None, *, show_all: bool = True) -> Axes:
     """Edge locations on a plain lon/lat plane, sized by requests; regional edge caches
     as triangles."""
     ax = _axes(ax, (9, 4.5))
     if show_all:
         table = edge_locations()
-        ax.scatter(table["longitude"], table["latitude"], s=6, color="0.75",
-                   label="edge locations")
+        ax.scatter(table["longitude"], table["latitude"], s=6, color="0.75", label="edge locations")
     recs = regional_edge_caches()
-    ax.scatter(recs["longitude"], recs["latitude"], marker="^", s=40, color="C2",
-               label="regional edge caches")
+    ax.scatter(
+        recs["longitude"],
+        recs["latitude"],
+        marker="^",
+        s=40,
+        color="C2",
+        label="regional edge caches",
+    )
     traffic = analysis.edge_traffic(results).dropna(subset=["latitude"])
     if not traffic.empty:
         size = 20 + 600 * traffic["requests"] / traffic["requests"].max()
-        ax.scatter(traffic["longitude"], traffic["latitude"], s=size, alpha=0.5, color="C0",
-                   edgecolors="C0", label="requests served")
+        ax.scatter(
+            traffic["longitude"],
+            traffic["latitude"],
+            s=size,
+            alpha=0.5,
+            color="C0",
+            edgecolors="C0",
+            label="requests served",
+        )
         for _, row in traffic.head(8).iterrows():
-            ax.annotate(row["code"], (row["longitude"], row["latitude"]), fontsize=7,
-                        ha="center", va="bottom")
+            ax.annotate(
+                row["code"],
+                (row["longitude"], row["latitude"]),
+                fontsize=7,
+                ha="center",
+                va="bottom",
+            )
     ax.set_xlim(-180, 180)
     ax.set_ylim(-60, 75)
     ax.set_xlabel("longitude")
@@ -204,8 +249,9 @@ def _usd(value: float) -> str:
     return f"\\${value:,.2f}" if abs(value) >= 100 else f"\\${value:.3g}"
 
 
-def cost_breakdown(results: pd.DataFrame, ax: Axes | None = None, *,
-                   per_million: bool = False, **options: Any) -> Axes:
+def cost_breakdown(
+    results: pd.DataFrame, ax: Axes | None = None, *, per_million: bool = False, **options: Any
+) -> Axes:
     """The bill per trigger: Lambda@Edge (requests + duration, stacked) beside CloudFront
     Functions for the same viewer-event invocations; ``per_million`` shows USD per
     million viewer requests. ``options`` go to :func:`edgelab.analysis.cost`."""
@@ -216,8 +262,11 @@ def cost_breakdown(results: pd.DataFrame, ax: Axes | None = None, *,
         return _empty(ax, "function invocations")
     viewers = table.attrs.get("viewer_requests") or 0
     scale = 1e6 / viewers if per_million and viewers else 1.0
-    triggers = [t for t in ("viewer-request", "origin-request", "origin-response",
-                            "viewer-response") if t in set(rows["trigger"])]
+    triggers = [
+        t
+        for t in ("viewer-request", "origin-request", "origin-response", "viewer-response")
+        if t in set(rows["trigger"])
+    ]
     y = np.arange(len(triggers))
     le = rows[rows["service"] == "Lambda@Edge"].set_index("trigger").reindex(triggers)
     cf = rows[rows["service"] == "CloudFront Functions"].set_index("trigger").reindex(triggers)
@@ -229,31 +278,54 @@ def cost_breakdown(results: pd.DataFrame, ax: Axes | None = None, *,
     have = ~np.isnan(cff)
     ax.barh(y[have] + 0.2, cff[have], 0.4, color="C2", label="CloudFront Functions")
     for yi, total in zip(y, req + dur, strict=True):
-        ax.annotate(_usd(total), (total, yi - 0.2), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=8)
+        ax.annotate(
+            _usd(total),
+            (total, yi - 0.2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     for yi, total in zip(y[have], cff[have], strict=True):
-        ax.annotate(_usd(total), (total, yi + 0.2), xytext=(3, 0), textcoords="offset points",
-                    va="center", fontsize=8)
+        ax.annotate(
+            _usd(total),
+            (total, yi + 0.2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+        )
     for yi in y[~have]:
-        ax.annotate("no CloudFront Functions equivalent (origin event)", (0, yi + 0.2),
-                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
-                    color="0.4")
+        ax.annotate(
+            "no CloudFront Functions equivalent (origin event)",
+            (0, yi + 0.2),
+            xytext=(3, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize=8,
+            color="0.4",
+        )
     ax.set_yticks(y, triggers)
     ax.invert_yaxis()
     ax.set_xlim(0, max(float(np.nanmax(np.r_[req + dur, cff[have], 0])) * 1.3, 1e-12))
-    ax.set_xlabel("USD per million viewer requests" if per_million and viewers else
-                  "USD for these requests")
+    ax.set_xlabel(
+        "USD per million viewer requests" if per_million and viewers else "USD for these requests"
+    )
     totals = table[table["trigger"] == "total"].set_index("service")["cost"] * scale
     what = "per million viewer requests" if per_million and viewers else "for these requests"
-    ax.set_title(f"Bill {what}: Lambda@Edge {_usd(totals.get('Lambda@Edge', 0.0))}, "
-                 f"CloudFront Functions {_usd(totals.get('CloudFront Functions', 0.0))} "
-                 "(prices UNSURE)", fontsize=10)
+    ax.set_title(
+        f"Bill {what}: Lambda@Edge {_usd(totals.get('Lambda@Edge', 0.0))}, "
+        f"CloudFront Functions {_usd(totals.get('CloudFront Functions', 0.0))} "
+        "(prices UNSURE)",
+        fontsize=10,
+    )
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
-def concurrency(results: pd.DataFrame, ax: Axes | None = None, *, top: int = 6,
-                **options: Any) -> Axes:
+def concurrency(
+    results: pd.DataFrame, ax: Axes | None = None, *, top: int = 6, **options: Any
+) -> Axes:
     """Execution environments needed per AWS Region and window (log scale) against the
     Regional concurrency quota; throttled windows in red. ``options`` go to
     :func:`edgelab.analysis.capacity`."""
@@ -264,16 +336,29 @@ def concurrency(results: pd.DataFrame, ax: Axes | None = None, *, top: int = 6,
     peaks = analysis.capacity_peaks(table).head(top)
     for i, region in enumerate(peaks["region"]):
         part = table[table["region"] == region]
-        ax.plot(part["time"], part["environments"], marker=".", ms=3, lw=1, color=f"C{i}",
-                label=region)
+        ax.plot(
+            part["time"], part["environments"], marker=".", ms=3, lw=1, color=f"C{i}", label=region
+        )
     hot = table[table["throttled"]]
     if not hot.empty:
-        ax.scatter(hot["time"], hot["environments"], color="red", s=18, zorder=3,
-                   label=f"throttled ({len(hot)} windows)")
+        ax.scatter(
+            hot["time"],
+            hot["environments"],
+            color="red",
+            s=18,
+            zorder=3,
+            label=f"throttled ({len(hot)} windows)",
+        )
     quota = float(table["concurrency_quota"].iloc[0])
     ax.axhline(quota, color="k", ls="--", lw=1)
-    ax.annotate(f"quota {quota:,.0f} per Region", (0.01, quota), xycoords=("axes fraction",
-                "data"), xytext=(0, 3), textcoords="offset points", fontsize=8)
+    ax.annotate(
+        f"quota {quota:,.0f} per Region",
+        (0.01, quota),
+        xycoords=("axes fraction", "data"),
+        xytext=(0, 3),
+        textcoords="offset points",
+        fontsize=8,
+    )
     ax.set_yscale("log")
     positive = table["environments"][table["environments"] > 0]
     low = float(positive.min()) if len(positive) else quota / 1e3
@@ -281,14 +366,21 @@ def concurrency(results: pd.DataFrame, ax: Axes | None = None, *, top: int = 6,
     window = float(table["window_s"].iloc[0])
     ax.set_ylabel("execution environments (log scale)")
     ax.set_xlabel(f"time (UTC), {window:g} s windows")
-    ax.set_title("Lambda@Edge concurrency per Region: max(rate x duration, rate / 10)",
-                 fontsize=10)
+    ax.set_title("Lambda@Edge concurrency per Region: max(rate x duration, rate / 10)", fontsize=10)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
 
 
-PLOTS = {"outcomes": outcomes, "ab_split": ab_split, "cache_hit_ratio": cache_hit_ratio,
-         "cache_by_path": cache_by_path, "headroom": headroom, "violations": violations,
-         "latency": latency, "edge_map": edge_map, "cost_breakdown": cost_breakdown,
-         "concurrency": concurrency}
+PLOTS = {
+    "outcomes": outcomes,
+    "ab_split": ab_split,
+    "cache_hit_ratio": cache_hit_ratio,
+    "cache_by_path": cache_by_path,
+    "headroom": headroom,
+    "violations": violations,
+    "latency": latency,
+    "edge_map": edge_map,
+    "cost_breakdown": cost_breakdown,
+    "concurrency": concurrency,
+}

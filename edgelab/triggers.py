@@ -22,8 +22,9 @@ class Trigger(StrEnum):
     is_request: bool
     sees_origin: bool
 
-    def __new__(cls, value: str, short: str = "", is_request: bool = False,
-                sees_origin: bool = False) -> Trigger:
+    def __new__(
+        cls, value: str, short: str = "", is_request: bool = False, sees_origin: bool = False
+    ) -> Trigger:
         member = str.__new__(cls, value)
         member._value_ = value
         member.short = short
@@ -69,7 +70,9 @@ class Trigger(StrEnum):
         except ValueError:
             raise TriggerNameError(
                 f"{what} must be one of {', '.join(TRIGGER_NAMES)}; got {value!r}",
-                key=key or what, value=value) from None
+                key=key or what,
+                value=value,
+            ) from None
 
 
 TRIGGERS: tuple[Trigger, ...] = tuple(Trigger)

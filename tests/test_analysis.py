@@ -13,14 +13,18 @@ from edgelab import analysis
 
 def _results(n_a: int, n_b: int, **extra) -> pd.DataFrame:
     n = n_a + n_b
-    frame = pd.DataFrame({
-        "edge_uri": ["/experiment/a/index.html"] * n_a + ["/experiment/b/index.html"] * n_b,
-        "device": (["mobile", "desktop"] * n)[:n],
-        "country": ["US"] * n,
-        "client_ip": [f"198.18.0.{i % 250}" for i in range(n)],
-        "cache": ["Hit"] * n, "outcome": ["served"] * n, "status": [200] * n,
-        "time": pd.date_range("2025-03-01", periods=n, freq="s", tz="UTC"),
-    })
+    frame = pd.DataFrame(
+        {
+            "edge_uri": ["/experiment/a/index.html"] * n_a + ["/experiment/b/index.html"] * n_b,
+            "device": (["mobile", "desktop"] * n)[:n],
+            "country": ["US"] * n,
+            "client_ip": [f"198.18.0.{i % 250}" for i in range(n)],
+            "cache": ["Hit"] * n,
+            "outcome": ["served"] * n,
+            "status": [200] * n,
+            "time": pd.date_range("2025-03-01", periods=n, freq="s", tz="UTC"),
+        }
+    )
     for k, v in extra.items():
         frame[k] = v
     return frame
@@ -59,8 +63,12 @@ def test_requests_outside_the_test_are_left_out() -> None:
 
 
 def test_header_changes_and_uri_rewrites_are_counted_with_examples() -> None:
-    diff = json.dumps({"headers": {"added": {"x-a": ["1"]}, "changed": {"x-b": [["o"], ["n"]]}},
-                       "uri": ["/", "/experiment/a/index.html"]})
+    diff = json.dumps(
+        {
+            "headers": {"added": {"x-a": ["1"]}, "changed": {"x-b": [["o"], ["n"]]}},
+            "uri": ["/", "/experiment/a/index.html"],
+        }
+    )
     frame = _results(3, 0, vreq_changes=[diff, diff, None])
     table = analysis.header_changes(frame)
     added = table[table["header"] == "x-a"].iloc[0]
@@ -72,12 +80,22 @@ def test_header_changes_and_uri_rewrites_are_counted_with_examples() -> None:
 
 
 def test_violations_are_counted_by_rule_and_trigger() -> None:
-    v = {"rule": "generated-response-size", "trigger": "viewer-request", "path": "response",
-         "actual": 50000, "limit": 40960, "message": "too big", "section": "§5.1"}
+    v = {
+        "rule": "generated-response-size",
+        "trigger": "viewer-request",
+        "path": "response",
+        "actual": 50000,
+        "limit": 40960,
+        "message": "too big",
+        "section": "§5.1",
+    }
     frame = _results(2, 0, violation_list=[json.dumps([v]), ""])
     table = analysis.violations(frame)
     assert table.iloc[0][["rule", "trigger", "count"]].tolist() == [
-        "generated-response-size", "viewer-request", 1]
+        "generated-response-size",
+        "viewer-request",
+        1,
+    ]
 
 
 def test_headroom_relates_sizes_to_the_rule_table() -> None:

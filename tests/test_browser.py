@@ -29,12 +29,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-CELL = ('from edgelab.widgets import EventEditor\n'
-        'editor = EventEditor(directory="handlers", uri="/index.html")\n'
-        'editor')
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+CELL = (
+    "from edgelab.widgets import EventEditor\n"
+    'editor = EventEditor(directory="handlers", uri="/index.html")\n'
+    "editor"
+)
 WAIT_MS = 120_000
 
 pytestmark = [
@@ -54,12 +63,31 @@ def _free_port() -> int:
 
 
 def _notebook(path: Path) -> None:
-    path.write_text(json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "editor",
-                   "metadata": {}, "outputs": [], "source": CELL}],
-        "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)",
-                                    "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "execution_count": None,
+                        "id": "editor",
+                        "metadata": {},
+                        "outputs": [],
+                        "source": CELL,
+                    }
+                ],
+                "metadata": {
+                    "kernelspec": {
+                        "display_name": "Python 3 (ipykernel)",
+                        "language": "python",
+                        "name": "python3",
+                    }
+                },
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
 
 
 @pytest.fixture
@@ -72,14 +100,29 @@ def lab(tmp_path: Path) -> Iterator[str]:
     settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "MPLBACKEND": "Agg"}
-    argv = [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser",
-            f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}",
-            f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"]
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "MPLBACKEND": "Agg",
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--allow-root",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+    ]
     log = (tmp_path / "jupyter.log").open("w")
     proc = subprocess.Popen(argv, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -89,8 +132,10 @@ def lab(tmp_path: Path) -> Iterator[str]:
             if proc.poll() is not None:
                 pytest.fail("jupyter lab exited: " + (tmp_path / "jupyter.log").read_text())
             try:
-                if httpx.get(f"{base}/api/status", params={"token": token},
-                             timeout=5).status_code == 200:
+                if (
+                    httpx.get(f"{base}/api/status", params={"token": token}, timeout=5).status_code
+                    == 200
+                ):
                     break
             except httpx.HTTPError:
                 pass
@@ -115,8 +160,12 @@ def test_event_editor_runs_in_jupyterlab(lab: str, tmp_path: Path) -> None:
     shot = ARTIFACTS / "browser-event-editor.png"
     with sync_playwright() as pw:
         browser = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 1400})
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1400},
+        )
         try:
             page = browser.pages[0] if browser.pages else browser.new_page()
             page.set_default_timeout(WAIT_MS)
@@ -135,12 +184,14 @@ def test_event_editor_runs_in_jupyterlab(lab: str, tmp_path: Path) -> None:
             summary = output.locator(".widget-html", has_text="press Run")
             expect(summary).to_be_visible()
 
-            uri = output.locator(".widget-text", has=page.locator(
-                "label", has_text=re.compile(r"^uri$"))).locator("input")
+            uri = output.locator(
+                ".widget-text", has=page.locator("label", has_text=re.compile(r"^uri$"))
+            ).locator("input")
             uri.fill("/old/from-the-browser")
             uri.press("Enter")
-            handler = output.locator(".widget-dropdown", has=page.locator(
-                "label", has_text=re.compile(r"^handler$"))).locator("select")
+            handler = output.locator(
+                ".widget-dropdown", has=page.locator("label", has_text=re.compile(r"^handler$"))
+            ).locator("select")
             handler.select_option(label="handlers/redirect.py")
             run.click()
 

@@ -14,8 +14,9 @@ from tests.conftest import ROOT
 
 def test_a_handler_that_does_not_load_says_which_trigger_it_was_for(tmp_path: Path) -> None:
     with pytest.raises(el.HandlerLoadError) as info:
-        el.Distribution({"origin-request": str(tmp_path / "missing.py")},
-                        origin=el.MappingOrigin({}))
+        el.Distribution(
+            {"origin-request": str(tmp_path / "missing.py")}, origin=el.MappingOrigin({})
+        )
     assert info.value.trigger == "origin-request"
     assert info.value.handler == str(tmp_path / "missing.py")
 

@@ -21,8 +21,12 @@ def test_lab_help_lists_port_and_no_browser(capsys: pytest.CaptureFixture[str]) 
 
 
 def test_lab_help_works_from_the_command_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "edgelab", "lab", "--help"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "edgelab", "lab", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0
     assert "JupyterLab" in done.stdout
 
@@ -46,8 +50,9 @@ def test_lab_rejects_a_port_out_of_range(tmp_path: Path) -> None:
         lab.lab_argv(tmp_path, port=70000)
 
 
-def test_lab_defaults_to_the_notebooks_folder(tmp_path: Path,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_lab_defaults_to_the_notebooks_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert lab.notebooks_dir() == tmp_path
     (tmp_path / "notebooks").mkdir()
@@ -59,8 +64,9 @@ def test_lab_defaults_to_the_notebooks_folder(tmp_path: Path,
 def test_lab_runs_the_built_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
     monkeypatch.setattr(lab.subprocess, "call", lambda argv: seen.append(argv) or 0)
-    args = build_parser().parse_args(["lab", "--port", "9999", "--no-browser",
-                                      "--dir", str(tmp_path)])
+    args = build_parser().parse_args(
+        ["lab", "--port", "9999", "--no-browser", "--dir", str(tmp_path)]
+    )
     assert args.func(args) == 0
     assert seen and "--port=9999" in seen[0] and "--no-browser" in seen[0]
     assert f"--ServerApp.root_dir={tmp_path.resolve()}" in seen[0]

@@ -36,9 +36,12 @@ def _imports(path: Path) -> list[tuple[str, bool]]:
             elif isinstance(child, ast.ImportFrom):
                 base = package.split(".")
                 if child.level > 1:
-                    base = base[:len(base) - child.level + 1]
-                mod = ".".join([*base, child.module]) if child.level and child.module else (
-                    ".".join(base) if child.level else child.module or "")
+                    base = base[: len(base) - child.level + 1]
+                mod = (
+                    ".".join([*base, child.module])
+                    if child.level and child.module
+                    else (".".join(base) if child.level else child.module or "")
+                )
                 if child.module is None:  # from . import plots
                     found.extend((f"{mod}.{a.name}", inner) for a in child.names)
                 else:
@@ -53,8 +56,10 @@ MODULES = {_module_name(p): p for p in PACKAGE.rglob("*.py") if "demo" not in p.
 
 
 def test_no_import_cycles_between_edgelab_modules() -> None:
-    graph = {name: {m for m, lazy in _imports(path) if not lazy and m in MODULES}
-             for name, path in MODULES.items()}
+    graph = {
+        name: {m for m, lazy in _imports(path) if not lazy and m in MODULES}
+        for name, path in MODULES.items()
+    }
     cycles = []
     state: dict[str, int] = {}
 
@@ -62,7 +67,7 @@ def test_no_import_cycles_between_edgelab_modules() -> None:
         state[node] = 1
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                cycles.append([*stack[stack.index(nxt):], nxt])
+                cycles.append([*stack[stack.index(nxt) :], nxt])
             elif nxt not in state:
                 walk(nxt, [*stack, nxt])
         state[node] = 2
@@ -74,14 +79,19 @@ def test_no_import_cycles_between_edgelab_modules() -> None:
 
 
 def test_imports_inside_functions_are_only_the_listed_lazy_ones() -> None:
-    stray = [f"{name}: {mod}" for name, path in sorted(MODULES.items())
-             for mod, lazy in _imports(path)
-             if lazy and not any(mod == m or mod.startswith(m + ".") for m in LAZY)]
+    stray = [
+        f"{name}: {mod}"
+        for name, path in sorted(MODULES.items())
+        for mod, lazy in _imports(path)
+        if lazy and not any(mod == m or mod.startswith(m + ".") for m in LAZY)
+    ]
     assert stray == []
 
 
-@pytest.mark.parametrize("name", ["cf_record", "normalize_event", "get_handler", "RawResult",
-                                  "ContextInfo", "load_traffic"])
+@pytest.mark.parametrize(
+    "name",
+    ["cf_record", "normalize_event", "get_handler", "RawResult", "ContextInfo", "load_traffic"],
+)
 def test_former_exports_still_resolve_but_are_not_public(name: str) -> None:
     assert getattr(el, name) is not None
     assert name not in el.__all__ and name not in vars(el)

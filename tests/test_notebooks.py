@@ -35,13 +35,15 @@ def test_notebook_runs_without_errors(path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
     started = time.perf_counter()
     client.execute(cwd=str(NOTEBOOKS), env=dict(os.environ))  # raises CellExecutionError
     print(f"{path.name}: {time.perf_counter() - started:.1f} s")
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors
 
 
@@ -57,4 +59,3 @@ def test_notebooks_are_committed_without_outputs(path: Path) -> None:
         if cell["cell_type"] == "code":
             assert cell["outputs"] == [], f"{path.name}: strip the outputs before committing"
             assert cell["execution_count"] is None, f"{path.name}: clear execution counts"
-

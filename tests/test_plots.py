@@ -40,6 +40,5 @@ def test_importing_edgelab_does_not_import_matplotlib() -> None:
     import sys
 
     code = "import sys, edgelab; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]

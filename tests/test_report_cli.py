@@ -14,16 +14,39 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "edgelab", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "edgelab", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_traffic_replay_report_pipeline(tmp_path: Path) -> None:
-    r = run("traffic", "--profile", "workshop-small", "--n", "300", "--seed", "1", "--out",
-            "t.parquet", cwd=tmp_path)
+    r = run(
+        "traffic",
+        "--profile",
+        "workshop-small",
+        "--n",
+        "300",
+        "--seed",
+        "1",
+        "--out",
+        "t.parquet",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
-    r = run("replay", "t.parquet", "--config", str(CONFIG), "--out", "r.csv", "--no-progress",
-            cwd=tmp_path)
+    r = run(
+        "replay",
+        "t.parquet",
+        "--config",
+        str(CONFIG),
+        "--out",
+        "r.csv",
+        "--no-progress",
+        cwd=tmp_path,
+    )
     assert r.returncode == 0, r.stderr
     assert r.stdout == ""
     assert len(pd.read_csv(tmp_path / "r.csv")) == 300
@@ -64,6 +87,7 @@ def test_log_without_fields_line_exits_2(tmp_path: Path) -> None:
 
 
 def test_report_of_a_traffic_set_instead_of_results_exits_2(tmp_path: Path) -> None:
-    r = run("report", str(ROOT / "data" / "traffic-workshop-small-1k.csv"), "--out", "rep",
-            cwd=tmp_path)
+    r = run(
+        "report", str(ROOT / "data" / "traffic-workshop-small-1k.csv"), "--out", "rep", cwd=tmp_path
+    )
     assert r.returncode == 2 and "lacks the columns" in r.stderr

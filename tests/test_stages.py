@@ -12,15 +12,15 @@ class ResponseHeadersPolicy(StageUnit):
 
     def __call__(self, ex: Exchange) -> Reply:
         reply = self.next(ex)
-        headers = {**reply.response["headers"],
-                   "x-policy": [{"key": "X-Policy", "value": "on"}]}
+        headers = {**reply.response["headers"], "x-policy": [{"key": "X-Policy", "value": "on"}]}
         return Reply({**reply.response, "headers": headers}, reply.cache, reply.generated_by)
 
 
 def vresp(event, context):
     response = event["Records"][0]["cf"]["response"]
     response["headers"]["x-seen-policy"] = [
-        {"key": "X-Seen-Policy", "value": str("x-policy" in response["headers"]).lower()}]
+        {"key": "X-Seen-Policy", "value": str("x-policy" in response["headers"]).lower()}
+    ]
     return response
 
 
@@ -52,9 +52,13 @@ def test_a_generated_response_is_a_typed_fact_of_the_trace() -> None:
     def vreq(event, context):
         return {"status": "301", "headers": {"location": [{"value": "/b"}]}}
 
-    traces = [el.Distribution({"origin-request": oreq}, origin=el.MappingOrigin({})).request("/"),
-              el.Distribution({"viewer-request": vreq}, origin=el.MappingOrigin({})).request("/")]
-    assert [t.generated_by for t in traces] == [el.Trigger.ORIGIN_REQUEST,
-                                                el.Trigger.VIEWER_REQUEST]
+    traces = [
+        el.Distribution({"origin-request": oreq}, origin=el.MappingOrigin({})).request("/"),
+        el.Distribution({"viewer-request": vreq}, origin=el.MappingOrigin({})).request("/"),
+    ]
+    assert [t.generated_by for t in traces] == [
+        el.Trigger.ORIGIN_REQUEST,
+        el.Trigger.VIEWER_REQUEST,
+    ]
     assert all("_generated" not in t.response for t in traces)
     assert el.Trace.from_dict(traces[0].to_dict()).generated_by is el.Trigger.ORIGIN_REQUEST

@@ -14,14 +14,18 @@ from tests.conftest import ROOT
 T = el.Trigger
 
 
-@pytest.mark.parametrize(("trigger", "short", "prefix", "is_request", "origin"), [
-    pytest.param(T.VIEWER_REQUEST, "VReq", "vreq", True, False, id="§8.1 viewer-request"),
-    pytest.param(T.ORIGIN_REQUEST, "OReq", "oreq", True, True, id="§8.1 origin-request"),
-    pytest.param(T.ORIGIN_RESPONSE, "OResp", "oresp", False, True, id="§8.1 origin-response"),
-    pytest.param(T.VIEWER_RESPONSE, "VResp", "vresp", False, False, id="§8.1 viewer-response"),
-])
+@pytest.mark.parametrize(
+    ("trigger", "short", "prefix", "is_request", "origin"),
+    [
+        pytest.param(T.VIEWER_REQUEST, "VReq", "vreq", True, False, id="§8.1 viewer-request"),
+        pytest.param(T.ORIGIN_REQUEST, "OReq", "oreq", True, True, id="§8.1 origin-request"),
+        pytest.param(T.ORIGIN_RESPONSE, "OResp", "oresp", False, True, id="§8.1 origin-response"),
+        pytest.param(T.VIEWER_RESPONSE, "VResp", "vresp", False, False, id="§8.1 viewer-response"),
+    ],
+)
 def test_each_trigger_knows_its_names_and_what_its_event_carries(
-        trigger: el.Trigger, short: str, prefix: str, is_request: bool, origin: bool) -> None:
+    trigger: el.Trigger, short: str, prefix: str, is_request: bool, origin: bool
+) -> None:
     assert (trigger.short, trigger.prefix) == (short, prefix)
     assert trigger.is_request is is_request and trigger.is_response is not is_request
     assert trigger.sees_origin is origin and trigger.is_viewer is not origin
@@ -32,8 +36,12 @@ def test_each_trigger_knows_its_names_and_what_its_event_carries(
 
 
 def test_triggers_are_in_the_order_one_request_meets_them() -> None:
-    assert TRIGGER_NAMES == ("viewer-request", "origin-request", "origin-response",
-                             "viewer-response")
+    assert TRIGGER_NAMES == (
+        "viewer-request",
+        "origin-request",
+        "origin-response",
+        "viewer-response",
+    )
     assert tuple(el.Trigger) == el.TRIGGERS
 
 
@@ -45,8 +53,10 @@ def test_parse_accepts_any_case_and_members(name: str) -> None:
 def test_parse_has_one_error_naming_the_allowed_values_and_the_key() -> None:
     with pytest.raises(TriggerNameError) as info:
         T.parse("viewer", what="a key of [triggers]", key="triggers.viewer")
-    assert str(info.value) == ("a key of [triggers] must be one of viewer-request, "
-                               "origin-request, origin-response, viewer-response; got 'viewer'")
+    assert str(info.value) == (
+        "a key of [triggers] must be one of viewer-request, "
+        "origin-request, origin-response, viewer-response; got 'viewer'"
+    )
     assert info.value.key == "triggers.viewer" and info.value.value == "viewer"
     assert isinstance(info.value, el.ConfigError)
 

@@ -17,13 +17,21 @@ from ..triggers import Trigger
 
 
 def add_rules_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", metavar="NAME", default=None,
-                        help=f"rule set to enforce: {', '.join(RULE_SETS)} "
-                             f"(default {DEFAULT_RULES.name})")
-    parser.add_argument("--set", metavar="RULE[.TRIGGER]=VALUE", action="append", default=[],
-                        dest="overrides",
-                        help="override one limit, e.g. timeout=30 or timeout.viewer-request=10 "
-                             "(repeatable; 'edgelab rules' lists them)")
+    parser.add_argument(
+        "--rules",
+        metavar="NAME",
+        default=None,
+        help=f"rule set to enforce: {', '.join(RULE_SETS)} (default {DEFAULT_RULES.name})",
+    )
+    parser.add_argument(
+        "--set",
+        metavar="RULE[.TRIGGER]=VALUE",
+        action="append",
+        default=[],
+        dest="overrides",
+        help="override one limit, e.g. timeout=30 or timeout.viewer-request=10 "
+        "(repeatable; 'edgelab rules' lists them)",
+    )
 
 
 def rules_from(args: argparse.Namespace) -> RuleSet:

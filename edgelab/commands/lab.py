@@ -13,15 +13,29 @@ from ..errors import ConfigError
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "lab", help="open JupyterLab on the workshop notebooks",
+        "lab",
+        help="open JupyterLab on the workshop notebooks",
         description="Start JupyterLab with the edgelab notebooks (notebooks/ under the current "
-                    "folder, or DIR) as its root. Ctrl-C stops it.")
-    p.add_argument("--port", type=int, default=None, metavar="N",
-                   help="port to listen on (default: JupyterLab's, 8888 or the next free one)")
-    p.add_argument("--no-browser", action="store_true",
-                   help="do not open a web browser; print the URL to open instead")
-    p.add_argument("--dir", default=None, metavar="DIR",
-                   help="folder to open (default: ./notebooks if it exists, else .)")
+        "folder, or DIR) as its root. Ctrl-C stops it.",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="port to listen on (default: JupyterLab's, 8888 or the next free one)",
+    )
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="do not open a web browser; print the URL to open instead",
+    )
+    p.add_argument(
+        "--dir",
+        default=None,
+        metavar="DIR",
+        help="folder to open (default: ./notebooks if it exists, else .)",
+    )
     p.set_defaults(func=run)
 
 
@@ -36,8 +50,9 @@ def notebooks_dir(given: str | None = None) -> Path:
     return default.resolve() if default.is_dir() else Path.cwd()
 
 
-def lab_argv(root: Path, *, port: int | None = None, no_browser: bool = False,
-             as_root: bool | None = None) -> list[str]:
+def lab_argv(
+    root: Path, *, port: int | None = None, no_browser: bool = False, as_root: bool | None = None
+) -> list[str]:
     """The command that starts JupyterLab; ``--allow-root`` is added when running as root."""
     argv = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
     if port is not None:

@@ -15,12 +15,14 @@ def default_trace_file(config: str | Path) -> Path:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "serve", help="serve a distribution on a local HTTP port",
+        "serve",
+        help="serve a distribution on a local HTTP port",
         description="Put the distribution in --config behind a local HTTP server (uvicorn). "
-                    "Every request's trace is appended to --trace-file (default "
-                    ".edgelab/traces.jsonl next to the config) and listed at "
-                    "/_edgelab/traces; 'edgelab traces --config FILE' prints them. Handler "
-                    "files are reloaded when they change.")
+        "Every request's trace is appended to --trace-file (default "
+        ".edgelab/traces.jsonl next to the config) and listed at "
+        "/_edgelab/traces; 'edgelab traces --config FILE' prints them. Handler "
+        "files are reloaded when they change.",
+    )
     p.add_argument("--config", required=True, metavar="FILE")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
@@ -39,11 +41,19 @@ def run(args: argparse.Namespace) -> int:
     dist = load_distribution(args.config)
     trace_file = Path(args.trace_file) if args.trace_file else default_trace_file(args.config)
     app = EdgeApp(dist, trace_file=trace_file)
-    print(f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
-          file=sys.stderr)
+    print(
+        f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
+        file=sys.stderr,
+    )
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off",
-                    server_header=False)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            lifespan="off",
+            server_header=False,
+        )
     finally:
         dist.close()
     return 0

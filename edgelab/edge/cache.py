@@ -50,10 +50,18 @@ def parse_selection(value: Any, *, key: str, allow_all: bool = True) -> Selectio
 
 
 def _ttl_number(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value != value \
-            or value < 0 or value == float("inf"):
-        raise ConfigError(f"{key} must be a number of seconds, 0 or more (CloudFront cache "
-                          f"policy TTL); got {value!r}", key=key)
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value != value
+        or value < 0
+        or value == float("inf")
+    ):
+        raise ConfigError(
+            f"{key} must be a number of seconds, 0 or more (CloudFront cache "
+            f"policy TTL); got {value!r}",
+            key=key,
+        )
     return float(value)
 
 
@@ -79,14 +87,17 @@ class CachePolicy:
             raise ConfigError(
                 f"cache TTLs must satisfy min_ttl <= default_ttl <= max_ttl, as CloudFront "
                 f"requires; got min_ttl={self.min_ttl:g}, default_ttl={self.default_ttl:g}, "
-                f"max_ttl={self.max_ttl:g}", key="cache.default_ttl")
-        object.__setattr__(self, "headers", tuple(h.lower() for h in
-                                                  parse_selection_names(self.headers)))
+                f"max_ttl={self.max_ttl:g}",
+                key="cache.default_ttl",
+            )
+        object.__setattr__(
+            self, "headers", tuple(h.lower() for h in parse_selection_names(self.headers))
+        )
         object.__setattr__(self, "cookies", parse_selection(self.cookies, key="cache.cookies"))
-        object.__setattr__(self, "query_strings",
-                           parse_selection(self.query_strings, key="cache.query_strings"))
-        object.__setattr__(self, "cached_methods",
-                           tuple(m.upper() for m in self.cached_methods))
+        object.__setattr__(
+            self, "query_strings", parse_selection(self.query_strings, key="cache.query_strings")
+        )
+        object.__setattr__(self, "cached_methods", tuple(m.upper() for m in self.cached_methods))
 
     # -- the key -------------------------------------------------------------------------
     @property
@@ -117,15 +128,26 @@ class CachePolicy:
     def key_cookies(self, headers: HeaderMap) -> tuple[tuple[str, str], ...]:
         return select_cookies(headers, self.cookies)
 
-    def key(self, domain: str, method: str, uri: str, querystring: str,
-            headers: HeaderMap) -> tuple[Any, ...]:
+    def key(
+        self, domain: str, method: str, uri: str, querystring: str, headers: HeaderMap
+    ) -> tuple[Any, ...]:
         """The cache key of a request (§8.3): a hashable tuple."""
-        hvals = tuple((name, tuple(e["value"] for e in headers.get(name, ())))
-                      for name in sorted(self.headers) if name != "accept-encoding")
+        hvals = tuple(
+            (name, tuple(e["value"] for e in headers.get(name, ())))
+            for name in sorted(self.headers)
+            if name != "accept-encoding"
+        )
         ae_elems = headers.get("accept-encoding")
         ae = self.accept_encoding(ae_elems[0]["value"] if ae_elems else None)
-        return (domain, uri, method if method == "OPTIONS" else "",
-                self.key_querystring(querystring), hvals, self.key_cookies(headers), ae)
+        return (
+            domain,
+            uri,
+            method if method == "OPTIONS" else "",
+            self.key_querystring(querystring),
+            hvals,
+            self.key_cookies(headers),
+            ae,
+        )
 
     # -- TTL ---------------------------------------------------------------------------
     def ttl(self, status: int, headers: HeaderMap, now: float) -> float:
@@ -218,8 +240,9 @@ class Cache:
             self._store.move_to_end(key)
         return entry
 
-    def put(self, key: Any, response: dict[str, Any], ttl: float,
-            now: float | None = None) -> Entry:
+    def put(
+        self, key: Any, response: dict[str, Any], ttl: float, now: float | None = None
+    ) -> Entry:
         now = self.clock() if now is None else now
         entry = Entry(response, now, ttl)
         self._store[key] = entry

@@ -54,44 +54,79 @@ VREQ, OREQ, ORESP, VRESP = tuple(Trigger)
 
 #: (case, section, decision): written once, rendered into the README and the CLI.
 CHAIN_DECISIONS: tuple[Decision, ...] = (
-    Decision("VReq generates a response", "§8.1",
-             "sent to the viewer uncached; OReq, origin, OResp and VResp do not run"),
-    Decision("a function fails (any trigger)", "§6",
-             "CloudFront's 502/500/503 page, not cached; VResp does not run"),
+    Decision(
+        "VReq generates a response",
+        "§8.1",
+        "sent to the viewer uncached; OReq, origin, OResp and VResp do not run",
+    ),
+    Decision(
+        "a function fails (any trigger)",
+        "§6",
+        "CloudFront's 502/500/503 page, not cached; VResp does not run",
+    ),
     Decision("cache hit", "§8.1", "OReq, origin and OResp skipped; `Age` added; VResp runs"),
-    Decision("OReq generates a response (UNSURE)", "§8.1, §4",
-             "cached, OResp skipped, **VResp runs** (the docs exclude VResp only for "
-             "VReq-generated responses)"),
-    Decision("origin answers >= 400 (UNSURE)", "§8.1",
-             "OResp runs; VResp is skipped when the status **after OResp** is >= 400: the "
-             "check reads the response CloudFront holds and caches, so a hit and a miss "
-             "behave alike (OResp turning a 404 into 200 lets VResp run; an OReq-generated "
-             "403 skips it)"),
-    Decision("origin unreachable / times out", "§6",
-             "502 / 504 `Error from cloudfront`; OResp does not run (no origin response); "
-             "not cached"),
-    Decision("what is cached", "§8.2",
-             "OResp's output, else the origin's response; TTL from `s-maxage` > `max-age` > "
-             "`Expires` > default, clamped to min/max; `no-store`/`no-cache`/`private` → not "
-             "cached (min_ttl when > 0); 4xx/5xx without headers: 10 s"),
-    Decision("query string OReq/OResp see (UNSURE)", "§2",
-             "all of it when a policy forwards all query strings, else `\"\"`; the origin "
-             "still gets the forwarded names unless OReq sets a query string"),
-    Decision("headers a VReq function adds", "§8.3",
-             "reach the origin only if a policy forwards them, like viewer headers"),
-    Decision("`CloudFront-*` headers", "§7",
-             "added after VReq when a policy asks (overwriting a viewer's own); OReq, OResp "
-             "and VResp see them"),
-    Decision("cookies", "§8.3",
-             "only forwarded names reach the origin, `name=value` sorted by name; with none "
-             "forwarded, `Set-Cookie` is stripped before OResp"),
-    Decision("cache key", "§8.3",
-             "domain + path (+ method for OPTIONS); header names case-insensitive and "
-             "order-free, values case-sensitive; query strings ordered and case-sensitive, "
-             "signed-URL params stripped; `Accept-Encoding` as `br,gzip` / `gzip` / left out "
-             "(origin gets `identity`)"),
-    Decision("methods cached", "§8.3",
-             "`cached_methods` (GET, HEAD); a HEAD miss is not stored; POST is never cached"),
+    Decision(
+        "OReq generates a response (UNSURE)",
+        "§8.1, §4",
+        "cached, OResp skipped, **VResp runs** (the docs exclude VResp only for "
+        "VReq-generated responses)",
+    ),
+    Decision(
+        "origin answers >= 400 (UNSURE)",
+        "§8.1",
+        "OResp runs; VResp is skipped when the status **after OResp** is >= 400: the "
+        "check reads the response CloudFront holds and caches, so a hit and a miss "
+        "behave alike (OResp turning a 404 into 200 lets VResp run; an OReq-generated "
+        "403 skips it)",
+    ),
+    Decision(
+        "origin unreachable / times out",
+        "§6",
+        "502 / 504 `Error from cloudfront`; OResp does not run (no origin response); not cached",
+    ),
+    Decision(
+        "what is cached",
+        "§8.2",
+        "OResp's output, else the origin's response; TTL from `s-maxage` > `max-age` > "
+        "`Expires` > default, clamped to min/max; `no-store`/`no-cache`/`private` → not "
+        "cached (min_ttl when > 0); 4xx/5xx without headers: 10 s",
+    ),
+    Decision(
+        "query string OReq/OResp see (UNSURE)",
+        "§2",
+        'all of it when a policy forwards all query strings, else `""`; the origin '
+        "still gets the forwarded names unless OReq sets a query string",
+    ),
+    Decision(
+        "headers a VReq function adds",
+        "§8.3",
+        "reach the origin only if a policy forwards them, like viewer headers",
+    ),
+    Decision(
+        "`CloudFront-*` headers",
+        "§7",
+        "added after VReq when a policy asks (overwriting a viewer's own); OReq, OResp "
+        "and VResp see them",
+    ),
+    Decision(
+        "cookies",
+        "§8.3",
+        "only forwarded names reach the origin, `name=value` sorted by name; with none "
+        "forwarded, `Set-Cookie` is stripped before OResp",
+    ),
+    Decision(
+        "cache key",
+        "§8.3",
+        "domain + path (+ method for OPTIONS); header names case-insensitive and "
+        "order-free, values case-sensitive; query strings ordered and case-sensitive, "
+        "signed-URL params stripped; `Accept-Encoding` as `br,gzip` / `gzip` / left out "
+        "(origin gets `identity`)",
+    ),
+    Decision(
+        "methods cached",
+        "§8.3",
+        "`cached_methods` (GET, HEAD); a HEAD miss is not stored; POST is never cached",
+    ),
 )
 
 
@@ -107,8 +142,7 @@ class StageUnit:
     def __init__(self, next: Next, dist: Distribution) -> None:
         self.next = next
         self.dist = dist
-        self.bound: BoundTrigger | None = (dist.triggers.get(self.trigger)
-                                           if self.trigger else None)
+        self.bound: BoundTrigger | None = dist.triggers.get(self.trigger) if self.trigger else None
 
     def __call__(self, ex: Exchange) -> Reply:
         raise NotImplementedError
@@ -116,8 +150,9 @@ class StageUnit:
     def run(self, ex: Exchange, cf: dict[str, Any]) -> Any:
         """Run this stage's function on ``cf`` (the event's ``cf`` object)."""
         assert self.bound is not None and self.trigger is not None
-        cf["config"] = config(self.dist.domain_name, self.dist.distribution_id,
-                              self.trigger, ex.request_id)
+        cf["config"] = config(
+            self.dist.domain_name, self.dist.distribution_id, self.trigger, ex.request_id
+        )
         return run_trigger(ex, self.bound, cf, self.dist.rules)
 
     def body_event(self, ex: Exchange, request: dict[str, Any]) -> dict[str, Any]:
@@ -128,8 +163,7 @@ class StageUnit:
         return request
 
 
-def _apply_body(request: dict[str, Any], body: bytes | None) -> tuple[dict[str, Any],
-                                                                        bytes | None]:
+def _apply_body(request: dict[str, Any], body: bytes | None) -> tuple[dict[str, Any], bytes | None]:
     """Apply a ``replace`` body action and drop the exposed body from the request (§1.4)."""
     b = request.get("body")
     if b is None:
@@ -137,16 +171,18 @@ def _apply_body(request: dict[str, Any], body: bytes | None) -> tuple[dict[str, 
     request = {k: v for k, v in request.items() if k != "body"}
     if isinstance(b, dict) and b.get("action") == "replace":
         data = b.get("data", "")
-        body = (base64.b64decode(data) if b.get("encoding", "base64") == "base64"
-                else str(data).encode())
+        body = (
+            base64.b64decode(data)
+            if b.get("encoding", "base64") == "base64"
+            else str(data).encode()
+        )
     return request, body
 
 
 def _keep_body(out: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
     """A response trigger's result keeps the body it was not shown (§1.7)."""
     if "body" not in out and "body" in before:
-        return {**out, "body": before["body"],
-                "bodyEncoding": before.get("bodyEncoding", "text")}
+        return {**out, "body": before["body"], "bodyEncoding": before.get("bodyEncoding", "text")}
     return out
 
 
@@ -176,8 +212,10 @@ class AddCloudFrontHeaders(StageUnit):
     def __call__(self, ex: Exchange) -> Reply:
         names = self.dist.cloudfront_header_names
         if names:
-            ex.request = {**ex.request, "headers": add_cloudfront_headers(
-                ex.request["headers"], ex.viewer, names)}
+            ex.request = {
+                **ex.request,
+                "headers": add_cloudfront_headers(ex.request["headers"], ex.viewer, names),
+            }
         return self.next(ex)
 
 
@@ -192,8 +230,13 @@ class ViewerResponseFunction(StageUnit):
         if reply.failed or reply.status >= 400:
             return reply
         resp = reply.response
-        step = self.run(ex, {"request": _without(ex.request, "body"),
-                             "response": _without(resp, "body", "bodyEncoding")})
+        step = self.run(
+            ex,
+            {
+                "request": _without(ex.request, "body"),
+                "response": _without(resp, "body", "bodyEncoding"),
+            },
+        )
         if step.kind == "fail":
             return Reply(step.message, "Error")
         return Reply(_keep_body(step.message, resp), reply.cache, reply.generated_by)
@@ -209,14 +252,14 @@ class EdgeCache(StageUnit):
         req = ex.request
         method = req["method"]
         cacheable = method in policy.cached_methods
-        ex.cache_key = policy.key(dist.domain_name, method, req["uri"], req["querystring"],
-                                  req["headers"])
+        ex.cache_key = policy.key(
+            dist.domain_name, method, req["uri"], req["querystring"], req["headers"]
+        )
         entry = dist.cache.get(ex.cache_key, now) if cacheable else None
         if entry is not None:
             ex.age = entry.age(now)
             ex.ttl = entry.ttl
-            headers = {**entry.response["headers"],
-                       "age": [{"key": "Age", "value": str(ex.age)}]}
+            headers = {**entry.response["headers"], "age": [{"key": "Age", "value": str(ex.age)}]}
             return Reply({**entry.response, "headers": headers}, "Hit")
         reply = self.next(ex)
         if not reply.failed and cacheable and method != "HEAD":
@@ -260,15 +303,13 @@ class ForwardToOrigin(StageUnit):
         if "user-agent" not in out:
             out["User-Agent"] = "Amazon CloudFront"
         xff = viewer.get_list("x-forwarded-for")
-        out["X-Forwarded-For"] = forwarded_for(", ".join(xff) if xff else None,
-                                               ex.viewer.client_ip)
+        out["X-Forwarded-For"] = forwarded_for(", ".join(xff) if xff else None, ex.viewer.client_ip)
         via = via_value(dist.domain_name, ex.viewer.edge_location)
         old_via = viewer.get("via")
         out["Via"] = f"{old_via}, {via}" if old_via else via
         cp = dist.cache_policy
         if cp.compresses:
-            out["Accept-Encoding"] = cp.accept_encoding(viewer.get("accept-encoding")) \
-                or "identity"
+            out["Accept-Encoding"] = cp.accept_encoding(viewer.get("accept-encoding")) or "identity"
         if dist.forward_cookies == "all" and "cookie" in vh:
             out.raw["cookie"] = vh["cookie"]
         else:
@@ -282,9 +323,14 @@ class ForwardToOrigin(StageUnit):
         qs = self.forwarded_querystring(req["querystring"])
         shown = qs if dist.origin_events_see_querystring else ""
         origin = dist.origin_object
-        oreq = {"clientIp": req["clientIp"], "headers": out.raw, "method": req["method"],
-                "querystring": shown, "uri": req["uri"],
-                "origin": {k: dict(v) for k, v in origin.items()}}
+        oreq = {
+            "clientIp": req["clientIp"],
+            "headers": out.raw,
+            "method": req["method"],
+            "querystring": shown,
+            "uri": req["uri"],
+            "origin": {k: dict(v) for k, v in origin.items()},
+        }
         return oreq, qs
 
     def forwarded_headers(self, vh: dict[str, Any]) -> dict[str, Any]:
@@ -319,8 +365,13 @@ class OriginResponseFunction(StageUnit):
             return reply
         assert ex.origin_request is not None
         resp = reply.response
-        step = self.run(ex, {"request": _without(ex.origin_request, "body"),
-                             "response": _without(resp, "body", "bodyEncoding")})
+        step = self.run(
+            ex,
+            {
+                "request": _without(ex.origin_request, "body"),
+                "response": _without(resp, "body", "bodyEncoding"),
+            },
+        )
         if step.kind == "fail":
             return Reply(step.message, "Error")
         return Reply(_keep_body(step.message, resp), reply.cache)
@@ -336,43 +387,58 @@ class CallOrigin:
         dist = self.dist
         assert ex.origin_request is not None
         send = dict(ex.origin_request)
-        if send["querystring"] == (ex.forwarded_querystring
-                                   if dist.origin_events_see_querystring else ""):
+        if send["querystring"] == (
+            ex.forwarded_querystring if dist.origin_events_see_querystring else ""
+        ):
             send["querystring"] = ex.forwarded_querystring
-        send["headers"] = {**send["headers"],
-                           "x-amz-cf-id": [{"key": "X-Amz-Cf-Id", "value": ex.request_id}]}
+        send["headers"] = {
+            **send["headers"],
+            "x-amz-cf-id": [{"key": "X-Amz-Cf-Id", "value": ex.request_id}],
+        }
         if ex.body is not None:
-            send["body"] = {"encoding": "base64",
-                            "data": base64.b64encode(ex.body).decode("ascii")}
-        origin = dist.origin if send["origin"] == dist.origin_object else (
-            dist.router if "custom" in send["origin"] else dist.origin)
+            send["body"] = {"encoding": "base64", "data": base64.b64encode(ex.body).decode("ascii")}
+        origin = (
+            dist.origin
+            if send["origin"] == dist.origin_object
+            else (dist.router if "custom" in send["origin"] else dist.origin)
+        )
         started = perf()
         try:
             resp = origin(send)
-            if not (isinstance(resp, dict) and isinstance(resp.get("status"), str)
-                    and isinstance(resp.get("headers"), dict)):
+            if not (
+                isinstance(resp, dict)
+                and isinstance(resp.get("status"), str)
+                and isinstance(resp.get("headers"), dict)
+            ):
                 resp = as_response(resp)
         except OriginError as exc:
             return self.failed(ex, send, started, exc.status, str(exc))
         except Exception as exc:  # an origin function's own failure: no response (502)
-            return self.failed(ex, send, started, 502,
-                               f"the origin raised {type(exc).__name__}: {exc}")
+            return self.failed(
+                ex, send, started, 502, f"the origin raised {type(exc).__name__}: {exc}"
+            )
         ex.origin_call = OriginCall(send, resp, (perf() - started) * 1000)
         if dist.forward_cookies == "none" and "set-cookie" in resp["headers"]:
             resp = {**resp, "headers": _without(resp["headers"], "set-cookie")}
         resp.setdefault("statusDescription", status_phrase(resp["status"]))
         return Reply(resp, "Miss")
 
-    def failed(self, ex: Exchange, send: dict[str, Any], started: float, status: int,
-               message: str) -> Reply:
+    def failed(
+        self, ex: Exchange, send: dict[str, Any], started: float, status: int, message: str
+    ) -> Reply:
         ex.origin_call = OriginCall(send, None, (perf() - started) * 1000, message)
         return error_reply(status, message, ex.request_id)
 
 
 #: The stages, outermost first; the distribution folds them around :class:`Origin`.
 STACK: tuple[type[StageUnit], ...] = (
-    ViewerRequestFunction, AddCloudFrontHeaders, ViewerResponseFunction, EdgeCache,
-    ForwardToOrigin, OriginRequestFunction, OriginResponseFunction,
+    ViewerRequestFunction,
+    AddCloudFrontHeaders,
+    ViewerResponseFunction,
+    EdgeCache,
+    ForwardToOrigin,
+    OriginRequestFunction,
+    OriginResponseFunction,
 )
 
 
@@ -388,15 +454,34 @@ def build_stack(dist: Distribution, stack: tuple[type[StageUnit], ...] = STACK) 
 
 def run_chain(dist: Distribution, viewer: ViewerRequest) -> Trace:
     """Send ``viewer`` through ``dist``'s stages and record what happened."""
-    ex = Exchange(viewer, viewer.request_id or new_request_id(),
-                  viewer.time if viewer.time is not None else dist.clock(),
-                  {"clientIp": viewer.client_ip, "headers": viewer.header_map(dist.domain_name),
-                   "method": viewer.method, "querystring": viewer.querystring,
-                   "uri": viewer.uri}, viewer.body)
+    ex = Exchange(
+        viewer,
+        viewer.request_id or new_request_id(),
+        viewer.time if viewer.time is not None else dist.clock(),
+        {
+            "clientIp": viewer.client_ip,
+            "headers": viewer.header_map(dist.domain_name),
+            "method": viewer.method,
+            "querystring": viewer.querystring,
+            "uri": viewer.uri,
+        },
+        viewer.body,
+    )
     reply = dist.stack(ex)
-    return Trace(ex.request_id, viewer, ex.now, reply.cache, _to_viewer(dist, ex, reply),
-                 ex.stages, ex.origin_call, ex.cache_key, ex.ttl, ex.age,
-                 (perf() - ex.started) * 1000, generated_by=reply.generated_by)
+    return Trace(
+        ex.request_id,
+        viewer,
+        ex.now,
+        reply.cache,
+        _to_viewer(dist, ex, reply),
+        ex.stages,
+        ex.origin_call,
+        ex.cache_key,
+        ex.ttl,
+        ex.age,
+        (perf() - ex.started) * 1000,
+        generated_by=reply.generated_by,
+    )
 
 
 def _to_viewer(dist: Distribution, ex: Exchange, reply: Reply) -> dict[str, Any]:
@@ -404,8 +489,10 @@ def _to_viewer(dist: Distribution, ex: Exchange, reply: Reply) -> dict[str, Any]
     resp, viewer = reply.response, ex.viewer
     headers = dict(resp.get("headers", {}))
     ver = "1.1" if viewer.http_version.startswith("1") else "2.0"
-    headers.setdefault("via", [{"key": "Via", "value": ver + via_value(
-        dist.domain_name, viewer.edge_location)[3:]}])
+    headers.setdefault(
+        "via",
+        [{"key": "Via", "value": ver + via_value(dist.domain_name, viewer.edge_location)[3:]}],
+    )
     if not reply.failed or "x-cache" not in headers:
         headers["x-cache"] = [{"key": "X-Cache", "value": f"{reply.cache} from cloudfront"}]
     headers["x-amz-cf-pop"] = [{"key": "X-Amz-Cf-Pop", "value": viewer.edge_location}]

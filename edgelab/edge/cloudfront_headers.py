@@ -28,10 +28,34 @@ from urllib.parse import quote
 from ..event.headers import HeaderMap
 from .viewer import ViewerRequest
 
-SMART_TV_OS = frozenset({"tizen", "web0s", "webos", "roku", "tvos", "android tv", "fire os tv",
-                         "vidaa", "netcast", "orsay"})
-SMART_TV_WORDS = ("smart-tv", "smarttv", "smart tv", "roku", "apple tv", "appletv", "chromecast",
-                  "fire tv", "bravia", "android tv", "googletv", "google tv")
+SMART_TV_OS = frozenset(
+    {
+        "tizen",
+        "web0s",
+        "webos",
+        "roku",
+        "tvos",
+        "android tv",
+        "fire os tv",
+        "vidaa",
+        "netcast",
+        "orsay",
+    }
+)
+SMART_TV_WORDS = (
+    "smart-tv",
+    "smarttv",
+    "smart tv",
+    "roku",
+    "apple tv",
+    "appletv",
+    "chromecast",
+    "fire tv",
+    "bravia",
+    "android tv",
+    "googletv",
+    "google tv",
+)
 
 
 @lru_cache(maxsize=4096)
@@ -48,12 +72,21 @@ def device_flags(user_agent: str) -> dict[str, bool]:
     os_family = (ua.os.family or "").lower()
     device_words = " ".join(filter(None, (ua.device.family, ua.device.brand, ua.device.model)))
     device_words = device_words.lower()
-    smarttv = (os_family in SMART_TV_OS or "tv" in device_words.split()
-               or any(w in device_words for w in SMART_TV_WORDS))
+    smarttv = (
+        os_family in SMART_TV_OS
+        or "tv" in device_words.split()
+        or any(w in device_words for w in SMART_TV_WORDS)
+    )
     tablet = bool(ua.is_tablet) and not smarttv
     mobile = (bool(ua.is_mobile) or tablet) and not smarttv
-    return {"desktop": not (mobile or tablet or smarttv), "mobile": mobile, "tablet": tablet,
-            "smarttv": smarttv, "ios": os_family == "ios", "android": os_family == "android"}
+    return {
+        "desktop": not (mobile or tablet or smarttv),
+        "mobile": mobile,
+        "tablet": tablet,
+        "smarttv": smarttv,
+        "ios": os_family == "ios",
+        "android": os_family == "android",
+    }
 
 
 def _flag(which: str) -> Callable[[ViewerRequest], str | None]:
@@ -68,6 +101,7 @@ def _attr(name: str, encode: bool = False) -> Callable[[ViewerRequest], str | No
         text = str(value)
         # Location values percent-encode non-ASCII characters (RFC 3986), §7.
         return quote(text, safe=" !#$&'()*+,/:;=?@[]~-._") if encode else text
+
     return get
 
 
@@ -104,9 +138,11 @@ CLOUDFRONT_HEADERS: dict[str, Callable[[ViewerRequest], str | None]] = {
     "CloudFront-Is-Mobile-Viewer": _flag("mobile"),
     "CloudFront-Is-SmartTV-Viewer": _flag("smarttv"),
     "CloudFront-Is-Tablet-Viewer": _flag("tablet"),
-    "CloudFront-Viewer-Address": lambda v: (f"[{v.client_ip}]:{v.client_port}"
-                                            if ":" in v.client_ip
-                                            else f"{v.client_ip}:{v.client_port}"),
+    "CloudFront-Viewer-Address": lambda v: (
+        f"[{v.client_ip}]:{v.client_port}"
+        if ":" in v.client_ip
+        else f"{v.client_ip}:{v.client_port}"
+    ),
     "CloudFront-Viewer-ASN": _attr("asn"),
     "CloudFront-Viewer-Country": lambda v: v.country.upper() if v.country else None,
     "CloudFront-Viewer-City": _attr("city", True),
@@ -124,17 +160,22 @@ CLOUDFRONT_HEADERS: dict[str, Callable[[ViewerRequest], str | None]] = {
     "CloudFront-Viewer-Http-Version": lambda v: v.http_version,
     "CloudFront-Viewer-JA3-Fingerprint": _https_only(_ja3),
     "CloudFront-Viewer-JA4-Fingerprint": _https_only(_ja4),
-    "CloudFront-Viewer-TLS": _https_only(
-        lambda v: "TLSv1.3:TLS_AES_128_GCM_SHA256:fullHandshake"),
+    "CloudFront-Viewer-TLS": _https_only(lambda v: "TLSv1.3:TLS_AES_128_GCM_SHA256:fullHandshake"),
     # Sent only when CloudFront fetches a custom error page (§13), which edgelab does not.
     "CloudFront-Error-Uri": lambda v: None,
     "CloudFront-Error-Args": lambda v: None,
 }
 _BY_LOWER = {name.lower(): name for name in CLOUDFRONT_HEADERS}
 #: Headers only an origin request policy can ask for (§7), never the cache key.
-ORIGIN_POLICY_ONLY = frozenset({"cloudfront-viewer-address", "cloudfront-viewer-asn",
-                                "cloudfront-viewer-ja3-fingerprint",
-                                "cloudfront-viewer-ja4-fingerprint", "cloudfront-viewer-tls"})
+ORIGIN_POLICY_ONLY = frozenset(
+    {
+        "cloudfront-viewer-address",
+        "cloudfront-viewer-asn",
+        "cloudfront-viewer-ja3-fingerprint",
+        "cloudfront-viewer-ja4-fingerprint",
+        "cloudfront-viewer-tls",
+    }
+)
 
 
 def is_cloudfront_header(name: str) -> bool:
@@ -145,8 +186,9 @@ def canonical_cloudfront_name(name: str) -> str | None:
     return _BY_LOWER.get(name.lower())
 
 
-def add_cloudfront_headers(headers: HeaderMap, viewer: ViewerRequest,
-                           names: Iterable[str]) -> HeaderMap:
+def add_cloudfront_headers(
+    headers: HeaderMap, viewer: ViewerRequest, names: Iterable[str]
+) -> HeaderMap:
     """A new map: ``headers`` plus the CloudFront headers ``names`` asks for (lowercase).
 
     A same-named header the viewer sent is overwritten (§7). ``headers`` is not changed.

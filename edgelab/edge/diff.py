@@ -36,8 +36,9 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> d
     removed = {k: v for k, v in hb.items() if k not in ha}
     changed = {k: [hb[k], v] for k, v in ha.items() if k in hb and hb[k] != v}
     if added or removed or changed:
-        out["headers"] = {k: v for k, v in (("added", added), ("removed", removed),
-                                            ("changed", changed)) if v}
+        out["headers"] = {
+            k: v for k, v in (("added", added), ("removed", removed), ("changed", changed)) if v
+        }
     for key in FIELDS:
         if key in before or key in after:
             old, new = before.get(key), after.get(key)
@@ -48,7 +49,7 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> d
 
 def _short(value: Any, width: int) -> str:
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= width else text[:width - 1] + "…"
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,11 @@ class Change:
 
     def row(self) -> dict[str, Any]:
         """``{what, before, after}``; an absent side is ``""``."""
-        return {"what": self.what, "before": "" if self.before is None else self.before,
-                "after": "" if self.after is None else self.after}
+        return {
+            "what": self.what,
+            "before": "" if self.before is None else self.before,
+            "after": "" if self.after is None else self.after,
+        }
 
     def line(self) -> str:
         """``+ x-new: 1``, ``- cookie: a=1``, ``~ uri: /b -> /a``."""
@@ -77,8 +81,10 @@ class Change:
         if not self.header:
             return f"{mark} {self.name}: {_short(self.before, 40)} -> {_short(self.after, 40)}"
         if self.kind == "changed":
-            return (f"{mark} {self.name}: {_short(', '.join(self.before), 30)} -> "
-                    f"{_short(', '.join(self.after), 30)}")
+            return (
+                f"{mark} {self.name}: {_short(', '.join(self.before), 30)} -> "
+                f"{_short(', '.join(self.after), 30)}"
+            )
         values = self.after if self.kind == "added" else self.before
         return f"{mark} {self.name}: {_short(', '.join(values), 60)}"
 
@@ -88,8 +94,13 @@ def changes(d: Mapping[str, Any]) -> list[Change]:
     out = []
     for kind, names in d.get("headers", {}).items():
         for name, values in names.items():
-            before, after = ((values[0], values[1]) if kind == "changed"
-                             else (None, values) if kind == "added" else (values, None))
+            before, after = (
+                (values[0], values[1])
+                if kind == "changed"
+                else (None, values)
+                if kind == "added"
+                else (values, None)
+            )
             out.append(Change(kind, True, name, before, after))
     for key, pair in d.items():
         if key != "headers" and isinstance(pair, list) and len(pair) == 2:

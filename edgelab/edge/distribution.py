@@ -59,11 +59,13 @@ class OriginRequestPolicy:
 
     def __post_init__(self) -> None:
         key = "origin_request_policy"
-        object.__setattr__(self, "headers", _lower(parse_selection(self.headers,
-                                                                   key=f"{key}.headers")))
+        object.__setattr__(
+            self, "headers", _lower(parse_selection(self.headers, key=f"{key}.headers"))
+        )
         object.__setattr__(self, "cookies", parse_selection(self.cookies, key=f"{key}.cookies"))
-        object.__setattr__(self, "query_strings",
-                           parse_selection(self.query_strings, key=f"{key}.query_strings"))
+        object.__setattr__(
+            self, "query_strings", parse_selection(self.query_strings, key=f"{key}.query_strings")
+        )
         names = []
         for n in parse_selection_names(self.cloudfront_headers):
             if canonical_cloudfront_name(n) is None:
@@ -71,7 +73,8 @@ class OriginRequestPolicy:
                     f"{key}.cloudfront_headers names {n!r}, which is not a CloudFront header; "
                     "allowed: the CloudFront-Is-*-Viewer, CloudFront-Viewer-* and "
                     "CloudFront-Forwarded-Proto headers of facts §7",
-                    key=f"{key}.cloudfront_headers")
+                    key=f"{key}.cloudfront_headers",
+                )
             names.append(n.lower())
         object.__setattr__(self, "cloudfront_headers", tuple(names))
 
@@ -108,16 +111,23 @@ class Distribution:
     ``clock`` (seconds, ``time.time`` by default) drives the cache's TTLs and trace times.
     """
 
-    def __init__(self, triggers: Mapping[str, Any] | Mapping[Trigger, Any] | None = None, *,
-                 origin: Origin | Callable[[dict[str, Any]], Any],
-                 cache_policy: CachePolicy | None = None,
-                 origin_request_policy: OriginRequestPolicy | None = None,
-                 domain_name: str = DISTRIBUTION_DOMAIN, distribution_id: str = DISTRIBUTION_ID,
-                 rules: RuleSet | str | None = None, isolated: bool = False,
-                 clock: Callable[[], float] = time.time, cache: Cache | None = None,
-                 edge_location: str = DEFAULT_EDGE_LOCATION,
-                 viewer_defaults: Mapping[str, Any] | None = None,
-                 resolve: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        triggers: Mapping[str, Any] | Mapping[Trigger, Any] | None = None,
+        *,
+        origin: Origin | Callable[[dict[str, Any]], Any],
+        cache_policy: CachePolicy | None = None,
+        origin_request_policy: OriginRequestPolicy | None = None,
+        domain_name: str = DISTRIBUTION_DOMAIN,
+        distribution_id: str = DISTRIBUTION_ID,
+        rules: RuleSet | str | None = None,
+        isolated: bool = False,
+        clock: Callable[[], float] = time.time,
+        cache: Cache | None = None,
+        edge_location: str = DEFAULT_EDGE_LOCATION,
+        viewer_defaults: Mapping[str, Any] | None = None,
+        resolve: Mapping[str, str] | None = None,
+    ) -> None:
         self.domain_name = domain_name
         self.distribution_id = distribution_id
         self.rules = rules if isinstance(rules, RuleSet) else get_rules(rules)
@@ -128,9 +138,12 @@ class Distribution:
         self.edge_location = edge_location
         self.viewer_defaults = dict(viewer_defaults or {})
         if not callable(origin):
-            raise ConfigError(f"origin must be a callable from request to response (for example "
-                              f"el.MappingOrigin, el.FolderOrigin, el.HttpOrigin or a function);"
-                              f" got {type(origin).__name__}", key="origin")
+            raise ConfigError(
+                f"origin must be a callable from request to response (for example "
+                f"el.MappingOrigin, el.FolderOrigin, el.HttpOrigin or a function);"
+                f" got {type(origin).__name__}",
+                key="origin",
+            )
         self.origin = origin if hasattr(origin, "origin_object") else CallableOrigin(origin)
         self.origin_object: dict[str, Any] = self.origin.origin_object  # type: ignore[attr-defined]
         self._resolve = dict(resolve or {})
@@ -140,17 +153,24 @@ class Distribution:
             trig = Trigger.parse(name, what="a key of triggers", key=f"triggers.{name}")
             conf = spec if isinstance(spec, TriggerConfig) else TriggerConfig(spec)
             if conf.include_body and not trig.is_request:
-                raise ConfigError(f"include_body is an option of viewer-request and "
-                                  f"origin-request only (facts §1.4); got it on {trig.value}",
-                                  key=f"triggers.{trig.value}.include_body")
+                raise ConfigError(
+                    f"include_body is an option of viewer-request and "
+                    f"origin-request only (facts §1.4); got it on {trig.value}",
+                    key=f"triggers.{trig.value}.include_body",
+                )
             try:
                 handler = load_handler(conf.handler, isolated=isolated)
             except EdgelabError as exc:  # say which trigger the handler was meant for
                 spec = conf.handler if isinstance(conf.handler, str) else None
                 raise exc.with_context(trigger=trig.value, handler=spec) from None
-            self.triggers[trig] = BoundTrigger(trig, handler, conf.include_body,
-                                               self.rules.timeout_s(trig),
-                                               self.rules.memory_mb(trig), uuid.uuid4().hex)
+            self.triggers[trig] = BoundTrigger(
+                trig,
+                handler,
+                conf.include_body,
+                self.rules.timeout_s(trig),
+                self.rules.memory_mb(trig),
+                uuid.uuid4().hex,
+            )
         self._plan()
         self.stack = build_stack(self)
 
@@ -160,13 +180,19 @@ class Distribution:
         cf = [h for h in cp.headers if canonical_cloudfront_name(h)]
         bad = [h for h in cf if h in ORIGIN_POLICY_ONLY]
         if bad:
-            raise ConfigError(f"cache.headers names {bad[0]!r}, which only an origin request "
-                              "policy can forward (facts §7)", key="cache.headers")
+            raise ConfigError(
+                f"cache.headers names {bad[0]!r}, which only an origin request "
+                "policy can forward (facts §7)",
+                key="cache.headers",
+            )
         cf += [h for h in orp.cloudfront_headers if h not in cf]
         self.cloudfront_header_names: tuple[str, ...] = tuple(cf)
         self.forward_all_headers = orp.headers == "all"
-        self.forward_headers = frozenset(cp.headers) | frozenset(
-            () if isinstance(orp.headers, str) else orp.headers) | frozenset(cf)
+        self.forward_headers = (
+            frozenset(cp.headers)
+            | frozenset(() if isinstance(orp.headers, str) else orp.headers)
+            | frozenset(cf)
+        )
         self.forward_cookies = _union(cp.cookies, orp.cookies)
         self.forward_query_strings = _union(cp.query_strings, orp.query_strings)
         # §2: origin functions see the query string only when all of it is forwarded.
@@ -176,8 +202,11 @@ class Distribution:
     def router(self) -> HttpOrigin:
         """Reaches a custom origin a function switched to (loopback addresses only)."""
         if self._router is None:
-            self._router = (self.origin if isinstance(self.origin, HttpOrigin)
-                            else HttpOrigin("http://localhost", resolve=self._resolve))
+            self._router = (
+                self.origin
+                if isinstance(self.origin, HttpOrigin)
+                else HttpOrigin("http://localhost", resolve=self._resolve)
+            )
         return self._router
 
     # -- sending requests -----------------------------------------------------------------
@@ -188,15 +217,26 @@ class Distribution:
             viewer = viewer.with_defaults(self.viewer_defaults)
         return run_chain(self, viewer)
 
-    def request(self, path: str = "/", *, headers: Any = None, cookies: Any = None,
-                method: str = "GET", body: bytes | str | None = None, **viewer: Any) -> Trace:
+    def request(
+        self,
+        path: str = "/",
+        *,
+        headers: Any = None,
+        cookies: Any = None,
+        method: str = "GET",
+        body: bytes | str | None = None,
+        **viewer: Any,
+    ) -> Trace:
         """Send ``path`` (``/a?x=1``); ``viewer`` takes :class:`ViewerRequest` fields such
         as ``country``, ``client_ip``, ``edge_location``, ``time``."""
         viewer.setdefault("edge_location", self.edge_location)
         for name, value in self.viewer_defaults.items():
             viewer.setdefault(name, value)
-        return self.send(ViewerRequest.from_path(path, headers=headers, cookies=cookies,
-                                                 method=method, body=body, **viewer))
+        return self.send(
+            ViewerRequest.from_path(
+                path, headers=headers, cookies=cookies, method=method, body=body, **viewer
+            )
+        )
 
     def close(self) -> None:
         for bound in self.triggers.values():
@@ -213,6 +253,8 @@ class Distribution:
         self.close()
 
     def __repr__(self) -> str:
-        trig = ", ".join(f"{t.short}={b.handler.spec or b.handler.function_name}"
-                         for t, b in self.triggers.items())
+        trig = ", ".join(
+            f"{t.short}={b.handler.spec or b.handler.function_name}"
+            for t, b in self.triggers.items()
+        )
         return f"<Distribution {self.domain_name} [{trig}] origin={type(self.origin).__name__}>"

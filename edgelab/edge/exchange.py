@@ -89,31 +89,51 @@ class Step:
     message: dict[str, Any]
 
 
-def config(domain_name: str, distribution_id: str, trigger: Trigger,
-           request_id: str) -> dict[str, str]:
+def config(
+    domain_name: str, distribution_id: str, trigger: Trigger, request_id: str
+) -> dict[str, str]:
     """``cf.config`` of an event (§1.2)."""
-    return {"distributionDomainName": domain_name, "distributionId": distribution_id,
-            "eventType": trigger.value, "requestId": request_id}
+    return {
+        "distributionDomainName": domain_name,
+        "distributionId": distribution_id,
+        "eventType": trigger.value,
+        "requestId": request_id,
+    }
 
 
-def run_trigger(ex: Exchange, bound: BoundTrigger, cf_in: dict[str, Any],
-                rules: RuleSet) -> Step:
+def run_trigger(ex: Exchange, bound: BoundTrigger, cf_in: dict[str, Any], rules: RuleSet) -> Step:
     """Run ``bound`` on the event ``{"Records": [{"cf": cf_in}]}``, record the stage in
     ``ex.stages`` and say what the chain does next (facts §6)."""
     trig = bound.trigger
-    info = ContextInfo(bound.handler.function_name, bound.memory_mb, bound.timeout_s,
-                       aws_request_id=new_request_id(), container_id=bound.container_id)
+    info = ContextInfo(
+        bound.handler.function_name,
+        bound.memory_mb,
+        bound.timeout_s,
+        aws_request_id=new_request_id(),
+        container_id=bound.container_id,
+    )
     raw = bound.handler.invoke(Call({"Records": [{"cf": cf_in}]}, info))
     res = decide(raw, trigger=trig, cf_in=cf_in, rules=rules)
     out = res.request if res.outcome == "request" else res.response
-    ex.stages.append(Stage(trig.value, res.outcome, cf_in["request" if trig.is_request
-                                                         else "response"],
-                           out, res.duration_ms, res.violations, res.logs,
-                           res.error.to_dict() if res.error else None, res.cold_start))
+    ex.stages.append(
+        Stage(
+            trig.value,
+            res.outcome,
+            cf_in["request" if trig.is_request else "response"],
+            out,
+            res.duration_ms,
+            res.violations,
+            res.logs,
+            res.error.to_dict() if res.error else None,
+            res.cold_start,
+        )
+    )
     if res.error is not None:
         assert res.status is not None
-        return Step("fail", error_response(res.status, res.error.type, res.error.message,
-                                           request_id=ex.request_id))
+        return Step(
+            "fail",
+            error_response(res.status, res.error.type, res.error.message, request_id=ex.request_id),
+        )
     assert out is not None
     if res.outcome == "response" and trig.is_request:
         return Step("respond", out)

@@ -41,22 +41,39 @@ from ..event.build import custom_origin, s3_origin, status_phrase
 from ..event.headers import HeaderMap, header_map
 
 Origin = Callable[[dict[str, Any]], dict[str, Any]]
-HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "upgrade",
-                        "proxy-connection", "te", "trailer"})
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+        "te",
+        "trailer",
+    }
+)
 
 
-def make_response(status: int, body: bytes | str | None = None,
-                  headers: HeaderMap | Mapping[str, str] | None = None,
-                  description: str | None = None) -> dict[str, Any]:
+def make_response(
+    status: int,
+    body: bytes | str | None = None,
+    headers: HeaderMap | Mapping[str, str] | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
     """A response in CloudFront's shape; bytes that are not UTF-8 are base64-encoded."""
     if headers and all(isinstance(v, list) for v in headers.values()):
-        hmap: HeaderMap = {k.lower(): v for k, v in headers.items()  # type: ignore[misc]
-                           if isinstance(v, list)}
+        hmap: HeaderMap = {
+            k.lower(): v
+            for k, v in headers.items()  # type: ignore[misc]
+            if isinstance(v, list)
+        }
     else:
         hmap = header_map(headers or {})  # type: ignore[arg-type]
-    resp: dict[str, Any] = {"status": str(int(status)),
-                            "statusDescription": description or status_phrase(status),
-                            "headers": hmap}
+    resp: dict[str, Any] = {
+        "status": str(int(status)),
+        "statusDescription": description or status_phrase(status),
+        "headers": hmap,
+    }
     if body is not None:
         if isinstance(body, bytes):
             try:
@@ -85,9 +102,12 @@ def as_response(value: Any) -> dict[str, Any]:
     """Lenient: a CloudFront response dict, ``(status, body)``, a str/bytes body (200),
     or a dict with an int status and plain ``{name: value}`` headers."""
     if isinstance(value, Mapping) and "status" in value:
-        resp = make_response(int(value["status"]), value.get("body") if
-                             value.get("bodyEncoding") != "base64" else None,
-                             value.get("headers"), value.get("statusDescription"))
+        resp = make_response(
+            int(value["status"]),
+            value.get("body") if value.get("bodyEncoding") != "base64" else None,
+            value.get("headers"),
+            value.get("statusDescription"),
+        )
         if value.get("bodyEncoding") == "base64":
             resp["body"], resp["bodyEncoding"] = value.get("body", ""), "base64"
         return resp
@@ -95,15 +115,18 @@ def as_response(value: Any) -> dict[str, Any]:
         return make_response(int(value[0]), value[1], value[2] if len(value) == 3 else None)
     if isinstance(value, str | bytes):
         return make_response(200, value)
-    raise TypeError(f"an origin must return a response (a dict with a status, (status, body) or "
-                    f"a body); got {type(value).__name__}")
+    raise TypeError(
+        f"an origin must return a response (a dict with a status, (status, body) or "
+        f"a body); got {type(value).__name__}"
+    )
 
 
 class MappingOrigin:
     """``{"/path": response}``: a path (or ``/path?query``) maps to a response-like value."""
 
-    def __init__(self, responses: Mapping[str, Any], *,
-                 domain_name: str = "origin.example") -> None:
+    def __init__(
+        self, responses: Mapping[str, Any], *, domain_name: str = "origin.example"
+    ) -> None:
         self.responses = {k: as_response(v) for k, v in responses.items()}
         self.origin_object = custom_origin(domain_name)
 
@@ -119,8 +142,9 @@ class MappingOrigin:
 class CallableOrigin:
     """A function ``(request) -> response-like`` as an origin (see :func:`as_response`)."""
 
-    def __init__(self, fn: Callable[[dict[str, Any]], Any], *,
-                 domain_name: str = "origin.example") -> None:
+    def __init__(
+        self, fn: Callable[[dict[str, Any]], Any], *, domain_name: str = "origin.example"
+    ) -> None:
         self.fn = fn
         self.origin_object = custom_origin(domain_name)
 
@@ -138,28 +162,36 @@ _S3_ERRORS = {
 class FolderOrigin:
     """A local folder served like an S3 bucket (see the module docstring)."""
 
-    def __init__(self, root: str | Path, *, missing: int = 403,
-                 bucket: str = "edgelab-site") -> None:
+    def __init__(
+        self, root: str | Path, *, missing: int = 403, bucket: str = "edgelab-site"
+    ) -> None:
         self.root = Path(root).resolve()
         if not self.root.is_dir():
-            raise ConfigError(f"origin.path must be an existing folder; {str(root)!r} is not "
-                              "one", key="origin.path")
+            raise ConfigError(
+                f"origin.path must be an existing folder; {str(root)!r} is not one",
+                key="origin.path",
+            )
         if missing not in (403, 404):
-            raise ConfigError(f"origin.missing must be 403 (AccessDenied, S3 without "
-                              f"ListBucket) or 404 (NoSuchKey); got {missing!r}",
-                              key="origin.missing")
+            raise ConfigError(
+                f"origin.missing must be 403 (AccessDenied, S3 without "
+                f"ListBucket) or 404 (NoSuchKey); got {missing!r}",
+                key="origin.missing",
+            )
         self.missing = missing
         self.origin_object = s3_origin(f"{bucket}.s3.us-east-1.amazonaws.com")
         self._etags: dict[tuple[str, int, int], str] = {}
 
     def _error(self, status: int, key: str, request_id: str) -> dict[str, Any]:
         code, message = _S3_ERRORS[status]
-        body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-                f"<Message>{message}</Message>"
-                + (f"<Key>{key}</Key>" if status == 404 else "")
-                + f"<RequestId>{request_id}</RequestId><HostId>edgelab</HostId></Error>")
-        return make_response(status, body, {"Content-Type": "application/xml",
-                                            "Server": "AmazonS3"})
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+            f"<Message>{message}</Message>"
+            + (f"<Key>{key}</Key>" if status == 404 else "")
+            + f"<RequestId>{request_id}</RequestId><HostId>edgelab</HostId></Error>"
+        )
+        return make_response(
+            status, body, {"Content-Type": "application/xml", "Server": "AmazonS3"}
+        )
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         method = request.get("method", "GET")
@@ -180,14 +212,20 @@ class FolderOrigin:
             etag = self._etags[stamp] = f'"{hashlib.md5(data).hexdigest()}"'
         last_modified = formatdate(st.st_mtime, usegmt=True)
         ctype = mimetypes.guess_type(path.name)[0] or "binary/octet-stream"
-        headers = {"Last-Modified": last_modified, "ETag": etag, "Accept-Ranges": "bytes",
-                   "Content-Type": ctype, "Content-Length": str(st.st_size),
-                   "Server": "AmazonS3"}
+        headers = {
+            "Last-Modified": last_modified,
+            "ETag": etag,
+            "Accept-Ranges": "bytes",
+            "Content-Type": ctype,
+            "Content-Length": str(st.st_size),
+            "Server": "AmazonS3",
+        }
         h = request.get("headers", {})
         inm = h.get("if-none-match")
         ims = h.get("if-modified-since")
-        if (inm and inm[0]["value"] in (etag, "*")) or (not inm and ims and
-                                                         _not_modified(ims[0]["value"], st)):
+        if (inm and inm[0]["value"] in (etag, "*")) or (
+            not inm and ims and _not_modified(ims[0]["value"], st)
+        ):
             headers.pop("Content-Length")
             return make_response(304, None, headers)
         if method == "HEAD":
@@ -220,13 +258,18 @@ def _loopback_target(host: str, resolve: Mapping[str, str]) -> tuple[str, int | 
             raise OriginError(502, f"origin domain {host!r} does not resolve: {exc}") from None
         addrs = {ipaddress.ip_address(i[4][0]) for i in infos}
         if not addrs or not all(a.is_loopback for a in addrs):
-            raise OriginError(502, f"origin domain {host!r} is not a loopback address; edgelab "
-                                   "only connects to this machine (map it with origin.resolve)"
-                              ) from None
+            raise OriginError(
+                502,
+                f"origin domain {host!r} is not a loopback address; edgelab "
+                "only connects to this machine (map it with origin.resolve)",
+            ) from None
         addr = sorted(addrs, key=lambda a: a.version)[0]
     if not addr.is_loopback:
-        raise OriginError(502, f"origin address {host!r} is not a loopback address; edgelab "
-                               "only connects to this machine")
+        raise OriginError(
+            502,
+            f"origin address {host!r} is not a loopback address; edgelab "
+            "only connects to this machine",
+        )
     return (f"[{addr}]" if addr.version == 6 else str(addr)), port
 
 
@@ -238,19 +281,29 @@ class HttpOrigin:
     ``host[:port]``. ``read_timeout`` (seconds) overrides the event's ``readTimeout``.
     """
 
-    def __init__(self, url: str, *, read_timeout: float | None = None,
-                 connect_timeout: float = 5.0, resolve: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        read_timeout: float | None = None,
+        connect_timeout: float = 5.0,
+        resolve: Mapping[str, str] | None = None,
+    ) -> None:
         import httpx
 
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(f"origin.url must be an http:// or https:// URL with a host, such "
-                              f"as http://127.0.0.1:8000; got {url!r}", key="origin.url")
+            raise ConfigError(
+                f"origin.url must be an http:// or https:// URL with a host, such "
+                f"as http://127.0.0.1:8000; got {url!r}",
+                key="origin.url",
+            )
         try:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
-            raise ConfigError(f"origin.url has an invalid port; got {url!r}",
-                              key="origin.url") from None
+            raise ConfigError(
+                f"origin.url has an invalid port; got {url!r}", key="origin.url"
+            ) from None
         self.url = url
         self.resolve = {k.lower(): v for k, v in (resolve or {}).items()}
         host = parts.hostname
@@ -260,8 +313,9 @@ class HttpOrigin:
             domain = "localhost"
         except ValueError:
             domain = host
-        self.origin_object = custom_origin(domain, port=port, protocol=parts.scheme,
-                                           path=parts.path.rstrip("/"))
+        self.origin_object = custom_origin(
+            domain, port=port, protocol=parts.scheme, path=parts.path.rstrip("/")
+        )
         self.read_timeout = read_timeout
         self.connect_timeout = connect_timeout
         self._client = httpx.Client(trust_env=False, verify=False, follow_redirects=False)
@@ -272,42 +326,61 @@ class HttpOrigin:
         origin = request.get("origin") or self.origin_object
         custom = origin.get("custom")
         if custom is None:
-            raise OriginError(502, "the request's origin is an S3 origin; an http origin "
-                                   "serves only custom origins")
+            raise OriginError(
+                502,
+                "the request's origin is an S3 origin; an http origin serves only custom origins",
+            )
         host, port = _loopback_target(custom["domainName"], self.resolve)
         port = port or int(custom.get("port") or 80)
         scheme = custom.get("protocol", "http")
         qs = request.get("querystring", "")
-        url = (f"{scheme}://{host}:{port}{custom.get('path', '')}{request.get('uri', '/')}"
-               + (f"?{qs}" if qs else ""))
-        headers = [(e.get("key") or name, e["value"])
-                   for name, elems in request.get("headers", {}).items() for e in elems
-                   if name not in HOP_BY_HOP and name != "content-length"]
+        url = f"{scheme}://{host}:{port}{custom.get('path', '')}{request.get('uri', '/')}" + (
+            f"?{qs}" if qs else ""
+        )
+        headers = [
+            (e.get("key") or name, e["value"])
+            for name, elems in request.get("headers", {}).items()
+            for e in elems
+            if name not in HOP_BY_HOP and name != "content-length"
+        ]
         for name, elems in custom.get("customHeaders", {}).items():
             headers += [(e.get("key") or name, e["value"]) for e in elems]
-        read = self.read_timeout if self.read_timeout is not None else float(
-            custom.get("readTimeout", 30))
+        read = (
+            self.read_timeout
+            if self.read_timeout is not None
+            else float(custom.get("readTimeout", 30))
+        )
         timeout = httpx.Timeout(read, connect=min(self.connect_timeout, read))
         content = body_bytes(request) if request.get("body") else None
         try:
-            req = self._client.build_request(request.get("method", "GET"), url,
-                                             headers=headers, content=content, timeout=timeout)
+            req = self._client.build_request(
+                request.get("method", "GET"), url, headers=headers, content=content, timeout=timeout
+            )
             resp = self._client.send(req, stream=True)
             try:
                 data = b"".join(resp.iter_raw())
             finally:
                 resp.close()
         except httpx.TimeoutException as exc:
-            raise OriginError(504, f"the origin at {url} did not answer in time "
-                                   f"({type(exc).__name__})") from None
+            raise OriginError(
+                504, f"the origin at {url} did not answer in time ({type(exc).__name__})"
+            ) from None
         except httpx.HTTPError as exc:
-            raise OriginError(502, f"the origin at {url} cannot be reached: "
-                                   f"{type(exc).__name__}: {exc}") from None
+            raise OriginError(
+                502, f"the origin at {url} cannot be reached: {type(exc).__name__}: {exc}"
+            ) from None
         enc = resp.headers.encoding
-        out = [(k.decode(enc), v.decode(enc)) for k, v in resp.headers.raw
-               if k.decode(enc).lower() not in HOP_BY_HOP]
-        return make_response(resp.status_code, data if request.get("method") != "HEAD" else None,
-                             header_map(out), resp.reason_phrase or None)
+        out = [
+            (k.decode(enc), v.decode(enc))
+            for k, v in resp.headers.raw
+            if k.decode(enc).lower() not in HOP_BY_HOP
+        ]
+        return make_response(
+            resp.status_code,
+            data if request.get("method") != "HEAD" else None,
+            header_map(out),
+            resp.reason_phrase or None,
+        )
 
     def close(self) -> None:
         self._client.close()

@@ -29,8 +29,9 @@ TRACES_PATH = "/_edgelab/traces"
 class EdgeApp:
     """ASGI app: ``uvicorn.run(EdgeApp(dist), ...)``."""
 
-    def __init__(self, dist: Distribution, *, trace_file: str | Path | None = None,
-                 keep: int = 1000) -> None:
+    def __init__(
+        self, dist: Distribution, *, trace_file: str | Path | None = None, keep: int = 1000
+    ) -> None:
         self.dist = dist
         self.trace_file = Path(trace_file) if trace_file else None
         self.traces: deque[Trace] = deque(maxlen=keep)
@@ -75,21 +76,38 @@ class EdgeApp:
         uri = raw_path.decode("latin-1").partition("?")[0] or "/"
         client = scope.get("client") or ("127.0.0.1", 0)
         viewer = ViewerRequest(
-            uri=uri, method=scope["method"], querystring=scope["query_string"].decode("latin-1"),
-            headers=[(canonical_key(k.decode("latin-1")), v.decode("latin-1"))
-                     for k, v in scope["headers"]],
-            body=body or None, client_ip=client[0], client_port=client[1] or 0,
-            protocol=scope.get("scheme", "http"), http_version=scope.get("http_version", "1.1"),
-            edge_location=self.dist.edge_location)
+            uri=uri,
+            method=scope["method"],
+            querystring=scope["query_string"].decode("latin-1"),
+            headers=[
+                (canonical_key(k.decode("latin-1")), v.decode("latin-1"))
+                for k, v in scope["headers"]
+            ],
+            body=body or None,
+            client_ip=client[0],
+            client_port=client[1] or 0,
+            protocol=scope.get("scheme", "http"),
+            http_version=scope.get("http_version", "1.1"),
+            edge_location=self.dist.edge_location,
+        )
         trace = await anyio.to_thread.run_sync(self.handle, viewer)
         resp = trace.response
-        headers = [(e.get("key") or name).encode("latin-1") for name, elems in
-                   resp.get("headers", {}).items() for e in elems]
-        values = [e["value"].encode("latin-1") for name, elems in
-                  resp.get("headers", {}).items() for e in elems]
+        headers = [
+            (e.get("key") or name).encode("latin-1")
+            for name, elems in resp.get("headers", {}).items()
+            for e in elems
+        ]
+        values = [
+            e["value"].encode("latin-1")
+            for name, elems in resp.get("headers", {}).items()
+            for e in elems
+        ]
         names = [name for name, elems in resp.get("headers", {}).items() for _ in elems]
-        out = [(k, v) for k, v, n in zip(headers, values, names, strict=True)
-               if n not in HOP_BY_HOP and n != "content-length"]
+        out = [
+            (k, v)
+            for k, v, n in zip(headers, values, names, strict=True)
+            if n not in HOP_BY_HOP and n != "content-length"
+        ]
         data = body_bytes(resp)
         if viewer.method == "HEAD":
             cl = next((e["value"] for e in resp["headers"].get("content-length", ())), None)
@@ -98,8 +116,9 @@ class EdgeApp:
         await _respond(send, trace.status, out, data, head=viewer.method == "HEAD")
 
 
-async def _respond(send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes,
-                   *, head: bool = False) -> None:
+async def _respond(
+    send: Any, status: int, headers: list[tuple[bytes, bytes]], body: bytes, *, head: bool = False
+) -> None:
     if not head:
         headers = [*headers, (b"content-length", str(len(body)).encode())]
     await send({"type": "http.response.start", "status": status, "headers": headers})

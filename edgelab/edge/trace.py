@@ -31,6 +31,7 @@ from .viewer import ViewerRequest
 if TYPE_CHECKING:
     import pandas as pd
 
+
 def _key_text(key: Any) -> str | None:
     return key if key is None or isinstance(key, str) else repr(key)
 
@@ -56,18 +57,32 @@ class Stage:
         return diff(self.input, self.output)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"trigger": self.trigger, "outcome": self.outcome,
-                "duration_ms": self.duration_ms,
-                "violations": [v.to_dict() for v in self.violations], "error": self.error,
-                "cold_start": self.cold_start, "logs": self.logs, "input": self.input,
-                "output": self.output, "diff": self.diff}
+        return {
+            "trigger": self.trigger,
+            "outcome": self.outcome,
+            "duration_ms": self.duration_ms,
+            "violations": [v.to_dict() for v in self.violations],
+            "error": self.error,
+            "cold_start": self.cold_start,
+            "logs": self.logs,
+            "input": self.input,
+            "output": self.output,
+            "diff": self.diff,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Stage:
-        return cls(d["trigger"], d["outcome"], d.get("input") or {}, d.get("output"),
-                   float(d.get("duration_ms") or 0.0),
-                   [Violation(**v) for v in d.get("violations", [])], d.get("logs", ""),
-                   d.get("error"), bool(d.get("cold_start")))
+        return cls(
+            d["trigger"],
+            d["outcome"],
+            d.get("input") or {},
+            d.get("output"),
+            float(d.get("duration_ms") or 0.0),
+            [Violation(**v) for v in d.get("violations", [])],
+            d.get("logs", ""),
+            d.get("error"),
+            bool(d.get("cold_start")),
+        )
 
 
 @dataclass
@@ -84,8 +99,13 @@ class OriginCall:
         return int(self.response["status"]) if self.response else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"request": self.request, "response": self.response, "status": self.status,
-                "duration_ms": self.duration_ms, "error": self.error}
+        return {
+            "request": self.request,
+            "response": self.response,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "error": self.error,
+        }
 
 
 @dataclass
@@ -132,27 +152,51 @@ class Trace:
 
     def to_dict(self) -> dict[str, Any]:
         """The ``edgelab request --json`` object (and one line of a trace file)."""
-        return {"request_id": self.request_id, "time": self.time, "status": self.status,
-                "cache": self.cache, "ttl": self.ttl, "age": self.age,
-                "cache_key": _key_text(self.cache_key), "duration_ms": self.duration_ms,
-                "stages": [s.to_dict() for s in self.stages],
-                "origin": self.origin.to_dict() if self.origin else None,
-                "response": self.response, "viewer": self.viewer.to_dict(),
-                "notes": list(self.notes),
-                "generated_by": self.generated_by.value if self.generated_by else None}
+        return {
+            "request_id": self.request_id,
+            "time": self.time,
+            "status": self.status,
+            "cache": self.cache,
+            "ttl": self.ttl,
+            "age": self.age,
+            "cache_key": _key_text(self.cache_key),
+            "duration_ms": self.duration_ms,
+            "stages": [s.to_dict() for s in self.stages],
+            "origin": self.origin.to_dict() if self.origin else None,
+            "response": self.response,
+            "viewer": self.viewer.to_dict(),
+            "notes": list(self.notes),
+            "generated_by": self.generated_by.value if self.generated_by else None,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Trace:
         o = d.get("origin")
-        origin = (OriginCall(o.get("request") or {}, o.get("response"),
-                             float(o.get("duration_ms") or 0.0), o.get("error"))
-                  if o else None)
-        return cls(d["request_id"], ViewerRequest.from_dict(d.get("viewer") or {}),
-                   float(d.get("time") or 0.0), d["cache"], d["response"],
-                   [Stage.from_dict(s) for s in d.get("stages", [])], origin, d.get("cache_key"),
-                   d.get("ttl"), d.get("age"), float(d.get("duration_ms") or 0.0),
-                   list(d.get("notes", [])),
-                   Trigger.parse(d["generated_by"]) if d.get("generated_by") else None)
+        origin = (
+            OriginCall(
+                o.get("request") or {},
+                o.get("response"),
+                float(o.get("duration_ms") or 0.0),
+                o.get("error"),
+            )
+            if o
+            else None
+        )
+        return cls(
+            d["request_id"],
+            ViewerRequest.from_dict(d.get("viewer") or {}),
+            float(d.get("time") or 0.0),
+            d["cache"],
+            d["response"],
+            [Stage.from_dict(s) for s in d.get("stages", [])],
+            origin,
+            d.get("cache_key"),
+            d.get("ttl"),
+            d.get("age"),
+            float(d.get("duration_ms") or 0.0),
+            list(d.get("notes", [])),
+            Trigger.parse(d["generated_by"]) if d.get("generated_by") else None,
+        )
 
     @property
     def outcome(self) -> str:
@@ -172,13 +216,22 @@ class Trace:
         """
         v = self.viewer
         row: dict[str, Any] = {
-            "request_id": self.request_id, "time": self.time, "method": v.method,
-            "uri": v.uri, "querystring": v.querystring, "client_ip": v.client_ip,
-            "country": v.country, "edge_location": v.edge_location,
-            "user_agent": v.user_agent, "status": self.status, "cache": self.cache,
+            "request_id": self.request_id,
+            "time": self.time,
+            "method": v.method,
+            "uri": v.uri,
+            "querystring": v.querystring,
+            "client_ip": v.client_ip,
+            "country": v.country,
+            "edge_location": v.edge_location,
+            "user_agent": v.user_agent,
+            "status": self.status,
+            "cache": self.cache,
             "outcome": self.outcome,
             "generated_by": self.generated_by.value if self.generated_by else None,
-            "cache_key": _key_text(self.cache_key), "ttl": self.ttl, "age": self.age,
+            "cache_key": _key_text(self.cache_key),
+            "ttl": self.ttl,
+            "age": self.age,
             "duration_ms": self.duration_ms,
             "stages": ">".join(s.trigger for s in self.stages),
         }
@@ -189,8 +242,17 @@ class Trace:
         return row
 
 
-_STAGE_COLUMNS = ("outcome", "ms", "violations", "uri", "querystring", "changes",
-                  "uri_qs_len", "request_bytes", "generated_bytes")
+_STAGE_COLUMNS = (
+    "outcome",
+    "ms",
+    "violations",
+    "uri",
+    "querystring",
+    "changes",
+    "uri_qs_len",
+    "request_bytes",
+    "generated_bytes",
+)
 
 
 def _stage_columns(row: dict[str, Any], trig: Trigger, s: Stage | None) -> None:
@@ -261,8 +323,12 @@ def read_trace_file(path: str | Path) -> list[Trace]:
     """The traces in a JSON-lines file written by ``edgelab serve``."""
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"trace file {str(path)!r} does not exist; edgelab serve writes "
-                         ".edgelab/traces.jsonl next to the config", source=str(path), key="file")
+        raise InputError(
+            f"trace file {str(path)!r} does not exist; edgelab serve writes "
+            ".edgelab/traces.jsonl next to the config",
+            source=str(path),
+            key="file",
+        )
     out = []
     with p.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -271,8 +337,11 @@ def read_trace_file(path: str | Path) -> list[Trace]:
             try:
                 out.append(Trace.from_dict(json.loads(line)))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-                raise InputError(f"trace file {str(path)!r} line {n} is not a trace: {exc}",
-                                 source=str(path), key="file") from None
+                raise InputError(
+                    f"trace file {str(path)!r} line {n} is not a trace: {exc}",
+                    source=str(path),
+                    key="file",
+                ) from None
     return out
 
 

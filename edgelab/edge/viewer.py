@@ -58,9 +58,16 @@ class ViewerRequest:
     time: float | None = None
 
     @classmethod
-    def from_path(cls, path: str, *, headers: Mapping[str, str] | Iterable[Any] | None = None,
-                  cookies: Mapping[str, str] | Iterable[str] | None = None, method: str = "GET",
-                  body: bytes | str | None = None, **location: Any) -> ViewerRequest:
+    def from_path(
+        cls,
+        path: str,
+        *,
+        headers: Mapping[str, str] | Iterable[Any] | None = None,
+        cookies: Mapping[str, str] | Iterable[str] | None = None,
+        method: str = "GET",
+        body: bytes | str | None = None,
+        **location: Any,
+    ) -> ViewerRequest:
         """``/a/b?x=1`` plus headers (mapping, pairs or ``"Name: value"``) and cookies."""
         uri, _, qs = path.partition("?")
         pairs = header_args(headers)
@@ -70,8 +77,14 @@ class ViewerRequest:
         if not any(n.lower() == "user-agent" for n, _ in pairs):
             pairs.insert(0, ("User-Agent", DEFAULT_USER_AGENT))
         data = body.encode() if isinstance(body, str) else body
-        return cls(uri=uri or "/", method=method.upper(), querystring=qs, headers=pairs,
-                   body=data, **location)
+        return cls(
+            uri=uri or "/",
+            method=method.upper(),
+            querystring=qs,
+            headers=pairs,
+            body=data,
+            **location,
+        )
 
     def header(self, name: str, default: str | None = None) -> str | None:
         lower = name.lower()
@@ -94,8 +107,11 @@ class ViewerRequest:
     def with_defaults(self, defaults: Mapping[str, Any]) -> ViewerRequest:
         """A copy with unset location fields taken from ``defaults`` (the ``[viewer]`` table)."""
         names = {f.name for f in fields(self)}
-        changes = {k: v for k, v in defaults.items()
-                   if k in names and getattr(self, k) is None and v is not None}
+        changes = {
+            k: v
+            for k, v in defaults.items()
+            if k in names and getattr(self, k) is None and v is not None
+        }
         return replace(self, **changes) if changes else self
 
     def to_dict(self) -> dict[str, Any]:

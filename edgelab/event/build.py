@@ -40,42 +40,73 @@ DEVICE_HEADERS = {
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | Iterable[str] | None
 
 
-def custom_origin(domain_name: str = "example.org", *, port: int = 443, protocol: str = "https",
-                  path: str = "", keepalive_timeout: int = 5, read_timeout: int = 30,
-                  ssl_protocols: Iterable[str] = ("TLSv1", "TLSv1.1", "TLSv1.2"),
-                  custom_headers: HeadersArg = None) -> dict[str, Any]:
+def custom_origin(
+    domain_name: str = "example.org",
+    *,
+    port: int = 443,
+    protocol: str = "https",
+    path: str = "",
+    keepalive_timeout: int = 5,
+    read_timeout: int = 30,
+    ssl_protocols: Iterable[str] = ("TLSv1", "TLSv1.1", "TLSv1.2"),
+    custom_headers: HeadersArg = None,
+) -> dict[str, Any]:
     """A ``request.origin`` for a custom origin, every field of §1.6."""
-    return {"custom": {
-        "customHeaders": header_map(header_args(custom_headers)),
-        "domainName": domain_name, "keepaliveTimeout": keepalive_timeout, "path": path,
-        "port": port, "protocol": protocol, "readTimeout": read_timeout,
-        "sslProtocols": list(ssl_protocols),
-    }}
+    return {
+        "custom": {
+            "customHeaders": header_map(header_args(custom_headers)),
+            "domainName": domain_name,
+            "keepaliveTimeout": keepalive_timeout,
+            "path": path,
+            "port": port,
+            "protocol": protocol,
+            "readTimeout": read_timeout,
+            "sslProtocols": list(ssl_protocols),
+        }
+    }
 
 
-def s3_origin(domain_name: str = "my-bucket.s3.amazonaws.com", *, path: str = "",
-              auth_method: str = "none", region: str = "",
-              custom_headers: HeadersArg = None) -> dict[str, Any]:
+def s3_origin(
+    domain_name: str = "my-bucket.s3.amazonaws.com",
+    *,
+    path: str = "",
+    auth_method: str = "none",
+    region: str = "",
+    custom_headers: HeadersArg = None,
+) -> dict[str, Any]:
     """A ``request.origin`` for an S3 origin, every field of §1.6."""
-    return {"s3": {
-        "authMethod": auth_method, "customHeaders": header_map(header_args(custom_headers)),
-        "domainName": domain_name, "path": path, "region": region,
-    }}
+    return {
+        "s3": {
+            "authMethod": auth_method,
+            "customHeaders": header_map(header_args(custom_headers)),
+            "domainName": domain_name,
+            "path": path,
+            "region": region,
+        }
+    }
 
 
 def _default_request_headers(trigger: Trigger) -> list[tuple[str, str]]:
     if trigger in (Trigger.VIEWER_REQUEST, Trigger.VIEWER_RESPONSE):
         return [("Host", DISTRIBUTION_DOMAIN), ("User-Agent", "curl/7.66.0"), ("accept", "*/*")]
-    return [("X-Forwarded-For", EXAMPLE_CLIENT_IP), ("User-Agent", "Amazon CloudFront"),
-            ("Via", EXAMPLE_VIA), ("Host", "example.org"),
-            ("Cache-Control", "no-cache, cf-no-cache")]
+    return [
+        ("X-Forwarded-For", EXAMPLE_CLIENT_IP),
+        ("User-Agent", "Amazon CloudFront"),
+        ("Via", EXAMPLE_VIA),
+        ("Host", "example.org"),
+        ("Cache-Control", "no-cache, cf-no-cache"),
+    ]
 
 
 _DEFAULT_RESPONSE_HEADERS = [
-    ("Access-Control-Allow-Credentials", "true"), ("Access-Control-Allow-Origin", "*"),
-    ("Date", "Mon, 13 Jan 2020 20:12:38 GMT"), ("Referrer-Policy", "no-referrer-when-downgrade"),
-    ("Server", "ExampleCustomOriginServer"), ("X-Content-Type-Options", "nosniff"),
-    ("X-Frame-Options", "DENY"), ("X-XSS-Protection", "1; mode=block"),
+    ("Access-Control-Allow-Credentials", "true"),
+    ("Access-Control-Allow-Origin", "*"),
+    ("Date", "Mon, 13 Jan 2020 20:12:38 GMT"),
+    ("Referrer-Policy", "no-referrer-when-downgrade"),
+    ("Server", "ExampleCustomOriginServer"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("X-XSS-Protection", "1; mode=block"),
 ]
 
 
@@ -91,7 +122,8 @@ def header_args(headers: HeadersArg) -> list[tuple[str, str]]:
             name, sep, value = item.partition(":")
             if not sep or not name.strip():
                 raise EventError(
-                    f"a header must look like 'Name: value'; got {item!r}", path="headers")
+                    f"a header must look like 'Name: value'; got {item!r}", path="headers"
+                )
             pairs.append((name.strip(), value.strip()))
         else:
             name, value = item
@@ -119,14 +151,21 @@ def _merge_headers(defaults: list[tuple[str, str]], given: list[tuple[str, str]]
     return header_map([(n, v) for n, v in defaults if n.lower() not in given_names] + given)
 
 
-def encode_body(data: str | bytes, trigger: Trigger, rules: RuleSet | None = None,
-                ) -> dict[str, Any]:
+def encode_body(
+    data: str | bytes,
+    trigger: Trigger,
+    rules: RuleSet | None = None,
+) -> dict[str, Any]:
     """``request.body`` as Include Body exposes it: base64, truncated at the limit (§1.4)."""
     raw = data.encode() if isinstance(data, str) else bytes(data)
     exposed = (rules or get_rules()).limit("body-exposed", trigger)
     limit = len(raw) if exposed is None else int(exposed)
-    return {"inputTruncated": len(raw) > limit, "action": "read-only", "encoding": "base64",
-            "data": base64.b64encode(raw[:limit]).decode("ascii")}
+    return {
+        "inputTruncated": len(raw) > limit,
+        "action": "read-only",
+        "encoding": "base64",
+        "data": base64.b64encode(raw[:limit]).decode("ascii"),
+    }
 
 
 def status_phrase(status: int | str) -> str:
@@ -179,13 +218,16 @@ def build_event(
             raise EventError(
                 "country and device headers are added by CloudFront after viewer request, so a "
                 "viewer-request function never sees them (facts §7); use another trigger, or "
-                "--header to simulate a viewer that sends them itself", path="headers")
+                "--header to simulate a viewer that sends them itself",
+                path="headers",
+            )
         if country is not None:
             given.append(("CloudFront-Viewer-Country", country.upper()))
         if device is not None:
             if device not in DEVICES:
-                raise EventError(f"device must be one of {', '.join(DEVICES)}; got {device!r}",
-                                 path="device")
+                raise EventError(
+                    f"device must be one of {', '.join(DEVICES)}; got {device!r}", path="device"
+                )
             given += [(h, "true" if d == device else "false") for d, h in DEVICE_HEADERS.items()]
 
     request: dict[str, Any] = {
@@ -200,27 +242,39 @@ def build_event(
             raise EventError(
                 f"body is the request body exposed by Include Body, which exists only for "
                 f"viewer-request and origin-request; {trig.value} does not get it (facts §1.4, "
-                "§1.7)", path="body")
+                "§1.7)",
+                path="body",
+            )
         request["body"] = encode_body(body, trig, rules)
         size = len(body.encode() if isinstance(body, str) else body)
-        request["headers"].setdefault("content-length",
-                                      [{"key": "Content-Length", "value": str(size)}])
+        request["headers"].setdefault(
+            "content-length", [{"key": "Content-Length", "value": str(size)}]
+        )
     if trig in (Trigger.ORIGIN_REQUEST, Trigger.ORIGIN_RESPONSE):
         request["origin"] = copy.deepcopy(dict(origin)) if origin else custom_origin()
     elif origin is not None:
-        raise EventError(f"origin exists only in origin-request and origin-response events; "
-                         f"not in {trig.value} (facts §1.3)", path="origin")
+        raise EventError(
+            f"origin exists only in origin-request and origin-response events; "
+            f"not in {trig.value} (facts §1.3)",
+            path="origin",
+        )
 
     cf: dict[str, Any] = {
-        "config": {"distributionDomainName": distribution_domain,
-                   "distributionId": distribution_id, "eventType": trig.value,
-                   "requestId": request_id},
+        "config": {
+            "distributionDomainName": distribution_domain,
+            "distributionId": distribution_id,
+            "eventType": trig.value,
+            "requestId": request_id,
+        },
         "request": request,
     }
     if trig.is_request:
         if status is not None or response_headers is not None:
-            raise EventError(f"status and response headers belong to response triggers; "
-                             f"{trig.value} has no response (facts §1.1)", path="response")
+            raise EventError(
+                f"status and response headers belong to response triggers; "
+                f"{trig.value} has no response (facts §1.1)",
+                path="response",
+            )
     else:
         code = 200 if status is None else _status_int(status)
         defaults = list(_DEFAULT_RESPONSE_HEADERS)
@@ -239,11 +293,11 @@ def _status_int(status: int | str) -> int:
     try:
         code = int(status)
     except (TypeError, ValueError, OverflowError):
-        raise EventError(f"status must be an HTTP status number; got {status!r}",
-                         path="status") from None
+        raise EventError(
+            f"status must be an HTTP status number; got {status!r}", path="status"
+        ) from None
     if not 100 <= code <= 999:
-        raise EventError(f"status must be a three-digit HTTP status; got {status!r}",
-                         path="status")
+        raise EventError(f"status must be a three-digit HTTP status; got {status!r}", path="status")
     return code
 
 
@@ -293,8 +347,10 @@ def read_event_file(path: str | Path) -> Any:
     """The JSON in ``path``, or an :class:`EventError` that says why it is unusable."""
     p = Path(path)
     if not p.is_file():
-        raise EventError(f"event file {str(path)!r} does not exist or is not a file; give the "
-                         "path of a JSON event (edgelab event TRIGGER > event.json makes one)")
+        raise EventError(
+            f"event file {str(path)!r} does not exist or is not a file; give the "
+            "path of a JSON event (edgelab event TRIGGER > event.json makes one)"
+        )
     try:
         return json.loads(p.read_text(encoding="utf-8"))
     except OSError as exc:
@@ -302,12 +358,15 @@ def read_event_file(path: str | Path) -> Any:
     except UnicodeDecodeError as exc:
         raise EventError(f"event file {str(path)!r} is not UTF-8 text: {exc}") from None
     except json.JSONDecodeError as exc:
-        raise EventError(f"event file {str(path)!r} is not JSON: {exc.msg} at line "
-                         f"{exc.lineno}, column {exc.colno}") from None
+        raise EventError(
+            f"event file {str(path)!r} is not JSON: {exc.msg} at line "
+            f"{exc.lineno}, column {exc.colno}"
+        ) from None
 
 
-def load_event(source: str | Path | Mapping[str, Any], *,
-               trigger: Trigger | str | None = None) -> LoadedEvent:
+def load_event(
+    source: str | Path | Mapping[str, Any], *, trigger: Trigger | str | None = None
+) -> LoadedEvent:
     """Load an event from a path or a dict and normalise it (see :func:`normalize_event`)."""
     if isinstance(source, Mapping):
         return normalize_event(source, trigger=trigger)
@@ -330,32 +389,41 @@ def infer_trigger(cf: Mapping[str, Any]) -> Trigger:
     return Trigger.ORIGIN_REQUEST if has_origin else Trigger.VIEWER_REQUEST
 
 
-def normalize_event(data: Any, *, trigger: Trigger | str | None = None,
-                    source: str = "") -> LoadedEvent:
+def normalize_event(
+    data: Any, *, trigger: Trigger | str | None = None, source: str = ""
+) -> LoadedEvent:
     """Check ``data`` is a Lambda@Edge event and fill in what CloudFront always sends.
 
     Raises :class:`EventError` naming the bad key when the event cannot be used; returns
     a deep copy with ``notes`` saying what was filled (a missing ``querystring``, a
     missing ``eventType``, a missing ``request`` ...).
     """
+
     def fail(msg: str, path: str) -> EventError:
         return EventError(msg, path=path, source=source)
 
     if not isinstance(data, Mapping):
-        raise fail(f"an event must be a JSON object with a Records list; got "
-                   f"{type(data).__name__}", "")
+        raise fail(
+            f"an event must be a JSON object with a Records list; got {type(data).__name__}", ""
+        )
     records = data.get("Records")
     if not isinstance(records, list) or not records:
-        raise fail("an event needs a non-empty 'Records' list, as in "
-                   "{\"Records\": [{\"cf\": {...}}]} (facts §1.1)", "Records")
+        raise fail(
+            "an event needs a non-empty 'Records' list, as in "
+            '{"Records": [{"cf": {...}}]} (facts §1.1)',
+            "Records",
+        )
     notes: list[str] = []
     if len(records) > 1:
-        notes.append(f"the event has {len(records)} records; CloudFront sends one, "
-                     "so only Records[0] is used")
+        notes.append(
+            f"the event has {len(records)} records; CloudFront sends one, "
+            "so only Records[0] is used"
+        )
     record = records[0]
     if not isinstance(record, Mapping) or not isinstance(record.get("cf"), Mapping):
-        raise fail("Records[0] needs a 'cf' object with config and request (facts §1.1)",
-                   "Records[0].cf")
+        raise fail(
+            "Records[0] needs a 'cf' object with config and request (facts §1.1)", "Records[0].cf"
+        )
     cf = copy_event(dict(record["cf"]))
     config = cf.get("config", {})
     if not isinstance(config, Mapping):
@@ -371,21 +439,30 @@ def normalize_event(data: Any, *, trigger: Trigger | str | None = None,
         try:
             trig = Trigger(declared)
         except ValueError:
-            raise fail(f"config.eventType must be one of viewer-request, origin-request, "
-                       f"origin-response, viewer-response; got {declared!r}",
-                       "Records[0].cf.config.eventType") from None
+            raise fail(
+                f"config.eventType must be one of viewer-request, origin-request, "
+                f"origin-response, viewer-response; got {declared!r}",
+                "Records[0].cf.config.eventType",
+            ) from None
     else:
         trig = infer_trigger(cf)
-        notes.append(f"config.eventType is missing; inferred {trig.value!r} from the event's "
-                     "shape (a response makes it a response trigger, an origin an origin "
-                     "trigger); pass a trigger to choose another")
-    for key, default in (("distributionDomainName", DISTRIBUTION_DOMAIN),
-                         ("distributionId", DISTRIBUTION_ID), ("requestId", EXAMPLE_REQUEST_ID)):
+        notes.append(
+            f"config.eventType is missing; inferred {trig.value!r} from the event's "
+            "shape (a response makes it a response trigger, an origin an origin "
+            "trigger); pass a trigger to choose another"
+        )
+    for key, default in (
+        ("distributionDomainName", DISTRIBUTION_DOMAIN),
+        ("distributionId", DISTRIBUTION_ID),
+        ("requestId", EXAMPLE_REQUEST_ID),
+    ):
         if key not in config:
             if key == "distributionId" and "distributionID" in config:
                 config[key] = config.pop("distributionID")
-                notes.append("config.distributionID renamed distributionId, as every AWS "
-                             "example spells it (facts §1.2)")
+                notes.append(
+                    "config.distributionID renamed distributionId, as every AWS "
+                    "example spells it (facts §1.2)"
+                )
                 continue
             config[key] = default
             notes.append(f"config.{key} was missing; filled with {default!r}")
@@ -394,8 +471,10 @@ def normalize_event(data: Any, *, trigger: Trigger | str | None = None,
 
     if "request" not in cf:
         cf["request"] = cf_record(build_event(trig))["request"]
-        notes.append("cf.request was missing (CloudFront always sends it, facts §1.1); filled "
-                     "with the example request for this trigger")
+        notes.append(
+            "cf.request was missing (CloudFront always sends it, facts §1.1); filled "
+            "with the example request for this trigger"
+        )
     request = cf["request"]
     if not isinstance(request, Mapping):
         raise fail("cf.request must be an object", "Records[0].cf.request")
@@ -409,8 +488,10 @@ def normalize_event(data: Any, *, trigger: Trigger | str | None = None,
             notes.append(f"cf.response dropped: a {trig.value} event has no response (§1.1)")
     else:
         if "response" not in cf:
-            raise fail(f"a {trig.value} event needs cf.response with at least a status "
-                       "(facts §1.1, §1.7)", "Records[0].cf.response")
+            raise fail(
+                f"a {trig.value} event needs cf.response with at least a status (facts §1.1, §1.7)",
+                "Records[0].cf.response",
+            )
         cf["response"] = _normalize_response(cf["response"], notes, fail)
     _note_hidden_headers(cf, trig, notes)
     return LoadedEvent({"Records": [{"cf": cf}]}, trig, notes)
@@ -424,34 +505,47 @@ def _note_hidden_headers(cf: Mapping[str, Any], trig: Trigger, notes: list[str])
             kinds = rules.header_kinds(name, trig)
             key = elems[0]["key"] if elems else name
             if "disallowed" in kinds:
-                notes.append(f"{part} header {key!r} is on the disallowed list (facts §3.1): "
-                             "CloudFront would not expose it to a function; kept as given, and "
-                             "passing it through unchanged is accepted")
+                notes.append(
+                    f"{part} header {key!r} is on the disallowed list (facts §3.1): "
+                    "CloudFront would not expose it to a function; kept as given, and "
+                    "passing it through unchanged is accepted"
+                )
             elif "add-forbidden" in kinds:
-                notes.append(f"{part} header {key!r} arrives before CloudFront adds its own "
-                             f"(facts §7); in {trig.value} only adding it is an error (§3.1), so "
-                             "passing it through unchanged is accepted")
+                notes.append(
+                    f"{part} header {key!r} arrives before CloudFront adds its own "
+                    f"(facts §7); in {trig.value} only adding it is an error (§3.1), so "
+                    "passing it through unchanged is accepted"
+                )
 
 
 def _normalize_request(request: dict[str, Any], trig: Trigger, notes: list[str], fail) -> None:
     base = "Records[0].cf.request"
     uri = request.get("uri")
     if not isinstance(uri, str) or not uri.startswith("/"):
-        raise fail(f"request.uri must be a string starting with '/'; got {uri!r} (facts §1.3)",
-                   f"{base}.uri")
+        raise fail(
+            f"request.uri must be a string starting with '/'; got {uri!r} (facts §1.3)",
+            f"{base}.uri",
+        )
     if not isinstance(request.get("method"), str) or not request["method"]:
         if "method" in request:
-            raise fail(f"request.method must be a non-empty string such as 'GET'; got "
-                       f"{request['method']!r}", f"{base}.method")
+            raise fail(
+                f"request.method must be a non-empty string such as 'GET'; got "
+                f"{request['method']!r}",
+                f"{base}.method",
+            )
         request["method"] = "GET"
         notes.append("request.method was missing; filled with 'GET'")
     if "querystring" not in request:
         request["querystring"] = ""
-        notes.append("request.querystring was missing; CloudFront always sends it, as '' when "
-                     "empty (facts §1.3), so it was filled with ''")
+        notes.append(
+            "request.querystring was missing; CloudFront always sends it, as '' when "
+            "empty (facts §1.3), so it was filled with ''"
+        )
     elif not isinstance(request["querystring"], str):
-        raise fail(f"request.querystring must be a string; got {request['querystring']!r}",
-                   f"{base}.querystring")
+        raise fail(
+            f"request.querystring must be a string; got {request['querystring']!r}",
+            f"{base}.querystring",
+        )
     if "clientIp" not in request:
         request["clientIp"] = EXAMPLE_CLIENT_IP
         notes.append(f"request.clientIp was missing; filled with {EXAMPLE_CLIENT_IP!r}")
@@ -462,11 +556,14 @@ def _normalize_request(request: dict[str, Any], trig: Trigger, notes: list[str],
     origin_trigger = trig in (Trigger.ORIGIN_REQUEST, Trigger.ORIGIN_RESPONSE)
     if origin_trigger and "origin" not in request:
         request["origin"] = custom_origin()
-        notes.append("request.origin was missing in an origin event; filled with the example "
-                     "custom origin example.org (facts §1.6)")
+        notes.append(
+            "request.origin was missing in an origin event; filled with the example "
+            "custom origin example.org (facts §1.6)"
+        )
     elif not origin_trigger and "origin" in request:
-        notes.append(f"request.origin is not part of a {trig.value} event (facts §1.3); "
-                     "kept as given")
+        notes.append(
+            f"request.origin is not part of a {trig.value} event (facts §1.3); kept as given"
+        )
 
 
 def _normalize_response(response: Any, notes: list[str], fail) -> dict[str, Any]:
@@ -481,16 +578,19 @@ def _normalize_response(response: Any, notes: list[str], fail) -> dict[str, Any]
             raise TypeError
         code = int(response["status"])
     except (TypeError, ValueError, OverflowError):
-        raise fail(f"response.status must be an HTTP status such as '200'; got "
-                   f"{response['status']!r}", f"{base}.status") from None
+        raise fail(
+            f"response.status must be an HTTP status such as '200'; got {response['status']!r}",
+            f"{base}.status",
+        ) from None
     if not isinstance(response["status"], str):
         notes.append("response.status was a number; events carry it as a string (§1.7)")
         response["status"] = str(code)
     if "statusDescription" not in response:
         response["statusDescription"] = status_phrase(code)
         notes.append("response.statusDescription was missing; filled with the standard phrase")
-    response["headers"] = _normalize_header_map(response.get("headers", {}), f"{base}.headers",
-                                                notes, fail)
+    response["headers"] = _normalize_header_map(
+        response.get("headers", {}), f"{base}.headers", notes, fail
+    )
     return response
 
 
@@ -498,32 +598,46 @@ def _normalize_header_map(raw: Any, path: str, notes: list[str], fail) -> Header
     """A header map with lowercase names, elements of names that differ only in case
     merged in map order (facts §1.5, §13), and every missing key filled."""
     if not isinstance(raw, Mapping):
-        raise fail("headers must be an object mapping a lowercase name to a list of "
-                   "{key, value} (facts §1.5)", path)
+        raise fail(
+            "headers must be an object mapping a lowercase name to a list of "
+            "{key, value} (facts §1.5)",
+            path,
+        )
     out: HeaderMap = {}
     for name, elems in raw.items():
         if not isinstance(name, str):
             raise fail(f"header names must be strings; got {name!r}", path)
         if not isinstance(elems, list):
-            raise fail(f"header {name!r} must map to a list of {{key, value}} objects; got "
-                       f"{type(elems).__name__}", f"{path}.{name}")
+            raise fail(
+                f"header {name!r} must map to a list of {{key, value}} objects; got "
+                f"{type(elems).__name__}",
+                f"{path}.{name}",
+            )
         lower = name.lower()
         if lower != name:
             merged = " and merged after the lines already there" if lower in out else ""
-            notes.append(f"header map name {name!r} lowercased to {lower!r}{merged} "
-                         "(facts §1.5, §13)")
+            notes.append(
+                f"header map name {name!r} lowercased to {lower!r}{merged} (facts §1.5, §13)"
+            )
         for i, elem in enumerate(elems):
             if not isinstance(elem, Mapping) or not isinstance(elem.get("value"), str):
-                raise fail(f"header {name!r} element {i} must be an object with a string "
-                           f"'value' (and optionally 'key'); got {elem!r}",
-                           f"{path}.{name}[{i}]")
+                raise fail(
+                    f"header {name!r} element {i} must be an object with a string "
+                    f"'value' (and optionally 'key'); got {elem!r}",
+                    f"{path}.{name}[{i}]",
+                )
             key = elem.get("key")
             if key is not None and not isinstance(key, str):
-                raise fail(f"header {name!r} element {i} has a key that is not a string: "
-                           f"{key!r}", f"{path}.{name}[{i}].key")
+                raise fail(
+                    f"header {name!r} element {i} has a key that is not a string: {key!r}",
+                    f"{path}.{name}[{i}].key",
+                )
             if not key:
-                notes.append(f"header {name!r} element {i} had no key; filled with "
-                             f"{canonical_key(lower)!r} (facts §1.5)")
-            out.setdefault(lower, []).append({"key": key or canonical_key(lower),
-                                              "value": elem["value"]})
+                notes.append(
+                    f"header {name!r} element {i} had no key; filled with "
+                    f"{canonical_key(lower)!r} (facts §1.5)"
+                )
+            out.setdefault(lower, []).append(
+                {"key": key or canonical_key(lower), "value": elem["value"]}
+            )
     return out

@@ -35,14 +35,16 @@ def fill_keys(raw: Mapping[str, Any]) -> HeaderMap:
     filled as Lambda@Edge fills it. The same object when nothing needs changing, else a
     copy (see :func:`header_name_notes` for what changed)."""
     if all(n == n.lower() for n in raw) and all(
-            type(e) is dict and "key" in e for elems in raw.values() for e in elems):
+        type(e) is dict and "key" in e for elems in raw.values() for e in elems
+    ):
         return raw  # type: ignore[return-value]
     out: HeaderMap = {}
     for name, elems in raw.items():
         lower = name.lower()
         out.setdefault(lower, []).extend(
             {"key": e.get("key") or canonical_key(lower), "value": e.get("value", "")}
-            if isinstance(e, Mapping) else e
+            if isinstance(e, Mapping)
+            else e
             for e in elems
         )
     return out
@@ -57,10 +59,17 @@ def header_name_notes(raw: Mapping[str, Any], where: str = "headers") -> list[st
             continue
         lower = name.lower()
         if name != lower:
-            merged = (f", after the lines of {seen[lower]!r}" if lower in seen else
-                      f", before the lines of {lower!r}" if lower in raw else "")
-            notes.append(f"{where}: header map name {name!r} taken as {lower!r}{merged}; "
-                         "CloudFront accepts map names in any case (facts §13)")
+            merged = (
+                f", after the lines of {seen[lower]!r}"
+                if lower in seen
+                else f", before the lines of {lower!r}"
+                if lower in raw
+                else ""
+            )
+            notes.append(
+                f"{where}: header map name {name!r} taken as {lower!r}{merged}; "
+                "CloudFront accepts map names in any case (facts §13)"
+            )
         seen.setdefault(lower, name)
     return notes
 
@@ -82,8 +91,9 @@ def cookie_header(pairs: Iterable[tuple[str, str]]) -> str:
     return "; ".join(f"{name}={value}" for name, value in pairs)
 
 
-def select_cookies(headers: Mapping[str, Any], selection: str | tuple[str, ...]
-                   ) -> tuple[tuple[str, str], ...]:
+def select_cookies(
+    headers: Mapping[str, Any], selection: str | tuple[str, ...]
+) -> tuple[tuple[str, str], ...]:
     """Cookies as CloudFront forwards them: ``name=value`` only, by name (``"all"``,
     ``"none"`` or names), sorted, the first of a repeated name winning (§8.3)."""
     if selection == "none":
@@ -147,8 +157,11 @@ class Headers(Mapping[str, str]):
 
     def multi_items(self) -> list[tuple[str, str]]:
         """``(Original-Case-Name, value)`` for every header line."""
-        return [(e.get("key") or canonical_key(name), e.get("value", ""))
-                for name, elems in self._raw.items() for e in elems]
+        return [
+            (e.get("key") or canonical_key(name), e.get("value", ""))
+            for name, elems in self._raw.items()
+            for e in elems
+        ]
 
     def cookies(self) -> dict[str, str]:
         """Cookies from every ``Cookie`` line (values are never split by CloudFront, §1.5);
@@ -192,7 +205,8 @@ class MutableHeaders(Headers):
     def append(self, name: str, value: str) -> None:
         """Add one more line of ``name``, keeping the existing ones."""
         self._raw.setdefault(name.lower(), []).append(
-            {"key": self._key_for(name), "value": str(value)})
+            {"key": self._key_for(name), "value": str(value)}
+        )
 
     def remove(self, name: str) -> None:
         """Remove every line of ``name``; no error when there is none."""

@@ -32,24 +32,27 @@ def _part(event: dict[str, Any], where: Where | None) -> dict[str, Any]:
     return cf[where]
 
 
-def set_header(event: Mapping[str, Any], name: str, value: str, *,
-               where: Where | None = None) -> dict[str, Any]:
+def set_header(
+    event: Mapping[str, Any], name: str, value: str, *, where: Where | None = None
+) -> dict[str, Any]:
     """Replace every line of header ``name`` with one line ``value``."""
     out = _copy(event)
     MutableHeaders(_part(out, where).setdefault("headers", {}))[name] = value
     return out
 
 
-def append_header(event: Mapping[str, Any], name: str, value: str, *,
-                  where: Where | None = None) -> dict[str, Any]:
+def append_header(
+    event: Mapping[str, Any], name: str, value: str, *, where: Where | None = None
+) -> dict[str, Any]:
     """Add one more line of header ``name``."""
     out = _copy(event)
     MutableHeaders(_part(out, where).setdefault("headers", {})).append(name, value)
     return out
 
 
-def remove_header(event: Mapping[str, Any], name: str, *,
-                  where: Where | None = None) -> dict[str, Any]:
+def remove_header(
+    event: Mapping[str, Any], name: str, *, where: Where | None = None
+) -> dict[str, Any]:
     """Remove every line of header ``name`` (no error when it is absent)."""
     out = _copy(event)
     MutableHeaders(_part(out, where).setdefault("headers", {})).remove(name)
@@ -66,8 +69,9 @@ def set_cookie(event: Mapping[str, Any], name: str, value: str) -> dict[str, Any
     return out
 
 
-def set_response_cookie(event: Mapping[str, Any], name: str, value: str, *,
-                        attributes: str = "Path=/") -> dict[str, Any]:
+def set_response_cookie(
+    event: Mapping[str, Any], name: str, value: str, *, attributes: str = "Path=/"
+) -> dict[str, Any]:
     """Add a ``Set-Cookie`` line to the response."""
     cookie = f"{name}={value}" + (f"; {attributes}" if attributes else "")
     return append_header(event, "Set-Cookie", cookie, where="response")
@@ -79,8 +83,11 @@ def set_query_param(event: Mapping[str, Any], name: str, value: str | None) -> d
     request = _part(out, "request")
     # Other parameters keep their exact text (encoding, '+', bare flags): only ``name``
     # changes, so a cache key built from the query string changes only where asked.
-    kept = [piece for piece in request.get("querystring", "").split("&")
-            if piece and unquote_plus(piece.partition("=")[0]) != name]
+    kept = [
+        piece
+        for piece in request.get("querystring", "").split("&")
+        if piece and unquote_plus(piece.partition("=")[0]) != name
+    ]
     if value is not None:
         kept.append(urlencode([(name, value)], quote_via=quote))
     request["querystring"] = "&".join(kept)
@@ -96,18 +103,23 @@ def rewrite_uri(event: Mapping[str, Any], uri: str) -> dict[str, Any]:
     return out
 
 
-def set_body(event: Mapping[str, Any], data: str | bytes, *,
-             encoding: Literal["text", "base64"] = "text") -> dict[str, Any]:
+def set_body(
+    event: Mapping[str, Any], data: str | bytes, *, encoding: Literal["text", "base64"] = "text"
+) -> dict[str, Any]:
     """Replace the request body (``action: replace``, §1.4) or, in a response event, the body."""
     if encoding not in ("text", "base64"):
-        raise EventError(f"encoding must be text or base64; got {encoding!r} (facts §1.4, §4)",
-                         path="body")
+        raise EventError(
+            f"encoding must be text or base64; got {encoding!r} (facts §1.4, §4)", path="body"
+        )
     if isinstance(data, bytes) and encoding == "text":
         try:
             data = data.decode()
         except UnicodeDecodeError:
-            raise EventError("a text body must be UTF-8; pass encoding='base64' for binary "
-                             "data (facts §1.4, §4)", path="body") from None
+            raise EventError(
+                "a text body must be UTF-8; pass encoding='base64' for binary "
+                "data (facts §1.4, §4)",
+                path="body",
+            ) from None
     out = _copy(event)
     cf = cf_record(out)
     if "response" in cf:
@@ -130,34 +142,53 @@ def set_body(event: Mapping[str, Any], data: str | bytes, *,
 
 
 _ORIGIN_FIELDS = {
-    "custom": {"port", "protocol", "path", "keepalive_timeout", "read_timeout",
-               "ssl_protocols", "custom_headers"},
+    "custom": {
+        "port",
+        "protocol",
+        "path",
+        "keepalive_timeout",
+        "read_timeout",
+        "ssl_protocols",
+        "custom_headers",
+    },
     "s3": {"path", "auth_method", "region", "custom_headers"},
 }
 
 
-def switch_origin(event: Mapping[str, Any], domain_name: str, *,
-                  kind: Literal["custom", "s3"] = "custom", set_host: bool = True,
-                  **fields: Any) -> dict[str, Any]:
+def switch_origin(
+    event: Mapping[str, Any],
+    domain_name: str,
+    *,
+    kind: Literal["custom", "s3"] = "custom",
+    set_host: bool = True,
+    **fields: Any,
+) -> dict[str, Any]:
     """Route the request to another origin (origin-request, §1.6), updating Host by default."""
     allowed = _ORIGIN_FIELDS.get(kind)
     if allowed is None:
         raise EventError(f"kind must be custom or s3; got {kind!r} (facts §1.6)", path="origin")
     unknown = sorted(set(fields) - allowed)
     if unknown:
-        raise EventError(f"{kind} origin fields are {', '.join(sorted(allowed))}; got "
-                         f"{', '.join(unknown)} (facts §1.6)", path="origin")
+        raise EventError(
+            f"{kind} origin fields are {', '.join(sorted(allowed))}; got "
+            f"{', '.join(unknown)} (facts §1.6)",
+            path="origin",
+        )
     out = _copy(event)
     request = _part(out, "request")
-    request["origin"] = (custom_origin(domain_name, **fields) if kind == "custom"
-                         else s3_origin(domain_name, **fields))
+    request["origin"] = (
+        custom_origin(domain_name, **fields)
+        if kind == "custom"
+        else s3_origin(domain_name, **fields)
+    )
     if set_host:
         MutableHeaders(request.setdefault("headers", {}))["Host"] = domain_name
     return out
 
 
-def set_status(event: Mapping[str, Any], status: int | str,
-               description: str | None = None) -> dict[str, Any]:
+def set_status(
+    event: Mapping[str, Any], status: int | str, description: str | None = None
+) -> dict[str, Any]:
     """Change the response status (a string in events, §1.7)."""
     out = _copy(event)
     response = _part(out, "response")

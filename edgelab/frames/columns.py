@@ -12,13 +12,42 @@ import pandas as pd
 
 from ..errors import InputError
 
-TRAFFIC_COLUMNS = ("time", "method", "host", "uri", "querystring", "user_agent",
-                   "accept_language", "cookie", "referer", "device", "country", "city",
-                   "latitude", "longitude", "client_ip", "body", "edge_location")
+TRAFFIC_COLUMNS = (
+    "time",
+    "method",
+    "host",
+    "uri",
+    "querystring",
+    "user_agent",
+    "accept_language",
+    "cookie",
+    "referer",
+    "device",
+    "country",
+    "city",
+    "latitude",
+    "longitude",
+    "client_ip",
+    "body",
+    "edge_location",
+)
 REQUIRED_COLUMNS = ("time", "method", "uri")
-CATEGORICAL = ("method", "host", "uri", "querystring", "user_agent", "accept_language",
-               "cookie", "referer", "device", "country", "city", "client_ip", "body",
-               "edge_location")
+CATEGORICAL = (
+    "method",
+    "host",
+    "uri",
+    "querystring",
+    "user_agent",
+    "accept_language",
+    "cookie",
+    "referer",
+    "device",
+    "country",
+    "city",
+    "client_ip",
+    "body",
+    "edge_location",
+)
 
 
 def categorical(values: np.ndarray, codes: np.ndarray) -> pd.Categorical:
@@ -34,13 +63,15 @@ def normalize_traffic(frame: pd.DataFrame, *, source: str = "traffic") -> pd.Dat
         raise InputError(
             f"{source} lacks the columns {', '.join(missing)}; a traffic set needs "
             f"{', '.join(REQUIRED_COLUMNS)} and may have {', '.join(TRAFFIC_COLUMNS[3:])} "
-            f"(it has: {', '.join(map(str, frame.columns)) or 'no columns'})")
+            f"(it has: {', '.join(map(str, frame.columns)) or 'no columns'})"
+        )
     out = frame.copy()
     try:
         out["time"] = pd.to_datetime(out["time"], utc=True, format="mixed")
     except (ValueError, TypeError) as exc:
-        raise InputError(f"{source}: column time must hold dates and times (ISO 8601, "
-                          f"UTC); {exc}") from None
+        raise InputError(
+            f"{source}: column time must hold dates and times (ISO 8601, UTC); {exc}"
+        ) from None
     n = len(out)
     for col in TRAFFIC_COLUMNS:
         if col in out.columns:
@@ -48,14 +79,18 @@ def normalize_traffic(frame: pd.DataFrame, *, source: str = "traffic") -> pd.Dat
         if col in ("latitude", "longitude"):
             out[col] = np.full(n, np.nan, dtype=np.float32)
         else:
-            out[col] = pd.Categorical.from_codes(np.zeros(n, np.int8),
-                                                 categories=pd.Index([""], dtype=str))
+            out[col] = pd.Categorical.from_codes(
+                np.zeros(n, np.int8), categories=pd.Index([""], dtype=str)
+            )
     for col in CATEGORICAL:
         if not isinstance(out[col].dtype, pd.CategoricalDtype):
             out[col] = out[col].fillna("").astype(str).astype("category")
         elif out[col].isna().any():
-            out[col] = out[col].cat.add_categories([""]).fillna("") \
-                if "" not in out[col].cat.categories else out[col].fillna("")
+            out[col] = (
+                out[col].cat.add_categories([""]).fillna("")
+                if "" not in out[col].cat.categories
+                else out[col].fillna("")
+            )
     for col in ("latitude", "longitude"):
         out[col] = pd.to_numeric(out[col], errors="coerce").astype(np.float32)
     cols = list(TRAFFIC_COLUMNS) + [c for c in out.columns if c not in TRAFFIC_COLUMNS]

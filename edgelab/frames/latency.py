@@ -47,15 +47,17 @@ def _read_csv(name: str, dtype: dict[str, Any]) -> pd.DataFrame:
 def edge_locations() -> pd.DataFrame:
     """The edge-location table: code (IATA), city, country, latitude, longitude,
     regional_edge_cache (the nearest of the 13 regional edge caches)."""
-    return _read_csv("edge_locations.csv", {"code": str, "city": str, "country": str,
-                                            "regional_edge_cache": str})
+    return _read_csv(
+        "edge_locations.csv", {"code": str, "city": str, "country": str, "regional_edge_cache": str}
+    )
 
 
 @cache
 def regional_edge_caches() -> pd.DataFrame:
     """The 13 regional edge caches: code, region, city, country, latitude, longitude."""
-    return _read_csv("regional_edge_caches.csv",
-                     {"code": str, "region": str, "city": str, "country": str})
+    return _read_csv(
+        "regional_edge_caches.csv", {"code": str, "region": str, "city": str, "country": str}
+    )
 
 
 def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
@@ -77,12 +79,13 @@ def nearest_edge(lat: Any, lon: Any, edges: pd.DataFrame | None = None) -> np.nd
     table = edges_table(edges)
     codes = table["code"].to_numpy(object)
     targets = _unit(table["latitude"].to_numpy(float), table["longitude"].to_numpy(float))
-    points = _unit(np.atleast_1d(np.asarray(lat, dtype=float)),
-                   np.atleast_1d(np.asarray(lon, dtype=float)))
+    points = _unit(
+        np.atleast_1d(np.asarray(lat, dtype=float)), np.atleast_1d(np.asarray(lon, dtype=float))
+    )
     out = np.empty(len(points), dtype=np.int64)
     step = 262144
     for i in range(0, len(points), step):
-        out[i:i + step] = (points[i:i + step] @ targets.T).argmax(axis=1)
+        out[i : i + step] = (points[i : i + step] @ targets.T).argmax(axis=1)
     return codes[out]
 
 
@@ -95,8 +98,10 @@ def edges_table(edges: pd.DataFrame | None = None) -> pd.DataFrame:
     table = edge_locations() if edges is None else edges
     missing = {"code", "latitude", "longitude"} - set(table.columns)
     if missing:
-        raise InputError(f"an edge-location table needs the columns code, latitude, longitude "
-                          f"(and regional_edge_cache for misses); missing {sorted(missing)}")
+        raise InputError(
+            f"an edge-location table needs the columns code, latitude, longitude "
+            f"(and regional_edge_cache for misses); missing {sorted(missing)}"
+        )
     return table
 
 
@@ -129,17 +134,19 @@ class LatencyModel:
         names = {f.name for f in fields(cls)}
         unknown = set(data) - names
         if unknown:
-            raise ConfigError(f"unknown latency model settings {sorted(unknown)}; allowed: "
-                              f"{', '.join(sorted(names))}")
+            raise ConfigError(
+                f"unknown latency model settings {sorted(unknown)}; allowed: "
+                f"{', '.join(sorted(names))}"
+            )
         return cls(**{k: float(v) for k, v in data.items()})
 
 
-LATENCY_COLUMNS = ("latency_viewer_ms", "latency_origin_ms", "latency_functions_ms",
-                   "latency_ms")
+LATENCY_COLUMNS = ("latency_viewer_ms", "latency_origin_ms", "latency_functions_ms", "latency_ms")
 
 
-def estimate_latency(frame: pd.DataFrame, model: LatencyModel | None = None, *,
-                     edges: pd.DataFrame | None = None) -> pd.DataFrame:
+def estimate_latency(
+    frame: pd.DataFrame, model: LatencyModel | None = None, *, edges: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """``frame`` with the columns of :data:`LATENCY_COLUMNS` added (milliseconds).
 
     Reads ``latitude``/``longitude`` (viewer; missing -> at the edge location),
@@ -185,18 +192,21 @@ def estimate_latency(frame: pd.DataFrame, model: LatencyModel | None = None, *,
     else:
         rlat, rlon = elat, elon
     via_rec = m.rtt_ms(haversine_km(elat, elon, rlat, rlon)) + m.rtt_ms(
-        haversine_km(rlat, rlon, m.origin_lat, m.origin_lon))
+        haversine_km(rlat, rlon, m.origin_lat, m.origin_lon)
+    )
     direct = m.rtt_ms(haversine_km(elat, elon, m.origin_lat, m.origin_lon))
-    methods = frame["method"].astype(str).str.upper().to_numpy(object) if "method" in frame \
+    methods = (
+        frame["method"].astype(str).str.upper().to_numpy(object)
+        if "method" in frame
         else np.full(n, "GET", dtype=object)
+    )
     bypass = np.isin(methods, list(BYPASS_REC_METHODS))
     if "cache" in frame:
         hit = frame["cache"].astype(str).str.contains("Hit", regex=False).to_numpy(bool)
     else:
         hit = np.zeros(n, dtype=bool)
     origin = np.where(hit, 0.0, np.nan_to_num(np.where(bypass, direct, via_rec)) + m.origin_ms)
-    functions = _col(frame, "duration_ms", 0.0) + _col(frame, "cold_starts", 0.0) * \
-        m.cold_start_ms
+    functions = _col(frame, "duration_ms", 0.0) + _col(frame, "cold_starts", 0.0) * m.cold_start_ms
     out = frame.copy()
     out["latency_viewer_ms"] = np.round(viewer, 3)
     out["latency_origin_ms"] = np.round(origin, 3)

@@ -46,10 +46,33 @@ from .logs.reader import append_input_errors
 from .traffic import read_traffic
 
 #: copied from the traffic row
-CARRIED = ("time", "method", "host", "uri", "querystring", "device", "country", "city",
-           "latitude", "longitude", "client_ip", "edge_location")
-MEASURED_COLUMNS = ("duration_ms", "handler_ms", "origin_ms", "vreq_ms", "oreq_ms", "oresp_ms",
-                    "vresp_ms", "logs", "cold_starts", "latency_functions_ms", "latency_ms")
+CARRIED = (
+    "time",
+    "method",
+    "host",
+    "uri",
+    "querystring",
+    "device",
+    "country",
+    "city",
+    "latitude",
+    "longitude",
+    "client_ip",
+    "edge_location",
+)
+MEASURED_COLUMNS = (
+    "duration_ms",
+    "handler_ms",
+    "origin_ms",
+    "vreq_ms",
+    "oreq_ms",
+    "oresp_ms",
+    "vresp_ms",
+    "logs",
+    "cold_starts",
+    "latency_functions_ms",
+    "latency_ms",
+)
 DistributionLike = Any  # Distribution | str | Path | Callable[[], Distribution]
 
 
@@ -67,40 +90,60 @@ def _open(distribution: DistributionLike) -> tuple[Any, bool]:
         return load_distribution(distribution), True
     if callable(distribution):
         return distribution(), True
-    raise ConfigError(f"distribution must be a Distribution, the path of a distribution.toml "
-                      f"or a function that builds one; got {type(distribution).__name__}")
+    raise ConfigError(
+        f"distribution must be a Distribution, the path of a distribution.toml "
+        f"or a function that builds one; got {type(distribution).__name__}"
+    )
 
 
 def _viewers(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Per-row plain values, converted column by column (fast for categoricals)."""
     cols = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
     times = (frame["time"].astype("int64") / 1e9).tolist() if len(frame) else []
-    return [dict(zip(cols, vals, strict=True), time=t)
-            for vals, t in zip(zip(*cols.values(), strict=True), times, strict=True)]
+    return [
+        dict(zip(cols, vals, strict=True), time=t)
+        for vals, t in zip(zip(*cols.values(), strict=True), times, strict=True)
+    ]
 
 
 def _viewer_request(v: dict[str, Any], rid: str, default_edge: str) -> ViewerRequest:
     headers = []
-    for name, col in (("Host", "host"), ("User-Agent", "user_agent"),
-                      ("Accept-Language", "accept_language"), ("Cookie", "cookie"),
-                      ("Referer", "referer")):
+    for name, col in (
+        ("Host", "host"),
+        ("User-Agent", "user_agent"),
+        ("Accept-Language", "accept_language"),
+        ("Cookie", "cookie"),
+        ("Referer", "referer"),
+    ):
         value = v[col]
         if value and isinstance(value, str):
             headers.append((name, value))
     body = v["body"]
     lat, lon = v["latitude"], v["longitude"]
     return ViewerRequest(
-        uri=str(v["uri"]), method=str(v["method"] or "GET").upper(),
-        querystring=str(v["querystring"] or ""), headers=headers,
+        uri=str(v["uri"]),
+        method=str(v["method"] or "GET").upper(),
+        querystring=str(v["querystring"] or ""),
+        headers=headers,
         body=body.encode() if isinstance(body, str) and body else None,
         client_ip=str(v["client_ip"] or "203.0.113.178"),
-        country=v["country"] or None, city=v["city"] or None,
-        latitude=None if lat != lat else float(lat), longitude=None if lon != lon else float(lon),
-        edge_location=str(v["edge_location"] or default_edge), request_id=rid, time=v["time"])
+        country=v["country"] or None,
+        city=v["city"] or None,
+        latitude=None if lat != lat else float(lat),
+        longitude=None if lon != lon else float(lon),
+        edge_location=str(v["edge_location"] or default_edge),
+        request_id=rid,
+        time=v["time"],
+    )
 
 
-def _run_rows(dist: Any, viewers: Sequence[dict[str, Any]], indices: Sequence[int], seed: int,
-              tick: Callable[[int], None] | None = None) -> list[dict[str, Any]]:
+def _run_rows(
+    dist: Any,
+    viewers: Sequence[dict[str, Any]],
+    indices: Sequence[int],
+    seed: int,
+    tick: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
     """Run rows (already in processing order); every row gives one dict with ``row``."""
     default_edge = dist.edge_location
     out = []
@@ -110,9 +153,14 @@ def _run_rows(dist: Any, viewers: Sequence[dict[str, Any]], indices: Sequence[in
         try:
             row = dist.send(_viewer_request(v, rid, default_edge)).to_row()
         except Exception as exc:  # a row the chain cannot take: an error row, never lost
-            row = {"request_id": rid, "outcome": "replay-error", "status": None,
-                   "cache": "Error", "error_type": type(exc).__name__,
-                   "error_message": f"{exc}".strip() or traceback.format_exc(limit=1)}
+            row = {
+                "request_id": rid,
+                "outcome": "replay-error",
+                "status": None,
+                "cache": "Error",
+                "error_type": type(exc).__name__,
+                "error_message": f"{exc}".strip() or traceback.format_exc(limit=1),
+            }
         row["row"] = i
         out.append(row)
         pending += 1
@@ -124,13 +172,15 @@ def _run_rows(dist: Any, viewers: Sequence[dict[str, Any]], indices: Sequence[in
     return out
 
 
-def _worker(spec: Any, frame: pd.DataFrame, indices: list[int], seed: int, part: int,
-            q: Any) -> None:
+def _worker(
+    spec: Any, frame: pd.DataFrame, indices: list[int], seed: int, part: int, q: Any
+) -> None:
     try:
         dist, _ = _open(spec)
         try:
-            rows = _run_rows(dist, _viewers(frame), indices, seed,
-                             lambda k: q.put(("tick", part, k)))
+            rows = _run_rows(
+                dist, _viewers(frame), indices, seed, lambda k: q.put(("tick", part, k))
+            )
         finally:
             dist.close()
         q.put(("done", part, rows))
@@ -146,15 +196,20 @@ def _order(frame: pd.DataFrame) -> np.ndarray:
 def partition(frame: pd.DataFrame, workers: int) -> np.ndarray:
     """The worker that owns each row: a stable hash (CRC-32) of the viewer's uri."""
     uri = frame["uri"].astype("category")
-    cat_hash = np.array([zlib.crc32(str(c).encode()) for c in uri.cat.categories],
-                        dtype=np.int64)
+    cat_hash = np.array([zlib.crc32(str(c).encode()) for c in uri.cat.categories], dtype=np.int64)
     codes = uri.cat.codes.to_numpy()
     return np.where(codes >= 0, cat_hash[np.maximum(codes, 0)], 0) % workers
 
 
-def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *,
-           workers: int = 1, progress: bool = True, seed: int = 0,
-           latency: LatencyModel | None = None) -> pd.DataFrame:
+def replay(
+    distribution: DistributionLike,
+    traffic: pd.DataFrame | str | Path,
+    *,
+    workers: int = 1,
+    progress: bool = True,
+    seed: int = 0,
+    latency: LatencyModel | None = None,
+) -> pd.DataFrame:
     """Run every traffic row through ``distribution``; one result row per input row.
 
     ``distribution``: a Distribution, a distribution.toml path, or a picklable function
@@ -183,10 +238,12 @@ def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *
                     dist.close()
         else:
             if isinstance(distribution, Distribution):
-                raise ConfigError("replay with workers > 1 needs the distribution as a "
-                                  "distribution.toml path or a picklable function that builds "
-                                  "it (each worker process loads its own); got a Distribution "
-                                  "object")
+                raise ConfigError(
+                    "replay with workers > 1 needs the distribution as a "
+                    "distribution.toml path or a picklable function that builds "
+                    "it (each worker process loads its own); got a Distribution "
+                    "object"
+                )
             rows = _parallel(distribution, frame, workers, seed, bar)
     finally:
         bar.close()
@@ -194,8 +251,9 @@ def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *
     return append_input_errors(_frame(frame, rows, latency), frame.attrs.get("rejected"))
 
 
-def _parallel(spec: Any, frame: pd.DataFrame, workers: int, seed: int, bar: Any
-              ) -> list[dict[str, Any]]:
+def _parallel(
+    spec: Any, frame: pd.DataFrame, workers: int, seed: int, bar: Any
+) -> list[dict[str, Any]]:
     owner = partition(frame, workers)
     order = _order(frame)
     ctx = mp.get_context("spawn")
@@ -206,8 +264,9 @@ def _parallel(spec: Any, frame: pd.DataFrame, workers: int, seed: int, bar: Any
         parts[w] = idx
         if len(idx) == 0:
             continue
-        p = ctx.Process(target=_worker, args=(spec, frame.iloc[idx], idx.tolist(), seed, w, q),
-                        daemon=True)
+        p = ctx.Process(
+            target=_worker, args=(spec, frame.iloc[idx], idx.tolist(), seed, w, q), daemon=True
+        )
         p.start()
         procs.append((w, p))
     rows: list[dict[str, Any]] = []
@@ -218,8 +277,9 @@ def _parallel(spec: Any, frame: pd.DataFrame, workers: int, seed: int, bar: Any
         except queue.Empty:
             for w, p in procs:
                 if w in left and not p.is_alive() and p.exitcode not in (0, None):
-                    rows += _failed_rows(parts[w], seed, f"worker process died (exit code "
-                                                         f"{p.exitcode})")
+                    rows += _failed_rows(
+                        parts[w], seed, f"worker process died (exit code {p.exitcode})"
+                    )
                     left.discard(w)
             continue
         if kind == "tick":
@@ -236,34 +296,67 @@ def _parallel(spec: Any, frame: pd.DataFrame, workers: int, seed: int, bar: Any
 
 
 def _failed_rows(indices: np.ndarray, seed: int, message: str) -> list[dict[str, Any]]:
-    return [{"row": int(i), "request_id": request_id(seed, int(i)), "outcome": "replay-error",
-             "status": None, "cache": "Error", "error_type": "ReplayWorkerError",
-             "error_message": message} for i in indices]
+    return [
+        {
+            "row": int(i),
+            "request_id": request_id(seed, int(i)),
+            "outcome": "replay-error",
+            "status": None,
+            "cache": "Error",
+            "error_type": "ReplayWorkerError",
+            "error_message": message,
+        }
+        for i in indices
+    ]
 
 
 RESULT_COLUMNS = (
-    ("row", "int64"), ("request_id", "str"), ("outcome", "category"), ("status", "Int64"),
-    ("cache", "category"), ("error_type", "category"), ("error_message", "str"),
-    *[(f"{s}_{k}", t) for s in (t.prefix for t in TRIGGERS) for k, t in (
-        ("outcome", "category"), ("ms", "float64"), ("uri", "category"),
-        ("querystring", "category"), ("changes", "category"), ("uri_qs_len", "Int64"),
-        ("request_bytes", "Int64"), ("generated_bytes", "Int64"))],
-    ("edge_uri", "category"), ("edge_querystring", "category"),
-    ("origin_uri", "category"), ("origin_querystring", "category"),
-    ("origin_status", "Int64"), ("origin_ms", "float64"), ("violations", "int64"),
-    ("violation_list", "str"), ("logs", "str"), ("handler_ms", "float64"),
-    ("cold_starts", "int64"), ("duration_ms", "float64"), ("response_bytes", "Int64"),
+    ("row", "int64"),
+    ("request_id", "str"),
+    ("outcome", "category"),
+    ("status", "Int64"),
+    ("cache", "category"),
+    ("error_type", "category"),
+    ("error_message", "str"),
+    *[
+        (f"{s}_{k}", t)
+        for s in (t.prefix for t in TRIGGERS)
+        for k, t in (
+            ("outcome", "category"),
+            ("ms", "float64"),
+            ("uri", "category"),
+            ("querystring", "category"),
+            ("changes", "category"),
+            ("uri_qs_len", "Int64"),
+            ("request_bytes", "Int64"),
+            ("generated_bytes", "Int64"),
+        )
+    ],
+    ("edge_uri", "category"),
+    ("edge_querystring", "category"),
+    ("origin_uri", "category"),
+    ("origin_querystring", "category"),
+    ("origin_status", "Int64"),
+    ("origin_ms", "float64"),
+    ("violations", "int64"),
+    ("violation_list", "str"),
+    ("logs", "str"),
+    ("handler_ms", "float64"),
+    ("cold_starts", "int64"),
+    ("duration_ms", "float64"),
+    ("response_bytes", "Int64"),
     ("response_header_bytes", "Int64"),
 )
 
 
-def _frame(traffic: pd.DataFrame, rows: list[dict[str, Any]],
-           latency: LatencyModel | None) -> pd.DataFrame:
+def _frame(
+    traffic: pd.DataFrame, rows: list[dict[str, Any]], latency: LatencyModel | None
+) -> pd.DataFrame:
     got = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"row": []})
     got = got.sort_values("row", kind="stable").reset_index(drop=True)
-    if len(got) != len(traffic) or (len(got) and
-                                    not np.array_equal(got["row"].to_numpy(),
-                                                       np.arange(len(traffic)))):
+    if len(got) != len(traffic) or (
+        len(got) and not np.array_equal(got["row"].to_numpy(), np.arange(len(traffic)))
+    ):
         raise AssertionError("replay lost or duplicated rows; this is a bug in edgelab")
     out = traffic[list(CARRIED)].reset_index(drop=True).copy()
     for col, dtype in RESULT_COLUMNS:
@@ -282,13 +375,22 @@ def _frame(traffic: pd.DataFrame, rows: list[dict[str, Any]],
     # without a viewer-request function the edge sees the viewer's uri
     no_vreq = out["edge_uri"].isna().to_numpy()
     if no_vreq.any():
-        out["edge_uri"] = out["edge_uri"].astype(object).where(~no_vreq, out["uri"].astype(
-            object)).astype("category")
-        out["edge_querystring"] = out["edge_querystring"].astype(object).where(
-            ~no_vreq, out["querystring"].astype(object)).astype("category")
+        out["edge_uri"] = (
+            out["edge_uri"]
+            .astype(object)
+            .where(~no_vreq, out["uri"].astype(object))
+            .astype("category")
+        )
+        out["edge_querystring"] = (
+            out["edge_querystring"]
+            .astype(object)
+            .where(~no_vreq, out["querystring"].astype(object))
+            .astype("category")
+        )
     # the latency model reads the summed function time as duration_ms
-    lat = estimate_latency(out.rename(columns={"duration_ms": "chain_ms",
-                                               "handler_ms": "duration_ms"}), latency)
+    lat = estimate_latency(
+        out.rename(columns={"duration_ms": "chain_ms", "handler_ms": "duration_ms"}), latency
+    )
     for col in ("latency_viewer_ms", "latency_origin_ms", "latency_functions_ms", "latency_ms"):
         out[col] = lat[col].to_numpy()
     for col in traffic.columns:  # where a log row came from, and what CloudFront logged

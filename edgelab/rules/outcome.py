@@ -24,8 +24,11 @@ from .validate import Violation, validate_result
 
 OutcomeKind = Literal["request", "response", "error"]
 
-ERROR_STATUS = {"LambdaValidationError": 502, "LambdaExecutionError": 500,
-                "LambdaLimitExceeded": 503}
+ERROR_STATUS = {
+    "LambdaValidationError": 502,
+    "LambdaExecutionError": 500,
+    "LambdaLimitExceeded": 503,
+}
 
 
 @dataclass(frozen=True)
@@ -85,8 +88,9 @@ def normalize_request(req: Mapping[str, Any], before: Mapping[str, Any]) -> dict
     return out
 
 
-def normalize_response(resp: Mapping[str, Any],
-                       before: Mapping[str, Any] | None = None) -> dict[str, Any]:
+def normalize_response(
+    resp: Mapping[str, Any], before: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
     """A response with a string status, a description and filled header keys (§1.5, §4).
 
     In a response trigger (``before`` is the input response) a result without ``headers``
@@ -104,17 +108,29 @@ def normalize_response(resp: Mapping[str, Any],
     return out
 
 
-def decide(raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any],
-           rules: RuleSet) -> InvocationResult:
+def decide(
+    raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any], rules: RuleSet
+) -> InvocationResult:
     """Turn what the function did into CloudFront's outcome."""
     request_in = cf_in.get("request")
     response_in = cf_in.get("response")
 
-    def error(kind: str, message: str, violations: list[Violation] | None = None
-              ) -> InvocationResult:
-        return InvocationResult(trigger, "error", request_in, None, ERROR_STATUS[kind],
-                                ErrorInfo(kind, message), violations or [], raw.duration_ms,
-                                raw.logs, raw.cold_start, raw.value)
+    def error(
+        kind: str, message: str, violations: list[Violation] | None = None
+    ) -> InvocationResult:
+        return InvocationResult(
+            trigger,
+            "error",
+            request_in,
+            None,
+            ERROR_STATUS[kind],
+            ErrorInfo(kind, message),
+            violations or [],
+            raw.duration_ms,
+            raw.logs,
+            raw.cold_start,
+            raw.value,
+        )
 
     if raw.status == "timeout":
         return error("LambdaLimitExceeded", raw.error_message or "the function timed out")
@@ -126,32 +142,63 @@ def decide(raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any],
     if violations:
         first = violations[0].message
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-        return error("LambdaValidationError", f"the function result failed validation: "
-                     f"{first}{more}", violations)
+        return error(
+            "LambdaValidationError",
+            f"the function result failed validation: {first}{more}",
+            violations,
+        )
     notes = _header_notes(raw.value, kind, trigger)
     if kind == "request":
         request = normalize_request(raw.value, request_in or {})
-        return InvocationResult(trigger, "request", request, None, None, None, [],
-                                raw.duration_ms, raw.logs, raw.cold_start, raw.value, notes)
+        return InvocationResult(
+            trigger,
+            "request",
+            request,
+            None,
+            None,
+            None,
+            [],
+            raw.duration_ms,
+            raw.logs,
+            raw.cold_start,
+            raw.value,
+            notes,
+        )
     response = normalize_response(raw.value, None if trigger.is_request else response_in)
-    if not trigger.is_request and response_in is not None and "body" in response_in \
-            and "body" not in response:
+    if (
+        not trigger.is_request
+        and response_in is not None
+        and "body" in response_in
+        and "body" not in response
+    ):
         response["body"] = response_in["body"]
-    return InvocationResult(trigger, "response", request_in, response, int(response["status"]),
-                            None, [], raw.duration_ms, raw.logs, raw.cold_start, raw.value,
-                            notes)
+    return InvocationResult(
+        trigger,
+        "response",
+        request_in,
+        response,
+        int(response["status"]),
+        None,
+        [],
+        raw.duration_ms,
+        raw.logs,
+        raw.cold_start,
+        raw.value,
+        notes,
+    )
 
 
 def _header_notes(result: Mapping[str, Any], kind: str | None, trigger: Trigger) -> list[str]:
     """What CloudFront made of the result's header map that the user should know (§13)."""
     headers = result.get("headers")
     if isinstance(headers, list) and kind == "response" and trigger.is_request:
-        return [f"response.headers is a list, not an object: CloudFront serves the generated "
-                f"response's status and body without these {len(headers)} header(s) (DECISIONS "
-                "'headers given as a list in a generated response'); use {lowercase-name: "
-                "[{key, value}]}"]
-    if not isinstance(headers, Mapping) or all(
-            type(n) is str and n == n.lower() for n in headers):
+        return [
+            f"response.headers is a list, not an object: CloudFront serves the generated "
+            f"response's status and body without these {len(headers)} header(s) (DECISIONS "
+            "'headers given as a list in a generated response'); use {lowercase-name: "
+            "[{key, value}]}"
+        ]
+    if not isinstance(headers, Mapping) or all(type(n) is str and n == n.lower() for n in headers):
         return []
     return header_name_notes(headers, f"{kind}.headers")
 
@@ -159,29 +206,35 @@ def _header_notes(result: Mapping[str, Any], kind: str | None, trigger: Trigger)
 _ERROR_TEXT = {
     502: "The Lambda function result failed validation: {message}",
     500: "The Lambda function associated with the CloudFront distribution is invalid or "
-         "doesn't have the required permissions. ({message})",
+    "doesn't have the required permissions. ({message})",
     503: "The Lambda function associated with the CloudFront distribution was throttled or "
-         "ran past its time. ({message})",
+    "ran past its time. ({message})",
 }
 
 
-def error_response(status: int, error_type: str, message: str, *,
-                   request_id: str = "") -> dict[str, Any]:
+def error_response(
+    status: int, error_type: str, message: str, *, request_id: str = ""
+) -> dict[str, Any]:
     """The response CloudFront sends the viewer when a function fails (facts §6)."""
     detail = _ERROR_TEXT.get(status, "{message}").format(message=message)
     body = (
         '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
         '"http://www.w3.org/TR/html4/loose.dtd">\n<HTML><HEAD><META HTTP-EQUIV="Content-Type" '
         'CONTENT="text/html; charset=iso-8859-1">\n<TITLE>ERROR: The request could not be '
-        f'satisfied</TITLE>\n</HEAD><BODY>\n<H1>{status} ERROR</H1>\n<H2>The request could '
+        f"satisfied</TITLE>\n</HEAD><BODY>\n<H1>{status} ERROR</H1>\n<H2>The request could "
         f'not be satisfied.</H2>\n<HR noshade size="1px">\n{detail}\n<BR clear="all">\n'
         f'<HR noshade size="1px">\n<PRE>\nGenerated by cloudfront (CloudFront)\nRequest ID: '
-        f'{request_id}\n</PRE>\n<ADDRESS>\n</ADDRESS>\n</BODY></HTML>'
+        f"{request_id}\n</PRE>\n<ADDRESS>\n</ADDRESS>\n</BODY></HTML>"
     )
     headers = {
         "content-type": [{"key": "Content-Type", "value": "text/html"}],
         "server": [{"key": "Server", "value": "CloudFront"}],
         "x-cache": [{"key": "X-Cache", "value": f"{error_type} from cloudfront"}],
     }
-    return {"status": str(status), "statusDescription": status_phrase(status),
-            "headers": headers, "body": body, "bodyEncoding": "text"}
+    return {
+        "status": str(status),
+        "statusDescription": status_phrase(status),
+        "headers": headers,
+        "body": body,
+        "bodyEncoding": "text",
+    }

@@ -36,8 +36,9 @@ def load_handler(spec: str | Callable[..., Any] | Handler, *, isolated: bool = F
     if callable(spec):
         return CallableHandler(spec)
     if not isinstance(spec, str) or not spec.strip():
-        raise HandlerLoadError(f"a handler is a file path, module:function or callable; got "
-                               f"{spec!r}")
+        raise HandlerLoadError(
+            f"a handler is a file path, module:function or callable; got {spec!r}"
+        )
     spec = spec.strip()
     if is_node_spec(spec):
         return NodeHandler(spec)

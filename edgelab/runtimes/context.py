@@ -51,8 +51,10 @@ class ContextInfo:
 
     @property
     def invoked_function_arn(self) -> str:
-        return (f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}:"
-                f"{self.function_version}")
+        return (
+            f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{self.function_name}:"
+            f"{self.function_version}"
+        )
 
     @property
     def log_group_name(self) -> str:
@@ -64,11 +66,16 @@ class ContextInfo:
         return f"{_today()}/[{self.function_version}]{self.container_id}"
 
     def to_json(self) -> dict[str, Any]:
-        return {"functionName": self.function_name, "functionVersion": self.function_version,
-                "invokedFunctionArn": self.invoked_function_arn,
-                "memoryLimitInMB": self.memory_limit_in_mb, "awsRequestId": self.aws_request_id,
-                "logGroupName": self.log_group_name, "logStreamName": self.log_stream_name,
-                "timeoutMs": int(self.timeout_s * 1000)}
+        return {
+            "functionName": self.function_name,
+            "functionVersion": self.function_version,
+            "invokedFunctionArn": self.invoked_function_arn,
+            "memoryLimitInMB": self.memory_limit_in_mb,
+            "awsRequestId": self.aws_request_id,
+            "logGroupName": self.log_group_name,
+            "logStreamName": self.log_stream_name,
+            "timeoutMs": int(self.timeout_s * 1000),
+        }
 
 
 class LambdaContext:
@@ -90,5 +97,7 @@ class LambdaContext:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
     def __repr__(self) -> str:
-        return (f"LambdaContext(function_name={self.function_name!r}, "
-                f"aws_request_id={self.aws_request_id!r})")
+        return (
+            f"LambdaContext(function_name={self.function_name!r}, "
+            f"aws_request_id={self.aws_request_id!r})"
+        )

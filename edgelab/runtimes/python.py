@@ -130,7 +130,9 @@ class _Loader:
             if not self.path.is_file():
                 raise HandlerLoadError(
                     f"handler file {self.target!r} does not exist; give path/file.py, "
-                    "path/file.py:function or package.module:function", spec=self.spec)
+                    "path/file.py:function or package.module:function",
+                    spec=self.spec,
+                )
             _Loader._counter += 1
             name = f"_edgelab_handler_{self.path.stem}_{_Loader._counter}"
             spec = importlib.util.spec_from_file_location(name, self.path)
@@ -147,8 +149,8 @@ class _Loader:
             except BaseException as exc:
                 sys.modules.pop(name, None)
                 raise HandlerLoadError(
-                    f"handler {self.spec!r} does not import: {_one_line(exc)}",
-                    spec=self.spec) from exc
+                    f"handler {self.spec!r} does not import: {_one_line(exc)}", spec=self.spec
+                ) from exc
             finally:
                 with contextlib.suppress(ValueError):
                     sys.path.remove(folder)
@@ -160,7 +162,8 @@ class _Loader:
             except BaseException as exc:
                 raise HandlerLoadError(
                     f"handler module {self.target!r} does not import: {_one_line(exc)}",
-                    spec=self.spec) from exc
+                    spec=self.spec,
+                ) from exc
             file = getattr(module, "__file__", None)
             self.path = Path(file) if file else None
             self.stamp = file_stamp(self.path) if self.path else None
@@ -175,14 +178,19 @@ class _Loader:
             fn = getattr(module, name, None)
             if callable(fn):
                 return fn
-        available = sorted(n for n, v in vars(module).items()
-                           if callable(v) and not n.startswith("_")
-                           and getattr(v, "__module__", None) == module.__name__)
+        available = sorted(
+            n
+            for n, v in vars(module).items()
+            if callable(v)
+            and not n.startswith("_")
+            and getattr(v, "__module__", None) == module.__name__
+        )
         wanted = " or ".join(repr(n) for n in names)
         raise HandlerLoadError(
             f"handler {self.spec!r} has no function {wanted}; functions defined there: "
             f"{', '.join(available) or 'none'} (name one with {self.target}:NAME)",
-            spec=self.spec)
+            spec=self.spec,
+        )
 
     def changed(self) -> bool:
         return self.path is not None and file_stamp(self.path) != self.stamp
@@ -195,15 +203,18 @@ def parse_python_spec(spec: str) -> tuple[str, str | None, bool]:
         target, func = spec, ""
     name = func.strip() or None
     if name is not None and not name.isidentifier():
-        raise HandlerLoadError(f"function name {name!r} in {spec!r} is not a Python identifier",
-                               spec=spec)
+        raise HandlerLoadError(
+            f"function name {name!r} in {spec!r} is not a Python identifier", spec=spec
+        )
     if target.endswith(".py") or os.sep in target or "/" in target:
         return target, name, True
     if all(part.isidentifier() for part in target.split(".")):
         return target, name, False
     raise HandlerLoadError(
         f"handler {spec!r} is neither a .py file nor a module path; use path/file.py, "
-        "path/file.py:function or package.module:function", spec=spec)
+        "path/file.py:function or package.module:function",
+        spec=spec,
+    )
 
 
 # -- running with a real timeout -------------------------------------------------------
@@ -244,8 +255,9 @@ def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident or 0),
-                                                   ctypes.py_object(_Timeout))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(worker.ident or 0), ctypes.py_object(_Timeout)
+        )
         worker.join(0.5)
         raise _Timeout()
     if "error" in box:
@@ -253,8 +265,9 @@ def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
     return box.get("value")
 
 
-def run_function(fn: Callable[..., Any], event: dict[str, Any], info: ContextInfo, *,
-                 cold_start: bool = False) -> RawResult:
+def run_function(
+    fn: Callable[..., Any], event: dict[str, Any], info: ContextInfo, *, cold_start: bool = False
+) -> RawResult:
     """Call ``fn(event, context)`` on a copy of ``event``, with capture and the timeout.
 
     Never raises; nothing the function does changes the caller's event."""
@@ -323,8 +336,9 @@ class InProcessPython(Handler):
             try:
                 self._loader.load()
             except HandlerLoadError as exc:
-                return RawResult("error", None, "Runtime.ImportModuleError", str(exc),
-                                 cold_start=True)
+                return RawResult(
+                    "error", None, "Runtime.ImportModuleError", str(exc), cold_start=True
+                )
             cold = True
         self._cold = self._stale = False
         assert self._loader.function is not None
@@ -348,8 +362,9 @@ class CallableHandler(Handler):
         if not callable(fn):
             raise HandlerLoadError(f"a handler must be callable; got {type(fn).__name__}")
         self.fn = fn
-        self.function_name = str(name or getattr(fn, "__name__", None) or "handler"
-                                 ).replace("_", "-")
+        self.function_name = str(name or getattr(fn, "__name__", None) or "handler").replace(
+            "_", "-"
+        )
         self.spec = f"<function {getattr(fn, '__qualname__', self.function_name)}>"
         self._cold = True
 
@@ -373,24 +388,29 @@ class IsolatedPython(Handler):
         if where.path is not None and not where.path.is_file():
             raise HandlerLoadError(
                 f"handler file {target!r} does not exist; give path/file.py, "
-                "path/file.py:function or package.module:function", spec=spec)
-        self._spec_abs = (f"{where.path}:{func}" if is_file and func else
-                          str(where.path) if is_file else spec)
+                "path/file.py:function or package.module:function",
+                spec=spec,
+            )
+        self._spec_abs = (
+            f"{where.path}:{func}" if is_file and func else str(where.path) if is_file else spec
+        )
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
-        self._worker = WorkerProcess([sys.executable, "-m", "edgelab.runtimes.pyworker"],
-                                     env=env)
+        self._worker = WorkerProcess([sys.executable, "-m", "edgelab.runtimes.pyworker"], env=env)
         # The import happens in the worker (never in this process, so a handler that hangs
         # or exits at import time cannot take the caller with it), within Lambda's 10 s
         # init phase, and a failure is reported up front.
         try:
-            answer = self._worker.request({"op": "load", "spec": self._spec_abs},
-                                          timeout_s=INIT_TIMEOUT_S)
+            answer = self._worker.request(
+                {"op": "load", "spec": self._spec_abs}, timeout_s=INIT_TIMEOUT_S
+            )
         except (WorkerTimeout, WorkerDied) as exc:
             self._worker.kill()
-            how = ("did not finish importing within Lambda's 10 s init phase"
-                   if isinstance(exc, WorkerTimeout) else
-                   f"exited while importing (code {exc.returncode})")
+            how = (
+                "did not finish importing within Lambda's 10 s init phase"
+                if isinstance(exc, WorkerTimeout)
+                else f"exited while importing (code {exc.returncode})"
+            )
             raise HandlerLoadError(f"handler {spec!r} {how}", spec=spec) from None
         if answer.get("status") != "loaded":
             self._worker.kill()
@@ -402,12 +422,15 @@ class IsolatedPython(Handler):
 
     def invoke_many(self, calls: Sequence[Call]) -> list[RawResult]:
         return run_calls(
-            self._worker, calls,
+            self._worker,
+            calls,
             encode=lambda c: {"spec": self._spec_abs, "event": c.event, "info": c.info.__dict__},
             timeout_text=lambda c: (
                 f"the function ran past its {c.info.timeout_s:g} s timeout; its worker "
-                "process was killed and will be replaced"),
-            crashed=_crashed)
+                "process was killed and will be replaced"
+            ),
+            crashed=_crashed,
+        )
 
     def reset(self) -> None:
         self._worker.kill()
@@ -419,7 +442,11 @@ class IsolatedPython(Handler):
 def _crashed(exc: WorkerDied, started: float) -> RawResult:
     last = exc.stderr_tail.splitlines()[-1] if exc.stderr_tail else ""
     return RawResult(
-        "crash", None, "Runtime.ExitError",
+        "crash",
+        None,
+        "Runtime.ExitError",
         f"the worker process running the function exited (code {exc.returncode})"
         + (f": {last}" if last else ""),
-        logs=exc.stderr_tail, duration_ms=(time.monotonic() - started) * 1000)
+        logs=exc.stderr_tail,
+        duration_ms=(time.monotonic() - started) * 1000,
+    )

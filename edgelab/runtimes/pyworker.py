@@ -70,13 +70,18 @@ def main() -> None:
                 channel.write(json.dumps({"status": "error", "error_message": str(exc)}) + "\n")
                 continue
             loaders.pop(spec, None)
-            answer = {"status": "error", "error_type": "Runtime.ImportModuleError",
-                      "error_message": str(exc), "cold_start": True}
+            answer = {
+                "status": "error",
+                "error_type": "Runtime.ImportModuleError",
+                "error_message": str(exc),
+                "cold_start": True,
+            }
         else:
             if msg.get("op") == "load":  # the init phase only: import, report the name
                 fresh.add(spec)
-                channel.write(json.dumps({"status": "loaded",
-                                          "function_name": loader.function_name}) + "\n")
+                channel.write(
+                    json.dumps({"status": "loaded", "function_name": loader.function_name}) + "\n"
+                )
                 continue
             info = ContextInfo(**msg["info"])
             with memory_limit(info.memory_limit_in_mb):
@@ -85,21 +90,32 @@ def main() -> None:
             if result.error_type == "MemoryError":
                 result.error_message = (
                     f"the function used more than its {info.memory_limit_in_mb} MB memory "
-                    "limit (facts §5.1)")
+                    "limit (facts §5.1)"
+                )
             if result.status == "timeout":
                 # Lambda resets the environment after a timeout: the next call re-imports
                 # the handler (cold start, fresh module state).
                 loaders.pop(spec, None)
-            answer = {"status": result.status, "value": result.value,
-                      "error_type": result.error_type, "error_message": result.error_message,
-                      "logs": result.logs, "duration_ms": result.duration_ms,
-                      "cold_start": result.cold_start}
+            answer = {
+                "status": result.status,
+                "value": result.value,
+                "error_type": result.error_type,
+                "error_message": result.error_message,
+                "logs": result.logs,
+                "duration_ms": result.duration_ms,
+                "cold_start": result.cold_start,
+            }
         try:
             text = json.dumps(answer, separators=(",", ":"))
         except (TypeError, ValueError) as exc:
-            text = json.dumps({"status": "ok", "value": {"__unserializable__": repr(exc)},
-                               "logs": answer.get("logs", ""),
-                               "duration_ms": answer.get("duration_ms", 0.0)})
+            text = json.dumps(
+                {
+                    "status": "ok",
+                    "value": {"__unserializable__": repr(exc)},
+                    "logs": answer.get("logs", ""),
+                    "duration_ms": answer.get("duration_ms", 0.0),
+                }
+            )
         channel.write(text + "\n")
 
 

@@ -48,9 +48,15 @@ class WorkerDied(Exception):
 class WorkerProcess:
     """One child process answering newline-delimited JSON requests in order."""
 
-    def __init__(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
-                 cwd: str | None = None, ready_timeout_s: float = 20.0,
-                 channel_fd: bool = False) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        ready_timeout_s: float = 20.0,
+        channel_fd: bool = False,
+    ) -> None:
         self.argv = list(argv)
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
@@ -84,9 +90,15 @@ class WorkerProcess:
             try:
                 # The child's own stdout and stderr both feed the "last words" drain.
                 self.proc = subprocess.Popen(
-                    self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT, env=env, cwd=self.cwd, start_new_session=True,
-                    pass_fds=(wfd,))
+                    self.argv,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                    cwd=self.cwd,
+                    start_new_session=True,
+                    pass_fds=(wfd,),
+                )
             except BaseException:
                 os.close(rfd)
                 raise
@@ -96,8 +108,14 @@ class WorkerProcess:
             noise = self.proc.stdout
         else:
             self.proc = subprocess.Popen(
-                self.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, env=self.env, cwd=self.cwd, start_new_session=True)
+                self.argv,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env=self.env,
+                cwd=self.cwd,
+                start_new_session=True,
+            )
             assert self.proc.stdout is not None
             self._rfd = self.proc.stdout.fileno()
             noise = self.proc.stderr
@@ -110,8 +128,7 @@ class WorkerProcess:
         if hello.get("ready") is not True:
             code, tail = self.proc.poll(), self.stderr_tail()
             self.kill()
-            raise WorkerDied(f"worker did not start: {hello!r}", returncode=code,
-                             stderr_tail=tail)
+            raise WorkerDied(f"worker did not start: {hello!r}", returncode=code, stderr_tail=tail)
         self.hello = hello
 
     def kill(self) -> None:
@@ -152,9 +169,13 @@ class WorkerProcess:
         """Send one request and wait for its answer (see :meth:`request_many`)."""
         return self.request_many([message], timeout_s=timeout_s)[0]
 
-    def request_many(self, messages: Sequence[Mapping[str, Any]], *, timeout_s: float,
-                     stop: Callable[[dict[str, Any]], bool] | None = None,
-                     ) -> list[dict[str, Any]]:
+    def request_many(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        timeout_s: float,
+        stop: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
         """Send requests in one write and read their answers, each within ``timeout_s``.
 
         The worker answers in order, so each request's deadline runs from the moment the
@@ -172,8 +193,9 @@ class WorkerProcess:
                 setattr(exc, "answers", answers)  # noqa: B010 (read back by run_calls)
                 raise
             assert self.proc is not None and self.proc.stdin is not None
-            payload = b"".join(json.dumps(m, separators=(",", ":")).encode() + b"\n"
-                               for m in messages)
+            payload = b"".join(
+                json.dumps(m, separators=(",", ":")).encode() + b"\n" for m in messages
+            )
             writer: threading.Thread | None = None
             if len(payload) <= _DIRECT_WRITE_MAX:
                 try:
@@ -182,8 +204,9 @@ class WorkerProcess:
                 except OSError:
                     return self._died([])
             else:
-                writer = threading.Thread(target=self._write_all, daemon=True,
-                                          args=(self.proc.stdin, payload))
+                writer = threading.Thread(
+                    target=self._write_all, daemon=True, args=(self.proc.stdin, payload)
+                )
                 writer.start()
             try:
                 for _ in messages:
@@ -232,8 +255,9 @@ class WorkerProcess:
                 with contextlib.suppress(subprocess.TimeoutExpired):
                     code = self.proc.wait(timeout=2)
                 time.sleep(0.05)
-                raise WorkerDied(f"worker exited (code {code})", returncode=code,
-                                 stderr_tail=self.stderr_tail())
+                raise WorkerDied(
+                    f"worker exited (code {code})", returncode=code, stderr_tail=self.stderr_tail()
+                )
             # Split each chunk once (answers of a batch arrive many to a chunk).
             *complete, self._buf = (self._buf + chunk).split(b"\n")
             self._lines.extend(complete)
@@ -249,16 +273,26 @@ KILL_GRACE_S = 0.5  # past the function's own timeout, before its worker is kill
 
 def answer_to_result(answer: Mapping[str, Any]) -> RawResult:
     """A worker's JSON answer as a :class:`RawResult` (the shape both workers write)."""
-    return RawResult(answer["status"], answer.get("value"), answer.get("error_type"),
-                     answer.get("error_message"), answer.get("logs", ""),
-                     answer.get("duration_ms", 0.0), answer.get("cold_start", False))
+    return RawResult(
+        answer["status"],
+        answer.get("value"),
+        answer.get("error_type"),
+        answer.get("error_message"),
+        answer.get("logs", ""),
+        answer.get("duration_ms", 0.0),
+        answer.get("cold_start", False),
+    )
 
 
-def run_calls(worker: WorkerProcess, calls: Sequence[Call], *,
-              encode: Callable[[Call], Mapping[str, Any]],
-              timeout_text: Callable[[Call], str],
-              crashed: Callable[[WorkerDied, float], RawResult],
-              stop: Callable[[dict[str, Any]], bool] | None = None) -> list[RawResult]:
+def run_calls(
+    worker: WorkerProcess,
+    calls: Sequence[Call],
+    *,
+    encode: Callable[[Call], Mapping[str, Any]],
+    timeout_text: Callable[[Call], str],
+    crashed: Callable[[WorkerDied, float], RawResult],
+    stop: Callable[[dict[str, Any]], bool] | None = None,
+) -> list[RawResult]:
     """Run ``calls`` on ``worker`` in batches, one result per call, whatever happens.
 
     A call that runs past its timeout gets a ``timeout`` result and one whose worker dies
@@ -271,22 +305,29 @@ def run_calls(worker: WorkerProcess, calls: Sequence[Call], *,
         timeout = max(c.info.timeout_s for c in pending)
         started = time.monotonic()
         try:
-            answers = worker.request_many([encode(c) for c in pending],
-                                          timeout_s=timeout + KILL_GRACE_S, stop=stop)
+            answers = worker.request_many(
+                [encode(c) for c in pending], timeout_s=timeout + KILL_GRACE_S, stop=stop
+            )
         except WorkerTimeout as exc:
             answers = exc.answers  # type: ignore[attr-defined]
             results += [answer_to_result(a) for a in answers]
-            results.append(RawResult("timeout", None, "LambdaLimitExceeded",
-                                     timeout_text(pending[len(answers)]),
-                                     duration_ms=(time.monotonic() - started) * 1000))
-            pending = pending[len(answers) + 1:]
+            results.append(
+                RawResult(
+                    "timeout",
+                    None,
+                    "LambdaLimitExceeded",
+                    timeout_text(pending[len(answers)]),
+                    duration_ms=(time.monotonic() - started) * 1000,
+                )
+            )
+            pending = pending[len(answers) + 1 :]
             continue
         except WorkerDied as exc:
             answers = exc.answers  # type: ignore[attr-defined]
             results += [answer_to_result(a) for a in answers]
             results.append(crashed(exc, started))
-            pending = pending[len(answers) + 1:]
+            pending = pending[len(answers) + 1 :]
             continue
         results += [answer_to_result(a) for a in answers]
-        pending = pending[len(answers):]  # the rest after a stop, if any
+        pending = pending[len(answers) :]  # the rest after a stop, if any
     return results

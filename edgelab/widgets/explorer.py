@@ -31,8 +31,16 @@ from ..frames.replay import replay
 from ..frames.traffic import TRAFFIC_PROFILES, generate_traffic
 from ._view import WidgetView, esc, figure_png, table
 
-PLOT_NAMES = ("outcomes", "ab_split", "cache_hit_ratio", "cache_by_path", "latency",
-              "edge_map", "headroom", "violations")
+PLOT_NAMES = (
+    "outcomes",
+    "ab_split",
+    "cache_hit_ratio",
+    "cache_by_path",
+    "latency",
+    "edge_map",
+    "headroom",
+    "violations",
+)
 SPLITS = (("overall", ""), ("by device", "device"), ("by country", "country"))
 STEPS = ("generate traffic", "replay", "analyse")
 
@@ -69,34 +77,60 @@ class TrafficExplorer(WidgetView):
     that builds the distribution) to start every replay with an empty cache.
     """
 
-    def __init__(self, distribution: Any = None, *, profile: str = "workshop-small",
-                 size: int = 2000, seed: int = 0, weights: Mapping[str, float] | None = None,
-                 split: str = "", plot: str = "ab_split", progress: bool = True) -> None:
+    def __init__(
+        self,
+        distribution: Any = None,
+        *,
+        profile: str = "workshop-small",
+        size: int = 2000,
+        seed: int = 0,
+        weights: Mapping[str, float] | None = None,
+        split: str = "",
+        plot: str = "ab_split",
+        progress: bool = True,
+    ) -> None:
         style = {"description_width": "110px"}
         self.show_progress = progress
-        self.profile = W.Dropdown(options=list(TRAFFIC_PROFILES), value=profile,
-                                  description="profile", style=style)
-        self.size = W.IntSlider(value=size, min=100, max=max(20_000, size), step=100,
-                                description="requests", style=style, continuous_update=False,
-                                layout=W.Layout(width="520px"))
-        self.seed = W.IntText(value=seed, description="seed", style=style,
-                              layout=W.Layout(width="200px"))
+        self.profile = W.Dropdown(
+            options=list(TRAFFIC_PROFILES), value=profile, description="profile", style=style
+        )
+        self.size = W.IntSlider(
+            value=size,
+            min=100,
+            max=max(20_000, size),
+            step=100,
+            description="requests",
+            style=style,
+            continuous_update=False,
+            layout=W.Layout(width="520px"),
+        )
+        self.seed = W.IntText(
+            value=seed, description="seed", style=style, layout=W.Layout(width="200px")
+        )
         options = distribution_options(distribution)
-        self.distribution = W.Dropdown(options=options, value=options[0][1],
-                                       description="distribution", style=style)
+        self.distribution = W.Dropdown(
+            options=options, value=options[0][1], description="distribution", style=style
+        )
         w = dict(weights or {"A": 0.5, "B": 0.5})
         share_a = float(w.get("A", 0.5)) / float(sum(w.values()) or 1.0)
-        self.weight_a = W.FloatSlider(value=share_a, min=0.05, max=0.95, step=0.05,
-                                      description="intended A share", style=style,
-                                      continuous_update=False, readout_format=".2f",
-                                      layout=W.Layout(width="520px"))
-        self.split = W.Dropdown(options=SPLITS, value=split, description="A/B split",
-                                style=style)
+        self.weight_a = W.FloatSlider(
+            value=share_a,
+            min=0.05,
+            max=0.95,
+            step=0.05,
+            description="intended A share",
+            style=style,
+            continuous_update=False,
+            readout_format=".2f",
+            layout=W.Layout(width="520px"),
+        )
+        self.split = W.Dropdown(options=SPLITS, value=split, description="A/B split", style=style)
         self.plot = W.Dropdown(options=PLOT_NAMES, value=plot, description="plot", style=style)
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.run_button.on_click(lambda _: self.run())
-        self.progress = W.IntProgress(value=0, min=0, max=len(STEPS), description="",
-                                      bar_style="info")
+        self.progress = W.IntProgress(
+            value=0, min=0, max=len(STEPS), description="", bar_style="info"
+        )
         self.status = W.HTML("<i>press Run</i>")
         self.log = W.Output()  # the replay's tqdm bar renders here in a notebook
         self.summary = W.HTML()
@@ -113,11 +147,19 @@ class TrafficExplorer(WidgetView):
             control.observe(self._rerun, names="value")
         for control in (self.weight_a, self.split, self.plot):
             control.observe(self._reanalyse, names="value")
-        self.widget = W.VBox([
-            W.HBox([self.profile, self.distribution, self.seed]), self.size,
-            W.HBox([self.run_button, self.progress, self.status]), self.log,
-            W.HBox([self.weight_a, self.split]), self.summary, self.ab_table, self.plot,
-            self.image])
+        self.widget = W.VBox(
+            [
+                W.HBox([self.profile, self.distribution, self.seed]),
+                self.size,
+                W.HBox([self.run_button, self.progress, self.status]),
+                self.log,
+                W.HBox([self.weight_a, self.split]),
+                self.summary,
+                self.ab_table,
+                self.plot,
+                self.image,
+            ]
+        )
 
     @property
     def weights(self) -> dict[str, float]:
@@ -144,16 +186,19 @@ class TrafficExplorer(WidgetView):
         self.error = None
         self.progress.bar_style = "info"
         self._step(0)
-        self.status.value = (f"<i>{esc(self.size.value)} requests of {esc(self.profile.value)}"
-                             f"...</i>")
+        self.status.value = (
+            f"<i>{esc(self.size.value)} requests of {esc(self.profile.value)}...</i>"
+        )
         try:
-            self.traffic = generate_traffic(self.profile.value, int(self.size.value),
-                                    seed=int(self.seed.value))
+            self.traffic = generate_traffic(
+                self.profile.value, int(self.size.value), seed=int(self.seed.value)
+            )
             self._step(1)
             self.log.clear_output()
             with self.log:
-                self.results = replay(self.distribution.value, self.traffic,
-                                      progress=self.show_progress)
+                self.results = replay(
+                    self.distribution.value, self.traffic, progress=self.show_progress
+                )
         except EdgelabError as exc:
             self.error = str(exc)
             self.progress.bar_style = "danger"
@@ -176,13 +221,16 @@ class TrafficExplorer(WidgetView):
         self.ab_table.value = (
             f"<b>A/B split against intended {esc(self.weights)}</b> (Wilson 95% CI; "
             f"p_value: chi-square test of the observed split, small = off)"
-            + table(_rows(self.ab), empty="no requests in the A/B test"))
+            + table(_rows(self.ab), empty="no requests in the A/B test")
+        )
         self.figure_png = figure_png(self.figure())
         self.image.value = self.figure_png
         self._step(3)
         self.progress.bar_style = "success"
-        self.status.value = (f"{len(results):,} requests replayed through "
-                             f"{esc(self.distribution.label)} (run {self.runs})")
+        self.status.value = (
+            f"{len(results):,} requests replayed through "
+            f"{esc(self.distribution.label)} (run {self.runs})"
+        )
         return self.ab
 
     def figure(self, name: str | None = None) -> Any:
