@@ -235,8 +235,9 @@ class Trace:
             "duration_ms": self.duration_ms,
             "stages": ">".join(s.trigger for s in self.stages),
         }
-        for trig in TRIGGERS:
-            _stage_columns(row, trig, self.stage(trig))
+        row.update(_NO_STAGE_COLUMNS)
+        for stage in self.stages:
+            _stage_columns(row, Trigger(stage.trigger), stage)
         _origin_columns(row, self.origin)
         _summary_columns(row, self)
         return row
@@ -255,13 +256,16 @@ _STAGE_COLUMNS = (
 )
 
 
-def _stage_columns(row: dict[str, Any], trig: Trigger, s: Stage | None) -> None:
-    """``vreq_outcome``, ``vreq_ms`` ... of one stage (None when it did not run)."""
+_NO_STAGE_COLUMNS: dict[str, Any] = {}
+for _t in TRIGGERS:  # every stage's columns, None until the stage runs
+    _NO_STAGE_COLUMNS.update({f"{_t.prefix}_{col}": None for col in _STAGE_COLUMNS})
+    if _t is TRIGGERS[0]:
+        _NO_STAGE_COLUMNS.update(edge_uri=None, edge_querystring=None)
+
+
+def _stage_columns(row: dict[str, Any], trig: Trigger, s: Stage) -> None:
+    """``vreq_outcome``, ``vreq_ms`` ... of a stage that ran."""
     p = trig.prefix
-    for col in _STAGE_COLUMNS:
-        row[f"{p}_{col}"] = None
-    if s is None:
-        return
     row[f"{p}_outcome"], row[f"{p}_ms"] = s.outcome, s.duration_ms
     row[f"{p}_violations"] = len(s.violations)
     out = s.output

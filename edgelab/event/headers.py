@@ -108,6 +108,14 @@ def select_cookies(
 def header_bytes(raw: Mapping[str, Any]) -> int:
     """Size of a header map's lines as ``Name: value\\r\\n``; elements that are not
     ``{key, value}`` objects (a handler's mistake, reported by validation) count 0."""
+    try:  # the usual, well-formed map: one pass without checks
+        return sum(
+            len(e.get("key") or name) + len(e["value"]) + 4
+            for name, elems in raw.items()
+            for e in elems
+        )
+    except (AttributeError, KeyError, TypeError):
+        pass
     total = 0
     for name, elems in raw.items():
         if isinstance(elems, list):
@@ -145,6 +153,11 @@ class Headers(Mapping[str, str]):
 
     def __len__(self) -> int:
         return sum(1 for elems in self._raw.values() if elems)
+
+    def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
+        """The first value of ``name``, or ``default`` (no exception on the way)."""
+        elems = self._raw.get(name.lower())
+        return elems[0].get("value", "") if elems else default
 
     def get_list(self, name: str) -> list[str]:
         """Every value of ``name``, one per header line, in order."""
