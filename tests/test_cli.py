@@ -172,13 +172,13 @@ def lambda_handler(event, context):
 """
 
 
-@pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
+@pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated (default)"])
 def test_invoke_prints_exactly_one_json_object_and_no_handler_output(
     handlers_dir: Path, event_file: Path, isolated: bool
 ) -> None:
     (handlers_dir / "noisy.py").write_text(NOISY)
     args = ["invoke", str(handlers_dir / "noisy.py"), "--event", str(event_file)]
-    out = edgelab(*args, *(["--isolated"] if isolated else []))
+    out = edgelab(*args, *([] if isolated else ["--in-process"]))
     data = one_json(out)
     assert set(data) >= CONTRACT
     assert data["outcome"] == "request" and data["request"]["uri"] == "/cli"

@@ -1221,6 +1221,14 @@ PINNED = {
     "TLS fingerprint headers":
         "test_headers::test_tls_fingerprint_headers_are_synthetic_stable_and_https_only",
     "KB and MB": "test_validate::test_generated_response_size_limit",
+    "return value Lambda cannot encode as JSON":
+        "test_hostile::test_in_process_and_isolated_agree_on_the_same_return_value",
+    "error or exit after the call returned":
+        "test_hostile::test_a_failure_after_the_call_returned_costs_the_container",
+    "memory quota and threads left running":
+        "test_hostile::test_threads_left_behind_do_not_count_against_the_memory_quota",
+    "module that never finishes importing": "test_hostile::"
+        "test_a_handler_that_never_finishes_loading_is_refused_after_the_init_phase",
 }
 # fmt: on
 

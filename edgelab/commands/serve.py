@@ -21,7 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Every request's trace is appended to --trace-file (default "
         ".edgelab/traces.jsonl next to the config) and listed at "
         "/_edgelab/traces; 'edgelab traces --config FILE' prints them. Handler "
-        "files are reloaded when they change.",
+        "files are reloaded when they change. Python handlers run in worker "
+        "processes unless the config says isolated = false.",
     )
     p.add_argument("--config", required=True, metavar="FILE")
     p.add_argument("--host", default="127.0.0.1")
@@ -38,7 +39,9 @@ def run(args: argparse.Namespace) -> int:
     if not 0 <= args.port <= 65535:
         print(f"edgelab serve: error: --port must be 0-65535; got {args.port}", file=sys.stderr)
         return 2
-    dist = load_distribution(args.config)
+    # Python handlers run in worker processes unless the config says isolated = false:
+    # a handler that exits, forks or blocks in C code then costs only its request.
+    dist = load_distribution(args.config, default_isolated=True)
     trace_file = Path(args.trace_file) if args.trace_file else default_trace_file(args.config)
     app = EdgeApp(dist, trace_file=trace_file)
     print(

@@ -7,7 +7,7 @@ key, the bad value and what is allowed::
     domain_name = "d111111abcdef8.cloudfront.net"
     id = "EDFDVBD6EXAMPLE"
     rules = "2025-11"       # or "2023-03"
-    isolated = false
+    isolated = true          # Python handlers in worker processes (default for replay, serve)
     edge_location = "IAD89-C1"
 
     [triggers]
@@ -234,8 +234,12 @@ def read_config(path: str | Path) -> dict[str, Any]:
         ) from None
 
 
-def load_distribution(path: str | Path, **overrides: Any) -> Distribution:
-    """A :class:`Distribution` from a TOML file; ``overrides`` go to its constructor."""
+def load_distribution(
+    path: str | Path, *, default_isolated: bool = False, **overrides: Any
+) -> Distribution:
+    """A :class:`Distribution` from a TOML file; ``overrides`` go to its constructor.
+    ``default_isolated``: the mode of Python handlers when the file does not set
+    ``isolated`` (``edgelab replay`` and ``edgelab serve`` pass True)."""
     data = read_config(path)
     base = Path(path).resolve().parent
     for name in data:
@@ -263,7 +267,7 @@ def load_distribution(path: str | Path, **overrides: Any) -> Distribution:
                 key="distribution.rules",
             )
         kw["rules"] = dist["rules"]
-    kw["isolated"] = _bool(dist.get("isolated", False), "distribution.isolated")
+    kw["isolated"] = _bool(dist.get("isolated", default_isolated), "distribution.isolated")
 
     triggers = {}
     for name, value in _table(data, "triggers").items():

@@ -9,7 +9,6 @@ and, if ``trace_file`` is set, appended to that JSON-lines file
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import anyio.to_thread
 
 from ..event.headers import canonical_key
+from ..runtimes.jsonwire import dumps_text
 from .distribution import Distribution
 from .origins import HOP_BY_HOP, body_bytes
 from .trace import Trace
@@ -46,7 +46,7 @@ class EdgeApp:
             self.traces.append(trace)
             if self.trace_file:
                 with self.trace_file.open("a", encoding="utf-8") as fh:
-                    fh.write(json.dumps(trace.to_dict(), default=str) + "\n")
+                    fh.write(dumps_text(trace.to_dict()) + "\n")
         return trace
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
@@ -62,7 +62,7 @@ class EdgeApp:
             return
         if scope["path"] == TRACES_PATH:
             rows = [t.to_row() for t in list(self.traces)]
-            data = json.dumps(rows, default=str).encode()
+            data = dumps_text(rows).encode()
             await _respond(send, 200, [(b"content-type", b"application/json")], data)
             return
         chunks = []

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InputError
 from ..event.headers import header_bytes
 from ..rules.validate import Violation
+from ..runtimes.jsonwire import dumps_sorted, dumps_text
 from ..triggers import TRIGGERS, Trigger
 from .diff import diff
 from .origins import body_bytes
@@ -273,7 +274,7 @@ def _stage_columns(row: dict[str, Any], trig: Trigger, s: Stage) -> None:
         row[f"{p}_uri"], row[f"{p}_querystring"] = s.input.get("uri"), s.input.get("querystring")
     generated = trig.is_request and s.outcome == "response" and out is not None
     d = {"generated": {"status": out.get("status")}} if generated and out else s.diff
-    row[f"{p}_changes"] = json.dumps(d, sort_keys=True, default=str) if d else None
+    row[f"{p}_changes"] = dumps_sorted(d) if d else None
     if s.outcome == "request" and out is not None:
         uri_qs = len(out.get("uri", "")) + len(out.get("querystring", ""))
         row[f"{p}_uri_qs_len"] = uri_qs
@@ -304,7 +305,7 @@ def _summary_columns(row: dict[str, Any], t: Trace) -> None:
     row["error_message"] = failed.get("message") if failed else None
     violations = [v.to_dict() for s in t.stages for v in s.violations]
     row["violations"] = len(violations)
-    row["violation_list"] = json.dumps(violations, default=str) if violations else ""
+    row["violation_list"] = dumps_text(violations) if violations else ""
     row["logs"] = "".join(f"[{s.trigger}] {s.logs}" for s in t.stages if s.logs)
     row["handler_ms"] = sum(s.duration_ms for s in t.stages)
     row["cold_starts"] = sum(bool(s.cold_start) for s in t.stages)

@@ -23,9 +23,10 @@ between 1 and N workers (the keys then span partitions).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import multiprocessing as mp
-import queue
+import multiprocessing.connection as mp_connection
 import traceback
 import zlib
 from collections.abc import Callable, Sequence
@@ -35,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..edge.config import load_distribution
+from ..edge.config import load_distribution, read_config
 from ..edge.distribution import Distribution
 from ..edge.viewer import ViewerRequest
 from ..errors import ConfigError
@@ -82,12 +83,14 @@ def request_id(seed: int, index: int) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
-def _open(distribution: DistributionLike) -> tuple[Any, bool]:
-    """(Distribution, whether we opened it and must close it)."""
+def _open(distribution: DistributionLike, isolated: bool | None = None) -> tuple[Any, bool]:
+    """(Distribution, whether we opened it and must close it). A config file's Python
+    handlers run isolated unless the file (or ``isolated``) says otherwise."""
     if isinstance(distribution, Distribution):
         return distribution, False
     if isinstance(distribution, str | Path):
-        return load_distribution(distribution), True
+        extra: dict[str, Any] = {} if isolated is None else {"isolated": isolated}
+        return load_distribution(distribution, default_isolated=True, **extra), True
     if callable(distribution):
         return distribution(), True
     raise ConfigError(
@@ -143,12 +146,17 @@ def _run_rows(
     indices: Sequence[int],
     seed: int,
     tick: Callable[[int], None] | None = None,
+    position: Any = None,
 ) -> list[dict[str, Any]]:
-    """Run rows (already in processing order); every row gives one dict with ``row``."""
+    """Run rows (already in processing order); every row gives one dict with ``row``.
+    ``position`` (a shared integer) is set to each row's position before it runs, so a
+    supervisor knows which row a process was running when it died."""
     default_edge = dist.edge_location
     out = []
     pending = 0
-    for v, i in zip(viewers, indices, strict=True):
+    for k, (v, i) in enumerate(zip(viewers, indices, strict=True)):
+        if position is not None:
+            position.value = k
         rid = request_id(seed, i)
         try:
             row = dist.send(_viewer_request(v, rid, default_edge)).to_row()
@@ -172,20 +180,54 @@ def _run_rows(
     return out
 
 
+_CHUNK = 500  # rows a replay worker sends back at a time
+
+
 def _worker(
-    spec: Any, frame: pd.DataFrame, indices: list[int], seed: int, part: int, q: Any
+    spec: Any,
+    isolated: bool | None,
+    frame: pd.DataFrame,
+    indices: list[int],
+    seed: int,
+    conn: Any,
+    position: Any,
 ) -> None:
     try:
-        dist, _ = _open(spec)
+        dist, _ = _open(spec, isolated)
         try:
-            rows = _run_rows(
-                dist, _viewers(frame), indices, seed, lambda k: q.put(("tick", part, k))
-            )
+            viewers = _viewers(frame)
+            for start in range(0, len(indices), _CHUNK):
+                chunk = _run_rows(
+                    dist,
+                    viewers[start : start + _CHUNK],
+                    indices[start : start + _CHUNK],
+                    seed,
+                    position=_Offset(position, start),
+                )
+                conn.send(("rows", chunk))
         finally:
             dist.close()
-        q.put(("done", part, rows))
-    except BaseException as exc:  # the whole partition failed: the parent makes error rows
-        q.put(("failed", part, f"{type(exc).__name__}: {exc}"))
+        conn.send(("done", None))
+    except BaseException as exc:  # the rest of the partition failed: the parent makes rows
+        with contextlib.suppress(BaseException):
+            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+
+
+class _Offset:
+    """A shared position counter seen through an offset (a chunk's rows)."""
+
+    __slots__ = ("offset", "shared")
+
+    def __init__(self, shared: Any, offset: int) -> None:
+        self.shared, self.offset = shared, offset
+
+    @property
+    def value(self) -> int:
+        return self.shared.value - self.offset
+
+    @value.setter
+    def value(self, k: int) -> None:
+        self.shared.value = k + self.offset
 
 
 def _order(frame: pd.DataFrame) -> np.ndarray:
@@ -209,12 +251,16 @@ def replay(
     progress: bool = True,
     seed: int = 0,
     latency: LatencyModel | None = None,
+    isolated: bool | None = None,
 ) -> pd.DataFrame:
     """Run every traffic row through ``distribution``; one result row per input row.
 
     ``distribution``: a Distribution, a distribution.toml path, or a picklable function
     that builds one (``workers > 1`` needs a path or a function: each worker process
     loads its own). ``traffic``: a DataFrame or a saved traffic set / access logs path.
+    ``isolated``: for a distribution.toml path, whether Python handlers run in worker
+    processes; by default the file's ``isolated`` key, else True (a handler that exits,
+    forks, patches the standard library or blocks in C code then costs only its request).
     """
     if isinstance(traffic, str | Path):
         traffic = read_traffic(traffic)
@@ -227,8 +273,12 @@ def replay(
     bar = tqdm(total=n, disable=not progress, unit="req", desc="replay", leave=False)
     rows: list[dict[str, Any]] = []
     try:
-        if workers == 1 or n < 2:
-            dist, opened = _open(distribution)
+        if (workers == 1 or n < 2) and n and _supervise(distribution, isolated):
+            # In-process handlers of a config file: run them in a supervised process, so
+            # one that ends the process costs only its row (see _parallel).
+            rows = _parallel(distribution, isolated, frame, 1, seed, bar)
+        elif workers == 1 or n < 2:
+            dist, opened = _open(distribution, isolated)
             try:
                 order = _order(frame)
                 viewers = _viewers(frame.iloc[order])
@@ -244,58 +294,148 @@ def replay(
                     "it (each worker process loads its own); got a Distribution "
                     "object"
                 )
-            rows = _parallel(distribution, frame, workers, seed, bar)
+            rows = _parallel(distribution, isolated, frame, workers, seed, bar)
     finally:
         bar.close()
-
     return append_input_errors(_frame(frame, rows, latency), frame.attrs.get("rejected"))
 
 
+def _supervise(distribution: DistributionLike, isolated: bool | None) -> bool:
+    """Whether a one-worker replay runs in a supervised child process: for a
+    distribution.toml whose Python handlers run in-process (isolated handlers cannot end
+    this process, so they run here, without the cost of a child)."""
+    if not isinstance(distribution, str | Path):
+        return False
+    if isolated is not None:
+        return not isolated
+    table = read_config(distribution).get("distribution")
+    return isinstance(table, dict) and table.get("isolated") is False
+
+
 def _parallel(
-    spec: Any, frame: pd.DataFrame, workers: int, seed: int, bar: Any
+    spec: Any, isolated: bool | None, frame: pd.DataFrame, workers: int, seed: int, bar: Any
 ) -> list[dict[str, Any]]:
+    """Run each partition in its own process and supervise them: every wait is bounded,
+    and a process that dies (a handler running in-process that called ``os._exit``, a
+    crash in native code) costs only the row it was running, which gets a
+    ``replay-error`` row; its other unfinished rows run again in a new process."""
     owner = partition(frame, workers)
     order = _order(frame)
     ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    procs, parts = [], {}
+    rows: list[dict[str, Any]] = []
+    running: list[_Part] = []
     for w in range(workers):
         idx = order[owner[order] == w]
-        parts[w] = idx
-        if len(idx) == 0:
-            continue
-        p = ctx.Process(
-            target=_worker, args=(spec, frame.iloc[idx], idx.tolist(), seed, w, q), daemon=True
+        if len(idx):
+            running.append(_Part(ctx, spec, isolated, frame, idx, seed))
+
+    def settle_death(p: _Part) -> None:
+        p.finish()
+        rest = p.indices[p.received :]
+        if not len(rest):
+            return
+        code = p.proc.exitcode
+        culprit = max(p.position.value, p.received - 1)
+        if culprit < p.received:  # died before running a row of its own
+            rows.extend(
+                _failed_rows(
+                    rest,
+                    seed,
+                    f"the replay worker process exited (code {code}) before running a row",
+                )
+            )
+            bar.update(len(rest))
+            return
+        rows.extend(
+            _failed_rows(
+                [p.indices[culprit]],
+                seed,
+                f"the replay worker process died (exit code {code}) while running this row: a "
+                "handler running in-process ended or crashed the process (run Python handlers "
+                "isolated, the default, to get a 500 for this request instead); the replay went "
+                "on in a new process",
+                error_type="ReplayWorkerDied",
+            )
         )
-        p.start()
-        procs.append((w, p))
-    rows: list[dict[str, Any]] = []
-    left = {w for w, _ in procs}
-    while left:
-        try:
-            kind, part, payload = q.get(timeout=1.0)
-        except queue.Empty:
-            for w, p in procs:
-                if w in left and not p.is_alive() and p.exitcode not in (0, None):
-                    rows += _failed_rows(
-                        parts[w], seed, f"worker process died (exit code {p.exitcode})"
-                    )
-                    left.discard(w)
-            continue
-        if kind == "tick":
-            bar.update(payload)
-        elif kind == "done":
-            rows += payload
-            left.discard(part)
-        else:
-            rows += _failed_rows(parts[part], seed, payload)
-            left.discard(part)
-    for _, p in procs:
-        p.join(timeout=10)
+        bar.update(1)
+        again = np.concatenate([p.indices[p.received : culprit], p.indices[culprit + 1 :]])
+        if len(again):
+            running.append(_Part(ctx, spec, isolated, frame, again, seed))
+
+    while running:
+        ready = mp_connection.wait([p.conn for p in running], timeout=0.5)
+        for p in list(running):
+            if p.conn in ready:
+                try:
+                    kind, payload = p.conn.recv()
+                except (EOFError, OSError):  # the process is gone
+                    running.remove(p)
+                    settle_death(p)
+                    continue
+                if kind == "rows":
+                    rows.extend(payload)
+                    p.received += len(payload)
+                    bar.update(len(payload))
+                    continue
+                running.remove(p)
+                if kind == "failed":
+                    rows.extend(_failed_rows(p.indices[p.received :], seed, payload))
+                    bar.update(len(p.indices) - p.received)
+                    p.received = len(p.indices)
+                p.finish()
+            elif not p.proc.is_alive() and not p.conn.poll():
+                running.remove(p)  # dead, nothing more to read (a child may hold the pipe)
+                settle_death(p)
     return rows
 
 
-def _failed_rows(indices: np.ndarray, seed: int, message: str) -> list[dict[str, Any]]:
+class _Part:
+    """One partition's process, with the rows it was given and how many came back."""
+
+    def __init__(
+        self,
+        ctx: Any,
+        spec: Any,
+        isolated: bool | None,
+        frame: pd.DataFrame,
+        indices: np.ndarray,
+        seed: int,
+    ) -> None:
+        self.indices = indices
+        self.received = 0
+        self.position = ctx.Value("q", -1, lock=False)
+        self.conn, child = ctx.Pipe(duplex=False)
+        self.proc = ctx.Process(
+            target=_worker,
+            daemon=True,
+            args=(
+                spec,
+                isolated,
+                frame.iloc[indices],
+                indices.tolist(),
+                seed,
+                child,
+                self.position,
+            ),
+        )
+        self.proc.start()
+        child.close()  # ours: so the parent sees EOF when the process dies
+
+    def finish(self) -> None:
+        self.proc.join(timeout=10)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join(timeout=5)
+        self.conn.close()
+
+
+def _failed_rows(
+    indices: Sequence[int] | np.ndarray,
+    seed: int,
+    message: str,
+    *,
+    error_type: str = "ReplayWorkerError",
+) -> list[dict[str, Any]]:
     return [
         {
             "row": int(i),
@@ -303,7 +443,7 @@ def _failed_rows(indices: np.ndarray, seed: int, message: str) -> list[dict[str,
             "outcome": "replay-error",
             "status": None,
             "cache": "Error",
-            "error_type": "ReplayWorkerError",
+            "error_type": error_type,
             "error_message": message,
         }
         for i in indices

@@ -546,6 +546,30 @@ DECISIONS: tuple[Decision, ...] = (
         "and sent only for HTTPS viewers",
     ),
     Decision("KB and MB", "§5", "1 KB = 1,024 bytes, 1 MB = 1,048,576 bytes"),
+    Decision(
+        "return value Lambda cannot encode as JSON",
+        "§6",
+        "Runtime.MarshalError, a function error: 500 LambdaExecutionError, the same "
+        "in-process and isolated (bytes go as they are: JSON bytes are that JSON)",
+    ),
+    Decision(
+        "error or exit after the call returned",
+        "§6",
+        "costs the container: the call is answered, the next call is a cold start "
+        "whose logs say what happened",
+    ),
+    Decision(
+        "memory quota and threads left running",
+        "§5.1",
+        "stacks reserved by threads a handler left running are not counted (Lambda "
+        "counts resident memory); what a call allocates is",
+    ),
+    Decision(
+        "module that never finishes importing",
+        "§5.1",
+        "refused after Lambda's 10 s init phase (CLI exit 2); for a replaced "
+        "container, its call is a 503",
+    ),
 )
 
 

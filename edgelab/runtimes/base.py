@@ -7,6 +7,7 @@ Python and Node.js handlers.
 
 from __future__ import annotations
 
+import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,74 @@ from typing import Any, Literal
 from .context import ContextInfo
 
 RawStatus = Literal["ok", "error", "timeout", "crash"]
+
+
+def _size_from_env(name: str, default: int) -> int:
+    """A size in the environment: a number of bytes, or with KB/MB (1,024-based)."""
+    text = os.environ.get(name, "").strip().upper().replace(" ", "")
+    if not text:
+        return default
+    scale = 1
+    for suffix, factor in (("MB", 1 << 20), ("KB", 1 << 10), ("B", 1)):
+        if text.endswith(suffix):
+            text, scale = text[: -len(suffix)], factor
+            break
+    try:
+        return max(0, int(float(text) * scale))
+    except ValueError:
+        return default
+
+
+#: What one call keeps of its logs (characters; ``$EDGELAB_MAX_LOGS``, for example
+#: ``4MB``; default 1 MB). The rest is dropped and a note says how much.
+MAX_LOGS = _size_from_env("EDGELAB_MAX_LOGS", 1 << 20)
+
+
+def _mb(n: int) -> str:
+    if n >= 1 << 20:
+        value, unit = n / (1 << 20), "MB"
+    elif n >= 1 << 10:
+        value, unit = n / (1 << 10), "KB"
+    else:
+        return f"{n} bytes"
+    return f"{value:.1f}".rstrip("0").rstrip(".") + f" {unit}"
+
+
+def truncation_note(dropped: int, kept: int) -> str:
+    """The line that ends logs cut at the per-call cap."""
+    return f"[edgelab: {_mb(dropped)} of logs truncated; kept the first {_mb(kept)}]\n"
+
+
+class LogBuffer:
+    """One call's captured output, capped at ``limit`` characters (:data:`MAX_LOGS`)."""
+
+    __slots__ = ("dropped", "limit", "parts", "size")
+
+    def __init__(self, limit: int | None = None) -> None:
+        self.parts: list[str] = []
+        self.size = 0
+        self.dropped = 0
+        self.limit = MAX_LOGS if limit is None else limit
+
+    def append(self, text: str, *, force: bool = False) -> None:
+        n = len(text)
+        if force or self.size + n <= self.limit:
+            self.parts.append(text)
+            self.size += n
+            return
+        room = self.limit - self.size
+        if room > 0:
+            self.parts.append(text[:room])
+            self.size = self.limit
+        self.dropped += n - max(room, 0)
+
+    def text(self) -> str:
+        out = "".join(self.parts)
+        if self.dropped:
+            if out and not out.endswith("\n"):
+                out += "\n"
+            out += truncation_note(self.dropped, self.limit)
+        return out
 
 
 def file_stamp(path: Path) -> tuple[int, int] | None:

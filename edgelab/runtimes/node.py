@@ -30,7 +30,7 @@ from typing import Any
 from ..errors import HandlerLoadError
 from .base import Call, Handler, RawResult, file_stamp
 from .nodefind import find_node
-from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
+from .worker import KILL_GRACE_S, WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
 WORKER_JS = Path(__file__).with_name("node_worker.mjs")
 NODE_SUFFIXES = (".js", ".cjs", ".mjs")
@@ -38,6 +38,7 @@ NODE_SUFFIXES = (".js", ".cjs", ".mjs")
 # did not answer (a synchronous endless loop cannot answer): the outcome comes within
 # timeout + 1 s.
 _EXPORT_RE = re.compile(r"^[A-Za-z_$][\w$]*$")
+INIT_TIMEOUT_S = 10.0  # Lambda's init phase: loading the handler module
 
 
 def parse_node_spec(spec: str) -> tuple[str, str]:
@@ -98,9 +99,17 @@ class NodeHandler(Handler):
         probe = self._worker_for(128)
         try:
             probe.start()
-        except (WorkerDied, WorkerTimeout) as exc:
+        except WorkerTimeout:
             self.close()
-            tail = _last_words(getattr(exc, "stderr_tail", "") or "")
+            raise HandlerLoadError(
+                f"handler {spec!r} did not finish loading within Lambda's "
+                f"{INIT_TIMEOUT_S:g} s init phase (for example an endless loop at module "
+                "level); its node process was killed",
+                spec=spec,
+            ) from None
+        except WorkerDied as exc:
+            self.close()
+            tail = _last_words(exc.stderr_tail or "")
             raise HandlerLoadError(
                 f"handler {spec!r} does not import: the node process exited while loading "
                 f"it{': ' + tail if tail else ''}",
@@ -133,7 +142,12 @@ class NodeHandler(Handler):
                 str(self.path),
                 self.export,
             ]
-            worker = WorkerProcess(argv, env=env, cwd=str(self.path.parent), channel_fd=True)
+            worker = WorkerProcess(
+                argv,
+                env=env,
+                cwd=str(self.path.parent),
+                ready_timeout_s=INIT_TIMEOUT_S + KILL_GRACE_S,
+            )
             self._workers[memory_mb] = worker
         return worker
 
@@ -193,6 +207,10 @@ class NodeHandler(Handler):
                 "did not give the event loop back (for example an endless loop); its node "
                 "worker was killed and will be replaced"
             ),
+            init_text=lambda c: (
+                f"handler {self.spec!r} did not finish loading within Lambda's "
+                f"{INIT_TIMEOUT_S:g} s init phase; its node worker was killed"
+            ),
             crashed=self._crash,
             stop=_restart_needed,
         )
@@ -212,7 +230,8 @@ class NodeHandler(Handler):
             if code is not None and code >= 0
             else "the process died"
         )
-        message = f"Runtime exited: the node worker running the function {how} ({hint})"
+        phase = " while loading the handler" if exc.during_start else ""
+        message = f"Runtime exited: the node worker running the function {how}{phase} ({hint})"
         if words and "heap out of memory" not in hint:
             message += f"; last output: {words}"
         elif words:

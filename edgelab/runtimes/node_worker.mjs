@@ -11,37 +11,79 @@
 // to a per-invocation log buffer in Lambda's format, raw fd 1/2 writes to the parent's
 // "last words" buffer.
 //
-// Request:  {"e": event, "c": context fields (ContextInfo.to_json(): camelCase, timeoutMs)}
-// Answer:   {"status": "ok"|"error"|"timeout", "value", "error_type", "error_message",
-//            "logs", "duration_ms", "cold_start", "restart"?}
+// The protocol is private (see edgelab/runtimes/worker.py): requests arrive on a pipe and
+// answers leave on another, both named by $EDGELAB_PROTOCOL_FDS, which is removed before
+// the handler is imported; stdin is /dev/null. Each request carries a nonce and each
+// answer line is `<nonce>:<pid>:<json>`, so bytes the handler writes into the answer
+// pipe cannot pass for an answer. JSON.stringify/parse, fs.writeSync, Buffer.from and
+// the other functions this file relies on are bound before the handler is imported, and
+// the answer's envelope is written by hand, so a handler that patches them (or defines
+// Object.prototype.toJSON) cannot corrupt the protocol.
+//
+// Request:  {"n": nonce, "e": event, "c": context fields (ContextInfo.to_json())}
+// Answer:   {"status": "ok"|"error"|"timeout"|"retry", "value", "error_type",
+//            "error_message", "logs", "duration_ms", "cold_start", "restart"?}
 // "restart": true asks the parent to replace this container (after a timeout or an
 // unhandled rejection, as Lambda resets the execution environment); this worker then
-// answers nothing more and waits to be killed.
+// answers nothing more and waits to be killed. "retry": the container broke between
+// calls (an error thrown or a promise rejected after the previous call returned): the
+// parent runs this call on a fresh container and puts these logs in front of its logs.
 
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
 
-const writeSync = fs.writeSync; // taken before any handler code can replace it
-const PROTO_FD = Number(process.env.EDGELAB_PROTOCOL_FD);
-delete process.env.EDGELAB_PROTOCOL_FD;
+// Bound before any handler code can replace them.
+const stringify = JSON.stringify;
+const parse = JSON.parse;
+const writeSync = fs.writeSync;
+const bufferFrom = Buffer.from.bind(Buffer);
+const format = util.format;
+const now = performance.now.bind(performance);
+const apply = Reflect.apply;
+const toISOString = Date.prototype.toISOString;
+const DateCtor = Date;
+const isoNow = () => apply(toISOString, new DateCtor(), []);
+const PID = process.pid;
+const exit = process.exit.bind(process);
+const [REQ_FD, ANS_FD] = String(process.env.EDGELAB_PROTOCOL_FDS || '').split(',').map(Number);
+const HELLO = String(process.env.EDGELAB_PROTOCOL_HELLO || '');
+delete process.env.EDGELAB_PROTOCOL_FDS;
+delete process.env.EDGELAB_PROTOCOL_HELLO;
 const [handlerFile, exportName = 'handler'] = process.argv.slice(2);
+const MAX_LOGS = maxLogs(process.env.EDGELAB_MAX_LOGS);
 
-function send(obj) {
-  let text;
-  try {
-    text = JSON.stringify(obj) + '\n';
-  } catch (err) {
-    // An unserializable result (BigInt, cycle): CloudFront cannot parse it either (facts
-    // §6: unparsable output is a 502), so hand the validator something it rejects.
-    text = JSON.stringify({ ...obj, value: { __unserializable__: String(err && err.message) } }) + '\n';
+function maxLogs(text) {
+  const m = /^\s*([0-9.]+)\s*(MB|KB|B)?\s*$/i.exec(String(text || ''));
+  if (!m) return 1 << 20;
+  const scale = { MB: 1 << 20, KB: 1 << 10, B: 1 }[(m[2] || 'B').toUpperCase()];
+  const n = Math.floor(Number(m[1]) * scale);
+  return Number.isFinite(n) && n >= 0 ? n : 1 << 20;
+}
+
+function field(name, value) {
+  // Primitives only: JSON.stringify consults no toJSON for them.
+  return `,${stringify(name)}:${value === undefined ? 'null' : stringify(value)}`;
+}
+
+function envelope(obj) {
+  let text = `{"status":${stringify(String(obj.status))}`;
+  for (const k of ['error_type', 'error_message', 'logs', 'duration_ms', 'cold_start', 'restart', 'ready', 'node']) {
+    if (obj[k] !== undefined) text += field(k, obj[k]);
   }
-  let buf = Buffer.from(text, 'utf8');
+  if (obj.load !== undefined) text += `,"load":${stringify(obj.load)}`;
+  if ('value' in obj) text += `,"value":${obj.valueJSON}`;
+  return text + '}';
+}
+
+function send(nonce, obj) {
+  let buf = bufferFrom(`${nonce}:${PID}:${envelope(obj)}\n`, 'utf8');
   while (buf.length) {
     try {
-      const n = writeSync(PROTO_FD, buf);
+      const n = writeSync(ANS_FD, buf);
       buf = buf.subarray(n);
     } catch (err) {
       if (err.code !== 'EAGAIN') throw err;
@@ -49,13 +91,67 @@ function send(obj) {
   }
 }
 
+// What CloudFront receives: the result as JSON, the way Lambda's runtime encodes it. A
+// result it cannot encode (a BigInt, a cycle, nesting past the stack) is a function
+// error, Runtime.MarshalError (500), as for Python.
+function marshal(answer, value) {
+  try {
+    const text = stringify(value === undefined ? null : value);
+    answer.value = null;
+    answer.valueJSON = text === undefined ? 'null' : text;
+  } catch (err) {
+    const f = errorFields(err);
+    answer.status = 'error';
+    answer.error_type = 'Runtime.MarshalError';
+    answer.error_message = `Unable to marshal response: ${f.type}: ${f.message}`;
+    pushLog(`${isoNow()}\t${requestId}\tERROR\tRuntime.MarshalError: ${answer.error_message}\n`, true);
+  }
+}
+
 // -- log capture: Lambda's Node format `<ISO time>\t<request id>\t<LEVEL>\t<message>` ------
+// At most MAX_LOGS characters per call ($EDGELAB_MAX_LOGS); the rest is counted and a note
+// says how much was dropped.
 let logs = [];
+let logSize = 0;
+let logDropped = 0;
 let requestId = 'undefined'; // what Lambda prints for lines logged outside an invocation
+
+function pushLog(text, force = false) {
+  const n = text.length;
+  if (force || logSize + n <= MAX_LOGS) {
+    logs.push(text);
+    logSize += n;
+    return;
+  }
+  const room = MAX_LOGS - logSize;
+  if (room > 0) {
+    logs.push(text.slice(0, room));
+    logSize = MAX_LOGS;
+  }
+  logDropped += n - Math.max(room, 0);
+}
+
+function size(n) {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1).replace(/\.0$/, '')} MB`;
+  if (n >= 1 << 10) return `${(n / (1 << 10)).toFixed(1).replace(/\.0$/, '')} KB`;
+  return `${n} bytes`;
+}
+
+function takeLogs() {
+  let out = logs.join('');
+  if (logDropped) {
+    if (out && !out.endsWith('\n')) out += '\n';
+    out += `[edgelab: ${size(logDropped)} of logs truncated; kept the first ${size(MAX_LOGS)}]\n`;
+  }
+  logs = [];
+  logSize = 0;
+  logDropped = 0;
+  return out;
+}
 
 function logger(level) {
   return (...args) => {
-    logs.push(`${new Date().toISOString()}\t${requestId}\t${level}\t${util.format(...args)}\n`);
+    pushLog(`${isoNow()}\t${requestId}\t${level}\t${format(...args)}\n`);
   };
 }
 console.log = logger('INFO');
@@ -69,7 +165,7 @@ console.trace = (...args) => {
 };
 for (const stream of [process.stdout, process.stderr]) {
   stream.write = (chunk, encoding, cb) => {
-    logs.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    pushLog(typeof chunk === 'string' ? chunk : bufferFrom(chunk).toString('utf8'));
     const done = typeof encoding === 'function' ? encoding : cb;
     if (typeof done === 'function') process.nextTick(done);
     return true;
@@ -78,26 +174,30 @@ for (const stream of [process.stdout, process.stderr]) {
 // A worker that exits (process.exit, a fatal error) leaves what it logged to the parent.
 process.on('exit', () => {
   if (logs.length) {
-    try { writeSync(2, logs.join('')); } catch { /* nothing left to tell */ }
+    try { writeSync(2, takeLogs()); } catch { /* nothing left to tell */ }
   }
 });
 
 function errorFields(err) {
-  if (err instanceof Error || (err && typeof err === 'object' && 'message' in err)) {
-    return {
-      type: err.name || err.constructor?.name || 'Error',
-      message: String(err.message ?? ''),
-      stack: typeof err.stack === 'string' ? err.stack.split('\n') : [],
-    };
+  try {
+    if (err instanceof Error || (err && typeof err === 'object' && 'message' in err)) {
+      return {
+        type: String(err.name || err.constructor?.name || 'Error'),
+        message: String(err.message ?? ''),
+        stack: typeof err.stack === 'string' ? err.stack.split('\n') : [],
+      };
+    }
+    // callback('text') or throw 'text': Lambda reports the value's type as errorType.
+    return { type: typeof err, message: String(err), stack: [] };
+  } catch {
+    return { type: 'Error', message: '(an error whose message cannot be read)', stack: [] };
   }
-  // callback('text') or throw 'text': Lambda reports the value's type as errorType.
-  return { type: typeof err, message: String(err), stack: [] };
 }
 
 function logInvokeError(err) {
   const f = errorFields(err);
-  const body = JSON.stringify({ errorType: f.type, errorMessage: f.message, stack: f.stack });
-  logs.push(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${body}\n`);
+  const body = stringify({ errorType: f.type, errorMessage: f.message, stack: f.stack });
+  pushLog(`${isoNow()}\t${requestId}\tERROR\tInvoke Error \t${body}\n`, true);
   return f;
 }
 
@@ -151,7 +251,12 @@ async function load() {
 // -- one invocation ---------------------------------------------------------------------
 let cold = true;
 let dead = false; // after a timeout: answer nothing more, wait to be replaced
-let current = null; // {settle} of the invocation in flight
+let current = null; // {fail} of the invocation in flight
+let answered = 0; // calls answered by this container
+let broken = false; // a stray error fired between calls: the container is lost
+const setTimer = setTimeout;
+const clearTimer = clearTimeout;
+const activeResources = process.getActiveResourcesInfo.bind(process);
 
 function makeContext(c, deadline, callback) {
   return {
@@ -168,7 +273,7 @@ function makeContext(c, deadline, callback) {
     // request), so a callback's result is returned when the callback is called, as with
     // callbackWaitsForEmptyEventLoop = false.
     callbackWaitsForEmptyEventLoop: true,
-    getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - performance.now())),
+    getRemainingTimeInMillis: () => Math.max(0, Math.round(deadline - now())),
     // The legacy completion methods of the Node runtime.
     succeed: (value) => callback(null, value),
     fail: (err) => callback(err ?? new Error('context.fail called')),
@@ -180,30 +285,31 @@ function invoke(msg) {
   return new Promise((resolve) => {
     const c = msg.c || {};
     const timeoutMs = Number(c.timeoutMs) || 3000;
-    requestId = c.awsRequestId || 'undefined';
-    const started = performance.now();
+    requestId = String(c.awsRequestId || 'undefined');
+    const started = now();
     const deadline = started + timeoutMs;
     const wasCold = cold;
     cold = false;
     let settled = false;
     let timer = null;
 
-    const finish = (answer) => {
+    const finish = (answer, value) => {
       if (settled) return;
       settled = true;
       current = null;
-      if (timer !== null) clearTimeout(timer);
-      const duration = performance.now() - started;
+      if (timer !== null) clearTimer(timer);
+      const duration = now() - started;
       if (answer.status !== 'timeout' && duration > timeoutMs) {
         // It ran past its time (a long synchronous stretch) yet finished: still a timeout.
         answer = timeoutAnswer();
       }
+      if (answer.status === 'ok') marshal(answer, value);
       answer.duration_ms = duration;
       answer.cold_start = wasCold;
-      answer.logs = logs.join('');
-      logs = [];
+      answer.logs = takeLogs();
       requestId = 'undefined';
       if (answer.restart) dead = true;
+      answered += 1;
       resolve(answer);
     };
     const timeoutAnswer = () => ({
@@ -222,7 +328,7 @@ function invoke(msg) {
     current = { fail };
 
     if (loadError) {
-      logs.push(`${new Date().toISOString()}\t${requestId}\tERROR\t${loadError.type}: ${loadError.message}\n`);
+      pushLog(`${isoNow()}\t${requestId}\tERROR\t${loadError.type}: ${loadError.message}\n`, true);
       finish({ status: 'error', error_type: loadError.type, error_message: `handler ${handlerFile} ${loadError.message}` });
       return;
     }
@@ -232,10 +338,10 @@ function invoke(msg) {
     // wins, as in Lambda's runtime.
     const callback = (err, value) => {
       if (err !== null && err !== undefined) fail(err);
-      else finish({ status: 'ok', value });
+      else finish({ status: 'ok' }, value);
     };
-    timer = setTimeout(() => finish(timeoutAnswer()), Math.max(0, timeoutMs));
-    const baseline = process.getActiveResourcesInfo().length;
+    timer = setTimer(() => finish(timeoutAnswer()), Math.max(0, timeoutMs));
+    const baseline = activeResources().length;
     let ret;
     try {
       ret = fn(msg.e, makeContext(c, deadline, callback), callback);
@@ -244,37 +350,48 @@ function invoke(msg) {
       return;
     }
     if (settled) return;
-    if (ret !== null && typeof ret === 'object' && typeof ret.then === 'function') {
-      ret.then((value) => finish({ status: 'ok', value }), (err) => fail(err));
-    } else if (fn.length < 3) {
+    let thenable = false;
+    try {
+      thenable = ret !== null && typeof ret === 'object' && typeof ret.then === 'function';
+      if (thenable) ret.then((value) => finish({ status: 'ok' }, value), (err) => fail(err));
+    } catch (err) {
+      fail(err);
+      return;
+    }
+    if (!thenable && fn.length < 3) {
       // Not a promise: as in Lambda's runtime, what a plain function returns is ignored;
       // the result is what it passes to context.succeed/fail/done, or null once the event
-      // loop has nothing left to do (this worker's own stdin and timers aside), or a
+      // loop has nothing left to do (this worker's own channel and timers aside), or a
       // timeout. A handler that takes a callback (facts §9: every Node function "must
       // call callback") is instead waited for until it calls it or times out, so a
       // forgotten callback shows as a 503 rather than Lambda's silent null.
       const poll = () => {
         if (settled) return;
         // Inside this callback its own timer still counts as active: hence the - 1.
-        if (process.getActiveResourcesInfo().length - 1 <= baseline) {
-          finish({ status: 'ok', value: null });
+        if (activeResources().length - 1 <= baseline) {
+          finish({ status: 'ok' }, null);
         } else {
-          setTimeout(poll, 2);
+          setTimer(poll, 2);
         }
       };
-      setTimeout(poll, 0);
+      setTimer(poll, 0);
     }
   });
 }
 
 // An error thrown by stray asynchronous code fails the invocation in flight and, as in
-// Lambda, costs the container.
+// Lambda, costs the container. Between calls (after a call returned), it is logged and
+// the container is lost: the next call runs on a fresh one (a cold start) and carries
+// these logs.
 function strayError(err, type) {
+  const f = errorFields(err);
+  const name = type === 'rejection' ? 'Runtime.UnhandledPromiseRejection' : f.type;
+  const error = Object.assign(new Error(f.message), { name, stack: (f.stack || []).join('\n') });
   if (current) {
-    const f = errorFields(err);
-    current.fail(Object.assign(new Error(f.message), { name: type === 'rejection' ? 'Runtime.UnhandledPromiseRejection' : f.type, stack: (f.stack || []).join('\n') }), true);
+    current.fail(error, true);
   } else {
-    logInvokeError(err);
+    logInvokeError(error);
+    broken = true;
   }
 }
 process.on('uncaughtException', (err) => strayError(err, 'exception'));
@@ -283,7 +400,7 @@ process.on('unhandledRejection', (reason) => strayError(reason, 'rejection'));
 // -- the request loop -------------------------------------------------------------------
 const queue = [];
 let pumping = false;
-let pending = '';
+let partial = []; // pieces of a request line not yet ended (joined once: linear)
 
 async function pump() {
   if (pumping) return;
@@ -293,12 +410,27 @@ async function pump() {
       const line = queue.shift();
       let msg;
       try {
-        msg = JSON.parse(line);
-      } catch (err) {
-        send({ status: 'error', error_type: 'Runtime.BadRequest', error_message: String(err) });
-        continue;
+        msg = parse(line);
+      } catch {
+        continue; // not edgelab's request (the parent never sends such lines)
       }
-      send(await invoke(msg));
+      const nonce = String(msg && msg.n);
+      if (broken) {
+        if (answered > 0) {
+          // The container broke after the previous call: this call runs elsewhere.
+          send(nonce, { status: 'retry', logs: takeLogs() });
+          dead = true;
+          break;
+        }
+        broken = false; // broke while loading: the first call reports it
+        const f = { status: 'error', error_type: 'Runtime.UnhandledPromiseRejection',
+          error_message: 'the module threw or rejected asynchronously while loading; the container is replaced',
+          restart: true, logs: takeLogs(), duration_ms: 0, cold_start: true };
+        send(nonce, f);
+        dead = true;
+        break;
+      }
+      send(nonce, await invoke(msg));
     }
   } finally {
     pumping = false;
@@ -307,16 +439,27 @@ async function pump() {
 
 await load();
 
-process.stdin.setEncoding('utf8');
-process.stdin.on('data', (chunk) => {
-  const parts = (pending + chunk).split('\n');
-  pending = parts.pop();
-  for (const p of parts) if (p) queue.push(p);
+const input = new net.Socket({ fd: REQ_FD, readable: true, writable: false });
+input.setEncoding('utf8');
+input.on('data', (chunk) => {
+  let start = 0;
+  let at = chunk.indexOf('\n');
+  while (at >= 0) {
+    partial.push(chunk.slice(start, at));
+    const line = partial.join('');
+    partial = [];
+    if (line) queue.push(line);
+    start = at + 1;
+    at = chunk.indexOf('\n', start);
+  }
+  if (start < chunk.length) partial.push(chunk.slice(start));
   pump();
 });
-process.stdin.on('end', () => process.exit(0));
+input.on('end', () => exit(0));
+input.on('error', () => exit(0));
 
-send({
+send(HELLO, {
+  status: 'ready',
   ready: true,
   node: process.version,
   load: loadError ? { ok: false, ...loadError } : { ok: true, arity: fn.length },

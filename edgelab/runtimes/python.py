@@ -7,8 +7,12 @@
 * :class:`IsolatedPython` runs it in a worker process per simulated container
   (``edgelab.runtimes.pyworker``), killed and replaced on timeout or crash.
 
-Both capture what the function prints or logs, per call, and both re-load the handler
-file when it changes on disk (a cold start, as after a Lambda deployment).
+Both capture what the function prints or logs, per call (capped at
+:data:`~edgelab.runtimes.base.MAX_LOGS`), both turn the return value into JSON data the
+way Lambda's runtime does (:func:`~edgelab.runtimes.jsonwire.marshal_result`), and both
+re-load the handler file when it changes on disk (a cold start, as after a Lambda
+deployment). A process the function forks never comes back into edgelab: when it
+returns from the function it exits at once, so it cannot answer for its parent.
 """
 
 from __future__ import annotations
@@ -32,9 +36,14 @@ from typing import Any
 
 from ..errors import HandlerLoadError
 from ..event.build import copy_event
-from .base import Call, Handler, RawResult, RawStatus, file_stamp
+from .base import Call, Handler, LogBuffer, RawResult, RawStatus, file_stamp
 from .context import ContextInfo, LambdaContext
+from .jsonwire import marshal_result
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
+
+# Bound before any handler code runs (a handler may replace them).
+_getpid = os.getpid
+_exit = os._exit
 
 DEFAULT_NAMES = ("handler", "lambda_handler")
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase: importing the handler module
@@ -57,6 +66,8 @@ class _RoutedStream(io.TextIOBase):
         self.original = original
 
     def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         buf = getattr(_capture, "buf", None)
         if buf is not None:
             buf.append(text)
@@ -145,7 +156,16 @@ class _Loader:
             sys.modules[name] = module
             try:
                 self.stamp = file_stamp(self.path)
-                spec.loader.exec_module(module)
+                loader = spec.loader
+                assert loader is not None
+                _call_with_timeout(lambda: loader.exec_module(module), INIT_TIMEOUT_S)
+            except _Timeout:
+                sys.modules.pop(name, None)
+                raise HandlerLoadError(
+                    f"handler {self.spec!r} did not finish importing within Lambda's "
+                    f"{INIT_TIMEOUT_S:g} s init phase",
+                    spec=self.spec,
+                ) from None
             except BaseException as exc:
                 sys.modules.pop(name, None)
                 raise HandlerLoadError(
@@ -155,10 +175,19 @@ class _Loader:
                 with contextlib.suppress(ValueError):
                     sys.path.remove(folder)
         else:
+
+            def imp() -> Any:
+                mod = importlib.import_module(self.target)
+                return importlib.reload(mod) if self.module is not None else mod
+
             try:
-                module = importlib.import_module(self.target)
-                if self.module is not None:
-                    module = importlib.reload(module)
+                module = _call_with_timeout(imp, INIT_TIMEOUT_S)
+            except _Timeout:
+                raise HandlerLoadError(
+                    f"handler module {self.target!r} did not finish importing within "
+                    f"Lambda's {INIT_TIMEOUT_S:g} s init phase",
+                    spec=self.spec,
+                ) from None
             except BaseException as exc:
                 raise HandlerLoadError(
                     f"handler module {self.target!r} does not import: {_one_line(exc)}",
@@ -266,14 +295,24 @@ def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
 
 
 def run_function(
-    fn: Callable[..., Any], event: dict[str, Any], info: ContextInfo, *, cold_start: bool = False
+    fn: Callable[..., Any],
+    event: dict[str, Any],
+    info: ContextInfo,
+    *,
+    cold_start: bool = False,
+    copy: bool = True,
 ) -> RawResult:
     """Call ``fn(event, context)`` on a copy of ``event``, with capture and the timeout.
 
-    Never raises; nothing the function does changes the caller's event."""
-    event = copy_event(event)
+    Never raises; nothing the function does changes the caller's event. The value is
+    what Lambda's runtime would send on: JSON data (:func:`marshal_result`), or a
+    ``Runtime.MarshalError`` when it cannot be encoded. A process the function forked
+    that returns here exits at once (it must never answer for its parent)."""
+    if copy:
+        event = copy_event(event)
     _install_routing()
-    buf: list[str] = []
+    buf = LogBuffer()
+    pid = _getpid()
     prev_buf = getattr(_capture, "buf", None)
     _capture.buf, _capture.request_id = buf, info.aws_request_id
     root = logging.getLogger()
@@ -287,23 +326,39 @@ def run_function(
             raise _Timeout()
         status: RawStatus = "ok"
         err_type, err_msg = None, None
+        ok, value, why = marshal_result(value)
+        if not ok:
+            status, err_type, err_msg = "error", "Runtime.MarshalError", why
+            buf.append(f"[ERROR] Runtime.MarshalError: {why}\n", force=True)
     except _Timeout:
         value, status = None, "timeout"
         err_type = "LambdaLimitExceeded"
         err_msg = f"the function ran past its {info.timeout_s:g} s timeout and was stopped"
     except BaseException as exc:  # SystemExit too: the function's own failure
         value, status = None, "error"
-        err_type, err_msg = type(exc).__name__, str(exc)
-        buf.append(_format_traceback(exc))
+        err_type, err_msg = type(exc).__name__, _text(exc)
+        buf.append(_format_traceback(exc), force=True)
     finally:
+        if _getpid() != pid:  # a child the function forked came back: it never answers
+            _exit(0)
         duration = (time.monotonic() - started) * 1000
         root.removeHandler(_LOG_HANDLER)
         _capture.buf = prev_buf
-    return RawResult(status, value, err_type, err_msg, "".join(buf), duration, cold_start)
+    return RawResult(status, value, err_type, err_msg, buf.text(), duration, cold_start)
+
+
+def _text(exc: BaseException) -> str:
+    try:
+        return str(exc)
+    except BaseException:  # an exception whose __str__ raises
+        return f"<{type(exc).__name__} whose message cannot be printed>"
 
 
 def _format_traceback(exc: BaseException) -> str:
-    lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    try:
+        lines = traceback.format_exception(type(exc), exc, exc.__traceback__)
+    except BaseException:
+        return f"{type(exc).__name__}: {_text(exc)}\n"
     # Drop edgelab's own frames: show the handler's part, as Lambda's log would.
     keep = [ln for ln in lines if "edgelab/runtimes" not in ln]
     return "".join(keep)
@@ -329,6 +384,10 @@ class InProcessPython(Handler):
         self._cold = True
         self._stale = False
         self.function_name = self._loader.function_name
+
+    @classmethod
+    def from_callable(cls, fn: Callable[..., Any], name: str | None = None) -> Handler:
+        return CallableHandler(fn, name)
 
     def invoke(self, call: Call) -> RawResult:
         cold = self._cold
@@ -396,14 +455,15 @@ class IsolatedPython(Handler):
         )
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
-        self._worker = WorkerProcess([sys.executable, "-m", "edgelab.runtimes.pyworker"], env=env)
-        # The import happens in the worker (never in this process, so a handler that hangs
-        # or exits at import time cannot take the caller with it), within Lambda's 10 s
-        # init phase, and a failure is reported up front.
+        self._load_error: str | None = None
+        # Every new worker first imports the handler (Lambda's init phase, 10 s), never
+        # in this process: a handler that hangs or exits at import cannot take the
+        # caller with it.
+        self._worker = WorkerProcess(
+            [sys.executable, "-m", "edgelab.runtimes.pyworker"], env=env, init=self._init
+        )
         try:
-            answer = self._worker.request(
-                {"op": "load", "spec": self._spec_abs}, timeout_s=INIT_TIMEOUT_S
-            )
+            self._worker.start()
         except (WorkerTimeout, WorkerDied) as exc:
             self._worker.kill()
             how = (
@@ -412,10 +472,18 @@ class IsolatedPython(Handler):
                 else f"exited while importing (code {exc.returncode})"
             )
             raise HandlerLoadError(f"handler {spec!r} {how}", spec=spec) from None
-        if answer.get("status") != "loaded":
+        if self._load_error is not None:
             self._worker.kill()
-            raise HandlerLoadError(str(answer.get("error_message")), spec=spec)
-        self.function_name = answer["function_name"]
+            raise HandlerLoadError(self._load_error, spec=spec)
+        self.function_name = self._function_name
+
+    def _init(self, worker: WorkerProcess) -> None:
+        answer = worker.request({"op": "load", "spec": self._spec_abs}, timeout_s=INIT_TIMEOUT_S)
+        if answer.get("status") == "loaded":
+            self._function_name = str(answer.get("function_name"))
+            self._load_error = None
+        else:  # the call that follows reports it (Runtime.ImportModuleError)
+            self._load_error = str(answer.get("error_message"))
 
     def invoke(self, call: Call) -> RawResult:
         return self.invoke_many([call])[0]
@@ -429,6 +497,10 @@ class IsolatedPython(Handler):
                 f"the function ran past its {c.info.timeout_s:g} s timeout; its worker "
                 "process was killed and will be replaced"
             ),
+            init_text=lambda c: (
+                f"handler {self.spec!r} did not finish importing within Lambda's "
+                f"{INIT_TIMEOUT_S:g} s init phase; its worker process was killed"
+            ),
             crashed=_crashed,
         )
 
@@ -440,13 +512,21 @@ class IsolatedPython(Handler):
 
 
 def _crashed(exc: WorkerDied, started: float) -> RawResult:
+    code = exc.returncode
+    how = (
+        f"was killed by signal {-code}"
+        if code is not None and code < 0
+        else f"exited with status {code}"
+    )
+    phase = "while importing the handler" if exc.during_start else "during the call"
     last = exc.stderr_tail.splitlines()[-1] if exc.stderr_tail else ""
     return RawResult(
         "crash",
         None,
         "Runtime.ExitError",
-        f"the worker process running the function exited (code {exc.returncode})"
-        + (f": {last}" if last else ""),
+        f"Runtime exited: the worker process running the function {how} {phase} (for "
+        "example os._exit(), a fatal error in native code, or the out-of-memory killer)"
+        + (f"; last output: {last}" if last else ""),
         logs=exc.stderr_tail,
         duration_ms=(time.monotonic() - started) * 1000,
     )

@@ -1,36 +1,88 @@
 """Worker process for isolated Python handlers (``python -m edgelab.runtimes.pyworker``).
 
-Reads one JSON request per line on stdin and answers one JSON line per request on the
-original stdout. A request is a call (``spec``, ``event``, ``info``) or, first, a
-``{"op": "load", "spec"}`` that only imports the handler (Lambda's init phase). The
-handler's own prints go to a capture buffer (and fd 1 is pointed at stderr, so even a
-raw ``os.write(1, ...)`` cannot corrupt the protocol).
+Before any handler code runs, the worker takes its protocol private: the request and
+answer pipes named by ``$EDGELAB_PROTOCOL_FDS`` are moved to high, close-on-exec
+descriptor numbers (the variables are removed), fd 0 is ``/dev/null``, and fds 1 and 2
+are only the parent's "last words" tail. A child the function forks has both protocol
+descriptors closed (``os.register_at_fork``) and exits as soon as it returns into this
+module. JSON is read and written with references bound before the handler is imported
+(:mod:`edgelab.runtimes.jsonwire`), so a handler that patches ``json`` cannot corrupt
+the protocol.
+
+Requests are ``{"op": "load", "spec"}`` (Lambda's init phase: import the handler) or a
+call (``spec``, ``event``, ``info``), each with its nonce ``n``; each answer is one line
+``<nonce>:<pid>:<json>`` (see :mod:`edgelab.runtimes.worker`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import sys
+import threading
 from collections.abc import Iterator
+from typing import Any
 
 from ..errors import HandlerLoadError
 from .context import ContextInfo
+from .jsonwire import dumps, loads
 from .python import _Loader, parse_python_spec, run_function
+
+_write = os.write
+_getpid = os.getpid
+_exit = os._exit
+_PRIVATE_FD_MIN = 512
+
+
+def _private(fd: int) -> int:
+    """``fd`` moved to a high, close-on-exec number."""
+    try:
+        import fcntl
+
+        new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, _PRIVATE_FD_MIN)
+    except (ImportError, OSError, AttributeError):
+        new = os.dup(fd)
+    os.close(fd)
+    return new
+
+
+# -- the memory quota (facts §5.1) -------------------------------------------------------
+_untouched_cache: list[int] = [-1, 0]
+
+
+def _untouched_bytes() -> int:
+    """Reserved but untouched data memory (``VmData - RssAnon``): mostly the stacks of
+    threads, 8 MB each, which Lambda's memory accounting (resident memory) does not
+    count but ``RLIMIT_DATA`` does. Recomputed when the number of threads changes."""
+    threads = threading.active_count()
+    if threads == _untouched_cache[0]:
+        return _untouched_cache[1]
+    fields: dict[bytes, int] = {}
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                key, _, rest = line.partition(b":")
+                if key in (b"VmData", b"RssAnon"):
+                    fields[key] = int(rest.split()[0]) * 1024
+    except (OSError, ValueError, IndexError):
+        fields = {}
+    value = max(0, fields.get(b"VmData", 0) - fields.get(b"RssAnon", 0))
+    _untouched_cache[:] = [threads, value]
+    return value
 
 
 @contextlib.contextmanager
 def memory_limit(megabytes: int) -> Iterator[None]:
     """Hold the process to ``megabytes`` of data memory while a call runs (the trigger's
     memory quota, facts §5.1, which counts the runtime as Lambda's does): an allocation
-    past it raises MemoryError in the function. Where the platform has no RLIMIT_DATA,
-    the call runs unlimited."""
+    past it raises MemoryError in the function. Reserved but untouched memory (the stacks
+    of threads a handler left running) is not counted, as Lambda counts resident memory.
+    Where the platform has no RLIMIT_DATA, the call runs unlimited."""
     try:
         import resource
 
         soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
-        limit = megabytes * 1024 * 1024
+        limit = megabytes * 1024 * 1024 + _untouched_bytes()
         if hard != resource.RLIM_INFINITY:
             limit = min(limit, hard)
         resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
@@ -43,80 +95,102 @@ def memory_limit(megabytes: int) -> Iterator[None]:
         resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
 
 
-def main() -> None:
-    channel = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", closefd=False)
-    loaders: dict[str, _Loader] = {}
-    channel.write(json.dumps({"ready": True}) + "\n")
-    fresh: set[str] = set()  # loaded by a "load" request, not called yet: still cold
-    for line in sys.stdin:
-        msg = json.loads(line)
+# -- the loop -----------------------------------------------------------------------------
+class _Worker:
+    def __init__(self) -> None:
+        r, w = (int(x) for x in os.environ.pop("EDGELAB_PROTOCOL_FDS").split(","))
+        self.hello = os.environ.pop("EDGELAB_PROTOCOL_HELLO")
+        self.rfd, self.wfd = _private(r), _private(w)
+        self.pid = _getpid()
+        self.loaders: dict[str, _Loader] = {}
+        self.fresh: set[str] = set()  # loaded by a "load" request, not called yet: cold
+        os.register_at_fork(after_in_child=self._in_child)
+
+    def _in_child(self) -> None:
+        for fd in (self.rfd, self.wfd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def send(self, nonce: str, obj: dict[str, Any]) -> None:
+        if _getpid() != self.pid:  # a forked child never answers
+            _exit(0)
+        data = f"{nonce}:{self.pid}:{dumps(obj)}\n".encode("utf-8", "surrogatepass")
+        view = memoryview(data)
+        while view:
+            view = view[_write(self.wfd, view) :]
+
+    def run(self) -> None:
+        # The function's prints go to its capture buffer; outside a call, to fd 1 (the
+        # parent's "last words"), line by line.
+        sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", closefd=False)
+        self.send(self.hello, {"ready": True, "pid": self.pid})
+        reader = os.fdopen(self.rfd, "rb", closefd=False)
+        for line in reader:
+            try:
+                msg = loads(line)
+                nonce = msg["n"]
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                continue  # not edgelab's request (the parent never sends such lines)
+            self.send(nonce, self.answer(msg))
+
+    def _load(self, spec: str) -> _Loader:
+        target, func, is_file = parse_python_spec(spec)
+        loader = _Loader(spec, target, func, is_file=is_file)
+        loader.load()
+        self.loaders[spec] = loader
+        return loader
+
+    def answer(self, msg: dict[str, Any]) -> dict[str, Any]:
         spec = msg["spec"]
-        loader = loaders.get(spec)
-        cold = spec in fresh
-        fresh.discard(spec)
+        if msg.get("op") == "load":  # the init phase only: import, report the name
+            self.loaders.pop(spec, None)
+            try:
+                loaded = self._load(spec)
+            except HandlerLoadError as exc:
+                return {"status": "error", "error_message": str(exc)}
+            self.fresh.add(spec)
+            return {"status": "loaded", "function_name": loaded.function_name}
+        loader = self.loaders.get(spec)
+        cold = spec in self.fresh
+        self.fresh.discard(spec)
         try:
-            if loader is None:
-                target, func, is_file = parse_python_spec(spec)
-                loader = loaders[spec] = _Loader(spec, target, func, is_file=is_file)
-                loader.load()
-                cold = True
-            elif loader.changed():
-                loader.load()
+            if loader is None or loader.changed():
+                self.loaders.pop(spec, None)
+                loader = self._load(spec)
                 cold = True
         except HandlerLoadError as exc:
-            if msg.get("op") == "load":
-                channel.write(json.dumps({"status": "error", "error_message": str(exc)}) + "\n")
-                continue
-            loaders.pop(spec, None)
-            answer = {
+            return {
                 "status": "error",
                 "error_type": "Runtime.ImportModuleError",
                 "error_message": str(exc),
                 "cold_start": True,
             }
-        else:
-            if msg.get("op") == "load":  # the init phase only: import, report the name
-                fresh.add(spec)
-                channel.write(
-                    json.dumps({"status": "loaded", "function_name": loader.function_name}) + "\n"
-                )
-                continue
-            info = ContextInfo(**msg["info"])
-            with memory_limit(info.memory_limit_in_mb):
-                assert loader.function is not None
-                result = run_function(loader.function, msg["event"], info, cold_start=cold)
-            if result.error_type == "MemoryError":
-                result.error_message = (
-                    f"the function used more than its {info.memory_limit_in_mb} MB memory "
-                    "limit (facts §5.1)"
-                )
-            if result.status == "timeout":
-                # Lambda resets the environment after a timeout: the next call re-imports
-                # the handler (cold start, fresh module state).
-                loaders.pop(spec, None)
-            answer = {
-                "status": result.status,
-                "value": result.value,
-                "error_type": result.error_type,
-                "error_message": result.error_message,
-                "logs": result.logs,
-                "duration_ms": result.duration_ms,
-                "cold_start": result.cold_start,
-            }
-        try:
-            text = json.dumps(answer, separators=(",", ":"))
-        except (TypeError, ValueError) as exc:
-            text = json.dumps(
-                {
-                    "status": "ok",
-                    "value": {"__unserializable__": repr(exc)},
-                    "logs": answer.get("logs", ""),
-                    "duration_ms": answer.get("duration_ms", 0.0),
-                }
+        info = ContextInfo(**msg["info"])
+        assert loader.function is not None
+        with memory_limit(info.memory_limit_in_mb):
+            result = run_function(loader.function, msg["event"], info, cold_start=cold, copy=False)
+        if result.error_type == "MemoryError":
+            result.error_message = (
+                f"the function used more than its {info.memory_limit_in_mb} MB memory "
+                "limit (facts §5.1)"
             )
-        channel.write(text + "\n")
+        if result.status == "timeout":
+            # Lambda resets the environment after a timeout: the next call re-imports
+            # the handler (cold start, fresh module state).
+            self.loaders.pop(spec, None)
+        return {
+            "status": result.status,
+            "value": result.value,
+            "error_type": result.error_type,
+            "error_message": result.error_message,
+            "logs": result.logs,
+            "duration_ms": result.duration_ms,
+            "cold_start": result.cold_start,
+        }
+
+
+def main() -> None:
+    _Worker().run()
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
 Standard logging v2 and real-time logs record ``origin-fbl``, the first-byte latency to
 the origin in seconds (facts logs §2, §3), for requests that went to the origin. The
-model (:class:`edgelab.latency.LatencyModel`) predicts that leg as network round trips
+model (:class:`edgelab.frames.latency.LatencyModel`) predicts that leg as network round trips
 (edge -> regional edge cache -> origin, or edge -> origin for methods that bypass the
 regional cache) plus ``origin_ms``. The round trips scale with ``path_inflation``, so
 

@@ -1,4 +1,4 @@
-"""Raw log rows -> the traffic-set shape of :mod:`edgelab.traffic`, vectorised.
+"""Raw log rows -> the traffic-set shape of :mod:`edgelab.frames.traffic`, vectorised.
 
 Each output row is a request in the columns of ``TRAFFIC_COLUMNS``, plus ``source_file``
 and ``source_line`` (where it was logged) and ``log_*`` columns for what only the log

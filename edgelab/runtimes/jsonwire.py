@@ -1,0 +1,163 @@
+"""JSON as edgelab speaks it, immune to a handler's monkeypatching, and Lambda's marshalling.
+
+Everything here is bound when edgelab is imported, before any handler code runs: the C
+encoder and scanner of the standard library's ``json`` (``json.encoder.c_make_encoder``,
+``json.decoder.JSONDecoder().scan_once``). A handler that replaces ``json.dumps``,
+``json.loads``, ``json.JSONEncoder`` methods or ``json.encoder`` globals therefore
+changes neither edgelab's worker protocol, nor its CLI output, nor how a result is read.
+
+:func:`marshal_result` is how both Python modes (in-process and isolated) turn what a
+function returned into the JSON data CloudFront receives, the way Lambda's Python
+runtime does (it JSON-encodes the return value; a value it cannot encode is a
+``Runtime.MarshalError``, a function error): one canonicalisation, so the two modes
+agree on every return value.
+"""
+
+from __future__ import annotations
+
+import decimal
+import json
+import json.decoder
+import json.encoder
+from collections.abc import Callable
+from typing import Any
+
+_C_MAKE_ENCODER = json.encoder.c_make_encoder
+_MAKE_ITERENCODE = json.encoder._make_iterencode  # the pure-Python one, for indented output
+_DECODE_ERROR = json.JSONDecodeError
+_ENCODE_STR = json.encoder.c_encode_basestring_ascii or json.encoder.py_encode_basestring_ascii
+_FLOAT_REPR = float.__repr__
+_SCAN = json.decoder.JSONDecoder().scan_once
+_WS = json.decoder.WHITESPACE.match
+_JOIN = "".join
+
+
+def _default(obj: Any) -> Any:
+    # Lambda's encoder writes a Decimal as a JSON number; anything else is not JSON.
+    if isinstance(obj, decimal.Decimal) and obj.is_finite():
+        return int(obj) if obj == obj.to_integral_value() else float(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+def _make_encoder(
+    default: Callable[[Any], Any],
+    *,
+    sort_keys: bool = False,
+    separators: tuple[str, str] = (",", ":"),
+) -> Callable[..., str]:
+    item_sep, key_sep = separators
+    compact = (
+        _C_MAKE_ENCODER({}, default, _ENCODE_STR, None, key_sep, item_sep, sort_keys, False, True)
+        if _C_MAKE_ENCODER is not None
+        else None
+    )
+
+    def encode(value: Any, indent: int | None = None) -> str:
+        if isinstance(value, str):
+            return _ENCODE_STR(value)
+        if indent is None and compact is not None:
+            return _JOIN(compact(value, 0))
+        chunks = _MAKE_ITERENCODE(
+            {},
+            default,
+            _ENCODE_STR,
+            " " * indent if indent else None,
+            _FLOAT_TEXT,
+            ": " if indent else key_sep,
+            item_sep,
+            sort_keys,
+            False,
+            False,
+        )(value, 0)
+        return _JOIN(chunks)
+
+    return encode
+
+
+def _FLOAT_TEXT(o: float) -> str:
+    if o != o:
+        return "NaN"
+    if o == float("inf"):
+        return "Infinity"
+    if o == -float("inf"):
+        return "-Infinity"
+    return _FLOAT_REPR(o)
+
+
+#: ``json.dumps(value, separators=(",", ":"))`` as bound at import (Decimal as a number).
+dumps = _make_encoder(_default)
+
+
+def _fallback(obj: Any) -> Any:
+    try:
+        return str(obj)
+    except Exception:
+        return f"<{type(obj).__name__}>"
+
+
+#: :data:`dumps` that writes anything it cannot encode as its ``repr`` (edgelab's own
+#: reports, such as the CLI's JSON, which must never fail).
+dumps_lenient = _make_encoder(_fallback)
+#: ``json.dumps(value, default=str)`` as bound at import.
+dumps_text = _make_encoder(_fallback, separators=(", ", ": "))
+#: ``json.dumps(value, sort_keys=True, default=str)`` as bound at import.
+dumps_sorted = _make_encoder(_fallback, sort_keys=True, separators=(", ", ": "))
+
+
+def loads(text: str | bytes | bytearray) -> Any:
+    """``json.loads`` as bound at import."""
+    if not isinstance(text, str):
+        text = bytes(text).decode("utf-8")
+    try:
+        value, end = _SCAN(text, _WS(text, 0).end())
+    except StopIteration as err:
+        raise _DECODE_ERROR("Expecting value", text, err.value) from None
+    end = _WS(text, end).end()
+    if end != len(text):
+        raise _DECODE_ERROR("Extra data", text, end)
+    return value
+
+
+def marshal_result(value: Any) -> tuple[bool, Any, str]:
+    """What CloudFront receives when a Python function returns ``value``.
+
+    ``(True, plain JSON data, "")``, or ``(False, None, message)`` when Lambda's runtime
+    could not encode it (a set, an arbitrary object, nesting deeper than the encoder's
+    recursion limit, a cycle): Lambda reports that as ``Runtime.MarshalError``. Bytes are
+    sent by Lambda as they are: bytes holding JSON are that JSON; others are handed on
+    as text, which is not a request or response object (a 502).
+    """
+    if value is None or type(value) in (str, int, bool):
+        return True, value, ""
+    if isinstance(value, bytes | bytearray | memoryview):
+        raw = bytes(value)
+        try:
+            return True, loads(raw.decode("utf-8")), ""
+        except (UnicodeDecodeError, ValueError):
+            return True, raw.decode("utf-8", "replace"), ""
+    try:
+        text = dumps(value)
+    except RecursionError:
+        return (
+            False,
+            None,
+            (
+                "Unable to marshal response: the result is nested too deeply "
+                "(maximum recursion depth exceeded while encoding it)"
+            ),
+        )
+    except (TypeError, ValueError, OverflowError) as exc:
+        return False, None, f"Unable to marshal response: {exc}"
+    except Exception as exc:  # a value whose own methods raise while being encoded
+        return False, None, f"Unable to marshal response: {type(exc).__name__}: {exc}"
+    try:
+        return True, loads(text), ""
+    except RecursionError:
+        return (
+            False,
+            None,
+            (
+                "Unable to marshal response: the result is nested too deeply "
+                "(maximum recursion depth exceeded while encoding it)"
+            ),
+        )
