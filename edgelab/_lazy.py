@@ -22,6 +22,8 @@ LAZY: dict[str, str] = {
     "pyarrow": "Parquet logs and traffic sets",
     "scipy": "statistics: a latency calibration fit",
     "matplotlib": "figures, only for the report, plots and widgets",
+    "adjustText": "non-overlapping labels on the edge map",
+    "jinja2": "the report's HTML template",
     "IPython": "displaying a widget, only in a notebook",
     "user_agents": "CloudFront-Is-*-Viewer headers: loads a large regex table",
     "httpx": "HttpOrigin: only for a real HTTP origin",

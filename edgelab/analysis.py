@@ -8,9 +8,14 @@ report draw these tables.
   ``scipy.stats.binomtest(...).proportion_ci`` and a ``scipy.stats.chisquare`` test of
   the observed split against the intended weights, overall or by device / country).
 * Rewrites: :func:`header_changes`, :func:`uri_rewrites`.
-* Limits: :func:`violations`, :func:`headroom`.
-* Cache: :func:`cache_over_time`, :func:`cache_by_path`, :func:`origin_savings`.
-* Latency: :func:`latency_percentiles`, :func:`edge_traffic`.
+* Limits: :func:`violations`, :func:`headroom`, :func:`headroom_summary`.
+* Cache: :func:`cache_over_time`, :func:`cache_by_path`, :func:`cache_by_edge`,
+  :func:`origin_savings`; the hit ratio is ``Hit / (Hit + Miss)`` over cacheable
+  responses only (:data:`HIT_RATIO_DEFINITION`).
+* What happened: :func:`summary` (served, generated, function errors by type, origin
+  4xx/5xx, CloudFront errors, with percentages), :func:`outcomes`,
+  :func:`status_explained` (each status with where it came from and what it means).
+* Latency: :func:`latency_percentiles`, :func:`edge_traffic`, :func:`time_span`.
 * Logs: :func:`behavior_mismatches` (the behaviour CloudFront logged vs edgelab's).
 * Cost and capacity (:mod:`edgelab.frames.billing`, :mod:`edgelab.frames.capacity`): :func:`cost`,
   :func:`scale_to`, :func:`capacity`, :func:`capacity_peaks`.
@@ -20,6 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 import numpy as np
@@ -32,9 +38,10 @@ from .frames import billing
 from .frames import capacity as _capacity
 from .frames.latency import edge_locations
 from .rules.tables import RuleSet, get_rules
-from .triggers import TRIGGERS
+from .triggers import TRIGGERS, Trigger
 
 DEFAULT_AB_PATTERN = r"/experiment/([^/]+)/"
+UNITS = {"viewer": "viewers", "request": "requests"}
 
 
 def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -59,6 +66,16 @@ def ab_variants(
     return text.str.extract(pattern, expand=False).str.upper()
 
 
+def has_ab_test(
+    results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN, column: str = "edge_uri"
+) -> bool:
+    """True when some request was assigned a variant (the report shows its A/B section
+    only then)."""
+    if column not in results.columns or results.empty:
+        return False
+    return bool(ab_variants(results, pattern=pattern, column=column).notna().any())
+
+
 def ab_split(
     results: pd.DataFrame,
     *,
@@ -67,20 +84,23 @@ def ab_split(
     variant: str | None = None,
     pattern: str = DEFAULT_AB_PATTERN,
     column: str = "edge_uri",
-    unit: str = "request",
+    unit: str = "viewer",
     confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Share of each variant with a confidence interval, and a test against ``weights``.
 
     The variant is the column ``variant`` or else extracted with ``pattern`` from
-    ``column``. ``by`` splits by device, country ... ``unit="viewer"`` counts each
-    client IP once (its first variant), as assignment is per viewer. Returns one row per
-    (group, variant): ``requests`` (or viewers), ``share``, ``ci_low``, ``ci_high``
-    (Wilson), ``expected`` (the intended share), ``p_value`` of the chi-square test of
-    the group's counts against the weights (small: the split is off).
+    ``column``. ``by`` splits by device, country ... ``unit="viewer"`` (the default)
+    counts each client IP once (its first variant), as assignment is per viewer;
+    ``unit="request"`` counts every request. Returns one row per (group, variant):
+    the count, named after the unit (``viewers`` or ``requests``), ``total``, ``share``,
+    ``ci_low``, ``ci_high`` (Wilson), ``expected`` (the intended share), ``p_value`` of
+    the chi-square test of the group's counts against the weights (small: the split is
+    off).
     """
-    if unit not in ("request", "viewer"):
+    if unit not in UNITS:
         raise ConfigError(f"unit must be 'request' or 'viewer'; got {unit!r}")
+    counted = UNITS[unit]
     groups = [by] if isinstance(by, str) else list(by or [])
     _need(results, groups, "ab_split")
     var = results[variant] if variant else ab_variants(results, pattern=pattern, column=column)
@@ -111,19 +131,19 @@ def ab_split(
                 {
                     **dict(zip(groups, key, strict=True)),
                     "variant": name,
-                    "requests": int(count),
+                    counted: int(count),
                     "total": total,
-                    "share": count / total,
-                    "ci_low": ci.low,
-                    "ci_high": ci.high,
-                    "expected": exp,
+                    "share": float(count / total),
+                    "ci_low": float(ci.low),
+                    "ci_high": float(ci.high),
+                    "expected": float(exp),
                     "p_value": float(p),
                 }
             )
     cols = [
         *groups,
         "variant",
-        "requests",
+        counted,
         "total",
         "share",
         "ci_low",
@@ -157,7 +177,7 @@ def header_changes(results: pd.DataFrame) -> pd.DataFrame:
     agg: dict[tuple[str, str, str], list[Any]] = {}
     for trigger, diff, count in _changes(results):
         for c in changes(diff):
-            if c.header:
+            if c.header and c.kind != "generated":
                 slot = agg.setdefault((trigger, c.kind, c.name), [0, c.before, c.after])
                 slot[0] += count
     rows = [
@@ -190,7 +210,7 @@ def uri_rewrites(results: pd.DataFrame) -> pd.DataFrame:
     counts: dict[tuple[str, str, str], int] = {}
     for trigger, diff, count in _changes(results):
         for c in changes(diff):
-            if c.name == "uri" and not c.header:
+            if c.name == "uri" and not c.header and c.kind == "changed":
                 key = (trigger, str(c.before), str(c.after))
                 counts[key] = counts.get(key, 0) + count
     frame = pd.DataFrame(
@@ -235,12 +255,13 @@ _HEADROOM = (
     ("uri_qs_len", "uri-querystring-length"),
     ("generated_bytes", "generated-response-size"),
 )
+_HEADROOM_COLUMNS = ["trigger", "rule", "unit", "actual", "limit", "used", "headroom"]
 
 
 def headroom(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.DataFrame:
     """How close passing stages came to each size limit: one row per (request, stage,
-    limit) with ``actual``, ``limit``, ``used`` (actual / limit) and ``headroom``
-    (1 - used)."""
+    limit) with ``unit`` (``bytes`` or ``chars``), ``actual``, ``limit``, ``used``
+    (actual / limit) and ``headroom`` (1 - used)."""
     ruleset = rules if isinstance(rules, RuleSet) else get_rules(rules)
     parts = []
     for trigger, short in ((t.value, t.prefix) for t in TRIGGERS):
@@ -253,11 +274,13 @@ def headroom(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.Da
             if actual.empty:
                 continue
             used = actual.to_numpy(float) / float(limit)
+            unit = ruleset.limits[(rule, Trigger.parse(trigger))].unit
             parts.append(
                 pd.DataFrame(
                     {
                         "trigger": trigger,
                         "rule": rule,
+                        "unit": unit,
                         "actual": actual.to_numpy(float),
                         "limit": float(limit),
                         "used": used,
@@ -266,36 +289,95 @@ def headroom(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.Da
                 )
             )
     if not parts:
-        return pd.DataFrame(columns=["trigger", "rule", "actual", "limit", "used", "headroom"])
+        return pd.DataFrame(columns=_HEADROOM_COLUMNS)
     return pd.concat(parts, ignore_index=True)
 
 
 def headroom_summary(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.DataFrame:
-    """:func:`headroom` per (trigger, rule): count, largest actual, limit, least headroom."""
+    """:func:`headroom` per (trigger, rule): ``count`` of stage runs, ``unit``, the
+    largest and the 99th-percentile size (``max_actual``, ``p99_actual``), the
+    ``limit``, the share of the limit they use (``max_used``, ``p99_used``) and the
+    least headroom left (``min_headroom`` = 1 - max_used)."""
     h = headroom(results, rules)
+    cols = [
+        "trigger",
+        "rule",
+        "unit",
+        "count",
+        "max_actual",
+        "p99_actual",
+        "limit",
+        "max_used",
+        "p99_used",
+        "min_headroom",
+    ]
+    if h.empty:
+        return pd.DataFrame(columns=cols)
     g = h.groupby(["trigger", "rule"], sort=True)
-    return pd.DataFrame(
+    out = pd.DataFrame(
         {
+            "unit": g["unit"].first(),
             "count": g.size(),
             "max_actual": g["actual"].max(),
+            "p99_actual": g["actual"].quantile(0.99),
             "limit": g["limit"].first(),
-            "min_headroom": g["headroom"].min(),
-            "median_headroom": g["headroom"].median(),
+            "max_used": g["used"].max(),
+            "p99_used": g["used"].quantile(0.99),
         }
     ).reset_index()
+    out["min_headroom"] = 1 - out["max_used"]
+    return out[cols]
 
 
 # -- cache ---------------------------------------------------------------------------------
 
+CACHED_METHODS = ("GET", "HEAD")
+HIT_RATIO_DEFINITION = (
+    "cache hit ratio = hits / (hits + misses), counting only responses CloudFront could "
+    "cache: GET and HEAD requests answered below status 400 from the cache (Hit) or via "
+    "the origin (Miss). Responses generated by a function, errors and other methods are "
+    "left out."
+)
+ORIGIN_SAVED_DEFINITION = (
+    "origin requests saved: without CloudFront every request would reach the origin; "
+    "these never did, because the cache or a function answered them."
+)
 
-def _hits(results: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+
+def status_codes(results: pd.DataFrame, column: str = "status") -> pd.Series:
+    """A status column as nullable integers (``Int64``), whatever it was stored as
+    (int, float with NaN, text)."""
+    return pd.to_numeric(results[column], errors="coerce").round().astype("Int64")
+
+
+def cacheable(results: pd.DataFrame) -> np.ndarray:
+    """Rows that count in the hit ratio: Hit or Miss, status below 400, a cached method
+    (GET, HEAD) when the frame has a ``method`` column."""
     _need(results, ["cache"], "cache analysis")
     cache = results["cache"].astype(str).to_numpy()
-    return cache == "Hit", np.isin(cache, ["Hit", "Miss"])
+    ok = np.isin(cache, ["Hit", "Miss"])
+    if "status" in results:
+        ok &= (status_codes(results).fillna(0) < 400).to_numpy(bool)
+    if "method" in results:
+        ok &= results["method"].astype(str).str.upper().isin(CACHED_METHODS).to_numpy(bool)
+    return ok
+
+
+def _hits(results: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    counted = cacheable(results)
+    return counted & (results["cache"].astype(str).to_numpy() == "Hit"), counted
+
+
+def hit_ratio(results: pd.DataFrame) -> float | None:
+    """The cache hit ratio as :data:`HIT_RATIO_DEFINITION` says (None with nothing to
+    count)."""
+    hit, counted = _hits(results)
+    return float(hit.sum() / counted.sum()) if counted.sum() else None
 
 
 def cache_over_time(results: pd.DataFrame, freq: str = "1min") -> pd.DataFrame:
-    """Per time bin: requests, hits, misses, and the hit ratio of Hit / (Hit + Miss)."""
+    """Per time bin: requests, hits, misses, and the hit ratio (hits / (hits + misses)
+    over cacheable responses, :data:`HIT_RATIO_DEFINITION`)."""
     _need(results, ["time"], "cache_over_time")
     hit, counted = _hits(results)
     frame = pd.DataFrame(
@@ -312,7 +394,8 @@ def cache_over_time(results: pd.DataFrame, freq: str = "1min") -> pd.DataFrame:
 
 
 def cache_by_path(results: pd.DataFrame, *, top: int = 20, column: str = "uri") -> pd.DataFrame:
-    """The ``top`` paths by requests: requests, hits, misses, hit ratio."""
+    """The ``top`` paths by requests: requests, hits, misses (cacheable responses only),
+    hit ratio."""
     _need(results, [column], "cache_by_path")
     hit, counted = _hits(results)
     frame = pd.DataFrame(
@@ -332,9 +415,58 @@ def cache_by_path(results: pd.DataFrame, *, top: int = 20, column: str = "uri") 
     )
 
 
+def cache_by_edge(results: pd.DataFrame, *, column: str = "edge_uri") -> pd.DataFrame:
+    """Per edge location (IATA code): requests, hits, misses, hit ratio and
+    ``hits_filled_elsewhere``, the hits on a path this edge location never fetched from
+    the origin itself before (another edge location's miss filled the cache).
+
+    edgelab's replay has one cache for the whole distribution, so a viewer in Sydney gets
+    a hit on what a viewer in London fetched; CloudFront keeps a cache per edge location
+    (and per regional edge cache), so those hits would be misses there, at least the first
+    one at each edge location. This column says how much of each edge location's hit ratio
+    comes from that.
+    """
+    _need(results, ["edge_location", "time"], "cache_by_edge")
+    key_col = column if column in results else "uri"
+    _need(results, [key_col], "cache_by_edge")
+    hit, counted = _hits(results)
+    frame = pd.DataFrame(
+        {
+            "code": results["edge_location"].astype(str).str[:3].str.upper().to_numpy(),
+            "key": results[key_col].astype(str).to_numpy(),
+            "time": pd.to_datetime(results["time"], utc=True).to_numpy(),
+            "order": np.arange(len(results)),
+            "hit": hit,
+            "miss": counted & ~hit,
+        }
+    )
+    frame = frame.sort_values(["time", "order"], kind="stable")
+    first_miss = frame[frame["miss"]].groupby(["code", "key"])["order"].first().rename("first_miss")
+    rank = pd.Series(np.arange(len(frame)), index=frame["order"].to_numpy())
+    hits = frame[frame["hit"]].join(first_miss, on=["code", "key"])
+    fetched_here = hits["first_miss"].notna() & (
+        rank.reindex(hits["first_miss"].fillna(-1).astype(int)).to_numpy()
+        < rank.reindex(hits["order"]).to_numpy()
+    )
+    hits = hits.assign(elsewhere=~fetched_here.to_numpy())
+    g = frame.groupby("code", sort=False)
+    out = pd.DataFrame({"requests": g.size(), "hits": g["hit"].sum(), "misses": g["miss"].sum()})
+    out["hit_ratio"] = out["hits"] / (out["hits"] + out["misses"]).replace(0, np.nan)
+    out["hits_filled_elsewhere"] = (
+        hits.groupby("code")["elsewhere"].sum().reindex(out.index, fill_value=0).astype(int)
+    )
+    out = out.astype({"hits": int, "misses": int})
+    return (
+        out.sort_values("requests", ascending=False, kind="stable")
+        .rename_axis("code")
+        .reset_index()
+    )
+
+
 def origin_savings(results: pd.DataFrame) -> pd.DataFrame:
     """One row: requests, origin requests (those that reached the origin), saved (served
-    from the cache or generated at the edge) and the share saved."""
+    from the cache or generated at the edge, :data:`ORIGIN_SAVED_DEFINITION`) and the
+    share saved."""
     n = len(results)
     if "origin_status" in results:
         reached = int(results["origin_status"].notna().sum())
@@ -352,14 +484,225 @@ def origin_savings(results: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-# -- outcomes and latency ------------------------------------------------------------------
+# -- what happened -------------------------------------------------------------------------
+
+FUNCTION_ERRORS = {
+    "LambdaValidationError": 502,
+    "LambdaExecutionError": 500,
+    "LambdaLimitExceeded": 503,
+}
+CATEGORIES = (
+    "served from the cache",
+    "served via the origin",
+    "generated by a function",
+    "origin 4xx",
+    "origin 5xx",
+    "function error",
+    "CloudFront error",
+    "replay error",
+)
+
+
+def categories(results: pd.DataFrame) -> pd.Series:
+    """What became of each request, one of :data:`CATEGORIES`: served (cache Hit or via
+    the origin, status below 400), generated by a function, an origin's 4xx or 5xx
+    (fresh or from the cache), a function error (502/500/503, the function's fault), a
+    CloudFront error (the origin could not be reached: 502/504), a replay error."""
+    _need(results, ["outcome", "cache", "status"], "categories")
+    outcome = results["outcome"].astype(str).to_numpy()
+    cache = results["cache"].astype(str).to_numpy()
+    status = status_codes(results).fillna(0).to_numpy(int)
+    choices = [
+        outcome == "replay-error",
+        outcome == "origin-error",
+        outcome == "error",
+        outcome == "generated",
+        status >= 500,
+        status >= 400,
+        cache == "Hit",
+    ]
+    names = [
+        "replay error",
+        "CloudFront error",
+        "function error",
+        "generated by a function",
+        "origin 5xx",
+        "origin 4xx",
+        "served from the cache",
+    ]
+    return pd.Series(
+        np.select(choices, names, default="served via the origin"),
+        index=results.index,
+        name="category",
+    )
+
+
+def summary(results: pd.DataFrame) -> pd.DataFrame:
+    """Headline numbers as (``metric``, ``value``, ``percent``) rows: ``percent`` is the
+    share of all requests (or the ratio itself) in percent, NA where it means nothing.
+
+    What became of the requests (each in exactly one row: served from the cache, served
+    via the origin, generated by a function, origin 4xx, origin 5xx, function errors with
+    one row per error type, CloudFront errors, replay errors; rows that are 0 and never
+    expected are left out), then the cache hit ratio (:data:`HIT_RATIO_DEFINITION`),
+    origin requests saved (:data:`ORIGIN_SAVED_DEFINITION`), violations, cold starts and
+    the latency estimate.
+    """
+    n = len(results)
+    rows: list[tuple[str, Any, float | None]] = [("requests", n, 100.0 if n else None)]
+    cat = categories(results) if n else pd.Series(dtype=str)
+    counts = cat.value_counts()
+
+    def pct(k: float) -> float | None:
+        return round(100 * k / n, 1) if n else None
+
+    for name in CATEGORIES:
+        k = int(counts.get(name, 0))
+        if k == 0 and name in ("replay error",):
+            continue
+        rows.append((name + ("s" if name.endswith("error") else ""), k, pct(k)))
+        if name == "function error" and k and "error_type" in results:
+            types = results.loc[cat == "function error", "error_type"].astype(str).value_counts()
+            for etype, c in types.items():
+                code = FUNCTION_ERRORS.get(str(etype))
+                label = f"  {etype}" + (f" ({code})" if code else "")
+                rows.append((label, int(c), pct(int(c))))
+    ratio = hit_ratio(results) if n else None
+    rows.append(
+        (
+            "cache hit ratio",
+            None if ratio is None else round(ratio, 4),
+            None if ratio is None else round(100 * ratio, 1),
+        )
+    )
+    saved = origin_savings(results).iloc[0]
+    rows.append(
+        (
+            "origin requests saved",
+            int(saved["saved"]),
+            round(100 * float(saved["saved_share"]), 1) if n else None,
+        )
+    )
+    rows.append(
+        ("rule violations", int(results.get("violations", pd.Series(dtype=int)).sum()), None)
+    )
+    rows.append(("cold starts", int(results.get("cold_starts", pd.Series(dtype=int)).sum()), None))
+    lat = pd.to_numeric(results.get("latency_ms", pd.Series(dtype=float)), errors="coerce")
+    if lat.notna().any():
+        rows.append(("median latency, ms (estimate)", round(float(lat.median()), 1), None))
+        rows.append(("p99 latency, ms (estimate)", round(float(lat.quantile(0.99)), 1), None))
+    return pd.DataFrame(
+        {
+            "metric": [r[0] for r in rows],
+            "value": pd.Series([r[1] for r in rows], dtype=object),
+            "percent": pd.Series([r[2] for r in rows], dtype="Float64"),
+        }
+    )
 
 
 def outcomes(results: pd.DataFrame) -> pd.DataFrame:
-    """Requests by outcome, cache status and final status."""
+    """Requests by outcome, cache status and final status (statuses as integers)."""
     _need(results, ["outcome", "cache", "status"], "outcomes")
-    frame = results[["outcome", "cache", "status"]].astype(str)
+    frame = pd.DataFrame(
+        {
+            "outcome": results["outcome"].astype(str),
+            "cache": results["cache"].astype(str),
+            "status": status_codes(results).astype(str).replace("<NA>", ""),
+        }
+    )
     return frame.value_counts().rename("requests").reset_index()
+
+
+# (status, where it came from) -> what it means; (status, None) for any source
+STATUS_MEANINGS: dict[tuple[int, str | None], str] = {
+    (200, None): "OK: the object was served.",
+    (204, None): "No Content: a response without a body.",
+    (301, None): "Moved Permanently: a redirect; the Location header says where to.",
+    (301, "function"): "Moved Permanently: a function answered with a redirect (the "
+    "Location header says where to); no origin was asked.",
+    (302, "function"): "Found: a function answered with a temporary redirect.",
+    (304, None): "Not Modified: the viewer's copy is current (If-None-Match / "
+    "If-Modified-Since matched), so no body was sent.",
+    (400, None): "Bad Request: the request was malformed.",
+    (403, "origin"): "Forbidden, from the origin: a folder (S3-like) origin answers 403 "
+    "AccessDenied for a key that does not exist when the bucket policy "
+    "does not grant s3:ListBucket, the usual CloudFront set-up.",
+    (403, "cache"): "Forbidden, from the cache: an origin's 403 kept for the error-caching "
+    "TTL (10 s by default).",
+    (403, "function"): "Forbidden: a function refused the request (for example a missing token).",
+    (403, "CloudFront"): "Forbidden, from CloudFront: a method the behaviour does not "
+    "allow, or a geographic restriction.",
+    (404, None): "Not Found: the origin has no object at this path (an S3 origin that "
+    "may list the bucket answers 404 NoSuchKey).",
+    (405, "origin"): "Method Not Allowed, from the origin: a folder (S3-like) origin takes "
+    "only GET and HEAD on an object, so a POST gets S3's 405 "
+    "MethodNotAllowed. (A behaviour that allows only GET and HEAD would "
+    "refuse the POST at the edge instead, with CloudFront's 403.)",
+    (405, None): "Method Not Allowed: the origin does not take this method for this path.",
+    (500, "CloudFront"): "LambdaExecutionError: a function raised an exception or its "
+    "process died; CloudFront answers 500.",
+    (502, "CloudFront"): "Bad Gateway from CloudFront: a function returned something "
+    "invalid (LambdaValidationError), or the origin could not be "
+    "reached.",
+    (503, "CloudFront"): "LambdaLimitExceeded: a function ran past its timeout; "
+    "CloudFront answers 503.",
+    (504, "CloudFront"): "Gateway Timeout: the origin did not answer in time.",
+    (500, None): "Internal Server Error, from the origin.",
+    (502, None): "Bad Gateway, from the origin.",
+    (503, None): "Service Unavailable, from the origin.",
+}
+
+
+def _source(results: pd.DataFrame) -> np.ndarray:
+    outcome = results["outcome"].astype(str).to_numpy()
+    cache = results["cache"].astype(str).to_numpy()
+    return np.select(
+        [
+            outcome == "replay-error",
+            np.isin(outcome, ["error", "origin-error"]),
+            outcome == "generated",
+            cache == "Hit",
+        ],
+        ["edgelab", "CloudFront", "function", "cache"],
+        default="origin",
+    )
+
+
+def status_meaning(status: int | None, source: str | None = None) -> str:
+    """What a status means, from where it came (``origin``, ``cache``, ``function``,
+    ``CloudFront``); falls back to the HTTP reason phrase."""
+    if status is None:
+        return "no response: the row could not be replayed (see error_message)."
+    for key in ((status, source), (status, None)):
+        if key in STATUS_MEANINGS:
+            return STATUS_MEANINGS[key]
+    if source == "cache":
+        return status_meaning(status, "origin").replace("from the origin", "from the cache")
+    try:
+        return f"{HTTPStatus(status).phrase}."
+    except ValueError:
+        return "a status without a standard meaning."
+
+
+def status_explained(results: pd.DataFrame) -> pd.DataFrame:
+    """Each final status with where it came from (``origin``, ``cache``, ``function``,
+    ``CloudFront``, ``edgelab``), how many requests got it, their share and what it
+    means, most frequent first."""
+    _need(results, ["outcome", "cache", "status"], "status_explained")
+    frame = pd.DataFrame({"status": status_codes(results), "source": _source(results)})
+    counts = frame.value_counts(dropna=False).rename("requests").reset_index()
+    n = len(results)
+    counts["share"] = counts["requests"] / n if n else np.nan
+    counts["meaning"] = [
+        status_meaning(None if pd.isna(s) else int(s), src)
+        for s, src in zip(counts["status"], counts["source"], strict=True)
+    ]
+    return counts.sort_values(
+        ["requests", "status"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
+
+
+# -- latency and time ------------------------------------------------------------------------
 
 
 def latency_percentiles(
@@ -368,13 +711,14 @@ def latency_percentiles(
     q: Sequence[float] = (0.5, 0.9, 0.99),
     column: str = "latency_ms",
 ) -> pd.DataFrame:
-    """Percentiles of the estimated latency (ms) per group, with the request count."""
+    """Percentiles of the estimated latency (ms, to 0.1 ms: an estimate) per group, with
+    the request count."""
     groups = [by] if isinstance(by, str) else list(by)
     _need(results, [*groups, column], "latency_percentiles")
     frame = results[groups].astype(str).copy()
     frame["value"] = pd.to_numeric(results[column], errors="coerce")
     g = frame.groupby(groups, sort=True)["value"]
-    out = g.quantile(list(q)).unstack()
+    out = g.quantile(list(q)).unstack().round(1)
     out.columns = [f"p{round(x * 100):g}" for x in q]
     out.insert(0, "requests", g.size())
     return (
@@ -393,30 +737,25 @@ def edge_traffic(results: pd.DataFrame) -> pd.DataFrame:
     return counts.merge(table, on="code", how="left")
 
 
-def summary(results: pd.DataFrame) -> pd.DataFrame:
-    """A few headline numbers as (metric, value) rows."""
-    n = len(results)
-    hit, counted = _hits(results)
-    saved = origin_savings(results).iloc[0]
-    lat = pd.to_numeric(results.get("latency_ms", pd.Series(dtype=float)), errors="coerce")
-    rows = [
-        ("requests", n),
-        (
-            "errors",
-            int(
-                results["outcome"].astype(str).isin(["error", "origin-error", "replay-error"]).sum()
-            ),
-        ),
-        ("generated at the edge", int((results["outcome"].astype(str) == "generated").sum())),
-        ("cache hit ratio", round(hit.sum() / counted.sum(), 4) if counted.sum() else None),
-        ("origin requests saved", round(float(saved["saved_share"]), 4) if n else None),
-        ("violations", int(results.get("violations", pd.Series(dtype=int)).sum())),
-        ("cold starts", int(results.get("cold_starts", pd.Series(dtype=int)).sum())),
-        ("median latency ms (estimate)", round(float(lat.median()), 1) if n else None),
-        ("p99 latency ms (estimate)", round(float(lat.quantile(0.99)), 1) if n else None),
-    ]
+def time_span(results: pd.DataFrame) -> pd.DataFrame:
+    """One row: ``start``, ``end``, ``span`` (a Timedelta), ``minutes`` and ``requests``
+    per minute: how much time the traffic covers (a sample of minutes is not a day)."""
+    _need(results, ["time"], "time_span")
+    t = pd.to_datetime(results["time"], utc=True)
+    if t.empty:
+        return pd.DataFrame(columns=["start", "end", "span", "minutes", "requests_per_minute"])
+    span = t.max() - t.min()
+    minutes = span.total_seconds() / 60
     return pd.DataFrame(
-        {"metric": [r[0] for r in rows], "value": pd.Series([r[1] for r in rows], dtype=object)}
+        [
+            {
+                "start": t.min(),
+                "end": t.max(),
+                "span": span,
+                "minutes": round(minutes, 1),
+                "requests_per_minute": round(len(t) / minutes, 1) if minutes else float(len(t)),
+            }
+        ]
     )
 
 
@@ -470,7 +809,7 @@ def behavior_mismatches(
     return out.sort_values("requests", ascending=False, kind="stable").reset_index(drop=True)[cols]
 
 
-# -- cost and capacity (prices and quotas as data: frames.billing, frames.capacity) ------
+# -- cost and capacity (prices and quotas as data: frames.billing, frames.capacity) --------
 
 cost = billing.cost
 scale_to = billing.scale_to

@@ -54,7 +54,10 @@ def _put_cwd_on_path() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     _put_cwd_on_path()
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and not getattr(args, "pass_through", False):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    args.extra = extra  # options a command passes on unchanged (edgelab lab -> JupyterLab)
     try:
         return int(args.func(args) or 0)
     except EdgelabError as exc:

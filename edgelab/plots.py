@@ -9,7 +9,11 @@ Not imported by ``import edgelab``; the numbers come from :mod:`edgelab.analysis
 
 from __future__ import annotations
 
+import gzip
+import json
 from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -17,9 +21,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.collections import PolyCollection
+from matplotlib.ticker import FuncFormatter
 
 from . import analysis
+from .display import quantity, status_text
 from .frames.latency import edge_locations, regional_edge_caches
+
+LAND = Path(__file__).resolve().parent / "basemap" / "land_110m.json.gz"
 
 
 def _axes(ax: Axes | None, size: tuple[float, float] = (7, 4)) -> Axes:
@@ -51,15 +60,18 @@ def ab_split(
     *,
     weights: Mapping[str, float] | None = None,
     by: str | None = None,
+    unit: str = "viewer",
     **kwargs: Any,
 ) -> Axes:
-    """Share per variant with its confidence interval; the intended share as a line."""
+    """Share per variant with its confidence interval; the intended share as a line.
+    Counts viewers by default (``unit="request"`` counts requests); the labels say which."""
     ax = _axes(ax)
-    table = analysis.ab_split(results, weights=weights, by=by, **kwargs)
+    table = analysis.ab_split(results, weights=weights, by=by, unit=unit, **kwargs)
+    counted = analysis.UNITS[unit]
     if table.empty:
-        return _empty(ax, "A/B test requests")
+        return _empty(ax, "A/B test " + counted)
     variants = list(dict.fromkeys(table["variant"]))
-    groups = list(dict.fromkeys(table[by])) if by else ["all"]
+    groups = list(dict.fromkeys(table[by])) if by else ["all " + counted]
     width = 0.8 / len(variants)
     x = np.arange(len(groups))
     for i, v in enumerate(variants):
@@ -78,25 +90,29 @@ def ab_split(
             linestyles="dashed",
             linewidth=1,
         )
-    ax.set_xticks(x, groups)
-    ax.set_ylabel("share of requests")
+    ax.set_xticks(x, [str(g) for g in groups], rotation=45 if len(groups) > 8 else 0)
+    ax.set_ylabel(f"share of {counted}")
     ax.set_ylim(0, 1)
-    ax.set_title("A/B split (bars: 95% CI; dashed: intended)")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    total = int(table.groupby(by)["total"].first().sum()) if by else int(table["total"].iloc[0])
+    ax.set_title(f"A/B split per {unit}, {total:,} {counted} (bars: 95% CI; dashed: intended)")
     ax.legend()
     return ax
 
 
 def cache_hit_ratio(results: pd.DataFrame, ax: Axes | None = None, *, freq: str = "1min") -> Axes:
-    """Cache hit ratio over time (line) with requests per bin (bars, right axis)."""
+    """Cache hit ratio over time (line) with requests per bin (bars, right axis); the
+    ratio counts cacheable responses only (:data:`edgelab.analysis.HIT_RATIO_DEFINITION`)."""
     ax = _axes(ax)
     table = analysis.cache_over_time(results, freq=freq)
     if table.empty:
         return _empty(ax, "requests")
     t = table["time"].dt.tz_localize(None)
-    ax.plot(t, table["hit_ratio"], marker=".", color="C0")
+    ax.plot(t, table["hit_ratio"], marker=".", color="C0", label="hit ratio")
     ax.set_ylim(0, 1.02)
-    ax.set_ylabel("hit ratio (Hit / (Hit + Miss))")
-    ax.set_title(f"Cache hit ratio per {freq}")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_ylabel("hits / (hits + misses)")
+    ax.set_title(f"Cache hit ratio per {freq} (cacheable responses; UTC)")
     ax2 = ax.twinx()
     ax2.bar(
         t,
@@ -105,10 +121,12 @@ def cache_hit_ratio(results: pd.DataFrame, ax: Axes | None = None, *, freq: str 
         alpha=0.25,
         color="C1",
     )
-    ax2.set_ylabel("requests")
+    ax2.set_ylabel("requests (bars)")
     ax.set_zorder(ax2.get_zorder() + 1)
     ax.patch.set_visible(False)
-    ax.figure.autofmt_xdate()
+    locator = mdates.AutoDateLocator()
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     return ax
 
 
@@ -121,37 +139,70 @@ def cache_by_path(results: pd.DataFrame, ax: Axes | None = None, *, top: int = 1
     other = table["requests"] - table["hits"] - table["misses"]
     ax.barh(table["path"], table["hits"], label="Hit")
     ax.barh(table["path"], table["misses"], left=table["hits"], label="Miss")
-    ax.barh(table["path"], other, left=table["hits"] + table["misses"], label="generated / error")
+    ax.barh(
+        table["path"],
+        other,
+        left=table["hits"] + table["misses"],
+        label="not cacheable: generated, error or POST",
+    )
     ax.set_xlabel("requests")
     ax.set_title(f"Top {len(table)} paths by requests")
-    ax.legend()
+    ax.legend(fontsize="small")
     return ax
 
 
 def headroom(
-    results: pd.DataFrame, ax: Axes | None = None, *, rules: Any = None, bins: int = 40
+    results: pd.DataFrame, ax: Axes | None = None, *, rules: Any = None, log: bool | None = None
 ) -> Axes:
-    """Histogram of how much of each size limit passing stages used (0 = none, 1 = all)."""
-    ax = _axes(ax)
-    table = analysis.headroom(results, rules)
+    """For each size limit, the largest and the 99th-percentile share of it that passing
+    stages used (bars; 100% is the limit). ``log`` (default: when the shares are small)
+    puts the shares on a log scale so that 0.1% and 10% are both readable."""
+    table = analysis.headroom_summary(results, rules)
+    ax = _axes(ax, (8, 1.2 + 0.55 * max(len(table), 1)))
     if table.empty:
         return _empty(ax, "size measurements")
-    edges = np.linspace(0, 1, bins + 1)
-    for (trigger, rule), part in table.groupby(["trigger", "rule"], sort=True):
-        ax.hist(
-            np.clip(part["used"], 0, 1),
-            bins=list(edges),
-            histtype="step",
-            linewidth=1.5,
-            label=f"{trigger}: {rule}",
+    table = table.iloc[::-1].reset_index(drop=True)
+    labels = [
+        f"{r.trigger}: {r.rule}\n(limit {quantity(r.limit, r.unit)})" for r in table.itertuples()
+    ]
+    y = np.arange(len(table))
+    floor = 1e-4
+    ax.barh(y + 0.18, np.maximum(table["max_used"], floor), 0.36, color="C3", label="largest")
+    ax.barh(
+        y - 0.18, np.maximum(table["p99_used"], floor), 0.36, color="C0", label="99th percentile"
+    )
+    for yi, r in zip(y, table.itertuples(), strict=True):
+        ax.annotate(
+            f" {quantity(r.max_actual, r.unit)}",
+            (max(r.max_used, floor), yi + 0.18),
+            va="center",
+            fontsize=8,
         )
+        ax.annotate(
+            f" {quantity(r.p99_actual, r.unit)}",
+            (max(r.p99_used, floor), yi - 0.18),
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(y, labels, fontsize=8)
     ax.axvline(1.0, color="r", linestyle="dashed", linewidth=1)
-    ax.set_yscale("log")
-    ax.set_xlabel("share of the limit used")
-    ax.set_ylabel("stage runs")
-    ax.set_title("Headroom to Lambda@Edge size limits (passing stages)")
-    ax.legend(fontsize="small")
+    if log is None:
+        log = float(table["max_used"].max()) < 0.2
+    if log:
+        ax.set_xscale("log")
+        ax.set_xlim(floor, 2)
+    else:
+        ax.set_xlim(0, max(1.1, float(table["max_used"].max()) * 1.15))
+    ax.xaxis.set_major_formatter(FuncFormatter(_share_label))
+    ax.set_xlabel("share of the limit used (dashed: the limit)" + (", log scale" if log else ""))
+    ax.set_title("Size-limit headroom of passing stages")
+    ax.legend(fontsize="small", loc="lower right")
     return ax
+
+
+def _share_label(value: float, _: Any = None) -> str:
+    pct = value * 100
+    return f"{pct:.0f}%" if pct >= 1 else f"{pct:.2g}%"
 
 
 def violations(results: pd.DataFrame, ax: Axes | None = None) -> Axes:
@@ -180,18 +231,52 @@ def latency(
         ax.bar(x + (i - 1) * 0.27, table[col], 0.27, label=col)
     ax.set_xticks(x, table[by].astype(str), rotation=45 if len(table) > 8 else 0)
     ax.set_ylabel("estimated latency (ms)")
-    ax.set_title(f"Latency estimate by {by.replace('_', ' ')}")
+    ax.set_title(f"Latency estimate by {by.replace('_', ' ')} (a model, not a measurement)")
     ax.legend()
     return ax
 
 
-def edge_map(results: pd.DataFrame, ax: Axes | None = None, *, show_all: bool = True) -> Axes:
-    """Edge locations on a plain lon/lat plane, sized by requests; regional edge caches
-    as triangles."""
-    ax = _axes(ax, (9, 4.5))
+@cache
+def land_polygons() -> list[np.ndarray]:
+    """The world's land as polygons of (longitude, latitude) points: Natural Earth's
+    1:110m land outline, bundled (``edgelab/basemap``)."""
+    data = json.loads(gzip.decompress(LAND.read_bytes()))
+    out = []
+    for polygon in data["polygons"]:
+        ring = np.asarray(polygon[0], dtype=float).reshape(-1, 2)
+        # a ring that crosses the antimeridian jumps from 180 to -180: make it continuous
+        # and draw it a second time one turn over, so both halves fill
+        ring[:, 0] = np.degrees(np.unwrap(np.radians(ring[:, 0])))
+        out.append(ring)
+        if ring[:, 0].max() > 180:
+            out.append(ring - np.array([360.0, 0.0]))
+        elif ring[:, 0].min() < -180:
+            out.append(ring + np.array([360.0, 0.0]))
+    return out
+
+
+def edge_map(
+    results: pd.DataFrame, ax: Axes | None = None, *, show_all: bool = True, labels: int = 12
+) -> Axes:
+    """Edge locations on a world map (Natural Earth coastlines, longitude/latitude),
+    sized by requests; regional edge caches as triangles; the ``labels`` busiest edge
+    locations named, moved apart so that no two labels overlap."""
+    ax = _axes(ax, (10, 4.6))
+    ax.add_collection(
+        PolyCollection(
+            land_polygons(), facecolors="0.93", edgecolors="0.7", linewidths=0.5, zorder=0
+        )
+    )
     if show_all:
         table = edge_locations()
-        ax.scatter(table["longitude"], table["latitude"], s=6, color="0.75", label="edge locations")
+        ax.scatter(
+            table["longitude"],
+            table["latitude"],
+            s=6,
+            color="0.55",
+            zorder=2,
+            label="edge locations",
+        )
     recs = regional_edge_caches()
     ax.scatter(
         recs["longitude"],
@@ -199,6 +284,7 @@ def edge_map(results: pd.DataFrame, ax: Axes | None = None, *, show_all: bool = 
         marker="^",
         s=40,
         color="C2",
+        zorder=3,
         label="regional edge caches",
     )
     traffic = analysis.edge_traffic(results).dropna(subset=["latitude"])
@@ -208,39 +294,62 @@ def edge_map(results: pd.DataFrame, ax: Axes | None = None, *, show_all: bool = 
             traffic["longitude"],
             traffic["latitude"],
             s=size,
-            alpha=0.5,
+            alpha=0.45,
             color="C0",
             edgecolors="C0",
-            label="requests served",
+            zorder=4,
+            label="requests served (area)",
         )
-        for _, row in traffic.head(8).iterrows():
-            ax.annotate(
-                row["code"],
-                (row["longitude"], row["latitude"]),
-                fontsize=7,
-                ha="center",
-                va="bottom",
-            )
     ax.set_xlim(-180, 180)
-    ax.set_ylim(-60, 75)
-    ax.set_xlabel("longitude")
-    ax.set_ylabel("latitude")
+    ax.set_ylim(-58, 78)
     ax.set_aspect("equal")
-    ax.set_title("Requests per edge location")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_title(f"Requests per edge location ({len(traffic)} used)")
     ax.legend(loc="lower left", fontsize="small")
+    if not traffic.empty and labels:
+        _label_points(ax, traffic.head(labels))
     return ax
 
 
+def _label_points(ax: Axes, rows: pd.DataFrame) -> None:
+    """Name the points, then move the names apart (adjustText) with a thin leader line."""
+    from adjustText import adjust_text
+
+    texts = [
+        ax.text(
+            r.longitude,
+            r.latitude,
+            f"{r.code} {r.requests:,}",
+            fontsize=7,
+            zorder=5,
+            bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.8},
+        )
+        for r in rows.itertuples()
+    ]
+    adjust_text(
+        texts,
+        ax=ax,
+        x=rows["longitude"].to_numpy(float),
+        y=rows["latitude"].to_numpy(float),
+        expand=(1.3, 1.6),
+        arrowprops={"arrowstyle": "-", "color": "0.4", "lw": 0.5},
+    )
+
+
 def outcomes(results: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Requests by outcome and cache status."""
+    """Requests by outcome, cache status and status."""
     ax = _axes(ax)
     table = analysis.outcomes(results)
     if table.empty:
         return _empty(ax, "requests")
-    labels = table["outcome"] + " / " + table["cache"] + " / " + table["status"]
+    labels = table["outcome"] + " / " + table["cache"] + " / " + table["status"].map(status_text)
     ax.barh(labels.iloc[::-1], table["requests"].iloc[::-1])
+    for y, k in enumerate(table["requests"].iloc[::-1]):
+        ax.annotate(f" {k:,} ({k / table['requests'].sum():.1%})", (k, y), va="center", fontsize=8)
+    ax.set_xlim(0, table["requests"].max() * 1.25)
     ax.set_xlabel("requests")
-    ax.set_title("Outcome / cache / status")
+    ax.set_title("Outcome / cache status / status")
     return ax
 
 

@@ -1,16 +1,23 @@
 """An HTML report of replay results: the plots as PNG files next to ``index.html`` and
-the analysis tables inline.
+the analysis tables inline, with a table of contents.
 
     >>> el.write_report(results, "report/")   # -> report/index.html, report/*.png
 
-Figures are drawn on ``matplotlib.figure.Figure`` objects (no pyplot, no GUI backend),
-so this works headless; :mod:`edgelab.plots` is imported only when a report is written.
+The page is the Jinja2 template ``edgelab/templates/report.html.j2`` filled with a list
+of :class:`Section` objects. Each section comes from one builder function in
+:data:`SECTION_BUILDERS` (``ctx -> Section | None``; None leaves the section out, as
+the A/B section is when no request was assigned a variant), so a new section is one
+function and one line in that list. Figures are drawn on ``matplotlib.figure.Figure``
+objects (no pyplot, no GUI backend), so this works headless; :mod:`edgelab.plots` is
+imported only when a report is written. Sizes read ``40 KB``, shares ``95.8%`` and
+statuses as integers (:mod:`edgelab.display`).
 """
 
 from __future__ import annotations
 
-import html
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,127 +25,378 @@ from typing import Any
 import pandas as pd
 
 from . import analysis
-from .errors import InputError
+from .display import cell_text, percent, quantity
+from .errors import ConfigError, InputError
 from .frames import billing
 
-_SECTIONS = (
-    ("outcomes", "Outcomes", "What CloudFront answered: outcome, cache status and status."),
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+@dataclass
+class Row:
+    cells: list[str]
+    sub: bool = False
+
+
+@dataclass
+class Table:
+    """One table of a section: column headings and the cells as text."""
+
+    columns: list[str]
+    rows: list[Row]
+    heading: str = ""
+    numeric: set[str] = field(default_factory=set)
+    more: int = 0
+    empty: str = "(none)"
+
+
+@dataclass
+class Section:
+    """One section of the page. ``plot`` names a function of :mod:`edgelab.plots` (or is
+    a callable ``(results, ax, **plot_kwargs)``) drawn into ``<id>.png``."""
+
+    id: str
+    title: str
+    intro: list[str] = field(default_factory=list)
+    plot: str | Callable[..., Any] | None = None
+    plot_kwargs: dict[str, Any] = field(default_factory=dict)
+    figsize: tuple[float, float] = (8, 4)
+    tables: list[Table] = field(default_factory=list)
+    definitions: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    image: str | None = None
+    image_error: str | None = None
+
+
+@dataclass
+class Context:
+    """What every section builder gets."""
+
+    results: pd.DataFrame
+    weights: Mapping[str, float] | None = None
+    unit: str = "viewer"
+
+
+def frame_table(
+    frame: pd.DataFrame,
+    heading: str = "",
+    *,
+    percent_columns: Iterable[str] = (),
+    sizes: Mapping[str, str] | None = None,
+    limit: int = 25,
+    empty: str = "(none)",
+    rename: Mapping[str, str] | None = None,
+) -> Table:
+    """A :class:`Table` of ``frame``'s first ``limit`` rows: ``percent_columns`` as
+    ``95.8%``, ``sizes`` (``{column: unit column or unit}``) as ``40 KB`` / ``8,192 chars``,
+    everything else as :func:`edgelab.display.cell_text` writes it."""
+    pcts, sizes, rename = set(percent_columns), dict(sizes or {}), dict(rename or {})
+    numeric = {
+        str(c)
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c]) or c in pcts or c in sizes
+    }
+    rows = []
+    for _, rec in frame.head(limit).iterrows():
+        cells = []
+        for c in frame.columns:
+            v = rec[c]
+            if c in pcts:
+                cells.append(percent(v))
+            elif c in sizes:
+                unit = sizes[c]
+                cells.append(quantity(v, rec[unit] if unit in frame.columns else unit))
+            else:
+                cells.append(cell_text(v, str(c)))
+        rows.append(Row(cells))
+    return Table(
+        [rename.get(str(c), str(c)) for c in frame.columns],
+        rows,
+        heading,
+        {rename.get(c, c) for c in numeric},
+        max(len(frame) - limit, 0),
+        empty,
+    )
+
+
+# -- the sections ------------------------------------------------------------------------
+
+CATEGORY_TEXT = (
+    ("served from the cache", "a cache Hit with a status below 400."),
     (
-        "ab_split",
-        "A/B split",
-        "Share of each variant (per viewer) with 95% Wilson intervals "
-        "and a chi-square test against the intended weights.",
+        "served via the origin",
+        "a cache Miss: CloudFront fetched the object from the origin (status below 400).",
     ),
-    ("cache_hit_ratio", "Cache over time", "Hit ratio per minute and requests per minute."),
-    ("cache_by_path", "Cache by path", "The most requested paths, hits and misses."),
-    ("headroom", "Size limits", "How much of each Lambda@Edge size limit passing stages used."),
-    ("violations", "Violations", "Rule violations by rule and trigger (each one is a 502)."),
     (
-        "latency",
-        "Latency estimate",
-        "Estimated latency percentiles by country (a model, "
-        "not a measurement; see edgelab.frames.latency.LatencyModel).",
+        "generated by a function",
+        "a viewer-request or origin-request function answered "
+        "by itself (a redirect, a page built at the edge).",
     ),
-    ("edge_map", "Edge locations", "Requests per edge location, sized by traffic."),
+    (
+        "origin 4xx / 5xx",
+        "the origin answered with an error status, fresh or from the "
+        "cache (see the statuses table under Outcomes).",
+    ),
+    (
+        "function errors",
+        "a function failed; CloudFront answered 502 "
+        "(LambdaValidationError: it returned something invalid), 500 "
+        "(LambdaExecutionError: it raised) or 503 (LambdaLimitExceeded: "
+        "it timed out).",
+    ),
+    ("CloudFront errors", "the origin could not be reached (502) or did not answer in time (504)."),
 )
 
 
-def _table(frame: pd.DataFrame, limit: int = 25) -> str:
-    if frame.empty:
-        return "<p class='empty'>(none)</p>"
-    shown = frame.head(limit)
-    extra = f"<p class='more'>... {len(frame) - limit} more rows</p>" if len(frame) > limit else ""
-    return (
-        shown.to_html(
-            index=False, border=0, classes="t", float_format=lambda x: f"{x:.4g}", na_rep=""
+def summary_section(ctx: Context) -> Section:
+    table = analysis.summary(ctx.results)
+    rows = []
+    for metric, value, pct in table.itertuples(index=False, name=None):
+        shown = cell_text(value) if metric != "cache hit ratio" else ""
+        rows.append(
+            Row(
+                [metric.strip(), shown, "" if pd.isna(pct) else f"{pct:.1f}%"],
+                sub=metric.startswith("  "),
+            )
         )
-        + extra
+    saved = analysis.origin_savings(ctx.results).iloc[0]
+    n = int(saved["requests"])
+    saved_text = (
+        (
+            f"{analysis.ORIGIN_SAVED_DEFINITION} Here {int(saved['origin_requests']):,} "
+            f"of {n:,} requests reached the origin, so {int(saved['saved']):,} "
+            f"({percent(saved['saved_share'])}) were saved."
+        )
+        if n
+        else analysis.ORIGIN_SAVED_DEFINITION
+    )
+    return Section(
+        "summary",
+        "Summary",
+        intro=[
+            "What became of every request (each counts in exactly one of the first rows; "
+            "the percentages are shares of all requests), then the cache and the "
+            "functions."
+        ],
+        tables=[
+            Table(["metric", "value", "% of requests"], rows, numeric={"value", "% of requests"})
+        ],
+        definitions=[
+            *CATEGORY_TEXT,
+            ("cache hit ratio", analysis.HIT_RATIO_DEFINITION),
+            ("origin requests saved", saved_text),
+        ],
     )
 
 
-def _tables(results: pd.DataFrame, weights: Mapping[str, float] | None) -> dict[str, str]:
-    return {
-        "outcomes": _table(analysis.outcomes(results)),
-        "ab_split": _table(analysis.ab_split(results, weights=weights, unit="viewer"))
-        + "<h4>by device</h4>"
-        + _table(analysis.ab_split(results, weights=weights, by="device", unit="viewer"))
-        + "<h4>by country</h4>"
-        + _table(analysis.ab_split(results, weights=weights, by="country", unit="viewer")),
-        "cache_hit_ratio": _table(analysis.origin_savings(results)),
-        "cache_by_path": _table(analysis.cache_by_path(results)),
-        "headroom": _table(analysis.headroom_summary(results))
-        + "<h4>Header changes</h4>"
-        + _table(analysis.header_changes(results))
-        + "<h4>URI rewrites</h4>"
-        + _table(analysis.uri_rewrites(results)),
-        "violations": _table(analysis.violations(results)),
-        "latency": _table(analysis.latency_percentiles(results, by="country"))
-        + "<h4>by edge location</h4>"
-        + _table(analysis.latency_percentiles(results, by="edge_location")),
-        "edge_map": _table(analysis.edge_traffic(results)),
-    }
-
-
-_CSS = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
-color:#222}h1{margin-bottom:0}.sub{color:#666}img{max-width:100%;border:1px solid #eee}
-table.t{border-collapse:collapse;font-size:13px;margin:.5em 0}table.t td,table.t th{padding:2px
-8px;border-bottom:1px solid #ddd;text-align:left;max-width:420px;overflow-wrap:anywhere}
-section{margin-top:2em}.empty,.more{color:#888}"""
-
-
-def write_report(
-    results: pd.DataFrame,
-    out: str | Path,
-    *,
-    title: str = "edgelab replay report",
-    weights: Mapping[str, float] | None = None,
-    notes: str | None = None,
-) -> Path:
-    """Write ``out/index.html`` and one PNG per plot; returns the path of index.html."""
-    from matplotlib.figure import Figure
-
-    from . import plots
-
-    if not isinstance(results, pd.DataFrame) or "outcome" not in results:
-        raise InputError(
-            "write_report needs the results frame of edgelab.frames.replay (a "
-            "DataFrame with outcome, cache, status ... columns); edgelab replay "
-            "--out results.parquet writes one"
-        )
-    d = Path(out)
-    d.mkdir(parents=True, exist_ok=True)
-    tables = _tables(results, weights)
-    parts = []
-    for name, heading, text in _SECTIONS:
-        fig = Figure(figsize=(9, 4.5) if name == "edge_map" else (8, 4), layout="constrained")
-        ax = fig.subplots()
-        kw: dict[str, Any] = {"weights": weights, "unit": "viewer"} if name == "ab_split" else {}
-        try:
-            plots.PLOTS[name](results, ax=ax, **kw)
-            fig.savefig(d / f"{name}.png", dpi=100)
-            img = f"<img src='{name}.png' alt='{html.escape(heading)}'>"
-        except Exception as exc:  # one bad plot must not cost the whole report
-            img = f"<p class='empty'>plot failed: {html.escape(str(exc))}</p>"
-        parts.append(
-            f"<section id='{name}'><h2>{html.escape(heading)}</h2><p>"
-            f"{html.escape(text)}</p>{img}{tables[name]}</section>"
-        )
-    summary = _table(analysis.summary(results))
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    note = f"<p>{html.escape(notes)}</p>" if notes else ""
-    page = (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
-        f"</title><style>{_CSS}</style></head><body><h1>{html.escape(title)}</h1>"
-        f"<p class='sub'>{len(results):,} requests; written {stamp} by edgelab</p>{note}"
-        f"<h2>Summary</h2>{summary}{''.join(parts)}{cost_capacity_section(results, d)}"
-        f"</body></html>\n"
+def outcomes_section(ctx: Context) -> Section:
+    explained = analysis.status_explained(ctx.results)
+    return Section(
+        "outcomes",
+        "Outcomes and statuses",
+        intro=[
+            "What CloudFront answered: outcome, cache status and status; then each "
+            "status with where it came from and what it means."
+        ],
+        plot="outcomes",
+        tables=[
+            frame_table(analysis.outcomes(ctx.results), "By outcome"),
+            frame_table(explained, "Statuses explained", percent_columns=["share"]),
+        ],
     )
-    index = d / "index.html"
-    index.write_text(page, encoding="utf-8")
-    return index
 
 
-# -- cost and capacity (edgelab.frames.billing) ---------------------------------------------
+def ab_section(ctx: Context) -> Section | None:
+    if not analysis.has_ab_test(ctx.results):
+        return None
+    unit, counted = ctx.unit, analysis.UNITS[ctx.unit]
+    how = (
+        "each viewer (client IP) counted once, with the variant it first got, since "
+        "viewers are what the test assigns"
+        if unit == "viewer"
+        else "every request counted; a returning viewer counts once per request, so busy "
+        "viewers weigh more than the assignment did"
+    )
+    tables = [
+        frame_table(
+            analysis.ab_split(ctx.results, weights=ctx.weights, unit=unit),
+            "Overall",
+            percent_columns=["share", "ci_low", "ci_high", "expected"],
+        )
+    ]
+    for by in ("device", "country"):
+        if by in ctx.results:
+            tables.append(
+                frame_table(
+                    analysis.ab_split(ctx.results, weights=ctx.weights, by=by, unit=unit),
+                    f"By {by}",
+                    percent_columns=["share", "ci_low", "ci_high", "expected"],
+                )
+            )
+    return Section(
+        "ab_split",
+        f"A/B split (per {unit})",
+        intro=[
+            f"Share of each variant among {counted} ({how}), with 95% Wilson intervals "
+            "(ci_low, ci_high) and a chi-square test of the counts against the intended "
+            "weights (expected): a small p_value says the split is off. Small groups have "
+            "wide intervals, and with many groups a few small p-values are expected by "
+            "chance."
+        ],
+        plot="ab_split",
+        plot_kwargs={"weights": ctx.weights, "unit": unit},
+        tables=tables,
+    )
+
+
+def cache_section(ctx: Context) -> Section:
+    return Section(
+        "cache_hit_ratio",
+        "Cache over time",
+        intro=[
+            "Hit ratio per minute (line) and requests per minute (bars). "
+            + analysis.HIT_RATIO_DEFINITION
+        ],
+        plot="cache_hit_ratio",
+        tables=[
+            frame_table(
+                analysis.origin_savings(ctx.results),
+                "Origin requests saved",
+                percent_columns=["saved_share"],
+            )
+        ],
+        definitions=[("origin requests saved", analysis.ORIGIN_SAVED_DEFINITION)],
+    )
+
+
+def cache_path_section(ctx: Context) -> Section:
+    return Section(
+        "cache_by_path",
+        "Cache by path",
+        intro=[
+            "The most requested paths (as the viewer asked for them): hits, misses and "
+            "the requests that do not count for the cache (generated responses, errors, "
+            "methods that are not cached)."
+        ],
+        plot="cache_by_path",
+        figsize=(8, 5),
+        tables=[frame_table(analysis.cache_by_path(ctx.results), percent_columns=["hit_ratio"])],
+    )
+
+
+def changes_section(ctx: Context) -> Section:
+    return Section(
+        "changes",
+        "What the functions changed",
+        intro=[
+            "Headers each function added, removed or changed, with an example value, and "
+            "every uri rewrite."
+        ],
+        tables=[
+            frame_table(analysis.header_changes(ctx.results), "Header changes"),
+            frame_table(
+                analysis.uri_rewrites(ctx.results),
+                "URI rewrites",
+                empty="No function rewrote a uri.",
+            ),
+        ],
+    )
+
+
+def headroom_section(ctx: Context) -> Section:
+    summary = analysis.headroom_summary(ctx.results)
+    shown = summary.drop(columns=["min_headroom"])
+    return Section(
+        "headroom",
+        "Size limits",
+        intro=[
+            "How much of each Lambda@Edge size limit the stages that passed used: the "
+            "largest and the 99th-percentile size, as a share of the limit (100% is the "
+            "limit; a log scale when the shares are small). Sizes in KB of 1,024 bytes."
+        ],
+        plot="headroom",
+        figsize=(8, 1.4 + 0.6 * max(len(summary), 1)),
+        tables=[
+            frame_table(
+                shown,
+                sizes={"max_actual": "unit", "p99_actual": "unit", "limit": "unit"},
+                percent_columns=["max_used", "p99_used"],
+                rename={
+                    "count": "stage runs",
+                    "max_actual": "largest",
+                    "p99_actual": "99th percentile",
+                    "max_used": "largest / limit",
+                    "p99_used": "p99 / limit",
+                },
+                empty="No size was measured.",
+            )
+        ],
+    )
+
+
+def violations_section(ctx: Context) -> Section:
+    table = analysis.violations(ctx.results)
+    return Section(
+        "violations",
+        "Violations",
+        intro=["Rule violations by rule and trigger; each one made CloudFront answer 502."],
+        plot="violations" if not table.empty else None,
+        tables=[
+            frame_table(table, empty="No violations: every function's result passed the rules.")
+        ],
+    )
+
+
+def latency_section(ctx: Context) -> Section:
+    return Section(
+        "latency",
+        "Latency estimate",
+        intro=[
+            "Estimated latency percentiles by country and by edge location: a model, "
+            "not a measurement (edgelab.frames.latency.LatencyModel: distance to the edge "
+            "location, the origin on a miss, the functions)."
+        ],
+        plot="latency",
+        tables=[
+            frame_table(analysis.latency_percentiles(ctx.results, by="country"), "By country"),
+            frame_table(
+                analysis.latency_percentiles(ctx.results, by="edge_location"), "By edge location"
+            ),
+        ],
+        notes=[
+            "The replay keeps one cache for the whole distribution, where CloudFront "
+            "keeps one per edge location: a viewer far away gets a hit on what another "
+            "edge location fetched, so distant countries look faster here than they "
+            "would be. The edge locations section counts those hits."
+        ],
+    )
+
+
+def edge_section(ctx: Context) -> Section:
+    traffic = analysis.edge_traffic(ctx.results)[["code", "city", "country", "requests"]]
+    if "time" in ctx.results:
+        by_edge = analysis.cache_by_edge(ctx.results)[
+            ["code", "hit_ratio", "hits_filled_elsewhere"]
+        ]
+        traffic = traffic.merge(by_edge, on="code", how="left")
+    return Section(
+        "edge_map",
+        "Edge locations",
+        intro=[
+            "Requests per edge location on a world map (Natural Earth coastlines), sized "
+            "by requests; triangles are the regional edge caches. hits_filled_elsewhere "
+            "counts the hits on a path this edge location had not fetched itself (one "
+            "shared cache in the replay; separate caches at CloudFront)."
+        ],
+        plot="edge_map",
+        figsize=(10, 4.6),
+        tables=[frame_table(traffic, percent_columns=["hit_ratio"])],
+    )
+
+
+# -- cost and capacity (edgelab.frames.billing, edgelab.frames.capacity) --------------------
+
+MONTH_RPS: tuple[float, ...] = (100.0, 1000.0)
 
 
 def _money(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
@@ -151,47 +409,14 @@ def _money(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return out
 
 
-def cost_capacity_section(
-    results: pd.DataFrame, out: Path, month_rps: Sequence[float] = (100.0, 1000.0)
-) -> str:
-    """The report's "Cost and capacity" section (HTML) with its two plots saved in ``out``:
-    the bill for these results, a month at a few request rates, the Regional concurrency
-    against the quota, and the price table with sources. Never fails the report."""
-    from matplotlib.figure import Figure
-
-    from . import plots
-
-    try:
-        pricing = billing.get_pricing()
-        table = analysis.cost(results, pricing=pricing)
-        cap = analysis.capacity(results, pricing=pricing)
-        peaks = analysis.capacity_peaks(cap)
-    except Exception as exc:  # one bad section must not cost the whole report
-        return (
-            f"<section id='cost'><h2>Cost and capacity</h2><p class='empty'>not available: "
-            f"{html.escape(str(exc))}</p></section>"
-        )
-    imgs = []
-    for name, draw, size in (
-        (
-            "cost",
-            lambda ax: plots.cost_breakdown(results, ax, per_million=True, pricing=pricing),
-            (9, 3.8),
-        ),
-        ("concurrency", lambda ax: plots.concurrency(results, ax, pricing=pricing), (9, 4)),
-    ):
-        fig = Figure(figsize=size, layout="constrained")
-        try:
-            draw(fig.subplots())
-            fig.savefig(out / f"{name}.png", dpi=100)
-            imgs.append(f"<img src='{name}.png' alt='{name}'>")
-        except Exception as exc:
-            imgs.append(f"<p class='empty'>plot failed: {html.escape(str(exc))}</p>")
+def _month_table(results: pd.DataFrame, pricing: Any) -> pd.DataFrame:
+    """The bill and the busiest Region for these results scaled to 30 days at the replay's
+    own mean rate and at each of :data:`MONTH_RPS`."""
     t = pd.to_datetime(results["time"], utc=True) if len(results) else pd.Series(dtype=object)
     span = (t.max() - t.min()).total_seconds() if len(t) > 1 else 0.0
     own = len(results) / span if span > 0 else None
     months = []
-    for rps in ([round(own, 2)] if own else []) + [r for r in month_rps if r != own]:
+    for rps in ([round(own, 2)] if own else []) + [r for r in MONTH_RPS if r != own]:
         scaled = analysis.scale_to(results, rps=rps, period="30D")
         bill = billing.summary_text(analysis.cost(scaled, pricing=pricing))
         pk = analysis.capacity_peaks(analysis.capacity(scaled, pricing=pricing))
@@ -206,7 +431,14 @@ def cost_capacity_section(
                 "throttled windows": int(pk["throttled_windows"].sum()) if len(pk) else 0,
             }
         )
-    month = _money(pd.DataFrame(months), ["Lambda@Edge", "CloudFront Functions"])
+    return _money(pd.DataFrame(months), ["Lambda@Edge", "CloudFront Functions"])
+
+
+def cost_section(ctx: Context) -> Section:
+    """The bill for these results, a month at a few steady rates, and the prices used with
+    their sources."""
+    pricing = billing.get_pricing()
+    table = analysis.cost(ctx.results, pricing=pricing)
     shown = _money(
         table.drop(columns=["memory_mb"]).fillna({"trigger": ""}),
         ["request_cost", "duration_cost", "cost", "per_million"],
@@ -214,35 +446,179 @@ def cost_capacity_section(
     prices = pricing.table()[["name", "value", "unit", "as_of", "unsure", "source"]]
     prices["value"] = [f"{v:,.10f}".rstrip("0").rstrip(".") for v in prices["value"]]
     dated = ", ".join(sorted({p for p in prices.loc[prices["unsure"], "as_of"]}))
-    text = (
-        "<p>What these requests would cost with the functions deployed as Lambda@Edge "
-        "(a charge per invocation and GB-seconds: the function's memory times its duration "
-        "rounded up to the billing granularity) and, for the viewer events, as CloudFront "
-        "Functions (a charge per invocation only; origin events have no CloudFront Functions "
-        "equivalent). Durations are the ones measured in this replay on this machine, not "
-        "AWS's; memory is the rule set's (128 MB for viewer triggers); pass "
-        "<code>duration_ms=</code> and <code>memory_mb=</code> to "
-        "<code>edgelab.analysis.cost</code> for your functions' own figures. "
-        f"<b>Prices are UNSURE</b>: read from secondary sources as of {html.escape(dated)} "
-        "(AWS's pricing pages render their numbers in the browser); check them, or override "
-        "them (<code>edgelab.frames.billing.get_pricing(overrides=...)</code>).</p>"
+    return Section(
+        "cost",
+        "Cost",
+        intro=[
+            "What these requests would cost with the functions deployed as Lambda@Edge "
+            "(a charge per invocation and GB-seconds: the function's memory times its "
+            "duration rounded up to the billing granularity) and, for the viewer events, "
+            "as CloudFront Functions (a charge per invocation only; origin events have no "
+            "CloudFront Functions equivalent). Durations are the ones measured in this "
+            "replay on this machine, not AWS's; memory is the rule set's (128 MB for "
+            "viewer triggers); pass duration_ms= and memory_mb= to "
+            "edgelab.analysis.cost for your functions' own figures.",
+            "A month at a steady rate: the same traffic pattern scaled to 30 days at a mean "
+            "rate (the replay's own rate first): each request stands for many, the "
+            "sample's time pattern repeats (edgelab.analysis.scale_to).",
+        ],
+        plot="cost_breakdown",
+        plot_kwargs={"per_million": True, "pricing": pricing},
+        figsize=(9, 3.8),
+        tables=[
+            frame_table(shown, "This replay"),
+            frame_table(_month_table(ctx.results, pricing), "A month at a steady rate"),
+            frame_table(prices, "Prices and quotas used", limit=50),
+        ],
+        notes=[
+            f"Prices are UNSURE: read from secondary sources as of {dated} (AWS's pricing "
+            "pages render their numbers in the browser); check them, or override them "
+            "(edgelab.frames.billing.get_pricing(overrides=...))."
+        ],
     )
-    cap_text = (
-        "<p>Lambda@Edge runs each request's functions in the AWS Region of its edge "
-        "location's regional edge cache. Per Region and time window, the execution "
-        "environments needed are max(rate &times; duration, rate / 10), as each environment "
-        "takes at most 10 requests per second; the quota is 1,000 concurrent executions per "
-        "Region (shared with the account's other Lambda functions) and 10,000 requests per "
-        "second. Window averages: bursts inside a window are not seen.</p>"
+
+
+def capacity_section(ctx: Context) -> Section:
+    """Regional concurrency per time window against the default quota."""
+    pricing = billing.get_pricing()
+    peaks = analysis.capacity_peaks(analysis.capacity(ctx.results, pricing=pricing))
+    return Section(
+        "capacity",
+        "Regional concurrency",
+        intro=[
+            "Lambda@Edge runs each request's functions in the AWS Region of its edge "
+            "location's regional edge cache. Per Region and time window, the execution "
+            "environments needed are max(rate x duration, rate / 10), as each environment "
+            "takes at most 10 requests per second; the quota is 1,000 concurrent "
+            "executions per Region (shared with the account's other Lambda functions) and "
+            "10,000 requests per second. Window averages: bursts inside a window are not "
+            "seen."
+        ],
+        plot="concurrency",
+        plot_kwargs={"pricing": pricing},
+        figsize=(9, 4),
+        tables=[frame_table(peaks)],
     )
-    month_text = (
-        "<p>The same traffic pattern scaled to 30 days at a mean rate (the replay's own rate "
-        "first): each request stands for many, the sample's time pattern repeats "
-        "(<code>edgelab.analysis.scale_to</code>).</p>"
+
+
+SECTION_BUILDERS: list[Callable[[Context], Section | None]] = [
+    summary_section,
+    outcomes_section,
+    ab_section,
+    cache_section,
+    cache_path_section,
+    changes_section,
+    headroom_section,
+    violations_section,
+    latency_section,
+    edge_section,
+    cost_section,
+    capacity_section,
+]
+
+
+def build_sections(
+    ctx: Context, builders: Sequence[Callable[[Context], Section | None]] = SECTION_BUILDERS
+) -> list[Section]:
+    """Every section that applies to these results (builders returning None are left
+    out); a builder that fails gives a section saying so, never a lost report."""
+    out = []
+    for build in builders:
+        try:
+            section = build(ctx)
+        except Exception as exc:
+            name = getattr(build, "__name__", "section")
+            section = Section(
+                name,
+                name.replace("_section", "").replace("_", " ").title(),
+                notes=[f"this section could not be computed: {exc}"],
+            )
+        if section is not None:
+            out.append(section)
+    return out
+
+
+def _draw(section: Section, results: pd.DataFrame, folder: Path) -> None:
+    from matplotlib.figure import Figure
+
+    from . import plots
+
+    if section.plot is None:
+        return
+    fig = Figure(figsize=section.figsize, layout="constrained")
+    ax = fig.subplots()
+    draw = plots.PLOTS[section.plot] if isinstance(section.plot, str) else section.plot
+    try:
+        draw(results, ax=ax, **section.plot_kwargs)
+        fig.savefig(folder / f"{section.id}.png", dpi=100)
+        section.image = f"{section.id}.png"
+    except Exception as exc:  # one bad plot must not cost the whole report
+        section.image_error = str(exc)
+
+
+def _span(results: pd.DataFrame) -> str:
+    if "time" not in results or results.empty:
+        return ""
+    minutes = float(analysis.time_span(results)["minutes"].iloc[0])
+    if minutes < 120:
+        return f"{minutes:.0f} minutes" if minutes >= 1.5 else f"{minutes * 60:.0f} seconds"
+    return f"{minutes / 60:.1f} hours" if minutes < 48 * 60 else f"{minutes / 1440:.1f} days"
+
+
+def render(
+    sections: Sequence[Section], *, title: str, requests: int, notes: str | None, span: str = ""
+) -> str:
+    """The HTML page of these sections (the template ``report.html.j2``)."""
+    from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(),
+        trim_blocks=True,
+        lstrip_blocks=True,
     )
-    return (
-        f"<section id='cost'><h2>Cost and capacity</h2>{text}{imgs[0]}"
-        f"{_table(shown)}<h4>A month at a steady rate</h4>{month_text}{_table(month)}"
-        f"<h4>Regional concurrency</h4>{cap_text}{imgs[1]}{_table(peaks)}"
-        f"<h4>Prices and quotas used</h4>{_table(prices, limit=50)}</section>"
+    return env.get_template("report.html.j2").render(
+        title=title,
+        requests=requests,
+        notes=notes,
+        span=span,
+        sections=sections,
+        stamp=_now().strftime("%Y-%m-%d %H:%M UTC"),
     )
+
+
+def _now() -> datetime:
+    """Now, or the time ``SOURCE_DATE_EPOCH`` gives (the reproducible-builds convention:
+    the README's screenshots are made with it, so they change only when the page does)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+
+
+def write_report(
+    results: pd.DataFrame,
+    out: str | Path,
+    *,
+    title: str = "edgelab replay report",
+    weights: Mapping[str, float] | None = None,
+    notes: str | None = None,
+    unit: str = "viewer",
+) -> Path:
+    """Write ``out/index.html`` and one PNG per plot; returns the path of index.html.
+    ``unit`` counts the A/B split per ``"viewer"`` (default) or per ``"request"``."""
+    if not isinstance(results, pd.DataFrame) or "outcome" not in results:
+        raise InputError(
+            "write_report needs the results frame of edgelab.frames.replay (a "
+            "DataFrame with outcome, cache, status ... columns); edgelab replay "
+            "--out results.parquet writes one"
+        )
+    if unit not in analysis.UNITS:
+        raise ConfigError(f"unit must be 'viewer' or 'request'; got {unit!r}")
+    d = Path(out)
+    d.mkdir(parents=True, exist_ok=True)
+    sections = build_sections(Context(results, weights, unit))
+    for section in sections:
+        _draw(section, results, d)
+    page = render(sections, title=title, requests=len(results), notes=notes, span=_span(results))
+    index = d / "index.html"
+    index.write_text(page, encoding="utf-8")
+    return index

@@ -303,7 +303,8 @@ def test_explorer_replays_generated_traffic_through_the_demo(explorer) -> None:
     assert "600 requests replayed through demo" in explorer.status.value
     assert "cache hit ratio" in explorer.summary.value
     assert list(explorer.ab["variant"]) == ["A", "B"]
-    assert "A/B split against intended" in explorer.ab_table.value
+    assert "A/B split per viewer against the intended A 50% / B 50%" in explorer.ab_table.value
+    assert "{" not in explorer.ab_table.value.split("<table")[0]  # no Python dict in the title
     assert bytes(explorer.image.value).startswith(b"\x89PNG")
 
 
@@ -371,3 +372,53 @@ def test_explorer_takes_a_distribution_object_or_a_choice(distribution) -> None:
     assert ex.ab is not None and ex.ab.empty  # no A/B test in this distribution
     assert "no requests in the A/B test" in ex.ab_table.value
     assert "application/vnd.jupyter.widget-view+json" in ex._repr_mimebundle_()
+
+
+def test_explorer_counts_viewers_by_default_and_requests_on_request(explorer) -> None:
+    explorer.run()
+    assert "viewers" in explorer.ab.columns and explorer.unit.value == "viewer"
+    viewers = int(explorer.ab["total"].iloc[0])
+    explorer.unit.value = "request"
+    assert "requests" in explorer.ab.columns and int(explorer.ab["total"].iloc[0]) > viewers
+    assert "A/B split per request" in explorer.ab_table.value
+    assert explorer.runs == 1  # the unit only redoes the analysis
+
+
+def test_explorer_tables_are_whole_and_in_percent(explorer) -> None:
+    explorer.run()
+    assert "%" in explorer.summary.value and "None" not in explorer.summary.value
+    assert "50%" in explorer.ab_table.value  # expected share as a percentage
+    # the replay's progress bar is gone from the output area once the replay is done:
+    # a closed progress widget left there shows "Error displaying widget: model not found"
+    assert explorer.log.outputs == ()
+
+
+def test_explorer_labels_fit(explorer) -> None:
+    for control in (explorer.weight_a, explorer.profile, explorer.distribution):
+        width = int(control.style.description_width.rstrip("px"))
+        assert width >= 7.5 * len(control.description), control.description
+
+
+def test_stepper_shows_stages_as_separate_titled_blocks_and_a_readable_cache_key(
+    distribution,
+) -> None:
+    from edgelab.widgets import ChainStepper
+
+    st = ChainStepper(distribution, path="/about.html")
+    st.send()
+    view = st.stage_view.value
+    for title in ("what changed", "violations", "logs", "input", "output"):
+        assert f">{title}</div>" in view
+    st.steps.value = "cache"
+    assert "d111111abcdef8.cloudfront.net/about.html" in st.stage_view.value
+    assert "(&#x27;" not in st.stage_view.value and "('" not in st.stage_view.value
+
+
+def test_stepper_shows_a_generated_response_without_fake_removed_rows(distribution) -> None:
+    from edgelab.widgets import ChainStepper
+
+    st = ChainStepper(distribution, path="/old/page")
+    st.send()
+    view = st.stage_view.value
+    assert "generated a response" in view and "status 301" in view
+    assert "removed" not in view and "uri changed" not in view

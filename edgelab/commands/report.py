@@ -28,6 +28,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="A=0.5,B=0.5",
         help="intended A/B weights (default: equal)",
     )
+    p.add_argument(
+        "--ab-unit",
+        choices=("viewer", "request"),
+        default="viewer",
+        help="count the A/B split per viewer (client IP, the default: what the "
+        "test assigns) or per request",
+    )
     p.set_defaults(func=run)
 
 
@@ -80,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from ..report import write_report
 
-    index = write_report(read_results(args.results), args.out, weights=parse_weights(args.weights))
+    index = write_report(
+        read_results(args.results), args.out, weights=parse_weights(args.weights), unit=args.ab_unit
+    )
     print(f"wrote {index}", file=sys.stderr)
     return 0

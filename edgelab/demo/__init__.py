@@ -6,7 +6,7 @@ response), a device-based rewrite (origin request), security headers on response
 (origin response, so they are cached) and a redirect (viewer request).
 """
 
-from ..data import package_dir
+from ..resources import package_dir
 
 DEMO_DIR = package_dir(__name__)
 CONFIG = DEMO_DIR / "distribution.toml"

@@ -35,12 +35,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import package_dir
 from ..errors import ConfigError
+from ..resources import data_file
 from ..rules.tables import Decision, RuleSet, get_rules
 from ..triggers import Trigger
 
-PRICING_FILE = package_dir("edgelab.data") / "pricing.toml"
+PRICING_FILE = data_file("pricing.toml")
 TRIGGERS = tuple((t.value, t.prefix) for t in Trigger)
 VIEWER = tuple(t.value for t in Trigger if t.is_viewer)
 

@@ -31,32 +31,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..data import resource
 from ..errors import ConfigError, InputError
+from ..resources import data_file
 
 EARTH_RADIUS_KM = 6371.0088
 BYPASS_REC_METHODS = frozenset({"PUT", "POST", "PATCH", "OPTIONS", "DELETE"})
-
-
-def _read_csv(name: str, dtype: dict[str, Any]) -> pd.DataFrame:
-    with resource(name).open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, comment="#", dtype=dtype)
 
 
 @cache
 def edge_locations() -> pd.DataFrame:
     """The edge-location table: code (IATA), city, country, latitude, longitude,
     regional_edge_cache (the nearest of the 13 regional edge caches)."""
-    return _read_csv(
-        "edge_locations.csv", {"code": str, "city": str, "country": str, "regional_edge_cache": str}
+    return pd.read_csv(
+        data_file("edge_locations.csv"),
+        comment="#",
+        dtype={"code": str, "city": str, "country": str, "regional_edge_cache": str},
     )
 
 
 @cache
 def regional_edge_caches() -> pd.DataFrame:
     """The 13 regional edge caches: code, region, city, country, latitude, longitude."""
-    return _read_csv(
-        "regional_edge_caches.csv", {"code": str, "region": str, "city": str, "country": str}
+    return pd.read_csv(
+        data_file("regional_edge_caches.csv"),
+        comment="#",
+        dtype={"code": str, "region": str, "city": str, "country": str},
     )
 
 

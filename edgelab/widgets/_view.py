@@ -16,6 +16,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from ..display import percent, show
+
 OUTCOME_COLOURS = {"request": "#1a7f37", "response": "#0969da", "error": "#cf222e"}
 
 
@@ -56,6 +58,25 @@ def table(
         for r in rows
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def frame_html(
+    frame: Any, *, percent_columns: Iterable[str] = (), caption: str = "", empty: str = "(none)"
+) -> str:
+    """An HTML table of a DataFrame with every cell whole (:func:`edgelab.display.show`),
+    ``percent_columns`` as ``95.8%``."""
+    if frame is None or len(frame) == 0:
+        return f"<i>{esc(empty)}</i>"
+    shown = frame.copy()
+    for c in percent_columns:
+        if c in shown:
+            shown[c] = shown[c].map(percent)
+    if "percent" in shown:  # analysis.summary: already in percent
+        import pandas as pd
+
+        shown["percent"] = [("" if pd.isna(v) else f"{v:.1f}%") for v in shown["percent"]]
+        shown = shown.rename(columns={"percent": "% of requests"})
+    return show(shown, caption=caption)._repr_html_()
 
 
 def badge(text: str, colour: str) -> str:

@@ -26,10 +26,11 @@ import pandas as pd
 
 from .. import analysis
 from ..demo import CONFIG as DEMO_CONFIG
+from ..display import percent
 from ..errors import EdgelabError
 from ..frames.replay import replay
 from ..frames.traffic import TRAFFIC_PROFILES, generate_traffic
-from ._view import WidgetView, esc, figure_png, table
+from ._view import WidgetView, esc, figure_png, frame_html
 
 PLOT_NAMES = (
     "outcomes",
@@ -42,6 +43,8 @@ PLOT_NAMES = (
     "violations",
 )
 SPLITS = (("overall", ""), ("by device", "device"), ("by country", "country"))
+UNITS = (("per viewer", "viewer"), ("per request", "request"))
+AB_PERCENT = ("share", "ci_low", "ci_high", "expected")
 STEPS = ("generate traffic", "replay", "analyse")
 
 
@@ -59,14 +62,11 @@ def distribution_options(distribution: Any) -> list[tuple[str, Any]]:
     return [(getattr(distribution, "__name__", type(distribution).__name__), distribution)]
 
 
-def _rows(frame: pd.DataFrame, digits: int = 3) -> list[dict[str, Any]]:
-    return frame.round(digits).to_dict("records")
-
-
 class TrafficExplorer(WidgetView):
     """Controls: ``profile``, ``size``, ``seed``, ``distribution`` (traffic: a change replays
     once the explorer has run), ``weight_a`` (intended share of variant A; B gets the
-    rest), ``split`` (``""``, ``"device"``, ``"country"``) and ``plot`` (a name in
+    rest), ``split`` (``""``, ``"device"``, ``"country"``), ``unit`` (``"viewer"``, the
+    default as in notebook 3, or ``"request"``) and ``plot`` (a name in
     :data:`PLOT_NAMES`) (analysis: a change redraws). Run button and a progress bar.
 
     Outputs: ``summary``, ``ab_table`` (HTML), ``image`` (PNG of the chosen plot),
@@ -86,10 +86,11 @@ class TrafficExplorer(WidgetView):
         seed: int = 0,
         weights: Mapping[str, float] | None = None,
         split: str = "",
+        unit: str = "viewer",
         plot: str = "ab_split",
         progress: bool = True,
     ) -> None:
-        style = {"description_width": "110px"}
+        style = {"description_width": "130px"}
         self.show_progress = progress
         self.profile = W.Dropdown(
             options=list(TRAFFIC_PROFILES), value=profile, description="profile", style=style
@@ -125,6 +126,13 @@ class TrafficExplorer(WidgetView):
             layout=W.Layout(width="520px"),
         )
         self.split = W.Dropdown(options=SPLITS, value=split, description="A/B split", style=style)
+        self.unit = W.Dropdown(
+            options=UNITS,
+            value=unit,
+            description="count",
+            style={"description_width": "50px"},
+            layout=W.Layout(width="200px"),
+        )
         self.plot = W.Dropdown(options=PLOT_NAMES, value=plot, description="plot", style=style)
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.run_button.on_click(lambda _: self.run())
@@ -145,7 +153,7 @@ class TrafficExplorer(WidgetView):
         self.analyses = 0
         for control in (self.profile, self.size, self.seed, self.distribution):
             control.observe(self._rerun, names="value")
-        for control in (self.weight_a, self.split, self.plot):
+        for control in (self.weight_a, self.split, self.unit, self.plot):
             control.observe(self._reanalyse, names="value")
         self.widget = W.VBox(
             [
@@ -153,7 +161,7 @@ class TrafficExplorer(WidgetView):
                 self.size,
                 W.HBox([self.run_button, self.progress, self.status]),
                 self.log,
-                W.HBox([self.weight_a, self.split]),
+                W.HBox([self.weight_a, self.split, self.unit]),
                 self.summary,
                 self.ab_table,
                 self.plot,
@@ -195,10 +203,16 @@ class TrafficExplorer(WidgetView):
             )
             self._step(1)
             self.log.clear_output()
-            with self.log:
-                self.results = replay(
-                    self.distribution.value, self.traffic, progress=self.show_progress
-                )
+            try:
+                with self.log:
+                    self.results = replay(
+                        self.distribution.value, self.traffic, progress=self.show_progress
+                    )
+            finally:
+                # the replay's progress bar is a widget that closes when the replay ends;
+                # the Output widget would keep a reference to it and show "Error
+                # displaying widget: model not found" whenever it is drawn again
+                self.log.clear_output()
         except EdgelabError as exc:
             self.error = str(exc)
             self.progress.bar_style = "danger"
@@ -216,12 +230,15 @@ class TrafficExplorer(WidgetView):
         self.analyses += 1
         self._step(2)
         split = self.split.value or None
-        self.summary.value = table(_rows(analysis.summary(results)))
-        self.ab = analysis.ab_split(results, weights=self.weights, by=split)
+        unit = self.unit.value
+        self.summary.value = frame_html(analysis.summary(results), caption="Summary")
+        self.ab = analysis.ab_split(results, weights=self.weights, by=split, unit=unit)
+        intended = " / ".join(f"{k} {percent(v, 0)}" for k, v in self.weights.items())
         self.ab_table.value = (
-            f"<b>A/B split against intended {esc(self.weights)}</b> (Wilson 95% CI; "
-            f"p_value: chi-square test of the observed split, small = off)"
-            + table(_rows(self.ab), empty="no requests in the A/B test")
+            f"<b>A/B split per {esc(unit)} against the intended {esc(intended)}</b> "
+            f"(share of {esc(analysis.UNITS[unit])}, Wilson 95% interval; p_value: "
+            "chi-square test of the counts against the intended split, small = off)"
+            + frame_html(self.ab, percent_columns=AB_PERCENT, empty="no requests in the A/B test")
         )
         self.figure_png = figure_png(self.figure())
         self.image.value = self.figure_png
@@ -245,7 +262,13 @@ class TrafficExplorer(WidgetView):
         if self.results is None:
             return fig
         if name == "ab_split":
-            plots.ab_split(self.results, ax, weights=self.weights, by=self.split.value or None)
+            plots.ab_split(
+                self.results,
+                ax,
+                weights=self.weights,
+                by=self.split.value or None,
+                unit=self.unit.value,
+            )
         elif name == "latency" and self.split.value:
             plots.latency(self.results, ax, by=self.split.value)
         else:
