@@ -56,13 +56,16 @@ def main() -> None:
     event = el.build_event("viewer-request")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        print("logs: one call writing N MB of logs (end to end, warm container); 'all kept' "
-              "raises the cap to 64 MB ($EDGELAB_MAX_LOGS) to time the transfer itself")
+        print(
+            "logs: one call writing N MB of logs (end to end, warm container); 'all kept' "
+            "raises the cap to 64 MB ($EDGELAB_MAX_LOGS) to time the transfer itself"
+        )
         for label, suffix, source, isolated, cap in (
-                ("node", "js", NODE_LOGS, False, ""),
-                ("python isolated", "py", PY_LOGS, True, ""),
-                ("node, all kept", "js", NODE_LOGS, False, "64MB"),
-                ("python isolated, all kept", "py", PY_LOGS, True, "64MB")):
+            ("node", "js", NODE_LOGS, False, ""),
+            ("python isolated", "py", PY_LOGS, True, ""),
+            ("node, all kept", "js", NODE_LOGS, False, "64MB"),
+            ("python isolated, all kept", "py", PY_LOGS, True, "64MB"),
+        ):
             os.environ["EDGELAB_MAX_LOGS"] = cap  # read by each new worker process
             for mb in (20, 40):
                 path = root / f"logs{mb}.{suffix}"
@@ -72,14 +75,17 @@ def main() -> None:
                     took, res = timed(handler, event)
                 finally:
                     handler.close()
-                print(f"  {label:26} {mb} MB: {took:6.2f} s, outcome {res.outcome} "
-                      f"{res.status or ''}, logs kept {len(res.logs) / 2**20:.2f} MB")
+                print(
+                    f"  {label:26} {mb} MB: {took:6.2f} s, outcome {res.outcome} "
+                    f"{res.status or ''}, logs kept {len(res.logs) / 2**20:.2f} MB"
+                )
         os.environ.pop("EDGELAB_MAX_LOGS", None)
         print("time limits: a 5 s limit against a handler that never returns")
         for label, name, source, isolated in (
-                ("node, endless loop", "loop.js", NODE_LOOP, False),
-                ("python isolated, C code holding the GIL", "gil.py", GIL, True),
-                ("python in-process, endless loop", "loop.py", PY_LOOP, False)):
+            ("node, endless loop", "loop.js", NODE_LOOP, False),
+            ("python isolated, C code holding the GIL", "gil.py", GIL, True),
+            ("python in-process, endless loop", "loop.py", PY_LOOP, False),
+        ):
             path = root / name
             path.write_text(source)
             handler = el.load_handler(str(path), isolated=isolated)
@@ -87,8 +93,9 @@ def main() -> None:
                 took, res = timed(handler, event)
             finally:
                 handler.close()
-            print(f"  {label:42} {res.status} after {took:.2f} s ({took - 5:+.2f} s past "
-                  "the limit)")
+            print(
+                f"  {label:42} {res.status} after {took:.2f} s ({took - 5:+.2f} s past the limit)"
+            )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ one ``node`` process per invocation (the naive harness).
 Measures, in one run on this machine:
 
 * ``edgelab.invoke_many``: the full path (events prepared, run in the worker in batches,
-  every result validated by ``edgelab.outcome.decide``);
+  every result validated by ``edgelab.rules.outcome.decide``);
 * the raw runtime, ``NodeHandler.invoke_many``: the worker round trip alone;
 * the naive harness: ``node`` started per invocation with a tiny script that requires the
   handler, runs one event and prints the result.
@@ -25,8 +25,8 @@ import time
 from pathlib import Path
 
 import edgelab as el
-from edgelab.context import ContextInfo
 from edgelab.runtimes.base import Call
+from edgelab.runtimes.context import ContextInfo
 from edgelab.runtimes.node import NodeHandler
 from edgelab.runtimes.nodefind import find_node
 
@@ -107,9 +107,11 @@ def main() -> None:
 
     print(f"node {version}, python {sys.version.split()[0]}, one worker process")
     print(f"{'path':<44}{'invocations/s':>14}{'x naive':>10}")
-    for name, rate in [(f"edgelab.invoke_many ({args.events} events, validated)", full_rate),
-                       (f"NodeHandler.invoke_many ({args.events} events, raw)", raw_rate),
-                       (f"naive: one node process each ({args.naive} runs)", naive_rate)]:
+    for name, rate in [
+        (f"edgelab.invoke_many ({args.events} events, validated)", full_rate),
+        (f"NodeHandler.invoke_many ({args.events} events, raw)", raw_rate),
+        (f"naive: one node process each ({args.naive} runs)", naive_rate),
+    ]:
         print(f"{name:<44}{rate:>14,.0f}{rate / naive_rate:>10,.0f}")
 
 

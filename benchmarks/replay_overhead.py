@@ -26,8 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-HANDLER = "def handler(event, context):\n    cf = event['Records'][0]['cf']\n    " \
-          "return cf.get('response', cf['request'])\n"
+HANDLER = (
+    "def handler(event, context):\n    cf = event['Records'][0]['cf']\n    "
+    "return cf.get('response', cf['request'])\n"
+)
 
 
 def setup(root: Path, n: int) -> tuple[Path, Path, Path]:
@@ -48,7 +50,8 @@ def setup(root: Path, n: int) -> tuple[Path, Path, Path]:
     body = (
         '[triggers]\nviewer-request = "handlers/vreq.py"\norigin-request = "handlers/oreq.py"\n'
         'origin-response = "handlers/oresp.py"\nviewer-response = "handlers/vresp.py"\n'
-        '[origin]\ntype = "folder"\npath = "site"\n[cache]\ndefault_ttl = 3600\n')
+        '[origin]\ntype = "folder"\npath = "site"\n[cache]\ndefault_ttl = 3600\n'
+    )
     config.write_text(body)
     fast = root / "in-process.toml"
     fast.write_text("[distribution]\nisolated = false\n" + body)
@@ -60,22 +63,33 @@ def setup(root: Path, n: int) -> tuple[Path, Path, Path]:
 def floor(traffic_path: Path, handlers_dir: Path) -> tuple[int, float]:
     """Deep-copy a template event per request and trigger, fill it, call the handler."""
     import edgelab as el
-    from edgelab.context import ContextInfo, LambdaContext
+    from edgelab.runtimes.context import ContextInfo, LambdaContext
     from edgelab.runtimes.python import InProcessPython  # noqa: F401  (same loader)
 
     frame = el.load_traffic(traffic_path)
     funcs = {}
     templates = {}
-    for trig, name in (("viewer-request", "vreq"), ("origin-request", "oreq"),
-                       ("origin-response", "oresp"), ("viewer-response", "vresp")):
+    for trig, name in (
+        ("viewer-request", "vreq"),
+        ("origin-request", "oreq"),
+        ("origin-response", "oresp"),
+        ("viewer-response", "vresp"),
+    ):
         ns: dict = {}
         exec(compile((handlers_dir / f"{name}.py").read_text(), name, "exec"), ns)
         funcs[trig] = ns["handler"]
         templates[trig] = el.build_event(trig)
     ctx = LambdaContext(ContextInfo("handler", 128, 5.0))
-    rows = list(zip(frame["uri"].tolist(), frame["querystring"].tolist(),
-                    frame["user_agent"].tolist(), frame["cookie"].tolist(),
-                    frame["client_ip"].tolist(), strict=True))
+    rows = list(
+        zip(
+            frame["uri"].tolist(),
+            frame["querystring"].tolist(),
+            frame["user_agent"].tolist(),
+            frame["cookie"].tolist(),
+            frame["client_ip"].tolist(),
+            strict=True,
+        )
+    )
     started = time.perf_counter()
     for uri, qs, ua, cookie, ip in rows:
         for trig, fn in funcs.items():
@@ -103,15 +117,23 @@ def main() -> None:
         out = root / "results.parquet"
         took = {}
         for mode, cfg in (("in-process", fast), ("isolated", config)):
-            argv = ["replay", str(traffic), "--config", str(cfg), "--out", str(out),
-                    "--workers", str(args.workers), "--no-progress"]
+            argv = [
+                "replay",
+                str(traffic),
+                "--config",
+                str(cfg),
+                "--out",
+                str(out),
+                "--workers",
+                str(args.workers),
+                "--no-progress",
+            ]
             started = time.perf_counter()
             if args.profile:
                 import cProfile
                 import pstats
 
-                cProfile.runctx("cli(argv)", globals(), {"cli": cli, "argv": argv},
-                                str(root / "p"))
+                cProfile.runctx("cli(argv)", globals(), {"cli": cli, "argv": argv}, str(root / "p"))
                 pstats.Stats(str(root / "p")).sort_stats("tottime").print_stats(25)
             else:
                 assert cli(argv) == 0
@@ -120,13 +142,19 @@ def main() -> None:
     floor_rate = n_floor / took_floor
     for mode in took:
         rate = args.n / took[mode]
-        print(f"replay {mode:10}: {args.n:,} requests in {took[mode]:.2f} s = {rate:,.0f} req/s "
-              f"(workers={args.workers}; traffic file in, results file out); "
-              f"{floor_rate / rate:.2f}x the floor's time")
-    print(f"floor            : {n_floor:,} requests in {took_floor:.2f} s = {floor_rate:,.0f} "
-          "req/s (deepcopy template event + call, 4 triggers per request)")
-    print(f"isolation costs  : isolated takes {took['isolated'] / took['in-process']:.2f}x the "
-          "in-process time; target: in-process <= 3x the floor, 20,000 req/s")
+        print(
+            f"replay {mode:10}: {args.n:,} requests in {took[mode]:.2f} s = {rate:,.0f} req/s "
+            f"(workers={args.workers}; traffic file in, results file out); "
+            f"{floor_rate / rate:.2f}x the floor's time"
+        )
+    print(
+        f"floor            : {n_floor:,} requests in {took_floor:.2f} s = {floor_rate:,.0f} "
+        "req/s (deepcopy template event + call, 4 triggers per request)"
+    )
+    print(
+        f"isolation costs  : isolated takes {took['isolated'] / took['in-process']:.2f}x the "
+        "in-process time; target: in-process <= 3x the floor, 20,000 req/s"
+    )
 
 
 if __name__ == "__main__":

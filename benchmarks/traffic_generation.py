@@ -29,12 +29,17 @@ def main() -> None:
     took = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     size = frame.memory_usage(deep=True).sum() / 2**20
-    print(f"generate_traffic({args.profile!r}, {args.n:,}): {took:.2f} s, "
-          f"{args.n / took:,.0f} rows/s")
-    print(f"peak RSS {peak:,.0f} MB (before: {before:,.0f} MB); the frame itself {size:,.0f} MB "
-          f"(categoricals)")
-    print(f"targets: < 3 s {'met' if took < 3 else 'MISSED'}, < 1 GB "
-          f"{'met' if peak < 1024 else 'MISSED'}")
+    print(
+        f"generate_traffic({args.profile!r}, {args.n:,}): {took:.2f} s, {args.n / took:,.0f} rows/s"
+    )
+    print(
+        f"peak RSS {peak:,.0f} MB (before: {before:,.0f} MB); the frame itself {size:,.0f} MB "
+        f"(categoricals)"
+    )
+    print(
+        f"targets: < 3 s {'met' if took < 3 else 'MISSED'}, < 1 GB "
+        f"{'met' if peak < 1024 else 'MISSED'}"
+    )
 
 
 if __name__ == "__main__":

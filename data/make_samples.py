@@ -29,12 +29,13 @@ REMARK = "SYNTHETIC sample made by edgelab data/make_samples.py; not real traffi
 def log_frame(n: int = 400, seed: int = 11):
     frame = el.generate_traffic("shop", n, seed=seed)
     rng = np.random.default_rng(seed)
-    result = rng.choice(["Hit", "Miss", "RefreshHit", "Error"], size=n, p=[.78, .17, .03, .02])
+    result = rng.choice(["Hit", "Miss", "RefreshHit", "Error"], size=n, p=[0.78, 0.17, 0.03, 0.02])
     status = np.where(result == "Error", rng.choice([403, 404, 502], size=n), 200)
     post = frame["method"].astype(str) == "POST"
     result = np.where(post, "Miss", result)
-    frame["edge_location"] = frame["edge_location"].astype(str).str[:3] + \
-        rng.choice(["50-C1", "53-P2", "3", "56-C2"], size=n)
+    frame["edge_location"] = frame["edge_location"].astype(str).str[:3] + rng.choice(
+        ["50-C1", "53-P2", "3", "56-C2"], size=n
+    )
     frame["log_status"] = status
     frame["log_result_type"] = result
     frame["x-edge-response-result-type"] = result
@@ -44,18 +45,20 @@ def log_frame(n: int = 400, seed: int = 11):
     taken = np.round(rng.gamma(2.0, 0.02, size=n) + np.where(result == "Hit", 0.0, 0.08), 3)
     frame["log_time_taken"] = taken
     frame["time-to-first-byte"] = np.round(taken * 0.8, 3)
-    frame["log_request_id"] = [base64.urlsafe_b64encode(rng.bytes(42)).decode()
-                               for _ in range(n)]
+    frame["log_request_id"] = [base64.urlsafe_b64encode(rng.bytes(42)).decode() for _ in range(n)]
     frame["log_distribution_host"] = "d111111abcdef8.cloudfront.net"
     frame["log_protocol"] = "https"
-    frame["ssl-protocol"] = rng.choice(["TLSv1.3", "TLSv1.2"], size=n, p=[.8, .2])
-    frame["ssl-cipher"] = np.where(frame["ssl-protocol"] == "TLSv1.3", "TLS_AES_128_GCM_SHA256",
-                                   "ECDHE-RSA-AES128-GCM-SHA256")
-    frame["cs-protocol-version"] = rng.choice(["HTTP/2.0", "HTTP/1.1", "HTTP/3.0"], size=n,
-                                              p=[.7, .2, .1])
+    frame["ssl-protocol"] = rng.choice(["TLSv1.3", "TLSv1.2"], size=n, p=[0.8, 0.2])
+    frame["ssl-cipher"] = np.where(
+        frame["ssl-protocol"] == "TLSv1.3", "TLS_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256"
+    )
+    frame["cs-protocol-version"] = rng.choice(
+        ["HTTP/2.0", "HTTP/1.1", "HTTP/3.0"], size=n, p=[0.7, 0.2, 0.1]
+    )
     frame["c-port"] = rng.integers(1024, 65535, size=n)
-    frame["sc-content-type"] = np.where(frame["uri"].astype(str).str.endswith(".jpg"),
-                                        "image/jpeg", "text/html")
+    frame["sc-content-type"] = np.where(
+        frame["uri"].astype(str).str.endswith(".jpg"), "image/jpeg", "text/html"
+    )
     frame["sc-content-len"] = frame["log_sc_bytes"] - 300
     # CloudFront does not write records in time order (facts §12)
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
@@ -66,8 +69,11 @@ def v2_frame(n: int = 300, seed: int = 12):
     frame = log_frame(n, seed)
     rng = np.random.default_rng(seed)
     uri = frame["uri"].astype(str)
-    frame["log_behavior"] = np.where(uri.str.startswith("/images/"), "/images/*",
-                                     np.where(uri.str.startswith("/api/"), "/api/*", "*"))
+    frame["log_behavior"] = np.where(
+        uri.str.startswith("/images/"),
+        "/images/*",
+        np.where(uri.str.startswith("/api/"), "/api/*", "*"),
+    )
     frame["log_country"] = frame["country"]
     miss = frame["log_result_type"] != "Hit"
     # origin first-byte latency as a made-up origin in N. Virginia would give it: the
@@ -90,8 +96,9 @@ def main() -> None:
     fields = el.logs.write.REALTIME_DEFAULT_FIELDS
     (HERE / "sample-realtime-fields.txt").write_text("\n".join(fields) + "\n")
     el.save_traffic(el.generate_traffic("shop", 5000, seed=1), HERE / "traffic-shop-5k.parquet")
-    el.save_traffic(el.generate_traffic("workshop-small", 1000, seed=2),
-                    HERE / "traffic-workshop-small-1k.csv")
+    el.save_traffic(
+        el.generate_traffic("workshop-small", 1000, seed=2), HERE / "traffic-workshop-small-1k.csv"
+    )
 
 
 if __name__ == "__main__":

@@ -4,36 +4,37 @@
     event = el.build_event("viewer-request", uri="/index.html")
     result = el.invoke("handlers/redirect.py", event)
 
-Modules, in the order one request meets them: ``triggers`` (the four trigger points),
-``events`` / ``headers`` / ``mutate`` (the event a function gets), ``rules`` (what it may
-do), ``context`` and ``runtimes`` (running it), ``validate`` and ``outcome`` (what
-CloudFront makes of the result), ``invoke`` (all of that in one call).
+The package, in the order one request meets it: ``triggers`` (the four trigger points),
+``event/`` (the event a function gets: headers, build/load, mutate), ``rules/`` (what it
+may do: tables, validate, outcome), ``runtimes/`` (running it: context, Python, Node.js),
+``invoke`` (one handler, one event), ``edge/`` (a distribution: viewer, CloudFront
+headers, cache, origins, the chain of stages, traces, config, server), ``frames/`` (the
+pandas layer: traffic, logs, latency, replay), then presentation: ``analysis``,
+``plots``, ``report``, ``widgets/``, ``commands/`` and ``cli``.
 """
 
-from .cache import Cache, CachePolicy
-from .context import ContextInfo, LambdaContext
-from .distribution import Distribution, OriginRequestPolicy, TriggerConfig, load_distribution
+import importlib
+
+from .edge.cache import Cache, CachePolicy
+from .edge.config import load_distribution
+from .edge.distribution import Distribution, OriginRequestPolicy, TriggerConfig
+from .edge.origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin
+from .edge.trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
+from .edge.viewer import ViewerRequest
 from .errors import (
     ConfigError,
     DefinitionError,
     EdgelabError,
     EventError,
     HandlerLoadError,
+    InputError,
+    OriginError,
     RuntimeUnavailable,
+    TriggerNameError,
 )
-from .events import (
-    LoadedEvent,
-    build_event,
-    cf_record,
-    custom_origin,
-    load_event,
-    normalize_event,
-    s3_origin,
-    save_event,
-)
-from .headers import Headers, MutableHeaders, canonical_key, header_map
-from .invoke import close_handlers, get_handler, invoke, invoke_many
-from .mutate import (
+from .event.build import LoadedEvent, build_event, custom_origin, load_event, s3_origin, save_event
+from .event.headers import Headers, MutableHeaders, canonical_key, header_map
+from .event.mutate import (
     append_header,
     remove_header,
     rewrite_uri,
@@ -45,42 +46,59 @@ from .mutate import (
     set_status,
     switch_origin,
 )
-from .origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
-from .outcome import ErrorInfo, InvocationResult, error_response
-from .rules import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
-from .runtimes import Handler, RawResult, load_handler
-from .trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
+from .invoke import close_handlers, invoke, invoke_many
+from .rules.outcome import ErrorInfo, InvocationResult, error_response
+from .rules.tables import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
+from .rules.validate import Violation, validate_result
+from .runtimes import Handler, load_handler
+from .runtimes.context import LambdaContext
 from .triggers import TRIGGERS, Trigger
-from .validate import Violation, validate_result
-from .viewer import ViewerRequest
 
-# Traffic, replay, analysis and reports pull in pandas and numpy: loaded on first use
-# (PEP 562), so ``import edgelab`` and ``edgelab invoke`` stay quick.
+# Traffic, replay and reports pull in pandas and numpy: loaded on first use (PEP 562),
+# so ``import edgelab`` and ``edgelab invoke`` stay quick (see ``edgelab._lazy``).
 _LAZY = {
-    "TRAFFIC_PROFILES": ("traffic", "PROFILES"), "LatencyModel": ("latency", "LatencyModel"),
-    "TrafficProfile": ("traffic", "Profile"), "estimate_latency": ("latency", "estimate_latency"),
-    "DistributionSpec": ("definitions", "DistributionSpec"),
-    "load_definition": ("definitions", "load_definition"),
-    "generate_traffic": ("traffic", "generate"), "load_traffic": ("traffic", "load_traffic"),
-    "nearest_edge": ("latency", "nearest_edge"), "read_access_logs": ("logs", "read_access_logs"),
-    "iter_access_logs": ("logs", "iter_access_logs"), "inspect_logs": ("logs", "inspect_logs"),
-    "write_log": ("logs", "write_log"), "LogReader": ("logs", "LogReader"),
-    "calibrate_latency": ("logs", "calibrate_latency"),
-    "read_traffic": ("traffic", "read_traffic"), "replay": ("replay", "replay"),
-    "save_traffic": ("traffic", "save_traffic"),
-    "write_access_log": ("logs", "write_access_log"), "write_report": ("report", "write_report"),
+    "TRAFFIC_PROFILES": "frames.traffic",
+    "LatencyModel": "frames.latency",
+    "TrafficProfile": "frames.traffic",
+    "estimate_latency": "frames.latency",
+    "DistributionSpec": "definitions",
+    "load_definition": "definitions",
+    "generate_traffic": "frames.traffic",
+    "nearest_edge": "frames.latency",
+    "read_access_logs": "frames.logs",
+    "read_traffic": "frames.traffic",
+    "replay": "frames.replay",
+    "save_traffic": "frames.traffic",
+    "write_access_log": "frames.logs",
+    "iter_access_logs": "frames.logs",
+    "inspect_logs": "frames.logs",
+    "write_log": "frames.logs",
+    "LogReader": "frames.logs",
+    "calibrate_latency": "frames.logs",
+    "write_report": "report",
+}
+# Names that were exported before and still resolve, though they are internals or a
+# second name for something public (``load_traffic``: use ``read_traffic``); they are
+# not in ``__all__`` and new code should not use them.
+_KEPT = {
+    "cf_record": "event.build",
+    "normalize_event": "event.build",
+    "get_handler": "invoke",
+    "RawResult": "runtimes.base",
+    "ContextInfo": "runtimes.context",
+    "load_traffic": "frames.traffic",
 }
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
-        import importlib
-
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(f"edgelab.{module}"), attr)
+        value = getattr(importlib.import_module(f"edgelab.{_LAZY[name]}"), name)
         globals()[name] = value
         return value
+    if name in _KEPT:
+        return getattr(importlib.import_module(f"edgelab.{_KEPT[name]}"), name)
     raise AttributeError(f"module 'edgelab' has no attribute {name!r}")
+
 
 __version__ = "0.1.0"
 
@@ -95,7 +113,6 @@ __all__ = [
     "CachePolicy",
     "CallableOrigin",
     "ConfigError",
-    "ContextInfo",
     "DefinitionError",
     "Distribution",
     "DistributionSpec",
@@ -107,6 +124,7 @@ __all__ = [
     "HandlerLoadError",
     "Headers",
     "HttpOrigin",
+    "InputError",
     "InvocationResult",
     "LambdaContext",
     "LatencyModel",
@@ -117,7 +135,6 @@ __all__ = [
     "OriginCall",
     "OriginError",
     "OriginRequestPolicy",
-    "RawResult",
     "RuleSet",
     "RuntimeUnavailable",
     "Stage",
@@ -125,19 +142,18 @@ __all__ = [
     "TrafficProfile",
     "Trigger",
     "TriggerConfig",
+    "TriggerNameError",
     "ViewerRequest",
     "Violation",
     "append_header",
     "build_event",
     "calibrate_latency",
     "canonical_key",
-    "cf_record",
     "close_handlers",
     "custom_origin",
     "error_response",
     "estimate_latency",
     "generate_traffic",
-    "get_handler",
     "get_rules",
     "header_map",
     "inspect_logs",
@@ -149,9 +165,7 @@ __all__ = [
     "load_event",
     "load_handler",
     "load_traces",
-    "load_traffic",
     "nearest_edge",
-    "normalize_event",
     "read_access_logs",
     "read_traffic",
     "remove_header",

@@ -1,6 +1,6 @@
 """Analysis of replay results: each function takes a DataFrame and returns one.
 
-The input is what :func:`edgelab.replay.replay` returns (one row per request). No
+The input is what :func:`edgelab.frames.replay.replay` returns (one row per request). No
 function keeps state beyond its parameters; plots (:mod:`edgelab.plots`) and the
 report draw these tables.
 
@@ -17,7 +17,7 @@ report draw these tables.
   :func:`status_explained` (each status with where it came from and what it means).
 * Latency: :func:`latency_percentiles`, :func:`edge_traffic`, :func:`time_span`.
 * Logs: :func:`behavior_mismatches` (the behaviour CloudFront logged vs edgelab's).
-* Cost and capacity (:mod:`edgelab.billing`, :mod:`edgelab.capacity`): :func:`cost`,
+* Cost and capacity (:mod:`edgelab.frames.billing`, :mod:`edgelab.frames.capacity`): :func:`cost`,
   :func:`scale_to`, :func:`capacity`, :func:`capacity_peaks`.
 """
 
@@ -25,21 +25,21 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from http import HTTPStatus
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import billing
-from . import capacity as _capacity
-from .errors import ConfigError
-from .latency import edge_locations
-from .rules import RuleSet, get_rules
-from .triggers import as_trigger
+from .edge.diff import changes
+from .errors import ConfigError, InputError
+from .frames import billing
+from .frames import capacity as _capacity
+from .frames.latency import edge_locations
+from .rules.tables import RuleSet, get_rules
+from .triggers import TRIGGERS, Trigger
 
-STAGE_SHORT = {"viewer-request": "vreq", "origin-request": "oreq",
-               "origin-response": "oresp", "viewer-response": "vresp"}
 DEFAULT_AB_PATTERN = r"/experiment/([^/]+)/"
 UNITS = {"viewer": "viewers", "request": "requests"}
 
@@ -47,14 +47,18 @@ UNITS = {"viewer": "viewers", "request": "requests"}
 def _need(frame: pd.DataFrame, columns: Sequence[str], what: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise ConfigError(f"{what} needs the columns {', '.join(columns)} of a replay results "
-                          f"frame; missing {', '.join(missing)}")
+        raise InputError(
+            f"{what} needs the columns {', '.join(columns)} of a replay results "
+            f"frame; missing {', '.join(missing)}"
+        )
 
 
 # -- A/B split -----------------------------------------------------------------------------
 
-def ab_variants(results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN,
-                column: str = "edge_uri") -> pd.Series:
+
+def ab_variants(
+    results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN, column: str = "edge_uri"
+) -> pd.Series:
     """The variant of each request, from ``pattern``'s first group in ``column`` (NA when
     the request was not in the test)."""
     _need(results, [column], "ab_variants")
@@ -62,8 +66,9 @@ def ab_variants(results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN,
     return text.str.extract(pattern, expand=False).str.upper()
 
 
-def has_ab_test(results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN,
-                column: str = "edge_uri") -> bool:
+def has_ab_test(
+    results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN, column: str = "edge_uri"
+) -> bool:
     """True when some request was assigned a variant (the report shows its A/B section
     only then)."""
     if column not in results.columns or results.empty:
@@ -71,10 +76,17 @@ def has_ab_test(results: pd.DataFrame, *, pattern: str = DEFAULT_AB_PATTERN,
     return bool(ab_variants(results, pattern=pattern, column=column).notna().any())
 
 
-def ab_split(results: pd.DataFrame, *, weights: Mapping[str, float] | None = None,
-             by: str | Sequence[str] | None = None, variant: str | None = None,
-             pattern: str = DEFAULT_AB_PATTERN, column: str = "edge_uri",
-             unit: str = "viewer", confidence: float = 0.95) -> pd.DataFrame:
+def ab_split(
+    results: pd.DataFrame,
+    *,
+    weights: Mapping[str, float] | None = None,
+    by: str | Sequence[str] | None = None,
+    variant: str | None = None,
+    pattern: str = DEFAULT_AB_PATTERN,
+    column: str = "edge_uri",
+    unit: str = "viewer",
+    confidence: float = 0.95,
+) -> pd.DataFrame:
     """Share of each variant with a confidence interval, and a test against ``weights``.
 
     The variant is the column ``variant`` or else extracted with ``pattern`` from
@@ -115,21 +127,40 @@ def ab_split(results: pd.DataFrame, *, weights: Mapping[str, float] | None = Non
         p = stats.chisquare(counts, expected * total).pvalue if len(names) > 1 else np.nan
         for name, count, exp in zip(names, counts, expected, strict=True):
             ci = stats.binomtest(int(count), total).proportion_ci(confidence, method="wilson")
-            rows.append({**dict(zip(groups, key, strict=True)), "variant": name,
-                         counted: int(count), "total": total, "share": float(count / total),
-                         "ci_low": float(ci.low), "ci_high": float(ci.high),
-                         "expected": float(exp), "p_value": float(p)})
-    cols = [*groups, "variant", counted, "total", "share", "ci_low", "ci_high", "expected",
-            "p_value"]
+            rows.append(
+                {
+                    **dict(zip(groups, key, strict=True)),
+                    "variant": name,
+                    counted: int(count),
+                    "total": total,
+                    "share": float(count / total),
+                    "ci_low": float(ci.low),
+                    "ci_high": float(ci.high),
+                    "expected": float(exp),
+                    "p_value": float(p),
+                }
+            )
+    cols = [
+        *groups,
+        "variant",
+        counted,
+        "total",
+        "share",
+        "ci_low",
+        "ci_high",
+        "expected",
+        "p_value",
+    ]
     return pd.DataFrame(rows, columns=cols)
 
 
 # -- rewrites ------------------------------------------------------------------------------
 
+
 def _changes(results: pd.DataFrame) -> list[tuple[str, dict[str, Any], int]]:
     """(trigger, parsed diff, count) for each distinct diff of each stage."""
     out = []
-    for trigger, short in STAGE_SHORT.items():
+    for trigger, short in ((t.value, t.prefix) for t in TRIGGERS):
         col = f"{short}_changes"
         if col not in results:
             continue
@@ -145,23 +176,27 @@ def header_changes(results: pd.DataFrame) -> pd.DataFrame:
     before and after value (one row per trigger, change and header)."""
     agg: dict[tuple[str, str, str], list[Any]] = {}
     for trigger, diff, count in _changes(results):
-        for change, items in diff.get("headers", {}).items():
-            for name, values in items.items():
-                if change == "changed":
-                    before, after = values
-                elif change == "added":
-                    before, after = None, values
-                else:
-                    before, after = values, None
-                slot = agg.setdefault((trigger, change, name), [0, before, after])
+        for c in changes(diff):
+            if c.header and c.kind != "generated":
+                slot = agg.setdefault((trigger, c.kind, c.name), [0, c.before, c.after])
                 slot[0] += count
-    rows = [{"trigger": t, "change": c, "header": h, "count": v[0],
-             "example_before": _join(v[1]), "example_after": _join(v[2])}
-            for (t, c, h), v in agg.items()]
-    frame = pd.DataFrame(rows, columns=["trigger", "change", "header", "count",
-                                        "example_before", "example_after"])
-    return frame.sort_values(["count", "trigger", "header"], ascending=[False, True, True],
-                             kind="stable").reset_index(drop=True)
+    rows = [
+        {
+            "trigger": t,
+            "change": c,
+            "header": h,
+            "count": v[0],
+            "example_before": _join(v[1]),
+            "example_after": _join(v[2]),
+        }
+        for (t, c, h), v in agg.items()
+    ]
+    frame = pd.DataFrame(
+        rows, columns=["trigger", "change", "header", "count", "example_before", "example_after"]
+    )
+    return frame.sort_values(
+        ["count", "trigger", "header"], ascending=[False, True, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 def _join(values: Any) -> str | None:
@@ -174,18 +209,21 @@ def uri_rewrites(results: pd.DataFrame) -> pd.DataFrame:
     """Every uri rewrite as (trigger, from, to, count), most frequent first."""
     counts: dict[tuple[str, str, str], int] = {}
     for trigger, diff, count in _changes(results):
-        if "uri" in diff:
-            old, new = diff["uri"]
-            key = (trigger, str(old), str(new))
-            counts[key] = counts.get(key, 0) + count
-    frame = pd.DataFrame([{"trigger": t, "from": a, "to": b, "count": c}
-                          for (t, a, b), c in counts.items()],
-                         columns=["trigger", "from", "to", "count"])
-    return frame.sort_values(["count", "from"], ascending=[False, True],
-                             kind="stable").reset_index(drop=True)
+        for c in changes(diff):
+            if c.name == "uri" and not c.header and c.kind == "changed":
+                key = (trigger, str(c.before), str(c.after))
+                counts[key] = counts.get(key, 0) + count
+    frame = pd.DataFrame(
+        [{"trigger": t, "from": a, "to": b, "count": c} for (t, a, b), c in counts.items()],
+        columns=["trigger", "from", "to", "count"],
+    )
+    return frame.sort_values(["count", "from"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
 # -- limits --------------------------------------------------------------------------------
+
 
 def violations(results: pd.DataFrame) -> pd.DataFrame:
     """Every rule violation by rule and trigger: count, an example message and path."""
@@ -196,18 +234,27 @@ def violations(results: pd.DataFrame) -> pd.DataFrame:
         if not text:
             continue
         for v in json.loads(text):
-            slot = agg.setdefault((v["rule"], v["trigger"]), [0, v.get("message"),
-                                                              v.get("path"), v.get("section")])
+            slot = agg.setdefault(
+                (v["rule"], v["trigger"]), [0, v.get("message"), v.get("path"), v.get("section")]
+            )
             slot[0] += int(count)
-    frame = pd.DataFrame([{"rule": r, "trigger": t, "count": s[0], "example": s[1],
-                           "path": s[2], "section": s[3]} for (r, t), s in agg.items()],
-                         columns=["rule", "trigger", "count", "example", "path", "section"])
-    return frame.sort_values(["count", "rule"], ascending=[False, True],
-                             kind="stable").reset_index(drop=True)
+    frame = pd.DataFrame(
+        [
+            {"rule": r, "trigger": t, "count": s[0], "example": s[1], "path": s[2], "section": s[3]}
+            for (r, t), s in agg.items()
+        ],
+        columns=["rule", "trigger", "count", "example", "path", "section"],
+    )
+    return frame.sort_values(["count", "rule"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
 
 
-_HEADROOM = (("request_bytes", "request-size"), ("uri_qs_len", "uri-querystring-length"),
-             ("generated_bytes", "generated-response-size"))
+_HEADROOM = (
+    ("request_bytes", "request-size"),
+    ("uri_qs_len", "uri-querystring-length"),
+    ("generated_bytes", "generated-response-size"),
+)
 _HEADROOM_COLUMNS = ["trigger", "rule", "unit", "actual", "limit", "used", "headroom"]
 
 
@@ -217,7 +264,7 @@ def headroom(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.Da
     (actual / limit) and ``headroom`` (1 - used)."""
     ruleset = rules if isinstance(rules, RuleSet) else get_rules(rules)
     parts = []
-    for trigger, short in STAGE_SHORT.items():
+    for trigger, short in ((t.value, t.prefix) for t in TRIGGERS):
         for suffix, rule in _HEADROOM:
             col = f"{short}_{suffix}"
             limit = ruleset.limit(rule, trigger)
@@ -227,31 +274,57 @@ def headroom(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.Da
             if actual.empty:
                 continue
             used = actual.to_numpy(float) / float(limit)
-            unit = ruleset.limits[(rule, as_trigger(trigger))].unit
-            parts.append(pd.DataFrame({"trigger": trigger, "rule": rule, "unit": unit,
-                                       "actual": actual.to_numpy(float), "limit": float(limit),
-                                       "used": used, "headroom": 1 - used}))
+            unit = ruleset.limits[(rule, Trigger.parse(trigger))].unit
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "trigger": trigger,
+                        "rule": rule,
+                        "unit": unit,
+                        "actual": actual.to_numpy(float),
+                        "limit": float(limit),
+                        "used": used,
+                        "headroom": 1 - used,
+                    }
+                )
+            )
     if not parts:
         return pd.DataFrame(columns=_HEADROOM_COLUMNS)
     return pd.concat(parts, ignore_index=True)
 
 
-def headroom_summary(results: pd.DataFrame, rules: RuleSet | str | None = None
-                     ) -> pd.DataFrame:
+def headroom_summary(results: pd.DataFrame, rules: RuleSet | str | None = None) -> pd.DataFrame:
     """:func:`headroom` per (trigger, rule): ``count`` of stage runs, ``unit``, the
     largest and the 99th-percentile size (``max_actual``, ``p99_actual``), the
     ``limit``, the share of the limit they use (``max_used``, ``p99_used``) and the
     least headroom left (``min_headroom`` = 1 - max_used)."""
     h = headroom(results, rules)
-    cols = ["trigger", "rule", "unit", "count", "max_actual", "p99_actual", "limit",
-            "max_used", "p99_used", "min_headroom"]
+    cols = [
+        "trigger",
+        "rule",
+        "unit",
+        "count",
+        "max_actual",
+        "p99_actual",
+        "limit",
+        "max_used",
+        "p99_used",
+        "min_headroom",
+    ]
     if h.empty:
         return pd.DataFrame(columns=cols)
     g = h.groupby(["trigger", "rule"], sort=True)
-    out = pd.DataFrame({"unit": g["unit"].first(), "count": g.size(),
-                        "max_actual": g["actual"].max(), "p99_actual": g["actual"].quantile(0.99),
-                        "limit": g["limit"].first(), "max_used": g["used"].max(),
-                        "p99_used": g["used"].quantile(0.99)}).reset_index()
+    out = pd.DataFrame(
+        {
+            "unit": g["unit"].first(),
+            "count": g.size(),
+            "max_actual": g["actual"].max(),
+            "p99_actual": g["actual"].quantile(0.99),
+            "limit": g["limit"].first(),
+            "max_used": g["used"].max(),
+            "p99_used": g["used"].quantile(0.99),
+        }
+    ).reset_index()
     out["min_headroom"] = 1 - out["max_used"]
     return out[cols]
 
@@ -263,10 +336,12 @@ HIT_RATIO_DEFINITION = (
     "cache hit ratio = hits / (hits + misses), counting only responses CloudFront could "
     "cache: GET and HEAD requests answered below status 400 from the cache (Hit) or via "
     "the origin (Miss). Responses generated by a function, errors and other methods are "
-    "left out.")
+    "left out."
+)
 ORIGIN_SAVED_DEFINITION = (
     "origin requests saved: without CloudFront every request would reach the origin; "
-    "these never did, because the cache or a function answered them.")
+    "these never did, because the cache or a function answered them."
+)
 
 
 def status_codes(results: pd.DataFrame, column: str = "status") -> pd.Series:
@@ -305,26 +380,39 @@ def cache_over_time(results: pd.DataFrame, freq: str = "1min") -> pd.DataFrame:
     over cacheable responses, :data:`HIT_RATIO_DEFINITION`)."""
     _need(results, ["time"], "cache_over_time")
     hit, counted = _hits(results)
-    frame = pd.DataFrame({"time": pd.to_datetime(results["time"], utc=True),
-                          "requests": 1, "hits": hit.astype(int),
-                          "misses": (counted & ~hit).astype(int)})
+    frame = pd.DataFrame(
+        {
+            "time": pd.to_datetime(results["time"], utc=True),
+            "requests": 1,
+            "hits": hit.astype(int),
+            "misses": (counted & ~hit).astype(int),
+        }
+    )
     out = frame.set_index("time").resample(freq).sum()
     out["hit_ratio"] = out["hits"] / (out["hits"] + out["misses"]).replace(0, np.nan)
     return out.reset_index()
 
 
-def cache_by_path(results: pd.DataFrame, *, top: int = 20, column: str = "uri"
-                  ) -> pd.DataFrame:
+def cache_by_path(results: pd.DataFrame, *, top: int = 20, column: str = "uri") -> pd.DataFrame:
     """The ``top`` paths by requests: requests, hits, misses (cacheable responses only),
     hit ratio."""
     _need(results, [column], "cache_by_path")
     hit, counted = _hits(results)
-    frame = pd.DataFrame({"path": results[column].astype(str).to_numpy(), "requests": 1,
-                          "hits": hit.astype(int), "misses": (counted & ~hit).astype(int)})
+    frame = pd.DataFrame(
+        {
+            "path": results[column].astype(str).to_numpy(),
+            "requests": 1,
+            "hits": hit.astype(int),
+            "misses": (counted & ~hit).astype(int),
+        }
+    )
     out = frame.groupby("path", sort=False).sum()
     out["hit_ratio"] = out["hits"] / (out["hits"] + out["misses"]).replace(0, np.nan)
-    return out.sort_values(["requests", "hits"], ascending=False, kind="stable") \
-        .head(top).reset_index()
+    return (
+        out.sort_values(["requests", "hits"], ascending=False, kind="stable")
+        .head(top)
+        .reset_index()
+    )
 
 
 def cache_by_edge(results: pd.DataFrame, *, column: str = "edge_uri") -> pd.DataFrame:
@@ -342,29 +430,37 @@ def cache_by_edge(results: pd.DataFrame, *, column: str = "edge_uri") -> pd.Data
     key_col = column if column in results else "uri"
     _need(results, [key_col], "cache_by_edge")
     hit, counted = _hits(results)
-    frame = pd.DataFrame({
-        "code": results["edge_location"].astype(str).str[:3].str.upper().to_numpy(),
-        "key": results[key_col].astype(str).to_numpy(),
-        "time": pd.to_datetime(results["time"], utc=True).to_numpy(),
-        "order": np.arange(len(results)), "hit": hit, "miss": counted & ~hit})
+    frame = pd.DataFrame(
+        {
+            "code": results["edge_location"].astype(str).str[:3].str.upper().to_numpy(),
+            "key": results[key_col].astype(str).to_numpy(),
+            "time": pd.to_datetime(results["time"], utc=True).to_numpy(),
+            "order": np.arange(len(results)),
+            "hit": hit,
+            "miss": counted & ~hit,
+        }
+    )
     frame = frame.sort_values(["time", "order"], kind="stable")
-    first_miss = frame[frame["miss"]].groupby(["code", "key"])["order"].first() \
-        .rename("first_miss")
+    first_miss = frame[frame["miss"]].groupby(["code", "key"])["order"].first().rename("first_miss")
     rank = pd.Series(np.arange(len(frame)), index=frame["order"].to_numpy())
     hits = frame[frame["hit"]].join(first_miss, on=["code", "key"])
     fetched_here = hits["first_miss"].notna() & (
         rank.reindex(hits["first_miss"].fillna(-1).astype(int)).to_numpy()
-        < rank.reindex(hits["order"]).to_numpy())
+        < rank.reindex(hits["order"]).to_numpy()
+    )
     hits = hits.assign(elsewhere=~fetched_here.to_numpy())
     g = frame.groupby("code", sort=False)
-    out = pd.DataFrame({"requests": g.size(), "hits": g["hit"].sum(),
-                        "misses": g["miss"].sum()})
+    out = pd.DataFrame({"requests": g.size(), "hits": g["hit"].sum(), "misses": g["miss"].sum()})
     out["hit_ratio"] = out["hits"] / (out["hits"] + out["misses"]).replace(0, np.nan)
-    out["hits_filled_elsewhere"] = hits.groupby("code")["elsewhere"].sum() \
-        .reindex(out.index, fill_value=0).astype(int)
+    out["hits_filled_elsewhere"] = (
+        hits.groupby("code")["elsewhere"].sum().reindex(out.index, fill_value=0).astype(int)
+    )
     out = out.astype({"hits": int, "misses": int})
-    return out.sort_values("requests", ascending=False, kind="stable") \
-        .rename_axis("code").reset_index()
+    return (
+        out.sort_values("requests", ascending=False, kind="stable")
+        .rename_axis("code")
+        .reset_index()
+    )
 
 
 def origin_savings(results: pd.DataFrame) -> pd.DataFrame:
@@ -376,17 +472,35 @@ def origin_savings(results: pd.DataFrame) -> pd.DataFrame:
         reached = int(results["origin_status"].notna().sum())
     else:
         reached = int((results["cache"].astype(str) == "Miss").sum())
-    return pd.DataFrame([{"requests": n, "origin_requests": reached, "saved": n - reached,
-                          "saved_share": (n - reached) / n if n else np.nan}])
+    return pd.DataFrame(
+        [
+            {
+                "requests": n,
+                "origin_requests": reached,
+                "saved": n - reached,
+                "saved_share": (n - reached) / n if n else np.nan,
+            }
+        ]
+    )
 
 
 # -- what happened -------------------------------------------------------------------------
 
-FUNCTION_ERRORS = {"LambdaValidationError": 502, "LambdaExecutionError": 500,
-                   "LambdaLimitExceeded": 503}
-CATEGORIES = ("served from the cache", "served via the origin", "generated by a function",
-              "origin 4xx", "origin 5xx", "function error", "CloudFront error",
-              "replay error")
+FUNCTION_ERRORS = {
+    "LambdaValidationError": 502,
+    "LambdaExecutionError": 500,
+    "LambdaLimitExceeded": 503,
+}
+CATEGORIES = (
+    "served from the cache",
+    "served via the origin",
+    "generated by a function",
+    "origin 4xx",
+    "origin 5xx",
+    "function error",
+    "CloudFront error",
+    "replay error",
+)
 
 
 def categories(results: pd.DataFrame) -> pd.Series:
@@ -398,12 +512,29 @@ def categories(results: pd.DataFrame) -> pd.Series:
     outcome = results["outcome"].astype(str).to_numpy()
     cache = results["cache"].astype(str).to_numpy()
     status = status_codes(results).fillna(0).to_numpy(int)
-    choices = [outcome == "replay-error", outcome == "origin-error", outcome == "error",
-               outcome == "generated", status >= 500, status >= 400, cache == "Hit"]
-    names = ["replay error", "CloudFront error", "function error", "generated by a function",
-             "origin 5xx", "origin 4xx", "served from the cache"]
-    return pd.Series(np.select(choices, names, default="served via the origin"),
-                     index=results.index, name="category")
+    choices = [
+        outcome == "replay-error",
+        outcome == "origin-error",
+        outcome == "error",
+        outcome == "generated",
+        status >= 500,
+        status >= 400,
+        cache == "Hit",
+    ]
+    names = [
+        "replay error",
+        "CloudFront error",
+        "function error",
+        "generated by a function",
+        "origin 5xx",
+        "origin 4xx",
+        "served from the cache",
+    ]
+    return pd.Series(
+        np.select(choices, names, default="served via the origin"),
+        index=results.index,
+        name="category",
+    )
 
 
 def summary(results: pd.DataFrame) -> pd.DataFrame:
@@ -431,37 +562,54 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
             continue
         rows.append((name + ("s" if name.endswith("error") else ""), k, pct(k)))
         if name == "function error" and k and "error_type" in results:
-            types = results.loc[cat == "function error", "error_type"].astype(str) \
-                .value_counts()
+            types = results.loc[cat == "function error", "error_type"].astype(str).value_counts()
             for etype, c in types.items():
                 code = FUNCTION_ERRORS.get(str(etype))
                 label = f"  {etype}" + (f" ({code})" if code else "")
                 rows.append((label, int(c), pct(int(c))))
     ratio = hit_ratio(results) if n else None
-    rows.append(("cache hit ratio", None if ratio is None else round(ratio, 4),
-                 None if ratio is None else round(100 * ratio, 1)))
+    rows.append(
+        (
+            "cache hit ratio",
+            None if ratio is None else round(ratio, 4),
+            None if ratio is None else round(100 * ratio, 1),
+        )
+    )
     saved = origin_savings(results).iloc[0]
-    rows.append(("origin requests saved", int(saved["saved"]),
-                 round(100 * float(saved["saved_share"]), 1) if n else None))
-    rows.append(("rule violations", int(results.get("violations",
-                                                    pd.Series(dtype=int)).sum()), None))
-    rows.append(("cold starts", int(results.get("cold_starts", pd.Series(dtype=int)).sum()),
-                 None))
+    rows.append(
+        (
+            "origin requests saved",
+            int(saved["saved"]),
+            round(100 * float(saved["saved_share"]), 1) if n else None,
+        )
+    )
+    rows.append(
+        ("rule violations", int(results.get("violations", pd.Series(dtype=int)).sum()), None)
+    )
+    rows.append(("cold starts", int(results.get("cold_starts", pd.Series(dtype=int)).sum()), None))
     lat = pd.to_numeric(results.get("latency_ms", pd.Series(dtype=float)), errors="coerce")
     if lat.notna().any():
         rows.append(("median latency, ms (estimate)", round(float(lat.median()), 1), None))
         rows.append(("p99 latency, ms (estimate)", round(float(lat.quantile(0.99)), 1), None))
-    return pd.DataFrame({"metric": [r[0] for r in rows],
-                         "value": pd.Series([r[1] for r in rows], dtype=object),
-                         "percent": pd.Series([r[2] for r in rows], dtype="Float64")})
+    return pd.DataFrame(
+        {
+            "metric": [r[0] for r in rows],
+            "value": pd.Series([r[1] for r in rows], dtype=object),
+            "percent": pd.Series([r[2] for r in rows], dtype="Float64"),
+        }
+    )
 
 
 def outcomes(results: pd.DataFrame) -> pd.DataFrame:
     """Requests by outcome, cache status and final status (statuses as integers)."""
     _need(results, ["outcome", "cache", "status"], "outcomes")
-    frame = pd.DataFrame({"outcome": results["outcome"].astype(str),
-                          "cache": results["cache"].astype(str),
-                          "status": status_codes(results).astype(str).replace("<NA>", "")})
+    frame = pd.DataFrame(
+        {
+            "outcome": results["outcome"].astype(str),
+            "cache": results["cache"].astype(str),
+            "status": status_codes(results).astype(str).replace("<NA>", ""),
+        }
+    )
     return frame.value_counts().rename("requests").reset_index()
 
 
@@ -471,34 +619,33 @@ STATUS_MEANINGS: dict[tuple[int, str | None], str] = {
     (204, None): "No Content: a response without a body.",
     (301, None): "Moved Permanently: a redirect; the Location header says where to.",
     (301, "function"): "Moved Permanently: a function answered with a redirect (the "
-                       "Location header says where to); no origin was asked.",
+    "Location header says where to); no origin was asked.",
     (302, "function"): "Found: a function answered with a temporary redirect.",
     (304, None): "Not Modified: the viewer's copy is current (If-None-Match / "
-                 "If-Modified-Since matched), so no body was sent.",
+    "If-Modified-Since matched), so no body was sent.",
     (400, None): "Bad Request: the request was malformed.",
     (403, "origin"): "Forbidden, from the origin: a folder (S3-like) origin answers 403 "
-                     "AccessDenied for a key that does not exist when the bucket policy "
-                     "does not grant s3:ListBucket, the usual CloudFront set-up.",
+    "AccessDenied for a key that does not exist when the bucket policy "
+    "does not grant s3:ListBucket, the usual CloudFront set-up.",
     (403, "cache"): "Forbidden, from the cache: an origin's 403 kept for the error-caching "
-                    "TTL (10 s by default).",
-    (403, "function"): "Forbidden: a function refused the request (for example a missing "
-                       "token).",
+    "TTL (10 s by default).",
+    (403, "function"): "Forbidden: a function refused the request (for example a missing token).",
     (403, "CloudFront"): "Forbidden, from CloudFront: a method the behaviour does not "
-                         "allow, or a geographic restriction.",
+    "allow, or a geographic restriction.",
     (404, None): "Not Found: the origin has no object at this path (an S3 origin that "
-                 "may list the bucket answers 404 NoSuchKey).",
+    "may list the bucket answers 404 NoSuchKey).",
     (405, "origin"): "Method Not Allowed, from the origin: a folder (S3-like) origin takes "
-                     "only GET and HEAD on an object, so a POST gets S3's 405 "
-                     "MethodNotAllowed. (A behaviour that allows only GET and HEAD would "
-                     "refuse the POST at the edge instead, with CloudFront's 403.)",
+    "only GET and HEAD on an object, so a POST gets S3's 405 "
+    "MethodNotAllowed. (A behaviour that allows only GET and HEAD would "
+    "refuse the POST at the edge instead, with CloudFront's 403.)",
     (405, None): "Method Not Allowed: the origin does not take this method for this path.",
     (500, "CloudFront"): "LambdaExecutionError: a function raised an exception or its "
-                         "process died; CloudFront answers 500.",
+    "process died; CloudFront answers 500.",
     (502, "CloudFront"): "Bad Gateway from CloudFront: a function returned something "
-                         "invalid (LambdaValidationError), or the origin could not be "
-                         "reached.",
+    "invalid (LambdaValidationError), or the origin could not be "
+    "reached.",
     (503, "CloudFront"): "LambdaLimitExceeded: a function ran past its timeout; "
-                         "CloudFront answers 503.",
+    "CloudFront answers 503.",
     (504, "CloudFront"): "Gateway Timeout: the origin did not answer in time.",
     (500, None): "Internal Server Error, from the origin.",
     (502, None): "Bad Gateway, from the origin.",
@@ -509,9 +656,16 @@ STATUS_MEANINGS: dict[tuple[int, str | None], str] = {
 def _source(results: pd.DataFrame) -> np.ndarray:
     outcome = results["outcome"].astype(str).to_numpy()
     cache = results["cache"].astype(str).to_numpy()
-    return np.select([outcome == "replay-error", np.isin(outcome, ["error", "origin-error"]),
-                      outcome == "generated", cache == "Hit"],
-                     ["edgelab", "CloudFront", "function", "cache"], default="origin")
+    return np.select(
+        [
+            outcome == "replay-error",
+            np.isin(outcome, ["error", "origin-error"]),
+            outcome == "generated",
+            cache == "Hit",
+        ],
+        ["edgelab", "CloudFront", "function", "cache"],
+        default="origin",
+    )
 
 
 def status_meaning(status: int | None, source: str | None = None) -> str:
@@ -525,8 +679,6 @@ def status_meaning(status: int | None, source: str | None = None) -> str:
     if source == "cache":
         return status_meaning(status, "origin").replace("from the origin", "from the cache")
     try:
-        from http import HTTPStatus
-
         return f"{HTTPStatus(status).phrase}."
     except ValueError:
         return "a status without a standard meaning."
@@ -541,17 +693,24 @@ def status_explained(results: pd.DataFrame) -> pd.DataFrame:
     counts = frame.value_counts(dropna=False).rename("requests").reset_index()
     n = len(results)
     counts["share"] = counts["requests"] / n if n else np.nan
-    counts["meaning"] = [status_meaning(None if pd.isna(s) else int(s), src)
-                         for s, src in zip(counts["status"], counts["source"], strict=True)]
-    return counts.sort_values(["requests", "status"], ascending=[False, True],
-                              kind="stable").reset_index(drop=True)
+    counts["meaning"] = [
+        status_meaning(None if pd.isna(s) else int(s), src)
+        for s, src in zip(counts["status"], counts["source"], strict=True)
+    ]
+    return counts.sort_values(
+        ["requests", "status"], ascending=[False, True], kind="stable"
+    ).reset_index(drop=True)
 
 
 # -- latency and time ------------------------------------------------------------------------
 
-def latency_percentiles(results: pd.DataFrame, by: str | Sequence[str] = "country",
-                        q: Sequence[float] = (0.5, 0.9, 0.99),
-                        column: str = "latency_ms") -> pd.DataFrame:
+
+def latency_percentiles(
+    results: pd.DataFrame,
+    by: str | Sequence[str] = "country",
+    q: Sequence[float] = (0.5, 0.9, 0.99),
+    column: str = "latency_ms",
+) -> pd.DataFrame:
     """Percentiles of the estimated latency (ms, to 0.1 ms: an estimate) per group, with
     the request count."""
     groups = [by] if isinstance(by, str) else list(by)
@@ -562,8 +721,11 @@ def latency_percentiles(results: pd.DataFrame, by: str | Sequence[str] = "countr
     out = g.quantile(list(q)).unstack().round(1)
     out.columns = [f"p{round(x * 100):g}" for x in q]
     out.insert(0, "requests", g.size())
-    return out.reset_index().sort_values("requests", ascending=False,
-                                         kind="stable").reset_index(drop=True)
+    return (
+        out.reset_index()
+        .sort_values("requests", ascending=False, kind="stable")
+        .reset_index(drop=True)
+    )
 
 
 def edge_traffic(results: pd.DataFrame) -> pd.DataFrame:
@@ -584,10 +746,17 @@ def time_span(results: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["start", "end", "span", "minutes", "requests_per_minute"])
     span = t.max() - t.min()
     minutes = span.total_seconds() / 60
-    return pd.DataFrame([{"start": t.min(), "end": t.max(), "span": span,
-                          "minutes": round(minutes, 1),
-                          "requests_per_minute": round(len(t) / minutes, 1) if minutes
-                          else float(len(t))}])
+    return pd.DataFrame(
+        [
+            {
+                "start": t.min(),
+                "end": t.max(),
+                "span": span,
+                "minutes": round(minutes, 1),
+                "requests_per_minute": round(len(t) / minutes, 1) if minutes else float(len(t)),
+            }
+        ]
+    )
 
 
 # -- logs ----------------------------------------------------------------------------------
@@ -601,8 +770,13 @@ def _behavior(values: pd.Series) -> pd.Series:
     return text.where(~text.str.lower().isin(_DEFAULT_SPELLINGS), DEFAULT_BEHAVIOR)
 
 
-def behavior_mismatches(frame: pd.DataFrame, *, logged: str = "log_behavior",
-                        chosen: str = "behavior", example: str = "uri") -> pd.DataFrame:
+def behavior_mismatches(
+    frame: pd.DataFrame,
+    *,
+    logged: str = "log_behavior",
+    chosen: str = "behavior",
+    example: str = "uri",
+) -> pd.DataFrame:
     """Requests whose logged cache behaviour (``cache-behavior-path-pattern``, facts logs
     §2/§3) differs from the one edgelab chose: one row per (logged, chosen) pair with
     ``requests``, ``share`` of all compared requests and an ``example`` uri, most frequent
@@ -619,16 +793,23 @@ def behavior_mismatches(frame: pd.DataFrame, *, logged: str = "log_behavior",
     if not differ.any():
         return pd.DataFrame(columns=cols)
     ex = frame[example].astype(str) if example in frame else pd.Series("", index=frame.index)
-    table = pd.DataFrame({"logged": log[differ].to_numpy(), "chosen": ours[differ].to_numpy(),
-                          "example": ex[differ].to_numpy()})
-    out = table.groupby(["logged", "chosen"], sort=False).agg(
-        requests=("example", "size"), example=("example", "first")).reset_index()
+    table = pd.DataFrame(
+        {
+            "logged": log[differ].to_numpy(),
+            "chosen": ours[differ].to_numpy(),
+            "example": ex[differ].to_numpy(),
+        }
+    )
+    out = (
+        table.groupby(["logged", "chosen"], sort=False)
+        .agg(requests=("example", "size"), example=("example", "first"))
+        .reset_index()
+    )
     out["share"] = out["requests"] / compared
-    return out.sort_values("requests", ascending=False, kind="stable") \
-        .reset_index(drop=True)[cols]
+    return out.sort_values("requests", ascending=False, kind="stable").reset_index(drop=True)[cols]
 
 
-# -- cost and capacity (prices and quotas as data: edgelab.billing, edgelab.capacity) ----
+# -- cost and capacity (prices and quotas as data: frames.billing, frames.capacity) --------
 
 cost = billing.cost
 scale_to = billing.scale_to

@@ -16,10 +16,18 @@ from .errors import EdgelabError
 
 # Each module has ``register(subparsers)``, which adds its parser and sets ``func``.
 COMMANDS = (
-    "event", "invoke", "rules",
+    "event",
+    "invoke",
+    "rules",
     "lab",
-    "traffic", "replay", "report", "demo", "logs",
-    "request", "serve", "traces",
+    "traffic",
+    "replay",
+    "report",
+    "demo",
+    "logs",
+    "request",
+    "serve",
+    "traces",
     "config",
 )
 
@@ -27,7 +35,8 @@ COMMANDS = (
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="edgelab",
-        description="Learn, prototype and document AWS Lambda@Edge handlers without AWS.")
+        description="Learn, prototype and document AWS Lambda@Edge handlers without AWS.",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMANDS:
         importlib.import_module(f"edgelab.commands.{name}").register(sub)

@@ -20,6 +20,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+from .edge.diff import changes
+
 KB = 1024
 MB = 1024 * 1024
 # edgelab.analysis columns that hold a share (0..1), shown as percentages by show()
@@ -140,32 +142,11 @@ def _values(values: Any) -> str:
 
 
 def diff_lines(diff: Mapping[str, Any]) -> list[str]:
-    """A stage diff (:func:`edgelab.trace.diff`, ``Stage.diff``, the ``*_changes``
-    columns) as lines: ``+ name: value`` added, ``- name: value`` removed,
-    ``~ name: old -> new`` changed, ``generated 301 response`` for a response a
-    request trigger generated (compared with nothing: there was no response before)."""
-    if not diff:
-        return []
-    lines = []
-    generated = diff.get("generated")
-    if generated is not None:
-        status = status_text(generated.get("status")) if isinstance(generated, Mapping) else ""
-        lines.append(f"generated a {status} response".replace("a  ", "a "))
-        for name, values in (generated.get("headers") or {}).items():
-            lines.append(f"+ {name}: {_values(values)}")
-    h = diff.get("headers", {})
-    for name, values in h.get("added", {}).items():
-        lines.append(f"+ {name}: {_values(values)}")
-    for name, values in h.get("removed", {}).items():
-        lines.append(f"- {name}: {_values(values)}")
-    for name, (old, new) in h.get("changed", {}).items():
-        lines.append(f"~ {name}: {_values(old)} -> {_values(new)}")
-    for key, pair in diff.items():
-        if key in ("headers", "generated"):
-            continue
-        old, new = pair
-        lines.append(f"~ {key}: {old!s} -> {new!s}")
-    return lines
+    """A stage diff (:func:`edgelab.edge.diff.diff`, ``Stage.diff``, the ``*_changes``
+    columns) as whole lines: ``+ name: value`` added, ``- name: value`` removed,
+    ``~ name: old -> new`` changed, ``generated a 301 response`` for a response a request
+    trigger generated (rendered by :meth:`edgelab.edge.diff.Change.line`)."""
+    return [c.line(short=False) for c in changes(diff)] if diff else []
 
 
 def cell_text(value: Any, column: str = "") -> str:

@@ -8,10 +8,13 @@ In a checkout the files live at the repository's top level (``notebooks/``, ``da
 the wheel carries the same folders inside the package (``pyproject.toml`` maps them
 with hatch's ``force-include``). This is the one place that knows both layouts, so
 moving a folder into the package later is a change here and in ``pyproject.toml`` only.
+The tables the library itself reads (edge locations, regional edge caches, prices) live
+in ``edgelab/data/``.
 """
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from .errors import ConfigError
@@ -35,6 +38,12 @@ def bundled(kind: str) -> Path:
     )
 
 
+def package_dir(package: str) -> Path:
+    """The folder of an installed package with data files of its own (the demo's site and
+    handlers): a real directory, as pip and uv install wheels unpacked."""
+    return Path(str(files(package)))
+
+
 def in_checkout() -> bool:
     """True when edgelab runs from a source checkout (its ``pyproject.toml`` beside it)."""
     return (CHECKOUT_DIR / "pyproject.toml").is_file() and (CHECKOUT_DIR / "notebooks").is_dir()
@@ -49,8 +58,9 @@ def data_file(name: str) -> Path:
         if (place / name).is_file():
             return place / name
     held = sorted({p.name for d in places if d.is_dir() for p in d.iterdir() if p.is_file()})
-    raise ConfigError(f"edgelab has no bundled data file {name!r}; the data folders hold "
-                      + ", ".join(held))
+    raise ConfigError(
+        f"edgelab has no bundled data file {name!r}; the data folders hold " + ", ".join(held)
+    )
 
 
 def notebook_handler(name: str) -> Path:

@@ -17,8 +17,9 @@ import pytest
 from hypothesis import settings
 
 # Property tests are seeded (derandomize) and sized to keep the suite quick.
-settings.register_profile("edgelab", derandomize=True, deadline=None, max_examples=50,
-                          database=None)
+settings.register_profile(
+    "edgelab", derandomize=True, deadline=None, max_examples=50, database=None
+)
 settings.load_profile("edgelab")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -13,13 +13,13 @@ TRIGGERS = [t.value for t in el.TRIGGERS]
 # HTTP token names, mixed case, the way viewers send them.
 header_names = st.from_regex(r"[A-Za-z][A-Za-z0-9\-]{0,15}", fullmatch=True)
 # Visible ASCII and spaces: what a header value may hold.
-header_values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E),
-                        max_size=20)
+header_values = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=20)
 header_pairs = st.lists(st.tuples(header_names, header_values), max_size=8)
 
 uris = st.from_regex(r"/[A-Za-z0-9._~/\-]{0,30}", fullmatch=True)
-querystrings = st.from_regex(r"([a-z]{1,5}=[A-Za-z0-9%]{0,5}(&[a-z]{1,5}=[a-z0-9]{0,5}){0,3})?",
-                             fullmatch=True)
+querystrings = st.from_regex(
+    r"([a-z]{1,5}=[A-Za-z0-9%]{0,5}(&[a-z]{1,5}=[a-z0-9]{0,5}){0,3})?", fullmatch=True
+)
 
 
 @st.composite
@@ -28,9 +28,13 @@ def events(draw: st.DrawFn, triggers: list[str] | None = None) -> dict[str, Any]
     trigger = draw(st.sampled_from(triggers or TRIGGERS))
     is_request = trigger.endswith("request")
     return el.build_event(
-        trigger, uri=draw(uris), querystring=draw(querystrings), headers=draw(header_pairs),
+        trigger,
+        uri=draw(uris),
+        querystring=draw(querystrings),
+        headers=draw(header_pairs),
         body=draw(st.none() | st.text(max_size=20)) if is_request else None,
-        response_headers=None if is_request else draw(header_pairs))
+        response_headers=None if is_request else draw(header_pairs),
+    )
 
 
 # One mutation helper call: (function, positional args after the event, keyword args).
@@ -38,54 +42,88 @@ mutations = st.one_of(
     st.tuples(st.just(el.set_header), st.tuples(header_names, header_values), st.just({})),
     st.tuples(st.just(el.append_header), st.tuples(header_names, header_values), st.just({})),
     st.tuples(st.just(el.remove_header), st.tuples(header_names), st.just({})),
-    st.tuples(st.just(el.set_cookie), st.tuples(st.from_regex(r"[a-z]{1,6}", fullmatch=True),
-                                                header_values), st.just({})),
-    st.tuples(st.just(el.set_query_param),
-              st.tuples(st.text(max_size=6), st.none() | st.text(max_size=6)), st.just({})),
+    st.tuples(
+        st.just(el.set_cookie),
+        st.tuples(st.from_regex(r"[a-z]{1,6}", fullmatch=True), header_values),
+        st.just({}),
+    ),
+    st.tuples(
+        st.just(el.set_query_param),
+        st.tuples(st.text(max_size=6), st.none() | st.text(max_size=6)),
+        st.just({}),
+    ),
     st.tuples(st.just(el.rewrite_uri), st.tuples(st.text(max_size=10)), st.just({})),
-    st.tuples(st.just(el.set_body), st.tuples(st.text(max_size=20) | st.binary(max_size=20)),
-              st.fixed_dictionaries({"encoding": st.sampled_from(["text", "base64"])})),
-    st.tuples(st.just(el.switch_origin), st.tuples(st.from_regex(r"[a-z]{1,8}\.[a-z]{2,3}",
-                                                                 fullmatch=True)),
-              st.fixed_dictionaries({"kind": st.sampled_from(["custom", "s3"])})),
-    st.tuples(st.just(el.set_status), st.tuples(st.integers(0, 999) | st.text(max_size=4)),
-              st.just({})),
-    st.tuples(st.just(el.set_response_cookie),
-              st.tuples(st.from_regex(r"[a-z]{1,6}", fullmatch=True), header_values),
-              st.just({})),
+    st.tuples(
+        st.just(el.set_body),
+        st.tuples(st.text(max_size=20) | st.binary(max_size=20)),
+        st.fixed_dictionaries({"encoding": st.sampled_from(["text", "base64"])}),
+    ),
+    st.tuples(
+        st.just(el.switch_origin),
+        st.tuples(st.from_regex(r"[a-z]{1,8}\.[a-z]{2,3}", fullmatch=True)),
+        st.fixed_dictionaries({"kind": st.sampled_from(["custom", "s3"])}),
+    ),
+    st.tuples(
+        st.just(el.set_status), st.tuples(st.integers(0, 999) | st.text(max_size=4)), st.just({})
+    ),
+    st.tuples(
+        st.just(el.set_response_cookie),
+        st.tuples(st.from_regex(r"[a-z]{1,6}", fullmatch=True), header_values),
+        st.just({}),
+    ),
 )
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
-    max_leaves=12)
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 header_maps = st.one_of(
     st.builds(el.header_map, header_pairs),
-    st.dictionaries(st.text(max_size=8), json_values, max_size=3))
+    st.dictionaries(st.text(max_size=8), json_values, max_size=3),
+)
 
-statuses = st.one_of(st.integers(-10, 1000), st.integers(), st.floats(),
-                     st.sampled_from(["200", "302", "404", "599", "600", "abc", "", " 200"]),
-                     json_values)
+statuses = st.one_of(
+    st.integers(-10, 1000),
+    st.integers(),
+    st.floats(),
+    st.sampled_from(["200", "302", "404", "599", "600", "abc", "", " 200"]),
+    json_values,
+)
 
-requests_like = st.fixed_dictionaries({}, optional={
-    "uri": uris | json_values, "method": st.sampled_from(["GET", "POST"]) | json_values,
-    "querystring": querystrings | json_values, "headers": header_maps,
-    "clientIp": st.just(el.events.EXAMPLE_CLIENT_IP) | json_values,
-    "body": json_values, "origin": json_values})
+requests_like = st.fixed_dictionaries(
+    {},
+    optional={
+        "uri": uris | json_values,
+        "method": st.sampled_from(["GET", "POST"]) | json_values,
+        "querystring": querystrings | json_values,
+        "headers": header_maps,
+        "clientIp": st.just(el.event.build.EXAMPLE_CLIENT_IP) | json_values,
+        "body": json_values,
+        "origin": json_values,
+    },
+)
 
-responses_like = st.fixed_dictionaries({"status": statuses}, optional={
-    "statusDescription": st.text(max_size=8) | json_values, "headers": header_maps,
-    "body": st.text(max_size=20) | json_values,
-    "bodyEncoding": st.sampled_from(["text", "base64"]) | json_values})
+responses_like = st.fixed_dictionaries(
+    {"status": statuses},
+    optional={
+        "statusDescription": st.text(max_size=8) | json_values,
+        "headers": header_maps,
+        "body": st.text(max_size=20) | json_values,
+        "bodyEncoding": st.sampled_from(["text", "base64"]) | json_values,
+    },
+)
 
 handler_returns = st.one_of(json_values, requests_like, responses_like)
 
 # -- raw header maps: any case, CR/LF, control and wide characters (facts §1.5, §6, §13) -------
 # RFC 9110 token characters, spelled out here apart from the validator's regex.
-TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789"
-                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+TOKEN_CHARS = frozenset(
+    "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
 _GOOD_NAME = "aAzZ09-_~"
 _BAD_NAME = " :\r\n\té€"
 _GOOD_VALUE = "aZ0 ;=/,\té\xff"
@@ -96,7 +134,8 @@ _BAD_VALUE = "\r\n\x00\x7f€🙂"
 _good_names = st.text(alphabet=_GOOD_NAME, max_size=6).map(lambda s: "X-T" + s)
 _any_names = st.one_of(
     st.text(alphabet=_GOOD_NAME + _BAD_NAME, min_size=1, max_size=6).map(lambda s: "X-T" + s),
-    st.sampled_from(["", "x-t", "X-T", "X-t", "x-T"]))
+    st.sampled_from(["", "x-t", "X-T", "X-t", "x-T"]),
+)
 _good_values = st.text(alphabet=_GOOD_VALUE, max_size=10)
 _any_values = st.text(alphabet=_GOOD_VALUE + _BAD_VALUE, max_size=10)
 
@@ -155,8 +194,9 @@ _PATH_CHARS = "abcAB01_-.~/"
 @st.composite
 def path_patterns(draw: st.DrawFn) -> str:
     """Path patterns from CloudFront's alphabet, with ``*`` and ``?`` mixed in."""
-    parts = draw(st.lists(st.sampled_from([*_PATH_CHARS, "*", "?", "/a", "b/"]), min_size=1,
-                          max_size=8))
+    parts = draw(
+        st.lists(st.sampled_from([*_PATH_CHARS, "*", "?", "/a", "b/"]), min_size=1, max_size=8)
+    )
     return "".join(parts)
 
 
@@ -165,10 +205,12 @@ def pattern_paths(draw: st.DrawFn) -> str:
     """Viewer paths over the same small alphabet, so matches are frequent."""
     return "/" + draw(st.text(alphabet=_PATH_CHARS, max_size=12))
 
+
 # Text a CloudFront log field may carry once URL-decoded (any code point but surrogates);
 # '-' alone is how a log writes "no value", so it cannot round-trip as itself.
-log_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
-                     max_size=30).filter(lambda s: s != "-")
+log_values = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30
+).filter(lambda s: s != "-")
 
 # What one call of tests/hostile/mixed.py does (its uri says which): a batch of these
 # through a runtime must give one result per call, each its own.

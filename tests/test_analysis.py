@@ -13,22 +13,25 @@ from edgelab import analysis
 
 def _results(n_a: int, n_b: int, **extra) -> pd.DataFrame:
     n = n_a + n_b
-    frame = pd.DataFrame({
-        "edge_uri": ["/experiment/a/index.html"] * n_a + ["/experiment/b/index.html"] * n_b,
-        "device": (["mobile", "desktop"] * n)[:n],
-        "country": ["US"] * n,
-        "client_ip": [f"198.18.0.{i % 250}" for i in range(n)],
-        "cache": ["Hit"] * n, "outcome": ["served"] * n, "status": [200] * n,
-        "time": pd.date_range("2025-03-01", periods=n, freq="s", tz="UTC"),
-    })
+    frame = pd.DataFrame(
+        {
+            "edge_uri": ["/experiment/a/index.html"] * n_a + ["/experiment/b/index.html"] * n_b,
+            "device": (["mobile", "desktop"] * n)[:n],
+            "country": ["US"] * n,
+            "client_ip": [f"198.18.0.{i % 250}" for i in range(n)],
+            "cache": ["Hit"] * n,
+            "outcome": ["served"] * n,
+            "status": [200] * n,
+            "time": pd.date_range("2025-03-01", periods=n, freq="s", tz="UTC"),
+        }
+    )
     for k, v in extra.items():
         frame[k] = v
     return frame
 
 
 def test_ab_split_shares_and_intervals_come_from_scipy() -> None:
-    table = analysis.ab_split(_results(500, 500), weights={"A": 0.5, "B": 0.5},
-                               unit="request")
+    table = analysis.ab_split(_results(500, 500), weights={"A": 0.5, "B": 0.5}, unit="request")
     assert list(table["variant"]) == ["A", "B"]
     assert table["share"].tolist() == [0.5, 0.5]
     assert (table["ci_low"] < 0.5).all() and (table["ci_high"] > 0.5).all()
@@ -60,8 +63,12 @@ def test_requests_outside_the_test_are_left_out() -> None:
 
 
 def test_header_changes_and_uri_rewrites_are_counted_with_examples() -> None:
-    diff = json.dumps({"headers": {"added": {"x-a": ["1"]}, "changed": {"x-b": [["o"], ["n"]]}},
-                       "uri": ["/", "/experiment/a/index.html"]})
+    diff = json.dumps(
+        {
+            "headers": {"added": {"x-a": ["1"]}, "changed": {"x-b": [["o"], ["n"]]}},
+            "uri": ["/", "/experiment/a/index.html"],
+        }
+    )
     frame = _results(3, 0, vreq_changes=[diff, diff, None])
     table = analysis.header_changes(frame)
     added = table[table["header"] == "x-a"].iloc[0]
@@ -73,12 +80,22 @@ def test_header_changes_and_uri_rewrites_are_counted_with_examples() -> None:
 
 
 def test_violations_are_counted_by_rule_and_trigger() -> None:
-    v = {"rule": "generated-response-size", "trigger": "viewer-request", "path": "response",
-         "actual": 50000, "limit": 40960, "message": "too big", "section": "§5.1"}
+    v = {
+        "rule": "generated-response-size",
+        "trigger": "viewer-request",
+        "path": "response",
+        "actual": 50000,
+        "limit": 40960,
+        "message": "too big",
+        "section": "§5.1",
+    }
     frame = _results(2, 0, violation_list=[json.dumps([v]), ""])
     table = analysis.violations(frame)
     assert table.iloc[0][["rule", "trigger", "count"]].tolist() == [
-        "generated-response-size", "viewer-request", 1]
+        "generated-response-size",
+        "viewer-request",
+        1,
+    ]
 
 
 def test_headroom_relates_sizes_to_the_rule_table() -> None:
@@ -122,26 +139,56 @@ def test_missing_columns_are_named() -> None:
 
 # -- what the report and the notebooks say ---------------------------------------------------
 
+
 def _mixed() -> pd.DataFrame:
     """Ten requests, one of each kind the summary separates."""
-    return pd.DataFrame({
-        "outcome": ["served", "served", "served", "generated", "served", "served", "error",
-                    "error", "origin-error", "served"],
-        "cache": ["Hit", "Hit", "Miss", "LambdaGeneratedResponse", "Miss", "Hit", "Error",
-                  "Error", "Error", "Miss"],
-        "status": [200.0, 200.0, 200.0, 301.0, 405.0, 404.0, 502.0, 500.0, 504.0, 200.0],
-        "method": ["GET"] * 9 + ["POST"],
-        "error_type": [None] * 6 + ["LambdaValidationError", "LambdaExecutionError",
-                                    "OriginError", None],
-        "origin_status": [None, None, 200, None, 405, None, None, None, None, 200],
-        "time": pd.date_range("2025-03-01", periods=10, freq="30s", tz="UTC"),
-    })
+    return pd.DataFrame(
+        {
+            "outcome": [
+                "served",
+                "served",
+                "served",
+                "generated",
+                "served",
+                "served",
+                "error",
+                "error",
+                "origin-error",
+                "served",
+            ],
+            "cache": [
+                "Hit",
+                "Hit",
+                "Miss",
+                "LambdaGeneratedResponse",
+                "Miss",
+                "Hit",
+                "Error",
+                "Error",
+                "Error",
+                "Miss",
+            ],
+            "status": [200.0, 200.0, 200.0, 301.0, 405.0, 404.0, 502.0, 500.0, 504.0, 200.0],
+            "method": ["GET"] * 9 + ["POST"],
+            "error_type": [None] * 6
+            + ["LambdaValidationError", "LambdaExecutionError", "OriginError", None],
+            "origin_status": [None, None, 200, None, 405, None, None, None, None, 200],
+            "time": pd.date_range("2025-03-01", periods=10, freq="30s", tz="UTC"),
+        }
+    )
 
 
 def test_summary_puts_each_request_in_one_category_with_percentages() -> None:
     s = analysis.summary(_mixed()).set_index("metric")
-    categories = ["served from the cache", "served via the origin", "generated by a function",
-                  "origin 4xx", "origin 5xx", "function errors", "CloudFront errors"]
+    categories = [
+        "served from the cache",
+        "served via the origin",
+        "generated by a function",
+        "origin 4xx",
+        "origin 5xx",
+        "function errors",
+        "CloudFront errors",
+    ]
     assert [s.loc[c, "value"] for c in categories] == [2, 2, 1, 2, 0, 2, 1]
     assert sum(s.loc[c, "value"] for c in categories) == 10
     assert s.loc["served from the cache", "percent"] == 20.0
@@ -172,8 +219,9 @@ def test_statuses_are_integers_and_explained_by_where_they_came_from() -> None:
 
 
 def test_headroom_summary_has_the_largest_and_p99_share_in_each_unit() -> None:
-    frame = _results(100, 0, vreq_request_bytes=np.arange(100.0) * 100,
-                     vreq_uri_qs_len=[10.0] * 100)
+    frame = _results(
+        100, 0, vreq_request_bytes=np.arange(100.0) * 100, vreq_uri_qs_len=[10.0] * 100
+    )
     h = analysis.headroom_summary(frame, rules="2023-03").set_index("rule")
     size = h.loc["request-size"]
     assert size["unit"] == "bytes" and size["limit"] == 20480  # 2023-03's request quota
@@ -183,11 +231,17 @@ def test_headroom_summary_has_the_largest_and_p99_share_in_each_unit() -> None:
 
 
 def test_cache_by_edge_counts_hits_another_edge_location_filled() -> None:
-    frame = pd.DataFrame({
-        "edge_location": ["LHR50-C1", "SYD1-C1", "SYD1-C1", "LHR50-C1"],
-        "edge_uri": ["/a", "/a", "/b", "/a"], "uri": ["/a", "/a", "/b", "/a"],
-        "cache": ["Miss", "Hit", "Miss", "Hit"], "status": [200] * 4, "method": ["GET"] * 4,
-        "time": pd.date_range("2025-03-01", periods=4, freq="1min", tz="UTC")})
+    frame = pd.DataFrame(
+        {
+            "edge_location": ["LHR50-C1", "SYD1-C1", "SYD1-C1", "LHR50-C1"],
+            "edge_uri": ["/a", "/a", "/b", "/a"],
+            "uri": ["/a", "/a", "/b", "/a"],
+            "cache": ["Miss", "Hit", "Miss", "Hit"],
+            "status": [200] * 4,
+            "method": ["GET"] * 4,
+            "time": pd.date_range("2025-03-01", periods=4, freq="1min", tz="UTC"),
+        }
+    )
     t = analysis.cache_by_edge(frame).set_index("code")
     assert t.loc["SYD", "hits"] == 1 and t.loc["SYD", "hits_filled_elsewhere"] == 1
     assert t.loc["LHR", "hits"] == 1 and t.loc["LHR", "hits_filled_elsewhere"] == 0

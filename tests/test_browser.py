@@ -32,15 +32,26 @@ ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-EDITOR = ('from edgelab.widgets import EventEditor\n'
-          'editor = EventEditor(directory="handlers", uri="/index.html")\n'
-          'editor')
-EXPLORER = ('from edgelab.widgets import TrafficExplorer\n'
-            'explorer = TrafficExplorer(size=400, plot="edge_map")\n'
-            'explorer')
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+EDITOR = (
+    "from edgelab.widgets import EventEditor\n"
+    'editor = EventEditor(directory="handlers", uri="/index.html")\n'
+    "editor"
+)
+EXPLORER = (
+    "from edgelab.widgets import TrafficExplorer\n"
+    'explorer = TrafficExplorer(size=400, plot="edge_map")\n'
+    "explorer"
+)
 WAIT_MS = 120_000
 IDLE = re.compile(r"Python 3 \(ipykernel\) \| Idle")
 
@@ -61,12 +72,31 @@ def _free_port() -> int:
 
 
 def _notebook(path: Path, source: str) -> None:
-    path.write_text(json.dumps({
-        "cells": [{"cell_type": "code", "execution_count": None, "id": "widget",
-                   "metadata": {}, "outputs": [], "source": source}],
-        "metadata": {"kernelspec": {"display_name": "Python 3 (ipykernel)",
-                                    "language": "python", "name": "python3"}},
-        "nbformat": 4, "nbformat_minor": 5}))
+    path.write_text(
+        json.dumps(
+            {
+                "cells": [
+                    {
+                        "cell_type": "code",
+                        "execution_count": None,
+                        "id": "widget",
+                        "metadata": {},
+                        "outputs": [],
+                        "source": source,
+                    }
+                ],
+                "metadata": {
+                    "kernelspec": {
+                        "display_name": "Python 3 (ipykernel)",
+                        "language": "python",
+                        "name": "python3",
+                    }
+                },
+                "nbformat": 4,
+                "nbformat_minor": 5,
+            }
+        )
+    )
 
 
 def save_png(png: bytes, path: Path, *, tolerance: float = 0.003) -> Path:
@@ -98,14 +128,29 @@ def lab(tmp_path: Path) -> Iterator[Callable[[str], str]]:
     settings = tmp_path / "settings" / "@jupyterlab" / "apputils-extension"
     settings.mkdir(parents=True)
     (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+        json.dumps({"fetchNews": "false", "checkForUpdates": False})
+    )
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "MPLBACKEND": "Agg"}
-    argv = [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser",
-            f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--ServerApp.token={token}",
-            f"--ServerApp.root_dir={root}", f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
-            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"]
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "MPLBACKEND": "Agg",
+    }
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "lab",
+        "--allow-root",
+        "--no-browser",
+        f"--port={port}",
+        "--ServerApp.ip=127.0.0.1",
+        f"--ServerApp.token={token}",
+        f"--ServerApp.root_dir={root}",
+        f"--LabApp.user_settings_dir={tmp_path / 'settings'}",
+        f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+    ]
     log = (tmp_path / "jupyter.log").open("w")
     proc = subprocess.Popen(argv, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -115,8 +160,10 @@ def lab(tmp_path: Path) -> Iterator[Callable[[str], str]]:
             if proc.poll() is not None:
                 pytest.fail("jupyter lab exited: " + (tmp_path / "jupyter.log").read_text())
             try:
-                if httpx.get(f"{base}/api/status", params={"token": token},
-                             timeout=5).status_code == 200:
+                if (
+                    httpx.get(f"{base}/api/status", params={"token": token}, timeout=5).status_code
+                    == 200
+                ):
                     break
             except httpx.HTTPError:
                 pass
@@ -145,8 +192,12 @@ def browser(tmp_path: Path) -> Iterator:
 
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "chromium-profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 1400})
+            str(tmp_path / "chromium-profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 1400},
+        )
         try:
             page = context.pages[0] if context.pages else context.new_page()
             page.set_default_timeout(WAIT_MS)
@@ -185,12 +236,14 @@ def test_event_editor_runs_in_jupyterlab(lab, browser) -> None:
         expect(run).to_be_visible()
         expect(output.locator(".widget-html", has_text="press Run")).to_be_visible()
 
-        uri = output.locator(".widget-text", has=page.locator(
-            "label", has_text=re.compile(r"^uri$"))).locator("input")
+        uri = output.locator(
+            ".widget-text", has=page.locator("label", has_text=re.compile(r"^uri$"))
+        ).locator("input")
         uri.fill("/old/from-the-browser")
         uri.press("Enter")
-        handler = output.locator(".widget-dropdown", has=page.locator(
-            "label", has_text=re.compile(r"^handler$"))).locator("select")
+        handler = output.locator(
+            ".widget-dropdown", has=page.locator("label", has_text=re.compile(r"^handler$"))
+        ).locator("select")
         handler.select_option(label="handlers/redirect.py")
         run.click()
 
@@ -215,10 +268,12 @@ def test_traffic_explorer_renders_and_runs_in_jupyterlab(lab, browser) -> None:
         expect(run).to_be_visible()
         expect(output.locator(".widget-html", has_text="press Run")).to_be_visible()
         run.click()
-        expect(output.get_by_text(re.compile(r"400 requests replayed through demo \(run 1\)"))
-               ).to_be_visible()
-        title = output.locator(".widget-html", has_text="A/B split per viewer against the "
-                                                        "intended A 50% / B 50%")
+        expect(
+            output.get_by_text(re.compile(r"400 requests replayed through demo \(run 1\)"))
+        ).to_be_visible()
+        title = output.locator(
+            ".widget-html", has_text="A/B split per viewer against the intended A 50% / B 50%"
+        )
         expect(title).to_be_visible()
         expect(output.locator("img")).to_have_count(1)
         # the replay's progress bar was a widget: it must not be left behind, closed
@@ -226,8 +281,9 @@ def test_traffic_explorer_renders_and_runs_in_jupyterlab(lab, browser) -> None:
         expect(page.get_by_text("Error displaying widget")).to_have_count(0)
 
         # the A/B count switches to requests in the browser too
-        count = output.locator(".widget-dropdown", has=page.locator(
-            "label", has_text=re.compile(r"^count$"))).locator("select")
+        count = output.locator(
+            ".widget-dropdown", has=page.locator("label", has_text=re.compile(r"^count$"))
+        ).locator("select")
         count.select_option(label="per request")
         expect(output.locator(".widget-html", has_text="A/B split per request")).to_be_visible()
         count.select_option(label="per viewer")
@@ -245,8 +301,9 @@ def test_traffic_explorer_renders_and_runs_in_jupyterlab(lab, browser) -> None:
         raise
 
 
-def test_report_screenshots_for_the_readme(browser, tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_screenshots_for_the_readme(
+    browser, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The demo report in Chromium: its contents and summary, the headroom bars and the
     map, as the README shows them."""
     import edgelab as el
@@ -254,8 +311,12 @@ def test_report_screenshots_for_the_readme(browser, tmp_path: Path,
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01: a stable page
     results = el.replay(CONFIG, el.load_traffic(TRAFFIC), progress=False)
-    index = el.write_report(results, tmp_path / "report", title="edgelab demo: replay report",
-                            weights={"A": 0.5, "B": 0.5})
+    index = el.write_report(
+        results,
+        tmp_path / "report",
+        title="edgelab demo: replay report",
+        weights={"A": 0.5, "B": 0.5},
+    )
     page = browser
     page.set_viewport_size({"width": 1100, "height": 1000})
     page.goto(index.as_uri())

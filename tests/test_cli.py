@@ -14,14 +14,30 @@ import pytest
 import edgelab as el
 from tests.conftest import ROOT
 
-CONTRACT = {"trigger", "outcome", "request", "response", "status", "error", "violations",
-            "duration_ms", "logs"}
+CONTRACT = {
+    "trigger",
+    "outcome",
+    "request",
+    "response",
+    "status",
+    "error",
+    "violations",
+    "duration_ms",
+    "logs",
+}
 
 
-def edgelab(*args: str, cwd: Path = ROOT, stdin: str | None = None,
-            exe: list[str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*(exe or [sys.executable, "-m", "edgelab"]), *args], cwd=cwd,
-                          input=stdin, capture_output=True, text=True, timeout=120)
+def edgelab(
+    *args: str, cwd: Path = ROOT, stdin: str | None = None, exe: list[str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*(exe or [sys.executable, "-m", "edgelab"]), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def one_json(out: subprocess.CompletedProcess[str]) -> dict[str, Any]:
@@ -44,24 +60,64 @@ def test_event_without_options_prints_build_event(trigger: str) -> None:
 
 OPTIONS: dict[str, list[str]] = {
     "viewer-request": ["--body", "name=a"],
-    "origin-request": ["--body", "name=a", "--origin", "s3:bucket.s3.amazonaws.com",
-                       "--country", "fr", "--device", "mobile"],
-    "origin-response": ["--status", "404", "--response-header", "X-R: 1",
-                        "--country", "fr", "--device", "mobile"],
-    "viewer-response": ["--status", "304", "--response-header", "X-R: 1",
-                        "--country", "fr", "--device", "mobile"],
+    "origin-request": [
+        "--body",
+        "name=a",
+        "--origin",
+        "s3:bucket.s3.amazonaws.com",
+        "--country",
+        "fr",
+        "--device",
+        "mobile",
+    ],
+    "origin-response": [
+        "--status",
+        "404",
+        "--response-header",
+        "X-R: 1",
+        "--country",
+        "fr",
+        "--device",
+        "mobile",
+    ],
+    "viewer-response": [
+        "--status",
+        "304",
+        "--response-header",
+        "X-R: 1",
+        "--country",
+        "fr",
+        "--device",
+        "mobile",
+    ],
 }
 
 
 @pytest.mark.parametrize("trigger", list(OPTIONS))
 def test_event_options_all_show_up_in_the_json(trigger: str) -> None:
-    common = ["--uri", "/p.html", "--method", "post", "--querystring", "a=1",
-              "--header", "X-A: 1", "--cookie", "c=2", "--client-ip", "198.51.100.7"]
+    common = [
+        "--uri",
+        "/p.html",
+        "--method",
+        "post",
+        "--querystring",
+        "a=1",
+        "--header",
+        "X-A: 1",
+        "--cookie",
+        "c=2",
+        "--client-ip",
+        "198.51.100.7",
+    ]
     event = one_json(edgelab("event", trigger, *common, *OPTIONS[trigger]))
     cf = el.cf_record(event)
     req, h = cf["request"], el.Headers(cf["request"]["headers"])
     assert (req["uri"], req["method"], req["querystring"], req["clientIp"]) == (
-        "/p.html", "POST", "a=1", "198.51.100.7")
+        "/p.html",
+        "POST",
+        "a=1",
+        "198.51.100.7",
+    )
     assert h["x-a"] == "1" and h.cookies() == {"c": "2"}
     if "--body" in OPTIONS[trigger]:
         assert base64.b64decode(req["body"]["data"]) == b"name=a"
@@ -75,17 +131,27 @@ def test_event_options_all_show_up_in_the_json(trigger: str) -> None:
         assert el.Headers(cf["response"]["headers"])["x-r"] == "1"
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    pytest.param(["viewer-request", "--country", "US"], "after viewer request",
-                 id="§7 --country refused for viewer-request"),
-    pytest.param(["viewer-response", "--body", "x"], "Include Body", id="§1.4 --body in VResp"),
-    pytest.param(["origin-request", "--origin", "http:x"], "--origin must be custom:DOMAIN",
-                 id="bad --origin"),
-    pytest.param(["viewer-request", "--uri", "x"], "uri must start with '/'", id="bad --uri"),
-    pytest.param(["viewer"], "must be one of viewer-request", id="unknown trigger"),
-    pytest.param(["origin-response", "--status", "abc"], "invalid int value",
-                 id="non-numeric --status"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["viewer-request", "--country", "US"],
+            "after viewer request",
+            id="§7 --country refused for viewer-request",
+        ),
+        pytest.param(["viewer-response", "--body", "x"], "Include Body", id="§1.4 --body in VResp"),
+        pytest.param(
+            ["origin-request", "--origin", "http:x"],
+            "--origin must be custom:DOMAIN",
+            id="bad --origin",
+        ),
+        pytest.param(["viewer-request", "--uri", "x"], "uri must start with '/'", id="bad --uri"),
+        pytest.param(["viewer"], "must be one of viewer-request", id="unknown trigger"),
+        pytest.param(
+            ["origin-response", "--status", "abc"], "invalid int value", id="non-numeric --status"
+        ),
+    ],
+)
 def test_event_with_unusable_options_exits_2(args: list[str], message: str) -> None:
     out = edgelab("event", *args)
     assert out.returncode == 2 and out.stdout == ""
@@ -108,7 +174,8 @@ def lambda_handler(event, context):
 
 @pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated (default)"])
 def test_invoke_prints_exactly_one_json_object_and_no_handler_output(
-        handlers_dir: Path, event_file: Path, isolated: bool) -> None:
+    handlers_dir: Path, event_file: Path, isolated: bool
+) -> None:
     (handlers_dir / "noisy.py").write_text(NOISY)
     args = ["invoke", str(handlers_dir / "noisy.py"), "--event", str(event_file)]
     out = edgelab(*args, *([] if isolated else ["--in-process"]))
@@ -117,29 +184,46 @@ def test_invoke_prints_exactly_one_json_object_and_no_handler_output(
     assert data["outcome"] == "request" and data["request"]["uri"] == "/cli"
     assert "printed in handler" in data["logs"]
     outside_logs = out.stdout.replace(json.dumps(data["logs"]), "")
-    for noise in ("printed at import", "raw-import-write", "printed in handler",
-                  "raw-handler-write"):
+    for noise in (
+        "printed at import",
+        "raw-import-write",
+        "printed in handler",
+        "raw-handler-write",
+    ):
         assert noise not in outside_logs
     if not isolated:
         assert "raw-handler-write" in out.stderr  # a raw fd-1 write is sent to stderr
 
 
-@pytest.mark.parametrize(("body", "status", "kind"), [
-    ("raise ValueError('x')", 500, "LambdaExecutionError"),
-    ("return None", 502, "LambdaValidationError"),
-    ("time.sleep(100)", 503, "LambdaLimitExceeded"),
-], ids=["500", "502", "503"])
+@pytest.mark.parametrize(
+    ("body", "status", "kind"),
+    [
+        ("raise ValueError('x')", 500, "LambdaExecutionError"),
+        ("return None", 502, "LambdaValidationError"),
+        ("time.sleep(100)", 503, "LambdaLimitExceeded"),
+    ],
+    ids=["500", "502", "503"],
+)
 def test_invoke_exits_0_when_the_handler_ran_even_if_it_failed(
-        handlers_dir: Path, event_file: Path, body: str, status: int, kind: str) -> None:
+    handlers_dir: Path, event_file: Path, body: str, status: int, kind: str
+) -> None:
     (handlers_dir / "fails.py").write_text(
-        f"import time\ndef handler(event, context):\n    {body}\n")
-    data = one_json(edgelab("invoke", str(handlers_dir / "fails.py"), "--event",
-                            str(event_file), "--set", "timeout=0.5"))
+        f"import time\ndef handler(event, context):\n    {body}\n"
+    )
+    data = one_json(
+        edgelab(
+            "invoke",
+            str(handlers_dir / "fails.py"),
+            "--event",
+            str(event_file),
+            "--set",
+            "timeout=0.5",
+        )
+    )
     assert (data["outcome"], data["status"], data["error"]["type"]) == ("error", status, kind)
 
 
-def test_invoke_reads_the_event_from_stdin_and_reports_notes_on_stderr(
-        handlers_dir: Path) -> None:
+def test_invoke_reads_the_event_from_stdin_and_reports_notes_on_stderr(handlers_dir: Path) -> None:
     (handlers_dir / "h.py").write_text("def handler(e, c):\n    return {'status': '200'}\n")
     sam = (ROOT / "tests/fixtures/sam/CloudFrontABTest.json").read_text()
     out = edgelab("invoke", str(handlers_dir / "h.py"), "--event", "-", stdin=sam)
@@ -150,24 +234,41 @@ def test_invoke_reads_the_event_from_stdin_and_reports_notes_on_stderr(
 def test_invoke_trigger_and_rules_options(handlers_dir: Path, event_file: Path) -> None:
     (handlers_dir / "left.py").write_text(
         "def handler(event, context):\n"
-        "    return {'status': '200', 'body': str(context.get_remaining_time_in_millis())}\n")
-    data = one_json(edgelab("invoke", str(handlers_dir / "left.py"), "--event", str(event_file),
-                            "--trigger", "origin-request", "--rules", "2023-03",
-                            "--set", "timeout.origin-request=12"))
+        "    return {'status': '200', 'body': str(context.get_remaining_time_in_millis())}\n"
+    )
+    data = one_json(
+        edgelab(
+            "invoke",
+            str(handlers_dir / "left.py"),
+            "--event",
+            str(event_file),
+            "--trigger",
+            "origin-request",
+            "--rules",
+            "2023-03",
+            "--set",
+            "timeout.origin-request=12",
+        )
+    )
     assert data["trigger"] == "origin-request"
     assert 0 < int(data["response"]["body"]) <= 12_000
 
 
 def test_rules_command_lists_limits_and_decisions() -> None:
     rows = one_json(edgelab("rules", "--json", "--set", "timeout=7"))
-    assert {"kind": "limit", "rule": "timeout", "trigger": "viewer-request", "value": 7}.items() \
-        <= next(r for r in rows if r["rule"] == "timeout").items()
+    assert {
+        "kind": "limit",
+        "rule": "timeout",
+        "trigger": "viewer-request",
+        "value": 7,
+    }.items() <= next(r for r in rows if r["rule"] == "timeout").items()
     decisions = one_json(edgelab("rules", "--decisions", "--json"))
-    from edgelab.billing import BILLING_DECISIONS
-    from edgelab.logs import LOG_DECISIONS
+    from edgelab.frames.billing import BILLING_DECISIONS
+    from edgelab.frames.logs import LOG_DECISIONS
 
-    assert [d["topic"] for d in decisions] == [d.topic for d in (*el.DECISIONS, *LOG_DECISIONS,
-                                                                 *BILLING_DECISIONS)]
+    assert [d["topic"] for d in decisions] == [
+        d.topic for d in (*el.DECISIONS, *LOG_DECISIONS, *BILLING_DECISIONS)
+    ]
 
 
 # -- exit 2 with a clear message ----------------------------------------------------------------
@@ -183,38 +284,66 @@ EXIT_2 = [
     pytest.param(["invoke"], "required: HANDLER, --event", id="invoke without arguments"),
     pytest.param(["invoke", "{d}/ok.py"], "required: --event", id="invoke without --event"),
     pytest.param(["frobnicate"], "invalid choice", id="unknown sub-command"),
-    pytest.param(["invoke", "{d}/ok.py", "--event", "{d}/missing.json"], "does not exist",
-                 id="missing event file"),
-    pytest.param(["invoke", "{d}/ok.py", "--event", "{d}/bad.json"], "is not JSON",
-                 id="non-JSON event file"),
-    pytest.param(["invoke", "{d}/ok.py", "--event", "{e}", "--trigger", "viewer"],
-                 "must be one of viewer-request", id="unknown trigger"),
-    pytest.param(["invoke", "{d}/missing.py", "--event", "{e}"], "does not exist",
-                 id="missing handler file"),
-    pytest.param(["invoke", "{d}/nofn.py", "--event", "{e}"], "has no function 'handler'",
-                 id="missing function"),
-    pytest.param(["invoke", "{d}/ok.py:nope", "--event", "{e}"], "has no function 'nope'",
-                 id="missing named function"),
-    pytest.param(["invoke", "{d}/syntax.py", "--event", "{e}"], "SyntaxError",
-                 id="syntax error"),
-    pytest.param(["invoke", "{d}/imports.py", "--event", "{e}"], "ModuleNotFoundError",
-                 id="import error"),
-    pytest.param(["invoke", "{d}/ok.py", "--event", "{e}", "--set", "timeout=soon"],
-                 "needs a number", id="bad --set value"),
-    pytest.param(["invoke", "{d}/ok.py", "--event", "{e}", "--set", "speed=1"],
-                 "unknown rule 'speed'", id="bad --set key"),
-    pytest.param(["invoke", "{d}/ok.py", "--event", "{e}", "--set", "timeout"],
-                 "must look like RULE=VALUE", id="--set without ="),
-    pytest.param(["invoke", "{d}/ok.py", "--event", "{e}", "--rules", "1999"],
-                 "rule set must be one of 2025-11, 2023-03", id="bad --rules"),
-    pytest.param(["invoke", "{d}/ok.py", "--event", "-"], "standard input is not JSON",
-                 id="non-JSON stdin"),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{d}/missing.json"],
+        "does not exist",
+        id="missing event file",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{d}/bad.json"], "is not JSON", id="non-JSON event file"
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{e}", "--trigger", "viewer"],
+        "must be one of viewer-request",
+        id="unknown trigger",
+    ),
+    pytest.param(
+        ["invoke", "{d}/missing.py", "--event", "{e}"], "does not exist", id="missing handler file"
+    ),
+    pytest.param(
+        ["invoke", "{d}/nofn.py", "--event", "{e}"],
+        "has no function 'handler'",
+        id="missing function",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py:nope", "--event", "{e}"],
+        "has no function 'nope'",
+        id="missing named function",
+    ),
+    pytest.param(["invoke", "{d}/syntax.py", "--event", "{e}"], "SyntaxError", id="syntax error"),
+    pytest.param(
+        ["invoke", "{d}/imports.py", "--event", "{e}"], "ModuleNotFoundError", id="import error"
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{e}", "--set", "timeout=soon"],
+        "needs a number",
+        id="bad --set value",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{e}", "--set", "speed=1"],
+        "unknown rule 'speed'",
+        id="bad --set key",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{e}", "--set", "timeout"],
+        "must look like RULE=VALUE",
+        id="--set without =",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{e}", "--rules", "1999"],
+        "rule set must be one of 2025-11, 2023-03",
+        id="bad --rules",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "-"], "standard input is not JSON", id="non-JSON stdin"
+    ),
 ]
 
 
 @pytest.mark.parametrize(("args", "message"), EXIT_2)
 def test_unusable_input_exits_2_with_one_paragraph_and_no_traceback(
-        handlers_dir: Path, event_file: Path, args: list[str], message: str) -> None:
+    handlers_dir: Path, event_file: Path, args: list[str], message: str
+) -> None:
     for name, text in FILES.items():
         (handlers_dir / name).write_text(text)
     argv = [a.format(d=handlers_dir, e=event_file) for a in args]
@@ -240,19 +369,30 @@ def test_console_script_behaves_like_python_m_edgelab(tmp_path: Path) -> None:
     via_module = one_json(edgelab(*args, cwd=tmp_path))
     via_script = one_json(edgelab(*args, cwd=tmp_path, exe=[str(CONSOLE)]))
     assert via_module["status"] == via_script["status"] == 307
-    assert edgelab("event", "origin-request", exe=[str(CONSOLE)]).stdout == \
-        edgelab("event", "origin-request").stdout
+    assert (
+        edgelab("event", "origin-request", exe=[str(CONSOLE)]).stdout
+        == edgelab("event", "origin-request").stdout
+    )
     bad = edgelab("invoke", "x.py", "--event", "missing.json", exe=[str(CONSOLE)], cwd=tmp_path)
     assert bad.returncode == 2 and "does not exist" in bad.stderr
 
 
 # -- the real viewer timeout -------------------------------------------------------------
 @pytest.mark.slow
-def test_endless_loop_hits_the_real_5_second_viewer_timeout(handlers_dir: Path,
-                                                            event_file: Path) -> None:
+def test_endless_loop_hits_the_real_5_second_viewer_timeout(
+    handlers_dir: Path, event_file: Path
+) -> None:
     (handlers_dir / "loop.py").write_text("def handler(e, c):\n    while True:\n        pass\n")
-    data = one_json(edgelab("invoke", str(handlers_dir / "loop.py"), "--event", str(event_file),
-                            "--rules", "2023-03"))  # the 2025-11 viewer timeout is 30 s
+    data = one_json(
+        edgelab(
+            "invoke",
+            str(handlers_dir / "loop.py"),
+            "--event",
+            str(event_file),
+            "--rules",
+            "2023-03",
+        )
+    )  # the 2025-11 viewer timeout is 30 s
     assert (data["status"], data["error"]["type"]) == (503, "LambdaLimitExceeded")
     assert "5 s timeout" in data["error"]["message"]
 
@@ -260,9 +400,12 @@ def test_endless_loop_hits_the_real_5_second_viewer_timeout(handlers_dir: Path,
 def test_cli_start_up_imports_no_data_stack() -> None:
     """`edgelab event` and `edgelab invoke` are scripted by other tools: building the
     parser must not pull in pandas, numpy, pyarrow, matplotlib or the HTTP stack."""
-    code = ("import sys, edgelab.cli; edgelab.cli.build_parser(); "
-            "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'httpx', "
-            "'uvicorn', 'scipy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+    code = (
+        "import sys, edgelab.cli; edgelab.cli.build_parser(); "
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'matplotlib', 'httpx', "
+        "'uvicorn', 'scipy') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert out.stdout.strip() == "[]"

@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 import edgelab as el
-from edgelab import analysis, capacity
-from edgelab.billing import BILLING_DECISIONS, get_pricing
+from edgelab import analysis
+from edgelab.frames import capacity
+from edgelab.frames.billing import BILLING_DECISIONS, get_pricing
 
 T0 = pd.Timestamp("2025-11-03T10:00:00Z")
 
@@ -237,7 +238,7 @@ def test_every_billing_decision_is_pinned_by_a_test(decision: Any) -> None:
 
 
 def test_readme_lists_every_log_and_billing_decision() -> None:
-    from edgelab.logs import LOG_DECISIONS
+    from edgelab.frames.logs import LOG_DECISIONS
     from tests.conftest import ROOT
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -25,12 +25,24 @@ from edgelab.display import (
 )
 
 
-@pytest.mark.parametrize(("n", "text"), [
-    (0, "0 B"), (316, "316 B"), (1023, "1,023 B"), (1024, "1 KB"), (20480, "20 KB"),
-    (40 * 1024, "40 KB"), (int(53.2 * 1024), "53.2 KB"), (1024 * 1024, "1 MB"),
-    (int(1.33 * 1024 * 1024), "1.33 MB"), (np.float64(2048.0), "2 KB"), (None, ""),
-    (float("nan"), ""),
-], ids=str)
+@pytest.mark.parametrize(
+    ("n", "text"),
+    [
+        (0, "0 B"),
+        (316, "316 B"),
+        (1023, "1,023 B"),
+        (1024, "1 KB"),
+        (20480, "20 KB"),
+        (40 * 1024, "40 KB"),
+        (int(53.2 * 1024), "53.2 KB"),
+        (1024 * 1024, "1 MB"),
+        (int(1.33 * 1024 * 1024), "1.33 MB"),
+        (np.float64(2048.0), "2 KB"),
+        (None, ""),
+        (float("nan"), ""),
+    ],
+    ids=str,
+)
 def test_sizes_read_as_people_write_them_with_1_kb_as_1024_bytes(n, text: str) -> None:
     assert human_size(n) == text
 
@@ -51,11 +63,13 @@ def test_shares_statuses_and_numpy_scalars_are_plain() -> None:
 
 
 def test_a_cache_key_reads_as_one_line() -> None:
-    policy = el.CachePolicy(headers=["CloudFront-Is-Mobile-Viewer"], cookies=["session"],
-                            query_strings=["v"])
+    policy = el.CachePolicy(
+        headers=["CloudFront-Is-Mobile-Viewer"], cookies=["session"], query_strings=["v"]
+    )
     site = el.Distribution({}, origin=el.MappingOrigin({"/a": "a"}), cache_policy=policy)
-    trace = site.request("/a?v=2&x=1", headers={"CloudFront-Is-Mobile-Viewer": "true"},
-                         cookies={"session": "s1"})
+    trace = site.request(
+        "/a?v=2&x=1", headers={"CloudFront-Is-Mobile-Viewer": "true"}, cookies={"session": "s1"}
+    )
     text = cache_key_text(trace.cache_key)
     assert text.startswith("d111111abcdef8.cloudfront.net/a?v=2")
     assert "cookies session=s1" in text and "(" not in text.split("|")[0]
@@ -85,27 +99,48 @@ def test_a_generated_response_is_compared_with_nothing(site) -> None:
 
 
 def test_edgelab_request_prints_a_generated_response_without_removed_rows() -> None:
-    out = subprocess.run([sys.executable, "-m", "edgelab", "request", "/old/x", "--config",
-                          str(CONFIG)], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "edgelab", "request", "/old/x", "--config", str(CONFIG)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "= generated a 301 response" in out.stdout
     assert "- host" not in out.stdout and "-> None" not in out.stdout
 
 
 def test_diff_lines_for_requests_and_responses() -> None:
-    diff = {"headers": {"added": {"x-a": ["1"]}, "removed": {"server": ["S3"]},
-                        "changed": {"accept-language": [["fr-FR,fr"], ["fr"]]}},
-            "uri": ["/", "/experiment/a/index.html"]}
-    assert diff_lines(diff) == ["+ x-a: 1", "- server: S3", "~ accept-language: fr-FR,fr -> fr",
-                                "~ uri: / -> /experiment/a/index.html"]
+    diff = {
+        "headers": {
+            "added": {"x-a": ["1"]},
+            "removed": {"server": ["S3"]},
+            "changed": {"accept-language": [["fr-FR,fr"], ["fr"]]},
+        },
+        "uri": ["/", "/experiment/a/index.html"],
+    }
+    assert diff_lines(diff) == [
+        "+ x-a: 1",
+        "- server: S3",
+        "~ accept-language: fr-FR,fr -> fr",
+        "~ uri: / -> /experiment/a/index.html",
+    ]
 
 
 def test_show_keeps_every_character_of_the_taught_columns() -> None:
     long_reason = "the generated response (headers + body) is 51200 bytes; " * 3
-    table = show([{"handler": "big_page.py", "status": 502.0, "why": long_reason,
-                   "functions": ["viewer-request", "origin-request", "origin-response"],
-                   "changes": {"uri": ["/", "/experiment/b/index.html"]},
-                   "requests": np.int64(4)}])
+    table = show(
+        [
+            {
+                "handler": "big_page.py",
+                "status": 502.0,
+                "why": long_reason,
+                "functions": ["viewer-request", "origin-request", "origin-response"],
+                "changes": {"uri": ["/", "/experiment/b/index.html"]},
+                "requests": np.int64(4),
+            }
+        ]
+    )
     html = table._repr_html_()
     assert long_reason.strip() in html and "..." not in html
     assert "viewer-request, origin-request, origin-response" in html

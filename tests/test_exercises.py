@@ -47,33 +47,43 @@ def ab_cookie(event: dict[str, Any]) -> str | None:
 
 def first_line_only(event: dict[str, Any]) -> str | None:
     lines = _request(event)["headers"].get("cookie", [])
-    return dict(p.strip().split("=") for p in lines[0]["value"].split(";")).get("ab") \
-        if lines else None
+    return (
+        dict(p.strip().split("=") for p in lines[0]["value"].split(";")).get("ab")
+        if lines
+        else None
+    )
 
 
 def edge_page(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = _request(event)
     if request["uri"].startswith("/edge/"):
-        return {"status": "200", "body": "hello",
-                "headers": {"cache-control": [{"key": "Cache-Control",
-                                               "value": "max-age=60"}]}}
+        return {
+            "status": "200",
+            "body": "hello",
+            "headers": {"cache-control": [{"key": "Cache-Control", "value": "max-age=60"}]},
+        }
     return request
 
 
 def edge_page_no_store(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = _request(event)
     if request["uri"].startswith("/edge/"):
-        return {"status": "200", "body": "hello",
-                "headers": {"cache-control": [{"key": "Cache-Control", "value": "no-store"}]}}
+        return {
+            "status": "200",
+            "body": "hello",
+            "headers": {"cache-control": [{"key": "Cache-Control", "value": "no-store"}]},
+        }
     return request
 
 
 def ttl(seconds: int) -> Callable[..., dict[str, Any]]:
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         response = _response(event)
-        response["headers"]["cache-control"] = [{"key": "Cache-Control",
-                                                 "value": f"max-age={seconds}"}]
+        response["headers"]["cache-control"] = [
+            {"key": "Cache-Control", "value": f"max-age={seconds}"}
+        ]
         return response
+
     return handler
 
 
@@ -96,17 +106,18 @@ def page_of(size: int) -> Callable[..., dict[str, Any]]:
 def redirect(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = _request(event)
     if request["uri"].startswith("/old/"):
-        return {"status": "301", "statusDescription": "Moved Permanently",
-                "headers": {"location": [{"key": "Location",
-                                          "value": "/new/" + request["uri"][5:]}]}}
+        return {
+            "status": "301",
+            "statusDescription": "Moved Permanently",
+            "headers": {"location": [{"key": "Location", "value": "/new/" + request["uri"][5:]}]},
+        }
     return request
 
 
 def redirect_home(event: dict[str, Any], context: Any) -> dict[str, Any]:
     request = _request(event)
     if request["uri"].startswith("/old/"):
-        return {"status": "301",
-                "headers": {"location": [{"key": "Location", "value": "/"}]}}
+        return {"status": "301", "headers": {"location": [{"key": "Location", "value": "/"}]}}
     return request
 
 
@@ -120,10 +131,10 @@ JS_WRONG = JS_RIGHT.replace("'edge'", "'cloud'")
 
 # -- data the data-driven tasks read ----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def results() -> pd.DataFrame:
-    return el.replay(CONFIG, el.generate_traffic("workshop-small", 1500, seed=3),
-                     progress=False)
+    return el.replay(CONFIG, el.generate_traffic("workshop-small", 1500, seed=3), progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -163,43 +174,102 @@ def cdg(logs: pd.DataFrame) -> int:
 # (task, right answer, wrong answer, a words the "not yet" message has); answers that need
 # data are functions of it, the data fixture is named by the fourth item
 CASES: list[tuple[Any, Any, Any, str, str | None]] = [
-    (nb01.task1, lambda: el.build_event("origin-request", uri="/products/item-1.html",
-                                        country="DE", device="mobile"),
-     lambda: el.build_event("origin-request", uri="/products/item-1.html", country="DE",
-                            device="desktop"), "CloudFront-Is-Mobile-Viewer", None),
+    (
+        nb01.task1,
+        lambda: el.build_event(
+            "origin-request", uri="/products/item-1.html", country="DE", device="mobile"
+        ),
+        lambda: el.build_event(
+            "origin-request", uri="/products/item-1.html", country="DE", device="desktop"
+        ),
+        "CloudFront-Is-Mobile-Viewer",
+        None,
+    ),
     (nb01.task2, lambda: ab_cookie, lambda: first_line_only, "two Cookie header lines", None),
     (nb01.task3, lambda: add_workshop, lambda: pass_on, "X-Workshop header is None", None),
-    (nb02.task1, lambda: ["viewer-request", "viewer-response"],
-     lambda: ["viewer-request", "origin-request", "viewer-response"],
-     "does not run on a hit", None),
-    (nb02.task2, lambda: edge_page, lambda: edge_page_no_store,
-     "the second request for /edge/hello was a LambdaGeneratedResponse", None),
+    (
+        nb02.task1,
+        lambda: ["viewer-request", "viewer-response"],
+        lambda: ["viewer-request", "origin-request", "viewer-response"],
+        "does not run on a hit",
+        None,
+    ),
+    (
+        nb02.task2,
+        lambda: edge_page,
+        lambda: edge_page_no_store,
+        "the second request for /edge/hello was a LambdaGeneratedResponse",
+        None,
+    ),
     (nb02.task3, lambda: ttl(300), lambda: ttl(600), "301 s later the request was a Hit", None),
     (nb03.task1, viewers_b, requests_b, "counts requests", "results"),
-    (nb03.task2, consistent, lambda r: not consistent(r), "the chi-square test per viewer",
-     "results"),
-    (nb03.task3, lambda r: devices_by_p(r)[0], lambda r: devices_by_p(r)[-1],
-     "one device has a smaller one", "results"),
-    (nb04.task1, lambda: el.CachePolicy(headers=["Accept-Language",
-                                                 "CloudFront-Is-Mobile-Viewer"]),
-     lambda: el.CachePolicy(headers=["Accept-Language"]), "must include the device", None),
+    (
+        nb03.task2,
+        consistent,
+        lambda r: not consistent(r),
+        "the chi-square test per viewer",
+        "results",
+    ),
+    (
+        nb03.task3,
+        lambda r: devices_by_p(r)[0],
+        lambda r: devices_by_p(r)[-1],
+        "one device has a smaller one",
+        "results",
+    ),
+    (
+        nb04.task1,
+        lambda: el.CachePolicy(headers=["Accept-Language", "CloudFront-Is-Mobile-Viewer"]),
+        lambda: el.CachePolicy(headers=["Accept-Language"]),
+        "must include the device",
+        None,
+    ),
     (nb04.task2, lambda: lower, lambda: lower_everything, "leave it alone", None),
-    (nb05.task1, lambda r: round(minutes(r)), lambda r: 1440, "a day would be 1,440 minutes",
-     "results"),
-    (nb05.task2, lambda r: countries_by_p90(r)[-1], lambda r: countries_by_p90(r)[0],
-     "another country's is higher", "results"),
-    (nb05.task3, lambda: el.LatencyModel(origin_lat=-33.87, origin_lon=151.21),
-     lambda: el.LatencyModel(origin_lat=-37.81, origin_lon=144.96), "km from Sydney", None),
-    (nb06.task1, lambda: page_of(40 * 1024 - 200), lambda: page_of(41 * 1024),
-     "CloudFront answers 502", None),
+    (
+        nb05.task1,
+        lambda r: round(minutes(r)),
+        lambda r: 1440,
+        "a day would be 1,440 minutes",
+        "results",
+    ),
+    (
+        nb05.task2,
+        lambda r: countries_by_p90(r)[-1],
+        lambda r: countries_by_p90(r)[0],
+        "another country's is higher",
+        "results",
+    ),
+    (
+        nb05.task3,
+        lambda: el.LatencyModel(origin_lat=-33.87, origin_lon=151.21),
+        lambda: el.LatencyModel(origin_lat=-37.81, origin_lon=144.96),
+        "km from Sydney",
+        None,
+    ),
+    (
+        nb06.task1,
+        lambda: page_of(40 * 1024 - 200),
+        lambda: page_of(41 * 1024),
+        "CloudFront answers 502",
+        None,
+    ),
     (nb06.task2, lambda: 500, lambda: 502, "returned something invalid", None),
-    (nb06.task3, lambda: "disallowed-header", lambda: "read-only-header",
-     "is not among the violations", None),
+    (
+        nb06.task3,
+        lambda: "disallowed-header",
+        lambda: "read-only-header",
+        "is not among the violations",
+        None,
+    ),
     (nb07.task2, lambda: redirect, lambda: redirect_home, "for /old/a", None),
     (nb08.task1, cdg, lambda lg: cdg(lg) + 1, "starts with its airport code", "logs"),
-    (nb08.task2, lambda lg: lg["uri"].astype(str).value_counts().index[0],
-     lambda lg: lg["uri"].astype(str).value_counts().index[-1], "another uri more often",
-     "logs"),
+    (
+        nb08.task2,
+        lambda lg: lg["uri"].astype(str).value_counts().index[0],
+        lambda lg: lg["uri"].astype(str).value_counts().index[-1],
+        "another uri more often",
+        "logs",
+    ),
 ]
 
 
@@ -207,10 +277,12 @@ def _answer(make: Any, data: pd.DataFrame | None) -> Any:
     return make(data) if data is not None else make()
 
 
-@pytest.mark.parametrize(("check", "right", "wrong", "why", "data"), CASES,
-                         ids=[c[0].task for c in CASES])
-def test_each_check_says_right_and_not_yet(check, right, wrong, why, data,
-                                           request: pytest.FixtureRequest) -> None:
+@pytest.mark.parametrize(
+    ("check", "right", "wrong", "why", "data"), CASES, ids=[c[0].task for c in CASES]
+)
+def test_each_check_says_right_and_not_yet(
+    check, right, wrong, why, data, request: pytest.FixtureRequest
+) -> None:
     frame = request.getfixturevalue(data) if data else None
     args = (frame,) if frame is not None else ()
     good = check(_answer(right, frame), *args)

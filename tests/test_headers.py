@@ -1,4 +1,4 @@
-"""edgelab.headers: the case-insensitive multi-valued view over CloudFront's header map (§1.5)."""
+"""edgelab.event.headers: the case-insensitive multi-valued view of CloudFront headers (§1.5)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 
 import edgelab as el
-from edgelab.cloudfront_headers import (
+from edgelab.edge.cloudfront_headers import (
     ORIGIN_POLICY_ONLY,
     add_cloudfront_headers,
     canonical_cloudfront_name,
 )
-from edgelab.headers import fill_keys, header_name_notes
+from edgelab.event.headers import fill_keys, header_name_notes
 
 RAW = {
     "host": [{"key": "Host", "value": "example.org"}],
@@ -23,22 +23,28 @@ RAW = {
 }
 
 
-@pytest.mark.parametrize(("name", "key"), [
-    pytest.param("user-agent", "User-Agent", id="§1.5 user-agent"),
-    ("x-forwarded-for", "X-Forwarded-For"),
-    ("host", "Host"),
-    ("cloudfront-is-mobile-viewer", "Cloudfront-Is-Mobile-Viewer"),
-    ("etag", "Etag"),
-])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        pytest.param("user-agent", "User-Agent", id="§1.5 user-agent"),
+        ("x-forwarded-for", "X-Forwarded-For"),
+        ("host", "Host"),
+        ("cloudfront-is-mobile-viewer", "Cloudfront-Is-Mobile-Viewer"),
+        ("etag", "Etag"),
+    ],
+)
 def test_canonical_key_capitalises_each_hyphen_part(name: str, key: str) -> None:
     assert el.canonical_key(name) == key
 
 
 def test_header_map_groups_lines_under_the_lowercase_name_keeping_case_in_key() -> None:
     assert el.header_map([("Set-Cookie", "a=1"), ("set-cookie", "b=2"), ("ETag", "x")]) == {
-        "set-cookie": [{"key": "Set-Cookie", "value": "a=1"},
-                       {"key": "set-cookie", "value": "b=2"}],
-        "etag": [{"key": "ETag", "value": "x"}]}
+        "set-cookie": [
+            {"key": "Set-Cookie", "value": "a=1"},
+            {"key": "set-cookie", "value": "b=2"},
+        ],
+        "etag": [{"key": "ETag", "value": "x"}],
+    }
     assert el.header_map({"X-A": 1}) == {"x-a": [{"key": "X-A", "value": "1"}]}
     assert el.header_map() == {}
 
@@ -63,8 +69,9 @@ def test_headers_skip_names_with_no_lines() -> None:
 
 
 def test_headers_multi_items_and_key_of_fill_a_missing_key() -> None:
-    h = el.Headers({"user-agent": [{"value": "curl"}], "accept": [{"key": "accept",
-                                                                    "value": "*/*"}]})
+    h = el.Headers(
+        {"user-agent": [{"value": "curl"}], "accept": [{"key": "accept", "value": "*/*"}]}
+    )
     assert h.multi_items() == [("User-Agent", "curl"), ("accept", "*/*")]
     assert h.key_of("user-agent") == "User-Agent"
 
@@ -75,8 +82,14 @@ def test_headers_raw_is_the_wrapped_map_itself() -> None:
 
 
 def test_headers_cookies_reads_every_cookie_line_first_value_wins() -> None:
-    h = el.Headers({"cookie": [{"key": "Cookie", "value": "a=1; b=2"},
-                               {"key": "Cookie", "value": "a=9; c=3; flag"}]})
+    h = el.Headers(
+        {
+            "cookie": [
+                {"key": "Cookie", "value": "a=1; b=2"},
+                {"key": "Cookie", "value": "a=9; c=3; flag"},
+            ]
+        }
+    )
     assert h.cookies() == {"a": "1", "b": "2", "c": "3"}
 
 
@@ -100,10 +113,13 @@ def test_set_header_replaces_all_duplicates() -> None:
     assert raw["cookie"] == [{"key": "Cookie", "value": "z=1"}]
 
 
-@pytest.mark.parametrize(("name", "key"), [
-    pytest.param("user-agent", "User-Agent", id="§1.5 lowercase name gets the filled key"),
-    ("X-Custom-ID", "X-Custom-ID"),
-])
+@pytest.mark.parametrize(
+    ("name", "key"),
+    [
+        pytest.param("user-agent", "User-Agent", id="§1.5 lowercase name gets the filled key"),
+        ("X-Custom-ID", "X-Custom-ID"),
+    ],
+)
 def test_mutable_headers_key_case(name: str, key: str) -> None:
     raw: dict = {}
     m = el.MutableHeaders(raw)
@@ -150,11 +166,18 @@ def test_fill_keys_keeps_an_already_normal_map_as_the_same_object() -> None:
 
 def test_fill_keys_lowercases_names_and_merges_elements_in_map_order() -> None:
     # DECISIONS "header map name case", "same header under two map-name cases"
-    raw = {"X-Foo": [{"key": "X-Foo", "value": "1"}], "accept": [{"value": "*/*"}],
-           "x-foo": [{"key": "x-foo", "value": "2"}], "X-FOO": [{"value": "3"}]}
+    raw = {
+        "X-Foo": [{"key": "X-Foo", "value": "1"}],
+        "accept": [{"value": "*/*"}],
+        "x-foo": [{"key": "x-foo", "value": "2"}],
+        "X-FOO": [{"value": "3"}],
+    }
     assert fill_keys(raw) == {
-        "x-foo": [{"key": "X-Foo", "value": "1"}, {"key": "x-foo", "value": "2"},
-                  {"key": "X-Foo", "value": "3"}],
+        "x-foo": [
+            {"key": "X-Foo", "value": "1"},
+            {"key": "x-foo", "value": "2"},
+            {"key": "X-Foo", "value": "3"},
+        ],
         "accept": [{"key": "Accept", "value": "*/*"}],
     }
     notes = header_name_notes(raw, "response.headers")
@@ -174,30 +197,50 @@ def test_load_event_lowercases_and_merges_mixed_case_map_names() -> None:
     headers["x-frame-options"] = [{"value": "SAMEORIGIN"}]
     loaded = el.load_event(event)
     out = el.cf_record(loaded.event)["request"]["headers"]
-    assert out["x-frame-options"] == [{"key": "X-Frame-Options", "value": "DENY"},
-                                      {"key": "X-Frame-Options", "value": "SAMEORIGIN"}]
+    assert out["x-frame-options"] == [
+        {"key": "X-Frame-Options", "value": "DENY"},
+        {"key": "X-Frame-Options", "value": "SAMEORIGIN"},
+    ]
     assert "X-Frame-Options" not in out
-    assert "header map name 'X-Frame-Options' lowercased to 'x-frame-options' (facts §1.5, " \
+    assert (
+        "header map name 'X-Frame-Options' lowercased to 'x-frame-options' (facts §1.5, "
         "§13)" in loaded.notes
-    assert "header 'x-frame-options' element 0 had no key; filled with 'X-Frame-Options' " \
+    )
+    assert (
+        "header 'x-frame-options' element 0 had no key; filled with 'X-Frame-Options' "
         "(facts §1.5)" in loaded.notes
+    )
     del headers["X-Frame-Options"]
     headers["X-Frame-Options"] = [{"key": "X-Frame-Options", "value": "DENY"}]  # now listed last
     loaded = el.load_event(event)
-    assert [e["value"] for e in el.cf_record(loaded.event)["request"]["headers"][
-        "x-frame-options"]] == ["SAMEORIGIN", "DENY"]
-    assert any("'X-Frame-Options' lowercased to 'x-frame-options' and merged after the lines "
-               "already there" in n for n in loaded.notes)
+    assert [
+        e["value"] for e in el.cf_record(loaded.event)["request"]["headers"]["x-frame-options"]
+    ] == ["SAMEORIGIN", "DENY"]
+    assert any(
+        "'X-Frame-Options' lowercased to 'x-frame-options' and merged after the lines "
+        "already there" in n
+        for n in loaded.notes
+    )
 
 
-@pytest.mark.parametrize(("headers", "message"), [
-    pytest.param({"x-a": [{"key": 5, "value": "1"}]}, "has a key that is not a string",
-                 id="§1.5 non-string key in an input event"),
-    pytest.param({5: [{"key": "A", "value": "1"}]}, "header names must be strings",
-                 id="§1.5 non-string map name in an input event"),
-])
-def test_load_event_refuses_keys_and_names_that_are_not_strings(headers: dict[Any, Any],
-                                                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("headers", "message"),
+    [
+        pytest.param(
+            {"x-a": [{"key": 5, "value": "1"}]},
+            "has a key that is not a string",
+            id="§1.5 non-string key in an input event",
+        ),
+        pytest.param(
+            {5: [{"key": "A", "value": "1"}]},
+            "header names must be strings",
+            id="§1.5 non-string map name in an input event",
+        ),
+    ],
+)
+def test_load_event_refuses_keys_and_names_that_are_not_strings(
+    headers: dict[Any, Any], message: str
+) -> None:
     event = el.build_event("viewer-request")
     el.cf_record(event)["request"]["headers"] = headers
     with pytest.raises(el.EventError, match=message):
@@ -207,8 +250,11 @@ def test_load_event_refuses_keys_and_names_that_are_not_strings(headers: dict[An
 # -- CloudFront headers added between stages (§7, §13) --------------------------------------
 def test_tls_fingerprint_headers_are_synthetic_stable_and_https_only() -> None:
     # DECISIONS "TLS fingerprint headers"
-    names = ["cloudfront-viewer-ja3-fingerprint", "cloudfront-viewer-ja4-fingerprint",
-             "cloudfront-viewer-tls"]
+    names = [
+        "cloudfront-viewer-ja3-fingerprint",
+        "cloudfront-viewer-ja4-fingerprint",
+        "cloudfront-viewer-tls",
+    ]
     https = el.ViewerRequest.from_path("/", headers={"User-Agent": "curl/8"}, protocol="https")
     again = el.ViewerRequest.from_path("/a", headers={"User-Agent": "curl/8"}, protocol="https")
     other = el.ViewerRequest.from_path("/", headers={"User-Agent": "Firefox"}, protocol="https")
@@ -220,11 +266,18 @@ def test_tls_fingerprint_headers_are_synthetic_stable_and_https_only() -> None:
     assert ja4["key"] == "CloudFront-Viewer-JA4-Fingerprint"
     assert re.fullmatch(r"t13d1516h2_[0-9a-f]{12}_[0-9a-f]{12}", ja4["value"])
     assert h1["cloudfront-viewer-tls"][0]["value"].split(":")[2] in (
-        "fullHandshake", "sessionResumed", "connectionReused")
+        "fullHandshake",
+        "sessionResumed",
+        "connectionReused",
+    )
     assert add_cloudfront_headers({}, other, names) != h1
     plain = el.ViewerRequest.from_path("/", protocol="http")
-    assert add_cloudfront_headers({"cloudfront-viewer-tls": [{"key": "x", "value": "y"}]},
-                                  plain, names) == {}
+    assert (
+        add_cloudfront_headers(
+            {"cloudfront-viewer-tls": [{"key": "x", "value": "y"}]}, plain, names
+        )
+        == {}
+    )
     assert {n for n in names} <= ORIGIN_POLICY_ONLY
 
 
@@ -234,7 +287,10 @@ def test_error_uri_and_args_are_known_names_never_added() -> None:
     for name in ("CloudFront-Error-Uri", "CloudFront-Error-Args"):
         assert canonical_cloudfront_name(name.lower()) == name
         assert add_cloudfront_headers({}, viewer, [name.lower()]) == {}
-    policy = el.OriginRequestPolicy(cloudfront_headers=["CloudFront-Error-Uri",
-                                                        "CloudFront-Viewer-JA4-Fingerprint"])
-    assert set(policy.cloudfront_headers) == {"cloudfront-error-uri",
-                                              "cloudfront-viewer-ja4-fingerprint"}
+    policy = el.OriginRequestPolicy(
+        cloudfront_headers=["CloudFront-Error-Uri", "CloudFront-Viewer-JA4-Fingerprint"]
+    )
+    assert set(policy.cloudfront_headers) == {
+        "cloudfront-error-uri",
+        "cloudfront-viewer-ja4-fingerprint",
+    }

@@ -26,9 +26,9 @@ import pytest
 from hypothesis import given, settings
 
 import edgelab as el
-from edgelab.config import distribution_from_toml
+from edgelab.edge.config import load_distribution as distribution_from_toml
+from edgelab.edge.server import EdgeApp
 from edgelab.runtimes.base import LogBuffer, truncation_note
-from edgelab.server import EdgeApp
 from tests.conftest import ROOT
 from tests.strategies import hostile_batches
 from tests.test_serve import _serve
@@ -71,28 +71,65 @@ CASES = [
     # In-process, the process dies with the handler: a replay supervises the processes that
     # run in-process handlers, so it loses only that row and re-runs the rest of the
     # partition in a new process.
-    Case("os._exit", "exit.py", "in-process", (0, "ReplayWorkerDied", "died (exit code 7)"),
-         commands=("replay-1", "replay-2")),
+    Case(
+        "os._exit",
+        "exit.py",
+        "in-process",
+        (0, "ReplayWorkerDied", "died (exit code 7)"),
+        commands=("replay-1", "replay-2"),
+    ),
     Case("fork", "fork.py", "isolated", GOES_ON),
-    Case("fork", "fork.py", "in-process", GOES_ON,
-         commands=("api", "cli", "replay-1", "replay-2", "serve")),
+    Case(
+        "fork",
+        "fork.py",
+        "in-process",
+        GOES_ON,
+        commands=("api", "cli", "replay-1", "replay-2", "serve"),
+    ),
     Case("forge answers on every fd", "forge.py", "isolated", GOES_ON, logs="discarded"),
     # Node's own descriptors (its event loop's) are among those written to: the process
     # may die of it, which costs only that request.
-    Case("forge answers on every fd", "forge.js", "node", GOES_ON,
-         also=(exec_error("Runtime exited"),)),
+    Case(
+        "forge answers on every fd",
+        "forge.js",
+        "node",
+        GOES_ON,
+        also=(exec_error("Runtime exited"),),
+    ),
     # Without its channel (or, for Node, its event loop's descriptors) the worker dies.
-    Case("closes every fd", "close_fds.py", "isolated", exec_error("Runtime exited"),
-         also=(exec_error("closed edgelab's private answer channel"),)),
-    Case("closes every fd", "close_fds.js", "node", exec_error("Runtime exited"),
-         also=(exec_error("closed edgelab's private answer channel"),)),
+    Case(
+        "closes every fd",
+        "close_fds.py",
+        "isolated",
+        exec_error("Runtime exited"),
+        also=(exec_error("closed edgelab's private answer channel"),),
+    ),
+    Case(
+        "closes every fd",
+        "close_fds.js",
+        "node",
+        exec_error("Runtime exited"),
+        also=(exec_error("closed edgelab's private answer channel"),),
+    ),
     Case("patch json", "json_patch.py", "isolated", GOES_ON),
     Case("patch json", "json_patch.py", "in-process", GOES_ON, commands=("cli", "replay-2")),
     Case("patch JSON and Buffer", "json_patch.js", "node", GOES_ON),
-    Case("C code holding the GIL", "gil.py", "isolated",
-         (503, "LambdaLimitExceeded", "ran past its"), timeout=1, rows=tuple(ONE_EVIL)),
-    Case("endless loop", "busy.js", "node", (503, "LambdaLimitExceeded", "ran past its"),
-         timeout=1, rows=tuple(ONE_EVIL)),
+    Case(
+        "C code holding the GIL",
+        "gil.py",
+        "isolated",
+        (503, "LambdaLimitExceeded", "ran past its"),
+        timeout=1,
+        rows=tuple(ONE_EVIL),
+    ),
+    Case(
+        "endless loop",
+        "busy.js",
+        "node",
+        (503, "LambdaLimitExceeded", "ran past its"),
+        timeout=1,
+        rows=tuple(ONE_EVIL),
+    ),
     Case("20 MB of logs", "big_logs.py", "isolated", GOES_ON, logs=TRUNCATED),
     Case("20 MB of logs", "big_logs.py", "in-process", GOES_ON, logs=TRUNCATED),
     Case("20 MB of logs", "big_logs.js", "node", GOES_ON, logs=TRUNCATED),
@@ -130,8 +167,12 @@ def check(case: Case, uri: str, got: Outcome | str, where: str) -> None:
     for want in allowed:
         if want is None and got == f"/answered{uri}":
             return
-        if want is not None and isinstance(got, tuple) and got[:2] == want[:2] \
-                and want[2] in got[2]:
+        if (
+            want is not None
+            and isinstance(got, tuple)
+            and got[:2] == want[:2]
+            and want[2] in got[2]
+        ):
             return
     raise AssertionError(f"{where}: {uri} got {got!r}; allowed: {allowed!r}")
 
@@ -147,14 +188,20 @@ def test_api_every_request_gets_its_own_result(case: Case) -> None:
     events = [el.build_event("viewer-request", uri=u) for u in case.rows]
     try:
         results = el.invoke_many(handler, events, rules=rules(case))
-        after = el.invoke(handler, el.build_event("viewer-request", uri="/r/after"),
-                          rules=rules(case))
+        after = el.invoke(
+            handler, el.build_event("viewer-request", uri="/r/after"), rules=rules(case)
+        )
     finally:
         handler.close()
     assert len(results) == len(case.rows)
     for uri, res in zip(case.rows, results, strict=True):
-        got = (res.request or {}).get("uri") if res.outcome == "request" else (
-            res.status, res.error.type, f"{res.error.message} {res.logs}") if res.error else None
+        got = (
+            (res.request or {}).get("uri")
+            if res.outcome == "request"
+            else (res.status, res.error.type, f"{res.error.message} {res.logs}")
+            if res.error
+            else None
+        )
         check(case, uri, got, "el.invoke_many")
         if uri.startswith("/evil") and case.logs:
             assert case.logs in res.logs
@@ -166,16 +213,28 @@ def test_api_every_request_gets_its_own_result(case: Case) -> None:
 def test_cli_invoke_prints_one_json_object_and_exits_0(case: Case, tmp_path: Path) -> None:
     event = tmp_path / "evil.json"
     el.save_event(el.build_event("viewer-request", uri="/evil/1"), event)
-    argv = [sys.executable, "-m", "edgelab", "invoke", handler_spec(case), "--event",
-            str(event), *(["--in-process"] if case.mode == "in-process" else [])]
+    argv = [
+        sys.executable,
+        "-m",
+        "edgelab",
+        "invoke",
+        handler_spec(case),
+        "--event",
+        str(event),
+        *(["--in-process"] if case.mode == "in-process" else []),
+    ]
     if case.timeout:
         argv += ["--set", f"timeout={case.timeout}"]
-    out = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                         stdin=subprocess.DEVNULL)
+    out = subprocess.run(
+        argv, capture_output=True, text=True, timeout=120, cwd=tmp_path, stdin=subprocess.DEVNULL
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     data = json.loads(out.stdout)  # exactly one JSON object, nothing else
-    got = data["request"]["uri"] if data["outcome"] == "request" else (
-        data["status"], data["error"]["type"], data["error"]["message"])
+    got = (
+        data["request"]["uri"]
+        if data["outcome"] == "request"
+        else (data["status"], data["error"]["type"], data["error"]["message"])
+    )
     check(case, "/evil/1", got, "edgelab invoke")
     if case.logs:
         assert case.logs in data["logs"]
@@ -193,22 +252,29 @@ def config(root: Path, case: Case) -> Path:
     site(root, (*case.rows, "/r/after"))
     cfg = root / "distribution.toml"
     isolated = "" if case.mode != "in-process" else "[distribution]\nisolated = false\n"
-    cfg.write_text(f'{isolated}[triggers]\nviewer-request = "{handler_spec(case)}"\n'
-                   '[origin]\ntype = "folder"\npath = "site"\nmissing = 404\n')
+    cfg.write_text(
+        f'{isolated}[triggers]\nviewer-request = "{handler_spec(case)}"\n'
+        '[origin]\ntype = "folder"\npath = "site"\nmissing = 404\n'
+    )
     return cfg
 
 
 def build(cfg: Path, timeout: float | None) -> el.Distribution:
     """A picklable distribution factory (replay workers build their own)."""
     overrides = {"timeout": timeout} if timeout else None
-    return distribution_from_toml(cfg, default_isolated=True,
-                                  rules=el.get_rules(overrides=overrides))
+    return distribution_from_toml(
+        cfg, default_isolated=True, rules=el.get_rules(overrides=overrides)
+    )
 
 
 def traffic(rows: tuple[str, ...]) -> pd.DataFrame:
-    return pd.DataFrame({"time": pd.date_range("2025-01-01", periods=len(rows), freq="s",
-                                               tz="UTC"),
-                         "method": "GET", "uri": list(rows)})
+    return pd.DataFrame(
+        {
+            "time": pd.date_range("2025-01-01", periods=len(rows), freq="s", tz="UTC"),
+            "method": "GET",
+            "uri": list(rows),
+        }
+    )
 
 
 REPLAYED = {id(p.values[0]): p for p in (*params("replay-1"), *params("replay-2"))}
@@ -234,26 +300,48 @@ def assert_rows(case: Case, results: pd.DataFrame, where: str) -> None:
             got: Outcome | str = row.edge_uri
             assert row.status == 200, f"{where}: {uri} status {row.status}"
         else:
-            got = (0 if pd.isna(row.status) else int(row.status), row.error_type,
-                   f"{row.error_message} {row.logs}")
+            got = (
+                0 if pd.isna(row.status) else int(row.status),
+                row.error_type,
+                f"{row.error_message} {row.logs}",
+            )
         check(case, uri, got, where)
         if uri.startswith("/evil") and case.logs and row.outcome == "served":
             assert case.logs in row.logs
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("file", "mode"), [
-    pytest.param("json_patch.py", "isolated", id="patch json"),
-    pytest.param("exit.py", "in-process", id="os._exit in-process, 1 worker"),
-])
-def test_cli_replay_writes_every_row_and_clean_metadata(file: str, mode: str,
-                                                        tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("file", "mode"),
+    [
+        pytest.param("json_patch.py", "isolated", id="patch json"),
+        pytest.param("exit.py", "in-process", id="os._exit in-process, 1 worker"),
+    ],
+)
+def test_cli_replay_writes_every_row_and_clean_metadata(
+    file: str, mode: str, tmp_path: Path
+) -> None:
     case = next(c for c in CASES if c.file == file and c.mode == mode)
     cfg = config(tmp_path, case)
     el.save_traffic(traffic(case.rows), tmp_path / "traffic.csv")
-    out = subprocess.run([sys.executable, "-m", "edgelab", "replay", "traffic.csv", "--config",
-                          str(cfg), "--out", "results.parquet", "--no-progress"],
-                         capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "edgelab",
+            "replay",
+            "traffic.csv",
+            "--config",
+            str(cfg),
+            "--out",
+            "results.parquet",
+            "--no-progress",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     import pyarrow.parquet as pq
 
@@ -266,16 +354,21 @@ def test_cli_replay_writes_every_row_and_clean_metadata(file: str, mode: str,
 @pytest.mark.parametrize("case", params("serve"))
 def test_serve_answers_every_request_and_keeps_serving(case: Case, tmp_path: Path) -> None:
     cfg = config(tmp_path, case)
-    dist = build(cfg, case.timeout) if case.timeout else distribution_from_toml(
-        cfg, default_isolated=True)
+    dist = (
+        build(cfg, case.timeout)
+        if case.timeout
+        else distribution_from_toml(cfg, default_isolated=True)
+    )
     app = EdgeApp(dist, trace_file=tmp_path / "traces.jsonl")
     try:
         with _serve(app) as url, httpx.Client(base_url=url, timeout=60) as client:
             for uri in case.rows:
                 resp = client.get(uri)
                 got: Outcome | str = (
-                    f"/answered{uri}" if resp.status_code == 200 and resp.text == f"row {uri}"
-                    else (resp.status_code, _error_type(resp.status_code), resp.text))
+                    f"/answered{uri}"
+                    if resp.status_code == 200 and resp.text == f"row {uri}"
+                    else (resp.status_code, _error_type(resp.status_code), resp.text)
+                )
                 check(case, uri, got, "edgelab serve")
             traces = client.get("/_edgelab/traces").json()
     finally:
@@ -286,19 +379,28 @@ def test_serve_answers_every_request_and_keeps_serving(case: Case, tmp_path: Pat
 
 
 def _error_type(status: int) -> str | None:
-    return {500: "LambdaExecutionError", 502: "LambdaValidationError",
-            503: "LambdaLimitExceeded"}.get(status)
+    return {
+        500: "LambdaExecutionError",
+        502: "LambdaValidationError",
+        503: "LambdaLimitExceeded",
+    }.get(status)
 
 
 # -- after the call returned: the container is lost, the next call says so ------------------
 LATE = [
     pytest.param("late_exit.py", "exited with status 9 between calls", id="thread os._exit"),
-    pytest.param("late_exit.js", "exited with status 9 between calls", id="node process.exit",
-                 marks=pytest.mark.node),
-    pytest.param("late_reject.js", "late rejection", id="node unhandled rejection",
-                 marks=pytest.mark.node),
-    pytest.param("late_throw.js", "late throw", id="node uncaught exception",
-                 marks=pytest.mark.node),
+    pytest.param(
+        "late_exit.js",
+        "exited with status 9 between calls",
+        id="node process.exit",
+        marks=pytest.mark.node,
+    ),
+    pytest.param(
+        "late_reject.js", "late rejection", id="node unhandled rejection", marks=pytest.mark.node
+    ),
+    pytest.param(
+        "late_throw.js", "late throw", id="node uncaught exception", marks=pytest.mark.node
+    ),
 ]
 
 
@@ -324,8 +426,9 @@ def test_threads_left_behind_do_not_count_against_the_memory_quota() -> None:
     handler = el.load_handler(str(HOSTILE / "threads.py"), isolated=True)
     hog = el.load_handler(str(ROOT / "tests" / "hostile" / "hog.py"), isolated=True)
     try:
-        results = [el.invoke(handler, el.build_event("viewer-request", uri=f"/r/{i}"))
-                   for i in range(30)]  # 30 threads of 8 MB stack each: 240 MB reserved
+        results = [
+            el.invoke(handler, el.build_event("viewer-request", uri=f"/r/{i}")) for i in range(30)
+        ]  # 30 threads of 8 MB stack each: 240 MB reserved
         over = el.invoke(hog, el.build_event("viewer-request"))
     finally:
         handler.close()
@@ -337,26 +440,36 @@ def test_threads_left_behind_do_not_count_against_the_memory_quota() -> None:
 
 # -- time limits at load ----------------------------------------------------------------------
 @pytest.mark.slow
-@pytest.mark.parametrize(("file", "isolated"), [
-    pytest.param("import_hang.py", False, id="python in-process"),
-    pytest.param("import_hang.py", True, id="python isolated"),
-    pytest.param("import_loop.js", True, id="node", marks=pytest.mark.node),
-])
+@pytest.mark.parametrize(
+    ("file", "isolated"),
+    [
+        pytest.param("import_hang.py", False, id="python in-process"),
+        pytest.param("import_hang.py", True, id="python isolated"),
+        pytest.param("import_loop.js", True, id="node", marks=pytest.mark.node),
+    ],
+)
 def test_a_handler_that_never_finishes_loading_is_refused_after_the_init_phase(
-        file: str, isolated: bool) -> None:
+    file: str, isolated: bool
+) -> None:
     with pytest.raises(el.HandlerLoadError, match=r"within Lambda's 10 s init phase"):
         el.load_handler(str(HOSTILE / file), isolated=isolated)
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("file", [
-    "import_hang.py", pytest.param("import_loop.js", marks=pytest.mark.node)])
+@pytest.mark.parametrize(
+    "file", ["import_hang.py", pytest.param("import_loop.js", marks=pytest.mark.node)]
+)
 def test_cli_invoke_of_a_handler_that_never_loads_exits_2_with_one_paragraph(
-        file: str, tmp_path: Path) -> None:
+    file: str, tmp_path: Path
+) -> None:
     event = tmp_path / "e.json"
     el.save_event(el.build_event("viewer-request"), event)
-    out = subprocess.run([sys.executable, "-m", "edgelab", "invoke", str(HOSTILE / file),
-                          "--event", str(event)], capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "edgelab", "invoke", str(HOSTILE / file), "--event", str(event)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 2 and out.stdout == ""
     assert "10 s init phase" in out.stderr and "Traceback" not in out.stderr
 
@@ -368,8 +481,10 @@ def test_log_buffer_keeps_the_first_part_and_says_how_much_was_dropped() -> None
     buf.append("67890abc")
     buf.append("tail", force=True)
     assert buf.text() == "1234567890tail\n" + truncation_note(3, 10)
-    assert truncation_note(int(19.2 * 2**20), 2**20) == \
-        "[edgelab: 19.2 MB of logs truncated; kept the first 1 MB]\n"
+    assert (
+        truncation_note(int(19.2 * 2**20), 2**20)
+        == "[edgelab: 19.2 MB of logs truncated; kept the first 1 MB]\n"
+    )
 
 
 # -- in-process and isolated agree on every return value ------------------------------------
@@ -384,19 +499,27 @@ RETURNS = [
     pytest.param("decimal-status", (200, None, ""), id="a Decimal status"),
     pytest.param("tuple-headers", None, id="a tuple of header elements"),
     pytest.param("nan", "either", id="a NaN extra value"),
-    pytest.param("unprintable-error", (500, "LambdaExecutionError", "Unprintable"),
-                 id="an exception whose __str__ raises"),
+    pytest.param(
+        "unprintable-error",
+        (500, "LambdaExecutionError", "Unprintable"),
+        id="an exception whose __str__ raises",
+    ),
 ]
 
 
 def _summary(res: el.InvocationResult) -> tuple[Any, ...]:
-    return (res.outcome, res.status, res.error.type if res.error else None,
-            res.error.message if res.error else None, res.request, res.response)
+    return (
+        res.outcome,
+        res.status,
+        res.error.type if res.error else None,
+        res.error.message if res.error else None,
+        res.request,
+        res.response,
+    )
 
 
 @pytest.mark.parametrize(("kind", "expected"), RETURNS)
-def test_in_process_and_isolated_agree_on_the_same_return_value(kind: str, expected: Any
-                                                                ) -> None:
+def test_in_process_and_isolated_agree_on_the_same_return_value(kind: str, expected: Any) -> None:
     spec = str(HOSTILE / "returns.py")
     event = el.build_event("viewer-request", uri=f"/{kind}")
     fast = el.invoke(spec, event)
@@ -412,13 +535,16 @@ def test_in_process_and_isolated_agree_on_the_same_return_value(kind: str, expec
 
 
 @pytest.mark.node
-@pytest.mark.parametrize(("kind", "expected"), [
-    pytest.param("bigint", MARSHAL, id="a BigInt"),
-    pytest.param("cycle", MARSHAL, id="a cycle"),
-    pytest.param("deep-extra-key", MARSHAL, id="an extra key nested 200,000 deep"),
-    pytest.param("undefined", (502, "LambdaValidationError", "None (null)"), id="undefined"),
-    pytest.param("to-json", None, id="a toJSON method (used, as JSON.stringify does)"),
-])
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        pytest.param("bigint", MARSHAL, id="a BigInt"),
+        pytest.param("cycle", MARSHAL, id="a cycle"),
+        pytest.param("deep-extra-key", MARSHAL, id="an extra key nested 200,000 deep"),
+        pytest.param("undefined", (502, "LambdaValidationError", "None (null)"), id="undefined"),
+        pytest.param("to-json", None, id="a toJSON method (used, as JSON.stringify does)"),
+    ],
+)
 def test_node_results_are_marshalled_like_lambdas(kind: str, expected: Outcome) -> None:
     res = el.invoke(str(HOSTILE / "returns.js"), el.build_event("viewer-request", uri=f"/{kind}"))
     if expected is None:
@@ -440,8 +566,9 @@ def test_serve_keeps_answering_while_a_handler_blocks_in_c_code(tmp_path: Path) 
     try:
         with _serve(app) as url, httpx.Client(base_url=url, timeout=60) as client:
             client.get("/r/0")
-            stuck = threading.Thread(target=lambda: statuses.append(
-                client.get("/evil/1").status_code))
+            stuck = threading.Thread(
+                target=lambda: statuses.append(client.get("/evil/1").status_code)
+            )
             stuck.start()
             time.sleep(0.3)  # the handler is now blocked in C code, holding its GIL
             traces = client.get("/_edgelab/traces").json()
@@ -455,10 +582,12 @@ def test_serve_keeps_answering_while_a_handler_blocks_in_c_code(tmp_path: Path) 
 
 
 # -- any mix of misbehaviour in one batch: one result per call, each its own ------------------
-EXPECTED = {"raise": (500, "LambdaExecutionError", "ValueError: asked to fail"),
-            "exit": exec_error("exited with status 5"),
-            "sleep": (503, "LambdaLimitExceeded", "ran past its"),
-            "marshal": MARSHAL}
+EXPECTED = {
+    "raise": (500, "LambdaExecutionError", "ValueError: asked to fail"),
+    "exit": exec_error("exited with status 5"),
+    "sleep": (503, "LambdaLimitExceeded", "ran past its"),
+    "marshal": MARSHAL,
+}
 
 
 @pytest.mark.slow
@@ -468,9 +597,11 @@ def test_any_mix_of_hostile_calls_gives_each_call_its_own_result(actions: list[s
     handler = el.load_handler(str(HOSTILE / "mixed.py"), isolated=True)
     uris = [f"/{a}/{i}" for i, a in enumerate(actions)]
     try:
-        results = el.invoke_many(handler, [el.build_event("viewer-request", uri=u)
-                                           for u in uris],
-                                 rules=el.get_rules(overrides={"timeout": 0.5}))
+        results = el.invoke_many(
+            handler,
+            [el.build_event("viewer-request", uri=u) for u in uris],
+            rules=el.get_rules(overrides={"timeout": 0.5}),
+        )
     finally:
         handler.close()
     assert len(results) == len(actions)

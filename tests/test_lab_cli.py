@@ -28,14 +28,25 @@ def test_lab_help_lists_its_options(capsys: pytest.CaptureFixture[str]) -> None:
         main(["lab", "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for option in ("--port", "--ip", "--no-browser", "--dir", "--refresh", "--with-solutions",
-                   "--ServerApp.token"):
+    for option in (
+        "--port",
+        "--ip",
+        "--no-browser",
+        "--dir",
+        "--refresh",
+        "--with-solutions",
+        "--ServerApp.token",
+    ):
         assert option in out
 
 
 def test_lab_help_works_from_the_command_line() -> None:
-    done = subprocess.run([sys.executable, "-m", "edgelab", "lab", "--help"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "edgelab", "lab", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 0
     assert "JupyterLab" in done.stdout
 
@@ -59,22 +70,36 @@ def test_lab_rejects_a_port_out_of_range(tmp_path: Path) -> None:
         lab.lab_argv(tmp_path, port=70000)
 
 
-def test_jupyter_options_pass_through_unchanged(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_jupyter_options_pass_through_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     seen: list[list[str]] = []
     monkeypatch.setattr(lab.subprocess, "call", lambda argv: seen.append(argv) or 0)
-    assert main(["lab", "--dir", str(tmp_path), "--port", "9999", "--no-browser",
-                 "--ServerApp.token=s3cret", "--LabApp.default_url", "/lab/tree/x.ipynb",
-                 "--ip", "127.0.0.1"]) == 0
+    assert (
+        main(
+            [
+                "lab",
+                "--dir",
+                str(tmp_path),
+                "--port",
+                "9999",
+                "--no-browser",
+                "--ServerApp.token=s3cret",
+                "--LabApp.default_url",
+                "/lab/tree/x.ipynb",
+                "--ip",
+                "127.0.0.1",
+            ]
+        )
+        == 0
+    )
     argv = seen[0]
     assert f"--ServerApp.root_dir={tmp_path.resolve()}" in argv
     assert "--port=9999" in argv and "--ip=127.0.0.1" in argv and "--no-browser" in argv
-    assert argv[-3:] == ["--ServerApp.token=s3cret", "--LabApp.default_url",
-                         "/lab/tree/x.ipynb"]
+    assert argv[-3:] == ["--ServerApp.token=s3cret", "--LabApp.default_url", "/lab/tree/x.ipynb"]
 
 
-def test_other_commands_still_refuse_unknown_options(capsys: pytest.CaptureFixture[str]
-                                                      ) -> None:
+def test_other_commands_still_refuse_unknown_options(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["rules", "--ServerApp.token=x"])
     assert exc.value.code == 2
@@ -82,7 +107,8 @@ def test_other_commands_still_refuse_unknown_options(capsys: pytest.CaptureFixtu
 
 
 def test_in_a_folder_with_notebooks_it_opens_them_as_they_are(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notebooks").mkdir()
     assert lab.notebooks_dir() == (tmp_path / "notebooks", False)
@@ -95,8 +121,8 @@ def test_in_a_folder_with_notebooks_it_opens_them_as_they_are(
 
 
 def test_outside_the_repository_the_bundled_notebooks_are_copied(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
-        ) -> None:
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(lab.subprocess, "call", lambda argv: 0)
     assert main(["lab", "--no-browser"]) == 0
@@ -132,17 +158,18 @@ def test_the_teacher_can_copy_the_solutions_too(tmp_path: Path) -> None:
     assert (tmp_path / "solutions" / "03_ab_testing_with_cookies.py").is_file()
 
 
-def test_refresh_needs_a_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_refresh_needs_a_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "notebooks").mkdir()
     assert main(["lab", "--refresh"]) == 2
     assert "--refresh works on a copy" in capsys.readouterr().err
 
 
-def test_resources_find_the_checkout_and_the_wheel_layouts(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_resources_find_the_checkout_and_the_wheel_layouts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert resources.bundled("notebooks") == ROOT / "notebooks"
     assert resources.data_file("sample-access-log.txt").is_file()
     assert resources.notebook_handler("language.py").is_file()
@@ -174,23 +201,44 @@ def _free_port() -> int:
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_edgelab_lab_starts_jupyterlab_on_a_copy_with_options_passed_through(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     port, token = _free_port(), secrets.token_hex(8)
-    env = {**os.environ, "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
-           "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
+    env = {
+        **os.environ,
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+    }
     log = (tmp_path / "lab.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "edgelab", "lab", "--dir", "class", "--no-browser",
-         "--port", str(port), "--ip", "127.0.0.1", f"--ServerApp.token={token}",
-         f"--LabApp.workspaces_dir={tmp_path / 'ws'}"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT)
+        [
+            sys.executable,
+            "-m",
+            "edgelab",
+            "lab",
+            "--dir",
+            "class",
+            "--no-browser",
+            "--port",
+            str(port),
+            "--ip",
+            "127.0.0.1",
+            f"--ServerApp.token={token}",
+            f"--LabApp.workspaces_dir={tmp_path / 'ws'}",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 120
         while True:
             assert proc.poll() is None, (tmp_path / "lab.log").read_text()
             try:
-                r = httpx.get(f"http://127.0.0.1:{port}/api/contents",
-                              params={"token": token}, timeout=5)
+                r = httpx.get(
+                    f"http://127.0.0.1:{port}/api/contents", params={"token": token}, timeout=5
+                )
                 if r.status_code == 200:
                     break
             except httpx.HTTPError:
@@ -199,8 +247,12 @@ def test_edgelab_lab_starts_jupyterlab_on_a_copy_with_options_passed_through(
             time.sleep(0.5)  # polling a server that is starting; nothing is timed
         names = {item["name"] for item in r.json()["content"]}
         assert "03_ab_testing_with_cookies.ipynb" in names and "handlers" in names
-        assert httpx.get(f"http://127.0.0.1:{port}/api/contents", timeout=5,
-                         params={"token": "wrong"}).status_code == 403  # the token passed
+        assert (
+            httpx.get(
+                f"http://127.0.0.1:{port}/api/contents", timeout=5, params={"token": "wrong"}
+            ).status_code
+            == 403
+        )  # the token passed
     finally:
         proc.terminate()
         try:

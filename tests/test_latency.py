@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 import edgelab as el
-from edgelab.latency import (
+from edgelab.frames.latency import (
     edge_locations,
     estimate_latency,
     haversine_km,
@@ -40,15 +40,24 @@ def test_nearest_edge_agrees_with_a_brute_force_haversine() -> None:
     rng = np.random.default_rng(0)
     lat, lon = rng.uniform(-60, 70, 300), rng.uniform(-180, 180, 300)
     edges = edge_locations()
-    d = haversine_km(lat[:, None], lon[:, None], edges["latitude"].to_numpy()[None, :],
-                     edges["longitude"].to_numpy()[None, :])
+    d = haversine_km(
+        lat[:, None],
+        lon[:, None],
+        edges["latitude"].to_numpy()[None, :],
+        edges["longitude"].to_numpy()[None, :],
+    )
     want = edges["code"].to_numpy()[d.argmin(axis=1)]
     assert (nearest_edge(lat, lon) == want).all()
 
 
 def _frame(**cols) -> pd.DataFrame:
-    base = {"latitude": [48.86], "longitude": [2.35], "edge_location": ["CDG50-C1"],
-            "method": ["GET"], "cache": ["Hit"]}
+    base = {
+        "latitude": [48.86],
+        "longitude": [2.35],
+        "edge_location": ["CDG50-C1"],
+        "method": ["GET"],
+        "cache": ["Hit"],
+    }
     base.update(cols)
     return pd.DataFrame(base)
 
@@ -78,14 +87,20 @@ def test_the_model_is_overridable_and_adds_handler_time_and_cold_starts() -> Non
     model = el.LatencyModel(cold_start_ms=100, path_inflation=1.0, last_mile_ms=0)
     out = estimate_latency(frame, model)
     assert out.loc[0, "latency_functions_ms"] == pytest.approx(105.0)
-    slower = estimate_latency(frame, el.LatencyModel(cold_start_ms=100, path_inflation=3.0,
-                                                     last_mile_ms=0))
+    slower = estimate_latency(
+        frame, el.LatencyModel(cold_start_ms=100, path_inflation=3.0, last_mile_ms=0)
+    )
     assert slower.loc[0, "latency_viewer_ms"] > out.loc[0, "latency_viewer_ms"]
 
 
 def test_writes_bypass_the_regional_edge_cache() -> None:
-    frame = _frame(cache=["Miss", "Miss"], method=["GET", "POST"], latitude=[-33.87, -33.87],
-                   longitude=[151.21, 151.21], edge_location=["SYD1", "SYD1"])
+    frame = _frame(
+        cache=["Miss", "Miss"],
+        method=["GET", "POST"],
+        latitude=[-33.87, -33.87],
+        longitude=[151.21, 151.21],
+        edge_location=["SYD1", "SYD1"],
+    )
     out = estimate_latency(frame)
     assert out.loc[1, "latency_origin_ms"] <= out.loc[0, "latency_origin_ms"]
 

@@ -10,15 +10,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import edgelab as el
-from edgelab.logs import FIELDS, decode_value, encode_value, read_access_logs
+from edgelab.frames.logs import FIELDS, decode_value, encode_value, read_access_logs
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 
-LINE = ("2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET\td111111abcdef8.cloudfront.net\t"
-        "/index.html\t200\t-\tMozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)\t"
-        "a=1&b=%7Bx%7D\tab=B\tHit\tSOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\t"
-        "d111111abcdef8.cloudfront.net\thttps\t23\t0.001\t-\tTLSv1.2\tECDHE-RSA-AES128-GCM-SHA256"
-        "\tHit\tHTTP/2.0\t-\t-\t11040\t0.001\tHit\ttext/html\t78\t-\t-")
+LINE = (
+    "2019-12-04\t21:02:31\tLAX1\t392\t192.0.2.100\tGET\td111111abcdef8.cloudfront.net\t"
+    "/index.html\t200\t-\tMozilla/5.0%20(Windows%20NT%2010.0;%20Win64;%20x64)\t"
+    "a=1&b=%7Bx%7D\tab=B\tHit\tSOX4xwn4XV6Q4rgb7XiVGOHms_BGlTAC4KyHmureZmBNrjGdRLiNIQ==\t"
+    "d111111abcdef8.cloudfront.net\thttps\t23\t0.001\t-\tTLSv1.2\tECDHE-RSA-AES128-GCM-SHA256"
+    "\tHit\tHTTP/2.0\t-\t-\t11040\t0.001\tHit\ttext/html\t78\t-\t-"
+)
 
 
 def _write(path: Path, fields: str, lines: list[str]) -> Path:
@@ -73,14 +75,20 @@ def test_the_bundled_samples_parse_and_agree() -> None:
     gz = read_access_logs(DATA / "sample-access-log.txt.gz")
     assert len(plain) == len(gz) > 100
     assert plain["uri"].astype(str).tolist() == gz["uri"].astype(str).tolist()
-    assert set(plain["log_result_type"].astype(str)) <= {"Hit", "Miss", "RefreshHit", "Error",
-                                                         "Redirect", "LimitExceeded",
-                                                         "CapacityExceeded"}
+    assert set(plain["log_result_type"].astype(str)) <= {
+        "Hit",
+        "Miss",
+        "RefreshHit",
+        "Error",
+        "Redirect",
+        "LimitExceeded",
+        "CapacityExceeded",
+    }
 
 
 def test_encoding_follows_the_documented_byte_set() -> None:
     assert encode_value("a b") == "a%20b"
-    assert encode_value('<>"#%{}|\\^~[]`\'') == "%3C%3E%22%23%25%7B%7D%7C%5C%5E%7E%5B%5D%60%27"
+    assert encode_value("<>\"#%{}|\\^~[]`'") == "%3C%3E%22%23%25%7B%7D%7C%5C%5E%7E%5B%5D%60%27"
     assert encode_value("é") == "%C3%A9"
     assert encode_value("") == "-" and decode_value("-") == ""
     assert encode_value("/a/b.html?x=1&y=2") == "/a/b.html?x=1&y=2"
@@ -92,16 +100,29 @@ def test_any_value_round_trips_through_the_log_encoding(value: str) -> None:
     assert "\t" not in encode_value(value) and "\n" not in encode_value(value)
 
 
-@given(st.lists(st.tuples(st.text(min_size=1, max_size=30).filter(lambda s: s != "-"),
-                          st.text(max_size=30).filter(lambda s: s != "-")),
-                min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.tuples(
+            st.text(min_size=1, max_size=30).filter(lambda s: s != "-"),
+            st.text(max_size=30).filter(lambda s: s != "-"),
+        ),
+        min_size=1,
+        max_size=5,
+    )
+)
 def test_written_logs_read_back_to_the_same_fields(tmp_path_factory, rows) -> None:
     import pandas as pd
 
     path = tmp_path_factory.mktemp("logs") / "x.log"
-    frame = pd.DataFrame({"time": pd.Timestamp("2025-03-01T10:00:00Z"), "method": "GET",
-                          "uri": ["/" + a for a, _ in rows], "cookie": [b for _, b in rows],
-                          "user_agent": [a for a, _ in rows]})
+    frame = pd.DataFrame(
+        {
+            "time": pd.Timestamp("2025-03-01T10:00:00Z"),
+            "method": "GET",
+            "uri": ["/" + a for a, _ in rows],
+            "cookie": [b for _, b in rows],
+            "user_agent": [a for a, _ in rows],
+        }
+    )
     el.write_access_log(frame, path)
     back = read_access_logs(path)
     assert back["uri"].astype(str).tolist() == frame["uri"].tolist()

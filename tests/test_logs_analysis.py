@@ -8,8 +8,8 @@ import pytest
 
 import edgelab as el
 from edgelab import analysis
-from edgelab.latency import LatencyModel
-from edgelab.logs import origin_latency_points
+from edgelab.frames.latency import LatencyModel
+from edgelab.frames.logs import origin_latency_points
 
 
 def test_behaviour_mismatches_treat_star_as_the_default() -> None:

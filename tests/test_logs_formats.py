@@ -21,8 +21,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import edgelab as el
-from edgelab.logs import FIELDS_CURRENT, LOG_DECISIONS, canonical, detect_format
-from edgelab.logs.fields import REALTIME_2023, REALTIME_ORDER
+from edgelab.frames.logs import FIELDS_CURRENT, LOG_DECISIONS, canonical, detect_format
+from edgelab.frames.logs.fields import REALTIME_2023, REALTIME_ORDER
 from tests.strategies import log_values
 
 LOGS = Path(__file__).resolve().parent / "fixtures" / "logs"
@@ -52,7 +52,7 @@ RT_FIELDS = (LOGS / "realtime-fields.txt").read_text().split()
 
 def _read(name: str, **options: Any) -> tuple[pd.DataFrame, el.LogReader]:
     reader = el.LogReader(LOGS / name, **options)
-    return el.logs.concat_chunks(list(reader)), reader
+    return el.frames.logs.concat_chunks(list(reader)), reader
 
 
 # (id, file, options, format, rows, rejected, {row: {column: value}})
@@ -196,7 +196,7 @@ def test_each_format_reads_into_the_traffic_shape(
     frame, reader = _read(name, **options)
     assert reader.stats[0].format == fmt
     assert len(frame) == rows and reader.rejected_count == rejected
-    assert list(frame.columns[:17]) == list(el.traffic.TRAFFIC_COLUMNS)
+    assert list(frame.columns[:17]) == list(el.frames.columns.TRAFFIC_COLUMNS)
     assert (frame["source_file"].astype(str) == str(LOGS / name)).all()
     for i, values in expect.items():
         for col, want in values.items():
@@ -291,7 +291,7 @@ def test_json_spelling_and_parquet_spelling_are_one_field() -> None:
         ("v2-json", None, ".json"),
         ("v2-parquet", None, ".parquet"),
         ("realtime", None, ".txt"),
-        ("v2-plain", el.logs.write.V2_DEFAULT_FIELDS, ".txt"),
+        ("v2-plain", el.frames.logs.write.V2_DEFAULT_FIELDS, ".txt"),
     ],
     ids=["§1 legacy gz", "§2 v2 w3c", "§2 v2 json", "§2 v2 parquet", "§3 realtime", "§2 v2 plain"],
 )
@@ -302,7 +302,7 @@ def test_written_logs_of_each_format_read_back(tmp_path, fmt, fields, ext) -> No
     if fmt == "v2-plain":
         options["fields"] = list(fields)
     if fmt == "realtime":
-        options["fields"] = list(el.logs.write.REALTIME_DEFAULT_FIELDS)
+        options["fields"] = list(el.frames.logs.write.REALTIME_DEFAULT_FIELDS)
     back = el.read_access_logs(path, **options)
     want = traffic.sort_values("time", kind="stable").reset_index(drop=True)
     assert detect_format(path)[0] == fmt
@@ -336,7 +336,7 @@ def test_streaming_yields_bounded_chunks_and_every_row(tmp_path) -> None:
 
 def test_a_chunk_is_already_a_normalized_traffic_frame(tmp_path) -> None:
     chunk = next(iter(el.iter_access_logs(LOGS / "v2-w3c.log")))
-    again = el.traffic.normalize_traffic(chunk)
+    again = el.frames.columns.normalize_traffic(chunk)
     pd.testing.assert_frame_equal(again, chunk)
 
 
@@ -541,7 +541,7 @@ def test_encoded_fields_round_trip_in_every_format(tmp_path_factory, fmt, rows) 
     el.write_log(frame, path, format=fmt)
     options = {"format": fmt}
     if fmt == "realtime":
-        options["fields"] = list(el.logs.write.REALTIME_DEFAULT_FIELDS)
+        options["fields"] = list(el.frames.logs.write.REALTIME_DEFAULT_FIELDS)
     back = el.read_access_logs(path, **options)
     for col in ("uri", "user_agent", "cookie"):
         assert back[col].astype(str).tolist() == frame[col].tolist(), col

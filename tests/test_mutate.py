@@ -1,4 +1,4 @@
-"""edgelab.mutate: pure helpers that return a new event and never change their input."""
+"""edgelab.event.mutate: pure helpers that return a new event and never change their input."""
 
 from __future__ import annotations
 
@@ -20,8 +20,12 @@ def resp(event: dict[str, Any]) -> dict[str, Any]:
     return el.cf_record(event)["response"]
 
 
-VREQ = el.build_event("viewer-request", querystring="a=1&b=2",
-                      headers=[("X-Dup", "1"), ("X-Dup", "2")], cookies={"s": "1", "t": "2"})
+VREQ = el.build_event(
+    "viewer-request",
+    querystring="a=1&b=2",
+    headers=[("X-Dup", "1"), ("X-Dup", "2")],
+    cookies={"s": "1", "t": "2"},
+)
 OREQ = el.build_event("origin-request", method="POST", body="hello")
 ORESP = el.build_event("origin-response")
 VRESP = el.build_event("viewer-response")
@@ -31,8 +35,11 @@ MUTATIONS: list[tuple[str, dict[str, Any], Callable[[dict[str, Any]], Any]]] = [
     ("append_header", VREQ, lambda e: el.append_header(e, "X-Dup", "3")),
     ("remove_header", VREQ, lambda e: el.remove_header(e, "x-dup")),
     ("set_header response", ORESP, lambda e: el.set_header(e, "X-A", "1")),
-    ("set_header request of a response event", VRESP,
-     lambda e: el.set_header(e, "X-A", "1", where="request")),
+    (
+        "set_header request of a response event",
+        VRESP,
+        lambda e: el.set_header(e, "X-A", "1", where="request"),
+    ),
     ("set_cookie", VREQ, lambda e: el.set_cookie(e, "s", "9")),
     ("set_response_cookie", VRESP, lambda e: el.set_response_cookie(e, "s", "9")),
     ("set_query_param", VREQ, lambda e: el.set_query_param(e, "a", "9")),
@@ -42,16 +49,21 @@ MUTATIONS: list[tuple[str, dict[str, Any], Callable[[dict[str, Any]], Any]]] = [
     ("set_body base64", OREQ, lambda e: el.set_body(e, b"\x00\x01", encoding="base64")),
     ("set_body response", ORESP, lambda e: el.set_body(e, "<p>hi</p>")),
     ("switch_origin custom", OREQ, lambda e: el.switch_origin(e, "api.example.com", port=8443)),
-    ("switch_origin s3", OREQ,
-     lambda e: el.switch_origin(e, "b.s3.amazonaws.com", kind="s3", region="us-east-1")),
+    (
+        "switch_origin s3",
+        OREQ,
+        lambda e: el.switch_origin(e, "b.s3.amazonaws.com", kind="s3", region="us-east-1"),
+    ),
     ("set_status", ORESP, lambda e: el.set_status(e, 404)),
 ]
 
 
-@pytest.mark.parametrize(("event", "mutate"), [(e, m) for _, e, m in MUTATIONS],
-                         ids=[n for n, _, _ in MUTATIONS])
+@pytest.mark.parametrize(
+    ("event", "mutate"), [(e, m) for _, e, m in MUTATIONS], ids=[n for n, _, _ in MUTATIONS]
+)
 def test_mutation_returns_a_changed_copy_and_never_changes_its_input(
-        event: dict[str, Any], mutate: Callable[[dict[str, Any]], Any]) -> None:
+    event: dict[str, Any], mutate: Callable[[dict[str, Any]], Any]
+) -> None:
     snapshot = copy.deepcopy(event)
     out = mutate(event)
     assert event == snapshot
@@ -90,21 +102,25 @@ def test_set_cookie_replaces_one_cookie_and_keeps_the_others() -> None:
 
 
 def test_set_response_cookie_appends_a_set_cookie_line() -> None:
-    out = el.set_response_cookie(el.set_response_cookie(VRESP, "a", "1"), "b", "2",
-                                 attributes="Secure")
-    assert el.Headers(resp(out)["headers"]).get_list("set-cookie") == ["a=1; Path=/",
-                                                                        "b=2; Secure"]
+    out = el.set_response_cookie(
+        el.set_response_cookie(VRESP, "a", "1"), "b", "2", attributes="Secure"
+    )
+    assert el.Headers(resp(out)["headers"]).get_list("set-cookie") == ["a=1; Path=/", "b=2; Secure"]
 
 
-@pytest.mark.parametrize(("qs", "name", "value", "expected"), [
-    ("a=1&b=2", "a", "9", "b=2&a=9"),
-    ("a=1&b=2", "a", None, "b=2"),
-    ("", "q", "x y", "q=x%20y"),
-    ("x=a+b&flag&y=%2F", "z", "1", "x=a+b&flag&y=%2F&z=1"),
-    ("a=1&a=2&b=3", "a", "x", "b=3&a=x"),
-])
-def test_set_query_param_changes_only_that_parameter(qs: str, name: str, value: str | None,
-                                                     expected: str) -> None:
+@pytest.mark.parametrize(
+    ("qs", "name", "value", "expected"),
+    [
+        ("a=1&b=2", "a", "9", "b=2&a=9"),
+        ("a=1&b=2", "a", None, "b=2"),
+        ("", "q", "x y", "q=x%20y"),
+        ("x=a+b&flag&y=%2F", "z", "1", "x=a+b&flag&y=%2F&z=1"),
+        ("a=1&a=2&b=3", "a", "x", "b=3&a=x"),
+    ],
+)
+def test_set_query_param_changes_only_that_parameter(
+    qs: str, name: str, value: str | None, expected: str
+) -> None:
     event = el.build_event("viewer-request", querystring=qs)
     assert req(el.set_query_param(event, name, value))["querystring"] == expected
 
@@ -117,8 +133,7 @@ def test_rewrite_uri_refuses_a_relative_uri() -> None:
 
 def test_set_body_replaces_the_request_body() -> None:
     body = req(el.set_body(OREQ, "new"))["body"]
-    assert body == {"inputTruncated": False, "action": "replace", "encoding": "text",
-                    "data": "new"}
+    assert body == {"inputTruncated": False, "action": "replace", "encoding": "text", "data": "new"}
     b64 = req(el.set_body(OREQ, b"\x00\x01", encoding="base64"))["body"]
     assert base64.b64decode(b64["data"]) == b"\x00\x01" and b64["encoding"] == "base64"
 
@@ -148,20 +163,28 @@ def test_mutated_events_pass_validation() -> None:
         out = mutate(event)
         trig = el.Trigger(el.cf_record(event)["config"]["eventType"])
         part = "request" if trig.is_request else "response"
-        _, violations = el.validate_result(el.cf_record(out)[part], trigger=trig,
-                                           cf_in=el.cf_record(event), rules=rules)
+        _, violations = el.validate_result(
+            el.cf_record(out)[part], trigger=trig, cf_in=el.cf_record(event), rules=rules
+        )
         assert violations == [], name
 
 
-@pytest.mark.parametrize(("mutate", "message"), [
-    (lambda: el.set_body(ORESP, b"\xff", encoding="text"), "must be UTF-8"),
-    (lambda: el.set_body(OREQ, "x", encoding="gzip"), "encoding must be text or base64"),
-    (lambda: el.switch_origin(OREQ, "b.s3.amazonaws.com", kind="s3", port=80),
-     "s3 origin fields are"),
-    (lambda: el.switch_origin(OREQ, "x.example", kind="ftp"), "kind must be custom or s3"),
-    (lambda: el.set_status(VREQ, 200), "no response"),
-], ids=["binary text body", "bad encoding", "s3 with port", "bad kind", "status on a request"])
-def test_helpers_refuse_unusable_arguments_with_event_error(mutate: Callable[[], Any],
-                                                            message: str) -> None:
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda: el.set_body(ORESP, b"\xff", encoding="text"), "must be UTF-8"),
+        (lambda: el.set_body(OREQ, "x", encoding="gzip"), "encoding must be text or base64"),
+        (
+            lambda: el.switch_origin(OREQ, "b.s3.amazonaws.com", kind="s3", port=80),
+            "s3 origin fields are",
+        ),
+        (lambda: el.switch_origin(OREQ, "x.example", kind="ftp"), "kind must be custom or s3"),
+        (lambda: el.set_status(VREQ, 200), "no response"),
+    ],
+    ids=["binary text body", "bad encoding", "s3 with port", "bad kind", "status on a request"],
+)
+def test_helpers_refuse_unusable_arguments_with_event_error(
+    mutate: Callable[[], Any], message: str
+) -> None:
     with pytest.raises(el.EventError, match=message):
         mutate()

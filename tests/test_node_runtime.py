@@ -71,8 +71,6 @@ def node_handler(handlers_dir: Path) -> Iterator[Any]:
         h.close()
 
 
-
-
 def header(result: el.InvocationResult, name: str) -> str:
     assert result.outcome == "request", (result.error, result.violations, result.logs)
     return el.Headers(result.request["headers"])[name]
@@ -83,12 +81,15 @@ def calls(result: el.InvocationResult) -> int:
 
 
 # -- specs and loading ----------------------------------------------------------------------
-@pytest.mark.parametrize(("spec", "expected"), [
-    ("h.js", ("h.js", "handler")),
-    ("dir/h.mjs:other", ("dir/h.mjs", "other")),
-    ("C:\\x\\h.cjs", ("C:\\x\\h.cjs", "handler")),
-    ("C:\\x\\h.cjs:$fn_2", ("C:\\x\\h.cjs", "$fn_2")),
-])
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("h.js", ("h.js", "handler")),
+        ("dir/h.mjs:other", ("dir/h.mjs", "other")),
+        ("C:\\x\\h.cjs", ("C:\\x\\h.cjs", "handler")),
+        ("C:\\x\\h.cjs:$fn_2", ("C:\\x\\h.cjs", "$fn_2")),
+    ],
+)
 def test_spec_names_the_file_and_the_export(spec: str, expected: tuple[str, str]) -> None:
     assert parse_node_spec(spec) == expected
 
@@ -100,15 +101,18 @@ def test_export_name_must_be_an_identifier() -> None:
 
 MODULE_KINDS = {
     "commonjs .js": {"h.js": "exports.handler = async (e) => e.Records[0].cf.request;\n"},
-    "commonjs .cjs": {"h.cjs": "module.exports = { handler: async (e) => "
-                               "e.Records[0].cf.request };\n"},
+    "commonjs .cjs": {
+        "h.cjs": "module.exports = { handler: async (e) => e.Records[0].cf.request };\n"
+    },
     "esm .mjs": {"h.mjs": "export const handler = async (e) => e.Records[0].cf.request;\n"},
     "esm .js, package.json type module": {
         "package.json": '{"type": "module"}',
-        "h.js": "export async function handler(e) { return e.Records[0].cf.request; }\n"},
+        "h.js": "export async function handler(e) { return e.Records[0].cf.request; }\n",
+    },
     "commonjs .js, package.json type commonjs": {
         "package.json": '{"type": "commonjs"}',
-        "h.js": "exports.handler = async (e) => e.Records[0].cf.request;\n"},
+        "h.js": "exports.handler = async (e) => e.Records[0].cf.request;\n",
+    },
 }
 
 
@@ -122,14 +126,19 @@ def test_commonjs_and_es_modules_load(handlers_dir: Path, files: dict[str, str])
 
 
 def test_named_export_is_used(handlers_dir: Path) -> None:
-    spec = write(handlers_dir / "h.mjs", "export const handler = () => null;\n"
-                 "export const other = async (e) => e.Records[0].cf.request;\n")
+    spec = write(
+        handlers_dir / "h.mjs",
+        "export const handler = () => null;\n"
+        "export const other = async (e) => e.Records[0].cf.request;\n",
+    )
     assert el.invoke(spec + ":other", event()).outcome == "request"
 
 
 def test_missing_export_lists_the_exports_found(handlers_dir: Path) -> None:
-    spec = write(handlers_dir / "h.js", "exports.main = async () => 1;\n"
-                 "exports.helper = () => 2;\nexports.VERSION = '1';\n")
+    spec = write(
+        handlers_dir / "h.js",
+        "exports.main = async () => 1;\nexports.helper = () => 2;\nexports.VERSION = '1';\n",
+    )
     with pytest.raises(HandlerLoadError) as info:
         NodeHandler(spec)
     text = str(info.value)
@@ -154,13 +163,18 @@ def test_missing_file_is_a_load_error(handlers_dir: Path) -> None:
         NodeHandler(str(handlers_dir / "absent.js"))
 
 
-@pytest.mark.parametrize(("source", "words"), [
-    ("throw new Error('no config');\nexports.handler = () => 1;\n", "Error: no config"),
-    ("exports.handler = () => {\n", "SyntaxError"),
-    ("require('./missing-module');\n", "Cannot find module"),
-], ids=["throws at load", "syntax error", "missing require"])
-def test_module_that_does_not_load_is_a_load_error(handlers_dir: Path, source: str,
-                                                   words: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("throw new Error('no config');\nexports.handler = () => 1;\n", "Error: no config"),
+        ("exports.handler = () => {\n", "SyntaxError"),
+        ("require('./missing-module');\n", "Cannot find module"),
+    ],
+    ids=["throws at load", "syntax error", "missing require"],
+)
+def test_module_that_does_not_load_is_a_load_error(
+    handlers_dir: Path, source: str, words: str
+) -> None:
     spec = write(handlers_dir / "h.js", source)
     with pytest.raises(HandlerLoadError, match="does not import") as info:
         NodeHandler(spec)
@@ -178,7 +192,9 @@ def test_require_of_a_relative_module_and_a_node_modules_package(handlers_dir: P
     pkg = handlers_dir / "node_modules" / "tiny-pkg"
     write(pkg / "package.json", '{"name": "tiny-pkg", "main": "main.js"}')
     write(pkg / "main.js", "module.exports = { shout: (s) => s.toUpperCase() };\n")
-    spec = write(handlers_dir / "h.js", """\
+    spec = write(
+        handlers_dir / "h.js",
+        """\
 const { greet } = require('./lib/greet');
 const { shout } = require('tiny-pkg');
 exports.handler = async (event) => {
@@ -186,7 +202,8 @@ exports.handler = async (event) => {
   request.headers['x-greet'] = [{ key: 'X-Greet', value: shout(greet('edge')) }];
   return request;
 };
-""")
+""",
+    )
     assert header(el.invoke(spec, event()), "x-greet") == "HELLO EDGE"
 
 
@@ -194,14 +211,17 @@ def test_esm_handler_imports_a_package_from_node_modules(handlers_dir: Path) -> 
     pkg = handlers_dir / "node_modules" / "tiny-esm"
     write(pkg / "package.json", '{"name": "tiny-esm", "type": "module", "exports": "./i.js"}')
     write(pkg / "i.js", "export const tag = 'esm-pkg';\n")
-    spec = write(handlers_dir / "h.mjs", """\
+    spec = write(
+        handlers_dir / "h.mjs",
+        """\
 import { tag } from 'tiny-esm';
 export const handler = async (event) => {
   const request = event.Records[0].cf.request;
   request.headers['x-tag'] = [{ key: 'X-Tag', value: tag }];
   return request;
 };
-""")
+""",
+    )
     assert header(el.invoke(spec, event()), "x-tag") == "esm-pkg"
 
 
@@ -211,9 +231,9 @@ STYLES = {
     "async": "async (e, c) => e.Records[0].cf.request",
     "returns a promise": "(e, c) => Promise.resolve(e.Records[0].cf.request)",
     "callback after setTimeout": "(e, c, cb) => { setTimeout(() => cb(null, "
-                                 "e.Records[0].cf.request), 20); }",
+    "e.Records[0].cf.request), 20); }",
     "callback after await": "async (e, c, cb) => { await new Promise((r) => "
-                            "setTimeout(r, 10)); cb(null, e.Records[0].cf.request); }",
+    "setTimeout(r, 10)); cb(null, e.Records[0].cf.request); }",
     "context.succeed": "(e, c) => { setImmediate(() => c.succeed(e.Records[0].cf.request)); }",
 }
 
@@ -228,20 +248,25 @@ def test_every_handler_style_returns_its_result(handlers_dir: Path, body: str) -
 
 FAILURES = {
     "throw": ("(e) => { throw new TypeError('bad input'); }", "TypeError", "bad input"),
-    "rejected promise": ("async (e) => { throw new RangeError('nope'); }", "RangeError",
-                         "nope"),
-    "callback(err)": ("(e, c, cb) => setTimeout(() => cb(new Error('later')), 5)", "Error",
-                      "later"),
+    "rejected promise": ("async (e) => { throw new RangeError('nope'); }", "RangeError", "nope"),
+    "callback(err)": (
+        "(e, c, cb) => setTimeout(() => cb(new Error('later')), 5)",
+        "Error",
+        "later",
+    ),
     "callback(string)": ("(e, c, cb) => cb('plain text')", "string", "plain text"),
-    "custom error name": ("async () => { const x = new Error('m'); x.name = 'AuthError'; "
-                          "throw x; }", "AuthError", "m"),
+    "custom error name": (
+        "async () => { const x = new Error('m'); x.name = 'AuthError'; throw x; }",
+        "AuthError",
+        "m",
+    ),
 }
 
 
-@pytest.mark.parametrize(("body", "err_type", "message"), FAILURES.values(),
-                         ids=FAILURES.keys())
-def test_failures_give_500_with_the_error_name_and_stack(handlers_dir: Path, body: str,
-                                                         err_type: str, message: str) -> None:
+@pytest.mark.parametrize(("body", "err_type", "message"), FAILURES.values(), ids=FAILURES.keys())
+def test_failures_give_500_with_the_error_name_and_stack(
+    handlers_dir: Path, body: str, err_type: str, message: str
+) -> None:
     spec = write(handlers_dir / "h.js", f"exports.handler = {body};\n")
     result = el.invoke(spec, event())
     assert (result.outcome, result.status) == ("error", 500)
@@ -254,13 +279,17 @@ def test_failures_give_500_with_the_error_name_and_stack(handlers_dir: Path, bod
         assert any("h.js" in line for line in logged["stack"])
 
 
-@pytest.mark.parametrize("body", [
-    "async () => {}",
-    "(e, c) => {}",
-    # Lambda ignores what a non-async function returns: only the callback counts.
-    "(e, c) => e.Records[0].cf.request",
-    "(e, c) => { setTimeout(() => {}, 30); return e.Records[0].cf.request; }",
-], ids=["async undefined", "sync undefined", "sync return", "sync return, pending timer"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        "async () => {}",
+        "(e, c) => {}",
+        # Lambda ignores what a non-async function returns: only the callback counts.
+        "(e, c) => e.Records[0].cf.request",
+        "(e, c) => { setTimeout(() => {}, 30); return e.Records[0].cf.request; }",
+    ],
+    ids=["async undefined", "sync undefined", "sync return", "sync return, pending timer"],
+)
 def test_no_result_is_a_validation_error(handlers_dir: Path, body: str) -> None:
     spec = write(handlers_dir / "h.js", f"exports.handler = {body};\n")
     result = el.invoke(spec, event())
@@ -269,22 +298,29 @@ def test_no_result_is_a_validation_error(handlers_dir: Path, body: str) -> None:
 
 
 def test_first_of_callback_and_promise_wins(handlers_dir: Path) -> None:
-    spec = write(handlers_dir / "h.js", """\
+    spec = write(
+        handlers_dir / "h.js",
+        """\
 exports.handler = async (e, c, cb) => {
   const request = e.Records[0].cf.request;
   cb(null, request);
   request.uri = '/changed-after';
   return { status: '500' };
 };
-""")
+""",
+    )
     assert el.invoke(spec, event("/first")).outcome == "request"
 
 
 # -- context ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("trigger", "memory", "timeout_ms"), [
-    ("viewer-request", "128", 30000), ("origin-response", "10240", 30000)])  # rules 2025-11
+@pytest.mark.parametrize(
+    ("trigger", "memory", "timeout_ms"),
+    [("viewer-request", "128", 30000), ("origin-response", "10240", 30000)],
+)  # rules 2025-11
 def test_context_fields(handlers_dir: Path, trigger: str, memory: str, timeout_ms: int) -> None:
-    spec = write(handlers_dir / "ctx_fn.js", """\
+    spec = write(
+        handlers_dir / "ctx_fn.js",
+        """\
 exports.handler = async (event, context) => {
   const fields = ['awsRequestId', 'functionName', 'functionVersion', 'invokedFunctionArn',
     'memoryLimitInMB', 'logGroupName', 'logStreamName', 'callbackWaitsForEmptyEventLoop'];
@@ -294,7 +330,8 @@ exports.handler = async (event, context) => {
   console.log(JSON.stringify(seen));
   return event.Records[0].cf.response || event.Records[0].cf.request;
 };
-""")
+""",
+    )
     result = el.invoke(spec, event(trigger=trigger), request_id="req-123")
     assert result.ok, (result.error, result.logs)
     seen = json.loads(result.logs.strip().split("\t", 3)[3])
@@ -302,7 +339,8 @@ exports.handler = async (event, context) => {
     assert seen["functionName"] == "ctx-fn-handler"
     assert seen["functionVersion"] == "1"
     assert seen["invokedFunctionArn"] == (
-        "arn:aws:lambda:us-east-1:123456789012:function:ctx-fn-handler:1")
+        "arn:aws:lambda:us-east-1:123456789012:function:ctx-fn-handler:1"
+    )
     assert seen["memoryLimitInMB"] == memory
     assert seen["logGroupName"] == "/aws/lambda/us-east-1.ctx-fn-handler"
     assert "[1]" in seen["logStreamName"]
@@ -314,7 +352,9 @@ exports.handler = async (event, context) => {
 
 # -- capture --------------------------------------------------------------------------------
 def test_console_output_is_captured_per_call_in_lambda_format(handlers_dir: Path) -> None:
-    spec = write(handlers_dir / "h.js", """\
+    spec = write(
+        handlers_dir / "h.js",
+        """\
 console.log('loading');
 exports.handler = async (event, context) => {
   console.log('info %s', event.Records[0].cf.request.uri, { a: 1 });
@@ -327,7 +367,8 @@ exports.handler = async (event, context) => {
   require('fs').writeSync(1, 'fd one\\n');
   return event.Records[0].cf.request;
 };
-""")
+""",
+    )
     first = el.invoke(spec, event("/one"), request_id="rid-1")
     second = el.invoke(spec, event("/two"), request_id="rid-2")
     lines = first.logs.splitlines()
@@ -336,25 +377,43 @@ exports.handler = async (event, context) => {
     assert stamp.endswith("Z") and "T" in stamp
     assert (rid, level, message) == ("rid-1", "INFO", "info /one { a: 1 }")
     assert [ln.split("\t")[2:] for ln in lines[2:6]] == [
-        ["INFO", "also info"], ["WARN", "careful"], ["ERROR", "broken"], ["DEBUG", "detail"]]
+        ["INFO", "also info"],
+        ["WARN", "careful"],
+        ["ERROR", "broken"],
+        ["DEBUG", "detail"],
+    ]
     assert lines[6:] == ["raw out", "raw err"]
     assert "loading" not in second.logs and "/two" in second.logs and "/one" not in second.logs
     assert "fd one" not in first.logs  # a raw fd write goes to the worker's stderr, no further
 
 
 def test_cli_stdout_carries_only_the_json_result(handlers_dir: Path) -> None:
-    spec = write(handlers_dir / "h.js", """\
+    spec = write(
+        handlers_dir / "h.js",
+        """\
 exports.handler = (event, context, callback) => {
   console.log('to the log');
   process.stdout.write('{"not": "the result"}\\n');
   require('fs').writeSync(1, 'raw fd 1\\n');
   callback(null, event.Records[0].cf.request);
 };
-""")
+""",
+    )
     out = subprocess.run(
-        [sys.executable, "-m", "edgelab", "invoke", spec, "--event",
-         "examples/events/viewer-request.json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "edgelab",
+            "invoke",
+            spec,
+            "--event",
+            "examples/events/viewer-request.json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["outcome"] == "request"
@@ -363,8 +422,9 @@ exports.handler = (event, context, callback) => {
 
 
 # -- containers ------------------------------------------------------------------------------
-def test_module_state_persists_and_reset_starts_a_fresh_container(node_handler: Any,
-                                                                  handlers_dir: Path) -> None:
+def test_module_state_persists_and_reset_starts_a_fresh_container(
+    node_handler: Any, handlers_dir: Path
+) -> None:
     h = node_handler(write(handlers_dir / "h.js", COUNTER))
     assert [calls(el.invoke(h, event())) for _ in range(3)] == [1, 2, 3]
     first = el.invoke(h, event())
@@ -385,8 +445,10 @@ def test_edited_handler_is_picked_up_on_the_next_call(handlers_dir: Path) -> Non
     path = handlers_dir / "h.js"
     spec = write(path, COUNTER)
     assert calls(el.invoke(spec, event())) == 1
-    write(path, COUNTER.replace("'X-Calls', value: String(calls)",
-                                "'X-Calls', value: String(calls * 100)"))
+    write(
+        path,
+        COUNTER.replace("'X-Calls', value: String(calls)", "'X-Calls', value: String(calls * 100)"),
+    )
     edited = el.invoke(spec, event())
     assert calls(edited) == 100 and edited.cold_start
 
@@ -404,8 +466,9 @@ def test_edit_that_breaks_the_handler_gives_500_until_fixed(handlers_dir: Path) 
 
 # -- timeouts and crashes ----------------------------------------------------------------------
 @pytest.mark.parametrize("uri", ["/loop", "/never"], ids=["endless loop", "callback never called"])
-def test_timeout_gives_503_and_the_next_call_gets_a_fresh_container(handlers_dir: Path,
-                                                                    uri: str) -> None:
+def test_timeout_gives_503_and_the_next_call_gets_a_fresh_container(
+    handlers_dir: Path, uri: str
+) -> None:
     spec = write(handlers_dir / "h.js", COUNTER)
     assert calls(el.invoke(spec, event(), rules=QUICK)) == 1
     stuck = el.invoke(spec, event(uri), rules=QUICK)
@@ -416,9 +479,12 @@ def test_timeout_gives_503_and_the_next_call_gets_a_fresh_container(handlers_dir
 
 
 def test_async_timeout_keeps_the_logs_of_the_stuck_call(handlers_dir: Path) -> None:
-    spec = write(handlers_dir / "h.js", """\
+    spec = write(
+        handlers_dir / "h.js",
+        """\
 exports.handler = async () => { console.log('waiting forever'); await new Promise(() => {}); };
-""")
+""",
+    )
     result = el.invoke(spec, event(), rules=QUICK)
     assert result.status == 503 and "waiting forever" in result.logs
 
@@ -440,7 +506,8 @@ def test_out_of_memory_is_a_crash_with_a_clear_message(handlers_dir: Path) -> No
 
 
 def test_stray_unhandled_rejection_fails_the_call_and_replaces_the_container(
-        handlers_dir: Path) -> None:
+    handlers_dir: Path,
+) -> None:
     spec = write(handlers_dir / "h.js", COUNTER)
     assert calls(el.invoke(spec, event())) == 1
     failed = el.invoke(spec, event("/stray-rejection"))
@@ -463,7 +530,8 @@ def test_big_batches_do_not_deadlock_the_pipes(handlers_dir: Path) -> None:
     for i in range(300):
         ev = event(f"/{i}")
         ev["Records"][0]["cf"]["request"]["headers"]["x-pad"] = [
-            {"key": "X-Pad", "value": "p" * 2000}]
+            {"key": "X-Pad", "value": "p" * 2000}
+        ]
         events.append(ev)
     results = el.invoke_many(spec, events)
     assert [r.request["uri"] for r in results] == [f"/{i}" for i in range(300)]
@@ -484,8 +552,9 @@ def no_node(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     nodefind.find_node.cache_clear()
 
 
-def test_without_node_a_node_handler_gets_one_clear_message(no_node: None,
-                                                           handlers_dir: Path) -> None:
+def test_without_node_a_node_handler_gets_one_clear_message(
+    no_node: None, handlers_dir: Path
+) -> None:
     spec = write(handlers_dir / "h.js", COUNTER)
     with pytest.raises(RuntimeUnavailable) as info:
         el.invoke(spec, event())
@@ -503,9 +572,21 @@ def test_cli_without_node_exits_2_with_the_message(handlers_dir: Path, tmp_path:
     spec = write(handlers_dir / "h.js", COUNTER)
     env = dict(os.environ, EDGELAB_NODE=str(tmp_path / "no-such-node"), PATH=bin_dir)
     out = subprocess.run(
-        [sys.executable, "-m", "edgelab", "invoke", spec, "--event",
-         "examples/events/viewer-request.json"],
-        cwd=ROOT, capture_output=True, text=True, env=env, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "edgelab",
+            "invoke",
+            spec,
+            "--event",
+            "examples/events/viewer-request.json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
     assert out.returncode == 2 and out.stdout == ""
     assert "Node.js 18 or later is needed" in out.stderr
 
@@ -513,8 +594,19 @@ def test_cli_without_node_exits_2_with_the_message(handlers_dir: Path, tmp_path:
 def test_cli_missing_export_exits_2_listing_the_exports(handlers_dir: Path) -> None:
     spec = write(handlers_dir / "h.js", "exports.main = async () => 1;\n")
     out = subprocess.run(
-        [sys.executable, "-m", "edgelab", "invoke", spec + ":nope", "--event",
-         "examples/events/viewer-request.json"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "edgelab",
+            "invoke",
+            spec + ":nope",
+            "--event",
+            "examples/events/viewer-request.json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.returncode == 2 and out.stdout == ""
     assert "has no export 'nope'" in out.stderr and "main" in out.stderr

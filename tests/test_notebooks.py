@@ -34,13 +34,17 @@ def solutions(path: Path) -> dict[str, str]:
     """The answer cells of a notebook's solutions file: ``{"03.1": source}``."""
     text = (SOLUTIONS / f"{path.stem}.py").read_text(encoding="utf-8")
     parts = re.split(r"^# %% task (\d\d\.\d)\s*$", text, flags=re.M)
-    return {number: body.strip() + "\n" for number, body in zip(parts[1::2], parts[2::2],
-                                                                  strict=True)}
+    return {
+        number: body.strip() + "\n" for number, body in zip(parts[1::2], parts[2::2], strict=True)
+    }
 
 
 def answer_cells(nb: Any) -> dict[str, Any]:
-    return {c.metadata["edgelab"]["task"]: c for c in nb.cells
-            if c.cell_type == "code" and "edgelab" in c.metadata}
+    return {
+        c.metadata["edgelab"]["task"]: c
+        for c in nb.cells
+        if c.cell_type == "code" and "edgelab" in c.metadata
+    }
 
 
 def check_results(nb: Any) -> dict[str, str]:
@@ -50,8 +54,11 @@ def check_results(nb: Any) -> dict[str, str]:
         m = CHECK_CALL.search(cell.source) if cell.cell_type == "code" else None
         if not m:
             continue
-        texts = [o.get("data", {}).get("text/plain", "") for o in cell.outputs
-                 if o.output_type == "execute_result"]
+        texts = [
+            o.get("data", {}).get("text/plain", "")
+            for o in cell.outputs
+            if o.output_type == "execute_result"
+        ]
         assert texts, f"check cell {cell.source!r} showed nothing"
         out[f"{m.group(1)}.{m.group(2)}"] = texts[0].split(", ", 1)[1]
     return out
@@ -62,12 +69,14 @@ def execute(nb: Any, monkeypatch: pytest.MonkeyPatch) -> float:
 
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
-    client = NotebookClient(nb, timeout=120, kernel_name="python3",
-                            resources={"metadata": {"path": str(NOTEBOOKS)}})
+    client = NotebookClient(
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+    )
     started = time.perf_counter()
     client.execute(cwd=str(NOTEBOOKS), env=dict(os.environ))  # raises CellExecutionError
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
-              if o.output_type == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
+    ]
     assert not errors
     return time.perf_counter() - started
 
@@ -81,7 +90,9 @@ def _has_node() -> bool:
 
 
 NOTEBOOK_RUN = (
-    pytest.mark.notebook, pytest.mark.slow, pytest.mark.timeout(300),
+    pytest.mark.notebook,
+    pytest.mark.slow,
+    pytest.mark.timeout(300),
     # jupyter_client/zmq, not edgelab: the kernel's event loop policy and its datetime clock
     pytest.mark.filterwarnings("ignore::DeprecationWarning:jupyter_client.*"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning:zmq.*"),
@@ -98,7 +109,8 @@ def notebook_run(test: Any) -> Any:
 @notebook_run
 @pytest.mark.parametrize("path", ALL, ids=[p.stem for p in ALL])
 def test_notebook_runs_as_handed_out_and_every_check_says_not_yet(
-        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import nbformat
 
     nb = nbformat.read(path, as_version=4)
@@ -113,7 +125,8 @@ def test_notebook_runs_as_handed_out_and_every_check_says_not_yet(
 @notebook_run
 @pytest.mark.parametrize("path", ALL, ids=[p.stem for p in ALL])
 def test_notebook_with_the_solutions_filled_in_says_right(
-        path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import nbformat
 
     if path.stem.startswith("07_") and not _has_node() and not os.environ.get("CI"):
@@ -154,8 +167,7 @@ def test_each_notebook_ends_with_two_to_four_exercises_with_checks(path: Path) -
     assert all(k.startswith(f"{number}.") and k in TASKS for k in cells)
     for k, cell in cells.items():
         assert "..." in cell.source, f"task {k}: the student's cell needs a ... placeholder"
-    checks = [c.source for c in nb.cells if c.cell_type == "code"
-              and CHECK_CALL.search(c.source)]
+    checks = [c.source for c in nb.cells if c.cell_type == "code" and CHECK_CALL.search(c.source)]
     assert len(checks) == len(cells)
     tasks_of_notebook = sorted(k for k in TASKS if k.startswith(f"{number}."))
     assert sorted(cells) == tasks_of_notebook, "every shipped check is used in its notebook"

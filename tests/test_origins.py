@@ -13,12 +13,16 @@ from typing import Any
 import pytest
 
 import edgelab as el
-from edgelab.origins import body_bytes
+from edgelab.edge.origins import body_bytes
 
 
 def req(uri: str, method: str = "GET", headers: dict | None = None) -> dict[str, Any]:
-    return {"method": method, "uri": uri, "querystring": "",
-            "headers": el.header_map(headers or {})}
+    return {
+        "method": method,
+        "uri": uri,
+        "querystring": "",
+        "headers": el.header_map(headers or {}),
+    }
 
 
 # -- folder (S3-like) -------------------------------------------------------------------
@@ -46,16 +50,19 @@ def test_folder_binary_is_base64(site: Path) -> None:
     assert resp["headers"]["content-type"][0]["value"] == "image/png"
 
 
-@pytest.mark.parametrize(("missing", "status", "code"), [(403, "403", "AccessDenied"),
-                                                        (404, "404", "NoSuchKey")])
+@pytest.mark.parametrize(
+    ("missing", "status", "code"), [(403, "403", "AccessDenied"), (404, "404", "NoSuchKey")]
+)
 def test_folder_missing_key(site: Path, missing: int, status: str, code: str) -> None:
     resp = el.FolderOrigin(site, missing=missing)(req("/nope.html"))
     assert resp["status"] == status and f"<Code>{code}</Code>" in resp["body"]
 
 
-@pytest.mark.parametrize("uri", ["/", "/img/", "/../secret", "/img"],
-                         ids=["no index for /", "no index for a folder", "no traversal",
-                              "a folder is no key"])
+@pytest.mark.parametrize(
+    "uri",
+    ["/", "/img/", "/../secret", "/img"],
+    ids=["no index for /", "no index for a folder", "no traversal", "a folder is no key"],
+)
 def test_folder_no_directory_index_and_no_escape(site: Path, uri: str) -> None:
     assert el.FolderOrigin(site)(req(uri))["status"] == "403"
 
@@ -73,8 +80,9 @@ def test_folder_missing_folder_is_config_error(tmp_path: Path) -> None:
 
 
 def test_mapping_and_callable_origins() -> None:
-    m = el.MappingOrigin({"/a": "x", "/b": (201, "y"), "/c": {"status": 302,
-                                                             "headers": {"Location": "/a"}}})
+    m = el.MappingOrigin(
+        {"/a": "x", "/b": (201, "y"), "/c": {"status": 302, "headers": {"Location": "/a"}}}
+    )
     assert body_bytes(m(req("/a"))) == b"x"
     assert m(req("/b"))["status"] == "201"
     assert m(req("/c"))["headers"]["location"][0]["value"] == "/a"
@@ -136,8 +144,9 @@ def test_handler_switching_origin_really_reaches_the_other(servers: list) -> Non
         request["headers"]["host"] = [{"key": "Host", "value": "other.example"}]
         return request
 
-    with el.Distribution({"origin-request": switch},
-                         origin=el.HttpOrigin(f"http://127.0.0.1:{one}")) as dist:
+    with el.Distribution(
+        {"origin-request": switch}, origin=el.HttpOrigin(f"http://127.0.0.1:{one}")
+    ) as dist:
         trace = dist.request("/x")
     assert trace.stages[0].violations == []
     assert trace.body == b"two /x host=other.example"
@@ -168,8 +177,9 @@ def test_refused_connection_is_502_in_the_trace() -> None:
 
 def test_timeout_is_504_in_the_trace(servers: list) -> None:
     port = servers[0].server_address[1]
-    with el.Distribution({}, origin=el.HttpOrigin(f"http://127.0.0.1:{port}",
-                                                  read_timeout=0.2)) as dist:
+    with el.Distribution(
+        {}, origin=el.HttpOrigin(f"http://127.0.0.1:{port}", read_timeout=0.2)
+    ) as dist:
         trace = dist.request("/slow")
     assert trace.status == 504 and trace.cache == "Error"
 

@@ -40,8 +40,7 @@ def test_importing_edgelab_does_not_import_matplotlib() -> None:
     import sys
 
     code = "import sys, edgelab; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
 
 
@@ -72,7 +71,7 @@ def test_edge_map_has_coastlines_and_labels_that_do_not_overlap(results) -> None
     boxes = [t.get_window_extent(renderer) for t in ax.texts]
     assert len(boxes) >= 5
     for i, a in enumerate(boxes):
-        for b in boxes[i + 1:]:
+        for b in boxes[i + 1 :]:
             assert not a.overlaps(b), "two edge-location labels overlap"
 
 

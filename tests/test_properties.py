@@ -20,14 +20,21 @@ def test_header_pairs_round_trip_through_header_map(pairs: list[tuple[str, str]]
     items = el.Headers(el.header_map(pairs)).multi_items()
     assert sorted(items) == sorted(pairs)
     for name in {n.lower() for n, _ in pairs}:  # each name keeps its lines' order
-        assert [p for p in items if p[0].lower() == name] == \
-            [p for p in pairs if p[0].lower() == name]
+        assert [p for p in items if p[0].lower() == name] == [
+            p for p in pairs if p[0].lower() == name
+        ]
 
 
-@given(s.header_pairs, st.lists(st.tuples(st.sampled_from(["set", "append", "remove"]),
-                                          s.header_names, s.header_values), max_size=12))
-def test_mutable_headers_follow_a_simple_model(pairs: list[tuple[str, str]],
-                                               ops: list[tuple[str, str, str]]) -> None:
+@given(
+    s.header_pairs,
+    st.lists(
+        st.tuples(st.sampled_from(["set", "append", "remove"]), s.header_names, s.header_values),
+        max_size=12,
+    ),
+)
+def test_mutable_headers_follow_a_simple_model(
+    pairs: list[tuple[str, str]], ops: list[tuple[str, str, str]]
+) -> None:
     raw = el.header_map(pairs)
     model: dict[str, list[str]] = {k: [e["value"] for e in v] for k, v in raw.items()}
     h = el.MutableHeaders(raw)
@@ -51,8 +58,9 @@ def test_mutable_headers_follow_a_simple_model(pairs: list[tuple[str, str]],
 
 @given(s.events(), st.lists(s.mutations, max_size=6))
 @settings(max_examples=60)
-def test_mutate_then_validate_never_raises(event: dict[str, Any],
-                                           steps: list[tuple[Any, tuple, dict]]) -> None:
+def test_mutate_then_validate_never_raises(
+    event: dict[str, Any], steps: list[tuple[Any, tuple, dict]]
+) -> None:
     snapshot = copy.deepcopy(event)
     current = event
     for fn, args, kwargs in steps:
@@ -64,8 +72,9 @@ def test_mutate_then_validate_never_raises(event: dict[str, Any],
     trigger = el.Trigger(el.cf_record(event)["config"]["eventType"])
     cf = el.cf_record(current)
     part = cf["request"] if trigger.is_request else cf["response"]
-    kind, violations = el.validate_result(part, trigger=trigger, cf_in=el.cf_record(event),
-                                          rules=RULES)
+    kind, violations = el.validate_result(
+        part, trigger=trigger, cf_in=el.cf_record(event), rules=RULES
+    )
     assert isinstance(violations, list)
     assert all(isinstance(v, el.Violation) for v in violations)
     assert kind in ("request", "response", None)
@@ -96,12 +105,14 @@ def test_any_returned_value_gets_a_defined_outcome(trigger: str, value: Any) -> 
 
 @given(st.sampled_from(s.TRIGGERS), st.data())
 @settings(max_examples=80)
-def test_edits_of_the_real_request_or_response_get_a_defined_outcome(trigger: str,
-                                                                    data: st.DataObject) -> None:
+def test_edits_of_the_real_request_or_response_get_a_defined_outcome(
+    trigger: str, data: st.DataObject
+) -> None:
     """Dicts shaped like the event's own part, with random fields replaced or added."""
     event = el.build_event(trigger)
-    part = copy.deepcopy(el.cf_record(event)["request" if trigger.endswith("request")
-                                             else "response"])
+    part = copy.deepcopy(
+        el.cf_record(event)["request" if trigger.endswith("request") else "response"]
+    )
     fields = s.requests_like if trigger.endswith("request") else s.responses_like
     part.update(data.draw(fields))
     _consistent(el.invoke(lambda e, c: part, event))

@@ -19,8 +19,9 @@ def test_all_is_sorted() -> None:
 
 
 def test_sort_key_orders_constants_classes_then_functions() -> None:
-    assert sorted(["invoke", "Headers", "TRIGGERS", "DECISIONS", "ConfigError"],
-                  key=_isort_key) == ["DECISIONS", "TRIGGERS", "ConfigError", "Headers", "invoke"]
+    assert sorted(
+        ["invoke", "Headers", "TRIGGERS", "DECISIONS", "ConfigError"], key=_isort_key
+    ) == ["DECISIONS", "TRIGGERS", "ConfigError", "Headers", "invoke"]
 
 
 def test_all_has_no_duplicates() -> None:
@@ -33,9 +34,13 @@ def test_every_name_in_all_exists() -> None:
 
 
 def test_public_classes_and_functions_are_exported() -> None:
-    public = {name for name, value in vars(el).items()
-              if not name.startswith("_") and callable(value)
-              and getattr(value, "__module__", "").startswith("edgelab.")}
+    public = {
+        name
+        for name, value in vars(el).items()
+        if not name.startswith("_")
+        and callable(value)
+        and getattr(value, "__module__", "").startswith("edgelab.")
+    }
     assert public - set(el.__all__) == set()
 
 
@@ -46,15 +51,20 @@ def test_core_modules_never_import_matplotlib_or_ipywidgets() -> None:
     import edgelab
 
     presentation = {"edgelab.plots", "edgelab.report", "edgelab.widgets"}
-    core = [m.name for m in pkgutil.walk_packages(edgelab.__path__, "edgelab.")
-            if not any(m.name == p or m.name.startswith(p + ".") for p in presentation)
-            and m.name != "edgelab.__main__" and not m.name.startswith("edgelab.demo.")]
-    code = ("import importlib, sys\n"
-            f"for name in {core!r}:\n"
-            "    importlib.import_module(name)\n"
-            "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    core = [
+        m.name
+        for m in pkgutil.walk_packages(edgelab.__path__, "edgelab.")
+        if not any(m.name == p or m.name.startswith(p + ".") for p in presentation)
+        and m.name != "edgelab.__main__"
+        and not m.name.startswith("edgelab.demo.")
+    ]
+    code = (
+        "import importlib, sys\n"
+        f"for name in {core!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(m for m in ('matplotlib', 'ipywidgets') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 
 

@@ -46,23 +46,33 @@ def _close_workers() -> Iterator[None]:
     el.close_handlers()
 
 
-
-
 def calls(result: el.InvocationResult) -> int:
     assert result.outcome == "request", (result.error, result.violations)
     return int(el.Headers(result.request["headers"])["x-calls"])
 
 
 # -- loading ----------------------------------------------------------------------------------
-@pytest.mark.parametrize(("source", "spec_suffix", "picked"), [
-    ("def handler(e, c):\n    return 'handler'\n"
-     "def lambda_handler(e, c):\n    return 'lambda_handler'\n", "", "handler"),
-    ("def lambda_handler(e, c):\n    return 'lambda_handler'\n", "", "lambda_handler"),
-    ("def handler(e, c):\n    return 'handler'\n"
-     "def other(e, c):\n    return 'other'\n", ":other", "other"),
-], ids=["handler first", "else lambda_handler", "file.py:func"])
-def test_file_spec_picks_the_function(handlers_dir: Path, source: str, spec_suffix: str,
-                                      picked: str) -> None:
+@pytest.mark.parametrize(
+    ("source", "spec_suffix", "picked"),
+    [
+        (
+            "def handler(e, c):\n    return 'handler'\n"
+            "def lambda_handler(e, c):\n    return 'lambda_handler'\n",
+            "",
+            "handler",
+        ),
+        ("def lambda_handler(e, c):\n    return 'lambda_handler'\n", "", "lambda_handler"),
+        (
+            "def handler(e, c):\n    return 'handler'\ndef other(e, c):\n    return 'other'\n",
+            ":other",
+            "other",
+        ),
+    ],
+    ids=["handler first", "else lambda_handler", "file.py:func"],
+)
+def test_file_spec_picks_the_function(
+    handlers_dir: Path, source: str, spec_suffix: str, picked: str
+) -> None:
     spec = write(handlers_dir / "pick.py", source) + spec_suffix
     handler = el.load_handler(spec)
     raw = handler.invoke(el.runtimes.base.Call(event(), el.ContextInfo("f", 128, 5)))
@@ -77,7 +87,8 @@ def test_package_module_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
         "from . import helper\n"
         "def redirect(event, context):\n"
         "    return {'status': '302', 'headers': {'location': [{'key': 'Location', "
-        "'value': helper.TARGET}]}}\n")
+        "'value': helper.TARGET}]}}\n"
+    )
     (tmp_path / package / "helper.py").write_text("TARGET = 'https://example.com/'\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     result = el.invoke(f"{package}.edge:redirect", event())
@@ -86,11 +97,14 @@ def test_package_module_spec(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
 
 
 def test_handler_file_with_a_dataclass_imports(handlers_dir: Path) -> None:
-    spec = write(handlers_dir / "dc.py", "from __future__ import annotations\n"
-                 "from dataclasses import dataclass\n\n@dataclass\nclass Rule:\n"
-                 "    path: str\n\n"
-                 "def handler(event, context):\n"
-                 "    return {'status': '200', 'body': Rule('/x').path}\n")
+    spec = write(
+        handlers_dir / "dc.py",
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n\n@dataclass\nclass Rule:\n"
+        "    path: str\n\n"
+        "def handler(event, context):\n"
+        "    return {'status': '200', 'body': Rule('/x').path}\n",
+    )
     result = el.invoke(spec, event())
     assert result.outcome == "response" and result.response["body"] == "/x"
 
@@ -103,25 +117,40 @@ def test_handler_file_imports_a_sibling_module(handlers_dir: Path) -> None:
     assert el.invoke(spec, event()).status == 204
 
 
-@pytest.mark.parametrize(("files", "spec", "message"), [
-    ({}, "missing.py", "does not exist"),
-    ({"nofn.py": "def other(e, c): pass\ndef more(e, c): pass\n"}, "nofn.py",
-     "has no function 'handler' or 'lambda_handler'; functions defined there: more, other"),
-    ({"named.py": "def handler(e, c): pass\n"}, "named.py:nope", "has no function 'nope'"),
-    ({"syntax.py": "def handler(e, c) return 1\n"}, "syntax.py",
-     "does not import: SyntaxError"),
-    ({"imp.py": "import no_such_module_edgelab\n"}, "imp.py",
-     "does not import: ModuleNotFoundError: No module named 'no_such_module_edgelab'"),
-    ({"boom.py": "raise RuntimeError('at import')\n"}, "boom.py",
-     "does not import: RuntimeError: at import"),
-    ({"f.py": "def handler(e, c): pass\n"}, "f.py:1bad", "is not a Python identifier"),
-    ({}, "no_such_pkg_edgelab.mod:handler", "does not import: ModuleNotFoundError"),
-    ({}, "not a spec!", "neither a .py file nor a module path"),
-])
+@pytest.mark.parametrize(
+    ("files", "spec", "message"),
+    [
+        ({}, "missing.py", "does not exist"),
+        (
+            {"nofn.py": "def other(e, c): pass\ndef more(e, c): pass\n"},
+            "nofn.py",
+            "has no function 'handler' or 'lambda_handler'; functions defined there: more, other",
+        ),
+        ({"named.py": "def handler(e, c): pass\n"}, "named.py:nope", "has no function 'nope'"),
+        (
+            {"syntax.py": "def handler(e, c) return 1\n"},
+            "syntax.py",
+            "does not import: SyntaxError",
+        ),
+        (
+            {"imp.py": "import no_such_module_edgelab\n"},
+            "imp.py",
+            "does not import: ModuleNotFoundError: No module named 'no_such_module_edgelab'",
+        ),
+        (
+            {"boom.py": "raise RuntimeError('at import')\n"},
+            "boom.py",
+            "does not import: RuntimeError: at import",
+        ),
+        ({"f.py": "def handler(e, c): pass\n"}, "f.py:1bad", "is not a Python identifier"),
+        ({}, "no_such_pkg_edgelab.mod:handler", "does not import: ModuleNotFoundError"),
+        ({}, "not a spec!", "neither a .py file nor a module path"),
+    ],
+)
 @pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
-def test_unloadable_handler_raises_handler_load_error(handlers_dir: Path, files: dict[str, str],
-                                                      spec: str, message: str,
-                                                      isolated: bool) -> None:
+def test_unloadable_handler_raises_handler_load_error(
+    handlers_dir: Path, files: dict[str, str], spec: str, message: str, isolated: bool
+) -> None:
     for name, text in files.items():
         (handlers_dir / name).write_text(text)
     target = spec if spec.startswith(("no_such", "not a")) else str(handlers_dir / spec)
@@ -137,7 +166,9 @@ def test_a_non_callable_is_not_a_handler() -> None:
 
 def test_aws_documentation_handler_runs_unmodified(handlers_dir: Path) -> None:
     # The Python "generate an HTTP redirect" example of lambda-examples.md, with its print.
-    spec = write(handlers_dir / "redirect.py", '''\
+    spec = write(
+        handlers_dir / "redirect.py",
+        """\
 def lambda_handler(event, context):
     request = event['Records'][0]['cf']['request']
     print("Redirecting " + request['uri'])
@@ -154,7 +185,8 @@ def lambda_handler(event, context):
     }
 
     return response
-''')
+""",
+    )
     for isolated in (False, True):
         result = el.invoke(spec, event("/old"), isolated=isolated)
         assert (result.outcome, result.status) == ("response", 302)
@@ -162,8 +194,10 @@ def lambda_handler(event, context):
 
 
 # -- the context ------------------------------------------------------------------------------
-@pytest.mark.parametrize(("trigger", "memory", "timeout_ms"), [
-    ("viewer-request", "128", 30000), ("origin-request", "10240", 30000)])  # rules 2025-11
+@pytest.mark.parametrize(
+    ("trigger", "memory", "timeout_ms"),
+    [("viewer-request", "128", 30000), ("origin-request", "10240", 30000)],
+)  # rules 2025-11
 def test_context_fields(handlers_dir: Path, trigger: str, memory: str, timeout_ms: int) -> None:
     seen: dict[str, Any] = {}
 
@@ -176,7 +210,8 @@ def test_context_fields(handlers_dir: Path, trigger: str, memory: str, timeout_m
     assert seen["aws_request_id"] == "req-1"
     assert seen["function_name"] == "handler" and seen["function_version"] == "1"
     assert seen["invoked_function_arn"] == (
-        "arn:aws:lambda:us-east-1:123456789012:function:handler:1")
+        "arn:aws:lambda:us-east-1:123456789012:function:handler:1"
+    )
     assert seen["memory_limit_in_mb"] == memory
     assert 0 < seen["left"] <= timeout_ms
     assert seen["log_group_name"] == "/aws/lambda/us-east-1.handler"
@@ -184,9 +219,12 @@ def test_context_fields(handlers_dir: Path, trigger: str, memory: str, timeout_m
 
 
 def test_context_of_a_file_handler_is_named_after_the_file(handlers_dir: Path) -> None:
-    spec = write(handlers_dir / "geo_route.py", "def handler(event, context):\n"
-                 "    return {'status': '200', 'body': context.function_name + ' ' + "
-                 "context.invoked_function_arn + ' ' + context.aws_request_id}\n")
+    spec = write(
+        handlers_dir / "geo_route.py",
+        "def handler(event, context):\n"
+        "    return {'status': '200', 'body': context.function_name + ' ' + "
+        "context.invoked_function_arn + ' ' + context.aws_request_id}\n",
+    )
     for isolated in (False, True):
         body = el.invoke(spec, event(), isolated=isolated).response["body"]
         name, arn, request_id = body.split()
@@ -209,7 +247,8 @@ def handler(event, context):
 
 @pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
 def test_print_and_logging_are_captured_per_call_and_not_leaked(
-        handlers_dir: Path, capsys: pytest.CaptureFixture[str], isolated: bool) -> None:
+    handlers_dir: Path, capsys: pytest.CaptureFixture[str], isolated: bool
+) -> None:
     spec = write(handlers_dir / "logs.py", LOGGING)
     first = el.invoke(spec, event("/one"), isolated=isolated, request_id="rid-1")
     second = el.invoke(spec, event("/two"), isolated=isolated)
@@ -231,15 +270,19 @@ def test_print_outside_a_handler_still_reaches_stdout(capsys: pytest.CaptureFixt
 # -- the handler's input is a copy ------------------------------------------------------------
 @pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
 def test_handler_mutating_its_event_leaves_the_callers_event_unchanged(
-        handlers_dir: Path, isolated: bool) -> None:
-    spec = write(handlers_dir / "mutates.py", """\
+    handlers_dir: Path, isolated: bool
+) -> None:
+    spec = write(
+        handlers_dir / "mutates.py",
+        """\
 def handler(event, context):
     request = event["Records"][0]["cf"]["request"]
     request["headers"]["host"][0]["value"] = "changed"
     request["headers"]["user-agent"].append({"key": "User-Agent", "value": "x"})
     event["Records"].append({})
     return request
-""")
+""",
+    )
     ev = event()
     snapshot = copy.deepcopy(ev)
     el.invoke(spec, ev, isolated=isolated)
@@ -249,6 +292,7 @@ def handler(event, context):
 def test_callable_mutating_its_event_leaves_the_callers_event_unchanged() -> None:
     def handler(event: dict[str, Any], context: Any) -> None:
         event["Records"][0]["cf"]["request"]["headers"].clear()
+
     ev = event()
     snapshot = copy.deepcopy(ev)
     el.invoke(handler, ev)
@@ -257,8 +301,9 @@ def test_callable_mutating_its_event_leaves_the_callers_event_unchanged() -> Non
 
 # -- timeouts -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("uri", ["/sleep", "/block-alarm"])
-def test_timeout_in_isolated_mode_gives_503_and_a_fresh_container(handlers_dir: Path,
-                                                                  uri: str) -> None:
+def test_timeout_in_isolated_mode_gives_503_and_a_fresh_container(
+    handlers_dir: Path, uri: str
+) -> None:
     spec = write(handlers_dir / "counter.py", COUNTER)
     assert calls(el.invoke(spec, event(), isolated=True, rules=QUICK)) == 1
     assert calls(el.invoke(spec, event(), isolated=True, rules=QUICK)) == 2
@@ -269,7 +314,8 @@ def test_timeout_in_isolated_mode_gives_503_and_a_fresh_container(handlers_dir: 
 
 
 def test_timeout_in_process_in_the_main_thread_gives_503_and_resets_state(
-        handlers_dir: Path) -> None:
+    handlers_dir: Path,
+) -> None:
     assert threading.current_thread() is threading.main_thread()
     spec = write(handlers_dir / "counter.py", COUNTER)
     assert calls(el.invoke(spec, event(), rules=QUICK)) == 1
@@ -279,15 +325,17 @@ def test_timeout_in_process_in_the_main_thread_gives_503_and_resets_state(
     assert calls(after) == 1 and after.cold_start
 
 
-@pytest.mark.parametrize("body", ["time.sleep(100)", "while True:\n        pass"],
-                         ids=["sleep", "busy loop"])
-def test_timeout_in_process_from_another_thread_gives_503(handlers_dir: Path,
-                                                          body: str) -> None:
-    spec = write(handlers_dir / "stuck.py",
-                 f"import time\ndef handler(event, context):\n    {body}\n")
+@pytest.mark.parametrize(
+    "body", ["time.sleep(100)", "while True:\n        pass"], ids=["sleep", "busy loop"]
+)
+def test_timeout_in_process_from_another_thread_gives_503(handlers_dir: Path, body: str) -> None:
+    spec = write(
+        handlers_dir / "stuck.py", f"import time\ndef handler(event, context):\n    {body}\n"
+    )
     box: dict[str, el.InvocationResult] = {}
-    thread = threading.Thread(target=lambda: box.setdefault(
-        "result", el.invoke(spec, event(), rules=QUICK)))
+    thread = threading.Thread(
+        target=lambda: box.setdefault("result", el.invoke(spec, event(), rules=QUICK))
+    )
     thread.start()
     thread.join(30)
     assert not thread.is_alive()
@@ -335,8 +383,9 @@ def test_invoke_many_in_isolated_mode_keeps_order_across_a_crash(handlers_dir: P
 
 # -- editing the handler file ------------------------------------------------------------
 @pytest.mark.parametrize("isolated", [False, True], ids=["in-process", "isolated"])
-def test_edited_handler_file_is_picked_up_on_the_next_run(handlers_dir: Path,
-                                                          isolated: bool) -> None:
+def test_edited_handler_file_is_picked_up_on_the_next_run(
+    handlers_dir: Path, isolated: bool
+) -> None:
     path = handlers_dir / "edit_me.py"
     source = "def handler(event, context):\n    return {{'status': '{}'}}\n"
     spec = write(path, source.format(201))
@@ -358,12 +407,15 @@ def test_edit_that_breaks_the_handler_gives_500_until_fixed(handlers_dir: Path) 
 
 
 # -- isolation of the import (Lambda's init phase) -------------------------------------------
-def test_isolated_import_runs_only_in_the_worker(handlers_dir: Path,
-                                                 capfd: pytest.CaptureFixture[str]) -> None:
-    spec = write(handlers_dir / "noisy.py",
-                 "print('importing noisy')\n"
-                 "def handler(event, context):\n"
-                 "    return event['Records'][0]['cf']['request']\n")
+def test_isolated_import_runs_only_in_the_worker(
+    handlers_dir: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    spec = write(
+        handlers_dir / "noisy.py",
+        "print('importing noisy')\n"
+        "def handler(event, context):\n"
+        "    return event['Records'][0]['cf']['request']\n",
+    )
     handler = el.load_handler(spec, isolated=True)
     try:
         result = el.invoke(handler, el.build_event("viewer-request"))
@@ -375,10 +427,13 @@ def test_isolated_import_runs_only_in_the_worker(handlers_dir: Path,
 
 
 def test_isolated_handler_that_hangs_at_import_is_refused(
-        handlers_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    handlers_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("edgelab.runtimes.python.INIT_TIMEOUT_S", 0.5)
-    spec = write(handlers_dir / "hang.py", "while True:\n    pass\n"
-                                           "def handler(event, context):\n    return None\n")
+    spec = write(
+        handlers_dir / "hang.py",
+        "while True:\n    pass\ndef handler(event, context):\n    return None\n",
+    )
     with pytest.raises(el.HandlerLoadError, match="did not finish importing"):
         el.load_handler(spec, isolated=True)
 
@@ -390,9 +445,11 @@ def test_isolated_handler_that_fails_to_import_names_the_error(handlers_dir: Pat
 
 
 # -- memory (facts §5.1): enforced in isolated mode ------------------------------------------
-HOG = ("def handler(event, context):\n"
-       "    blob = bytearray(300 * 1024 * 1024)\n"
-       "    return event['Records'][0]['cf']['request']\n")
+HOG = (
+    "def handler(event, context):\n"
+    "    blob = bytearray(300 * 1024 * 1024)\n"
+    "    return event['Records'][0]['cf']['request']\n"
+)
 
 
 def test_isolated_handler_over_its_memory_quota_gets_500(handlers_dir: Path) -> None:
@@ -400,8 +457,11 @@ def test_isolated_handler_over_its_memory_quota_gets_500(handlers_dir: Path) -> 
     try:
         over = el.invoke(handler, el.build_event("viewer-request"))  # 128 MB
         fits = el.invoke(handler, el.build_event("origin-request"))  # 10,240 MB
-        roomier = el.invoke(handler, el.build_event("viewer-request"),
-                            rules=el.get_rules(overrides={"memory.viewer-request": 1024}))
+        roomier = el.invoke(
+            handler,
+            el.build_event("viewer-request"),
+            rules=el.get_rules(overrides={"memory.viewer-request": 1024}),
+        )
     finally:
         handler.close()
     assert (over.outcome, over.status, over.error.type) == ("error", 500, "LambdaExecutionError")

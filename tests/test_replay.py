@@ -9,7 +9,7 @@ import pytest
 
 import edgelab as el
 from edgelab.demo import CONFIG, TRAFFIC
-from edgelab.replay import comparable, partition, request_id
+from edgelab.frames.replay import comparable, partition, request_id
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +36,9 @@ def test_results_say_what_each_stage_saw_and_did(results) -> None:
     old = results[results["uri"].astype(str).str.startswith("/old/")].iloc[0]
     assert old["outcome"] == "generated" and old["status"] == 301
     miss = results[results["cache"] == "Miss"].iloc[0]
-    assert '"added"' in miss["oresp_changes"] and "strict-transport-security" in \
-        miss["oresp_changes"]
+    assert (
+        '"added"' in miss["oresp_changes"] and "strict-transport-security" in miss["oresp_changes"]
+    )
 
 
 def test_replay_is_deterministic_for_the_same_seed(traffic, results) -> None:
@@ -63,10 +64,12 @@ def test_a_broken_handler_gives_error_rows_not_exceptions(tmp_path: Path, traffi
         "def handler(event, context):\n"
         "    if event['Records'][0]['cf']['request']['uri'].endswith('.jpg'):\n"
         "        raise RuntimeError('boom')\n"
-        "    return event['Records'][0]['cf']['request']\n")
+        "    return event['Records'][0]['cf']['request']\n"
+    )
     cfg = tmp_path / "d.toml"
-    cfg.write_text('[triggers]\nviewer-request = "h.py"\n[origin]\ntype = "folder"\n'
-                   'path = "site"\n')
+    cfg.write_text(
+        '[triggers]\nviewer-request = "h.py"\n[origin]\ntype = "folder"\npath = "site"\n'
+    )
     out = el.replay(cfg, traffic, progress=False)
     assert len(out) == len(traffic)
     jpg = out["uri"].astype(str).str.endswith(".jpg")

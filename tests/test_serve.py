@@ -17,12 +17,14 @@ import uvicorn
 
 import edgelab as el
 from edgelab.cli import main
-from edgelab.server import EdgeApp
+from edgelab.edge.server import EdgeApp
 
-HANDLER = ("def handler(event, context):\n"
-           "    r = event['Records'][0]['cf']['response']\n"
-           "    r['headers']['x-version'] = [{{'key': 'X-Version', 'value': '{v}'}}]\n"
-           "    return r\n")
+HANDLER = (
+    "def handler(event, context):\n"
+    "    r = event['Records'][0]['cf']['response']\n"
+    "    r['headers']['x-version'] = [{{'key': 'X-Version', 'value': '{v}'}}]\n"
+    "    return r\n"
+)
 
 
 def _free_port() -> int:
@@ -37,8 +39,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, EdgeApp]]:
     (tmp_path / "site" / "index.html").write_text("<h1>hi</h1>")
     (tmp_path / "vres.py").write_text(HANDLER.format(v="1"))
     cfg = tmp_path / "distribution.toml"
-    cfg.write_text('[triggers]\nviewer-response = "vres.py"\n'
-                   '[origin]\ntype = "folder"\npath = "site/"\n')
+    cfg.write_text(
+        '[triggers]\nviewer-response = "vres.py"\n[origin]\ntype = "folder"\npath = "site/"\n'
+    )
     dist = el.load_distribution(cfg)
     trace_file = tmp_path / ".edgelab" / "traces.jsonl"
     app = EdgeApp(dist, trace_file=trace_file)
@@ -53,8 +56,9 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, EdgeApp]]:
 def _serve(app: EdgeApp) -> Iterator[str]:
     """uvicorn in a background thread on a free loopback port."""
     port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error",
-                                           lifespan="off"))
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -68,8 +72,9 @@ def _serve(app: EdgeApp) -> Iterator[str]:
         thread.join(5)
 
 
-def test_serve_miss_then_hit_and_traces(served: tuple[str, Path, EdgeApp],
-                                        capfd: pytest.CaptureFixture[str]) -> None:
+def test_serve_miss_then_hit_and_traces(
+    served: tuple[str, Path, EdgeApp], capfd: pytest.CaptureFixture[str]
+) -> None:
     url, cfg, _ = served
     with httpx.Client(trust_env=False) as client:
         first = client.get(url + "/index.html")
@@ -103,13 +108,12 @@ def test_serve_reloads_a_changed_handler(served: tuple[str, Path, EdgeApp]) -> N
 
 def test_serve_post_body_reaches_origin() -> None:
     got: list[bytes] = []
-    dist = el.Distribution({}, origin=lambda r: got.append(el.origins.body_bytes(r)) or "ok")
+    dist = el.Distribution({}, origin=lambda r: got.append(el.edge.origins.body_bytes(r)) or "ok")
     with _serve(EdgeApp(dist)) as url, httpx.Client(trust_env=False) as client:
         resp = client.post(url + "/form", content=b"a=1")
     assert resp.status_code == 200 and resp.text == "ok" and got == [b"a=1"]
 
 
-def test_traces_missing_file_is_exit_2(tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_traces_missing_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["traces", "--file", str(tmp_path / "none.jsonl")]) == 2
     assert "does not exist" in capsys.readouterr().err

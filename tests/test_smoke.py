@@ -20,8 +20,19 @@ def test_readme_example_handler_runs_unmodified() -> None:
 
 def test_cli_invoke_prints_one_json_object() -> None:
     out = subprocess.run(
-        [sys.executable, "-m", "edgelab", "invoke", "examples/handlers/add_header.py",
-         "--event", "examples/events/viewer-request.json"],
-        cwd=ROOT, capture_output=True, text=True, check=True)
+        [
+            sys.executable,
+            "-m",
+            "edgelab",
+            "invoke",
+            "examples/handlers/add_header.py",
+            "--event",
+            "examples/events/viewer-request.json",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     data = json.loads(out.stdout)
     assert data["outcome"] == "request" and data["status"] is None

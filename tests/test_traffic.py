@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 import edgelab as el
-from edgelab.traffic import PROFILES, REQUIRED_COLUMNS, TRAFFIC_COLUMNS, USER_AGENTS
+from edgelab.frames.columns import REQUIRED_COLUMNS, TRAFFIC_COLUMNS
+from edgelab.frames.traffic import TRAFFIC_PROFILES as PROFILES
+from edgelab.frames.traffic import USER_AGENTS
 
 
 def test_same_seed_gives_the_same_frame_and_another_seed_does_not() -> None:
@@ -70,8 +72,11 @@ def test_writes_have_bodies_and_reads_do_not() -> None:
 
 def test_client_ips_come_from_test_ranges() -> None:
     ips = el.generate_traffic("shop", 3000, seed=0)["client_ip"].astype(str)
-    assert (ips.str.startswith("198.18.") | ips.str.startswith("198.19.")
-            | ips.str.startswith("2001:db8:")).all()
+    assert (
+        ips.str.startswith("198.18.")
+        | ips.str.startswith("198.19.")
+        | ips.str.startswith("2001:db8:")
+    ).all()
 
 
 def test_viewers_are_served_by_a_nearby_edge_location() -> None:

@@ -10,14 +10,14 @@ import pytest
 import edgelab as el
 from edgelab.widgets import EventEditor, LimitsPlayground
 
-REDIRECT = '''
+REDIRECT = """
 def handler(event, context):
     request = event["Records"][0]["cf"]["request"]
     if request["uri"].startswith("/old/"):
         return {"status": "301", "headers": {"location": [{"key": "Location", "value": "/new"}]}}
     print("passing", request["uri"])
     return request
-'''
+"""
 
 
 @pytest.fixture
@@ -62,9 +62,16 @@ def test_editor_sends_every_form_field_to_build_event(redirect: Path) -> None:
     ed.device.value = "mobile"
     ed.run()
     assert ed.event == el.build_event(
-        "origin-request", uri="/index.html", method="POST", querystring="a=1",
-        headers=[("Accept-Language", "fr")], cookies=["ab=B", "session=42"],
-        body="name=value", country="fr", device="mobile")
+        "origin-request",
+        uri="/index.html",
+        method="POST",
+        querystring="a=1",
+        headers=[("Accept-Language", "fr")],
+        cookies=["ab=B", "session=42"],
+        body="name=value",
+        country="fr",
+        device="mobile",
+    )
 
 
 def test_editor_header_rows_add_edit_and_remove(redirect: Path) -> None:
@@ -173,8 +180,10 @@ def test_limits_playground_uses_the_rule_sets_limits() -> None:
     pg.rules.value = "2023-03"
     pg.run()
     assert pg.runs == 2 and "2023-03" in el.RULE_SETS
-    assert pg.data is not None and pg.data.groupby("trigger").last().loc[
-        "viewer-request", "status"] == 502
+    assert (
+        pg.data is not None
+        and pg.data.groupby("trigger").last().loc["viewer-request", "status"] == 502
+    )
     assert first  # the same limits in both rule sets, but each run redraws
 
 
@@ -205,10 +214,13 @@ def distribution(redirect: Path):
         "def handler(event, context):\n"
         "    response = event['Records'][0]['cf']['response']\n"
         "    response['headers']['x-secure'] = [{'key': 'X-Secure', 'value': 'yes'}]\n"
-        "    return response\n")
-    dist = el.Distribution({"viewer-request": str(redirect), "viewer-response": str(secure)},
-                           origin=el.MappingOrigin({"/index.html": "hello"}),
-                           clock=lambda: 1000.0)
+        "    return response\n"
+    )
+    dist = el.Distribution(
+        {"viewer-request": str(redirect), "viewer-response": str(secure)},
+        origin=el.MappingOrigin({"/index.html": "hello"}),
+        clock=lambda: 1000.0,
+    )
     yield dist
     dist.close()
 
@@ -224,8 +236,14 @@ def test_stepper_steps_through_every_stage_of_a_miss(distribution) -> None:
     while st.position < 5:
         name = st.next()
         seen[name] = st.stage_view.value
-    assert list(seen) == ["viewer-request", "cache", "origin-request", "origin",
-                          "origin-response", "viewer-response"]
+    assert list(seen) == [
+        "viewer-request",
+        "cache",
+        "origin-request",
+        "origin",
+        "origin-response",
+        "viewer-response",
+    ]
     assert "Miss" in seen["cache"]
     assert "no function is associated" in seen["origin-request"]
     assert "origin answered 200" in seen["origin"]
@@ -262,6 +280,7 @@ def test_stepper_shows_a_generated_response(distribution) -> None:
 
 # -- the traffic explorer -------------------------------------------------------------------
 
+
 @pytest.fixture
 def explorer():
     from edgelab.widgets import TrafficExplorer
@@ -272,7 +291,7 @@ def explorer():
 def test_explorer_replays_generated_traffic_through_the_demo(explorer) -> None:
     import pandas as pd
 
-    from edgelab.traffic import generate
+    from edgelab.frames.traffic import generate_traffic as generate
 
     assert explorer.results is None and explorer.analyses == 0
     results = explorer.run()
@@ -381,7 +400,8 @@ def test_explorer_labels_fit(explorer) -> None:
 
 
 def test_stepper_shows_stages_as_separate_titled_blocks_and_a_readable_cache_key(
-        distribution) -> None:
+    distribution,
+) -> None:
     from edgelab.widgets import ChainStepper
 
     st = ChainStepper(distribution, path="/about.html")

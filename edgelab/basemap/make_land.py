@@ -16,6 +16,7 @@ import gzip
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def rings(topology: dict) -> list[list[list[float]]]:
@@ -36,7 +37,7 @@ def rings(topology: dict) -> list[list[list[float]]]:
             out.extend(points if not out else points[1:])
         return [c for point in out for c in point]
 
-    polygons = []
+    polygons: list[Any] = []
     for geometry in topology["objects"]["land"]["geometries"]:
         parts = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
         polygons.extend([ring(r) for r in part] for part in parts)

@@ -11,18 +11,27 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from ..rules import DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
-from ..triggers import TRIGGER_NAMES
+from ..errors import TriggerNameError
+from ..rules.tables import DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
+from ..triggers import Trigger
 
 
 def add_rules_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--rules", metavar="NAME", default=None,
-                        help=f"rule set to enforce: {', '.join(RULE_SETS)} "
-                             f"(default {DEFAULT_RULES.name})")
-    parser.add_argument("--set", metavar="RULE[.TRIGGER]=VALUE", action="append", default=[],
-                        dest="overrides",
-                        help="override one limit, e.g. timeout=30 or timeout.viewer-request=10 "
-                             "(repeatable; 'edgelab rules' lists them)")
+    parser.add_argument(
+        "--rules",
+        metavar="NAME",
+        default=None,
+        help=f"rule set to enforce: {', '.join(RULE_SETS)} (default {DEFAULT_RULES.name})",
+    )
+    parser.add_argument(
+        "--set",
+        metavar="RULE[.TRIGGER]=VALUE",
+        action="append",
+        default=[],
+        dest="overrides",
+        help="override one limit, e.g. timeout=30 or timeout.viewer-request=10 "
+        "(repeatable; 'edgelab rules' lists them)",
+    )
 
 
 def rules_from(args: argparse.Namespace) -> RuleSet:
@@ -36,11 +45,10 @@ def rules_from(args: argparse.Namespace) -> RuleSet:
 
 
 def trigger_type(value: str) -> str:
-    v = value.strip().lower()
-    if v not in TRIGGER_NAMES:
-        raise argparse.ArgumentTypeError(
-            f"must be one of {', '.join(TRIGGER_NAMES)}; got {value!r}")
-    return v
+    try:
+        return Trigger.parse(value).value
+    except TriggerNameError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 @contextlib.contextmanager

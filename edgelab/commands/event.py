@@ -5,34 +5,59 @@ from __future__ import annotations
 import argparse
 
 from ..errors import EdgelabError
-from ..events import DEVICES, build_event, custom_origin, s3_origin
+from ..event.build import DEVICES, build_event, custom_origin, s3_origin
 from ._common import print_json, trigger_type
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("event", help="print a Lambda@Edge event for a trigger",
-                       description="Print a Lambda@Edge event. With no options it has the "
-                                   "key paths and header names of AWS's example event.")
-    p.add_argument("trigger", type=trigger_type, metavar="TRIGGER",
-                   help="viewer-request, origin-request, origin-response or viewer-response")
+    p = sub.add_parser(
+        "event",
+        help="print a Lambda@Edge event for a trigger",
+        description="Print a Lambda@Edge event. With no options it has the "
+        "key paths and header names of AWS's example event.",
+    )
+    p.add_argument(
+        "trigger",
+        type=trigger_type,
+        metavar="TRIGGER",
+        help="viewer-request, origin-request, origin-response or viewer-response",
+    )
     p.add_argument("--uri", default="/", help="request uri (starts with /)")
     p.add_argument("--method", default="GET")
     p.add_argument("--querystring", default="", help="query string, no leading ?")
-    p.add_argument("--header", action="append", default=[], metavar="'Name: value'",
-                   help="request header (repeatable; replaces a default of that name)")
+    p.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="request header (repeatable; replaces a default of that name)",
+    )
     p.add_argument("--cookie", action="append", default=[], metavar="name=value")
     p.add_argument("--client-ip", default="203.0.113.178")
-    p.add_argument("--body", default=None,
-                   help="request body (Include Body: base64, truncated at the trigger's limit)")
-    p.add_argument("--status", type=int, default=None, help="response status (response "
-                   "triggers)")
+    p.add_argument(
+        "--body",
+        default=None,
+        help="request body (Include Body: base64, truncated at the trigger's limit)",
+    )
+    p.add_argument("--status", type=int, default=None, help="response status (response triggers)")
     p.add_argument("--response-header", action="append", default=[], metavar="'Name: value'")
-    p.add_argument("--country", default=None, help="CloudFront-Viewer-Country (not in "
-                   "viewer-request, facts §7)")
-    p.add_argument("--device", choices=DEVICES, default=None,
-                   help="sets the CloudFront-Is-*-Viewer headers (not in viewer-request)")
-    p.add_argument("--origin", default=None, metavar="custom:DOMAIN|s3:DOMAIN",
-                   help="request.origin for origin triggers")
+    p.add_argument(
+        "--country",
+        default=None,
+        help="CloudFront-Viewer-Country (not in viewer-request, facts §7)",
+    )
+    p.add_argument(
+        "--device",
+        choices=DEVICES,
+        default=None,
+        help="sets the CloudFront-Is-*-Viewer headers (not in viewer-request)",
+    )
+    p.add_argument(
+        "--origin",
+        default=None,
+        metavar="custom:DOMAIN|s3:DOMAIN",
+        help="request.origin for origin triggers",
+    )
     p.set_defaults(func=run)
 
 
@@ -41,14 +66,22 @@ def run(args: argparse.Namespace) -> int:
     if args.origin:
         kind, sep, domain = args.origin.partition(":")
         if not sep or kind not in ("custom", "s3") or not domain:
-            raise EdgelabError(f"--origin must be custom:DOMAIN or s3:DOMAIN; got "
-                               f"{args.origin!r}")
+            raise EdgelabError(f"--origin must be custom:DOMAIN or s3:DOMAIN; got {args.origin!r}")
         origin = custom_origin(domain) if kind == "custom" else s3_origin(domain)
     event = build_event(
-        args.trigger, uri=args.uri, method=args.method, querystring=args.querystring,
-        headers=args.header, cookies=args.cookie, client_ip=args.client_ip, body=args.body,
-        origin=origin, status=args.status,
-        response_headers=args.response_header or None, country=args.country,
-        device=args.device)
+        args.trigger,
+        uri=args.uri,
+        method=args.method,
+        querystring=args.querystring,
+        headers=args.header,
+        cookies=args.cookie,
+        client_ip=args.client_ip,
+        body=args.body,
+        origin=origin,
+        status=args.status,
+        response_headers=args.response_header or None,
+        country=args.country,
+        device=args.device,
+    )
     print_json(event)
     return 0

@@ -15,7 +15,7 @@ import sys
 import threading
 
 from ..errors import EventError
-from ..events import load_event
+from ..event.build import load_event
 from ..invoke import close_handlers, invoke
 from ..runtimes.jsonwire import dumps_lenient, loads
 from ._common import add_rules_options, clean_stdout, rules_from, trigger_type
@@ -23,26 +23,37 @@ from ._common import add_rules_options, clean_stdout, rules_from, trigger_type
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "invoke", help="run a handler on an event and print CloudFront's outcome as JSON",
+        "invoke",
+        help="run a handler on an event and print CloudFront's outcome as JSON",
         description="Run HANDLER (path/file.py[:func], package.module:func, "
-                    "path/file.js|.cjs|.mjs[:export]) on the event in FILE and print one JSON "
-                    "object: trigger, outcome, request, response, status, error, violations, "
-                    "duration_ms, logs. Exit 0 whenever the handler ran. Python handlers run "
-                    "in a worker process (--in-process runs them in this one: faster, for "
-                    "handlers you trust).")
+        "path/file.js|.cjs|.mjs[:export]) on the event in FILE and print one JSON "
+        "object: trigger, outcome, request, response, status, error, violations, "
+        "duration_ms, logs. Exit 0 whenever the handler ran. Python handlers run "
+        "in a worker process (--in-process runs them in this one: faster, for "
+        "handlers you trust).",
+    )
     p.add_argument("handler", metavar="HANDLER")
-    p.add_argument("--event", required=True, metavar="FILE", help="event JSON file, or - for "
-                   "standard input")
-    p.add_argument("--trigger", type=trigger_type, default=None,
-                   help="default: the event's config.eventType")
+    p.add_argument(
+        "--event", required=True, metavar="FILE", help="event JSON file, or - for standard input"
+    )
+    p.add_argument(
+        "--trigger", type=trigger_type, default=None, help="default: the event's config.eventType"
+    )
     mode = p.add_mutually_exclusive_group()
-    mode.add_argument("--isolated", dest="in_process", action="store_false",
-                      help="run Python handlers in a worker process, killed on timeout or "
-                           "crash (the default)")
-    mode.add_argument("--in-process", dest="in_process", action="store_true",
-                      help="run Python handlers in this process (fast; a handler that "
-                           "exits, forks, patches the standard library or blocks in C code "
-                           "can take the command with it)")
+    mode.add_argument(
+        "--isolated",
+        dest="in_process",
+        action="store_false",
+        help="run Python handlers in a worker process, killed on timeout or crash (the default)",
+    )
+    mode.add_argument(
+        "--in-process",
+        dest="in_process",
+        action="store_true",
+        help="run Python handlers in this process (fast; a handler that "
+        "exits, forks, patches the standard library or blocks in C code "
+        "can take the command with it)",
+    )
     p.set_defaults(in_process=False)
     add_rules_options(p)
     p.set_defaults(func=run)
@@ -54,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
         try:
             data = loads(sys.stdin.read())
         except json.JSONDecodeError as exc:
-            raise EventError(f"standard input is not JSON: {exc.msg} at line {exc.lineno}"
-                             ) from None
+            raise EventError(
+                f"standard input is not JSON: {exc.msg} at line {exc.lineno}"
+            ) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise EventError(f"standard input is not JSON: {exc}") from None
         loaded = load_event(data, trigger=args.trigger)
@@ -73,8 +85,11 @@ def run(args: argparse.Namespace) -> int:
         out.flush()
     for note in loaded.notes:
         print(f"note: {note}", file=sys.stderr)
-    left = [t for t in threading.enumerate()
-            if t not in threads_before and t.is_alive() and not t.daemon]
+    left = [
+        t
+        for t in threading.enumerate()
+        if t not in threads_before and t.is_alive() and not t.daemon
+    ]
     if left:
         # Threads the handler left running would keep the interpreter alive at exit:
         # the result is out, so leave now.

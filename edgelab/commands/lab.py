@@ -29,30 +29,53 @@ SKIP = {".ipynb_checkpoints", "__pycache__", ".virtual_documents"}
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "lab", help="open JupyterLab on the workshop notebooks",
+        "lab",
+        help="open JupyterLab on the workshop notebooks",
         description="Start JupyterLab on the edgelab workshop notebooks. In a folder with a "
-                    "notebooks/ folder (the edgelab repository) it opens that; elsewhere it "
-                    "copies the notebooks that ship with edgelab (and their handlers) into "
-                    "--dir first, adding what is missing and keeping what a student edited. "
-                    "Ctrl-C stops it.",
+        "notebooks/ folder (the edgelab repository) it opens that; elsewhere it "
+        "copies the notebooks that ship with edgelab (and their handlers) into "
+        "--dir first, adding what is missing and keeping what a student edited. "
+        "Ctrl-C stops it.",
         epilog="Any other option is passed to JupyterLab unchanged, for example "
-               "--ServerApp.token=secret or --LabApp.default_url=/lab/tree/01_event_anatomy"
-               ".ipynb.")
-    p.add_argument("--dir", default=None, metavar="DIR",
-                   help="folder to open; outside the edgelab repository the notebooks are "
-                        f"copied there (default: ./notebooks if it exists, else ./{DEFAULT_COPY})")
-    p.add_argument("--refresh", action="store_true",
-                   help="replace copies that differ from edgelab's notebooks (a student's "
-                        "edited copy is kept beside it as NAME.mine.ipynb)")
-    p.add_argument("--with-solutions", action="store_true",
-                   help="also copy the exercises' solutions (for the teacher; not for a "
-                        "class's folder)")
-    p.add_argument("--port", type=int, default=None, metavar="N",
-                   help="port to listen on (default: JupyterLab's, 8888 or the next free one)")
-    p.add_argument("--ip", default=None, metavar="ADDRESS",
-                   help="address to listen on (default: JupyterLab's, localhost)")
-    p.add_argument("--no-browser", action="store_true",
-                   help="do not open a web browser; print the URL to open instead")
+        "--ServerApp.token=secret or --LabApp.default_url=/lab/tree/01_event_anatomy"
+        ".ipynb.",
+    )
+    p.add_argument(
+        "--dir",
+        default=None,
+        metavar="DIR",
+        help="folder to open; outside the edgelab repository the notebooks are "
+        f"copied there (default: ./notebooks if it exists, else ./{DEFAULT_COPY})",
+    )
+    p.add_argument(
+        "--refresh",
+        action="store_true",
+        help="replace copies that differ from edgelab's notebooks (a student's "
+        "edited copy is kept beside it as NAME.mine.ipynb)",
+    )
+    p.add_argument(
+        "--with-solutions",
+        action="store_true",
+        help="also copy the exercises' solutions (for the teacher; not for a class's folder)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="port to listen on (default: JupyterLab's, 8888 or the next free one)",
+    )
+    p.add_argument(
+        "--ip",
+        default=None,
+        metavar="ADDRESS",
+        help="address to listen on (default: JupyterLab's, localhost)",
+    )
+    p.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="do not open a web browser; print the URL to open instead",
+    )
     p.set_defaults(func=run, pass_through=True)
 
 
@@ -68,14 +91,20 @@ class KitCopy:
     saved: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        parts = [f"{len(self.added)} file(s) copied to {self.folder}" if self.added
-                 else f"{self.folder} has every notebook already"]
+        parts = [
+            f"{len(self.added)} file(s) copied to {self.folder}"
+            if self.added
+            else f"{self.folder} has every notebook already"
+        ]
         if self.kept:
-            parts.append(f"kept your edited {', '.join(self.kept)} (edgelab lab --refresh "
-                         "replaces them with edgelab's and keeps yours as NAME.mine.ipynb)")
+            parts.append(
+                f"kept your edited {', '.join(self.kept)} (edgelab lab --refresh "
+                "replaces them with edgelab's and keeps yours as NAME.mine.ipynb)"
+            )
         if self.refreshed:
-            parts.append(f"refreshed {', '.join(self.refreshed)}; yours are kept as "
-                         f"{', '.join(self.saved)}")
+            parts.append(
+                f"refreshed {', '.join(self.refreshed)}; yours are kept as {', '.join(self.saved)}"
+            )
         return "; ".join(parts)
 
 
@@ -103,8 +132,7 @@ def _mine(target: Path) -> Path:
     return candidate
 
 
-def install_kit(folder: str | Path, *, refresh: bool = False, solutions: bool = False
-                ) -> KitCopy:
+def install_kit(folder: str | Path, *, refresh: bool = False, solutions: bool = False) -> KitCopy:
     """Copy the bundled notebooks and handlers into ``folder`` (made if missing). A file
     that is there already and differs from edgelab's is a student's work: kept, unless
     ``refresh``, which saves it as ``NAME.mine.ipynb`` and puts edgelab's in its place."""
@@ -148,9 +176,15 @@ def notebooks_dir(given: str | None = None) -> tuple[Path, bool]:
     return Path(DEFAULT_COPY).resolve(), True
 
 
-def lab_argv(root: Path, *, port: int | None = None, no_browser: bool = False,
-             as_root: bool | None = None, ip: str | None = None,
-             extra: Sequence[str] = ()) -> list[str]:
+def lab_argv(
+    root: Path,
+    *,
+    port: int | None = None,
+    no_browser: bool = False,
+    as_root: bool | None = None,
+    ip: str | None = None,
+    extra: Sequence[str] = (),
+) -> list[str]:
     """The command that starts JupyterLab; ``--allow-root`` is added when running as root
     and ``extra`` (JupyterLab's own options) comes last, unchanged."""
     argv = [sys.executable, "-m", "jupyter", "lab", f"--ServerApp.root_dir={root}"]
@@ -175,13 +209,21 @@ def lab_argv(root: Path, *, port: int | None = None, no_browser: bool = False,
 def run(args: argparse.Namespace) -> int:
     root, copy = notebooks_dir(args.dir)
     if args.refresh and not copy:
-        raise ConfigError("--refresh works on a copy of the notebooks (--dir DIR); "
-                          f"{root} is the notebooks folder itself", key="refresh")
+        raise ConfigError(
+            "--refresh works on a copy of the notebooks (--dir DIR); "
+            f"{root} is the notebooks folder itself",
+            key="refresh",
+        )
     if copy:
         done = install_kit(root, refresh=args.refresh, solutions=args.with_solutions)
         print(f"edgelab lab: {done.summary()}", file=sys.stderr)
-    argv = lab_argv(root, port=args.port, no_browser=args.no_browser, ip=args.ip,
-                    extra=getattr(args, "extra", []))
+    argv = lab_argv(
+        root,
+        port=args.port,
+        no_browser=args.no_browser,
+        ip=args.ip,
+        extra=getattr(args, "extra", []),
+    )
     print("edgelab lab: " + " ".join(argv), file=sys.stderr)
     try:
         return subprocess.call(argv)

@@ -53,7 +53,7 @@ def _span(info: dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..logs import inspect_logs
+    from ..frames.logs import inspect_logs
 
     fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
     infos = inspect_logs(

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
+from ..errors import ConfigError, InputError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -15,16 +15,26 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "report", help="write an HTML report (plots and tables) of replay results",
+        "report",
+        help="write an HTML report (plots and tables) of replay results",
         description="Read the results of 'edgelab replay' (.parquet or .csv) and write "
-                    "OUT/index.html with PNG plots beside it.")
+        "OUT/index.html with PNG plots beside it.",
+    )
     p.add_argument("results", metavar="RESULTS")
     p.add_argument("--out", required=True, metavar="DIR")
-    p.add_argument("--weights", default=None, metavar="A=0.5,B=0.5",
-                   help="intended A/B weights (default: equal)")
-    p.add_argument("--ab-unit", choices=("viewer", "request"), default="viewer",
-                   help="count the A/B split per viewer (client IP, the default: what the "
-                        "test assigns) or per request")
+    p.add_argument(
+        "--weights",
+        default=None,
+        metavar="A=0.5,B=0.5",
+        help="intended A/B weights (default: equal)",
+    )
+    p.add_argument(
+        "--ab-unit",
+        choices=("viewer", "request"),
+        default="viewer",
+        help="count the A/B split per viewer (client IP, the default: what the "
+        "test assigns) or per request",
+    )
     p.set_defaults(func=run)
 
 
@@ -39,8 +49,9 @@ def parse_weights(text: str | None) -> dict[str, float] | None:
         except ValueError:
             sep = ""
         if not sep or not name.strip() or out.get(name.strip().upper(), 0) <= 0:
-            raise ConfigError(f"--weights must look like A=0.5,B=0.5 (positive numbers); got "
-                              f"{text!r}")
+            raise ConfigError(
+                f"--weights must look like A=0.5,B=0.5 (positive numbers); got {text!r}"
+            )
     return out
 
 
@@ -49,17 +60,24 @@ def read_results(path: str) -> pd.DataFrame:
 
     p = Path(path)
     if not p.is_file():
-        raise ConfigError(f"results file {path!r} does not exist; 'edgelab replay TRAFFIC "
-                          "--config distribution.toml --out results.parquet' writes one")
+        raise InputError(
+            f"results file {path!r} does not exist; 'edgelab replay TRAFFIC "
+            "--config distribution.toml --out results.parquet' writes one"
+        )
     try:
-        frame = pd.read_parquet(p) if p.suffix.lower() in (".parquet", ".pq") else \
-            pd.read_csv(p, keep_default_na=False, na_values=[""])
+        frame = (
+            pd.read_parquet(p)
+            if p.suffix.lower() in (".parquet", ".pq")
+            else pd.read_csv(p, keep_default_na=False, na_values=[""])
+        )
     except Exception as exc:
-        raise ConfigError(f"results file {path!r} cannot be read: {exc}") from None
+        raise InputError(f"results file {path!r} cannot be read: {exc}") from None
     missing = [c for c in ("outcome", "cache", "status", "time") if c not in frame.columns]
     if missing:
-        raise ConfigError(f"results file {path!r} lacks the columns {', '.join(missing)}; give "
-                          "the output of 'edgelab replay', not a traffic set")
+        raise InputError(
+            f"results file {path!r} lacks the columns {', '.join(missing)}; give "
+            "the output of 'edgelab replay', not a traffic set"
+        )
     return frame
 
 
@@ -69,7 +87,8 @@ def run(args: argparse.Namespace) -> int:
     matplotlib.use("Agg")
     from ..report import write_report
 
-    index = write_report(read_results(args.results), args.out,
-                         weights=parse_weights(args.weights), unit=args.ab_unit)
+    index = write_report(
+        read_results(args.results), args.out, weights=parse_weights(args.weights), unit=args.ab_unit
+    )
     print(f"wrote {index}", file=sys.stderr)
     return 0

@@ -7,42 +7,55 @@ import argparse
 import sys
 from typing import Any
 
-from ..config import distribution_from_toml
-from ..trace import Trace
+from ..edge.config import load_distribution
+from ..edge.diff import changes
+from ..edge.trace import Trace
 from ._common import clean_stdout, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "request", help="send a request through a distribution and print its trace",
+        "request",
+        help="send a request through a distribution and print its trace",
         description="Send PATH (with an optional ?query) through the distribution in "
-                    "--config: viewer request, cache, origin request, origin, origin "
-                    "response, viewer response. --repeat 2 shows a miss, then a hit. "
-                    "Exit 0 whenever the chain ran (handler failures are results).")
+        "--config: viewer request, cache, origin request, origin, origin "
+        "response, viewer response. --repeat 2 shows a miss, then a hit. "
+        "Exit 0 whenever the chain ran (handler failures are results).",
+    )
     p.add_argument("path", metavar="PATH", help="e.g. /index.html or '/search?q=x'")
     p.add_argument("--config", required=True, metavar="FILE", help="distribution.toml")
-    p.add_argument("--header", action="append", default=[], metavar="'Name: value'",
-                   help="request header (repeatable)")
+    p.add_argument(
+        "--header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="request header (repeatable)",
+    )
     p.add_argument("--cookie", action="append", default=[], metavar="name=value")
     p.add_argument("--method", default="GET")
     p.add_argument("--body", default=None, help="request body")
     p.add_argument("--country", default=None, help="viewer country (ISO 3166-1 alpha-2)")
     p.add_argument("--client-ip", default=None)
-    p.add_argument("--repeat", type=int, default=1, metavar="N",
-                   help="send the request N times (default 1)")
-    p.add_argument("--json", action="store_true",
-                   help="print one JSON array, one object per request")
+    p.add_argument(
+        "--repeat", type=int, default=1, metavar="N", help="send the request N times (default 1)"
+    )
+    p.add_argument(
+        "--json", action="store_true", help="print one JSON array, one object per request"
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     if args.repeat < 1:
-        print("edgelab request: error: --repeat must be 1 or more; got "
-              f"{args.repeat}", file=sys.stderr)
+        print(
+            f"edgelab request: error: --repeat must be 1 or more; got {args.repeat}",
+            file=sys.stderr,
+        )
         return 2
     if not args.path.startswith("/"):
-        print(f"edgelab request: error: PATH must start with '/'; got {args.path!r}",
-              file=sys.stderr)
+        print(
+            f"edgelab request: error: PATH must start with '/'; got {args.path!r}", file=sys.stderr
+        )
         return 2
     viewer: dict[str, Any] = {}
     if args.country:
@@ -50,11 +63,19 @@ def run(args: argparse.Namespace) -> int:
     if args.client_ip:
         viewer["client_ip"] = args.client_ip
     with clean_stdout() as out:
-        dist = distribution_from_toml(args.config)
+        dist = load_distribution(args.config)
         try:
-            traces = [dist.request(args.path, headers=args.header, cookies=args.cookie,
-                                   method=args.method, body=args.body, **viewer)
-                      for _ in range(args.repeat)]
+            traces = [
+                dist.request(
+                    args.path,
+                    headers=args.header,
+                    cookies=args.cookie,
+                    method=args.method,
+                    body=args.body,
+                    **viewer,
+                )
+                for _ in range(args.repeat)
+            ]
         finally:
             dist.close()
         if args.json:
@@ -70,53 +91,37 @@ def run(args: argparse.Namespace) -> int:
 
 def trace_json(t: Trace) -> dict[str, Any]:
     d = t.to_dict()
-    d["response"] = {"status": t.status, "statusDescription":
-                     t.response.get("statusDescription", ""),
-                     "headers": t.response.get("headers", {}),
-                     "body": t.body.decode("utf-8", "replace")}
+    d["response"] = {
+        "status": t.status,
+        "statusDescription": t.response.get("statusDescription", ""),
+        "headers": t.response.get("headers", {}),
+        "body": t.body.decode("utf-8", "replace"),
+    }
     return d
 
 
 def _short(value: Any, width: int = 60) -> str:
     text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= width else text[:width - 1] + "…"
-
-
-def _diff_lines(diff: dict[str, Any]) -> list[str]:
-    lines = []
-    generated = diff.get("generated")
-    if generated is not None:  # a response of its own: compared with nothing
-        lines.append(f"= generated a {generated.get('status')} response")
-        for name, values in generated.get("headers", {}).items():
-            lines.append(f"+ {name}: {_short(', '.join(values))}")
-    h = diff.get("headers", {})
-    for name, values in h.get("added", {}).items():
-        lines.append(f"+ {name}: {_short(', '.join(values))}")
-    for name, values in h.get("removed", {}).items():
-        lines.append(f"- {name}: {_short(', '.join(values))}")
-    for name, (old, new) in h.get("changed", {}).items():
-        lines.append(f"~ {name}: {_short(', '.join(old), 30)} -> {_short(', '.join(new), 30)}")
-    for key in ("uri", "querystring", "status", "origin", "body"):
-        if key in diff:
-            old, new = diff[key]
-            lines.append(f"~ {key}: {_short(old, 40)} -> {_short(new, 40)}")
-    return lines
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def format_trace(t: Trace) -> str:
     v = t.viewer
     qs = f"?{v.querystring}" if v.querystring else ""
-    out = [f"{v.method} {v.uri}{qs} -> {t.status} {t.cache} ({t.duration_ms:.2f} ms, "
-           f"request id {t.request_id[:12]}…)"]
+    out = [
+        f"{v.method} {v.uri}{qs} -> {t.status} {t.cache} ({t.duration_ms:.2f} ms, "
+        f"request id {t.request_id[:12]}…)"
+    ]
 
     def stage_line(trigger: str) -> None:
         s = t.stage(trigger)
         if s is None:
             return
-        out.append(f"  {s.trigger:<16} {s.outcome:<9} {s.duration_ms:8.2f} ms"
-                   + (f"  {s.error['type']}: {_short(s.error['message'], 70)}" if s.error
-                      else ""))
-        out.extend(f"      {line}" for line in _diff_lines(s.diff))
+        out.append(
+            f"  {s.trigger:<16} {s.outcome:<9} {s.duration_ms:8.2f} ms"
+            + (f"  {s.error['type']}: {_short(s.error['message'], 70)}" if s.error else "")
+        )
+        out.extend(f"      {c.line()}" for c in changes(s.diff))
         for viol in s.violations:
             out.append(f"      ! {viol.rule}: {_short(viol.message, 80)}")
         for log in s.logs.splitlines()[:5]:
@@ -129,13 +134,17 @@ def format_trace(t: Trace) -> str:
     if t.origin is not None:
         o = t.origin
         status = o.status if o.status is not None else "no response"
-        out.append(f"  {'origin':<16} {status!s:<9} {o.duration_ms:8.2f} ms  "
-                   f"{o.request.get('method')} {o.request.get('uri')}"
-                   + (f"  {_short(o.error, 70)}" if o.error else ""))
+        out.append(
+            f"  {'origin':<16} {status!s:<9} {o.duration_ms:8.2f} ms  "
+            f"{o.request.get('method')} {o.request.get('uri')}"
+            + (f"  {_short(o.error, 70)}" if o.error else "")
+        )
     stage_line("origin-response")
     if t.cache == "Miss" and t.ttl is not None:
-        out.append(f"  {'cache':<16} {'stored' if t.ttl > 0 else 'not stored'}"
-                   + (f"    ttl {t.ttl:g} s" if t.ttl > 0 else ""))
+        out.append(
+            f"  {'cache':<16} {'stored' if t.ttl > 0 else 'not stored'}"
+            + (f"    ttl {t.ttl:g} s" if t.ttl > 0 else "")
+        )
     stage_line("viewer-response")
     out.append(f"  response {t.status} {t.response.get('statusDescription', '')}")
     for name, elems in t.response.get("headers", {}).items():

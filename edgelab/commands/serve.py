@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..config import distribution_from_toml
+from ..edge.config import load_distribution
 
 
 def default_trace_file(config: str | Path) -> Path:
@@ -15,13 +15,15 @@ def default_trace_file(config: str | Path) -> Path:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
-        "serve", help="serve a distribution on a local HTTP port",
+        "serve",
+        help="serve a distribution on a local HTTP port",
         description="Put the distribution in --config behind a local HTTP server (uvicorn). "
-                    "Every request's trace is appended to --trace-file (default "
-                    ".edgelab/traces.jsonl next to the config) and listed at "
-                    "/_edgelab/traces; 'edgelab traces --config FILE' prints them. Handler "
-                    "files are reloaded when they change. Python handlers run in worker "
-                    "processes unless the config says isolated = false.")
+        "Every request's trace is appended to --trace-file (default "
+        ".edgelab/traces.jsonl next to the config) and listed at "
+        "/_edgelab/traces; 'edgelab traces --config FILE' prints them. Handler "
+        "files are reloaded when they change. Python handlers run in worker "
+        "processes unless the config says isolated = false.",
+    )
     p.add_argument("--config", required=True, metavar="FILE")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
@@ -32,21 +34,29 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..server import EdgeApp
+    from ..edge.server import EdgeApp
 
     if not 0 <= args.port <= 65535:
         print(f"edgelab serve: error: --port must be 0-65535; got {args.port}", file=sys.stderr)
         return 2
     # Python handlers run in worker processes unless the config says isolated = false:
     # a handler that exits, forks or blocks in C code then costs only its request.
-    dist = distribution_from_toml(args.config, default_isolated=True)
+    dist = load_distribution(args.config, default_isolated=True)
     trace_file = Path(args.trace_file) if args.trace_file else default_trace_file(args.config)
     app = EdgeApp(dist, trace_file=trace_file)
-    print(f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
-          file=sys.stderr)
+    print(
+        f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
+        file=sys.stderr,
+    )
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_level="info", lifespan="off",
-                    server_header=False)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            lifespan="off",
+            server_header=False,
+        )
     finally:
         dist.close()
     return 0

@@ -5,16 +5,19 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ..edge.trace import read_trace_file
 from ..errors import ConfigError
-from ..trace import read_trace_file
 from ._common import print_json
 from .serve import default_trace_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("traces", help="list the traces recorded by edgelab serve",
-                       description="List the request traces in a trace file (default: "
-                                   ".edgelab/traces.jsonl next to --config).")
+    p = sub.add_parser(
+        "traces",
+        help="list the traces recorded by edgelab serve",
+        description="List the request traces in a trace file (default: "
+        ".edgelab/traces.jsonl next to --config).",
+    )
     src = p.add_mutually_exclusive_group(required=True)
     src.add_argument("--config", metavar="FILE", help="distribution.toml that was served")
     src.add_argument("--file", metavar="FILE", help="a traces.jsonl file")
@@ -29,14 +32,16 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"config file {args.config!r} does not exist", key="config")
     traces = read_trace_file(path)
     if args.last is not None:
-        traces = traces[-args.last:] if args.last > 0 else []
+        traces = traces[-args.last :] if args.last > 0 else []
     rows = [t.to_row() for t in traces]
     if args.json:
         print_json(rows)
         return 0
     print(f"{'time':>17}  {'method':<6} {'status':>6} {'cache':<23} {'ms':>8}  uri / stages")
     for r in rows:
-        print(f"{r['time']:17.3f}  {r['method']:<6} {r['status']:>6} {r['cache']:<23} "
-              f"{r['duration_ms']:8.2f}  {r['uri']}  [{r['stages']}]")
+        print(
+            f"{r['time']:17.3f}  {r['method']:<6} {r['status']:>6} {r['cache']:<23} "
+            f"{r['duration_ms']:8.2f}  {r['uri']}  [{r['stages']}]"
+        )
     print(f"{len(rows)} trace(s) in {path}")
     return 0

@@ -258,7 +258,7 @@ def build_distribution(
                 f"{QUOTAS[what]} per distribution (facts §1.5)"
             )
     root = as_str(cfg.get("DefaultRootObject", ""), loc.at(cfg, "DefaultRootObject"))
-    geo = ("none", ())
+    geo: tuple[str, tuple[str, ...]] = ("none", ())
     restrictions = cfg.get("Restrictions")
     if isinstance(restrictions, dict) and isinstance(restrictions.get("GeoRestriction"), dict):
         g = restrictions["GeoRestriction"]
@@ -477,8 +477,7 @@ def _local(imp: Importer, oid: str, o: dict[str, Any], loc: Loc) -> LocalTarget:
 def _groups(cfg: dict[str, Any], loc: Loc, origin_ids: set[str]) -> list[OriginGroup]:
     raw = cfg.get("OriginGroups")
     gloc = loc.at(cfg, "OriginGroups")
-    wrapped = isinstance(raw, dict)
-    if wrapped:  # CloudFormation keeps {Quantity, Items} here (facts §11.1)
+    if isinstance(raw, dict):  # CloudFormation keeps {Quantity, Items} here (facts §11.1)
         gloc = gloc.at(raw, "Items")
         raw = raw.get("Items", [])
     out: list[OriginGroup] = []

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -504,8 +505,8 @@ class CloudFormationImporter(Importer):
                 continue
             keys = self.tpl.prop(lid, "SourceObjectKeys") or []
             prefix = self.tpl.prop(lid, "DestinationBucketKeyPrefix") or ""
-            folders = [self.asset(str(k)) for k in keys]
-            folders = [f for f in folders if f is not None and f.is_dir()]
+            assets = [self.asset(str(k)) for k in keys]
+            folders = [f for f in assets if f is not None and f.is_dir()]
             if prefix or len(folders) != 1 or len(keys) != 1:
                 self.note(
                     f"{loc}: bucket {bucket} is filled by {lid}, but not from exactly "
@@ -598,6 +599,4 @@ def load_cloudformation(
 
 
 def _replace(spec: DistributionSpec, **changes: Any) -> DistributionSpec:
-    from dataclasses import replace
-
     return replace(spec, **changes)

@@ -3,7 +3,7 @@ and in the README; each row is pinned by a test in ``tests/test_definitions_*.py
 
 from __future__ import annotations
 
-from ..rules import Decision
+from ..rules.tables import Decision
 
 DEFINITION_DECISIONS: tuple[Decision, ...] = (
     Decision(

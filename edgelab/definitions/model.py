@@ -27,6 +27,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .paths import match_behavior, pattern_matches
+
 EVENT_TYPES = ("viewer-request", "origin-request", "origin-response", "viewer-response")
 VIEWER_EVENTS = ("viewer-request", "viewer-response")
 REQUEST_EVENTS = ("viewer-request", "origin-request")
@@ -347,8 +349,6 @@ class Behavior:
         return next((f for f in self.functions if f.event_type == event_type), None)
 
     def matches(self, uri: str) -> bool:
-        from .paths import pattern_matches
-
         return self.is_default or pattern_matches(self.path_pattern, uri)
 
 
@@ -463,8 +463,6 @@ class DistributionSpec:
 
     def behavior_for(self, uri: str) -> Behavior:
         """The behaviour CloudFront picks for a viewer uri (facts §3.1)."""
-        from .paths import match_behavior
-
         return match_behavior(self.behaviors, uri)
 
     def error_response(self, status: int) -> CustomErrorResponse | None:

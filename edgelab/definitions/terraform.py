@@ -25,10 +25,11 @@ when a plan does not know the value yet, through the ``configuration`` section's
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from . import managed
 from .build import Importer, arn_function_name, arn_keys, build_distribution
 from .decode import Loc, Node, NodeList, line_of, load_file, node_like
 from .model import (
@@ -209,7 +210,7 @@ class TerraformImporter(Importer):
                     config.get(_strip_index(address), {}),
                 )
         self.by_value: dict[str, str] = {}
-        for res in self.resources.values():
+        for resource in self.resources.values():
             for key in (
                 "arn",
                 "qualified_arn",
@@ -219,9 +220,9 @@ class TerraformImporter(Importer):
                 "function_name",
                 "output_path",
             ):
-                value = res.values.get(key)
+                value = resource.values.get(key)
                 if isinstance(value, str) and value:
-                    self.by_value.setdefault(value, res.address)
+                    self.by_value.setdefault(value, resource.address)
 
     # -- helpers ----------------------------------------------------------------------------
     def loc(self, address: str) -> Loc:
@@ -686,8 +687,6 @@ class TerraformImporter(Importer):
             raise loc.error(f"{policy_id!r} is {address} ({res.type}), not an {rtype}")
         if res.mode == "data":
             name = str(res.values.get("name") or "")
-            from . import managed
-
             found = managed.lookup(kind, name) if name else None
             if found is None:
                 raise loc.error(
@@ -977,8 +976,6 @@ def load_terraform(
     path: Path, display: str, mappings: MappingOptions, cache_dir: Path, data: Any | None = None
 ) -> DistributionSpec:
     """Import ``terraform show -json`` output (see the module docstring)."""
-    from dataclasses import replace
-
     if data is None:
         data = load_file(path, display)
     if not is_terraform_json(data):

@@ -49,10 +49,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..edge.viewer import ViewerRequest
 from ..errors import DefinitionError
-from ..rules import RULE_SETS, is_rule_set_name
+from ..rules.tables import RULE_SETS, is_rule_set_name
 from ..triggers import TRIGGER_NAMES
-from ..viewer import ViewerRequest
 from . import managed
 from .build import Importer, build_distribution
 from .decode import Loc, Node, NodeList

@@ -6,8 +6,8 @@ response), a device-based rewrite (origin request), security headers on response
 (origin response, so they are cached) and a redirect (viewer request).
 """
 
-from pathlib import Path
+from ..resources import package_dir
 
-DEMO_DIR = Path(__file__).resolve().parent
+DEMO_DIR = package_dir(__name__)
 CONFIG = DEMO_DIR / "distribution.toml"
 TRAFFIC = DEMO_DIR / "traffic.parquet"

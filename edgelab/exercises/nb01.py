@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..events import build_event, cf_record
-from ..headers import Headers
+from ..event.build import build_event, cf_record
+from ..event.headers import Headers
 from ..invoke import invoke
 from ._check import NotYet, need, task
 
@@ -98,7 +98,7 @@ def task3(answer: Any) -> str:
         "the handler returned a response; return the request so "
         "that it goes on to the cache and the origin",
     )
-    value = Headers(res.request.get("headers", {})).get("x-workshop")
+    value = Headers((res.request or {}).get("headers", {})).get("x-workshop")
     need(
         value == "edge",
         f"the request's X-Workshop header is {value!r}, not 'edge' "

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cache import CachePolicy
-from ..distribution import Distribution
-from ..origins import MappingOrigin
+from ..edge.cache import CachePolicy
+from ..edge.distribution import Distribution
+from ..edge.origins import MappingOrigin
 from ..triggers import TRIGGER_NAMES
 from ._check import NotYet, need, task
 

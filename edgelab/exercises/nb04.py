@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..cache import CachePolicy
-from ..distribution import Distribution, OriginRequestPolicy
-from ..events import build_event
+from ..edge.cache import CachePolicy
+from ..edge.distribution import Distribution, OriginRequestPolicy
+from ..edge.origins import MappingOrigin
+from ..event.build import build_event
 from ..invoke import invoke
-from ..origins import MappingOrigin
 from ..resources import notebook_handler
 from ._check import NotYet, need, task
 
@@ -37,7 +37,7 @@ def task1(answer: Any) -> str:
         origin=MappingOrigin({"/index.html": "desktop home", "/mobile/index.html": "mobile home"}),
         cache_policy=answer,
         origin_request_policy=OriginRequestPolicy(
-            cloudfront_headers=["CloudFront-Is-Mobile-Viewer"]
+            cloudfront_headers=("CloudFront-Is-Mobile-Viewer",)
         ),
         clock=lambda: 1_700_000_000.0,
     )
@@ -82,11 +82,11 @@ def task2(answer: Any) -> str:
                 + (res.error.message if res.error else "invalid result")
             )
         need(res.outcome == "request", f"for {uri} it returned a response; return the request")
-        got = res.request["uri"]
+        got = (res.request or {})["uri"]
         need(got == uri.lower(), f"{uri} became {got!r}, not {uri.lower()!r}")
         need(
-            res.request.get("querystring", "") == qs,
-            f"the query string {qs!r} became {res.request.get('querystring')!r}; leave it "
+            (res.request or {}).get("querystring", "") == qs,
+            f"the query string {qs!r} became {(res.request or {}).get('querystring')!r}; leave it "
             "alone (its values can be case-sensitive)",
         )
     return "every uri is lowercased and the query string is kept as it was"

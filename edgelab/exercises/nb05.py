@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from .. import analysis
-from ..latency import LatencyModel, haversine_km
+from ..frames.latency import LatencyModel, haversine_km
 from ._check import as_number, need, task
 
 SYDNEY = (-33.87, 151.21)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ..display import human_size
-from ..events import build_event
+from ..event.build import build_event
+from ..event.headers import header_bytes
 from ..invoke import invoke
 from ..resources import notebook_handler
-from ..rules import get_rules
+from ..rules.tables import get_rules
 from ._check import NotYet, as_number, need, task
 
 
@@ -32,11 +33,9 @@ def task1(answer: Any) -> str:
         res.outcome == "response",
         "the handler passed the request on; return a response {'status': '200', 'body': 'x' * n}",
     )
-    body = res.response.get("body", "") or ""
-    headers = sum(
-        len(e.get("key") or k) + len(e.get("value", ""))
-        for k, lines in res.response.get("headers", {}).items()
-        for e in lines
+    body = (res.response or {}).get("body", "") or ""
+    headers = header_bytes((res.response or {}).get("headers", {})) - 4 * sum(
+        len(lines) for lines in (res.response or {}).get("headers", {}).values()
     )
     size = len(body.encode()) + headers
     need(

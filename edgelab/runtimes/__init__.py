@@ -16,6 +16,7 @@ from typing import Any
 
 from ..errors import HandlerLoadError
 from .base import Call, Handler, RawResult
+from .node import NodeHandler
 from .python import CallableHandler, InProcessPython, IsolatedPython
 
 NODE_SUFFIXES = (".js", ".cjs", ".mjs")
@@ -35,11 +36,10 @@ def load_handler(spec: str | Callable[..., Any] | Handler, *, isolated: bool = F
     if callable(spec):
         return CallableHandler(spec)
     if not isinstance(spec, str) or not spec.strip():
-        raise HandlerLoadError(f"a handler is a file path, module:function or callable; got "
-                               f"{spec!r}")
+        raise HandlerLoadError(
+            f"a handler is a file path, module:function or callable; got {spec!r}"
+        )
     spec = spec.strip()
     if is_node_spec(spec):
-        from .node import NodeHandler  # imported only when a Node handler is asked for
-
         return NodeHandler(spec)
     return IsolatedPython(spec) if isolated else InProcessPython(spec)

@@ -1,7 +1,7 @@
 """What every runtime shares: the raw result of one call and the Handler interface.
 
 A runtime only *runs* a function and reports what happened (:class:`RawResult`);
-deciding what CloudFront makes of it is ``edgelab.outcome``'s job, the same for
+deciding what CloudFront makes of it is ``edgelab.rules.outcome``'s job, the same for
 Python and Node.js handlers.
 """
 
@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..context import ContextInfo
+from .context import ContextInfo
 
 RawStatus = Literal["ok", "error", "timeout", "crash"]
 

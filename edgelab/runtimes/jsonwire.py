@@ -39,12 +39,18 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
-def _make_encoder(default: Callable[[Any], Any], *, sort_keys: bool = False,
-                  separators: tuple[str, str] = (",", ":")) -> Callable[..., str]:
+def _make_encoder(
+    default: Callable[[Any], Any],
+    *,
+    sort_keys: bool = False,
+    separators: tuple[str, str] = (",", ":"),
+) -> Callable[..., str]:
     item_sep, key_sep = separators
-    compact = (_C_MAKE_ENCODER({}, default, _ENCODE_STR, None, key_sep, item_sep, sort_keys,
-                               False, True)
-               if _C_MAKE_ENCODER is not None else None)
+    compact = (
+        _C_MAKE_ENCODER({}, default, _ENCODE_STR, None, key_sep, item_sep, sort_keys, False, True)
+        if _C_MAKE_ENCODER is not None
+        else None
+    )
 
     def encode(value: Any, indent: int | None = None) -> str:
         if isinstance(value, str):
@@ -52,8 +58,17 @@ def _make_encoder(default: Callable[[Any], Any], *, sort_keys: bool = False,
         if indent is None and compact is not None:
             return _JOIN(compact(value, 0))
         chunks = _MAKE_ITERENCODE(
-            {}, default, _ENCODE_STR, " " * indent if indent else None, _FLOAT_TEXT,
-            ": " if indent else key_sep, item_sep, sort_keys, False, False)(value, 0)
+            {},
+            default,
+            _ENCODE_STR,
+            " " * indent if indent else None,
+            _FLOAT_TEXT,
+            ": " if indent else key_sep,
+            item_sep,
+            sort_keys,
+            False,
+            False,
+        )(value, 0)
         return _JOIN(chunks)
 
     return encode
@@ -123,8 +138,14 @@ def marshal_result(value: Any) -> tuple[bool, Any, str]:
     try:
         text = dumps(value)
     except RecursionError:
-        return False, None, ("Unable to marshal response: the result is nested too deeply "
-                             "(maximum recursion depth exceeded while encoding it)")
+        return (
+            False,
+            None,
+            (
+                "Unable to marshal response: the result is nested too deeply "
+                "(maximum recursion depth exceeded while encoding it)"
+            ),
+        )
     except (TypeError, ValueError, OverflowError) as exc:
         return False, None, f"Unable to marshal response: {exc}"
     except Exception as exc:  # a value whose own methods raise while being encoded
@@ -132,5 +153,11 @@ def marshal_result(value: Any) -> tuple[bool, Any, str]:
     try:
         return True, loads(text), ""
     except RecursionError:
-        return False, None, ("Unable to marshal response: the result is nested too deeply "
-                             "(maximum recursion depth exceeded while encoding it)")
+        return (
+            False,
+            None,
+            (
+                "Unable to marshal response: the result is nested too deeply "
+                "(maximum recursion depth exceeded while encoding it)"
+            ),
+        )

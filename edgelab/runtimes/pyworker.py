@@ -23,8 +23,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-from ..context import ContextInfo
 from ..errors import HandlerLoadError
+from .context import ContextInfo
 from .jsonwire import dumps, loads
 from .python import _Loader, parse_python_spec, run_function
 
@@ -117,7 +117,7 @@ class _Worker:
         data = f"{nonce}:{self.pid}:{dumps(obj)}\n".encode("utf-8", "surrogatepass")
         view = memoryview(data)
         while view:
-            view = view[_write(self.wfd, view):]
+            view = view[_write(self.wfd, view) :]
 
     def run(self) -> None:
         # The function's prints go to its capture buffer; outside a call, to fd 1 (the
@@ -145,11 +145,11 @@ class _Worker:
         if msg.get("op") == "load":  # the init phase only: import, report the name
             self.loaders.pop(spec, None)
             try:
-                loader = self._load(spec)
+                loaded = self._load(spec)
             except HandlerLoadError as exc:
                 return {"status": "error", "error_message": str(exc)}
             self.fresh.add(spec)
-            return {"status": "loaded", "function_name": loader.function_name}
+            return {"status": "loaded", "function_name": loaded.function_name}
         loader = self.loaders.get(spec)
         cold = spec in self.fresh
         self.fresh.discard(spec)
@@ -159,25 +159,34 @@ class _Worker:
                 loader = self._load(spec)
                 cold = True
         except HandlerLoadError as exc:
-            return {"status": "error", "error_type": "Runtime.ImportModuleError",
-                    "error_message": str(exc), "cold_start": True}
+            return {
+                "status": "error",
+                "error_type": "Runtime.ImportModuleError",
+                "error_message": str(exc),
+                "cold_start": True,
+            }
         info = ContextInfo(**msg["info"])
         assert loader.function is not None
         with memory_limit(info.memory_limit_in_mb):
-            result = run_function(loader.function, msg["event"], info, cold_start=cold,
-                                  copy=False)
+            result = run_function(loader.function, msg["event"], info, cold_start=cold, copy=False)
         if result.error_type == "MemoryError":
             result.error_message = (
                 f"the function used more than its {info.memory_limit_in_mb} MB memory "
-                "limit (facts §5.1)")
+                "limit (facts §5.1)"
+            )
         if result.status == "timeout":
             # Lambda resets the environment after a timeout: the next call re-imports
             # the handler (cold start, fresh module state).
             self.loaders.pop(spec, None)
-        return {"status": result.status, "value": result.value,
-                "error_type": result.error_type, "error_message": result.error_message,
-                "logs": result.logs, "duration_ms": result.duration_ms,
-                "cold_start": result.cold_start}
+        return {
+            "status": result.status,
+            "value": result.value,
+            "error_type": result.error_type,
+            "error_message": result.error_message,
+            "logs": result.logs,
+            "duration_ms": result.duration_ms,
+            "cold_start": result.cold_start,
+        }
 
 
 def main() -> None:

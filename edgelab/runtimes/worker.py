@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from . import jsonwire
-from .base import Call, RawResult
+from .base import Call, RawResult, RawStatus
 
 # Payloads larger than this are written from a helper thread while answers are read, so
 # a worker blocked writing answers (pipe full) never waits on a parent blocked writing
@@ -62,8 +62,9 @@ class WorkerTimeout(Exception):
 class WorkerDied(Exception):
     """The worker process exited; ``stderr_tail`` holds its last words."""
 
-    def __init__(self, message: str, *, returncode: int | None, stderr_tail: str,
-                 during_start: bool = False) -> None:
+    def __init__(
+        self, message: str, *, returncode: int | None, stderr_tail: str, during_start: bool = False
+    ) -> None:
         self.returncode = returncode
         self.stderr_tail = stderr_tail
         self.during_start = during_start
@@ -86,9 +87,15 @@ class WorkerProcess:
     and may send requests of its own, such as importing the handler.
     """
 
-    def __init__(self, argv: Sequence[str], *, env: Mapping[str, str] | None = None,
-                 cwd: str | None = None, ready_timeout_s: float = 20.0,
-                 init: Callable[[WorkerProcess], None] | None = None) -> None:
+    def __init__(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        cwd: str | None = None,
+        ready_timeout_s: float = 20.0,
+        init: Callable[[WorkerProcess], None] | None = None,
+    ) -> None:
         self.argv = list(argv)
         self.env = dict(env) if env is not None else None
         self.cwd = cwd
@@ -135,9 +142,15 @@ class WorkerProcess:
         try:
             # stdout and stderr both feed the "last words" drain; stdin is empty.
             self.proc = subprocess.Popen(
-                self.argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT, env=env, cwd=self.cwd, start_new_session=True,
-                pass_fds=(req_r, ans_w))
+                self.argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self.cwd,
+                start_new_session=True,
+                pass_fds=(req_r, ans_w),
+            )
         except BaseException:
             for fd in (req_w, ans_r):
                 os.close(fd)
@@ -147,8 +160,9 @@ class WorkerProcess:
                 os.close(fd)
         self._rfd = ans_r
         self._wfile = os.fdopen(req_w, "wb", buffering=0)
-        threading.Thread(target=self._drain, args=(self.proc.stdout,), daemon=True,
-                         name="edgelab-worker-drain").start()
+        threading.Thread(
+            target=self._drain, args=(self.proc.stdout,), daemon=True, name="edgelab-worker-drain"
+        ).start()
         try:
             hello = self._read_answer(hello_nonce, time.monotonic() + self.ready_timeout_s)
         except WorkerTimeout:
@@ -161,8 +175,12 @@ class WorkerProcess:
         if hello.get("ready") is not True:
             code, tail = self.proc.poll(), self.stderr_tail()
             self.kill()
-            raise WorkerDied(f"worker did not start: {hello!r}", returncode=code,
-                             stderr_tail=tail, during_start=True)
+            raise WorkerDied(
+                f"worker did not start: {hello!r}",
+                returncode=code,
+                stderr_tail=tail,
+                during_start=True,
+            )
         self.hello = hello
         if self.init is not None:
             carry, self._carry = self._carry, ""  # for the first call, not for init's
@@ -229,9 +247,10 @@ class WorkerProcess:
         tail = self.stderr_tail()
         self.kill()
         how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
-        self._carry += (f"[edgelab: the previous container's process {how} between calls; "
-                        "this call is a cold start"
-                        + (f". Its last output:\n{tail}" if tail else "") + "]\n")
+        self._carry += (
+            f"[edgelab: the previous container's process {how} between calls; "
+            "this call is a cold start" + (f". Its last output:\n{tail}" if tail else "") + "]\n"
+        )
 
     def carry(self, text: str) -> None:
         """Logs to put in front of the next answer's logs (what a dead container said)."""
@@ -242,9 +261,13 @@ class WorkerProcess:
         """Send one request and wait for its answer (see :meth:`request_many`)."""
         return self.request_many([message], timeout_s=timeout_s)[0]
 
-    def request_many(self, messages: Sequence[Mapping[str, Any]], *, timeout_s: float,
-                     stop: Callable[[dict[str, Any]], bool] | None = None,
-                     ) -> list[dict[str, Any]]:
+    def request_many(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        timeout_s: float,
+        stop: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
         """Send requests in one write and read their answers, each within ``timeout_s``.
 
         The worker answers in order, so each request's deadline runs from the moment the
@@ -261,12 +284,13 @@ class WorkerProcess:
                 if not self.alive:
                     self.start()
             except (WorkerTimeout, WorkerDied) as exc:
-                exc.answers = answers  # type: ignore[attr-defined]
+                setattr(exc, "answers", answers)  # noqa: B010 (read back by run_calls)
                 raise
             nonces = [_nonce() for _ in messages]
             payload = b"".join(
                 jsonwire.dumps({**m, "n": n}).encode() + b"\n"
-                for m, n in zip(messages, nonces, strict=True))
+                for m, n in zip(messages, nonces, strict=True)
+            )
             writer: threading.Thread | None = None
             if len(payload) <= _DIRECT_WRITE_MAX:
                 try:
@@ -274,8 +298,9 @@ class WorkerProcess:
                 except (OSError, ValueError):
                     return self._died([])
             else:
-                writer = threading.Thread(target=self._write_all, daemon=True,
-                                          args=(self._wfile, payload))
+                writer = threading.Thread(
+                    target=self._write_all, daemon=True, args=(self._wfile, payload)
+                )
                 writer.start()
             try:
                 for nonce in nonces:
@@ -288,7 +313,7 @@ class WorkerProcess:
                         self.kill()
                         break
             except (WorkerTimeout, WorkerDied) as exc:
-                exc.answers = answers  # type: ignore[attr-defined]
+                setattr(exc, "answers", answers)  # noqa: B010 (read back by run_calls)
                 self.kill()
                 raise
             finally:
@@ -321,22 +346,28 @@ class WorkerProcess:
                 self._forged += 1
                 continue
             try:
-                answer = jsonwire.loads(line[at + len(prefix):])
+                answer = jsonwire.loads(line[at + len(prefix) :])
             except (ValueError, UnicodeDecodeError, RecursionError):
                 code = self.proc.poll()
                 self.kill()
                 raise ProtocolBroken(
                     "the answer was corrupted by bytes the function's process wrote into "
-                    "edgelab's private answer channel", returncode=code,
-                    stderr_tail="") from None
+                    "edgelab's private answer channel",
+                    returncode=code,
+                    stderr_tail="",
+                ) from None
             if not isinstance(answer, dict):
-                answer = {"status": "error", "error_type": "Runtime.BadAnswer",
-                          "error_message": "the worker's answer is not an object"}
+                answer = {
+                    "status": "error",
+                    "error_type": "Runtime.BadAnswer",
+                    "error_message": "the worker's answer is not an object",
+                }
             if self._forged:
                 answer["logs"] = (
                     f"[edgelab: discarded {self._forged} line(s) that the function's process "
                     "wrote into edgelab's private answer channel; they cannot forge an "
-                    "answer]\n" + (answer.get("logs") or ""))
+                    "answer]\n" + (answer.get("logs") or "")
+                )
                 self._forged = 0
             return answer
 
@@ -361,9 +392,12 @@ class WorkerProcess:
                     self.kill()
                     raise ProtocolBroken(
                         "the function's process closed edgelab's private answer channel",
-                        returncode=None, stderr_tail=self.stderr_tail())
-                raise WorkerDied(f"worker exited (code {code})", returncode=code,
-                                 stderr_tail=self.stderr_tail())
+                        returncode=None,
+                        stderr_tail=self.stderr_tail(),
+                    )
+                raise WorkerDied(
+                    f"worker exited (code {code})", returncode=code, stderr_tail=self.stderr_tail()
+                )
             end = chunk.rfind(b"\n")
             if end < 0:  # no line ends in this chunk: only append (linear in all)
                 self._buf += chunk
@@ -372,11 +406,14 @@ class WorkerProcess:
                     self.kill()
                     raise ProtocolBroken(
                         f"more than {MAX_LINE_BYTES >> 20} MB arrived on edgelab's private "
-                        "answer channel without a line end", returncode=code, stderr_tail="")
+                        "answer channel without a line end",
+                        returncode=code,
+                        stderr_tail="",
+                    )
                 continue
             self._buf += chunk[:end]
             self._lines.extend(bytes(self._buf).split(b"\n"))
-            self._buf = bytearray(chunk[end + 1:])
+            self._buf = bytearray(chunk[end + 1 :])
         return self._lines.popleft()
 
     def __del__(self) -> None:
@@ -386,24 +423,34 @@ class WorkerProcess:
 
 def answer_to_result(answer: Mapping[str, Any]) -> RawResult:
     """A worker's JSON answer as a :class:`RawResult` (the shape both workers write)."""
-    status = answer.get("status")
+    status: RawStatus = answer.get("status", "error")
     if status not in ("ok", "error", "timeout", "crash"):
         status = "error"
-    return RawResult(status, answer.get("value"), answer.get("error_type"),
-                     answer.get("error_message"), answer.get("logs") or "",
-                     answer.get("duration_ms") or 0.0, bool(answer.get("cold_start")))
+    return RawResult(
+        status,
+        answer.get("value"),
+        answer.get("error_type"),
+        answer.get("error_message"),
+        answer.get("logs") or "",
+        answer.get("duration_ms") or 0.0,
+        bool(answer.get("cold_start")),
+    )
 
 
 def _retry(answer: Mapping[str, Any]) -> bool:
     return answer.get("status") == "retry"
 
 
-def run_calls(worker: WorkerProcess, calls: Sequence[Call], *,
-              encode: Callable[[Call], Mapping[str, Any]],
-              timeout_text: Callable[[Call], str],
-              crashed: Callable[[WorkerDied, float], RawResult],
-              init_text: Callable[[Call], str] | None = None,
-              stop: Callable[[dict[str, Any]], bool] | None = None) -> list[RawResult]:
+def run_calls(
+    worker: WorkerProcess,
+    calls: Sequence[Call],
+    *,
+    encode: Callable[[Call], Mapping[str, Any]],
+    timeout_text: Callable[[Call], str],
+    crashed: Callable[[WorkerDied, float], RawResult],
+    init_text: Callable[[Call], str] | None = None,
+    stop: Callable[[dict[str, Any]], bool] | None = None,
+) -> list[RawResult]:
     """Run ``calls`` on ``worker`` in batches, one result per call, whatever happens.
 
     A call that runs past its timeout gets a ``timeout`` result and one whose worker dies
@@ -423,39 +470,56 @@ def run_calls(worker: WorkerProcess, calls: Sequence[Call], *,
         timeout = max(c.info.timeout_s for c in pending)
         started = time.monotonic()
         try:
-            answers = worker.request_many([encode(c) for c in pending],
-                                          timeout_s=timeout + KILL_GRACE_S,
-                                          stop=stop_or_retry)
+            answers = worker.request_many(
+                [encode(c) for c in pending], timeout_s=timeout + KILL_GRACE_S, stop=stop_or_retry
+            )
         except WorkerTimeout as exc:
             answers = exc.answers  # type: ignore[attr-defined]
             results += [answer_to_result(a) for a in answers]
             call = pending[len(answers)]
-            text = (init_text(call) if exc.during_start and init_text is not None
-                    else timeout_text(call))
-            results.append(RawResult("timeout", None, "LambdaLimitExceeded", text,
-                                     logs=worker.stderr_tail() if exc.during_start else "",
-                                     duration_ms=(time.monotonic() - started) * 1000,
-                                     cold_start=bool(exc.during_start)))
-            pending = pending[len(answers) + 1:]
+            text = (
+                init_text(call)
+                if exc.during_start and init_text is not None
+                else timeout_text(call)
+            )
+            results.append(
+                RawResult(
+                    "timeout",
+                    None,
+                    "LambdaLimitExceeded",
+                    text,
+                    logs=worker.stderr_tail() if exc.during_start else "",
+                    duration_ms=(time.monotonic() - started) * 1000,
+                    cold_start=bool(exc.during_start),
+                )
+            )
+            pending = pending[len(answers) + 1 :]
             continue
         except WorkerDied as exc:
             answers = exc.answers  # type: ignore[attr-defined]
             results += [answer_to_result(a) for a in answers]
             if isinstance(exc, ProtocolBroken):
-                results.append(RawResult(
-                    "crash", None, "Runtime.ProtocolViolation",
-                    f"{exc}; the container was replaced",
-                    duration_ms=(time.monotonic() - started) * 1000))
+                results.append(
+                    RawResult(
+                        "crash",
+                        None,
+                        "Runtime.ProtocolViolation",
+                        f"{exc}; the container was replaced",
+                        duration_ms=(time.monotonic() - started) * 1000,
+                    )
+                )
             else:
                 results.append(crashed(exc, started))
-            pending = pending[len(answers) + 1:]
+            pending = pending[len(answers) + 1 :]
             continue
         if answers and _retry(answers[-1]):
-            worker.carry("[edgelab: the previous container broke between calls (an error "
-                         "thrown or a promise rejected after its call returned) and was "
-                         "replaced; this call is a cold start. Its logs:]\n"
-                         + (answers[-1].get("logs") or ""))
+            worker.carry(
+                "[edgelab: the previous container broke between calls (an error "
+                "thrown or a promise rejected after its call returned) and was "
+                "replaced; this call is a cold start. Its logs:]\n"
+                + (answers[-1].get("logs") or "")
+            )
             answers = answers[:-1]
         results += [answer_to_result(a) for a in answers]
-        pending = pending[len(answers):]  # the rest after a stop or retry, if any
+        pending = pending[len(answers) :]  # the rest after a stop or retry, if any
     return results

@@ -38,22 +38,31 @@ def json_html(obj: Any) -> str:
     return pre(json_text(obj))
 
 
-def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *,
-          empty: str = "(none)") -> str:
+def table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[str] | None = None,
+    *,
+    empty: str = "(none)",
+) -> str:
     """An HTML table of ``rows`` (dicts); ``columns`` picks and orders the keys."""
     if not rows:
         return f"<i>{esc(empty)}</i>"
     cols = list(columns or rows[0].keys())
     head = "".join(f"<th style='text-align:left;padding:2px 8px'>{esc(c)}</th>" for c in cols)
     body = "".join(
-        "<tr>" + "".join(f"<td style='padding:2px 8px;vertical-align:top'>{esc(r.get(c, ''))}"
-                         "</td>" for c in cols) + "</tr>"
-        for r in rows)
+        "<tr>"
+        + "".join(
+            f"<td style='padding:2px 8px;vertical-align:top'>{esc(r.get(c, ''))}</td>" for c in cols
+        )
+        + "</tr>"
+        for r in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def frame_html(frame: Any, *, percent_columns: Iterable[str] = (), caption: str = "",
-               empty: str = "(none)") -> str:
+def frame_html(
+    frame: Any, *, percent_columns: Iterable[str] = (), caption: str = "", empty: str = "(none)"
+) -> str:
     """An HTML table of a DataFrame with every cell whole (:func:`edgelab.display.show`),
     ``percent_columns`` as ``95.8%``."""
     if frame is None or len(frame) == 0:
@@ -71,8 +80,10 @@ def frame_html(frame: Any, *, percent_columns: Iterable[str] = (), caption: str 
 
 
 def badge(text: str, colour: str) -> str:
-    return (f"<span style='background:{colour};color:white;border-radius:4px;"
-            f"padding:1px 6px;font-weight:bold'>{esc(text)}</span>")
+    return (
+        f"<span style='background:{colour};color:white;border-radius:4px;"
+        f"padding:1px 6px;font-weight:bold'>{esc(text)}</span>"
+    )
 
 
 def outcome_badge(outcome: str, status: int | None) -> str:
@@ -80,8 +91,9 @@ def outcome_badge(outcome: str, status: int | None) -> str:
     return badge(label, OUTCOME_COLOURS.get(outcome, "#57606a"))
 
 
-def diff_html(before: Any, after: Any, *, before_name: str = "before",
-              after_name: str = "after") -> str:
+def diff_html(
+    before: Any, after: Any, *, before_name: str = "before", after_name: str = "after"
+) -> str:
     """A coloured line diff of two JSON documents (``+`` added, ``-`` removed)."""
     a = json.dumps(before, indent=2, sort_keys=True, default=str).splitlines()
     b = json.dumps(after, indent=2, sort_keys=True, default=str).splitlines()

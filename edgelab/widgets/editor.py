@@ -19,14 +19,14 @@ from typing import Any
 
 import ipywidgets as W
 
+from ..edge.diff import diff
 from ..errors import EdgelabError
-from ..events import DEVICES, build_event, cf_record
+from ..event.build import DEVICES, build_event, cf_record
 from ..invoke import invoke
-from ..outcome import InvocationResult
-from ..rules import RULE_SETS, get_rules
+from ..rules.outcome import InvocationResult
+from ..rules.tables import RULE_SETS, get_rules
 from ..runtimes import NODE_SUFFIXES
-from ..trace import diff
-from ..triggers import TRIGGER_NAMES, as_trigger
+from ..triggers import TRIGGER_NAMES, Trigger
 from ._view import WidgetView, diff_html, esc, json_html, outcome_badge, pre, table
 from .stepper import changes_rows
 
@@ -36,8 +36,10 @@ VIOLATION_COLUMNS = ("rule", "path", "actual", "limit", "message", "section")
 HandlerChoice = str | Callable[..., Any]
 
 
-def handler_options(handlers: Iterable[HandlerChoice] = (), directory: str | Path | None = None,
-                    ) -> list[tuple[str, HandlerChoice]]:
+def handler_options(
+    handlers: Iterable[HandlerChoice] = (),
+    directory: str | Path | None = None,
+) -> list[tuple[str, HandlerChoice]]:
     """Dropdown options: ``(label, handler)`` for each given handler and each file in a folder."""
     options: list[tuple[str, HandlerChoice]] = []
     for h in handlers:
@@ -62,38 +64,75 @@ class EventEditor(WidgetView):
     ``logs``, ``event_before``, ``event_after``; and ``result``, ``event`` and ``error``.
     """
 
-    def __init__(self, handler: HandlerChoice | None = None, *,
-                 handlers: Sequence[HandlerChoice] = (), directory: str | Path | None = None,
-                 trigger: str = "viewer-request", uri: str = "/index.html",
-                 rules: str | None = None) -> None:
-        choices = handler_options(([handler] if handler is not None else []) + list(handlers),
-                                  directory)
+    def __init__(
+        self,
+        handler: HandlerChoice | None = None,
+        *,
+        handlers: Sequence[HandlerChoice] = (),
+        directory: str | Path | None = None,
+        trigger: str = "viewer-request",
+        uri: str = "/index.html",
+        rules: str | None = None,
+    ) -> None:
+        choices = handler_options(
+            ([handler] if handler is not None else []) + list(handlers), directory
+        )
         if not choices:
-            raise EdgelabError("EventEditor needs a handler: pass handler=, handlers= (file "
-                               "paths or functions) or directory= (a folder of .py/.js files)")
+            raise EdgelabError(
+                "EventEditor needs a handler: pass handler=, handlers= (file "
+                "paths or functions) or directory= (a folder of .py/.js files)"
+            )
         style = {"description_width": "110px"}
         wide = W.Layout(width="460px")
-        self.trigger = W.Dropdown(options=TRIGGER_NAMES, value=as_trigger(trigger).value,
-                                  description="trigger", style=style)
-        self.method = W.Dropdown(options=METHODS, value="GET", description="method",
-                                 style=style)
+        self.trigger = W.Dropdown(
+            options=TRIGGER_NAMES,
+            value=Trigger.parse(trigger).value,
+            description="trigger",
+            style=style,
+        )
+        self.method = W.Dropdown(options=METHODS, value="GET", description="method", style=style)
         self.uri = W.Text(value=uri, description="uri", style=style, layout=wide)
-        self.querystring = W.Text(value="", description="query string", style=style,
-                                  layout=wide, placeholder="a=1&b=2")
-        self.cookies = W.Text(value="", description="cookies", style=style, layout=wide,
-                              placeholder="name=value; other=2")
-        self.body = W.Textarea(value="", description="body", style=style, layout=wide,
-                               placeholder="empty: Include Body off (request triggers only)")
-        self.country = W.Text(value="", description="viewer country", style=style,
-                              placeholder="e.g. FR (not in viewer-request)")
-        self.device = W.Dropdown(options=[("(none)", ""), *[(d, d) for d in DEVICES]],
-                                 value="", description="device", style=style)
-        self.status = W.Text(value="200", description="origin status", style=style,
-                             placeholder="response triggers")
-        self.handler = W.Dropdown(options=choices, value=choices[0][1], description="handler",
-                                  style=style, layout=wide)
-        self.rules = W.Dropdown(options=list(RULE_SETS), value=get_rules(rules).name,
-                                description="rule set", style=style)
+        self.querystring = W.Text(
+            value="", description="query string", style=style, layout=wide, placeholder="a=1&b=2"
+        )
+        self.cookies = W.Text(
+            value="",
+            description="cookies",
+            style=style,
+            layout=wide,
+            placeholder="name=value; other=2",
+        )
+        self.body = W.Textarea(
+            value="",
+            description="body",
+            style=style,
+            layout=wide,
+            placeholder="empty: Include Body off (request triggers only)",
+        )
+        self.country = W.Text(
+            value="",
+            description="viewer country",
+            style=style,
+            placeholder="e.g. FR (not in viewer-request)",
+        )
+        self.device = W.Dropdown(
+            options=[("(none)", ""), *[(d, d) for d in DEVICES]],
+            value="",
+            description="device",
+            style=style,
+        )
+        self.status = W.Text(
+            value="200", description="origin status", style=style, placeholder="response triggers"
+        )
+        self.handler = W.Dropdown(
+            options=choices, value=choices[0][1], description="handler", style=style, layout=wide
+        )
+        self.rules = W.Dropdown(
+            options=list(RULE_SETS),
+            value=get_rules(rules).name,
+            description="rule set",
+            style=style,
+        )
         self.header_rows = W.VBox([])
         self.add_header_button = W.Button(description="add header", icon="plus")
         self.add_header_button.on_click(lambda _: self.add_header())
@@ -106,22 +145,34 @@ class EventEditor(WidgetView):
         self.logs = W.HTML()
         self.event_before = W.HTML()
         self.event_after = W.HTML()
-        self.tabs = W.Tab(children=[self.changes, self.violations, self.logs,
-                                    self.event_before, self.event_after])
-        for i, title in enumerate(("changes", "violations", "logs", "event before",
-                                   "result after")):
+        self.tabs = W.Tab(
+            children=[self.changes, self.violations, self.logs, self.event_before, self.event_after]
+        )
+        for i, title in enumerate(
+            ("changes", "violations", "logs", "event before", "result after")
+        ):
             self.tabs.set_title(i, title)
 
         self.result: InvocationResult | None = None
         self.event: dict[str, Any] | None = None
         self.error: str | None = None
         self.runs = 0
-        form = W.VBox([
-            W.HBox([self.trigger, self.method]), self.uri, self.querystring,
-            W.HTML("<b>headers</b>"), self.header_rows, self.add_header_button,
-            self.cookies, self.body, W.HBox([self.country, self.device]), self.status,
-            self.handler, W.HBox([self.rules, self.run_button]),
-        ])
+        form = W.VBox(
+            [
+                W.HBox([self.trigger, self.method]),
+                self.uri,
+                self.querystring,
+                W.HTML("<b>headers</b>"),
+                self.header_rows,
+                self.add_header_button,
+                self.cookies,
+                self.body,
+                W.HBox([self.country, self.device]),
+                self.status,
+                self.handler,
+                W.HBox([self.rules, self.run_button]),
+            ]
+        )
         self.widget = W.VBox([form, self.summary, self.tabs])
 
     # -- header rows --------------------------------------------------------------------
@@ -129,8 +180,7 @@ class EventEditor(WidgetView):
         """Add a header row; returns its index."""
         name_box = W.Text(value=name, placeholder="Name", layout=W.Layout(width="200px"))
         value_box = W.Text(value=value, placeholder="value", layout=W.Layout(width="300px"))
-        remove = W.Button(icon="trash", tooltip="remove this header",
-                          layout=W.Layout(width="40px"))
+        remove = W.Button(icon="trash", tooltip="remove this header", layout=W.Layout(width="40px"))
         row = W.HBox([name_box, value_box, remove])
         remove.on_click(lambda _: self._drop(row))
         self.header_rows.children = (*self.header_rows.children, row)
@@ -159,19 +209,26 @@ class EventEditor(WidgetView):
     @property
     def headers(self) -> list[tuple[str, str]]:
         """The header rows with a name, as ``(name, value)`` pairs."""
-        return [(r.children[0].value.strip(), r.children[1].value)
-                for r in self.header_rows.children if r.children[0].value.strip()]
+        return [
+            (r.children[0].value.strip(), r.children[1].value)
+            for r in self.header_rows.children
+            if r.children[0].value.strip()
+        ]
 
     # -- running ------------------------------------------------------------------------
     def event_options(self) -> dict[str, Any]:
         """The keyword arguments the form gives :func:`edgelab.build_event`."""
-        trig = as_trigger(self.trigger.value)
+        trig = Trigger.parse(self.trigger.value)
         cookies = [c.strip() for c in self.cookies.value.split(";") if c.strip()]
         return {
-            "uri": self.uri.value, "method": self.method.value,
-            "querystring": self.querystring.value, "headers": self.headers,
-            "cookies": cookies or None, "body": self.body.value or None,
-            "country": self.country.value.strip() or None, "device": self.device.value or None,
+            "uri": self.uri.value,
+            "method": self.method.value,
+            "querystring": self.querystring.value,
+            "headers": self.headers,
+            "cookies": cookies or None,
+            "body": self.body.value or None,
+            "country": self.country.value.strip() or None,
+            "device": self.device.value or None,
             "status": None if trig.is_request else (self.status.value.strip() or None),
             "rules": get_rules(self.rules.value),
         }
@@ -191,23 +248,30 @@ class EventEditor(WidgetView):
         return self.result
 
     def _show_error(self, message: str) -> None:
-        self.summary.value = (f"<div>{outcome_badge('not run', None)} run {self.runs}: "
-                              f"{esc(message)}</div>")
+        self.summary.value = (
+            f"<div>{outcome_badge('not run', None)} run {self.runs}: {esc(message)}</div>"
+        )
         for out in (self.changes, self.violations, self.logs, self.event_after):
             out.value = ""
         self.event_before.value = json_html(self.event) if self.event else ""
 
     def _show(self, res: InvocationResult) -> None:
         cf = cf_record(self.event or {})
-        what = {"request": "the request goes on to the next stage",
-                "response": ("the function generated a response" if res.trigger.is_request
-                             else "the response goes on to the viewer"),
-                "error": f"CloudFront answers {res.status}"}[res.outcome]
+        what = {
+            "request": "the request goes on to the next stage",
+            "response": (
+                "the function generated a response"
+                if res.trigger.is_request
+                else "the response goes on to the viewer"
+            ),
+            "error": f"CloudFront answers {res.status}",
+        }[res.outcome]
         err = f"<br><b>{esc(res.error.type)}</b>: {esc(res.error.message)}" if res.error else ""
         cold = ", cold start" if res.cold_start else ""
         self.summary.value = (
             f"<div>{outcome_badge(res.outcome, res.status)} run {self.runs}: {esc(what)} "
-            f"({res.trigger.value}, {res.duration_ms:.1f} ms{cold}){err}</div>")
+            f"({res.trigger.value}, {res.duration_ms:.1f} ms{cold}){err}</div>"
+        )
         part = "request" if res.trigger.is_request else "response"
         before = cf.get(part)
         if res.outcome == "request":
@@ -218,12 +282,19 @@ class EventEditor(WidgetView):
                 part, before = "generated response", {}
         else:
             after = res.returned
-        readable = (table(changes_rows(diff(before, after)), empty="no changes")
-                    if isinstance(after, dict) else f"<i>returned {esc(type(after).__name__)}</i>")
-        self.changes.value = readable + "<br>" + diff_html(
-            before, after, before_name=f"{part} in", after_name=f"{part} returned")
-        self.violations.value = table([v.to_dict() for v in res.violations], VIOLATION_COLUMNS,
-                                      empty="no violations")
+        readable = (
+            table(changes_rows(diff(before, after)), empty="no changes")
+            if isinstance(after, dict)
+            else f"<i>returned {esc(type(after).__name__)}</i>"
+        )
+        self.changes.value = (
+            readable
+            + "<br>"
+            + diff_html(before, after, before_name=f"{part} in", after_name=f"{part} returned")
+        )
+        self.violations.value = table(
+            [v.to_dict() for v in res.violations], VIOLATION_COLUMNS, empty="no violations"
+        )
         self.logs.value = pre(res.logs, empty="(the function printed nothing)")
         self.event_before.value = json_html(self.event)
         self.event_after.value = json_html(res.to_dict())

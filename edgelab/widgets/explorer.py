@@ -7,8 +7,9 @@
     ex.weight_a.value = 0.7                # the intended A share: re-runs the split test only
     ex.plot.value = "latency"; ex.figure_png
 
-Run calls :func:`edgelab.traffic.generate` and :func:`edgelab.replay.replay` (the same
-calls as ``edgelab traffic`` and ``edgelab replay``); the tables come from
+Run calls :func:`edgelab.frames.traffic.generate_traffic` and
+:func:`edgelab.frames.replay.replay` (the same calls as ``edgelab traffic`` and
+``edgelab replay``); the tables come from
 :mod:`edgelab.analysis` and the pictures from :mod:`edgelab.plots`. After the first run,
 changing the traffic (profile, size, seed, distribution) replays again, and changing
 the A/B weight, the split or the plot only redraws the analysis.
@@ -27,12 +28,20 @@ from .. import analysis
 from ..demo import CONFIG as DEMO_CONFIG
 from ..display import percent
 from ..errors import EdgelabError
-from ..replay import replay
-from ..traffic import PROFILES, generate
+from ..frames.replay import replay
+from ..frames.traffic import TRAFFIC_PROFILES, generate_traffic
 from ._view import WidgetView, esc, figure_png, frame_html
 
-PLOT_NAMES = ("outcomes", "ab_split", "cache_hit_ratio", "cache_by_path", "latency",
-              "edge_map", "headroom", "violations")
+PLOT_NAMES = (
+    "outcomes",
+    "ab_split",
+    "cache_hit_ratio",
+    "cache_by_path",
+    "latency",
+    "edge_map",
+    "headroom",
+    "violations",
+)
 SPLITS = (("overall", ""), ("by device", "device"), ("by country", "country"))
 UNITS = (("per viewer", "viewer"), ("per request", "request"))
 AB_PERCENT = ("share", "ci_low", "ci_high", "expected")
@@ -68,38 +77,68 @@ class TrafficExplorer(WidgetView):
     that builds the distribution) to start every replay with an empty cache.
     """
 
-    def __init__(self, distribution: Any = None, *, profile: str = "workshop-small",
-                 size: int = 2000, seed: int = 0, weights: Mapping[str, float] | None = None,
-                 split: str = "", unit: str = "viewer", plot: str = "ab_split",
-                 progress: bool = True) -> None:
+    def __init__(
+        self,
+        distribution: Any = None,
+        *,
+        profile: str = "workshop-small",
+        size: int = 2000,
+        seed: int = 0,
+        weights: Mapping[str, float] | None = None,
+        split: str = "",
+        unit: str = "viewer",
+        plot: str = "ab_split",
+        progress: bool = True,
+    ) -> None:
         style = {"description_width": "130px"}
         self.show_progress = progress
-        self.profile = W.Dropdown(options=list(PROFILES), value=profile, description="profile",
-                                  style=style)
-        self.size = W.IntSlider(value=size, min=100, max=max(20_000, size), step=100,
-                                description="requests", style=style, continuous_update=False,
-                                layout=W.Layout(width="520px"))
-        self.seed = W.IntText(value=seed, description="seed", style=style,
-                              layout=W.Layout(width="200px"))
+        self.profile = W.Dropdown(
+            options=list(TRAFFIC_PROFILES), value=profile, description="profile", style=style
+        )
+        self.size = W.IntSlider(
+            value=size,
+            min=100,
+            max=max(20_000, size),
+            step=100,
+            description="requests",
+            style=style,
+            continuous_update=False,
+            layout=W.Layout(width="520px"),
+        )
+        self.seed = W.IntText(
+            value=seed, description="seed", style=style, layout=W.Layout(width="200px")
+        )
         options = distribution_options(distribution)
-        self.distribution = W.Dropdown(options=options, value=options[0][1],
-                                       description="distribution", style=style)
+        self.distribution = W.Dropdown(
+            options=options, value=options[0][1], description="distribution", style=style
+        )
         w = dict(weights or {"A": 0.5, "B": 0.5})
         share_a = float(w.get("A", 0.5)) / float(sum(w.values()) or 1.0)
-        self.weight_a = W.FloatSlider(value=share_a, min=0.05, max=0.95, step=0.05,
-                                      description="intended A share", style=style,
-                                      continuous_update=False, readout_format=".2f",
-                                      layout=W.Layout(width="520px"))
-        self.split = W.Dropdown(options=SPLITS, value=split, description="A/B split",
-                                style=style)
-        self.unit = W.Dropdown(options=UNITS, value=unit, description="count",
-                               style={"description_width": "50px"},
-                               layout=W.Layout(width="200px"))
+        self.weight_a = W.FloatSlider(
+            value=share_a,
+            min=0.05,
+            max=0.95,
+            step=0.05,
+            description="intended A share",
+            style=style,
+            continuous_update=False,
+            readout_format=".2f",
+            layout=W.Layout(width="520px"),
+        )
+        self.split = W.Dropdown(options=SPLITS, value=split, description="A/B split", style=style)
+        self.unit = W.Dropdown(
+            options=UNITS,
+            value=unit,
+            description="count",
+            style={"description_width": "50px"},
+            layout=W.Layout(width="200px"),
+        )
         self.plot = W.Dropdown(options=PLOT_NAMES, value=plot, description="plot", style=style)
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.run_button.on_click(lambda _: self.run())
-        self.progress = W.IntProgress(value=0, min=0, max=len(STEPS), description="",
-                                      bar_style="info")
+        self.progress = W.IntProgress(
+            value=0, min=0, max=len(STEPS), description="", bar_style="info"
+        )
         self.status = W.HTML("<i>press Run</i>")
         self.log = W.Output()  # the replay's tqdm bar renders here in a notebook
         self.summary = W.HTML()
@@ -116,12 +155,19 @@ class TrafficExplorer(WidgetView):
             control.observe(self._rerun, names="value")
         for control in (self.weight_a, self.split, self.unit, self.plot):
             control.observe(self._reanalyse, names="value")
-        self.widget = W.VBox([
-            W.HBox([self.profile, self.distribution, self.seed]), self.size,
-            W.HBox([self.run_button, self.progress, self.status]), self.log,
-            W.HBox([self.weight_a, self.split, self.unit]), self.summary, self.ab_table,
-            self.plot,
-            self.image])
+        self.widget = W.VBox(
+            [
+                W.HBox([self.profile, self.distribution, self.seed]),
+                self.size,
+                W.HBox([self.run_button, self.progress, self.status]),
+                self.log,
+                W.HBox([self.weight_a, self.split, self.unit]),
+                self.summary,
+                self.ab_table,
+                self.plot,
+                self.image,
+            ]
+        )
 
     @property
     def weights(self) -> dict[str, float]:
@@ -148,17 +194,20 @@ class TrafficExplorer(WidgetView):
         self.error = None
         self.progress.bar_style = "info"
         self._step(0)
-        self.status.value = (f"<i>{esc(self.size.value)} requests of {esc(self.profile.value)}"
-                             f"...</i>")
+        self.status.value = (
+            f"<i>{esc(self.size.value)} requests of {esc(self.profile.value)}...</i>"
+        )
         try:
-            self.traffic = generate(self.profile.value, int(self.size.value),
-                                    seed=int(self.seed.value))
+            self.traffic = generate_traffic(
+                self.profile.value, int(self.size.value), seed=int(self.seed.value)
+            )
             self._step(1)
             self.log.clear_output()
             try:
                 with self.log:
-                    self.results = replay(self.distribution.value, self.traffic,
-                                          progress=self.show_progress)
+                    self.results = replay(
+                        self.distribution.value, self.traffic, progress=self.show_progress
+                    )
             finally:
                 # the replay's progress bar is a widget that closes when the replay ends;
                 # the Output widget would keep a reference to it and show "Error
@@ -189,14 +238,16 @@ class TrafficExplorer(WidgetView):
             f"<b>A/B split per {esc(unit)} against the intended {esc(intended)}</b> "
             f"(share of {esc(analysis.UNITS[unit])}, Wilson 95% interval; p_value: "
             "chi-square test of the counts against the intended split, small = off)"
-            + frame_html(self.ab, percent_columns=AB_PERCENT,
-                         empty="no requests in the A/B test"))
+            + frame_html(self.ab, percent_columns=AB_PERCENT, empty="no requests in the A/B test")
+        )
         self.figure_png = figure_png(self.figure())
         self.image.value = self.figure_png
         self._step(3)
         self.progress.bar_style = "success"
-        self.status.value = (f"{len(results):,} requests replayed through "
-                             f"{esc(self.distribution.label)} (run {self.runs})")
+        self.status.value = (
+            f"{len(results):,} requests replayed through "
+            f"{esc(self.distribution.label)} (run {self.runs})"
+        )
         return self.ab
 
     def figure(self, name: str | None = None) -> Any:
@@ -211,8 +262,13 @@ class TrafficExplorer(WidgetView):
         if self.results is None:
             return fig
         if name == "ab_split":
-            plots.ab_split(self.results, ax, weights=self.weights, by=self.split.value or None,
-                           unit=self.unit.value)
+            plots.ab_split(
+                self.results,
+                ax,
+                weights=self.weights,
+                by=self.split.value or None,
+                unit=self.unit.value,
+            )
         elif name == "latency" and self.split.value:
             plots.latency(self.results, ax, by=self.split.value)
         else:

@@ -16,9 +16,9 @@ from typing import Any
 import ipywidgets as W
 import pandas as pd
 
-from ..events import build_event
+from ..event.build import build_event
 from ..invoke import invoke
-from ..rules import KB, MB, RULE_SETS, RuleSet, get_rules
+from ..rules.tables import KB, MB, RULE_SETS, RuleSet, get_rules
 from ..triggers import TRIGGERS, Trigger
 from ._view import WidgetView, figure_png, table
 
@@ -41,6 +41,7 @@ def grower(grow: str, size: int):
     response triggers replace the body, or add the headers and set an empty body (so that
     the response counts as replaced and its size is checked).
     """
+
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         cf = event["Records"][0]["cf"]
         is_request = "response" not in cf
@@ -58,8 +59,13 @@ def grower(grow: str, size: int):
     return handler
 
 
-def sweep(grow: str, size: int, *, points: int = 16, rules: RuleSet | str | None = None,
-          ) -> pd.DataFrame:
+def sweep(
+    grow: str,
+    size: int,
+    *,
+    points: int = 16,
+    rules: RuleSet | str | None = None,
+) -> pd.DataFrame:
     """Invoke :func:`grower` at ``points`` sizes from 0 to ``size`` in each trigger."""
     ruleset = get_rules(rules)
     sizes = sorted({round(size * i / max(points - 1, 1)) for i in range(points)} | {size})
@@ -70,10 +76,19 @@ def sweep(grow: str, size: int, *, points: int = 16, rules: RuleSet | str | None
         for n in sizes:
             res = invoke(grower(grow, n), build_event(trig), rules=ruleset)
             v = res.violations[0] if res.violations else None
-            rows.append({"trigger": trig.value, "size": n, "outcome": res.outcome,
-                         "status": res.status or 200, "limit_rule": rule, "limit": limit,
-                         "violation": v.rule if v else "", "actual": v.actual if v else None,
-                         "message": v.message if v else ""})
+            rows.append(
+                {
+                    "trigger": trig.value,
+                    "size": n,
+                    "outcome": res.outcome,
+                    "status": res.status or 200,
+                    "limit_rule": rule,
+                    "limit": limit,
+                    "violation": v.rule if v else "",
+                    "actual": v.actual if v else None,
+                    "message": v.message if v else "",
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -84,20 +99,41 @@ class LimitsPlayground(WidgetView):
     status against size per trigger, with the limit marked) and ``data`` (every point).
     """
 
-    def __init__(self, *, grow: str = "body", size: int | None = None, points: int = 16,
-                 rules: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        grow: str = "body",
+        size: int | None = None,
+        points: int = 16,
+        rules: str | None = None,
+    ) -> None:
         style = {"description_width": "90px"}
-        self.grow = W.Dropdown(options=[(label, key) for key, label in GROWTHS.items()],
-                               value=grow, description="grow", style=style)
+        self.grow = W.Dropdown(
+            options=[(label, key) for key, label in GROWTHS.items()],
+            value=grow,
+            description="grow",
+            style=style,
+        )
         lo, hi, step, default = SLIDER[grow]
-        self.size = W.IntSlider(value=default if size is None else size, min=lo,
-                                max=max(hi, size or 0), step=step, description="size",
-                                style=style, continuous_update=False,
-                                layout=W.Layout(width="520px"))
-        self.points = W.IntSlider(value=points, min=2, max=64, description="points",
-                                  style=style, continuous_update=False)
-        self.rules = W.Dropdown(options=list(RULE_SETS), value=get_rules(rules).name,
-                                description="rule set", style=style)
+        self.size = W.IntSlider(
+            value=default if size is None else size,
+            min=lo,
+            max=max(hi, size or 0),
+            step=step,
+            description="size",
+            style=style,
+            continuous_update=False,
+            layout=W.Layout(width="520px"),
+        )
+        self.points = W.IntSlider(
+            value=points, min=2, max=64, description="points", style=style, continuous_update=False
+        )
+        self.rules = W.Dropdown(
+            options=list(RULE_SETS),
+            value=get_rules(rules).name,
+            description="rule set",
+            style=style,
+        )
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.run_button.on_click(lambda _: self.run())
         self.grow.observe(self._regrow, names="value")
@@ -105,8 +141,16 @@ class LimitsPlayground(WidgetView):
         self.plot = W.Image(format="png")
         self.data: pd.DataFrame | None = None
         self.runs = 0
-        self.widget = W.VBox([W.HBox([self.grow, self.rules]), self.size, self.points,
-                              self.run_button, self.table, self.plot])
+        self.widget = W.VBox(
+            [
+                W.HBox([self.grow, self.rules]),
+                self.size,
+                self.points,
+                self.run_button,
+                self.table,
+                self.plot,
+            ]
+        )
 
     def _regrow(self, change: dict[str, Any]) -> None:
         lo, hi, step, default = SLIDER[change["new"]]
@@ -116,8 +160,9 @@ class LimitsPlayground(WidgetView):
     def run(self) -> pd.DataFrame:
         """Sweep every trigger, refresh the table and the plot; returns the points."""
         self.runs += 1
-        data = sweep(self.grow.value, self.size.value, points=self.points.value,
-                     rules=self.rules.value)
+        data = sweep(
+            self.grow.value, self.size.value, points=self.points.value, rules=self.rules.value
+        )
         self.data = data
         self.table.value = table(self.summary_rows(data))
         self.plot.value = figure_png(self.figure(data))
@@ -132,14 +177,17 @@ class LimitsPlayground(WidgetView):
             ok, bad = part[part.outcome != "error"], part[part.outcome == "error"]
             last = part.iloc[-1]
             limit = last["limit"]
-            rows.append({
-                "trigger": trig, "limit": f"{last['limit_rule']} = "
-                + ("none" if pd.isna(limit) else f"{int(limit):,} bytes"),
-                f"largest accepted ({unit})": f"{int(ok['size'].max()):,}" if len(ok) else "-",
-                f"first refused ({unit})": f"{int(bad['size'].min()):,}" if len(bad) else "-",
-                f"status at {int(last['size']):,}": int(last["status"]),
-                "why": last["message"] or "accepted",
-            })
+            rows.append(
+                {
+                    "trigger": trig,
+                    "limit": f"{last['limit_rule']} = "
+                    + ("none" if pd.isna(limit) else f"{int(limit):,} bytes"),
+                    f"largest accepted ({unit})": f"{int(ok['size'].max()):,}" if len(ok) else "-",
+                    f"first refused ({unit})": f"{int(bad['size'].min()):,}" if len(bad) else "-",
+                    f"status at {int(last['size']):,}": int(last["status"]),
+                    "why": last["message"] or "accepted",
+                }
+            )
         return rows
 
     def figure(self, data: pd.DataFrame) -> Any:

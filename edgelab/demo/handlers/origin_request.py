@@ -13,8 +13,9 @@ def _is(headers, name):
 def handler(event, context):
     request = event["Records"][0]["cf"]["request"]
     headers = request["headers"]
-    small = (_is(headers, "cloudfront-is-mobile-viewer")
-             or _is(headers, "cloudfront-is-tablet-viewer"))
+    small = _is(headers, "cloudfront-is-mobile-viewer") or _is(
+        headers, "cloudfront-is-tablet-viewer"
+    )
     if request["uri"].startswith("/images/") and small:
-        request["uri"] = "/images/small/" + request["uri"][len("/images/"):]
+        request["uri"] = "/images/small/" + request["uri"][len("/images/") :]
     return request

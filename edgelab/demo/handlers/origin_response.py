@@ -5,13 +5,17 @@ them at no extra function cost.
 """
 
 SECURITY_HEADERS = {
-    "strict-transport-security": ("Strict-Transport-Security",
-                                  "max-age=63072000; includeSubDomains; preload"),
+    "strict-transport-security": (
+        "Strict-Transport-Security",
+        "max-age=63072000; includeSubDomains; preload",
+    ),
     "x-content-type-options": ("X-Content-Type-Options", "nosniff"),
     "x-frame-options": ("X-Frame-Options", "DENY"),
     "referrer-policy": ("Referrer-Policy", "strict-origin-when-cross-origin"),
-    "content-security-policy": ("Content-Security-Policy",
-                                "default-src 'self'; img-src 'self' data:"),
+    "content-security-policy": (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:",
+    ),
 }
 
 

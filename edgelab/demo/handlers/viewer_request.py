@@ -38,9 +38,14 @@ def handler(event, context):
     request = event["Records"][0]["cf"]["request"]
     uri = request["uri"]
     if uri.startswith("/old/"):
-        return {"status": "301", "statusDescription": "Moved Permanently",
-                "headers": {"location": [{"key": "Location", "value": "/"}],
-                            "cache-control": [{"key": "Cache-Control", "value": "max-age=3600"}]}}
+        return {
+            "status": "301",
+            "statusDescription": "Moved Permanently",
+            "headers": {
+                "location": [{"key": "Location", "value": "/"}],
+                "cache-control": [{"key": "Cache-Control", "value": "max-age=3600"}],
+            },
+        }
     if uri in HOME:
         variant = _cookie(request["headers"], "ab")
         if variant not in WEIGHTS:

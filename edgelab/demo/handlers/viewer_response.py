@@ -7,6 +7,7 @@ def handler(event, context):
     response = cf["response"]
     if assigned:
         variant = assigned[0]["value"]
-        response["headers"]["set-cookie"] = [{
-            "key": "Set-Cookie", "value": f"ab={variant}; Path=/; Max-Age=2592000; Secure"}]
+        response["headers"]["set-cookie"] = [
+            {"key": "Set-Cookie", "value": f"ab={variant}; Path=/; Max-Age=2592000; Secure"}
+        ]
     return response

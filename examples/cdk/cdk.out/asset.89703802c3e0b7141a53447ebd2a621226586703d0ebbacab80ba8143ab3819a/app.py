@@ -6,9 +6,10 @@ policy)."""
 def lambda_handler(event, context):
     request = event["Records"][0]["cf"]["request"]
     if request["uri"].startswith("/api/"):
-        request["uri"] = request["uri"][len("/api"):]
+        request["uri"] = request["uri"][len("/api") :]
     country = request["headers"].get("cloudfront-viewer-country")
     if country:
         request["headers"]["x-client-country"] = [
-            {"key": "X-Client-Country", "value": country[0]["value"]}]
+            {"key": "X-Client-Country", "value": country[0]["value"]}
+        ]
     return request

@@ -1,0 +1,262 @@
+"""The edge cache: cache policy, cache key, TTL and a store with an injected clock.
+
+* :class:`CachePolicy` says what is in the cache key (facts §8.3) and how long objects
+  live (default/min/max TTL).
+* :func:`CachePolicy.key` builds the key: distribution domain + path, the method for
+  ``OPTIONS``, and the headers, cookies and query strings the policy names, normalised
+  as CloudFront does (header names case-insensitive and order-free, values case-
+  sensitive; query strings in order and case-sensitive, signed-URL parameters
+  stripped; cookies case-sensitive and sorted; ``Accept-Encoding`` as ``br,gzip`` /
+  ``gzip`` / left out).
+* :func:`CachePolicy.ttl` reads ``Cache-Control`` / ``Expires`` and clamps to min/max.
+* :class:`Cache` stores responses; time comes from ``clock`` so tests never sleep.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+from ..errors import ConfigError
+from ..event.headers import HeaderMap, select_cookies
+
+SIGNED_URL_PARAMS = frozenset({"Expires", "Key-Pair-Id", "Policy", "Signature"})
+#: Cached for the policy's TTL (CloudFront's list of cacheable statuses).
+CACHEABLE_STATUSES = frozenset({200, 203, 206, 300, 301, 410})
+#: Cached for ``error_ttl`` seconds unless the response says otherwise ("error caching").
+ERROR_STATUSES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
+NOT_CACHED_DIRECTIVES = ("no-store", "no-cache", "private")
+
+Selection = str | tuple[str, ...]  # "none" | "all" | names
+
+
+def parse_selection(value: Any, *, key: str, allow_all: bool = True) -> Selection:
+    """``"none"``, ``"all"`` or a list of names; a clear ConfigError otherwise."""
+    allowed = '"none", "all" or a list of names' if allow_all else '"none" or a list of names'
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v == "none" or (v == "all" and allow_all):
+            return v
+        raise ConfigError(f"{key} must be {allowed}; got {value!r}", key=key)
+    if isinstance(value, Iterable) and not isinstance(value, Mapping | bytes):
+        names = tuple(value)
+        if all(isinstance(n, str) and n.strip() for n in names):
+            return tuple(n.strip() for n in names) or "none"
+    raise ConfigError(f"{key} must be {allowed}; got {value!r}", key=key)
+
+
+def _ttl_number(value: Any, key: str) -> float:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or value != value
+        or value < 0
+        or value == float("inf")
+    ):
+        raise ConfigError(
+            f"{key} must be a number of seconds, 0 or more (CloudFront cache "
+            f"policy TTL); got {value!r}",
+            key=key,
+        )
+    return float(value)
+
+
+@dataclass(frozen=True)
+class CachePolicy:
+    """What goes in the cache key and how long objects live (facts §8.3)."""
+
+    default_ttl: float = 86400
+    min_ttl: float = 0
+    max_ttl: float = 31536000
+    headers: tuple[str, ...] = ()
+    cookies: Selection = "none"
+    query_strings: Selection = "none"
+    gzip: bool = True
+    brotli: bool = True
+    cached_methods: tuple[str, ...] = ("GET", "HEAD")
+    error_ttl: float = 10
+
+    def __post_init__(self) -> None:
+        for name in ("default_ttl", "min_ttl", "max_ttl", "error_ttl"):
+            object.__setattr__(self, name, _ttl_number(getattr(self, name), f"cache.{name}"))
+        if not self.min_ttl <= self.default_ttl <= self.max_ttl:
+            raise ConfigError(
+                f"cache TTLs must satisfy min_ttl <= default_ttl <= max_ttl, as CloudFront "
+                f"requires; got min_ttl={self.min_ttl:g}, default_ttl={self.default_ttl:g}, "
+                f"max_ttl={self.max_ttl:g}",
+                key="cache.default_ttl",
+            )
+        object.__setattr__(
+            self, "headers", tuple(h.lower() for h in parse_selection_names(self.headers))
+        )
+        object.__setattr__(self, "cookies", parse_selection(self.cookies, key="cache.cookies"))
+        object.__setattr__(
+            self, "query_strings", parse_selection(self.query_strings, key="cache.query_strings")
+        )
+        object.__setattr__(self, "cached_methods", tuple(m.upper() for m in self.cached_methods))
+
+    # -- the key -------------------------------------------------------------------------
+    @property
+    def compresses(self) -> bool:
+        return self.gzip or self.brotli
+
+    def accept_encoding(self, value: str | None) -> str | None:
+        """``Accept-Encoding`` normalised as CloudFront does with compression caching on."""
+        if not self.compresses:
+            return None
+        codings = {part.split(";")[0].strip().lower() for part in (value or "").split(",")}
+        if self.brotli and "br" in codings and "gzip" in codings:
+            return "br,gzip"
+        if self.gzip and "gzip" in codings:
+            return "gzip"
+        return None
+
+    def key_querystring(self, querystring: str) -> str:
+        """The query string as it counts in the key: order and case kept (§8.3)."""
+        sel = self.query_strings
+        if sel == "none" or not querystring:
+            return ""
+        params = [p for p in querystring.split("&") if p]
+        if sel == "all":
+            return "&".join(p for p in params if p.partition("=")[0] not in SIGNED_URL_PARAMS)
+        return "&".join(p for p in params if p.partition("=")[0] in sel)
+
+    def key_cookies(self, headers: HeaderMap) -> tuple[tuple[str, str], ...]:
+        return select_cookies(headers, self.cookies)
+
+    def key(
+        self, domain: str, method: str, uri: str, querystring: str, headers: HeaderMap
+    ) -> tuple[Any, ...]:
+        """The cache key of a request (§8.3): a hashable tuple."""
+        hvals = tuple(
+            (name, tuple(e["value"] for e in headers.get(name, ())))
+            for name in sorted(self.headers)
+            if name != "accept-encoding"
+        )
+        ae_elems = headers.get("accept-encoding")
+        ae = self.accept_encoding(ae_elems[0]["value"] if ae_elems else None)
+        return (
+            domain,
+            uri,
+            method if method == "OPTIONS" else "",
+            self.key_querystring(querystring),
+            hvals,
+            self.key_cookies(headers),
+            ae,
+        )
+
+    # -- TTL ---------------------------------------------------------------------------
+    def ttl(self, status: int, headers: HeaderMap, now: float) -> float:
+        """Seconds to keep a response with ``status`` and ``headers``; 0 = not cached.
+
+        ``s-maxage`` wins over ``max-age``, which wins over ``Expires``; the value is
+        clamped to [min_ttl, max_ttl]. ``no-store``/``no-cache``/``private`` mean not
+        cached when min_ttl is 0, and min_ttl otherwise (CloudFront's TTL table).
+        Without any of them the default TTL applies; error statuses get ``error_ttl``.
+        """
+        directives: dict[str, str] = {}
+        for elem in headers.get("cache-control", ()):
+            for part in elem["value"].split(","):
+                name, _, value = part.strip().partition("=")
+                if name:
+                    directives.setdefault(name.lower(), value.strip().strip('"'))
+        if any(d in directives for d in NOT_CACHED_DIRECTIVES):
+            return self.min_ttl
+        seconds = _seconds(directives.get("s-maxage"))
+        if seconds is None:
+            seconds = _seconds(directives.get("max-age"))
+        if seconds is None:
+            seconds = _expires(headers, now)
+        if seconds is None:
+            if status in ERROR_STATUSES:
+                return self.error_ttl
+            if status not in CACHEABLE_STATUSES:
+                return 0.0
+            return self.default_ttl
+        return min(self.max_ttl, max(self.min_ttl, seconds))
+
+
+def parse_selection_names(value: Any) -> tuple[str, ...]:
+    sel = parse_selection(value, key="cache.headers", allow_all=False)
+    return () if sel == "none" else tuple(sel)
+
+
+def _seconds(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(int(value)))
+    except ValueError:
+        return None
+
+
+def _expires(headers: HeaderMap, now: float) -> float | None:
+    elems = headers.get("expires")
+    if not elems:
+        return None
+    try:
+        when = parsedate_to_datetime(elems[0]["value"]).timestamp()
+    except (TypeError, ValueError, IndexError):
+        return 0.0  # an invalid Expires means already expired (RFC 9111 §5.3)
+    return max(0.0, when - now)
+
+
+@dataclass
+class Entry:
+    """One cached response and when it was stored."""
+
+    response: dict[str, Any]
+    stored_at: float
+    ttl: float
+
+    def age(self, now: float) -> int:
+        return max(0, int(now - self.stored_at))
+
+
+@dataclass
+class Cache:
+    """A cache store; ``clock`` gives the time in seconds (``time.time`` by default).
+
+    ``max_entries`` bounds memory for long replays (least recently used goes first).
+    """
+
+    clock: Callable[[], float] = time.time
+    max_entries: int | None = None
+    _store: OrderedDict[Any, Entry] = field(default_factory=OrderedDict, repr=False)
+
+    def get(self, key: Any, now: float | None = None) -> Entry | None:
+        entry = self._store.get(key)
+        if entry is None:
+            return None
+        now = self.clock() if now is None else now
+        if now - entry.stored_at >= entry.ttl:
+            del self._store[key]
+            return None
+        if self.max_entries is not None:
+            self._store.move_to_end(key)
+        return entry
+
+    def put(
+        self, key: Any, response: dict[str, Any], ttl: float, now: float | None = None
+    ) -> Entry:
+        now = self.clock() if now is None else now
+        entry = Entry(response, now, ttl)
+        self._store[key] = entry
+        if self.max_entries is not None:
+            self._store.move_to_end(key)
+            while len(self._store) > self.max_entries:
+                self._store.popitem(last=False)
+        return entry
+
+    def clear(self) -> None:
+        self._store.clear()
+
+    def __len__(self) -> int:
+        return len(self._store)
+
+    def keys(self) -> Sequence[Any]:
+        return list(self._store)

@@ -1,0 +1,145 @@
+"""One request's state on its way through the stages, and the one way a stage runs a function.
+
+* :class:`Exchange`: the typed per-request record every stage reads and updates (the
+  viewer, the request as it stands, the body, the stages that ran, the origin call, the
+  cache key and TTL); it replaces long parameter lists and flag tuples.
+* :class:`Reply`: what comes back up the stack: the response, the cache status
+  (``Hit``, ``Miss``, ``LambdaGeneratedResponse``, ``Error``) and, as a typed fact,
+  which trigger generated it, if one did.
+* :func:`run_trigger`: runs a bound function on an event, records its :class:`Stage`
+  and turns CloudFront's outcome into :class:`Step`: continue, respond or fail.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from ..rules.outcome import decide, error_response
+from ..runtimes.base import Call
+from ..runtimes.context import ContextInfo, new_request_id
+from ..triggers import Trigger
+from .trace import OriginCall, Stage
+from .viewer import ViewerRequest
+
+if TYPE_CHECKING:
+    from ..rules.tables import RuleSet
+    from .distribution import BoundTrigger
+
+CacheStatus = Literal["Hit", "Miss", "LambdaGeneratedResponse", "Error"]
+StepKind = Literal["continue", "respond", "fail"]
+perf = time.perf_counter
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One viewer request on its way through a distribution (see :mod:`edgelab.edge.chain`).
+
+    ``request`` is the ``cf.request`` as it stands (the viewer's, then what viewer
+    request made of it); ``origin_request`` the one CloudFront sends on a miss, with
+    ``forwarded_querystring`` the query string the origin gets when origin request
+    leaves it alone.
+    """
+
+    viewer: ViewerRequest
+    request_id: str
+    now: float
+    request: dict[str, Any]
+    body: bytes | None
+    started: float = field(default_factory=perf)
+    stages: list[Stage] = field(default_factory=list)
+    origin_request: dict[str, Any] | None = None
+    forwarded_querystring: str = ""
+    origin_call: OriginCall | None = None
+    cache_key: Any = None
+    ttl: float | None = None
+    age: int | None = None
+
+
+@dataclass(slots=True)
+class Reply:
+    """What a stage hands back: the response and how it came to be."""
+
+    response: dict[str, Any]
+    cache: CacheStatus
+    generated_by: Trigger | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.cache == "Error"
+
+    @property
+    def status(self) -> int:
+        return int(self.response["status"])
+
+
+#: A stage's next stage: the rest of the chain, down to the origin.
+Next = Callable[[Exchange], Reply]
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A function's outcome for the chain: ``continue`` with ``message`` (the request,
+    or a response trigger's response), ``respond`` with a generated response, or
+    ``fail`` with CloudFront's error page."""
+
+    kind: StepKind
+    message: dict[str, Any]
+
+
+def config(
+    domain_name: str, distribution_id: str, trigger: Trigger, request_id: str
+) -> dict[str, str]:
+    """``cf.config`` of an event (§1.2)."""
+    return {
+        "distributionDomainName": domain_name,
+        "distributionId": distribution_id,
+        "eventType": trigger.value,
+        "requestId": request_id,
+    }
+
+
+def run_trigger(ex: Exchange, bound: BoundTrigger, cf_in: dict[str, Any], rules: RuleSet) -> Step:
+    """Run ``bound`` on the event ``{"Records": [{"cf": cf_in}]}``, record the stage in
+    ``ex.stages`` and say what the chain does next (facts §6)."""
+    trig = bound.trigger
+    info = ContextInfo(
+        bound.handler.function_name,
+        bound.memory_mb,
+        bound.timeout_s,
+        aws_request_id=new_request_id(),
+        container_id=bound.container_id,
+    )
+    raw = bound.handler.invoke(Call({"Records": [{"cf": cf_in}]}, info))
+    res = decide(raw, trigger=trig, cf_in=cf_in, rules=rules)
+    out = res.request if res.outcome == "request" else res.response
+    ex.stages.append(
+        Stage(
+            trig.value,
+            res.outcome,
+            cf_in["request" if trig.is_request else "response"],
+            out,
+            res.duration_ms,
+            res.violations,
+            res.logs,
+            res.error.to_dict() if res.error else None,
+            res.cold_start,
+        )
+    )
+    if res.error is not None:
+        assert res.status is not None
+        return Step(
+            "fail",
+            error_response(res.status, res.error.type, res.error.message, request_id=ex.request_id),
+        )
+    assert out is not None
+    if res.outcome == "response" and trig.is_request:
+        return Step("respond", out)
+    return Step("continue", out)
+
+
+def error_reply(status: int, message: str, request_id: str) -> Reply:
+    """CloudFront's own error page (an unreachable origin: 502, a timeout: 504)."""
+    return Reply(error_response(status, "Error", message, request_id=request_id), "Error")

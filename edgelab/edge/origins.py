@@ -1,0 +1,386 @@
+"""Origins: anything callable from an origin request to a response.
+
+An origin takes the request CloudFront sends (the ``cf.request`` shape after origin
+request: ``method``, ``uri``, ``querystring``, ``headers``, ``origin``, and ``body`` as
+``{"encoding", "data"}`` when there is one) and returns a response in CloudFront's shape
+(``status``, ``statusDescription``, ``headers`` map, ``body`` string with
+``bodyEncoding`` ``text`` or ``base64``). So a plain function or a lambda is an origin.
+
+* :class:`MappingOrigin`: ``{"/path": response}`` in memory;
+* :class:`CallableOrigin`: wraps a function with a lenient result shape;
+* :class:`FolderOrigin`: a local folder served like an S3 bucket (content type,
+  ``ETag`` = quoted MD5, ``Last-Modified``, conditional GETs); a missing key answers
+  ``403 AccessDenied`` by default, as S3 does for a bucket policy without
+  ``s3:ListBucket`` (the usual CloudFront + OAC set-up), or ``404 NoSuchKey``;
+  no automatic directory index (S3 has none);
+* :class:`HttpOrigin`: a real HTTP server, requested with httpx at the place
+  ``request.origin.custom`` names (so a handler that switches origin really reaches the
+  other one); only loopback addresses are ever connected to.
+
+An origin that cannot be reached raises :class:`OriginError` with CloudFront's status
+(502 for a refused connection, 504 for a timeout); the chain turns it into an error
+response.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import ipaddress
+import mimetypes
+import os
+import socket
+from collections.abc import Callable, Mapping
+from email.utils import formatdate, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from ..errors import ConfigError, OriginError
+from ..event.build import custom_origin, s3_origin, status_phrase
+from ..event.headers import HeaderMap, header_map
+
+Origin = Callable[[dict[str, Any]], dict[str, Any]]
+HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "upgrade",
+        "proxy-connection",
+        "te",
+        "trailer",
+    }
+)
+
+
+def make_response(
+    status: int,
+    body: bytes | str | None = None,
+    headers: HeaderMap | Mapping[str, str] | None = None,
+    description: str | None = None,
+) -> dict[str, Any]:
+    """A response in CloudFront's shape; bytes that are not UTF-8 are base64-encoded."""
+    if headers and all(isinstance(v, list) for v in headers.values()):
+        hmap: HeaderMap = {
+            k.lower(): v
+            for k, v in headers.items()  # type: ignore[misc]
+            if isinstance(v, list)
+        }
+    else:
+        hmap = header_map(headers or {})  # type: ignore[arg-type]
+    resp: dict[str, Any] = {
+        "status": str(int(status)),
+        "statusDescription": description or status_phrase(status),
+        "headers": hmap,
+    }
+    if body is not None:
+        if isinstance(body, bytes):
+            try:
+                resp["body"], resp["bodyEncoding"] = body.decode("utf-8"), "text"
+            except UnicodeDecodeError:
+                resp["body"] = base64.b64encode(body).decode("ascii")
+                resp["bodyEncoding"] = "base64"
+        else:
+            resp["body"], resp["bodyEncoding"] = str(body), "text"
+    return resp
+
+
+def body_bytes(message: Mapping[str, Any]) -> bytes:
+    """The body of a response (or request body dict) as bytes."""
+    body = message.get("body")
+    if isinstance(body, Mapping):  # a request body {encoding, data}
+        data, enc = body.get("data", ""), body.get("encoding", "base64")
+    else:
+        data, enc = body, message.get("bodyEncoding", "text")
+    if not data:
+        return b""
+    return base64.b64decode(data) if enc == "base64" else str(data).encode("utf-8")
+
+
+def as_response(value: Any) -> dict[str, Any]:
+    """Lenient: a CloudFront response dict, ``(status, body)``, a str/bytes body (200),
+    or a dict with an int status and plain ``{name: value}`` headers."""
+    if isinstance(value, Mapping) and "status" in value:
+        resp = make_response(
+            int(value["status"]),
+            value.get("body") if value.get("bodyEncoding") != "base64" else None,
+            value.get("headers"),
+            value.get("statusDescription"),
+        )
+        if value.get("bodyEncoding") == "base64":
+            resp["body"], resp["bodyEncoding"] = value.get("body", ""), "base64"
+        return resp
+    if isinstance(value, tuple) and len(value) in (2, 3):
+        return make_response(int(value[0]), value[1], value[2] if len(value) == 3 else None)
+    if isinstance(value, str | bytes):
+        return make_response(200, value)
+    raise TypeError(
+        f"an origin must return a response (a dict with a status, (status, body) or "
+        f"a body); got {type(value).__name__}"
+    )
+
+
+class MappingOrigin:
+    """``{"/path": response}``: a path (or ``/path?query``) maps to a response-like value."""
+
+    def __init__(
+        self, responses: Mapping[str, Any], *, domain_name: str = "origin.example"
+    ) -> None:
+        self.responses = {k: as_response(v) for k, v in responses.items()}
+        self.origin_object = custom_origin(domain_name)
+
+    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        uri, qs = request.get("uri", "/"), request.get("querystring", "")
+        resp = self.responses.get(f"{uri}?{qs}") if qs else None
+        resp = resp or self.responses.get(uri)
+        if resp is None:
+            return make_response(404, "Not Found", {"Content-Type": "text/plain"})
+        return {**resp, "headers": dict(resp["headers"])}
+
+
+class CallableOrigin:
+    """A function ``(request) -> response-like`` as an origin (see :func:`as_response`)."""
+
+    def __init__(
+        self, fn: Callable[[dict[str, Any]], Any], *, domain_name: str = "origin.example"
+    ) -> None:
+        self.fn = fn
+        self.origin_object = custom_origin(domain_name)
+
+    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        return as_response(self.fn(request))
+
+
+_S3_ERRORS = {
+    403: ("AccessDenied", "Access Denied"),
+    404: ("NoSuchKey", "The specified key does not exist."),
+    405: ("MethodNotAllowed", "The specified method is not allowed against this resource."),
+}
+
+
+class FolderOrigin:
+    """A local folder served like an S3 bucket (see the module docstring)."""
+
+    def __init__(
+        self, root: str | Path, *, missing: int = 403, bucket: str = "edgelab-site"
+    ) -> None:
+        self.root = Path(root).resolve()
+        if not self.root.is_dir():
+            raise ConfigError(
+                f"origin.path must be an existing folder; {str(root)!r} is not one",
+                key="origin.path",
+            )
+        if missing not in (403, 404):
+            raise ConfigError(
+                f"origin.missing must be 403 (AccessDenied, S3 without "
+                f"ListBucket) or 404 (NoSuchKey); got {missing!r}",
+                key="origin.missing",
+            )
+        self.missing = missing
+        self.origin_object = s3_origin(f"{bucket}.s3.us-east-1.amazonaws.com")
+        self._etags: dict[tuple[str, int, int], str] = {}
+
+    def _error(self, status: int, key: str, request_id: str) -> dict[str, Any]:
+        code, message = _S3_ERRORS[status]
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+            f"<Message>{message}</Message>"
+            + (f"<Key>{key}</Key>" if status == 404 else "")
+            + f"<RequestId>{request_id}</RequestId><HostId>edgelab</HostId></Error>"
+        )
+        return make_response(
+            status, body, {"Content-Type": "application/xml", "Server": "AmazonS3"}
+        )
+
+    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        method = request.get("method", "GET")
+        rid = hashlib.md5(request.get("uri", "").encode()).hexdigest()[:16].upper()
+        key = unquote(request.get("uri", "/")).lstrip("/")
+        if method not in ("GET", "HEAD"):
+            return self._error(405, key, rid)
+        path = (self.root / key).resolve() if key else self.root
+        inside = path == self.root or self.root in path.parents
+        if not key or key.endswith("/") or not inside or not path.is_file():
+            return self._error(self.missing, key, rid)
+        st = path.stat()
+        stamp = (str(path), st.st_mtime_ns, st.st_size)
+        etag = self._etags.get(stamp)
+        data = None
+        if etag is None:
+            data = path.read_bytes()
+            etag = self._etags[stamp] = f'"{hashlib.md5(data).hexdigest()}"'
+        last_modified = formatdate(st.st_mtime, usegmt=True)
+        ctype = mimetypes.guess_type(path.name)[0] or "binary/octet-stream"
+        headers = {
+            "Last-Modified": last_modified,
+            "ETag": etag,
+            "Accept-Ranges": "bytes",
+            "Content-Type": ctype,
+            "Content-Length": str(st.st_size),
+            "Server": "AmazonS3",
+        }
+        h = request.get("headers", {})
+        inm = h.get("if-none-match")
+        ims = h.get("if-modified-since")
+        if (inm and inm[0]["value"] in (etag, "*")) or (
+            not inm and ims and _not_modified(ims[0]["value"], st)
+        ):
+            headers.pop("Content-Length")
+            return make_response(304, None, headers)
+        if method == "HEAD":
+            return make_response(200, None, headers)
+        return make_response(200, data if data is not None else path.read_bytes(), headers)
+
+
+def _not_modified(since: str, st: os.stat_result) -> bool:
+    try:
+        return int(st.st_mtime) <= parsedate_to_datetime(since).timestamp()
+    except (TypeError, ValueError):
+        return False
+
+
+def _loopback_target(host: str, resolve: Mapping[str, str]) -> tuple[str, int | None]:
+    """The loopback address to connect to for ``host`` (and a port from ``resolve``)."""
+    mapped = resolve.get(host.lower())
+    port: int | None = None
+    if mapped:
+        host, _, p = mapped.rpartition(":") if mapped.count(":") == 1 else (mapped, "", "")
+        port = int(p) if p else None
+    if host.lower() == "localhost":
+        return "127.0.0.1", port
+    try:
+        addr = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        try:
+            infos = socket.getaddrinfo(host, None)
+        except OSError as exc:
+            raise OriginError(502, f"origin domain {host!r} does not resolve: {exc}") from None
+        addrs = {ipaddress.ip_address(i[4][0]) for i in infos}
+        if not addrs or not all(a.is_loopback for a in addrs):
+            raise OriginError(
+                502,
+                f"origin domain {host!r} is not a loopback address; edgelab "
+                "only connects to this machine (map it with origin.resolve)",
+            ) from None
+        addr = sorted(addrs, key=lambda a: a.version)[0]
+    if not addr.is_loopback:
+        raise OriginError(
+            502,
+            f"origin address {host!r} is not a loopback address; edgelab "
+            "only connects to this machine",
+        )
+    return (f"[{addr}]" if addr.version == 6 else str(addr)), port
+
+
+class HttpOrigin:
+    """A real HTTP origin on this machine, at ``url`` (e.g. ``http://127.0.0.1:8000``).
+
+    Each request goes where its ``origin.custom`` says (protocol, domainName, port,
+    path); ``resolve`` maps domain names a handler may switch to onto loopback
+    ``host[:port]``. ``read_timeout`` (seconds) overrides the event's ``readTimeout``.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        read_timeout: float | None = None,
+        connect_timeout: float = 5.0,
+        resolve: Mapping[str, str] | None = None,
+    ) -> None:
+        import httpx
+
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(
+                f"origin.url must be an http:// or https:// URL with a host, such "
+                f"as http://127.0.0.1:8000; got {url!r}",
+                key="origin.url",
+            )
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise ConfigError(
+                f"origin.url has an invalid port; got {url!r}", key="origin.url"
+            ) from None
+        self.url = url
+        self.resolve = {k.lower(): v for k, v in (resolve or {}).items()}
+        host = parts.hostname
+        try:
+            ipaddress.ip_address(host)
+            # CloudFront wants a DNS name for a custom origin (§1.6): name the loopback one.
+            domain = "localhost"
+        except ValueError:
+            domain = host
+        self.origin_object = custom_origin(
+            domain, port=port, protocol=parts.scheme, path=parts.path.rstrip("/")
+        )
+        self.read_timeout = read_timeout
+        self.connect_timeout = connect_timeout
+        self._client = httpx.Client(trust_env=False, verify=False, follow_redirects=False)
+
+    def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
+        origin = request.get("origin") or self.origin_object
+        custom = origin.get("custom")
+        if custom is None:
+            raise OriginError(
+                502,
+                "the request's origin is an S3 origin; an http origin serves only custom origins",
+            )
+        host, port = _loopback_target(custom["domainName"], self.resolve)
+        port = port or int(custom.get("port") or 80)
+        scheme = custom.get("protocol", "http")
+        qs = request.get("querystring", "")
+        url = f"{scheme}://{host}:{port}{custom.get('path', '')}{request.get('uri', '/')}" + (
+            f"?{qs}" if qs else ""
+        )
+        headers = [
+            (e.get("key") or name, e["value"])
+            for name, elems in request.get("headers", {}).items()
+            for e in elems
+            if name not in HOP_BY_HOP and name != "content-length"
+        ]
+        for name, elems in custom.get("customHeaders", {}).items():
+            headers += [(e.get("key") or name, e["value"]) for e in elems]
+        read = (
+            self.read_timeout
+            if self.read_timeout is not None
+            else float(custom.get("readTimeout", 30))
+        )
+        timeout = httpx.Timeout(read, connect=min(self.connect_timeout, read))
+        content = body_bytes(request) if request.get("body") else None
+        try:
+            req = self._client.build_request(
+                request.get("method", "GET"), url, headers=headers, content=content, timeout=timeout
+            )
+            resp = self._client.send(req, stream=True)
+            try:
+                data = b"".join(resp.iter_raw())
+            finally:
+                resp.close()
+        except httpx.TimeoutException as exc:
+            raise OriginError(
+                504, f"the origin at {url} did not answer in time ({type(exc).__name__})"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise OriginError(
+                502, f"the origin at {url} cannot be reached: {type(exc).__name__}: {exc}"
+            ) from None
+        enc = resp.headers.encoding
+        out = [
+            (k.decode(enc), v.decode(enc))
+            for k, v in resp.headers.raw
+            if k.decode(enc).lower() not in HOP_BY_HOP
+        ]
+        return make_response(
+            resp.status_code,
+            data if request.get("method") != "HEAD" else None,
+            header_map(out),
+            resp.reason_phrase or None,
+        )
+
+    def close(self) -> None:
+        self._client.close()

@@ -1,0 +1,221 @@
+"""Where a request is served and how long it takes: edge locations and a latency model.
+
+The tables ``edgelab/data/edge_locations.csv`` and ``regional_edge_caches.csv`` are
+compiled from the public CloudFront edge network page and airport coordinates
+(approximate, as of 2025; see their header comments). :func:`nearest_edge` picks the
+edge location nearest a viewer by great-circle distance (vectorised haversine), as
+CloudFront's latency-based DNS routing roughly does.
+
+:class:`LatencyModel` is a documented, overridable *estimate*, not a measurement:
+
+* propagation at fibre speed (~200,000 km/s) over the great-circle distance times a
+  path-inflation factor (real routes are longer than great circles), plus a fixed
+  last-mile delay on the viewer's side;
+* a new viewer connection costs TCP and TLS round trips to the edge location
+  (``connection_reuse`` is the share of requests on an already open connection);
+* a cache miss adds edge -> regional edge cache -> origin round trips (persistent
+  connections: one round trip per hop) plus the origin's own time; methods that
+  bypass the regional edge cache (facts §11: PUT, POST, PATCH, OPTIONS, DELETE) go
+  from the edge straight to the origin;
+* handler durations are added as measured, plus ``cold_start_ms`` per cold start.
+
+:func:`estimate_latency` takes a DataFrame and returns one with latency columns added.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from functools import cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, InputError
+from ..resources import data_file
+
+EARTH_RADIUS_KM = 6371.0088
+BYPASS_REC_METHODS = frozenset({"PUT", "POST", "PATCH", "OPTIONS", "DELETE"})
+
+
+@cache
+def edge_locations() -> pd.DataFrame:
+    """The edge-location table: code (IATA), city, country, latitude, longitude,
+    regional_edge_cache (the nearest of the 13 regional edge caches)."""
+    return pd.read_csv(
+        data_file("edge_locations.csv"),
+        comment="#",
+        dtype={"code": str, "city": str, "country": str, "regional_edge_cache": str},
+    )
+
+
+@cache
+def regional_edge_caches() -> pd.DataFrame:
+    """The 13 regional edge caches: code, region, city, country, latitude, longitude."""
+    return pd.read_csv(
+        data_file("regional_edge_caches.csv"),
+        comment="#",
+        dtype={"code": str, "region": str, "city": str, "country": str},
+    )
+
+
+def haversine_km(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> np.ndarray:
+    """Great-circle distance in km; arguments broadcast like numpy arrays."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp = p2 - p1
+    dl = np.radians(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+
+
+def nearest_edge(lat: Any, lon: Any, edges: pd.DataFrame | None = None) -> np.ndarray:
+    """The code of the edge location nearest each (lat, lon), as an array of strings.
+
+    Vectorised: the nearest point on a sphere by great-circle distance is the one whose
+    unit vector has the largest dot product, so this is one (n, 3) x (3, m) product
+    (done in chunks so a million viewers stay within a few tens of MB).
+    """
+    table = edges_table(edges)
+    codes = table["code"].to_numpy(object)
+    targets = _unit(table["latitude"].to_numpy(float), table["longitude"].to_numpy(float))
+    points = _unit(
+        np.atleast_1d(np.asarray(lat, dtype=float)), np.atleast_1d(np.asarray(lon, dtype=float))
+    )
+    out = np.empty(len(points), dtype=np.int64)
+    step = 262144
+    for i in range(0, len(points), step):
+        out[i : i + step] = (points[i : i + step] @ targets.T).argmax(axis=1)
+    return codes[out]
+
+
+def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    p, q = np.radians(lat), np.radians(lon)
+    return np.stack([np.cos(p) * np.cos(q), np.cos(p) * np.sin(q), np.sin(p)], axis=-1)
+
+
+def edges_table(edges: pd.DataFrame | None = None) -> pd.DataFrame:
+    table = edge_locations() if edges is None else edges
+    missing = {"code", "latitude", "longitude"} - set(table.columns)
+    if missing:
+        raise InputError(
+            f"an edge-location table needs the columns code, latitude, longitude "
+            f"(and regional_edge_cache for misses); missing {sorted(missing)}"
+        )
+    return table
+
+
+@dataclass(frozen=True)
+class LatencyModel:
+    """An estimate of one request's latency; every number can be overridden.
+
+    ``LatencyModel(path_inflation=2.0, origin_ms=50)``; the origin sits at
+    ``origin_lat``/``origin_lon`` (default: us-east-1, N. Virginia).
+    """
+
+    fibre_km_per_s: float = 200_000.0
+    path_inflation: float = 1.5
+    last_mile_ms: float = 8.0
+    tcp_rtts: float = 1.0
+    tls_rtts: float = 1.0
+    connection_reuse: float = 0.6
+    edge_ms: float = 1.0
+    origin_ms: float = 20.0
+    origin_lat: float = 38.9445
+    origin_lon: float = -77.4558
+    cold_start_ms: float = 150.0
+
+    def rtt_ms(self, km: Any) -> np.ndarray:
+        """A round trip over ``km`` of great-circle distance, at fibre speed with inflation."""
+        return 2 * np.asarray(km, dtype=float) * self.path_inflation / self.fibre_km_per_s * 1e3
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LatencyModel:
+        names = {f.name for f in fields(cls)}
+        unknown = set(data) - names
+        if unknown:
+            raise ConfigError(
+                f"unknown latency model settings {sorted(unknown)}; allowed: "
+                f"{', '.join(sorted(names))}"
+            )
+        return cls(**{k: float(v) for k, v in data.items()})
+
+
+LATENCY_COLUMNS = ("latency_viewer_ms", "latency_origin_ms", "latency_functions_ms", "latency_ms")
+
+
+def estimate_latency(
+    frame: pd.DataFrame, model: LatencyModel | None = None, *, edges: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """``frame`` with the columns of :data:`LATENCY_COLUMNS` added (milliseconds).
+
+    Reads ``latitude``/``longitude`` (viewer; missing -> at the edge location),
+    ``edge_location`` (missing -> the nearest), ``method``, ``cache`` (``Miss`` and other
+    non-hits go to the origin; absent -> every request is a miss), ``duration_ms``
+    (sum of handler durations, absent -> 0) and ``cold_starts`` (absent -> 0).
+    """
+    m = model or LatencyModel()
+    table = edges_table(edges).set_index("code")
+    recs = regional_edge_caches().set_index("region")
+    n = len(frame)
+    lat = _col(frame, "latitude", np.nan)
+    lon = _col(frame, "longitude", np.nan)
+    if "edge_location" in frame:
+        codes = frame["edge_location"].astype(str).str[:3].str.upper().to_numpy(object)
+    else:
+        codes = np.full(n, "", dtype=object)
+    known = pd.Index(table.index)
+    bad = known.get_indexer(codes) < 0
+    have_xy = ~(np.isnan(lat) | np.isnan(lon))
+    fix = np.asarray(bad) & have_xy
+    if fix.any():
+        codes = codes.copy()
+        codes[fix] = nearest_edge(lat[fix], lon[fix], edges)
+    pos = known.get_indexer(codes)
+    ok = pos >= 0
+    pos = np.where(ok, pos, 0)
+    elat = np.where(ok, table["latitude"].to_numpy(float)[pos], np.nan)
+    elon = np.where(ok, table["longitude"].to_numpy(float)[pos], np.nan)
+    vlat = np.where(have_xy, lat, elat)
+    vlon = np.where(have_xy, lon, elon)
+    rtt_v = m.rtt_ms(np.nan_to_num(haversine_km(vlat, vlon, elat, elon))) + m.last_mile_ms
+    setup = (m.tcp_rtts + m.tls_rtts) * (1 - m.connection_reuse) * rtt_v
+    viewer = setup + rtt_v + m.edge_ms
+
+    if "regional_edge_cache" in table:
+        rec_region = table["regional_edge_cache"].to_numpy(object)[pos]
+        rpos = pd.Index(recs.index).get_indexer(rec_region)
+        rok = rpos >= 0
+        rpos = np.where(rok, rpos, 0)
+        rlat = np.where(rok, recs["latitude"].to_numpy(float)[rpos], elat)
+        rlon = np.where(rok, recs["longitude"].to_numpy(float)[rpos], elon)
+    else:
+        rlat, rlon = elat, elon
+    via_rec = m.rtt_ms(haversine_km(elat, elon, rlat, rlon)) + m.rtt_ms(
+        haversine_km(rlat, rlon, m.origin_lat, m.origin_lon)
+    )
+    direct = m.rtt_ms(haversine_km(elat, elon, m.origin_lat, m.origin_lon))
+    methods = (
+        frame["method"].astype(str).str.upper().to_numpy(object)
+        if "method" in frame
+        else np.full(n, "GET", dtype=object)
+    )
+    bypass = np.isin(methods, list(BYPASS_REC_METHODS))
+    if "cache" in frame:
+        hit = frame["cache"].astype(str).str.contains("Hit", regex=False).to_numpy(bool)
+    else:
+        hit = np.zeros(n, dtype=bool)
+    origin = np.where(hit, 0.0, np.nan_to_num(np.where(bypass, direct, via_rec)) + m.origin_ms)
+    functions = _col(frame, "duration_ms", 0.0) + _col(frame, "cold_starts", 0.0) * m.cold_start_ms
+    out = frame.copy()
+    out["latency_viewer_ms"] = np.round(viewer, 3)
+    out["latency_origin_ms"] = np.round(origin, 3)
+    out["latency_functions_ms"] = np.round(np.nan_to_num(functions), 3)
+    out["latency_ms"] = np.round(viewer + origin + np.nan_to_num(functions), 3)
+    return out
+
+
+def _col(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:
+    if name not in frame:
+        return np.full(len(frame), default, dtype=float)
+    values = pd.to_numeric(frame[name], errors="coerce").to_numpy(float, na_value=np.nan)
+    return values if np.isnan(default) else np.nan_to_num(values, nan=default)

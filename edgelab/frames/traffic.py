@@ -1,0 +1,556 @@
+"""Traffic sets: seeded synthetic traffic, and saving/loading it as Parquet or CSV.
+
+A traffic set is a DataFrame with one row per viewer request, in the columns of
+:data:`TRAFFIC_COLUMNS` (``time`` UTC, ``method``, ``host``, ``uri``, ``querystring``,
+``user_agent``, ``accept_language``, ``cookie``, ``referer``, ``device``, ``country``,
+``city``, ``latitude``, ``longitude``, ``client_ip``, ``body``, ``edge_location``).
+Headers are separate columns (not a JSON blob) so the chain builds each request
+quickly; repeated strings are categoricals. CloudFront access logs
+(:mod:`edgelab.frames.logs`) load into the same shape.
+
+:func:`generate` draws a set from a :class:`TrafficProfile` with numpy's seeded Generator,
+vectorised: a population of viewers (device, user agent, country, city, IP, cookies)
+is drawn first, then each request picks a viewer (returning viewers make most of the
+requests), a path by a Zipf law over the profile's catalogue and a time following a
+diurnal curve. Client IPs come from the benchmarking range 198.18.0.0/15 (RFC 2544)
+and the IPv6 documentation prefix 2001:db8::/32 (RFC 3849): plausible, never real.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, InputError
+from .columns import CATEGORICAL, categorical, normalize_traffic
+from .latency import nearest_edge
+from .logs import is_parquet_log, read_access_logs
+
+# Real User-Agent strings, several per device class (bots: the crawlers seen most).
+USER_AGENTS: dict[str, tuple[str, ...]] = {
+    "desktop": (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.0.0 Safari/537.36",
+        "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+        "Gecko) Version/17.4.1 Safari/605.1.15",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0",
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.0.0 Safari/537.36 Edg/124.0.2478.80",
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/123.0.0.0 Safari/537.36",
+    ),
+    "mobile": (
+        "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 "
+        "(KHTML, like Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.6367.82 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 13; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/123.0.6312.118 Mobile Safari/537.36",
+        "Mozilla/5.0 (Linux; Android 10; K) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "SamsungBrowser/24.0 Chrome/117.0.0.0 Mobile Safari/537.36",
+    ),
+    "tablet": (
+        "Mozilla/5.0 (iPad; CPU OS 17_4_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "
+        "Gecko) Version/17.4.1 Mobile/15E148 Safari/604.1",
+        "Mozilla/5.0 (Linux; Android 13; SM-X710) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/124.0.6367.82 Safari/537.36",
+    ),
+    "smarttv": (
+        "Mozilla/5.0 (SMART-TV; Linux; Tizen 6.0) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "SamsungBrowser/4.0 Chrome/76.0.3809.146 TV Safari/537.36",
+        "Mozilla/5.0 (Web0S; Linux/SmartTV) AppleWebKit/537.36 (KHTML, like Gecko) "
+        "Chrome/79.0.3945.79 Safari/537.36 WebAppManager",
+        "Roku/DVP-9.10 (519.10E04111A)",
+    ),
+    "bot": (
+        "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+        "Mozilla/5.0 (compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm)",
+        "Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)",
+        "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+    ),
+}
+DEVICE_CLASSES = tuple(USER_AGENTS)
+
+# country: (accept-language, ((city, lat, lon, weight), ...))
+COUNTRIES: dict[str, tuple[str, tuple[tuple[str, float, float, float], ...]]] = {
+    "US": (
+        "en-US,en;q=0.9",
+        (
+            ("New York", 40.71, -74.01, 3),
+            ("Los Angeles", 34.05, -118.24, 2),
+            ("Chicago", 41.88, -87.63, 1.5),
+            ("Dallas", 32.78, -96.80, 1),
+            ("Seattle", 47.61, -122.33, 1),
+            ("Atlanta", 33.75, -84.39, 1),
+        ),
+    ),
+    "CA": (
+        "en-CA,en;q=0.9,fr-CA;q=0.8",
+        (
+            ("Toronto", 43.65, -79.38, 2),
+            ("Montreal", 45.50, -73.57, 1),
+            ("Vancouver", 49.28, -123.12, 1),
+        ),
+    ),
+    "MX": ("es-MX,es;q=0.9", (("Mexico City", 19.43, -99.13, 1),)),
+    "BR": (
+        "pt-BR,pt;q=0.9",
+        (("São Paulo", -23.55, -46.63, 2), ("Rio de Janeiro", -22.91, -43.17, 1)),
+    ),
+    "AR": ("es-AR,es;q=0.9", (("Buenos Aires", -34.60, -58.38, 1),)),
+    "GB": ("en-GB,en;q=0.9", (("London", 51.51, -0.13, 3), ("Manchester", 53.48, -2.24, 1))),
+    "IE": ("en-IE,en;q=0.9", (("Dublin", 53.35, -6.26, 1),)),
+    "FR": (
+        "fr-FR,fr;q=0.9,en;q=0.8",
+        (("Paris", 48.86, 2.35, 3), ("Lyon", 45.76, 4.84, 1), ("Marseille", 43.30, 5.37, 1)),
+    ),
+    "DE": (
+        "de-DE,de;q=0.9,en;q=0.8",
+        (
+            ("Berlin", 52.52, 13.40, 2),
+            ("Munich", 48.14, 11.58, 1.5),
+            ("Hamburg", 53.55, 9.99, 1),
+            ("Frankfurt", 50.11, 8.68, 1),
+        ),
+    ),
+    "NL": ("nl-NL,nl;q=0.9,en;q=0.8", (("Amsterdam", 52.37, 4.90, 1),)),
+    "ES": ("es-ES,es;q=0.9", (("Madrid", 40.42, -3.70, 1.5), ("Barcelona", 41.39, 2.17, 1))),
+    "IT": ("it-IT,it;q=0.9", (("Milan", 45.46, 9.19, 1), ("Rome", 41.90, 12.50, 1))),
+    "SE": ("sv-SE,sv;q=0.9,en;q=0.8", (("Stockholm", 59.33, 18.07, 1),)),
+    "PL": ("pl-PL,pl;q=0.9", (("Warsaw", 52.23, 21.01, 1),)),
+    "IN": (
+        "en-IN,hi;q=0.9,en;q=0.8",
+        (
+            ("Mumbai", 19.08, 72.88, 2),
+            ("Delhi", 28.70, 77.10, 2),
+            ("Bangalore", 12.97, 77.59, 1.5),
+            ("Chennai", 13.08, 80.27, 1),
+        ),
+    ),
+    "SG": ("en-SG,en;q=0.9,zh;q=0.8", (("Singapore", 1.35, 103.82, 1),)),
+    "JP": ("ja-JP,ja;q=0.9", (("Tokyo", 35.68, 139.69, 3), ("Osaka", 34.69, 135.50, 1))),
+    "KR": ("ko-KR,ko;q=0.9", (("Seoul", 37.57, 126.98, 1),)),
+    "AU": (
+        "en-AU,en;q=0.9",
+        (
+            ("Sydney", -33.87, 151.21, 2),
+            ("Melbourne", -37.81, 144.96, 2),
+            ("Perth", -31.95, 115.86, 0.5),
+        ),
+    ),
+    "ZA": (
+        "en-ZA,en;q=0.9,af;q=0.8",
+        (("Johannesburg", -26.20, 28.05, 1), ("Cape Town", -33.92, 18.42, 1)),
+    ),
+    "AE": ("ar-AE,ar;q=0.9,en;q=0.8", (("Dubai", 25.20, 55.27, 1),)),
+}
+
+
+@dataclass(frozen=True)
+class TrafficProfile:
+    """What a traffic set looks like; every share is normalised, so weights are fine.
+
+    ``paths`` are ``(template, weight)``: the catalogue is ``n_paths`` paths cycling
+    through templates (``{i}`` is the item number) whose popularity follows a Zipf
+    law with exponent ``zipf_s``. ``writes`` is the share of POST requests, sent to
+    ``write_paths`` with a small JSON body. ``rate_per_s`` is the mean request rate;
+    the diurnal curve peaks at ``peak_hour`` UTC with ``diurnal_amplitude`` (0: flat).
+    """
+
+    name: str
+    host: str = "www.example.com"
+    devices: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "desktop": 0.45,
+            "mobile": 0.42,
+            "tablet": 0.06,
+            "smarttv": 0.02,
+            "bot": 0.05,
+        }
+    )
+    countries: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "US": 0.35,
+            "GB": 0.08,
+            "DE": 0.08,
+            "FR": 0.06,
+            "IN": 0.08,
+            "BR": 0.05,
+            "JP": 0.05,
+            "CA": 0.04,
+            "AU": 0.04,
+            "NL": 0.02,
+            "ES": 0.03,
+            "IT": 0.03,
+            "SG": 0.02,
+            "KR": 0.02,
+            "MX": 0.02,
+            "ZA": 0.01,
+            "SE": 0.01,
+            "PL": 0.01,
+        }
+    )
+    paths: tuple[tuple[str, float], ...] = (("/index.html", 1.0),)
+    n_paths: int = 500
+    zipf_s: float = 1.1
+    querystrings: Mapping[str, float] = field(default_factory=lambda: {"": 1.0})
+    writes: float = 0.0
+    write_paths: tuple[str, ...] = ("/api/orders",)
+    returning: float = 0.6
+    ab_share: float = 0.5
+    ab_cookie: str = "ab"
+    ab_weights: Mapping[str, float] = field(default_factory=lambda: {"A": 0.5, "B": 0.5})
+    requests_per_viewer: float = 5.0
+    rate_per_s: float = 50.0
+    peak_hour: float = 19.0
+    diurnal_amplitude: float = 0.6
+    start: str = "2025-03-01T00:00:00Z"
+    ipv6: float = 0.25
+
+
+TRAFFIC_PROFILES: dict[str, TrafficProfile] = {
+    "shop": TrafficProfile(
+        name="shop",
+        host="shop.example.com",
+        paths=(
+            ("/", 4),
+            ("/products/item-{i}.html", 6),
+            ("/images/item-{i}.jpg", 8),
+            ("/category/c{i}", 2),
+            ("/cart", 1),
+            ("/static/app.{i}.js", 2),
+            ("/static/style.css", 2),
+        ),
+        n_paths=2000,
+        querystrings={
+            "": 0.8,
+            "utm_source=newsletter": 0.06,
+            "utm_source=ads&utm_medium=cpc": 0.05,
+            "page=2": 0.05,
+            "sort=price&page=1": 0.04,
+        },
+        writes=0.02,
+        write_paths=("/cart", "/api/checkout"),
+        rate_per_s=120.0,
+    ),
+    "news": TrafficProfile(
+        name="news",
+        host="news.example.com",
+        devices={"desktop": 0.35, "mobile": 0.55, "tablet": 0.05, "smarttv": 0.01, "bot": 0.04},
+        paths=(
+            ("/", 5),
+            ("/article/story-{i}", 10),
+            ("/images/photo-{i}.jpg", 6),
+            ("/section/s{i}", 1),
+            ("/live", 1),
+        ),
+        n_paths=5000,
+        zipf_s=1.25,
+        querystrings={"": 0.85, "ref=home": 0.1, "amp=1": 0.05},
+        returning=0.7,
+        rate_per_s=400.0,
+        peak_hour=7.0,
+    ),
+    "api": TrafficProfile(
+        name="api",
+        host="api.example.com",
+        devices={"desktop": 0.2, "mobile": 0.7, "tablet": 0.05, "smarttv": 0.0, "bot": 0.05},
+        paths=(("/v1/products/{i}", 6), ("/v1/users/{i}", 3), ("/v1/search", 2), ("/v1/health", 1)),
+        n_paths=1000,
+        zipf_s=0.9,
+        querystrings={"": 0.6, "limit=20": 0.25, "q=shoes": 0.15},
+        writes=0.15,
+        write_paths=("/v1/orders", "/v1/events"),
+        returning=0.85,
+        ab_share=0.0,
+        rate_per_s=800.0,
+        diurnal_amplitude=0.3,
+    ),
+    "workshop-small": TrafficProfile(
+        name="workshop-small",
+        host="www.example.com",
+        countries={"US": 0.4, "GB": 0.15, "DE": 0.15, "FR": 0.1, "JP": 0.1, "BR": 0.05, "AU": 0.05},
+        paths=(
+            ("/", 4),
+            ("/index.html", 3),
+            ("/about.html", 1),
+            ("/images/photo-{i}.jpg", 4),
+            ("/old/page-{i}.html", 1),
+            ("/products/item-{i}.html", 2),
+        ),
+        n_paths=40,
+        querystrings={"": 0.85, "utm_source=talk": 0.15},
+        writes=0.02,
+        write_paths=("/api/feedback",),
+        rate_per_s=5.0,
+    ),
+}
+
+
+def get_profile(profile: str | TrafficProfile) -> TrafficProfile:
+    if isinstance(profile, TrafficProfile):
+        return profile
+    try:
+        return TRAFFIC_PROFILES[profile]
+    except KeyError:
+        raise ConfigError(
+            f"unknown traffic profile {profile!r}; the profiles are "
+            f"{', '.join(TRAFFIC_PROFILES)} (or pass an el.TrafficProfile)",
+            key="profile",
+        ) from None
+
+
+def _shares(
+    mapping: Mapping[str, float], what: str, allowed: Any = None
+) -> tuple[list[str], np.ndarray]:
+    keys = [k for k, v in mapping.items() if v > 0]
+    if allowed is not None:
+        bad = [k for k in keys if k not in allowed]
+        if bad:
+            raise ConfigError(f"profile {what} {bad} unknown; allowed: {', '.join(allowed)}")
+    w = np.array([mapping[k] for k in keys], dtype=float)
+    if not keys or not np.isfinite(w).all() or w.sum() <= 0:
+        raise ConfigError(f"profile {what} need at least one positive share; got {mapping!r}")
+    return keys, w / w.sum()
+
+
+def _catalogue(p: TrafficProfile) -> np.ndarray:
+    templates = [t for t, _ in p.paths]
+    w = np.array([w for _, w in p.paths], dtype=float)
+    rng = np.random.default_rng(0)  # the catalogue is part of the profile, not the seed
+    picks = rng.choice(len(templates), size=p.n_paths, p=w / w.sum())
+    out: list[str] = []
+    seen: set[str] = set()
+    counters = [0] * len(templates)
+    for k in picks:
+        counters[k] += 1
+        path = templates[k].format(i=counters[k])
+        if path not in seen:
+            seen.add(path)
+            out.append(path)
+    return np.array(out, dtype=object)
+
+
+def _times(p: TrafficProfile, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``n`` sorted request times (ms since the epoch) following the diurnal curve."""
+    start = pd.Timestamp(p.start)
+    start = start.tz_localize("UTC") if start.tzinfo is None else start.tz_convert("UTC")
+    span_s = max(n / max(p.rate_per_s, 1e-9), 1.0)
+    grid = np.linspace(0.0, span_s, 2049)
+    hours = (start.hour + start.minute / 60 + grid / 3600) % 24
+    rate = 1 + p.diurnal_amplitude * np.cos((hours - p.peak_hour) / 24 * 2 * np.pi)
+    cdf = np.concatenate([[0.0], np.cumsum((rate[1:] + rate[:-1]) / 2 * np.diff(grid))])
+    offsets = np.interp(rng.random(n) * cdf[-1], cdf, grid)
+    offsets.sort()
+    return start.value // 1_000_000 + (offsets * 1e3).astype(np.int64)
+
+
+def generate_traffic(
+    profile: str | TrafficProfile = "shop", n: int = 10_000, *, seed: int = 0, **overrides: Any
+) -> pd.DataFrame:
+    """A synthetic traffic set of ``n`` requests from ``profile`` (a name or a TrafficProfile).
+
+    Same profile, ``n`` and ``seed`` -> the same frame. Keyword overrides replace
+    profile fields: ``generate("shop", 1000, seed=1, returning=0.9)``.
+    """
+    p = get_profile(profile)
+    if overrides:
+        try:
+            p = replace(p, **overrides)
+        except TypeError as exc:
+            raise ConfigError(
+                f"{exc}; profile fields are: {', '.join(TrafficProfile.__dataclass_fields__)}"
+            ) from None
+    if not isinstance(n, int | np.integer) or n < 0:
+        raise ConfigError(f"n must be a whole number of requests >= 0; got {n!r}")
+    rng = np.random.default_rng(seed)
+    devices, dev_w = _shares(p.devices, "devices", DEVICE_CLASSES)
+    countries, cty_w = _shares(p.countries, "countries", COUNTRIES)
+
+    # -- the viewer population --------------------------------------------------------
+    n_ret = max(1, int(n * p.returning / max(p.requests_per_viewer, 1)))
+    n_new = max(1, int(n * (1 - p.returning)))
+    nv = n_ret + n_new
+    v_dev = rng.choice(len(devices), size=nv, p=dev_w)
+    ua_table = [USER_AGENTS[d] for d in devices]
+    v_ua_pick = rng.integers(0, 1 << 30, size=nv)
+    ua_flat = np.array([ua for uas in ua_table for ua in uas], dtype=object)
+    ua_off = np.cumsum([0] + [len(u) for u in ua_table])[:-1]
+    ua_len = np.array([len(u) for u in ua_table])
+    v_ua = ua_off[v_dev] + v_ua_pick % ua_len[v_dev]
+    v_cty = rng.choice(len(countries), size=nv, p=cty_w)
+    city_rows = [
+        (ci, c, name, la, lo, w)
+        for ci, c in enumerate(countries)
+        for name, la, lo, w in COUNTRIES[c][1]
+    ]
+    city_cty = np.array([r[0] for r in city_rows])
+    city_w = np.array([r[5] for r in city_rows], dtype=float)
+    # pick a city within the viewer's country: weighted by a per-country cumulative draw
+    v_city = np.empty(nv, dtype=np.int64)
+    u = rng.random(nv)
+    for ci in range(len(countries)):
+        idx = np.flatnonzero(city_cty == ci)
+        cw = np.cumsum(city_w[idx]) / city_w[idx].sum()
+        mask = v_cty == ci
+        v_city[mask] = idx[np.minimum(np.searchsorted(cw, u[mask]), len(idx) - 1)]
+    v_lat = np.array([r[3] for r in city_rows])[v_city] + rng.normal(0, 0.08, nv)
+    v_lon = np.array([r[4] for r in city_rows])[v_city] + rng.normal(0, 0.08, nv)
+    cities = np.array([r[2] for r in city_rows], dtype=object)
+    langs = np.array([COUNTRIES[c][0] for c in countries], dtype=object)
+    # each viewer is served by the edge location nearest their city (latency-based DNS)
+    city_edge = nearest_edge([r[3] for r in city_rows], [r[4] for r in city_rows])
+    v_edge = np.array([f"{c}50-C1" for c in city_edge], dtype=object)[v_city]
+
+    v6 = rng.random(nv) < p.ipv6
+    host_part = rng.integers(1, 1 << 16, size=nv)
+    k = (v_cty.astype(np.int64) * 4099 + host_part * 7) % 131072
+    v4 = [f"198.{18 + (x >> 16)}.{(x >> 8) & 255}.{x & 255 or 1}" for x in k.tolist()]
+    v6s = [
+        f"2001:db8:{c:x}::{h:x}" for c, h in zip(v_cty.tolist(), host_part.tolist(), strict=True)
+    ]
+    v_ip = np.where(v6, np.array(v6s, dtype=object), np.array(v4, dtype=object))
+
+    session = rng.integers(0, 1 << 62, size=n_ret)
+    variants, var_w = _shares(p.ab_weights, "ab_weights") if p.ab_share > 0 else ([], np.array([]))
+    in_ab = rng.random(n_ret) < p.ab_share
+    v_cookie = np.full(nv, "", dtype=object)
+    base = [f"session-id={s:016x}" for s in session.tolist()]
+    if variants:
+        var = rng.choice(len(variants), size=n_ret, p=var_w)
+        v_cookie[:n_ret] = [
+            f"{b}; {p.ab_cookie}={variants[v]}" if ab else b
+            for b, v, ab in zip(base, var.tolist(), in_ab.tolist(), strict=True)
+        ]
+    else:
+        v_cookie[:n_ret] = base
+
+    # -- the requests ---------------------------------------------------------------
+    is_ret = rng.random(n) < p.returning
+    # returning viewers: a few are very active (Zipf-ish), most come back a few times
+    ret_pick = np.minimum((rng.pareto(1.5, n) * n_ret / 8).astype(np.int64), n_ret - 1)
+    viewer = np.where(is_ret, ret_pick, n_ret + rng.integers(0, n_new, size=n))
+    catalogue = _catalogue(p)
+    ranks = np.arange(1, len(catalogue) + 1, dtype=float)
+    pz = ranks**-p.zipf_s
+    path = rng.choice(len(catalogue), size=n, p=pz / pz.sum())
+    writes = rng.random(n) < p.writes
+    write_paths = np.asarray(p.write_paths, dtype=object)
+    uris = np.concatenate([catalogue, write_paths])
+    path = np.where(writes, len(catalogue) + rng.integers(0, len(write_paths), size=n), path)
+    qs_keys, qs_w = _shares(p.querystrings, "querystrings")
+    qs = rng.choice(len(qs_keys), size=n, p=qs_w)
+    bodies = np.array(
+        [
+            "",
+            '{"item":"item-1","qty":1}',
+            '{"item":"item-7","qty":2}',
+            '{"event":"click","target":"buy"}',
+        ],
+        dtype=object,
+    )
+    body = np.where(writes, 1 + rng.integers(0, 3, size=n), 0)
+    referers = np.array(
+        ["", f"https://{p.host}/", "https://www.google.com/", "https://t.co/"], dtype=object
+    )
+    ref = np.where(rng.random(n) < 0.35, rng.integers(1, 4, size=n), 0)
+
+    frame = pd.DataFrame(
+        {
+            "time": pd.DatetimeIndex(_times(p, n, rng).astype("datetime64[ms]")).tz_localize("UTC"),
+            "method": pd.Categorical.from_codes(
+                writes.astype(np.int8), categories=pd.Index(["GET", "POST"], dtype=str)
+            ),
+            "host": pd.Categorical.from_codes(
+                np.zeros(n, np.int8), categories=pd.Index([p.host], dtype=str)
+            ),
+            "uri": categorical(uris, path),
+            "querystring": categorical(np.asarray(qs_keys, dtype=object), qs),
+            "user_agent": categorical(ua_flat, v_ua[viewer]),
+            "accept_language": categorical(langs, v_cty[viewer]),
+            "cookie": categorical(v_cookie, viewer),
+            "referer": categorical(referers, ref),
+            "device": categorical(np.asarray(devices, dtype=object), v_dev[viewer]),
+            "country": categorical(np.asarray(countries, dtype=object), v_cty[viewer]),
+            "city": categorical(cities, v_city[viewer]),
+            "latitude": v_lat[viewer].astype(np.float32),
+            "longitude": v_lon[viewer].astype(np.float32),
+            "client_ip": categorical(v_ip, viewer),
+            "body": categorical(bodies, body),
+            "edge_location": categorical(v_edge, viewer),
+        }
+    )
+    frame.attrs["profile"] = p.name
+    frame.attrs["seed"] = int(seed)
+    return frame
+
+
+# -- saving and loading ------------------------------------------------------------------
+
+
+def save_traffic(frame: pd.DataFrame, path: str | Path) -> Path:
+    """Write a traffic set (or a results frame) as Parquet or CSV, chosen by suffix."""
+    p = Path(path)
+    kind = _kind(p)
+    if p.parent and not p.parent.exists():
+        p.parent.mkdir(parents=True, exist_ok=True)
+    if kind == "parquet":
+        frame.to_parquet(p, index=False)
+    else:
+        frame.to_csv(p, index=False)
+    return p
+
+
+def load_traffic(path: str | Path) -> pd.DataFrame:
+    """Read a traffic set saved as Parquet or CSV, check its columns, fill optional ones.
+
+    Only ``time``, ``method`` and ``uri`` are required; other columns of
+    :data:`TRAFFIC_COLUMNS` are filled with empty values, extra columns are kept.
+    """
+    p = Path(path)
+    kind = _kind(p)
+    if not p.is_file():
+        raise InputError(
+            f"traffic file {str(p)!r} does not exist; give a .parquet or .csv "
+            "traffic set (edgelab traffic --out FILE makes one) or CloudFront "
+            "access logs"
+        )
+    try:
+        if kind == "parquet":
+            frame = pd.read_parquet(p)
+        else:
+            frame = pd.read_csv(
+                p, keep_default_na=False, na_values=[""], dtype={c: str for c in CATEGORICAL}
+            )
+    except Exception as exc:  # pyarrow / parser errors carry their own types
+        raise InputError(f"traffic file {str(p)!r} cannot be read as {kind}: {exc}") from None
+    return normalize_traffic(frame, source=str(p))
+
+
+def read_traffic(source: str | Path, **log_options: Any) -> pd.DataFrame:
+    """A saved traffic set (``.parquet`` / ``.csv``) or CloudFront logs of any format (a
+    file, ``.gz`` or not, a v2 Parquet log, a folder of them, or a glob; ``log_options``
+    as for :func:`edgelab.frames.logs.read_access_logs`)."""
+    p = Path(source)
+    if (
+        p.suffix.lower() in (".parquet", ".pq", ".csv") or p.name.lower().endswith(".csv.gz")
+    ) and not is_parquet_log(p):
+        return load_traffic(p)
+    return read_access_logs(source, **log_options)
+
+
+def _kind(p: Path) -> str:
+    suffixes = [s.lower() for s in p.suffixes]
+    if suffixes[-1:] == [".parquet"] or suffixes[-1:] == [".pq"]:
+        return "parquet"
+    if suffixes[-1:] == [".csv"] or suffixes[-2:] == [".csv", ".gz"]:
+        return "csv"
+    raise InputError(
+        f"traffic file {str(p)!r} must end in .parquet or .csv (or .csv.gz); "
+        f"got suffix {''.join(p.suffixes) or 'none'!r}"
+    )

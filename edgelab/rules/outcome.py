@@ -1,0 +1,240 @@
+"""What CloudFront makes of one function call (facts §6).
+
+* the request goes on (a request trigger returned a valid request);
+* a response (generated in a request trigger, or returned by a response trigger);
+* an error: 502 ``LambdaValidationError`` for invalid output (including a return value
+  that is no request or response at all), 500 ``LambdaExecutionError`` for an unhandled
+  exception or a dead function process, 503 ``LambdaLimitExceeded`` for a timeout.
+
+:func:`decide` is the one place this is decided, for Python and Node.js handlers alike.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..event.build import status_phrase
+from ..event.headers import fill_keys, header_name_notes
+from ..runtimes.base import RawResult
+from ..triggers import Trigger
+from .tables import RuleSet
+from .validate import Violation, validate_result
+
+OutcomeKind = Literal["request", "response", "error"]
+
+ERROR_STATUS = {
+    "LambdaValidationError": 502,
+    "LambdaExecutionError": 500,
+    "LambdaLimitExceeded": 503,
+}
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    type: str
+    message: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"type": self.type, "message": self.message}
+
+
+@dataclass
+class InvocationResult:
+    """One call's outcome; ``to_dict()`` is the ``edgelab invoke`` JSON contract."""
+
+    trigger: Trigger
+    outcome: OutcomeKind
+    request: dict[str, Any] | None
+    response: dict[str, Any] | None
+    status: int | None
+    error: ErrorInfo | None
+    violations: list[Violation]
+    duration_ms: float
+    logs: str
+    cold_start: bool = False
+    returned: Any = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome != "error"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "trigger": self.trigger.value,
+            "outcome": self.outcome,
+            "request": self.request,
+            "response": self.response,
+            "status": self.status,
+            "error": self.error.to_dict() if self.error else None,
+            "violations": [v.to_dict() for v in self.violations],
+            "duration_ms": round(self.duration_ms, 3),
+            "logs": self.logs,
+            "cold_start": self.cold_start,
+            "notes": list(self.notes),
+        }
+
+
+def normalize_request(req: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
+    """The request as CloudFront carries it on: read-only fields kept, keys filled (§1.5)."""
+    out = dict(req)
+    for key in ("clientIp", "method", "querystring"):
+        out.setdefault(key, before.get(key, ""))
+    out["headers"] = fill_keys(req.get("headers", before.get("headers", {})))
+    if "origin" in before and "origin" not in out:
+        out["origin"] = before["origin"]
+    return out
+
+
+def normalize_response(
+    resp: Mapping[str, Any], before: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A response with a string status, a description and filled header keys (§1.5, §4).
+
+    In a response trigger (``before`` is the input response) a result without ``headers``
+    keeps the input's headers, as the validator reads it (an omitted field is unchanged).
+    """
+    out = dict(resp)
+    out["status"] = str(int(resp["status"]))
+    out.setdefault("statusDescription", status_phrase(resp["status"]))
+    default = (before or {}).get("headers", {})
+    headers = resp.get("headers", default)
+    # A list in a generated response: CloudFront serves it without the headers (DECISIONS).
+    out["headers"] = {} if isinstance(headers, list) else fill_keys(headers)
+    if "body" in out:
+        out.setdefault("bodyEncoding", "text")
+    return out
+
+
+def decide(
+    raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any], rules: RuleSet
+) -> InvocationResult:
+    """Turn what the function did into CloudFront's outcome."""
+    request_in = cf_in.get("request")
+    response_in = cf_in.get("response")
+
+    def error(
+        kind: str, message: str, violations: list[Violation] | None = None
+    ) -> InvocationResult:
+        return InvocationResult(
+            trigger,
+            "error",
+            request_in,
+            None,
+            ERROR_STATUS[kind],
+            ErrorInfo(kind, message),
+            violations or [],
+            raw.duration_ms,
+            raw.logs,
+            raw.cold_start,
+            raw.value,
+        )
+
+    if raw.status == "timeout":
+        return error("LambdaLimitExceeded", raw.error_message or "the function timed out")
+    if raw.status in ("error", "crash"):
+        what = raw.error_type or "Error"
+        return error("LambdaExecutionError", f"{what}: {raw.error_message or ''}".rstrip(": "))
+
+    kind, violations = validate_result(raw.value, trigger=trigger, cf_in=cf_in, rules=rules)
+    if violations:
+        first = violations[0].message
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        return error(
+            "LambdaValidationError",
+            f"the function result failed validation: {first}{more}",
+            violations,
+        )
+    notes = _header_notes(raw.value, kind, trigger)
+    if kind == "request":
+        request = normalize_request(raw.value, request_in or {})
+        return InvocationResult(
+            trigger,
+            "request",
+            request,
+            None,
+            None,
+            None,
+            [],
+            raw.duration_ms,
+            raw.logs,
+            raw.cold_start,
+            raw.value,
+            notes,
+        )
+    response = normalize_response(raw.value, None if trigger.is_request else response_in)
+    if (
+        not trigger.is_request
+        and response_in is not None
+        and "body" in response_in
+        and "body" not in response
+    ):
+        response["body"] = response_in["body"]
+    return InvocationResult(
+        trigger,
+        "response",
+        request_in,
+        response,
+        int(response["status"]),
+        None,
+        [],
+        raw.duration_ms,
+        raw.logs,
+        raw.cold_start,
+        raw.value,
+        notes,
+    )
+
+
+def _header_notes(result: Mapping[str, Any], kind: str | None, trigger: Trigger) -> list[str]:
+    """What CloudFront made of the result's header map that the user should know (§13)."""
+    headers = result.get("headers")
+    if isinstance(headers, list) and kind == "response" and trigger.is_request:
+        return [
+            f"response.headers is a list, not an object: CloudFront serves the generated "
+            f"response's status and body without these {len(headers)} header(s) (DECISIONS "
+            "'headers given as a list in a generated response'); use {lowercase-name: "
+            "[{key, value}]}"
+        ]
+    if not isinstance(headers, Mapping) or all(type(n) is str and n == n.lower() for n in headers):
+        return []
+    return header_name_notes(headers, f"{kind}.headers")
+
+
+_ERROR_TEXT = {
+    502: "The Lambda function result failed validation: {message}",
+    500: "The Lambda function associated with the CloudFront distribution is invalid or "
+    "doesn't have the required permissions. ({message})",
+    503: "The Lambda function associated with the CloudFront distribution was throttled or "
+    "ran past its time. ({message})",
+}
+
+
+def error_response(
+    status: int, error_type: str, message: str, *, request_id: str = ""
+) -> dict[str, Any]:
+    """The response CloudFront sends the viewer when a function fails (facts §6)."""
+    detail = _ERROR_TEXT.get(status, "{message}").format(message=message)
+    body = (
+        '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
+        '"http://www.w3.org/TR/html4/loose.dtd">\n<HTML><HEAD><META HTTP-EQUIV="Content-Type" '
+        'CONTENT="text/html; charset=iso-8859-1">\n<TITLE>ERROR: The request could not be '
+        f"satisfied</TITLE>\n</HEAD><BODY>\n<H1>{status} ERROR</H1>\n<H2>The request could "
+        f'not be satisfied.</H2>\n<HR noshade size="1px">\n{detail}\n<BR clear="all">\n'
+        f'<HR noshade size="1px">\n<PRE>\nGenerated by cloudfront (CloudFront)\nRequest ID: '
+        f"{request_id}\n</PRE>\n<ADDRESS>\n</ADDRESS>\n</BODY></HTML>"
+    )
+    headers = {
+        "content-type": [{"key": "Content-Type", "value": "text/html"}],
+        "server": [{"key": "Server", "value": "CloudFront"}],
+        "x-cache": [{"key": "X-Cache", "value": f"{error_type} from cloudfront"}],
+    }
+    return {
+        "status": str(status),
+        "statusDescription": status_phrase(status),
+        "headers": headers,
+        "body": body,
+        "bodyEncoding": "text",
+    }

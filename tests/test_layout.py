@@ -1,0 +1,103 @@
+"""The package's shape: no import cycles, lazy imports only of what _lazy lists, names kept."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+import edgelab as el
+from edgelab._lazy import LAZY
+from tests.conftest import ROOT
+
+PACKAGE = ROOT / "edgelab"
+
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> list[tuple[str, bool]]:
+    """(absolute module, imported inside a function) for each import of ``path``,
+    leaving out ``if TYPE_CHECKING:`` blocks."""
+    name = _module_name(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    found: list[tuple[str, bool]] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                continue
+            inner = in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef)
+            if isinstance(child, ast.Import):
+                found.extend((a.name, inner) for a in child.names)
+            elif isinstance(child, ast.ImportFrom):
+                base = package.split(".")
+                if child.level > 1:
+                    base = base[: len(base) - child.level + 1]
+                mod = (
+                    ".".join([*base, child.module])
+                    if child.level and child.module
+                    else (".".join(base) if child.level else child.module or "")
+                )
+                if child.module is None:  # from . import plots
+                    found.extend((f"{mod}.{a.name}", inner) for a in child.names)
+                else:
+                    found.append((mod, inner))
+            visit(child, inner)
+
+    visit(ast.parse(path.read_text(encoding="utf-8")), False)
+    return found
+
+
+MODULES = {_module_name(p): p for p in PACKAGE.rglob("*.py") if "demo" not in p.parts}
+
+
+def test_no_import_cycles_between_edgelab_modules() -> None:
+    graph = {
+        name: {m for m, lazy in _imports(path) if not lazy and m in MODULES}
+        for name, path in MODULES.items()
+    }
+    cycles = []
+    state: dict[str, int] = {}
+
+    def walk(node: str, stack: list[str]) -> None:
+        state[node] = 1
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                cycles.append([*stack[stack.index(nxt) :], nxt])
+            elif nxt not in state:
+                walk(nxt, [*stack, nxt])
+        state[node] = 2
+
+    for name in sorted(graph):
+        if name not in state:
+            walk(name, [name])
+    assert cycles == []
+
+
+def test_imports_inside_functions_are_only_the_listed_lazy_ones() -> None:
+    stray = [
+        f"{name}: {mod}"
+        for name, path in sorted(MODULES.items())
+        for mod, lazy in _imports(path)
+        if lazy and not any(mod == m or mod.startswith(m + ".") for m in LAZY)
+    ]
+    assert stray == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["cf_record", "normalize_event", "get_handler", "RawResult", "ContextInfo", "load_traffic"],
+)
+def test_former_exports_still_resolve_but_are_not_public(name: str) -> None:
+    assert getattr(el, name) is not None
+    assert name not in el.__all__ and name not in vars(el)
+
+
+def test_el_replay_is_the_function_even_after_its_module_is_imported() -> None:
+    import edgelab.frames.replay as module
+
+    assert callable(el.replay) and el.replay is module.replay
