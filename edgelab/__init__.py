@@ -17,8 +17,10 @@ import importlib
 
 from .edge.cache import Cache, CachePolicy
 from .edge.config import load_distribution
-from .edge.distribution import Distribution, OriginRequestPolicy, TriggerConfig
+from .edge.distribution import CacheBehavior, Distribution, OriginRequestPolicy, TriggerConfig
 from .edge.origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin
+from .edge.targets import EchoOrigin, OriginTarget
+from .edge.tiers import CacheTiers
 from .edge.trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
 from .edge.viewer import ViewerRequest
 from .errors import (
@@ -110,12 +112,15 @@ __all__ = [
     "TRAFFIC_PROFILES",
     "TRIGGERS",
     "Cache",
+    "CacheBehavior",
     "CachePolicy",
+    "CacheTiers",
     "CallableOrigin",
     "ConfigError",
     "DefinitionError",
     "Distribution",
     "DistributionSpec",
+    "EchoOrigin",
     "EdgelabError",
     "ErrorInfo",
     "EventError",
@@ -135,6 +140,7 @@ __all__ = [
     "OriginCall",
     "OriginError",
     "OriginRequestPolicy",
+    "OriginTarget",
     "RuleSet",
     "RuntimeUnavailable",
     "Stage",
