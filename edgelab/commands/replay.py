@@ -1,4 +1,4 @@
-"""``edgelab replay TRAFFIC --config distribution.toml --out results.parquet``."""
+"""``edgelab replay TRAFFIC --config FILE --out results.parquet [mapping options]``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 
 from ..errors import ConfigError
 from ._common import clean_stdout
+from .config import add_mapping_options, mapping_kwargs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "request to --out (.parquet or .csv).",
     )
     p.add_argument("traffic", metavar="TRAFFIC")
-    p.add_argument("--config", required=True, metavar="FILE", help="distribution.toml")
+    p.add_argument(
+        "--config",
+        required=True,
+        metavar="FILE",
+        help="the definition: distribution.toml, a template, a cdk.out folder, API or "
+        "Terraform JSON",
+    )
     p.add_argument("--out", required=True, metavar="FILE", help="results.parquet or .csv")
     p.add_argument(
         "--workers",
@@ -30,6 +37,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--seed", type=int, default=0, help="seed of the request ids (default 0)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_mapping_options(p)
     p.set_defaults(func=run)
 
 
@@ -51,7 +59,12 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with clean_stdout():
         results = replay(
-            args.config, frame, workers=args.workers, seed=args.seed, progress=not args.no_progress
+            args.config,
+            frame,
+            workers=args.workers,
+            seed=args.seed,
+            progress=not args.no_progress,
+            mapping=mapping_kwargs(args),
         )
     took = time.perf_counter() - started
     path = save_traffic(results, args.out)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..edge.chain import CHAIN_DECISIONS
+from ..edge.decisions import CHAIN_DECISIONS, DISTRIBUTION_DECISIONS
 from ..rules.tables import (
     DECISIONS,
     DEFAULT_RULES,
@@ -42,6 +42,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
             print("the CloudFront chain (edgelab.edge.chain.CHAIN_DECISIONS):")
             for d in CHAIN_DECISIONS:
+                print(f"{d.section:<10} {d.topic}: {d.decision}")
+            print("the distribution (edgelab.edge.decisions.DISTRIBUTION_DECISIONS):")
+            for d in DISTRIBUTION_DECISIONS:
                 print(f"{d.section:<10} {d.topic}: {d.decision}")
         return 0
     rows = rules.table()

@@ -226,7 +226,7 @@ class CacheBehavior:
         self.forwards_host = self.forward_all_headers or (
             "host" in self.forward_headers
             if self.forward_headers_except is None
-            else "host" not in self.forward_headers_except
+            else "host" in self.forward_headers_except  # selected: not among the excepted
         )
 
     def trigger_configs(self) -> dict[Trigger, TriggerConfig]:

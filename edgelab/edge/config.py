@@ -226,28 +226,13 @@ def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
     )
     triggers: dict[str, TriggerConfig] = {}
     cloudfront_functions: dict[str, Any] = {}
-    notes = []
     for a in b.functions:
-        f = a.function
         if a.kind == "cloudfront-function":
-            cloudfront_functions[a.event_type] = f
-            notes.append(
-                f"{a.event_type}: the CloudFront Function {f.name} ({f.runtime}) of behaviour "
-                f"{b.path_pattern} is not run yet: this version runs Lambda@Edge functions only"
-            )
+            cloudfront_functions[a.event_type] = a.function
         else:
+            f = a.function
             triggers[a.event_type] = TriggerConfig(f.handler, a.include_body, f.timeout_s)
-    group = spec.origin_group(b.target_origin_id)
-    if group is not None:
-        notes.append(
-            f"origin group {group.id} of behaviour {b.path_pattern}: failover is not run "
-            f"yet; requests go to its primary, {group.primary}"
-        )
-    if b.response_headers_policy is not None:
-        notes.append(
-            f"the response headers policy {b.response_headers_policy.name} of behaviour "
-            f"{b.path_pattern} is not applied yet"
-        )
+    notes = behavior_notes(spec, b)
     return CacheBehavior(
         "*" if b.is_default else b.path_pattern,
         b.target_origin_id,
@@ -262,3 +247,45 @@ def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
         spec=b,
         notes=tuple(notes),
     )
+
+
+def behavior_notes(spec: Any, b: Any) -> tuple[str, ...]:
+    """What a behaviour of the definition has that this version does not run yet: its
+    CloudFront Functions, its origin group's failover, its response headers policy. Every
+    trace of the behaviour carries these notes."""
+    notes = [
+        f"{a.event_type}: the CloudFront Function {a.function.name} ({a.function.runtime}) of "
+        f"behaviour {b.path_pattern} is not run yet: this version runs Lambda@Edge functions "
+        "only"
+        for a in b.functions
+        if a.kind == "cloudfront-function"
+    ]
+    group = spec.origin_group(b.target_origin_id)
+    if group is not None:
+        notes.append(
+            f"origin group {group.id} of behaviour {b.path_pattern}: failover is not run "
+            f"yet; requests go to its primary, {group.primary}"
+        )
+    if b.response_headers_policy is not None:
+        notes.append(
+            f"the response headers policy {b.response_headers_policy.name} of behaviour "
+            f"{b.path_pattern} is not applied yet"
+        )
+    return tuple(notes)
+
+
+def not_run_yet(spec: Any) -> list[str]:
+    """Everything in the definition that ``edgelab request``, ``serve`` and ``replay`` do
+    not run yet (``edgelab config show`` lists it)."""
+    out = [n for b in spec.behaviors for n in behavior_notes(spec, b)]
+    for e in spec.custom_error_responses:
+        page = f" ({e.response_page_path})" if e.response_page_path else ""
+        out.append(
+            f"the custom error response for {e.error_code}{page} is not served yet: "
+            "edgelab sends the status as it came"
+        )
+    if spec.staging is not None:
+        out.append(
+            "continuous deployment is not run yet: every request goes to the primary distribution"
+        )
+    return out

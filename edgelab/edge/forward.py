@@ -125,8 +125,9 @@ class CallOrigin:
             ex.forwarded_querystring if b.origin_events_see_querystring else ""
         ):
             send["querystring"] = ex.forwarded_querystring
-        block = send["origin"]
-        custom = next(iter(block.values()), {}).get("customHeaders") if block else None
+        block = send.get("origin") or ex.origin.block(ex.viewer.protocol)
+        fields: dict[str, Any] = next(iter(block.values()), {})
+        custom = fields.get("customHeaders") if isinstance(fields, dict) else None
         headers = {
             **send["headers"],
             "x-amz-cf-id": [{"key": "X-Amz-Cf-Id", "value": ex.request_id}],

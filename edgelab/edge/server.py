@@ -27,12 +27,20 @@ TRACES_PATH = "/_edgelab/traces"
 
 
 class EdgeApp:
-    """ASGI app: ``uvicorn.run(EdgeApp(dist), ...)``."""
+    """ASGI app: ``uvicorn.run(EdgeApp(dist), ...)``; ``scheme`` (``https`` or ``http``)
+    is the protocol viewers are taken to use, by default the server's own."""
 
     def __init__(
-        self, dist: Distribution, *, trace_file: str | Path | None = None, keep: int = 1000
+        self,
+        dist: Distribution,
+        *,
+        trace_file: str | Path | None = None,
+        keep: int = 1000,
+        scheme: str | None = None,
     ) -> None:
         self.dist = dist
+        #: the viewer protocol every request is taken to use (None: the server's own)
+        self.scheme = scheme
         self.trace_file = Path(trace_file) if trace_file else None
         self.traces: deque[Trace] = deque(maxlen=keep)
         self._lock = threading.Lock()
@@ -86,7 +94,7 @@ class EdgeApp:
             body=body or None,
             client_ip=client[0],
             client_port=client[1] or 0,
-            protocol=scope.get("scheme", "http"),
+            protocol=self.scheme or scope.get("scheme", "http"),
             http_version=scope.get("http_version", "1.1"),
             edge_location=self.dist.edge_location,
         )

@@ -34,6 +34,7 @@ from .origins import (
     MappingOrigin,
     Origin,
     make_response,
+    origin_path,
 )
 
 LOCAL_KINDS = ("folder", "http", "mapping", "callable", "echo")
@@ -41,8 +42,9 @@ LOCAL_KINDS = ("folder", "http", "mapping", "callable", "echo")
 
 class EchoOrigin:
     """The origin for an origin id nobody mapped to something local: a 200 with a small
-    JSON body naming the origin id, the method, uri, query string and the headers it
-    received (custom headers included)."""
+    JSON body naming the origin id, the method, the uri, the path an HTTP origin would get
+    (origin path + uri), the query string and the headers it received (custom headers
+    included)."""
 
     def __init__(self, origin_id: str, origin_object: dict[str, Any]) -> None:
         self.origin_id = origin_id
@@ -55,6 +57,7 @@ class EchoOrigin:
             "origin_id": self.origin_id,
             "method": request.get("method", "GET"),
             "uri": request.get("uri", "/"),
+            "path": origin_path(request) + request.get("uri", "/"),
             "querystring": request.get("querystring", ""),
             "headers": {
                 (e.get("key") or name): e["value"]
@@ -200,8 +203,9 @@ def origin_blocks(spec: Any) -> tuple[dict[str, Any], dict[str, Any] | None]:
     return custom("http" if policy == "http-only" else "https"), None
 
 
-def _whole(value: float) -> int | float:
-    return int(value) if float(value).is_integer() else value
+def _whole(value: float) -> int:
+    """Whole seconds, as the event's timeouts are (lambda-edge-facts §1.6)."""
+    return round(value)
 
 
 def local_origin(spec: Any, block: dict[str, Any]) -> Origin:
