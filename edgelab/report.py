@@ -384,10 +384,9 @@ def latency_section(ctx: Context) -> Section:
             ),
         ],
         notes=[
-            "The replay keeps one cache for the whole distribution, where CloudFront "
-            "keeps one per edge location: a viewer far away gets a hit on what another "
-            "edge location fetched, so distant countries look faster here than they "
-            "would be. The edge locations section counts those hits."
+            "The replay keeps a cache per edge location and per regional edge cache, as "
+            "CloudFront does: a hit the regional edge cache answered adds the edge to "
+            "regional edge cache round trip, a miss the whole way to the origin."
         ],
     )
 
@@ -405,8 +404,8 @@ def edge_section(ctx: Context) -> Section:
         intro=[
             "Requests per edge location on a world map (Natural Earth coastlines), sized "
             "by requests; triangles are the regional edge caches. hits_filled_elsewhere "
-            "counts the hits on a path this edge location had not fetched itself (one "
-            "shared cache in the replay; separate caches at CloudFront)."
+            "counts the hits on a path this edge location had not fetched itself: its "
+            "regional edge cache had it, from another edge location's miss."
         ],
         plot="edge_map",
         figsize=(10, 4.6),
