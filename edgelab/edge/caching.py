@@ -17,10 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .cache import Entry
+from .cache import Cache, Entry
 from .exchange import Exchange, Reply
 from .stage import StageUnit
-from .tiers import regional_bypass
+from .tiers import CacheTiers, regional_bypass
+
+#: bypass reason, the edge location's cache, the regional edge cache's, its Region
+_Plan = tuple[str | None, Cache, Cache | None, str | None]
 
 #: headers of a 304 that update the stored object (RFC 9111 §4.3.4)
 REFRESHED = ("cache-control", "expires", "etag", "last-modified", "date")
@@ -34,6 +37,28 @@ def _with_age(entry: Entry, age: int) -> dict[str, Any]:
 class EdgeCache(StageUnit):
     """Both cache tiers; see the module docstring. Failures are never cached."""
 
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self._tiers: CacheTiers | None = None
+        self._plans: dict[tuple[str, str], _Plan] = {}
+
+    def plan(self, pop: str, method: str) -> _Plan:
+        """(bypass reason, the edge location's cache, the regional one or None) for a
+        POP and a method, worked out once per pair (the hot path stays lean)."""
+        tiers = self.dist.cache
+        if tiers is not self._tiers:  # a new CacheTiers was set: plan afresh
+            self._tiers, self._plans = tiers, {}
+        found = self._plans.get((pop, method))
+        if found is None:
+            policy = self.behavior.cache_policy
+            region = self.dist.regional_for(pop)
+            bypass = regional_bypass(
+                method, policy.caching_disabled, self.behavior.s3_region, region
+            )
+            rec = None if bypass or region is None else tiers.regional(region)
+            found = self._plans[(pop, method)] = (bypass, tiers.edge(pop), rec, region)
+        return found
+
     def __call__(self, ex: Exchange) -> Reply:
         dist, b, now = self.dist, self.behavior, ex.now
         policy = b.cache_policy
@@ -43,13 +68,8 @@ class EdgeCache(StageUnit):
         ex.cache_key = key = policy.key(
             dist.domain_name, method, req["uri"], req["querystring"], req["headers"]
         )
-        pop = ex.viewer.edge_location
-        region = dist.regional_for(pop)
-        ex.bypass = regional_bypass(method, policy.caching_disabled, b.s3_region, region)
+        ex.bypass, edge, rec, region = self.plan(ex.viewer.edge_location, method)
         ex.regional = None if ex.bypass else region
-        tiers = dist.cache
-        edge = tiers.edge(pop)
-        rec = tiers.regional(ex.regional) if ex.regional else None
         stale: Entry | None = None
         if cacheable:
             for name, cache in (("edge", edge), ("regional", rec)):

@@ -232,7 +232,8 @@ def run_chain(dist: Distribution, viewer: ViewerRequest) -> Trace:
     reply = behavior.stack(ex)
     if ex.bypass and ex.cache_tier == "origin":
         ex.notes.append(f"regional edge cache bypassed: {ex.bypass}")
-    dist.note_unserved(ex, reply)
+    if dist.error_codes and reply.status in dist.error_codes:
+        dist.note_unserved(ex, reply)
     origin = ex.origin if ex.origin_call is not None else None
     return Trace(
         ex.request_id,

@@ -126,6 +126,10 @@ class Distribution:
             for kind, block in t.origin_object.items()
         }
         self.origin_groups = {g.id: g for g in getattr(spec, "origin_groups", ())}
+        #: the statuses the definition has custom error responses for (facts §6.1)
+        self.error_codes = frozenset(
+            e.error_code for e in getattr(spec, "custom_error_responses", ())
+        )
         self.behaviors: list[CacheBehavior] = list(behaviors)
         if not self.behaviors:
             raise ConfigError(

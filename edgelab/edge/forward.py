@@ -141,7 +141,10 @@ class CallOrigin:
         send["headers"] = headers
         if ex.body is not None:
             send["body"] = {"encoding": "base64", "data": base64.b64encode(ex.body).decode("ascii")}
-        origin, ex.origin = self.dist.origin_for(block, ex.origin, ex.viewer.protocol)
+        if block == ex.origin.block(ex.viewer.protocol):  # the usual case, first
+            origin = ex.origin.local
+        else:
+            origin, ex.origin = self.dist.origin_for(block, ex.origin, ex.viewer.protocol)
         if ex.origin is not None and ex.origin.kind == "echo":
             ex.notes.append(
                 f"origin {ex.origin.id} is not mapped to anything local: edgelab's echo "

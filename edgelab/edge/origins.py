@@ -129,11 +129,12 @@ def origin_path(request: Mapping[str, Any]) -> str:
     """The origin path of the request's origin block (``""`` without one): what an
     origin gets before the uri (distribution facts §1.2: ``/production`` + ``/a.html``)."""
     block = request.get("origin")
-    if not isinstance(block, Mapping) or not block:
+    if not block or not isinstance(block, dict):
         return ""
-    fields = next(iter(block.values()))
-    path = fields.get("path", "") if isinstance(fields, Mapping) else ""
-    return path if isinstance(path, str) else ""
+    for fields in block.values():  # one s3 or custom block
+        path = fields.get("path", "") if isinstance(fields, dict) else ""
+        return path if isinstance(path, str) else ""
+    return ""
 
 
 class MappingOrigin:
