@@ -447,6 +447,7 @@ PINNED = {
     "an expired object (RefreshHit)": (
         "test_tiers::test_an_expired_object_is_revalidated_refreshhit"
     ),
+    "Content-Length of a compressed object": "test_behaviors::test_compress",
     "a function's own timeout": (
         "test_behaviors::test_a_functions_own_timeout_is_used_within_the_quota"
     ),
@@ -474,3 +475,60 @@ def test_readme_distribution_table_is_rendered_from_the_decisions() -> None:
         el.edge.decisions.DISTRIBUTION_DECISIONS, ("case", "what edgelab does", "facts")
     )
     assert table in readme
+
+
+# -- §3.4 compress ---------------------------------------------------------------------------
+def _compressing(tmp_path: Path, **policy: Any) -> el.Distribution:
+    (tmp_path / "big.html").write_text("<p>edge</p>" * 200)  # 2,200 bytes
+    (tmp_path / "small.css").write_text("a{}")
+    (tmp_path / "big.png").write_bytes(b"\x89PNG" + b"\x00" * 2000)
+    return dist(
+        el.CacheBehavior("*", "o", compress=True, cache_policy=el.CachePolicy(**policy)),
+        origins={"o": el.FolderOrigin(tmp_path)},
+    )
+
+
+COMPRESS = [
+    ("§3.4 br and gzip accepted: Brotli", "br, gzip", "/big.html", "br"),
+    ("§3.4 gzip accepted", "gzip, deflate", "/big.html", "gzip"),
+    ("§3.4 nothing accepted", "identity", "/big.html", None),
+    ("§3.4 under 1,000 bytes", "gzip", "/small.css", None),
+    ("§3.4 not a compressible type", "gzip", "/big.png", None),
+    ("§3.4 status not 200/403/404", "gzip", "/missing.html", None),
+]
+
+
+@pytest.mark.parametrize(
+    ("accept", "uri", "encoding"), [c[1:] for c in COMPRESS], ids=[c[0] for c in COMPRESS]
+)
+def test_compress(tmp_path: Path, accept: str, uri: str, encoding: str | None) -> None:
+    import gzip
+
+    import brotli
+
+    d = _compressing(tmp_path)
+    trace = d.request(uri, headers={"Accept-Encoding": accept})
+    assert trace.headers.get("content-encoding") == encoding
+    if encoding is None:
+        return
+    raw = {"br": brotli.decompress, "gzip": gzip.decompress}[encoding](trace.body)
+    assert raw == (tmp_path / "big.html").read_bytes()
+    assert trace.headers["etag"].startswith('W/"') and "content-length" not in trace.headers
+    again = d.request(uri, headers={"Accept-Encoding": accept})
+    assert again.cache == "Hit" and again.headers["content-encoding"] == encoding
+
+
+def test_compress_follows_the_cache_policy_and_http_version(tmp_path: Path) -> None:
+    """§3.4: only the encodings the cache policy caches; HTTP/1.0 gets none."""
+    d = _compressing(tmp_path, brotli=False)
+    assert (
+        d.request("/big.html", headers={"Accept-Encoding": "br, gzip"}).headers["content-encoding"]
+        == "gzip"
+    )
+    old = d.request("/big.html", headers={"Accept-Encoding": "gzip"}, http_version="1.0")
+    assert "content-encoding" not in old.headers
+    plain = dist(el.CacheBehavior("*", "o"), origins={"o": el.FolderOrigin(tmp_path)})
+    assert (
+        "content-encoding"
+        not in plain.request("/big.html", headers={"Accept-Encoding": "gzip"}).headers
+    )

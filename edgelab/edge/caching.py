@@ -65,8 +65,12 @@ class EdgeCache(StageUnit):
         req = ex.request
         method = req["method"]
         cacheable = method in policy.cached_methods
+        headers = req["headers"]
+        if "accept-encoding" in headers and ex.viewer.http_version.startswith(("0.", "1.0")):
+            # facts §3.4: for HTTP/1.0 CloudFront drops Accept-Encoding (no compression)
+            headers = {k: v for k, v in headers.items() if k != "accept-encoding"}
         ex.cache_key = key = policy.key(
-            dist.domain_name, method, req["uri"], req["querystring"], req["headers"]
+            dist.domain_name, method, req["uri"], req["querystring"], headers
         )
         ex.bypass, edge, rec, region = self.plan(ex.viewer.edge_location, method)
         ex.regional = None if ex.bypass else region

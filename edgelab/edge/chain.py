@@ -16,6 +16,7 @@ request, up for the response::
                ViewerResponseFunction   VResp, on the way back (not for errors, >= 400)
                DefaultRootObject        "/" -> the default root object (§7)
                EdgeCache                the POP's cache, then the regional edge cache (§8)
+               Compress                 gzip or Brotli what the origin sent (§3.4)
                ForwardToOrigin          the origin request the policies allow (§8.3)
                OriginRequestFunction    OReq; a generated response is cached
                OriginResponseFunction   OResp, on the way back (not after OReq responds)
@@ -50,6 +51,7 @@ from typing import TYPE_CHECKING, Any
 from ..triggers import Trigger
 from .caching import EdgeCache
 from .cloudfront_headers import add_cloudfront_headers, via_value
+from .compression import Compress
 from .decisions import CHAIN_DECISIONS, DISTRIBUTION_DECISIONS
 from .edge_rules import AllowedMethods, DefaultRootObject, ViewerProtocolPolicy
 from .exchange import Exchange, Next, Reply, perf
@@ -69,6 +71,7 @@ __all__ = [
     "AddCloudFrontHeaders",
     "AllowedMethods",
     "CallOrigin",
+    "Compress",
     "DefaultRootObject",
     "EdgeCache",
     "ForwardToOrigin",
@@ -187,6 +190,7 @@ STACK: tuple[type[StageUnit], ...] = (
     ViewerResponseFunction,
     DefaultRootObject,
     EdgeCache,
+    Compress,
     ForwardToOrigin,
     OriginRequestFunction,
     OriginResponseFunction,

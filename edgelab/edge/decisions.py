@@ -149,6 +149,12 @@ DISTRIBUTION_DECISIONS: tuple[Decision, ...] = (
         "cloudfront`, counted as a hit in the hit ratio",
     ),
     Decision(
+        "Content-Length of a compressed object",
+        "§3.4",
+        "dropped: it described the uncompressed object, and the viewer gets the compressed "
+        "length from the transfer; a strong `ETag` becomes weak, an invalid one is removed",
+    ),
+    Decision(
         "a function's own timeout",
         "lambda-edge-facts §5.1",
         "a Lambda@Edge function whose definition gives `Timeout` gets that timeout, within "

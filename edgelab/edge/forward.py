@@ -58,7 +58,12 @@ class ForwardToOrigin(StageUnit):
         out["Via"] = f"{old_via}, {via}" if old_via else via
         cp = b.cache_policy
         if cp.compresses:
-            out["Accept-Encoding"] = cp.accept_encoding(viewer.get("accept-encoding")) or "identity"
+            accept = (
+                None
+                if ex.viewer.http_version.startswith(("0.", "1.0"))
+                else viewer.get("accept-encoding")
+            )
+            out["Accept-Encoding"] = cp.accept_encoding(accept) or "identity"
         if b.forward_cookies == "all" and "cookie" in vh:
             out.raw["cookie"] = vh["cookie"]
         else:
