@@ -39,6 +39,43 @@ new unit plus one line in :data:`STACK`; the unit reads its behaviour's settings
     STACK = (..., ViewerRequestFunction, AddCloudFrontHeaders, ResponseHeadersPolicy,
              ViewerResponseFunction, ...)
 
+Where the stages still to come plug in (each one unit and one line in :data:`STACK`;
+``edgelab.edge.config.behavior_notes`` drops its "not run yet" note):
+
+* CloudFront Functions: ``ViewerRequestCloudFrontFunction`` just before
+  :class:`ViewerRequestFunction` and ``ViewerResponseCloudFrontFunction`` just before
+  :class:`ViewerResponseFunction` (a behaviour has one or the other kind on a viewer
+  event, never both); ``wanted`` when ``behavior.cloudfront_functions`` has the event
+  (the model's ``CloudFrontFunction``, with its runtime and key value store); reads and
+  writes ``ex.request`` (viewer request) or ``reply.response`` (viewer response), records
+  an ``ex.stages`` entry; a generated response returns ``Reply(..., cache=
+  "FunctionGeneratedResponse")``.
+* Origin groups: ``OriginGroupFailover`` between :class:`ForwardToOrigin` and
+  :class:`OriginRequestFunction`; ``wanted`` when ``behavior.target_origin`` is in
+  ``dist.origin_groups``; keeps the origin request ForwardToOrigin built, calls
+  ``self.next`` for the primary (``ex.origin``), and for GET/HEAD/OPTIONS on a failover
+  status or ``reply.failed`` points ``ex.origin`` at the secondary
+  (``dist.origins[group.secondary]``), rebuilds ``ex.origin_request`` for it
+  (``ForwardToOrigin.origin_request(ex, origin)``) and calls ``self.next`` again (origin
+  request and origin response run again, lambda-edge-facts §8.1); ``ex.origin`` is then
+  the trace's ``origin_id``.
+* Response headers policies: ``ResponseHeadersPolicy`` between
+  :class:`AddCloudFrontHeaders` and :class:`ViewerResponseFunction` (so viewer response
+  sees the policy's headers); ``wanted`` when ``behavior.response_headers_policy`` is set;
+  reads ``ex.request`` (``Origin`` for CORS) and ``reply.response``, writes the reply's
+  headers, on hits and misses alike.
+* Custom error responses: ``CustomErrorResponses`` between :class:`AddCloudFrontHeaders`
+  and :class:`ViewerResponseFunction` (viewer response does not run for an error page);
+  ``wanted`` when ``dist.error_codes``; reads ``reply.status`` and
+  ``dist.spec.custom_error_responses``, fetches the page through
+  ``dist.behavior_for(page).stack`` with a new :class:`Exchange` (viewer request skipped),
+  replaces ``Distribution.note_unserved``.
+* Continuous deployment: ``ContinuousDeployment`` first in :data:`STACK`; reads the
+  viewer's headers and cookies and ``dist.spec.staging``, and for the requests it routes
+  sets ``ex.deployment = "staging"``, ``ex.behavior`` to the staging distribution's
+  ``behavior_for(uri)`` and returns that behaviour's ``stack(ex)``: the staging
+  :class:`Distribution` has its own :class:`~edgelab.edge.tiers.CacheTiers`.
+
 The rules and the UNSURE points decided are :data:`CHAIN_DECISIONS` and
 :data:`DISTRIBUTION_DECISIONS` (rendered into the README and by ``edgelab rules
 --decisions``).
