@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+from typing import Any
 
 import brotli
 
@@ -115,7 +116,7 @@ class Compress(StageUnit):
         return normalised
 
     @staticmethod
-    def compressible(response: dict[str, object]) -> bool:
+    def compressible(response: dict[str, Any]) -> bool:
         headers = response.get("headers")
         if (
             not isinstance(headers, dict)
@@ -134,16 +135,12 @@ class Compress(StageUnit):
             and MIN_SIZE <= int(length) <= MAX_SIZE
         )
 
-    def compressed(self, response: dict[str, object], encoding: str) -> dict[str, object]:
+    def compressed(self, response: dict[str, Any], encoding: str) -> dict[str, Any]:
         if not self.compressible(response):
             return response
         data = body_bytes(response)
         packed = brotli.compress(data) if encoding == "br" else gzip.compress(data, mtime=0)
-        headers = {
-            k: v
-            for k, v in response["headers"].items()  # type: ignore[union-attr]
-            if k != "content-length"
-        }
+        headers = {k: v for k, v in response["headers"].items() if k != "content-length"}
         headers["content-encoding"] = [{"key": "Content-Encoding", "value": encoding}]
         etag = _first(headers, "etag")
         if etag is not None:
