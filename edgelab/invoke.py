@@ -7,6 +7,11 @@
 ``handler`` is a spec string, a Python callable or a loaded :class:`Handler`; strings
 are loaded once and kept warm (module state persists between calls, as in a warm Lambda
 container) until the file changes on disk.
+
+``runtime="cloudfront-js-1.0"`` or ``"cloudfront-js-2.0"`` runs the file as a CloudFront
+Function instead (``edgelab.cloudfront_functions``), with ``kvs=`` its KeyValueStore and
+``origins=`` the distribution's origin ids. An event in the other kind's shape is
+converted, with a note.
 """
 
 from __future__ import annotations
@@ -15,7 +20,11 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .cloudfront_functions.event import is_cff_event, to_lambda_event
+from .cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
+from .cloudfront_functions.features import is_cff_runtime
 from .context import ContextInfo
+from .errors import ConfigError
 from .events import LoadedEvent, cf_record, load_event
 from .outcome import InvocationResult, decide
 from .rules import RuleSet, get_rules
@@ -40,10 +49,13 @@ def get_handler(handler: HandlerLike, *, isolated: bool = False) -> Handler:
 
 
 def close_handlers() -> None:
-    """Stop every cached handler's worker processes."""
+    """Stop every cached handler's worker processes (CloudFront Functions' too)."""
+    from .cloudfront_functions.api import close_functions
+
     while _warm:
         _, h = _warm.popitem()
         h.close()
+    close_functions()
 
 
 def _prepare(event: EventLike, trigger: Trigger | str | None) -> LoadedEvent:
@@ -51,26 +63,55 @@ def _prepare(event: EventLike, trigger: Trigger | str | None) -> LoadedEvent:
         if trigger is None or as_trigger(trigger) is event.trigger:
             return event
         event = event.event
+    if is_cff_event(event):
+        converted, notes = to_lambda_event(event)  # type: ignore[arg-type]
+        loaded = load_event(converted, trigger=trigger)
+        loaded.notes[:0] = notes
+        return loaded
     return load_event(event, trigger=trigger)
+
+
+def _check_runtime(runtime: str | None, kvs: Any, origins: Any) -> bool:
+    """True for a CloudFront Functions runtime; None is a Lambda@Edge handler."""
+    if runtime is not None and not is_cff_runtime(runtime):
+        raise ConfigError(f"runtime must be one of {', '.join(CFF_RUNTIMES)} for a CloudFront "
+                          f"Function, or left out for a Lambda@Edge handler; got {runtime!r}",
+                          key="runtime")
+    if runtime is None and (kvs is not None or origins is not None):
+        raise ConfigError("kvs and origins are for CloudFront Functions: give runtime="
+                          f"{CFF_RUNTIMES[-1]!r} (or {CFF_RUNTIMES[0]!r})", key="runtime")
+    return runtime is not None
 
 
 def invoke(handler: HandlerLike, event: EventLike, *, trigger: Trigger | str | None = None,
            rules: RuleSet | str | None = None, isolated: bool = False,
-           request_id: str | None = None) -> InvocationResult:
+           request_id: str | None = None, runtime: str | None = None, kvs: Any = None,
+           origins: Sequence[str] | None = None) -> InvocationResult:
     """Run ``handler`` on ``event`` and decide what CloudFront would do with the result.
 
     The trigger defaults to the event's ``config.eventType``; ``rules`` is a rule set or
-    its name (see :mod:`edgelab.rules`). Never raises for anything the handler does.
+    its name (see :mod:`edgelab.rules`). With ``runtime="cloudfront-js-1.0"`` or
+    ``"cloudfront-js-2.0"`` the file is a CloudFront Function and the result a
+    :class:`~edgelab.cloudfront_functions.FunctionResult`. Never raises for anything the
+    handler does.
     """
     return invoke_many(handler, [event], trigger=trigger, rules=rules, isolated=isolated,
-                       request_ids=[request_id] if request_id else None)[0]
+                       request_ids=[request_id] if request_id else None, runtime=runtime,
+                       kvs=kvs, origins=origins)[0]
 
 
 def invoke_many(handler: HandlerLike, events: Sequence[EventLike], *,
                 trigger: Trigger | str | None = None, rules: RuleSet | str | None = None,
                 isolated: bool = False, request_ids: Sequence[str] | None = None,
-                ) -> list[InvocationResult]:
+                runtime: str | None = None, kvs: Any = None,
+                origins: Sequence[str] | None = None) -> list[InvocationResult]:
     """:func:`invoke` for many events: one result per event, in order."""
+    if _check_runtime(runtime, kvs, origins):
+        from .cloudfront_functions.api import invoke_functions
+
+        return invoke_functions(handler, events, runtime=runtime,  # type: ignore[arg-type]
+                                trigger=trigger, rules=rules, kvs=kvs, origins=origins,
+                                request_ids=request_ids)
     ruleset = rules if isinstance(rules, RuleSet) else get_rules(rules)
     h = get_handler(handler, isolated=isolated)
     loaded = [_prepare(e, trigger) for e in events]

@@ -1,9 +1,13 @@
-"""``edgelab rules``: print the rule set (limits, header rules, UNSURE decisions)."""
+"""``edgelab rules``: print the rule set (limits, header rules, UNSURE decisions);
+``--runtime cloudfront-js-*`` prints CloudFront Functions' rule set instead."""
 
 from __future__ import annotations
 
 import argparse
 
+from ..cloudfront_functions.decisions import CFF_DECISIONS
+from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
+from ..cloudfront_functions.limits import get_cff_rules
 from ..rules import DECISIONS
 from ._common import add_rules_options, print_json, rules_from
 
@@ -14,25 +18,39 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print JSON rows")
     p.add_argument("--decisions", action="store_true",
                    help="list how edgelab reads the facts marked UNSURE")
+    p.add_argument("--runtime", choices=CFF_RUNTIMES, default=None,
+                   help="CloudFront Functions' rule set and decisions instead of "
+                        "Lambda@Edge's")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    rules = rules_from(args)
+    cff = bool(args.runtime)
+    rules = get_cff_rules(args.rules, args.overrides or None) if cff else rules_from(args)
     if args.decisions:
+        groups = [("CloudFront Functions (cloudfront-functions-facts)", CFF_DECISIONS)] if cff \
+            else [("Lambda@Edge (lambda-edge-facts)", DECISIONS)]
         rows = [{"topic": d.topic, "section": d.section, "decision": d.decision}
-                for d in DECISIONS]
+                for _, decisions in groups for d in decisions]
         if args.json:
             print_json(rows)
         else:
-            for r in rows:
-                print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
+            if not cff:
+                groups.append(("CloudFront Functions (cloudfront-functions-facts; "
+                               "--runtime cloudfront-js-2.0 --json for these alone)",
+                               CFF_DECISIONS))
+            for title, decisions in groups:
+                print(title)
+                for d in decisions:
+                    print(f"  {d.section:<10} {d.topic}: {d.decision}")
         return 0
     rows = rules.table()
     if args.json:
         print_json(rows)
         return 0
-    print(f"rule set {rules.name}" + (f" with {rules.overrides}" if rules.overrides else ""))
+    kind = "CloudFront Functions " if cff else ""
+    print(f"{kind}rule set {rules.name}" + (f" with {rules.overrides}" if rules.overrides
+                                            else ""))
     for r in rows:
         if r["kind"] == "limit":
             print(f"  {r['rule']:<28} {r['trigger']:<16} {r['value']:>10} {r['unit']:<6} "

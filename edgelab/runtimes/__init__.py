@@ -7,6 +7,9 @@
   worker process per simulated container;
 * ``path/file.js|.cjs|.mjs[:export]``: Node.js, through a persistent ``node`` worker;
 * a Python callable: run in-process.
+
+CloudFront Functions (``cloudfront-js-1.0`` / ``2.0``) are not Lambda handlers: they
+load with :func:`load_cloudfront_function` (``cloudfront_js.CloudFrontFunction``).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from .python import CallableHandler, InProcessPython, IsolatedPython
 
 NODE_SUFFIXES = (".js", ".cjs", ".mjs")
 
-__all__ = ["Call", "Handler", "RawResult", "is_node_spec", "load_handler"]
+__all__ = ["Call", "Handler", "RawResult", "is_node_spec", "load_cloudfront_function",
+           "load_handler"]
 
 
 def is_node_spec(spec: str) -> bool:
@@ -43,3 +47,13 @@ def load_handler(spec: str | Callable[..., Any] | Handler, *, isolated: bool = F
 
         return NodeHandler(spec)
     return IsolatedPython(spec) if isolated else InProcessPython(spec)
+
+
+def load_cloudfront_function(path: str, runtime: str = "cloudfront-js-2.0",
+                             **options: Any) -> Any:
+    """A loaded :class:`~edgelab.runtimes.cloudfront_js.CloudFrontFunction` (options:
+    ``rules``, ``kvs``, ``origins``, ``edge_location``); raises HandlerLoadError for a file
+    CloudFront would refuse."""
+    from .cloudfront_js import CloudFrontFunction  # imported only when one is asked for
+
+    return CloudFrontFunction(path, runtime, **options)
