@@ -11,6 +11,21 @@ CloudFront makes of the result), ``invoke`` (all of that in one call).
 """
 
 from .cache import Cache, CachePolicy
+from .cloudfront_functions import (
+    CFF_DECISIONS,
+    CFF_RULE_SETS,
+    FunctionResult,
+    KeyValueStore,
+    LoadedCffEvent,
+    aws_test_result,
+    build_cff_event,
+    get_cff_rules,
+    load_cff_event,
+    load_kvs,
+    to_cff_event,
+    to_lambda_event,
+)
+from .cloudfront_functions import RUNTIMES as CFF_RUNTIMES
 from .context import ContextInfo, LambdaContext
 from .distribution import Distribution, OriginRequestPolicy, TriggerConfig, load_distribution
 from .errors import ConfigError, EdgelabError, EventError, HandlerLoadError, RuntimeUnavailable
@@ -41,7 +56,8 @@ from .mutate import (
 from .origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
 from .outcome import ErrorInfo, InvocationResult, error_response
 from .rules import DECISIONS, DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
-from .runtimes import Handler, RawResult, load_handler
+from .runtimes import Handler, RawResult, load_cloudfront_function, load_handler
+from .runtimes.cloudfront_js import CloudFrontFunction
 from .trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
 from .triggers import TRIGGERS, Trigger
 from .validate import Violation, validate_result
@@ -73,6 +89,9 @@ def __getattr__(name: str) -> object:
 __version__ = "0.1.0"
 
 __all__ = [
+    "CFF_DECISIONS",
+    "CFF_RULE_SETS",
+    "CFF_RUNTIMES",
     "DECISIONS",
     "DEFAULT_RULES",
     "RULE_SETS",
@@ -81,6 +100,7 @@ __all__ = [
     "Cache",
     "CachePolicy",
     "CallableOrigin",
+    "CloudFrontFunction",
     "ConfigError",
     "ContextInfo",
     "Distribution",
@@ -88,13 +108,16 @@ __all__ = [
     "ErrorInfo",
     "EventError",
     "FolderOrigin",
+    "FunctionResult",
     "Handler",
     "HandlerLoadError",
     "Headers",
     "HttpOrigin",
     "InvocationResult",
+    "KeyValueStore",
     "LambdaContext",
     "LatencyModel",
+    "LoadedCffEvent",
     "LoadedEvent",
     "MappingOrigin",
     "MutableHeaders",
@@ -112,6 +135,8 @@ __all__ = [
     "ViewerRequest",
     "Violation",
     "append_header",
+    "aws_test_result",
+    "build_cff_event",
     "build_event",
     "canonical_key",
     "cf_record",
@@ -120,14 +145,18 @@ __all__ = [
     "error_response",
     "estimate_latency",
     "generate_traffic",
+    "get_cff_rules",
     "get_handler",
     "get_rules",
     "header_map",
     "invoke",
     "invoke_many",
+    "load_cff_event",
+    "load_cloudfront_function",
     "load_distribution",
     "load_event",
     "load_handler",
+    "load_kvs",
     "load_traces",
     "load_traffic",
     "nearest_edge",
@@ -147,6 +176,8 @@ __all__ = [
     "set_response_cookie",
     "set_status",
     "switch_origin",
+    "to_cff_event",
+    "to_lambda_event",
     "traces_to_frame",
     "validate_result",
     "write_access_log",
