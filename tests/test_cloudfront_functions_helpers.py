@@ -72,20 +72,26 @@ def test_edge_location(handlers_dir: Path) -> None:
         assert got == {"name": "SEA", "serverIp": "198.51.100.10", "region": "us-east-1"}
         other = {"name": "CDG", "serverIp": "192.0.2.9", "region": "eu-west-3"}
         assert body(fn.invoke(el.build_cff_event(), edge_location=other)) == other
-    path = write(handlers_dir / "edge2.js", "import cf from 'cloudfront';\n"
-                 "function handler(event) {\n  var r = event.response;\n"
-                 "  r.headers['x-edge'] = { value: JSON.stringify(cf.edgeLocation) };\n"
-                 "  return r;\n}\n")
+    path = write(
+        handlers_dir / "edge2.js",
+        "import cf from 'cloudfront';\n"
+        "function handler(event) {\n  var r = event.response;\n"
+        "  r.headers['x-edge'] = { value: JSON.stringify(cf.edgeLocation) };\n"
+        "  return r;\n}\n",
+    )
     res = el.invoke(path, el.build_cff_event("viewer-response"), runtime=RT2, rules=ROOMY)
     assert res.response["headers"]["x-edge"] == {"value": "{}"}
 
 
 def test_log_custom_data(handlers_dir: Path) -> None:
     # CFF_DECISIONS "cf.logCustomData over 800 bytes"
-    path = write(handlers_dir / "log.js", "import cf from 'cloudfront';\n"
-                 "function handler(event) {\n  cf.logCustomData('first');\n"
-                 "  cf.logCustomData('a b/' + 'x'.repeat(event.request.uri.length * 200));\n"
-                 "  return event.request;\n}\n")
+    path = write(
+        handlers_dir / "log.js",
+        "import cf from 'cloudfront';\n"
+        "function handler(event) {\n  cf.logCustomData('first');\n"
+        "  cf.logCustomData('a b/' + 'x'.repeat(event.request.uri.length * 200));\n"
+        "  return event.request;\n}\n",
+    )
     res = el.invoke(path, el.build_cff_event(uri="/1"), runtime=RT2, rules=ROOMY)
     assert res.log_data == "a%20b%2F" + "x" * 400
     long = el.invoke(path, el.build_cff_event(uri="/12345"), runtime=RT2, rules=ROOMY)
@@ -108,27 +114,38 @@ def test_origin_helpers_are_recorded_for_the_chain(handlers_dir: Path) -> None:
     res = el.invoke(path, el.build_cff_event(), runtime=RT2, rules=ROOMY, origins=["us", "eu"])
     assert res.outcome == "request"
     assert res.origin_changes == [
-        {"helper": "selectRequestOriginById",
-         "params": {"originId": "eu", "hostHeader": "eu.example.com"}},
-        {"helper": "updateRequestOrigin", "params": {"originPath": "/v2",
-                                                     "timeouts": {"readTimeout": 5}}}]
+        {
+            "helper": "selectRequestOriginById",
+            "params": {"originId": "eu", "hostHeader": "eu.example.com"},
+        },
+        {
+            "helper": "updateRequestOrigin",
+            "params": {"originPath": "/v2", "timeouts": {"readTimeout": 5}},
+        },
+    ]
     unknown = el.invoke(path, el.build_cff_event(), runtime=RT2, rules=ROOMY, origins=["us"])
     assert unknown.status == 502 and "'eu' is not an origin" in unknown.error.message
 
 
 def test_origin_helpers_in_viewer_response_throw(handlers_dir: Path) -> None:
     # CFF_DECISIONS "origin helpers in viewer response"
-    path = write(handlers_dir / "o.js", "import cf from 'cloudfront';\n"
-                 "function handler(event) {\n  cf.updateRequestOrigin({ domainName: 'a.com' });\n"
-                 "  return event.response;\n}\n")
+    path = write(
+        handlers_dir / "o.js",
+        "import cf from 'cloudfront';\n"
+        "function handler(event) {\n  cf.updateRequestOrigin({ domainName: 'a.com' });\n"
+        "  return event.response;\n}\n",
+    )
     res = el.invoke(path, el.build_cff_event("viewer-response"), runtime=RT2, rules=ROOMY)
     assert res.status == 503 and "viewer-request functions only" in res.error.message
     assert res.error.message.endswith("(line 3)")
 
 
 def test_origin_helper_arguments_must_be_json(handlers_dir: Path) -> None:
-    path = write(handlers_dir / "o.js", "import cf from 'cloudfront';\n"
-                 "function handler(event) {\n  var p = {}; p.self = p;\n"
-                 "  cf.updateRequestOrigin(p);\n  return event.request;\n}\n")
+    path = write(
+        handlers_dir / "o.js",
+        "import cf from 'cloudfront';\n"
+        "function handler(event) {\n  var p = {}; p.self = p;\n"
+        "  cf.updateRequestOrigin(p);\n  return event.request;\n}\n",
+    )
     res = el.invoke(path, el.build_cff_event(), runtime=RT2, rules=ROOMY)
     assert res.status == 503 and "plain JSON data" in res.error.message

@@ -35,19 +35,32 @@ def test_import_file_loads() -> None:
     assert el.load_kvs(None) is None
 
 
-@pytest.mark.parametrize(("entries", "message"), [
-    pytest.param([{"key": "k" * 513, "value": "v"}], "at most 512 bytes",
-                 id="§5.4 a key of 513 bytes (decision)"),
-    pytest.param([{"key": "é" * 257, "value": "v"}], "514 bytes",
-                 id="§5.4 key size counts UTF-8 bytes"),
-    pytest.param([{"key": "k", "value": "v" * 1025}], "at most 1,024 bytes",
-                 id="§5.4 a value of 1025 bytes"),
-    pytest.param([{"key": "k", "value": "v"}, {"key": "k", "value": "w"}], "repeats key",
-                 id="§5.4 duplicate keys"),
-    pytest.param([{"key": "k", "value": 1}], "must be a string", id="§5.4 a number value"),
-    pytest.param([{"key": "k"}], "exactly", id="§5.4 an entry without value"),
-    pytest.param([{"key": "", "value": "v"}], "non-empty", id="§5.4 an empty key"),
-])
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        pytest.param(
+            [{"key": "k" * 513, "value": "v"}],
+            "at most 512 bytes",
+            id="§5.4 a key of 513 bytes (decision)",
+        ),
+        pytest.param(
+            [{"key": "é" * 257, "value": "v"}], "514 bytes", id="§5.4 key size counts UTF-8 bytes"
+        ),
+        pytest.param(
+            [{"key": "k", "value": "v" * 1025}],
+            "at most 1,024 bytes",
+            id="§5.4 a value of 1025 bytes",
+        ),
+        pytest.param(
+            [{"key": "k", "value": "v"}, {"key": "k", "value": "w"}],
+            "repeats key",
+            id="§5.4 duplicate keys",
+        ),
+        pytest.param([{"key": "k", "value": 1}], "must be a string", id="§5.4 a number value"),
+        pytest.param([{"key": "k"}], "exactly", id="§5.4 an entry without value"),
+        pytest.param([{"key": "", "value": "v"}], "non-empty", id="§5.4 an empty key"),
+    ],
+)
 def test_import_file_limits(tmp_path: Path, entries: list[Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         el.KeyValueStore.from_file(import_file(tmp_path, entries))
@@ -63,11 +76,14 @@ def test_store_size_limits_are_rules(tmp_path: Path) -> None:
     assert el.load_kvs({"k": "v" * 3000}, rules=big_values)
 
 
-@pytest.mark.parametrize(("content", "message"), [
-    pytest.param(b"{not json", "is not JSON", id="not JSON"),
-    pytest.param(b"\xff\xfe", "not UTF-8", id="not UTF-8"),
-    pytest.param(b'{"items": []}', '"data" list', id="no data list"),
-])
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        pytest.param(b"{not json", "is not JSON", id="not JSON"),
+        pytest.param(b"\xff\xfe", "not UTF-8", id="not UTF-8"),
+        pytest.param(b'{"items": []}', '"data" list', id="no data list"),
+    ],
+)
 def test_unusable_import_files(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "bad.json"
     path.write_bytes(content)
@@ -108,8 +124,9 @@ async function handler(event) {
 def test_a_function_reads_the_store(handlers_dir: Path, tmp_path: Path, uri: str) -> None:
     # CFF_DECISIONS "cf.kvs() or cf.kvs(id)" and "kvs get of a missing key"
     path = write(handlers_dir / "reader.js", READER)
-    store = import_file(tmp_path, [{"key": "greeting", "value": "héllo"},
-                                   {"key": "weights", "value": '{"A": 0.8}'}])
+    store = import_file(
+        tmp_path, [{"key": "greeting", "value": "héllo"}, {"key": "weights", "value": '{"A": 0.8}'}]
+    )
     res = el.invoke(path, el.build_cff_event(uri=uri), runtime=RT2, kvs=str(store), rules=ROOMY)
     assert res.outcome == "response", res.error
     got = json.loads(res.response["body"])
@@ -118,7 +135,10 @@ def test_a_function_reads_the_store(handlers_dir: Path, tmp_path: Path, uri: str
     assert got["missing"] == "Key nope not found in the KeyValueStore"
     assert got["format"] == "TypeError"
     assert got["meta"]["keyCount"] == 2 and set(got["meta"]) == {
-        "creationDateTime", "lastUpdatedDateTime", "keyCount"}
+        "creationDateTime",
+        "lastUpdatedDateTime",
+        "keyCount",
+    }
     assert res.kvs_reads == 8
 
 
@@ -133,9 +153,12 @@ def test_without_a_store_cf_kvs_throws(handlers_dir: Path) -> None:
 @pytest.mark.node
 @pytest.mark.usefixtures("_close")
 def test_the_store_can_change_between_calls(handlers_dir: Path) -> None:
-    path = write(handlers_dir / "one.js", "import cf from 'cloudfront';\n"
-                 "async function handler(event) {\n"
-                 "  return { statusCode: 200, body: await cf.kvs().get('k') };\n}\n")
+    path = write(
+        handlers_dir / "one.js",
+        "import cf from 'cloudfront';\n"
+        "async function handler(event) {\n"
+        "  return { statusCode: 200, body: await cf.kvs().get('k') };\n}\n",
+    )
     fn = el.load_cloudfront_function(path, RT2, rules=ROOMY, kvs={"k": "first"})
     with fn:
         events = [el.build_cff_event()] * 2
