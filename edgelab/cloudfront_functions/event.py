@@ -19,7 +19,6 @@ function, with a note saying so.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +35,7 @@ from ..events import (
     HeadersArg,
     build_event,
     cf_record,
+    copy_event,
     normalize_event,
     read_event_file,
     status_phrase,
@@ -96,10 +96,10 @@ def effective_values(after: Any, before: Any = None) -> list[str]:
     that changed wins (``value`` ignored); otherwise a changed ``value`` replaces the first
     value and the rest stay. Non-string values are returned as they are (the validator
     reports them)."""
-    if not isinstance(after, Mapping):
+    if type(after) is not dict and not isinstance(after, Mapping):
         return []
     mv = after.get("multiValue")
-    old_mv = before.get("multiValue") if isinstance(before, Mapping) else None
+    old_mv = before.get("multiValue") if isinstance(before, dict | Mapping) else None
     if isinstance(mv, list) and mv:
         values = [m.get("value") if isinstance(m, Mapping) else m for m in mv]
         if (
@@ -495,7 +495,7 @@ def normalize_cff_event(
             f"context, viewer and request; got {type(data).__name__} (facts §2.1)",
             "",
         )
-    ev = copy.deepcopy(dict(data))
+    ev = copy_event(dict(data))
     notes: list[str] = []
     if ev.get("version") != "1.0":
         if "version" in ev:

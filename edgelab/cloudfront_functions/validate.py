@@ -100,9 +100,11 @@ class _Checker:
         return float("inf") if value is None else float(value)
 
     # -- {value, multiValue} maps ---------------------------------------------------------
-    def fields(self, after: Any, path: str, *, kind: str, cookies: bool = False) -> bool:
+    def fields(
+        self, after: Any, path: str, *, kind: str, cookies: bool = False, before: Any = None
+    ) -> bool:
         """Shape of a headers / cookies / querystring map (§2.4); False when unusable."""
-        if not isinstance(after, Mapping):
+        if not isinstance(after, dict):
             self.add(
                 "field-shape",
                 path,
@@ -111,7 +113,10 @@ class _Checker:
                 actual=type(after).__name__,
             )
             return False
+        before = before if isinstance(before, dict) else {}
         for name, entry in after.items():
+            if before.get(name) == entry and isinstance(entry, dict):
+                continue  # passed through unchanged: it was valid on the way in
             where = f"{path}.{name}"
             if kind == "header":
                 if not _TOKEN.match(str(name)):
@@ -134,7 +139,7 @@ class _Checker:
                     )
             elif not name:
                 self.add("field-shape", where, f"{path} has an empty name", "§2.4")
-            if not isinstance(entry, Mapping):
+            if not isinstance(entry, dict):
                 self.add(
                     "field-shape",
                     where,
@@ -156,14 +161,14 @@ class _Checker:
                     )
                 else:
                     items += [
-                        (f"multiValue[{i}].value", m.get("value") if isinstance(m, Mapping) else m)
+                        (f"multiValue[{i}].value", m.get("value") if isinstance(m, dict) else m)
                         for i, m in enumerate(mv)
                     ]
                     if cookies:
                         items += [
                             (f"multiValue[{i}].attributes", m.get("attributes", ""))
                             for i, m in enumerate(mv)
-                            if isinstance(m, Mapping)
+                            if isinstance(m, dict)
                         ]
             if cookies:
                 items.append(("attributes", entry.get("attributes", "")))
@@ -192,7 +197,7 @@ class _Checker:
         """Disallowed and read-only headers (§4.1): only additions, edits and removals
         count; a header passed through unchanged is fine."""
         for name in sorted(set(after) | set(before)):
-            if not isinstance(name, str):
+            if not isinstance(name, str) or after.get(name) == before.get(name):
                 continue
             lower = name.lower()
             kinds = self.rules.header_kinds(lower, self.trigger)
@@ -272,7 +277,9 @@ class _Checker:
                     actual=qs_value,
                 )
             qs = qs_value[1:] if qs_value.startswith("?") else qs_value
-        elif self.fields(qs_value, "request.querystring", kind="query"):
+        elif self.fields(
+            qs_value, "request.querystring", kind="query", before=before.get("querystring")
+        ):
             qs = querystring_to_string(qs_value)
         else:
             qs = ""
@@ -297,7 +304,7 @@ class _Checker:
             )
         headers = req.get("headers", before.get("headers", {}))
         size = len(uri) + len(qs)
-        if self.fields(headers, "request.headers", kind="header"):
+        if self.fields(headers, "request.headers", kind="header", before=before.get("headers")):
             if "cookie" in headers and "cookie" not in before.get("headers", {}):
                 self.add(
                     "cookie-header",
@@ -313,10 +320,10 @@ class _Checker:
             size += sum(
                 len(str(n)) + sum(len(str(v)) for v in effective_values(e)) + 4
                 for n, e in headers.items()
-                if isinstance(e, Mapping)
+                if isinstance(e, dict)
             )
         cookies = req.get("cookies", before.get("cookies", {}))
-        self.fields(cookies, "request.cookies", kind="cookie")
+        self.fields(cookies, "request.cookies", kind="cookie", before=before.get("cookies"))
         if size > self.limit("request-size"):
             self.add(
                 "request-too-large",
@@ -367,7 +374,7 @@ class _Checker:
                 actual=desc,
             )
         headers = resp.get("headers", before.get("headers", {}))
-        if self.fields(headers, "response.headers", kind="header"):
+        if self.fields(headers, "response.headers", kind="header", before=before.get("headers")):
             if "set-cookie" in headers and "set-cookie" not in before.get("headers", {}):
                 self.add(
                     "set-cookie-header",
@@ -386,6 +393,7 @@ class _Checker:
             "response.cookies",
             kind="cookie",
             cookies=True,
+            before=before.get("cookies"),
         )
         if "body" in resp:
             self.body(resp["body"])

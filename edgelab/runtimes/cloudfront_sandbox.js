@@ -26,6 +26,7 @@
   const OrigDate = Date;
   const ObjectDefineProperty = Object.defineProperty;
   const ObjectKeys = Object.keys;
+  const ObjectIs = Object.is;
   const ObjectCreate = Object.create;
   const ObjectGetPrototypeOf = Object.getPrototypeOf;
   const ObjectGetOwnPropertyDescriptor = Object.getOwnPropertyDescriptor;
@@ -672,7 +673,7 @@
         for (let i = 0; i < keys.length; i++) {
           if (keys[i] !== baselineKeys[i]) return true;
           const d = ObjectGetOwnPropertyDescriptor(G, keys[i]);
-          if ((d && 'value' in d ? d.value : d && d.get) !== baselineValues[i]) return true;
+          if (!ObjectIs(d && 'value' in d ? d.value : d && d.get, baselineValues[i])) return true;
         }
         return false;
       },
