@@ -68,6 +68,7 @@ from .viewer import ViewerRequest
 _LAZY = {
     "TRAFFIC_PROFILES": ("traffic", "PROFILES"), "LatencyModel": ("latency", "LatencyModel"),
     "TrafficProfile": ("traffic", "Profile"), "estimate_latency": ("latency", "estimate_latency"),
+    "compare_costs": ("cloudfront_functions.pricing", "compare_costs"),
     "generate_traffic": ("traffic", "generate"), "load_traffic": ("traffic", "load_traffic"),
     "nearest_edge": ("latency", "nearest_edge"), "read_access_logs": ("logs", "read_access_logs"),
     "read_traffic": ("traffic", "read_traffic"), "replay": ("replay", "replay"),
@@ -141,6 +142,7 @@ __all__ = [
     "canonical_key",
     "cf_record",
     "close_handlers",
+    "compare_costs",
     "custom_origin",
     "error_response",
     "estimate_latency",

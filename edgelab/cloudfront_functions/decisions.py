@@ -117,7 +117,8 @@ CFF_DECISIONS: tuple[Decision, ...] = (
         "compute budget",
         "§8",
         "1 ms of CPU time is 100 % (docs: submillisecond; secondary: about 1 ms), "
-        "measured as the smaller of the worker's CPU time and the wall time of the run",
+        "measured as the smaller of the worker's CPU time and the wall time of the run; a "
+        "run over half the budget is measured twice and the smaller counts",
     ),
     Decision(
         "compute utilization over 100 %",

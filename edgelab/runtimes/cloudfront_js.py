@@ -83,6 +83,7 @@ class _Run:
     loaded: LoadedCffEvent
     call_json: str
     kvs: KeyValueStore | None
+    recheck_ms: float
 
 
 class CloudFrontFunction:
@@ -217,11 +218,16 @@ class CloudFrontFunction:
             "logMax": int(limit(rules, "log-size", loaded.trigger)),
             "logDataMax": int(limit(rules, "log-custom-data", loaded.trigger)),
         }
-        return _Run(loaded, json.dumps(call, separators=(",", ":")), kvs)
+        recheck = limit(rules, "compute-budget", loaded.trigger) / 2
+        return _Run(loaded, json.dumps(call, separators=(",", ":")), kvs, recheck)
 
     def _encode(self, call: Call) -> dict[str, Any]:
         run: _Run = call.event["run"]
-        message: dict[str, Any] = {"c": run.call_json, "kvs": run.kvs.digest if run.kvs else ""}
+        message: dict[str, Any] = {
+            "c": run.call_json,
+            "kvs": run.kvs.digest if run.kvs else "",
+            "recheckMs": run.recheck_ms,
+        }
         if run.kvs is not None:
             worker = self._worker
             assert worker is not None

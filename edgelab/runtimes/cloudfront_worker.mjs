@@ -25,7 +25,8 @@
 // Protocol (JSON lines; answers on the descriptor named by $EDGELAB_PROTOCOL_FD, so
 // nothing else can reach it):
 //   request  {"c": <call JSON string for the sandbox's begin()>, "kvs": id or "",
-//             "kvsData": <store JSON string, when this process may not have it yet>}
+//             "kvsData": <store JSON string, when this process may not have it yet>,
+//             "recheckMs": a run using more CPU than this is measured twice}
 //   answer   {"status": "ok"|"error", "value": {how the run ended, what it returned, logs,
 //             cpu_ms, wall_ms, heap_bytes, ...}, "error_type", "error_message", "logs",
 //             "duration_ms", "cold_start"}
@@ -380,6 +381,17 @@ function runOne(msg) {
     const first = out;
     out = measuredRun(sandbox, msg.c);
     out.heap_bytes = Math.max(out.heap_bytes, first.heap_bytes);
+  }
+  if (out.cpu_ms > (msg.recheckMs ?? Infinity) && (out.state === 'returned' || out.state === 'threw')
+      && !api.globalsChanged()) {
+    // A run over half its budget is measured once more and the smaller CPU time counts:
+    // a garbage collection or a compile that fell in one run is the engine's, not the
+    // function's (CloudFront's engine has neither).
+    const again = measuredRun(sandbox, msg.c);
+    if (again.cpu_ms < out.cpu_ms) {
+      again.heap_bytes = Math.max(again.heap_bytes, out.heap_bytes);
+      out = again;
+    }
   }
   sandbox.runs += 1;
   if (out.state === 'pending' || api.globalsChanged()) sandbox = null;
