@@ -216,6 +216,7 @@ EXIT_2 = [
         "let a = 1;\n",
         "line 1: `let` is not in cloudfront-js-1.0",
         id="§1 a 1.0 file using let",
+        marks=pytest.mark.node,
     ),
     pytest.param(
         ["--runtime", RT2],

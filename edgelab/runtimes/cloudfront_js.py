@@ -116,6 +116,7 @@ class CloudFrontFunction:
         self.origins = list(origins) if origins is not None else None
         self.edge_location = parse_edge_location(edge_location)
         self.function_name = re.sub(r"[^A-Za-z0-9_-]", "-", self.path.stem)[:64] or "function"
+        self._check_size()  # refused before Node is even looked for
         self.node = find_node()  # RuntimeUnavailable, with how to get Node, if none
         self._worker: WorkerProcess | None = None
         self._kvs_sent: set[tuple[int, str]] = set()
