@@ -679,3 +679,41 @@ def test_function_code_cannot_reach_the_host(handlers_dir: Path, runtime: str) -
     got = body_of(run(write(handlers_dir / "esc.js", ESCAPES), runtime=runtime))
     assert set(got.values()) == {"blocked"}, got
     assert len(got) == 10
+
+
+HOSTILE = """\
+function handler(event) {
+  var u = event.request.uri;
+  if (u === '/recurse') { var f = function () { return f() + 1; }; return f(); }
+  if (u === '/oom') { var a = []; for (;;) a.push(new Array(1e5).fill(1.5)); }
+  if (u === '/string') { throw 'plain text'; }
+  if (u === '/tojson') { return { toJSON: function () { throw new Error('no json'); } }; }
+  if (u === '/cycle') { var o = { statusCode: 200 }; o.self = o; return o; }
+  if (u === '/getter') { return { get statusCode() { throw new TypeError('getter'); } }; }
+  return event.request;
+}
+"""
+
+
+def test_hostile_functions_get_cloudfronts_outcome_and_the_batch_goes_on(
+    handlers_dir: Path,
+) -> None:
+    path = write(handlers_dir / "hostile.js", HOSTILE)
+    rules = el.get_cff_rules(overrides={"compute-budget": 500, "stop-after": 5000})
+    uris = ["/recurse", "/oom", "/ok", "/string", "/tojson", "/cycle", "/getter", "/ok"]
+    results = el.invoke_many(
+        path, [el.build_cff_event(uri=u) for u in uris], runtime=RT2, rules=rules
+    )
+    got = {
+        u: (r.status, r.error.message if r.error else "")
+        for u, r in zip(uris, results, strict=True)
+    }
+    assert got["/recurse"][0] == 503 and "RangeError" in got["/recurse"][1]
+    assert got["/oom"][0] == 503 and "MemoryError" in got["/oom"][1]
+    assert got["/string"] == (503, "string: plain text")
+    for uri in ("/tojson", "/cycle", "/getter"):
+        assert got[uri][0] == 502 and "cannot be converted to JSON" in got[uri][1]
+    assert [r.outcome for u, r in zip(uris, results, strict=True) if u == "/ok"] == [
+        "request",
+        "request",
+    ]
