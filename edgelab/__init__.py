@@ -8,6 +8,8 @@ Modules, in the order one request meets them: ``triggers`` (the four trigger poi
 ``events`` / ``headers`` / ``mutate`` (the event a function gets), ``rules`` (what it may
 do), ``context`` and ``runtimes`` (running it), ``validate`` and ``outcome`` (what
 CloudFront makes of the result), ``invoke`` (all of that in one call).
+CloudFront Functions have their own package, ``cloudfront_functions`` (events, rules,
+KeyValueStore, validation, outcome), and sandbox, ``runtimes.cloudfront_js``.
 """
 
 from .cache import Cache, CachePolicy
