@@ -5,7 +5,7 @@ worker, beside a trivial Lambda@Edge Node.js handler measured in the same run.
 
 Measures, on this machine, one after the other:
 
-* ``CloudFrontFunction.invoke_many`` (cloudfront-js-1.0 and 2.0): the full path (events
+* ``CloudFrontFunctionHandler.invoke_many`` (cloudfront-js-1.0 and 2.0): the full path (events
   prepared, run in the sandbox in batches, every result decided by ``decide_cff``);
 * the CloudFront Functions worker round trip alone (``run_many``: prepared runs in, raw
   results out);
@@ -30,7 +30,7 @@ from pathlib import Path
 import edgelab as el
 from edgelab.context import ContextInfo
 from edgelab.runtimes.base import Call
-from edgelab.runtimes.cloudfront_js import CloudFrontFunction
+from edgelab.runtimes.cloudfront_js import CloudFrontFunctionHandler
 from edgelab.runtimes.node import NodeHandler
 from edgelab.runtimes.nodefind import find_node
 
@@ -77,24 +77,42 @@ def main() -> None:
 
         cff_event = el.build_cff_event("viewer-request", uri="/index.html")
         for runtime in el.CFF_RUNTIMES:
-            fn = CloudFrontFunction(folder / "bench.js", runtime, rules=roomy)
+            fn = CloudFrontFunctionHandler(folder / "bench.js", runtime, rules=roomy)
             events = [cff_event] * n
             fn.invoke_many(events[:200])  # warm up
 
-            def full(fn: CloudFrontFunction = fn, events: list = events) -> None:
+            def full(fn: CloudFrontFunctionHandler = fn, events: list = events) -> None:
                 assert fn.invoke_many(events)[-1].outcome == "request"
 
-            rows.append((f"CloudFront Function {runtime}, invoke_many (decided)",
-                         best_seconds(full, args.repeats)))
-            runs = [fn._prepare(cff_event, trigger=None, rules=roomy, kvs=None, now=None,
-                                request_id=None, raw_querystring=None,
-                                edge=fn.edge_location) for _ in range(n)]
+            rows.append(
+                (
+                    f"CloudFront Function {runtime}, invoke_many (decided)",
+                    best_seconds(full, args.repeats),
+                )
+            )
+            runs = [
+                fn._prepare(
+                    cff_event,
+                    trigger=None,
+                    rules=roomy,
+                    kvs=None,
+                    now=None,
+                    request_id=None,
+                    raw_querystring=None,
+                    edge=fn.edge_location,
+                )
+                for _ in range(n)
+            ]
 
-            def raw(fn: CloudFrontFunction = fn, runs: list = runs) -> None:
+            def raw(fn: CloudFrontFunctionHandler = fn, runs: list = runs) -> None:
                 assert fn.run_many(runs, stop_ms=1000)[-1].status == "ok"
 
-            rows.append((f"CloudFront Function {runtime}, worker round trip",
-                         best_seconds(raw, args.repeats)))
+            rows.append(
+                (
+                    f"CloudFront Function {runtime}, worker round trip",
+                    best_seconds(raw, args.repeats),
+                )
+            )
             fn.close()
 
         lambda_event = el.build_event("viewer-request", uri="/index.html")
@@ -104,8 +122,9 @@ def main() -> None:
         def lambda_full() -> None:
             assert el.invoke_many(handler, [lambda_event] * n)[-1].outcome == "request"
 
-        rows.append(("Lambda@Edge Node.js, invoke_many (decided)",
-                     best_seconds(lambda_full, args.repeats)))
+        rows.append(
+            ("Lambda@Edge Node.js, invoke_many (decided)", best_seconds(lambda_full, args.repeats))
+        )
         h = NodeHandler(handler)
         info = ContextInfo(function_name=h.function_name, memory_limit_in_mb=128, timeout_s=5)
         calls = [Call(lambda_event, info) for _ in range(n)]
@@ -114,13 +133,16 @@ def main() -> None:
         def lambda_raw() -> None:
             assert h.invoke_many(calls)[-1].status == "ok"
 
-        rows.append(("Lambda@Edge Node.js, worker round trip", best_seconds(lambda_raw,
-                                                                            args.repeats)))
+        rows.append(
+            ("Lambda@Edge Node.js, worker round trip", best_seconds(lambda_raw, args.repeats))
+        )
         h.close()
         el.close_handlers()
 
-    print(f"node {version.strip()}, python {sys.version.split()[0]}, {n} events per run, "
-          f"best of {args.repeats}")
+    print(
+        f"node {version.strip()}, python {sys.version.split()[0]}, {n} events per run, "
+        f"best of {args.repeats}"
+    )
     print(f"{'path':<56}{'ms/call':>10}{'calls/s':>12}")
     for name, seconds in rows:
         print(f"{name:<56}{seconds / n * 1000:>10.3f}{n / seconds:>12,.0f}")

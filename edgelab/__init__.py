@@ -17,7 +17,7 @@ from .cloudfront_functions import (
     CFF_DECISIONS,
     CFF_RULE_SETS,
     FunctionResult,
-    KeyValueStore,
+    KeyValueStoreData,
     LoadedCffEvent,
     aws_test_result,
     build_cff_event,
@@ -30,7 +30,14 @@ from .cloudfront_functions import (
 from .cloudfront_functions import RUNTIMES as CFF_RUNTIMES
 from .context import ContextInfo, LambdaContext
 from .distribution import Distribution, OriginRequestPolicy, TriggerConfig, load_distribution
-from .errors import ConfigError, EdgelabError, EventError, HandlerLoadError, RuntimeUnavailable
+from .errors import (
+    ConfigError,
+    DefinitionError,
+    EdgelabError,
+    EventError,
+    HandlerLoadError,
+    RuntimeUnavailable,
+)
 from .events import (
     LoadedEvent,
     build_event,
@@ -57,9 +64,9 @@ from .mutate import (
 )
 from .origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin, OriginError
 from .outcome import ErrorInfo, InvocationResult, error_response
-from .rules import DECISIONS, DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
+from .rules import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
 from .runtimes import Handler, RawResult, load_cloudfront_function, load_handler
-from .runtimes.cloudfront_js import CloudFrontFunction
+from .runtimes.cloudfront_js import CloudFrontFunctionHandler
 from .trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
 from .triggers import TRIGGERS, Trigger
 from .validate import Violation, validate_result
@@ -71,6 +78,8 @@ _LAZY = {
     "TRAFFIC_PROFILES": ("traffic", "PROFILES"), "LatencyModel": ("latency", "LatencyModel"),
     "TrafficProfile": ("traffic", "Profile"), "estimate_latency": ("latency", "estimate_latency"),
     "compare_costs": ("cloudfront_functions.pricing", "compare_costs"),
+    "DistributionSpec": ("definitions", "DistributionSpec"),
+    "load_definition": ("definitions", "load_definition"),
     "generate_traffic": ("traffic", "generate"), "load_traffic": ("traffic", "load_traffic"),
     "nearest_edge": ("latency", "nearest_edge"), "read_access_logs": ("logs", "read_access_logs"),
     "read_traffic": ("traffic", "read_traffic"), "replay": ("replay", "replay"),
@@ -97,16 +106,19 @@ __all__ = [
     "CFF_RUNTIMES",
     "DECISIONS",
     "DEFAULT_RULES",
+    "OVERRIDE_RANGES",
     "RULE_SETS",
     "TRAFFIC_PROFILES",
     "TRIGGERS",
     "Cache",
     "CachePolicy",
     "CallableOrigin",
-    "CloudFrontFunction",
+    "CloudFrontFunctionHandler",
     "ConfigError",
     "ContextInfo",
+    "DefinitionError",
     "Distribution",
+    "DistributionSpec",
     "EdgelabError",
     "ErrorInfo",
     "EventError",
@@ -117,7 +129,7 @@ __all__ = [
     "Headers",
     "HttpOrigin",
     "InvocationResult",
-    "KeyValueStore",
+    "KeyValueStoreData",
     "LambdaContext",
     "LatencyModel",
     "LoadedCffEvent",
@@ -157,6 +169,7 @@ __all__ = [
     "invoke_many",
     "load_cff_event",
     "load_cloudfront_function",
+    "load_definition",
     "load_distribution",
     "load_event",
     "load_handler",

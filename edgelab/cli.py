@@ -20,6 +20,7 @@ COMMANDS = (
     "lab",
     "traffic", "replay", "report", "demo",
     "request", "serve", "traces",
+    "config",
 )
 
 

@@ -5,7 +5,14 @@
   results are cached because traffic repeats user agents;
 * geolocation and connection headers (``CloudFront-Viewer-*``,
   ``CloudFront-Forwarded-Proto``) from what the edge knows about the viewer;
+* TLS headers (``CloudFront-Viewer-JA3-Fingerprint``, ``-JA4-Fingerprint``, ``-TLS``)
+  for HTTPS viewers: edgelab sees no TLS handshake, so their values are synthetic,
+  stable per User-Agent and HTTP version (the same client gets the same fingerprint);
 * ``Via`` and ``X-Forwarded-For`` on the way to the origin.
+
+``CloudFront-Error-Uri`` and ``CloudFront-Error-Args`` (facts §13) are known names a
+policy may list, but CloudFront sends them only when it fetches a custom error page,
+which edgelab does not serve, so they are never added.
 
 Only the headers a policy asks for are added, and only after viewer request, so a
 viewer-request function never sees CloudFront's values (§7).
@@ -64,6 +71,27 @@ def _attr(name: str, encode: bool = False) -> Callable[[ViewerRequest], str | No
     return get
 
 
+def _https_only(make: Callable[[ViewerRequest], str]) -> Callable[[ViewerRequest], str | None]:
+    return lambda v: make(v) if v.protocol.lower() in ("https", "wss", "grpcs") else None
+
+
+@lru_cache(maxsize=4096)
+def _digest(kind: str, user_agent: str, http_version: str) -> str:
+    return hashlib.sha256(f"{kind}|{user_agent}|{http_version}".encode()).hexdigest()
+
+
+def _ja3(v: ViewerRequest) -> str:
+    """A JA3-shaped value (32 hex digits, an MD5 in production), synthetic (§7)."""
+    return _digest("ja3", v.user_agent, v.http_version)[:32]
+
+
+def _ja4(v: ViewerRequest) -> str:
+    """A JA4-shaped value ``t13d1516h2_<12 hex>_<12 hex>``, synthetic (§13)."""
+    alpn = "h2" if v.http_version.startswith("2") else "h1"
+    h = _digest("ja4", v.user_agent, v.http_version)
+    return f"t13d1516{alpn}_{h[:12]}_{h[12:24]}"
+
+
 def _header_order(v: ViewerRequest) -> str:
     return ":".join(n for n, _ in v.headers)[:7680]
 
@@ -94,11 +122,19 @@ CLOUDFRONT_HEADERS: dict[str, Callable[[ViewerRequest], str | None]] = {
     "CloudFront-Viewer-Header-Count": lambda v: str(len(v.headers)),
     "CloudFront-Forwarded-Proto": lambda v: v.protocol.lower(),
     "CloudFront-Viewer-Http-Version": lambda v: v.http_version,
+    "CloudFront-Viewer-JA3-Fingerprint": _https_only(_ja3),
+    "CloudFront-Viewer-JA4-Fingerprint": _https_only(_ja4),
+    "CloudFront-Viewer-TLS": _https_only(
+        lambda v: "TLSv1.3:TLS_AES_128_GCM_SHA256:fullHandshake"),
+    # Sent only when CloudFront fetches a custom error page (§13), which edgelab does not.
+    "CloudFront-Error-Uri": lambda v: None,
+    "CloudFront-Error-Args": lambda v: None,
 }
 _BY_LOWER = {name.lower(): name for name in CLOUDFRONT_HEADERS}
 #: Headers only an origin request policy can ask for (§7), never the cache key.
 ORIGIN_POLICY_ONLY = frozenset({"cloudfront-viewer-address", "cloudfront-viewer-asn",
-                                "cloudfront-viewer-ja3-fingerprint", "cloudfront-viewer-tls"})
+                                "cloudfront-viewer-ja3-fingerprint",
+                                "cloudfront-viewer-ja4-fingerprint", "cloudfront-viewer-tls"})
 
 
 def is_cloudfront_header(name: str) -> bool:

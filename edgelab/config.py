@@ -6,7 +6,7 @@ key, the bad value and what is allowed::
     [distribution]          # all optional
     domain_name = "d111111abcdef8.cloudfront.net"
     id = "EDFDVBD6EXAMPLE"
-    rules = "2023-03"
+    rules = "2025-11"       # or "2023-03"
     isolated = false
     edge_location = "IAD89-C1"
 
@@ -41,7 +41,7 @@ from .cache import CachePolicy
 from .distribution import Distribution, OriginRequestPolicy, TriggerConfig
 from .errors import ConfigError
 from .origins import FolderOrigin, HttpOrigin, MappingOrigin
-from .rules import RULE_SETS
+from .rules import RULE_SETS, is_rule_set_name
 from .triggers import TRIGGER_NAMES
 from .viewer import ViewerRequest
 
@@ -205,7 +205,7 @@ def distribution_from_toml(path: str | Path, **overrides: Any) -> Distribution:
                                   f"{dist[key]!r}", key=f"distribution.{key}")
             kw[arg] = dist[key]
     if "rules" in dist:
-        if dist["rules"] not in RULE_SETS:
+        if not is_rule_set_name(dist["rules"]):
             raise ConfigError(f"distribution.rules must be one of {', '.join(RULE_SETS)}; got "
                               f"{dist['rules']!r}", key="distribution.rules")
         kw["rules"] = dist["rules"]

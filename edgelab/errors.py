@@ -5,6 +5,8 @@
     ├── HandlerLoadError         a handler that cannot be found or imported
     ├── RuntimeUnavailable       no runtime for the handler (for example no Node.js)
     └── ConfigError              bad rule set, rule override or distribution config
+        └── DefinitionError      a distribution definition (TOML, CloudFormation, API JSON,
+                                 Terraform) that cannot be used: names file, line, logical id
 
 Handler failures are *not* exceptions: they are results (see ``edgelab.outcome``).
 Each exception carries the context that explains it, and its message is one
@@ -47,3 +49,30 @@ class ConfigError(EdgelabError, ValueError):
     def __init__(self, message: str, *, key: str = "") -> None:
         self.key = key
         super().__init__(message)
+
+
+class DefinitionError(ConfigError):
+    """A distribution definition that cannot be used.
+
+    The message starts with where the bad value is (``site.yaml:42, Dist
+    CacheBehaviors[1].PathPattern: ...``); ``file``, ``line`` and ``where`` hold the same.
+    ``unresolved`` lists the function associations that could not be found locally, each
+    with the ``--function`` flag that maps it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str = "",
+        line: int | None = None,
+        where: str = "",
+        unresolved: tuple[str, ...] = (),
+    ) -> None:
+        self.file = file
+        self.line = line
+        self.where = where
+        self.unresolved = unresolved
+        place = file + (f":{line}" if file and line else "")
+        prefix = ", ".join(p for p in (place, where) if p)
+        super().__init__(f"{prefix}: {message}" if prefix else message, key=where or "definition")

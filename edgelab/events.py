@@ -495,24 +495,33 @@ def _normalize_response(response: Any, notes: list[str], fail) -> dict[str, Any]
 
 
 def _normalize_header_map(raw: Any, path: str, notes: list[str], fail) -> HeaderMap:
+    """A header map with lowercase names, elements of names that differ only in case
+    merged in map order (facts §1.5, §13), and every missing key filled."""
     if not isinstance(raw, Mapping):
         raise fail("headers must be an object mapping a lowercase name to a list of "
                    "{key, value} (facts §1.5)", path)
     out: HeaderMap = {}
     for name, elems in raw.items():
+        if not isinstance(name, str):
+            raise fail(f"header names must be strings; got {name!r}", path)
         if not isinstance(elems, list):
             raise fail(f"header {name!r} must map to a list of {{key, value}} objects; got "
                        f"{type(elems).__name__}", f"{path}.{name}")
         lower = name.lower()
         if lower != name:
-            notes.append(f"header map name {name!r} lowercased to {lower!r} (facts §1.5)")
+            merged = " and merged after the lines already there" if lower in out else ""
+            notes.append(f"header map name {name!r} lowercased to {lower!r}{merged} "
+                         "(facts §1.5, §13)")
         for i, elem in enumerate(elems):
             if not isinstance(elem, Mapping) or not isinstance(elem.get("value"), str):
                 raise fail(f"header {name!r} element {i} must be an object with a string "
                            f"'value' (and optionally 'key'); got {elem!r}",
                            f"{path}.{name}[{i}]")
             key = elem.get("key")
-            if key is None:
+            if key is not None and not isinstance(key, str):
+                raise fail(f"header {name!r} element {i} has a key that is not a string: "
+                           f"{key!r}", f"{path}.{name}[{i}].key")
+            if not key:
                 notes.append(f"header {name!r} element {i} had no key; filled with "
                              f"{canonical_key(lower)!r} (facts §1.5)")
             out.setdefault(lower, []).append({"key": key or canonical_key(lower),

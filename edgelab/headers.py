@@ -30,18 +30,39 @@ def header_map(items: Iterable[tuple[str, str]] | Mapping[str, str] | None = Non
 
 
 def fill_keys(raw: Mapping[str, Any]) -> HeaderMap:
-    """``raw`` with every missing ``key`` filled as Lambda@Edge fills it (§1.5): the same
-    object when no key is missing, else a copy."""
-    if all(type(e) is dict and "key" in e for elems in raw.values() for e in elems):
+    """``raw`` as CloudFront carries it on (§1.5, §13): map names lowercased, the elements
+    of names that differ only in case merged in map order, and every missing ``key``
+    filled as Lambda@Edge fills it. The same object when nothing needs changing, else a
+    copy (see :func:`header_name_notes` for what changed)."""
+    if all(n == n.lower() for n in raw) and all(
+            type(e) is dict and "key" in e for elems in raw.values() for e in elems):
         return raw  # type: ignore[return-value]
     out: HeaderMap = {}
     for name, elems in raw.items():
-        out[name] = [
-            {"key": e.get("key") or canonical_key(name), "value": e.get("value", "")}
+        lower = name.lower()
+        out.setdefault(lower, []).extend(
+            {"key": e.get("key") or canonical_key(lower), "value": e.get("value", "")}
             if isinstance(e, Mapping) else e
             for e in elems
-        ]
+        )
     return out
+
+
+def header_name_notes(raw: Mapping[str, Any], where: str = "headers") -> list[str]:
+    """One note per map name that is not lowercase, saying what it became (§13)."""
+    notes: list[str] = []
+    seen: dict[str, str] = {}
+    for name in raw:
+        if not isinstance(name, str):
+            continue
+        lower = name.lower()
+        if name != lower:
+            merged = (f", after the lines of {seen[lower]!r}" if lower in seen else
+                      f", before the lines of {lower!r}" if lower in raw else "")
+            notes.append(f"{where}: header map name {name!r} taken as {lower!r}{merged}; "
+                         "CloudFront accepts map names in any case (facts §13)")
+        seen.setdefault(lower, name)
+    return notes
 
 
 class Headers(Mapping[str, str]):

@@ -127,6 +127,6 @@ def invoke_many(handler: HandlerLike, events: Sequence[EventLike], *,
     results = []
     for le, raw in zip(loaded, raws, strict=True):
         res = decide(raw, trigger=le.trigger, cf_in=cf_record(le.event), rules=ruleset)
-        res.notes = list(le.notes)
+        res.notes = [*le.notes, *res.notes]
         results.append(res)
     return results

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from .events import status_phrase
-from .headers import fill_keys
+from .headers import fill_keys, header_name_notes
 from .rules import RuleSet
 from .runtimes.base import RawResult
 from .triggers import Trigger
@@ -96,7 +96,9 @@ def normalize_response(resp: Mapping[str, Any],
     out["status"] = str(int(resp["status"]))
     out.setdefault("statusDescription", status_phrase(resp["status"]))
     default = (before or {}).get("headers", {})
-    out["headers"] = fill_keys(resp.get("headers", default))
+    headers = resp.get("headers", default)
+    # A list in a generated response: CloudFront serves it without the headers (DECISIONS).
+    out["headers"] = {} if isinstance(headers, list) else fill_keys(headers)
     if "body" in out:
         out.setdefault("bodyEncoding", "text")
     return out
@@ -126,16 +128,32 @@ def decide(raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any],
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
         return error("LambdaValidationError", f"the function result failed validation: "
                      f"{first}{more}", violations)
+    notes = _header_notes(raw.value, kind, trigger)
     if kind == "request":
         request = normalize_request(raw.value, request_in or {})
         return InvocationResult(trigger, "request", request, None, None, None, [],
-                                raw.duration_ms, raw.logs, raw.cold_start, raw.value)
+                                raw.duration_ms, raw.logs, raw.cold_start, raw.value, notes)
     response = normalize_response(raw.value, None if trigger.is_request else response_in)
     if not trigger.is_request and response_in is not None and "body" in response_in \
             and "body" not in response:
         response["body"] = response_in["body"]
     return InvocationResult(trigger, "response", request_in, response, int(response["status"]),
-                            None, [], raw.duration_ms, raw.logs, raw.cold_start, raw.value)
+                            None, [], raw.duration_ms, raw.logs, raw.cold_start, raw.value,
+                            notes)
+
+
+def _header_notes(result: Mapping[str, Any], kind: str | None, trigger: Trigger) -> list[str]:
+    """What CloudFront made of the result's header map that the user should know (§13)."""
+    headers = result.get("headers")
+    if isinstance(headers, list) and kind == "response" and trigger.is_request:
+        return [f"response.headers is a list, not an object: CloudFront serves the generated "
+                f"response's status and body without these {len(headers)} header(s) (DECISIONS "
+                "'headers given as a list in a generated response'); use {lowercase-name: "
+                "[{key, value}]}"]
+    if not isinstance(headers, Mapping) or all(
+            type(n) is str and n == n.lower() for n in headers):
+        return []
+    return header_name_notes(headers, f"{kind}.headers")
 
 
 _ERROR_TEXT = {

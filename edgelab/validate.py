@@ -20,8 +20,9 @@ from typing import Any
 from .rules import RuleSet
 from .triggers import Trigger
 
-_TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")  # RFC 9110 token; use fullmatch
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+_WIDE = re.compile(r"[^\x00-\xff]")
 _BAD_URI = re.compile(r"[\x00-\x20\x7f#]")
 _BAD_QS = re.compile(r"[\x00-\x20\x7f#]")
 _DNS = re.compile(r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?"
@@ -62,9 +63,16 @@ class _Checker:
     # -- headers ------------------------------------------------------------------
     def headers(self, after: Any, before: Mapping[str, Any] | None, path: str, *,
                 side: str) -> None:
-        """Shape of a header map, then what changed against ``before`` (§1.5, §3)."""
+        """Shape of a header map, then what changed against ``before`` (§1.5, §3).
+
+        Map names may have any case (§13): they are compared lowercased, and the
+        elements of names that differ only in case count together, in map order.
+        ``side`` is ``own`` (the trigger's request or response), ``generated`` (a
+        response generated in a request trigger: every header counts as added) or
+        ``custom`` (origin custom headers).
+        """
         if not isinstance(after, Mapping):
-            self.add("header-shape", path, "headers must be an object mapping lowercase names "
+            self.add("header-shape", path, "headers must be an object mapping header names "
                      "to lists of {key, value}", "§1.5", actual=type(after).__name__)
             return
         before = before or {}
@@ -72,28 +80,44 @@ class _Checker:
             if type(elems) is list and before.get(name) == elems:
                 continue  # passed through unchanged: it was valid on the way in
             where = f"{path}.{name}"
-            if not isinstance(name, str) or not _TOKEN.match(name):
+            if not isinstance(name, str) or not _TOKEN.fullmatch(name):
                 self.add("header-name-invalid", where, f"header name {name!r} is not a valid "
-                         "HTTP token", "§1.5, §6", actual=name)
+                         "HTTP token (RFC 9110: no spaces, colons, control or non-ASCII "
+                         "characters)", "§1.5, §6", actual=name)
                 continue
-            if name != name.lower():
-                self.add("header-name-case", where, f"header map names must be lowercase; got "
-                         f"{name!r}", "§1.5", actual=name, limit=name.lower())
             if not isinstance(elems, list):
                 self.add("header-shape", where, f"header {name!r} must map to a list of "
                          "{key, value} objects", "§1.5", actual=type(elems).__name__)
                 continue
             for i, elem in enumerate(elems):
-                if not isinstance(elem, dict) or not isinstance(elem.get("value"), str):
-                    self.add("header-shape", f"{where}[{i}]", f"header {name!r} element {i} "
-                             "needs a string 'value'", "§1.5", actual=elem)
-                elif "key" in elem and not isinstance(elem["key"], str):
-                    self.add("header-shape", f"{where}[{i}].key", "a header key must be a "
-                             "string", "§1.5", actual=elem["key"])
-                elif _BAD_VALUE.search(elem["value"]):
-                    self.add("header-value-invalid", f"{where}[{i}].value", f"header {name!r} "
-                             "has a control character in its value", "§6", actual=elem["value"])
+                self.header_element(name, i, elem, f"{where}[{i}]")
         self.header_changes(after, before, path, side=side)
+
+    def header_element(self, name: str, i: int, elem: Any, where: str) -> None:
+        if not isinstance(elem, Mapping) or not isinstance(elem.get("value"), str):
+            self.add("header-shape", where, f"header {name!r} element {i} needs a string "
+                     "'value'", "§1.5", actual=elem)
+            return
+        key = elem.get("key")
+        if key is not None and not isinstance(key, str):
+            self.add("header-shape", f"{where}.key", f"header {name!r} element {i}: a header "
+                     "key must be a string", "§1.5", actual=key)
+        elif key and not _TOKEN.fullmatch(key):
+            self.add("header-name-invalid", f"{where}.key", f"header {name!r} element {i} has "
+                     f"the key {key!r}, which is not a valid HTTP token (RFC 9110: no CR, LF, "
+                     "spaces, colons, control or non-ASCII characters)", "§1.5, §6", actual=key)
+        value = elem["value"]
+        bad = _BAD_VALUE.search(value)
+        if bad:
+            self.add("header-value-invalid", f"{where}.value", f"header {name!r} has the "
+                     f"control character {_char(bad.group())} in its value (502)", "§6",
+                     actual=value)
+        else:
+            wide = _WIDE.search(value)
+            if wide:
+                self.add("header-value-invalid", f"{where}.value", f"header {name!r} has the "
+                         f"character {_char(wide.group())} in its value, beyond Latin-1, which "
+                         "has no byte on the wire (502)", "§6", actual=value)
 
     def header_changes(self, after: Mapping[str, Any], before: Mapping[str, Any], path: str,
                        *, side: str) -> None:
@@ -104,6 +128,7 @@ class _Checker:
             changed = [n for n in names if after.get(n) != before.get(n)]
         else:
             changed = list({str(n).lower() for n in names})
+        checked = side in ("own", "generated")
         for name in sorted(changed):
             kinds = self.rules.header_kinds(name, self.trigger)
             if not kinds:
@@ -112,17 +137,19 @@ class _Checker:
             if old == new:
                 continue
             what = "added" if not old else "removed" if not new else "changed"
+            if side == "generated":
+                what = "put in a generated response"
             key = _key(after, name) or _key(before, name) or name
             where = f"{path}.{name}"
             if "disallowed" in kinds and new:
                 self.add("disallowed-header", where, f"header {key!r} is disallowed for "
                          f"Lambda@Edge functions and was {what} (502)", "§3.1",
                          actual=new, limit="not allowed")
-            if "read-only" in kinds and side == "own":
+            if "read-only" in kinds and checked:
                 self.add("read-only-header", where, f"header {key!r} is read-only in "
                          f"{self.trigger.value} and was {what} (502)", "§3.2",
                          actual=new or None, limit=old or None)
-            if "add-forbidden" in kinds and new and side == "own":
+            if "add-forbidden" in kinds and new and checked:
                 self.add("viewer-country-added", where, f"header {key!r} may not be added or "
                          f"changed in {self.trigger.value} (502)", "§3.1", actual=new)
 
@@ -278,6 +305,7 @@ class _Checker:
                      actual=custom)
             return
         self.headers(custom, {}, path, side="custom")
+        request_names = {str(n).lower() for n in request_headers}
         count = total = 0
         for name, elems in custom.items():
             if not isinstance(elems, list):
@@ -287,7 +315,7 @@ class _Checker:
             if "custom-header-denied" in kinds:
                 self.add("custom-header-denied", f"{path}.{name}", f"{name!r} cannot be an "
                          "origin custom header", "§3.4", actual=name)
-            if str(name).lower() in request_headers:
+            if str(name).lower() in request_names:
                 self.add("custom-header-duplicate", f"{path}.{name}", f"{name!r} is both a "
                          "custom header and a request header", "§1.6", actual=name)
             for elem in elems:
@@ -329,6 +357,8 @@ class _Checker:
             self.add("response-invalid", f"{base}.statusDescription", "statusDescription must "
                      "be a string", "§4", actual=desc)
         headers = resp.get("headers", {} if generated else before.get("headers", {}))
+        if generated and isinstance(headers, list):
+            headers = {}  # DECISIONS "headers given as a list in a generated response"
         self.headers(headers, {} if generated else before.get("headers", {}),
                      f"{base}.headers", side="generated" if generated else "own")
         body = resp.get("body")
@@ -411,6 +441,12 @@ def _status_code(status: Any) -> int | None:
     if isinstance(status, str) and _STATUS_TEXT.match(status):
         return int(status)
     return None
+
+
+def _char(c: str) -> str:
+    """A character as a reader can see it: ``U+000D (CR)``."""
+    names = {"\r": " (CR)", "\n": " (LF)", "\x00": " (NUL)", "\x7f": " (DEL)"}
+    return f"U+{ord(c):04X}{names.get(c, '')}"
 
 
 def _values(headers: Mapping[str, Any], lower: str) -> list[str]:

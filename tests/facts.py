@@ -1,4 +1,4 @@
-"""The fact sheet's header lists as written (facts §3.1, §3.2), restated here apart from
+"""The fact sheet's header lists as written (facts §3.1, §3.2, §13), restated here apart from
 ``edgelab.rules`` so the tests hold the code to the sheet, not to itself."""
 
 from __future__ import annotations
@@ -28,3 +28,19 @@ READ_ONLY = {
     ORESP: ["Transfer-Encoding", "Via"],
     VRESP: ["Warning", "Via"],
 }
+
+# §13: what the current pages add (rule set 2025-11).
+DISALLOWED_2025_11 = [*DISALLOWED, "CloudFront-Viewer-Cert-PEM", "Client-Cert",
+                      "Client-Cert-Chain"]
+DISALLOWED_NAMES_2025_11 = [_PREFIX_EXAMPLES.get(n, n) for n in DISALLOWED_2025_11]
+READ_ONLY_2025_11 = {
+    VREQ: [*READ_ONLY[VREQ], "CDN-Loop"],
+    OREQ: [*READ_ONLY[OREQ], "CDN-Loop"],
+    ORESP: READ_ONLY[ORESP],
+    VRESP: [*READ_ONLY[VRESP], "Content-Length", "Content-Encoding", "Transfer-Encoding"],
+}
+
+# The header lists of each rule set, by its name.
+DISALLOWED_BY_SET = {"2023-03": DISALLOWED, "2025-11": DISALLOWED_2025_11}
+DISALLOWED_NAMES_BY_SET = {"2023-03": DISALLOWED_NAMES, "2025-11": DISALLOWED_NAMES_2025_11}
+READ_ONLY_BY_SET = {"2023-03": READ_ONLY, "2025-11": READ_ONLY_2025_11}

@@ -82,6 +82,89 @@ responses_like = st.fixed_dictionaries({"status": statuses}, optional={
 
 handler_returns = st.one_of(json_values, requests_like, responses_like)
 
+# -- raw header maps: any case, CR/LF, control and wide characters (facts §1.5, §6, §13) -------
+# RFC 9110 token characters, spelled out here apart from the validator's regex.
+TOKEN_CHARS = frozenset("!#$%&'*+-.^_`|~0123456789"
+                        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_GOOD_NAME = "aAzZ09-_~"
+_BAD_NAME = " :\r\n\té€"
+_GOOD_VALUE = "aZ0 ;=/,\té\xff"
+_BAD_VALUE = "\r\n\x00\x7f€🙂"
+
+# "X-T" keeps every name off the disallowed and read-only lists, so only the characters count.
+# Most names and values are good, so that the valid maps get exercised as much as the bad.
+_good_names = st.text(alphabet=_GOOD_NAME, max_size=6).map(lambda s: "X-T" + s)
+_any_names = st.one_of(
+    st.text(alphabet=_GOOD_NAME + _BAD_NAME, min_size=1, max_size=6).map(lambda s: "X-T" + s),
+    st.sampled_from(["", "x-t", "X-T", "X-t", "x-T"]))
+_good_values = st.text(alphabet=_GOOD_VALUE, max_size=10)
+_any_values = st.text(alphabet=_GOOD_VALUE + _BAD_VALUE, max_size=10)
+
+
+def _mostly(good: st.SearchStrategy[Any], other: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    """``good`` nine times in ten, so that valid maps are exercised as much as bad ones."""
+    return st.integers(0, 9).flatmap(lambda i: other if i == 0 else good)
+
+
+raw_header_names = _mostly(_good_names, _any_names)
+raw_header_keys = _mostly(st.none() | _good_names, st.just("") | _any_names)
+raw_header_values = _mostly(_good_values, _any_values)
+
+
+@st.composite
+def _raw_elements(draw: st.DrawFn) -> list[dict[str, str]]:
+    out = []
+    for _ in range(draw(st.integers(0, 3))):
+        key = draw(raw_header_keys)
+        elem = {"value": draw(raw_header_values)}
+        if key is not None:
+            elem["key"] = key
+        out.append(elem)
+    return out
+
+
+raw_header_maps = st.dictionaries(raw_header_names, _raw_elements(), max_size=4)
+
+
+def _is_token(text: str) -> bool:
+    return bool(text) and all(c in TOKEN_CHARS for c in text)
+
+
+def expected_header_violations(headers: dict[str, Any]) -> set[str]:
+    """The violations the rules call for (DECISIONS "header name characters", "header value
+    characters"): a name or key that is no token; a control character other than tab, or
+    a character beyond Latin-1, in a value. Elements of an invalid name are not looked at."""
+    found: set[str] = set()
+    for name, elems in headers.items():
+        if not _is_token(name):
+            found.add("header-name-invalid")
+            continue
+        for elem in elems:
+            if elem.get("key") and not _is_token(elem["key"]):
+                found.add("header-name-invalid")
+            value = elem["value"]
+            if any((ord(c) < 32 and c != "\t") or c == "\x7f" or ord(c) > 255 for c in value):
+                found.add("header-value-invalid")
+    return found
+
+
+# -- path patterns (cloudfront-distribution-facts.md §3.1) ---------------------------------
+_PATH_CHARS = "abcAB01_-.~/"
+
+
+@st.composite
+def path_patterns(draw: st.DrawFn) -> str:
+    """Path patterns from CloudFront's alphabet, with ``*`` and ``?`` mixed in."""
+    parts = draw(st.lists(st.sampled_from([*_PATH_CHARS, "*", "?", "/a", "b/"]), min_size=1,
+                          max_size=8))
+    return "".join(parts)
+
+
+@st.composite
+def pattern_paths(draw: st.DrawFn) -> str:
+    """Viewer paths over the same small alphabet, so matches are frequent."""
+    return "/" + draw(st.text(alphabet=_PATH_CHARS, max_size=12))
+
 
 # -- CloudFront Functions ----------------------------------------------------------------------
 cookie_pairs = st.lists(st.tuples(st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,6}", fullmatch=True),

@@ -82,7 +82,7 @@ def test_violations_are_counted_by_rule_and_trigger() -> None:
 
 def test_headroom_relates_sizes_to_the_rule_table() -> None:
     frame = _results(2, 0, vreq_request_bytes=[2048, 10240], vreq_uri_qs_len=[10, None])
-    h = analysis.headroom(frame)
+    h = analysis.headroom(frame, "2023-03")  # the 20,480-byte request quota
     size = h[h["rule"] == "request-size"]
     assert size["limit"].iloc[0] == 20480
     assert size["used"].tolist() == [0.1, 0.5]

@@ -152,7 +152,7 @@ def test_invoke_trigger_and_rules_options(handlers_dir: Path, event_file: Path) 
         "def handler(event, context):\n"
         "    return {'status': '200', 'body': str(context.get_remaining_time_in_millis())}\n")
     data = one_json(edgelab("invoke", str(handlers_dir / "left.py"), "--event", str(event_file),
-                            "--trigger", "origin-request", "--rules", "2025",
+                            "--trigger", "origin-request", "--rules", "2023-03",
                             "--set", "timeout.origin-request=12"))
     assert data["trigger"] == "origin-request"
     assert 0 < int(data["response"]["body"]) <= 12_000
@@ -202,7 +202,7 @@ EXIT_2 = [
     pytest.param(["invoke", "{d}/ok.py", "--event", "{e}", "--set", "timeout"],
                  "must look like RULE=VALUE", id="--set without ="),
     pytest.param(["invoke", "{d}/ok.py", "--event", "{e}", "--rules", "1999"],
-                 "rule set must be one of 2023-03, 2025", id="bad --rules"),
+                 "rule set must be one of 2025-11, 2023-03", id="bad --rules"),
     pytest.param(["invoke", "{d}/ok.py", "--event", "-"], "standard input is not JSON",
                  id="non-JSON stdin"),
 ]
@@ -247,7 +247,8 @@ def test_console_script_behaves_like_python_m_edgelab(tmp_path: Path) -> None:
 def test_endless_loop_hits_the_real_5_second_viewer_timeout(handlers_dir: Path,
                                                             event_file: Path) -> None:
     (handlers_dir / "loop.py").write_text("def handler(e, c):\n    while True:\n        pass\n")
-    data = one_json(edgelab("invoke", str(handlers_dir / "loop.py"), "--event", str(event_file)))
+    data = one_json(edgelab("invoke", str(handlers_dir / "loop.py"), "--event", str(event_file),
+                            "--rules", "2023-03"))  # the 2025-11 viewer timeout is 30 s
     assert (data["status"], data["error"]["type"]) == (503, "LambdaLimitExceeded")
     assert "5 s timeout" in data["error"]["message"]
 

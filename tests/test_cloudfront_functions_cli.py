@@ -236,7 +236,7 @@ EXIT_2 = [
     pytest.param(
         ["--runtime", RT2, "--rules", "1999"],
         None,
-        "must be one of 2023-03, 2025",
+        "must be one of 2025-11, 2023-03",
         id="an unknown rule set",
     ),
     pytest.param(
@@ -303,5 +303,6 @@ def test_rules_for_cloudfront_functions() -> None:
     text = edgelab("rules", "--decisions").stdout
     assert "Lambda@Edge (lambda-edge-facts)" in text and "CloudFront Functions" in text
     assert all(d.topic in text for d in el.CFF_DECISIONS)
-    header = edgelab("rules", "--runtime", RT2, "--rules", "2025").stdout
-    assert "CloudFront Functions rule set 2025" in header and "cdn-loop" in header
+    header = edgelab("rules", "--runtime", RT2, "--rules", "2025-11").stdout
+    assert "CloudFront Functions rule set 2025-11" in header and "cdn-loop" in header
+    assert "compute-budget" in header and "rule sets: 2025-11, 2023-03" in header

@@ -26,7 +26,7 @@ def import_file(tmp_path: Path, entries: list[Any], name: str = "store.json") ->
 
 
 def test_import_file_loads() -> None:
-    store = el.KeyValueStore.from_file(ROOT / "examples" / "cloudfront-functions" / "kvs.json")
+    store = el.KeyValueStoreData.from_file(ROOT / "examples" / "cloudfront-functions" / "kvs.json")
     assert len(store) == 2 and json.loads(store["ab-weights"]) == {"A": 0.9, "B": 0.1}
     assert store.meta()["keyCount"] == 2
     assert store.meta()["creationDateTime"].endswith("Z")
@@ -63,15 +63,15 @@ def test_import_file_loads() -> None:
 )
 def test_import_file_limits(tmp_path: Path, entries: list[Any], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
-        el.KeyValueStore.from_file(import_file(tmp_path, entries))
+        el.KeyValueStoreData.from_file(import_file(tmp_path, entries))
 
 
 def test_store_size_limits_are_rules(tmp_path: Path) -> None:
     entries = [{"key": f"k{i}", "value": "v" * 1000} for i in range(6)]
     small = el.get_cff_rules(overrides={"kvs-total-size": 5000})
     with pytest.raises(ConfigError, match="at most 5,000 bytes"):
-        el.KeyValueStore.from_file(import_file(tmp_path, entries), rules=small)
-    assert len(el.KeyValueStore.from_file(import_file(tmp_path, entries))) == 6
+        el.KeyValueStoreData.from_file(import_file(tmp_path, entries), rules=small)
+    assert len(el.KeyValueStoreData.from_file(import_file(tmp_path, entries))) == 6
     big_values = el.get_cff_rules(overrides={"kvs-value-size": 4096})
     assert el.load_kvs({"k": "v" * 3000}, rules=big_values)
 
@@ -88,9 +88,9 @@ def test_unusable_import_files(tmp_path: Path, content: bytes, message: str) -> 
     path = tmp_path / "bad.json"
     path.write_bytes(content)
     with pytest.raises(ConfigError, match=message):
-        el.KeyValueStore.from_file(path)
+        el.KeyValueStoreData.from_file(path)
     with pytest.raises(ConfigError, match="does not exist"):
-        el.KeyValueStore.from_file(tmp_path / "missing.json")
+        el.KeyValueStoreData.from_file(tmp_path / "missing.json")
 
 
 # -- reading the store from a function (node) ---------------------------------------------------
@@ -166,3 +166,11 @@ def test_the_store_can_change_between_calls(handlers_dir: Path) -> None:
         assert fn.invoke(el.build_cff_event(), kvs={"k": "second"}).response["body"] == "second"
         fn.reset()  # a new worker must be sent the store again
         assert fn.invoke(el.build_cff_event()).response["body"] == "first"
+
+
+def test_a_distribution_definitions_store_loads(tmp_path: Path) -> None:
+    from edgelab.definitions import KeyValueStore as DefinedStore
+
+    path = import_file(tmp_path, [{"key": "k", "value": "v"}])
+    store = el.load_kvs(DefinedStore(name="redirects", arn="", data_path=str(path)))
+    assert store is not None and store.name == "redirects" and store["k"] == "v"

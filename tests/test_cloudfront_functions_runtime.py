@@ -609,7 +609,7 @@ def test_memory_over_2_mb_is_a_memory_error(handlers_dir: Path) -> None:
     res = run(path)
     assert res.status == 503 and res.error.message.startswith("MemoryError")
     assert res.memory_bytes > 2 * 1024 * 1024
-    roomy = el.get_cff_rules(overrides={"memory": 64 * 1024 * 1024, "compute-budget": 200})
+    roomy = el.get_cff_rules(overrides={"memory": 64, "compute-budget": 200})
     assert run(path, rules=roomy).outcome == "request"
 
 

@@ -44,8 +44,7 @@ def test_editor_offers_only_viewer_triggers_for_cloudfront_functions() -> None:
 
 
 def test_editor_with_a_key_value_store_and_its_errors() -> None:
-    ed = EventEditor(str(EXAMPLES / "kvs-weights.js"), runtime=RT2,
-                     kvs=str(EXAMPLES / "kvs.json"))
+    ed = EventEditor(str(EXAMPLES / "kvs-weights.js"), runtime=RT2, kvs=str(EXAMPLES / "kvs.json"))
     ed.cookies.value = "ab=B"
     result = ed.run()
     assert result is not None and result.request["headers"]["x-ab-group"] == {"value": "B"}

@@ -122,12 +122,12 @@ def test_python_and_node_handlers_get_the_same_outcome(
 
 
 def test_cli_real_viewer_timeout_gives_503_within_the_limit(handlers_dir: Path) -> None:
-    """The one test with the real 5 s viewer timeout (facts §5.1), through the CLI."""
+    """The one test with the real 5 s viewer timeout of rule set 2023-03 (facts §5.1)."""
     spec = handlers_dir / "stuck.js"
     spec.write_text("exports.handler = (event, context, callback) => { while (true) {} };\n")
     out = subprocess.run(
         [sys.executable, "-m", "edgelab", "invoke", str(spec), "--event",
-         "examples/events/viewer-request.json"],
+         "examples/events/viewer-request.json", "--rules", "2023-03"],
         cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)

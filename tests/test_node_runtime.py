@@ -282,7 +282,7 @@ exports.handler = async (e, c, cb) => {
 
 # -- context ------------------------------------------------------------------------------
 @pytest.mark.parametrize(("trigger", "memory", "timeout_ms"), [
-    ("viewer-request", "128", 5000), ("origin-response", "3008", 30000)])
+    ("viewer-request", "128", 30000), ("origin-response", "10240", 30000)])  # rules 2025-11
 def test_context_fields(handlers_dir: Path, trigger: str, memory: str, timeout_ms: int) -> None:
     spec = write(handlers_dir / "ctx_fn.js", """\
 exports.handler = async (event, context) => {
@@ -434,7 +434,7 @@ def test_process_exit_is_a_crash_and_the_next_call_works(handlers_dir: Path) -> 
 
 def test_out_of_memory_is_a_crash_with_a_clear_message(handlers_dir: Path) -> None:
     spec = write(handlers_dir / "h.js", COUNTER)
-    crashed = el.invoke(spec, event("/oom"), rules=el.get_rules(overrides={"memory": 32}))
+    crashed = el.invoke(spec, event("/oom"), rules=el.get_rules(overrides={"memory": 128}))
     assert crashed.status == 500 and "out of memory" in crashed.error.message
     assert calls(el.invoke(spec, event())) == 1
 

@@ -169,7 +169,7 @@ def lambda_handler(event, context):
 
 # -- the context ------------------------------------------------------------------------------
 @pytest.mark.parametrize(("trigger", "memory", "timeout_ms"), [
-    ("viewer-request", "128", 5000), ("origin-request", "3008", 30000)])
+    ("viewer-request", "128", 30000), ("origin-request", "10240", 30000)])  # rules 2025-11
 def test_context_fields(handlers_dir: Path, trigger: str, memory: str, timeout_ms: int) -> None:
     seen: dict[str, Any] = {}
 
@@ -405,7 +405,7 @@ def test_isolated_handler_over_its_memory_quota_gets_500(handlers_dir: Path) -> 
     handler = el.load_handler(write(handlers_dir / "hog.py", HOG), isolated=True)
     try:
         over = el.invoke(handler, el.build_event("viewer-request"))  # 128 MB
-        fits = el.invoke(handler, el.build_event("origin-request"))  # 3,008 MB
+        fits = el.invoke(handler, el.build_event("origin-request"))  # 10,240 MB
         roomier = el.invoke(handler, el.build_event("viewer-request"),
                             rules=el.get_rules(overrides={"memory.viewer-request": 1024}))
     finally:

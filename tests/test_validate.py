@@ -12,12 +12,16 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import edgelab as el
-from tests.facts import DISALLOWED_NAMES, READ_ONLY
+from tests import strategies
+from tests.facts import DISALLOWED_NAMES_BY_SET, READ_ONLY_BY_SET
 
 VREQ, OREQ, ORESP, VRESP = (t.value for t in el.TRIGGERS)
 TRIGGERS = [VREQ, OREQ, ORESP, VRESP]
+SETS = ["2025-11", "2023-03"]
 KB, MB = 1024, 1024 * 1024
 QUICK = el.get_rules(overrides={"timeout": 0.5})
 
@@ -63,7 +67,7 @@ def put(path: str, value: Any) -> Edit:
 
 
 def run(trigger: str, handler: Callable[..., Any], *, event: dict[str, Any] | None = None,
-        rules: el.RuleSet | None = None, **build: Any) -> el.InvocationResult:
+        rules: el.RuleSet | str | None = None, **build: Any) -> el.InvocationResult:
     return el.invoke(handler, event or el.build_event(trigger, **build), rules=rules)
 
 
@@ -92,11 +96,12 @@ def without_header(trigger: str, name: str) -> dict[str, Any]:
 # -- §3.1 disallowed headers ---------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("trigger", "name"), [
-    pytest.param(t, n, id=f"§3.1 adding {n} in {t} gives 502")
-    for n in DISALLOWED_NAMES for t in TRIGGERS])
-def test_adding_a_disallowed_header_gives_502(trigger: str, name: str) -> None:
-    assert_502(run(trigger, editing(set_h(name))), "disallowed-header")
+@pytest.mark.parametrize(("rules", "trigger", "name"), [
+    pytest.param(r, t, n, id=f"{'§13' if r == '2025-11' else '§3.1'} {r}: adding {n} in {t} "
+                 "gives 502")
+    for r in SETS for n in DISALLOWED_NAMES_BY_SET[r] for t in TRIGGERS])
+def test_adding_a_disallowed_header_gives_502(rules: str, trigger: str, name: str) -> None:
+    assert_502(run(trigger, editing(set_h(name)), rules=rules), "disallowed-header")
 
 
 @pytest.mark.parametrize("trigger", [
@@ -135,34 +140,39 @@ def test_removing_a_disallowed_header_present_in_the_input_is_fine() -> None:
 
 
 # -- §3.2 read-only headers ----------------------------------------------------------------
-READ_ONLY_CASES = [(t, n, a) for t, names in READ_ONLY.items() for n in names
-                   for a in ("added", "edited", "removed")]
+READ_ONLY_CASES = [(r, t, n, a) for r in SETS for t, names in READ_ONLY_BY_SET[r].items()
+                   for n in names for a in ("added", "edited", "removed")]
 
 
-@pytest.mark.parametrize(("trigger", "name", "action"), [
-    pytest.param(t, n, a, id=f"§3.2 {n} {a} in {t} gives 502") for t, n, a in READ_ONLY_CASES])
-def test_changing_a_read_only_header_gives_502(trigger: str, name: str, action: str) -> None:
+@pytest.mark.parametrize(("rules", "trigger", "name", "action"), [
+    pytest.param(r, t, n, a, id=f"{'§13' if r == '2025-11' else '§3.2'} {r}: {n} {a} in {t} "
+                 "gives 502") for r, t, n, a in READ_ONLY_CASES])
+def test_changing_a_read_only_header_gives_502(rules: str, trigger: str, name: str,
+                                               action: str) -> None:
     if action == "added":
         event, edit = without_header(trigger, name), set_h(name, "new")
     else:
         event = with_header(trigger, name)
         edit = set_h(name, "new") if action == "edited" else del_h(name)
-    assert_502(run(trigger, editing(edit), event=event), "read-only-header")
+    assert_502(run(trigger, editing(edit), event=event, rules=rules), "read-only-header")
 
 
-@pytest.mark.parametrize(("trigger", "name"), [
-    pytest.param(OREQ, "Host", id="§3.2 Host is writable in OReq"),
-    pytest.param(VREQ, "Accept-Encoding", id="§3.2 Accept-Encoding is writable in VReq"),
-    pytest.param(VREQ, "If-None-Match", id="§3.2 If-None-Match is writable in VReq"),
-    pytest.param(VREQ, "If-Modified-Since", id="§3.2 If-Modified-Since is writable in VReq"),
-    pytest.param(ORESP, "Warning", id="§3.2 Warning is writable in OResp"),
-    pytest.param(VRESP, "Content-Length", id="§3.2 Content-Length is writable in VResp (2023)"),
-    pytest.param(VRESP, "Transfer-Encoding", id="§3.2 Transfer-Encoding writable in VResp"),
+@pytest.mark.parametrize(("trigger", "name", "rules"), [
+    pytest.param(OREQ, "Host", "2025-11", id="§3.2 Host is writable in OReq"),
+    pytest.param(VREQ, "Accept-Encoding", "2025-11", id="§3.2 Accept-Encoding writable in VReq"),
+    pytest.param(VREQ, "If-None-Match", "2025-11", id="§3.2 If-None-Match is writable in VReq"),
+    pytest.param(VREQ, "If-Modified-Since", "2025-11", id="§3.2 If-Modified-Since in VReq"),
+    pytest.param(ORESP, "Warning", "2025-11", id="§3.2 Warning is writable in OResp"),
+    pytest.param(ORESP, "Content-Length", "2025-11", id="§13 Content-Length writable in OResp"),
+    pytest.param(VRESP, "Content-Length", "2023-03", id="§3.2 2023-03: Content-Length in VResp"),
+    pytest.param(VRESP, "Transfer-Encoding", "2023-03", id="§3.2 2023-03: Transfer-Encoding"),
+    pytest.param(VREQ, "CDN-Loop", "2023-03", id="§3.2 2023-03: CDN-Loop writable in VReq"),
 ])
-def test_read_only_header_is_fine_where_it_is_not_read_only(trigger: str, name: str) -> None:
+def test_read_only_header_is_fine_where_it_is_not_read_only(trigger: str, name: str,
+                                                            rules: str) -> None:
     event = with_header(trigger, name)
-    assert_ok(run(trigger, editing(set_h(name, "new")), event=event))
-    assert_ok(run(trigger, editing(del_h(name)), event=event))
+    assert_ok(run(trigger, editing(set_h(name, "new")), event=event, rules=rules))
+    assert_ok(run(trigger, editing(del_h(name)), event=event, rules=rules))
 
 
 @pytest.mark.parametrize("trigger", TRIGGERS)
@@ -379,8 +389,17 @@ def test_good_uri_or_querystring_is_fine(edit: Edit) -> None:
     assert_ok(run(VREQ, editing(edit)))
 
 
-def test_request_size_over_20480_bytes_gives_502() -> None:
-    assert_502(run(VREQ, editing(set_h("X-Big", "v" * 20480))), "request-size")
+@pytest.mark.parametrize(("rules", "limit"), [
+    pytest.param("2023-03", 20480, id="§5.3 2023-03: request over 20,480 bytes gives 502"),
+    pytest.param("2025-11", 32768, id="§13 2025-11: request over 32,768 bytes gives 502"),
+])
+def test_request_size_limit(rules: str, limit: int) -> None:
+    # DECISIONS "request size in 2025-11"
+    big = run(VREQ, editing(set_h("X-Big", "v" * limit)), rules=rules)
+    assert_502(big, "request-size")
+    v = next(v for v in big.violations if v.rule == "request-size")
+    assert v.limit == limit and v.actual > limit
+    assert_ok(run(VREQ, editing(set_h("X-Big", "v" * (limit - 1000))), rules=rules))
 
 
 # -- §1.3 read-only request fields; §2 response triggers ignore request changes --------------------
@@ -507,6 +526,13 @@ def test_bad_origin_custom_headers_give_502(pairs: list[tuple[str, str]], rule: 
     assert_502(run(OREQ, editing(custom_headers(pairs))), rule)
 
 
+def test_custom_header_duplicating_a_mixed_case_request_header_gives_502() -> None:
+    # §1.6 with DECISIONS "header map name case": "X-Dup" and "x-dup" are one header.
+    edits = (put("headers.X-Dup", [{"key": "X-Dup", "value": "1"}]),
+             custom_headers([("x-dup", "2")]))
+    assert_502(run(OREQ, editing(*edits)), "custom-header-duplicate")
+
+
 def test_ten_custom_headers_within_limits_are_fine() -> None:
     assert_ok(run(OREQ, editing(custom_headers([(f"X-C{i}", "v" * 1000) for i in range(10)]))))
 
@@ -582,9 +608,9 @@ def test_handler_that_swallows_the_timeout_still_times_out() -> None:
     assert run(VREQ, stubborn, rules=QUICK).status == 503
 
 
-# -- rule set "2025" ----------------------------------------------------------------------------
+# -- rule sets 2025-11 (§13) and 2023-03 ------------------------------------------------------
 @pytest.mark.parametrize(("rules", "fails"), [
-    pytest.param("2025", True, id="preamble 2025: CDN-Loop read-only in VReq gives 502"),
+    pytest.param("2025-11", True, id="§13 2025-11: CDN-Loop read-only in VReq gives 502"),
     pytest.param("2023-03", False, id="§3.2 2023-03: CDN-Loop writable in VReq"),
 ])
 def test_cdn_loop_in_viewer_request(rules: str, fails: bool) -> None:
@@ -596,11 +622,12 @@ def test_cdn_loop_in_viewer_request(rules: str, fails: bool) -> None:
         assert_ok(result)
 
 
-@pytest.mark.parametrize(("rules", "at_least_ms"), [
-    pytest.param("2025", 5_001, id="preamble 2025: 30 s timeout in VReq"),
-    pytest.param("2023-03", 0, id="§5.1 2023-03: 5 s timeout in VReq"),
+@pytest.mark.parametrize(("rules", "at_least_ms", "limit_ms"), [
+    pytest.param("2025-11", 5_001, 30_000, id="§13 2025-11: 30 s timeout in VReq"),
+    pytest.param("2023-03", 0, 5_000, id="§5.1 2023-03: 5 s timeout in VReq"),
 ])
-def test_rule_set_sets_the_handlers_timeout(rules: str, at_least_ms: int) -> None:
+def test_rule_set_sets_the_handlers_timeout(rules: str, at_least_ms: int, limit_ms: int) -> None:
+    # DECISIONS "viewer timeout in 2025-11"
     def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         request = event["Records"][0]["cf"]["request"]
         request["headers"]["x-left"] = [{"key": "X-Left",
@@ -608,45 +635,222 @@ def test_rule_set_sets_the_handlers_timeout(rules: str, at_least_ms: int) -> Non
         return request
     result = el.invoke(handler, el.build_event(VREQ), rules=rules)
     left = int(el.Headers(result.request["headers"])["x-left"])
-    limit = 30_000 if rules == "2025" else 5_000
-    assert at_least_ms <= left <= limit
+    assert at_least_ms <= left <= limit_ms
 
 
-def test_2025_disallows_client_cert() -> None:
-    result = el.invoke(editing(set_h("Client-Cert", "x")), el.build_event(VRESP), rules="2025")
+def test_default_rule_set_is_2025_11_in_invoke() -> None:
+    # DECISIONS "default rule set": a viewer response that copies Content-Length is a 502
+    # by default (the current pages), and passes only under 2023-03.
+    edit = editing(set_h("Content-Length", "1"))
+    assert_502(run(VRESP, edit), "read-only-header")
+    assert_ok(run(VRESP, edit, rules="2023-03"))
+
+
+def test_client_cert_is_disallowed_in_2025_11_and_the_old_name_2025() -> None:
+    result = el.invoke(editing(set_h("Client-Cert", "x")), el.build_event(VRESP))
     assert_502(result, "disallowed-header")
-    assert_ok(el.invoke(editing(set_h("Client-Cert", "x")), el.build_event(VRESP)))
+    with pytest.warns(FutureWarning, match="now means '2025-11'"):
+        assert_502(el.invoke(editing(set_h("Client-Cert", "x")), el.build_event(VRESP),
+                             rules="2025"), "disallowed-header")
+    assert_ok(el.invoke(editing(set_h("Client-Cert", "x")), el.build_event(VRESP),
+                        rules="2023-03"))
 
 
-# -- §1.5 header shape ------------------------------------------------------------------------
+# -- §4, §3, §13 headers of a generated response ----------------------------------------------
+GENERATED_READ_ONLY = [(r, t, n) for r in SETS for t in (VREQ, OREQ)
+                       for n in READ_ONLY_BY_SET[r][t]]
+
+
+@pytest.mark.parametrize(("rules", "trigger", "name"), [
+    pytest.param(r, t, n, id=f"§4 {r}: {n} in a response generated in {t} gives 502")
+    for r, t, n in GENERATED_READ_ONLY])
+def test_read_only_header_in_a_generated_response_gives_502(rules: str, trigger: str,
+                                                            name: str) -> None:
+    # DECISIONS "headers of a generated response": Kludex/mangum#262, opennextjs-aws#427.
+    response = {"status": "200", "headers": el.header_map([(name, "1")]), "body": "a"}
+    result = run(trigger, returning(response), rules=rules)
+    assert_502(result, "read-only-header")
+    v = next(v for v in result.violations if v.rule == "read-only-header")
+    assert name in v.message and "generated response" in v.message
+
+
+@pytest.mark.parametrize(("trigger", "name"), [
+    pytest.param(OREQ, "Host", id="§3.2 Host is not read-only in OReq, so fine generated there"),
+    pytest.param(VREQ, "Accept-Encoding", id="§3.2 Accept-Encoding fine generated in VReq"),
+    pytest.param(VREQ, "Warning", id="§3.2 Warning (read-only in VResp only) fine in VReq"),
+    pytest.param(OREQ, "Content-Type", id="§4 an ordinary header is fine"),
+])
+def test_header_not_on_the_triggers_lists_is_fine_in_a_generated_response(
+        trigger: str, name: str) -> None:
+    response = {"status": "200", "headers": el.header_map([(name, "x")])}
+    assert_ok(run(trigger, returning(response)))
+
+
+def test_viewer_country_in_a_response_generated_in_viewer_request_gives_502() -> None:
+    response = {"status": "200", "headers": el.header_map([("CloudFront-Viewer-Country", "US")])}
+    assert_502(run(VREQ, returning(response)), "viewer-country-added")
+    assert_ok(run(OREQ, returning(response)))
+
+
+@pytest.mark.parametrize("trigger", [VREQ, OREQ])
+def test_headers_given_as_a_list_in_a_generated_response_are_dropped(trigger: str) -> None:
+    # DECISIONS "headers given as a list in a generated response":
+    # aws-samples/amazon-cloudfront-cache-graphql#7 (served status and body, no headers).
+    listed = {"status": "200", "body": "hello",
+              "headers": [{"key": "Content-Type", "value": "text/plain"},
+                          {"key": "Content-Length", "value": "5"}]}
+    result = run(trigger, returning(listed))
+    assert_ok(result)
+    assert (result.status, result.response["body"], result.response["headers"]) == (
+        200, "hello", {})
+    assert any("response.headers is a list" in n and "2 header(s)" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(("trigger", "handler"), [
+    pytest.param(VREQ, editing(put("headers", [])), id="§1.5 a returned request's list"),
+    pytest.param(ORESP, editing(put("headers", [{"key": "A", "value": "1"}])),
+                 id="§1.5 an origin response's list"),
+    pytest.param(VRESP, editing(put("headers", [])), id="§1.5 a viewer response's list"),
+])
+def test_headers_given_as_a_list_elsewhere_give_502(trigger: str,
+                                                    handler: Callable[..., Any]) -> None:
+    assert_502(run(trigger, handler), "header-shape")
+
+
+# -- §1.5, §13 header shape and names --------------------------------------------------------
 def test_header_key_differing_from_its_map_name_is_accepted() -> None:
     # DECISIONS "header key vs map name": the docs' "Overriding a response header" example.
     edit = put("headers.last-modified", [{"key": "X-Amz-Meta-Last-Modified", "value": "x"}])
     assert_ok(run(ORESP, editing(edit)))
 
 
-@pytest.mark.parametrize(("edit", "rule"), [
-    pytest.param(put("headers.X-Upper", [{"key": "X-Upper", "value": "1"}]), "header-name-case",
-                 id="§1.5 map name not lowercase gives 502"),
-    pytest.param(put("headers.x-a", {"key": "X-A", "value": "1"}), "header-shape",
-                 id="§1.5 header not a list gives 502"),
-    pytest.param(put("headers.x-a", [{"key": "X-A", "value": 1}]), "header-shape",
-                 id="§1.5 header value not a string gives 502"),
-    pytest.param(put("headers.x-a", [{"key": "X-A", "value": "a\nb"}]), "header-value-invalid",
-                 id="§6 header value with a newline gives 502"),
-    pytest.param(put("headers.bad name", [{"key": "bad name", "value": "1"}]),
-                 "header-name-invalid", id="§6 header name with a space gives 502"),
-    pytest.param(put("headers", []), "header-shape", id="§1.5 headers not an object gives 502"),
+@pytest.mark.parametrize("trigger", TRIGGERS)
+def test_map_name_that_is_not_lowercase_is_accepted_and_lowercased(trigger: str) -> None:
+    # DECISIONS "header map name case" (it was a 502 before issue 9; production serves it).
+    result = run(trigger, editing(put("headers.X-Frame-Options",
+                                      [{"key": "X-Frame-Options", "value": "DENY"},
+                                       {"value": "SAMEORIGIN"}])))
+    assert_ok(result)
+    headers = (result.response or result.request)["headers"]
+    assert "X-Frame-Options" not in headers and all(n == n.lower() for n in headers)
+    assert headers["x-frame-options"][-2:] == [{"key": "X-Frame-Options", "value": "DENY"},
+                                               {"key": "X-Frame-Options", "value": "SAMEORIGIN"}]
+    assert any("'X-Frame-Options' taken as 'x-frame-options'" in n for n in result.notes)
+
+
+@pytest.mark.parametrize(("order", "values"), [
+    pytest.param(["X-Foo", "x-foo"], ["upper", "lower"], id="§13 X-Foo listed first"),
+    pytest.param(["x-foo", "X-Foo"], ["lower", "upper"], id="§13 x-foo listed first"),
+    pytest.param(["X-FOO", "X-Foo", "x-foo"], ["shout", "upper", "lower"], id="§13 three cases"),
 ])
-def test_malformed_headers_give_502(edit: Edit, rule: str) -> None:
-    # DECISIONS "header map name case" for the first case
-    assert_502(run(VREQ, editing(edit)), rule)
+def test_same_header_under_two_map_name_cases_is_merged_in_map_order(
+        order: list[str], values: list[str]) -> None:
+    # DECISIONS "same header under two map-name cases"
+    def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+        request = event["Records"][0]["cf"]["request"]
+        for name, value in zip(order, values, strict=True):
+            request["headers"][name] = [{"key": name, "value": value}]
+        return request
+    result = run(VREQ, handler)
+    assert_ok(result)
+    assert [e["value"] for e in result.request["headers"]["x-foo"]] == values
+    assert [e["key"] for e in result.request["headers"]["x-foo"]] == order
+
+
+@pytest.mark.parametrize(("rules", "trigger", "name"), [
+    pytest.param("2025-11", VRESP, "CONTENT-LENGTH", id="§13 CONTENT-LENGTH in VResp"),
+    pytest.param("2025-11", VREQ, "Via", id="§3.2 Via as a map name in VReq"),
+    pytest.param("2025-11", ORESP, "X-Cache", id="§3.1 X-Cache as a map name in OResp"),
+])
+def test_a_map_name_in_another_case_is_judged_like_its_lowercase_name(
+        rules: str, trigger: str, name: str) -> None:
+    result = run(trigger, editing(put(f"headers.{name}", [{"key": name, "value": "9"}])),
+                 rules=rules)
+    assert result.status == 502 and result.violations
+
+
+@pytest.mark.parametrize(("edit", "rule", "names"), [
+    pytest.param(put("headers.x-a", {"key": "X-A", "value": "1"}), "header-shape", "x-a",
+                 id="§1.5 header not a list gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X-A", "value": 1}]), "header-shape", "x-a",
+                 id="§1.5 header value not a string gives 502"),
+    pytest.param(put("headers.x-a", [{"key": 7, "value": "1"}]), "header-shape", "x-a",
+                 id="§1.5 header key not a string gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X-A", "value": "a\nb"}]), "header-value-invalid",
+                 "x-a", id="§6 header value with LF gives 502"),
+    pytest.param(put("headers.location", [{"key": "Location", "value": "/?a=1\r\nb"}]),
+                 "header-value-invalid", "location", id="§6 header value with CR gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X-A", "value": "a\x00"}]), "header-value-invalid",
+                 "x-a", id="§6 header value with NUL gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X-A", "value": "5 €"}]), "header-value-invalid",
+                 "x-a", id="§6 header value beyond Latin-1 gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X-A", "value": "🙂"}]), "header-value-invalid",
+                 "x-a", id="§6 emoji in a header value gives 502"),
+    pytest.param(put("headers.bad name", [{"key": "bad name", "value": "1"}]),
+                 "header-name-invalid", "bad name", id="§6 header name with a space gives 502"),
+    pytest.param(put("headers.x-a\n", [{"key": "X-A", "value": "1"}]), "header-name-invalid",
+                 "x-a", id="§6 map name ending in LF gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X-A\r\nSet-Cookie: a=1", "value": "1"}]),
+                 "header-name-invalid", "x-a", id="§6 CRLF in a header key gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X-A\n", "value": "1"}]), "header-name-invalid",
+                 "x-a", id="§6 header key ending in LF gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X-Ä", "value": "1"}]), "header-name-invalid",
+                 "x-a", id="§6 non-ASCII header key gives 502"),
+    pytest.param(put("headers.x-a", [{"key": "X:A", "value": "1"}]), "header-name-invalid",
+                 "x-a", id="§6 colon in a header key gives 502"),
+    pytest.param(put("headers", []), "header-shape", "headers",
+                 id="§1.5 headers not an object gives 502"),
+])
+def test_malformed_headers_give_502_naming_the_header(edit: Edit, rule: str,
+                                                      names: str) -> None:
+    # DECISIONS "header name characters", "header value characters"
+    result = run(VREQ, editing(edit))
+    assert_502(result, rule)
+    v = next(v for v in result.violations if v.rule == rule)
+    assert names in v.message or names in v.path
+
+
+@pytest.mark.parametrize("value", [
+    pytest.param("café", id="§6 Latin-1 letter é passes"),
+    pytest.param("a\tb", id="§6 a tab passes"),
+    pytest.param("", id="§6 an empty value passes"),
+    pytest.param("\xff", id="§6 U+00FF, the last Latin-1 character, passes"),
+])
+def test_header_value_that_can_go_on_the_wire_is_fine(value: str) -> None:
+    assert_ok(run(VRESP, editing(put("headers.x-a", [{"key": "X-A", "value": value}]))))
 
 
 def test_missing_header_keys_are_filled_in_the_result() -> None:
     result = run(VREQ, editing(put("headers.x-new-thing", [{"value": "1"}])))
     assert_ok(result)
     assert result.request["headers"]["x-new-thing"] == [{"key": "X-New-Thing", "value": "1"}]
+
+
+# -- property tests: header maps with any case, CR/LF and wide characters --------------------
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(headers=strategies.raw_header_maps)
+def test_header_validation_never_raises_and_flags_exactly_the_bad_characters(
+        headers: dict[str, Any]) -> None:
+    cf_in = el.cf_record(el.build_event(VREQ))
+    result = {**cf_in["request"], "headers": {**cf_in["request"]["headers"], **headers}}
+    kind, found = el.validate_result(result, trigger=el.Trigger(VREQ), cf_in=cf_in,
+                                     rules=el.get_rules())
+    assert kind == "request"
+    assert {v.rule for v in found} == strategies.expected_header_violations(headers)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(headers=strategies.raw_header_maps, trigger=st.sampled_from(TRIGGERS))
+def test_invoking_with_any_header_map_gives_a_result_and_lowercase_names(
+        headers: dict[str, Any], trigger: str) -> None:
+    result = run(trigger, editing(lambda part: part["headers"].update(headers)))
+    expected = strategies.expected_header_violations(headers)
+    assert (result.status == 502) is bool(expected), result.violations
+    if not expected:
+        out = (result.response or result.request)["headers"]
+        assert all(n == n.lower() for n in out)
+        lowered = {n.lower() for n in headers}
+        assert lowered <= set(out)
 
 
 # -- §1.3 body presence ---------------------------------------------------------------------
@@ -685,9 +889,19 @@ PINNED = {
     "body key absent": "test_validate::test_body_key_present_only_with_include_body",
     "header key vs map name":
         "test_validate::test_header_key_differing_from_its_map_name_is_accepted",
-    "header map name case": "test_validate::test_malformed_headers_give_502",
+    "header map name case":
+        "test_validate::test_map_name_that_is_not_lowercase_is_accepted_and_lowercased",
+    "same header under two map-name cases":
+        "test_validate::test_same_header_under_two_map_name_cases_is_merged_in_map_order",
+    "header name characters": "test_validate::test_malformed_headers_give_502_naming_the_header",
+    "header value characters":
+        "test_validate::test_header_validation_never_raises_and_flags_exactly_the_bad_characters",
     "invalid base64 body": "test_validate::test_invalid_base64_gives_502",
     "status outside 200-599": "test_validate::test_generated_status_outside_200_599_gives_502",
+    "headers of a generated response":
+        "test_validate::test_read_only_header_in_a_generated_response_gives_502",
+    "headers given as a list in a generated response":
+        "test_validate::test_headers_given_as_a_list_in_a_generated_response_are_dropped",
     "oversized replaced body": "test_validate::test_replaced_body_size_limit",
     "uri/querystring/request headers changed in a response trigger":
         "test_validate::test_request_changes_in_a_response_trigger_are_ignored",
@@ -709,6 +923,16 @@ PINNED = {
     "worker process dies (exit, out of memory)":
         "test_python_runtime::test_isolated_crash_gives_500_and_the_next_call_works",
     "memory quota": "test_python_runtime::test_isolated_handler_over_its_memory_quota_gets_500",
+    "default rule set": "test_validate::test_default_rule_set_is_2025_11_in_invoke",
+    "viewer timeout in 2025-11": "test_validate::test_rule_set_sets_the_handlers_timeout",
+    "request size in 2025-11": "test_validate::test_request_size_limit",
+    "rule set 2025": "test_rules::test_rule_set_2025_is_a_deprecated_name_for_2025_11",
+    "rule override ranges":
+        "test_rules::test_override_out_of_range_is_a_config_error_naming_rule_range_and_value",
+    "CloudFront-Error-Uri and CloudFront-Error-Args":
+        "test_headers::test_error_uri_and_args_are_known_names_never_added",
+    "TLS fingerprint headers":
+        "test_headers::test_tls_fingerprint_headers_are_synthetic_stable_and_https_only",
     "KB and MB": "test_validate::test_generated_response_size_limit",
 }
 

@@ -7,7 +7,7 @@
 
 Modules, in the order one run meets them: ``features`` (what each runtime offers),
 ``event`` (the event, and conversion to and from Lambda@Edge's), ``limits`` (the rule
-set), ``kvs`` (KeyValueStore), ``validate`` and ``result`` (CloudFront's outcome),
+set), ``kvs`` (KeyValueStore data), ``validate`` and ``result`` (CloudFront's outcome),
 ``decisions`` (how edgelab reads the UNSURE facts), ``api`` (the front door). The
 sandbox itself is ``edgelab.runtimes.cloudfront_js``.
 """
@@ -24,7 +24,7 @@ from .event import (
     to_lambda_event,
 )
 from .features import RUNTIMES, is_cff_runtime
-from .kvs import KeyValueStore, load_kvs
+from .kvs import KeyValueStoreData, load_kvs
 from .limits import CFF_RULE_SETS, DEFAULT_CFF_RULES, get_cff_rules
 from .result import FunctionResult, aws_test_result, cff_error_response
 from .validate import validate_cff_result
@@ -35,7 +35,7 @@ __all__ = [
     "DEFAULT_CFF_RULES",
     "RUNTIMES",
     "FunctionResult",
-    "KeyValueStore",
+    "KeyValueStoreData",
     "LoadedCffEvent",
     "aws_test_result",
     "build_cff_event",

@@ -17,11 +17,11 @@ _warm: dict[tuple[str, str], Any] = {}
 
 
 def get_function(path: str | Path | Any, runtime: str) -> Any:
-    """A loaded :class:`~edgelab.runtimes.cloudfront_js.CloudFrontFunction`, cached by
+    """A loaded :class:`~edgelab.runtimes.cloudfront_js.CloudFrontFunctionHandler`, cached by
     (path, runtime) so repeated calls share one worker; an edited file is reloaded."""
-    from ..runtimes.cloudfront_js import CloudFrontFunction
+    from ..runtimes.cloudfront_js import CloudFrontFunctionHandler
 
-    if isinstance(path, CloudFrontFunction):
+    if isinstance(path, CloudFrontFunctionHandler):
         return path
     if not isinstance(path, str | Path):
         raise HandlerLoadError(
@@ -31,7 +31,7 @@ def get_function(path: str | Path | Any, runtime: str) -> Any:
     key = (str(Path(path).resolve()), runtime)
     fn = _warm.get(key)
     if fn is None:
-        fn = _warm[key] = CloudFrontFunction(path, runtime)
+        fn = _warm[key] = CloudFrontFunctionHandler(path, runtime)
     return fn
 
 

@@ -30,7 +30,7 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-class KeyValueStore:
+class KeyValueStoreData:
     """An immutable key/value store as a CloudFront Function sees it at the edge."""
 
     def __init__(
@@ -128,11 +128,13 @@ class KeyValueStore:
         return {"id": self.digest, "data": list(self._data.items()), "meta": self.meta()}
 
     def __repr__(self) -> str:
-        return f"<KeyValueStore {self.name!r}: {len(self)} keys, {self.total_size:,} bytes>"
+        return f"<KeyValueStoreData {self.name!r}: {len(self)} keys, {self.total_size:,} bytes>"
 
     # -- loading ------------------------------------------------------------------------
     @classmethod
-    def from_file(cls, path: str | Path, *, rules: RuleSet | str | None = None) -> KeyValueStore:
+    def from_file(
+        cls, path: str | Path, *, rules: RuleSet | str | None = None
+    ) -> KeyValueStoreData:
         """Load AWS's import format (``{"data": [{"key", "value"}, ...]}``)."""
         p = Path(path)
         if not p.is_file():
@@ -206,22 +208,28 @@ def _import_entries(doc: Any, source: str) -> dict[str, str]:
     return out
 
 
-KvsLike = KeyValueStore | Mapping[str, str] | str | Path
+KvsLike = KeyValueStoreData | Mapping[str, str] | str | Path
 
 
-def load_kvs(source: Any, *, rules: RuleSet | str | None = None) -> KeyValueStore | None:
-    """A :class:`KeyValueStore` from a store, a path to an import file, an import-format
-    dict or a plain ``{key: value}`` mapping; None stays None."""
-    if source is None or isinstance(source, KeyValueStore):
+def load_kvs(source: Any, *, rules: RuleSet | str | None = None) -> KeyValueStoreData | None:
+    """A :class:`KeyValueStoreData` from a store, a path to an import file, an import-format
+    dict, a plain ``{key: value}`` mapping, or a distribution definition's KeyValueStore
+    (its ``data_path``); None stays None."""
+    if source is None or isinstance(source, KeyValueStoreData):
         return source
+    data_path = getattr(source, "data_path", None)  # a distribution definition's store
+    if data_path is not None:
+        store = KeyValueStoreData.from_file(data_path, rules=rules)
+        store.name = str(getattr(source, "name", "") or store.name)
+        return store
     if isinstance(source, str | os.PathLike):
-        return KeyValueStore.from_file(source, rules=rules)
+        return KeyValueStoreData.from_file(source, rules=rules)
     if isinstance(source, Mapping):
         if set(source) == {"data"} and isinstance(source["data"], list):
-            return KeyValueStore(_import_entries(dict(source), "kvs"), rules=rules)
-        return KeyValueStore(source, rules=rules)
+            return KeyValueStoreData(_import_entries(dict(source), "kvs"), rules=rules)
+        return KeyValueStoreData(source, rules=rules)
     raise ConfigError(
-        f"kvs must be a KeyValueStore, the path of an import file or a mapping "
+        f"kvs must be a KeyValueStoreData, the path of an import file or a mapping "
         f"of keys to string values; got {type(source).__name__}",
         key="kvs",
     )

@@ -1,33 +1,47 @@
 """CloudFront Functions' limits and header rules as data: a named rule set per facts date.
 
 Every number here cites its section of ``cloudfront-functions-facts.md`` (written
-``§N`` below; ``L@E §N`` is ``lambda-edge-facts.md``). The tables form an
-:class:`edgelab.rules.RuleSet`, the same class Lambda@Edge's rules use, with one row
-per trigger (CloudFront Functions run only at viewer request and viewer response, §6),
-so overrides work the same way: ``get_cff_rules(overrides={"compute-budget": 0.5})``
-from Python, ``--set compute-budget=0.5`` or ``--set memory.viewer-response=1048576``
-on the command line.
+``§N``; ``L@E §N`` is ``lambda-edge-facts.md``). The tables form a :class:`CffRuleSet`,
+Lambda@Edge's :class:`edgelab.rules.RuleSet` with CloudFront Functions' own override
+ranges, one row per trigger (CloudFront Functions run only at viewer request and viewer
+response, §6), so overrides work the same way: ``get_cff_rules(overrides=
+{"compute-budget": 0.5})`` from Python, ``--set compute-budget=0.5`` or ``--set
+memory.viewer-response=1`` on the command line (:data:`CFF_OVERRIDE_RANGES` says what
+each rule accepts).
 
-Rule sets, named like Lambda@Edge's so one distribution-wide name means the same date:
+Rule sets, named like Lambda@Edge's so one distribution-wide name means the same pages:
 
-* ``"2023-03"`` (the default): the header lists of the 2023 developer guide
-  (L@E §3.1, §3.2, which §4.1 applies to all edge functions);
-* ``"2025"``: with the current guide's revisions (§4.1): ``CloudFront-Viewer-Cert-PEM``,
-  ``Client-Cert`` and ``Client-Cert-Chain`` disallowed, ``CDN-Loop`` read-only in viewer
-  request.
+* ``"2025-11"`` (the default): the current developer guide (§4.1): the 2023 lists plus
+  ``CloudFront-Viewer-Cert-PEM``, ``Client-Cert`` and ``Client-Cert-Chain`` disallowed and
+  ``CDN-Loop`` read-only in viewer request; in viewer response only ``Warning`` and
+  ``Via`` are read-only for CloudFront Functions (``Content-Length``,
+  ``Content-Encoding``, ``Transfer-Encoding`` are read-only there for Lambda@Edge only);
+* ``"2023-03"``: the header lists of the March 2023 guide (L@E §3.1, §3.2, which §4.1
+  applies to all edge functions);
+* ``"2025"``: a deprecated name for ``"2025-11"``, as for Lambda@Edge.
 
-The limits are the same in both: 10 KB of function code, 2 MB of memory, the compute
+The limits are the same in all: 10 KB of function code, 2 MB of memory, the compute
 budget behind compute utilization, 10 KB of logs per run, the KeyValueStore sizes.
 """
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from ..errors import ConfigError
-from ..rules import HeaderRule, Limit, RuleSet, get_rules
-from ..triggers import Trigger
+from ..rules import (
+    DEPRECATED_RULE_SETS,
+    HeaderRule,
+    Limit,
+    Range,
+    RuleSet,
+    _parse_overrides,
+    get_rules,
+)
+from ..triggers import TRIGGER_NAMES, Trigger
 from .decisions import CFF_DECISIONS
 
 VREQ = Trigger.VIEWER_REQUEST
@@ -43,15 +57,15 @@ CFF_LIMIT_ROWS: tuple[tuple[str, float, str, str, str], ...] = (
         10 * KB,
         "bytes",
         "§8",
-        "UTF-8 bytes of the source file as uploaded, comments included; larger is refused "
-        "when the function is loaded (FunctionSizeLimitExceeded)",
+        "UTF-8 bytes of the source file as uploaded, comments included; larger is refused when "
+        "the function is loaded (FunctionSizeLimitExceeded)",
     ),
     (
         "memory",
-        2 * MB,
-        "bytes",
+        2,
+        "MB",
         "§8",
-        "heap a run may use (estimated from V8's heap growth); more is a MemoryError, 503",
+        "memory a run may use (estimated from V8's heap growth); more is a MemoryError, 503",
     ),
     (
         "compute-budget",
@@ -103,46 +117,121 @@ CFF_LIMIT_ROWS: tuple[tuple[str, float, str, str, str], ...] = (
     ),
 )
 
+#: What ``--set RULE=VALUE`` accepts for each CloudFront Functions rule.
+CFF_OVERRIDE_RANGES: dict[str, Range] = {
+    "memory": Range(0, None, "MB", low_exclusive=True, whole=False),
+    "compute-budget": Range(0, None, "ms", low_exclusive=True, whole=False),
+    "stop-after": Range(1, None, "ms", why="kept above the compute budget's scale"),
+    "status-min": Range(100, 999, "", why="a three-digit HTTP status"),
+    "status-max": Range(100, 999, "", why="a three-digit HTTP status"),
+    **{
+        rule: Range(1, None, unit)
+        for rule, unit in (
+            ("function-size", "bytes"),
+            ("log-size", "bytes"),
+            ("log-custom-data", "bytes"),
+            ("uri-querystring-length", "characters"),
+            ("request-size", "bytes"),
+            ("kvs-key-size", "bytes"),
+            ("kvs-value-size", "bytes"),
+            ("kvs-total-size", "bytes"),
+            ("test-event-size", "bytes"),
+        )
+    },
+}
 
-def _header_rules(lambda_rules_name: str, section: str) -> list[HeaderRule]:
-    """The disallowed and read-only headers of the same-dated Lambda@Edge rule set, for
-    the viewer triggers: §4.1 applies those lists to all edge functions."""
-    rules = []
-    for rule in get_rules(lambda_rules_name).header_rules:
-        if rule.kind not in ("disallowed", "read-only"):
-            continue
-        triggers = tuple(t for t in rule.triggers if t in CFF_TRIGGERS)
-        if triggers:
-            rules.append(
-                HeaderRule(
-                    rule.name,
-                    rule.kind,
-                    triggers,
-                    section,
-                    f"{rule.note} (L@E {rule.section})".strip(),
-                )
-            )
+# §4.1 with the current guide's revisions: what the 2025-11 set adds to the 2023 lists.
+_DISALLOWED_2025_11 = ("cloudfront-viewer-cert-pem", "client-cert", "client-cert-chain")
+_READ_ONLY = {
+    VREQ: ("content-length", "host", "transfer-encoding", "via"),
+    VRESP: ("warning", "via"),
+}
+
+
+def _header_rules(current: bool) -> list[HeaderRule]:
+    """§4.1: Lambda@Edge's disallowed list (L@E §3.1) and the viewer read-only lists."""
+    rules = [
+        HeaderRule(r.name, "disallowed", CFF_TRIGGERS, "§4.1 (L@E §3.1)")
+        for r in get_rules("2023-03").header_rules
+        if r.kind == "disallowed"
+    ]
+    for trig, names in _READ_ONLY.items():
+        rules += [HeaderRule(n, "read-only", (trig,), "§4.1 (L@E §3.2)") for n in names]
+    if current:
+        rules += [
+            HeaderRule(n, "disallowed", CFF_TRIGGERS, "§4.1 (CUR)") for n in _DISALLOWED_2025_11
+        ]
+        rules.append(HeaderRule("cdn-loop", "read-only", (VREQ,), "§4.1 (CUR)"))
     return rules
 
 
-def _build(name: str, lambda_rules_name: str, section: str) -> RuleSet:
+@dataclass(frozen=True)
+class CffRuleSet(RuleSet):
+    """A CloudFront Functions rule set: Lambda@Edge's RuleSet with its own ranges."""
+
+    def with_overrides(self, overrides: Mapping[str, Any] | Iterable[str]) -> RuleSet:
+        pairs = _parse_overrides(overrides)
+        limits = dict(self.limits)
+        known = sorted({rule for rule, _ in limits})
+        for key, value in pairs.items():
+            rule, _, trig_name = key.partition(".")
+            if rule not in known:
+                raise ConfigError(
+                    f"rule override {key!r}: unknown rule {rule!r}; the CloudFront Functions "
+                    f"rules are {', '.join(known)} (optionally followed by .viewer-request or "
+                    ".viewer-response)",
+                    key=key,
+                )
+            if trig_name and trig_name not in (VREQ.value, VRESP.value):
+                where = "unknown trigger" if trig_name not in TRIGGER_NAMES else "not a trigger"
+                raise ConfigError(
+                    f"rule override {key!r}: {where} {trig_name!r} for CloudFront Functions; "
+                    "use viewer-request or viewer-response",
+                    key=key,
+                )
+            allowed = CFF_OVERRIDE_RANGES[rule]
+            if not allowed.contains(value):
+                raise ConfigError(
+                    f"rule override {key!r}: {rule} must be {allowed.describe()}; got "
+                    f"{value:g} ('edgelab rules --runtime cloudfront-js-2.0' lists them)",
+                    key=key,
+                )
+            for trig in [Trigger(trig_name)] if trig_name else CFF_TRIGGERS:
+                base = limits[(rule, trig)]
+                limits[(rule, trig)] = replace(base, value=value, note=base.note + " (overridden)")
+        for trig in CFF_TRIGGERS:
+            if limits[("status-min", trig)].value > limits[("status-max", trig)].value:
+                raise ConfigError(
+                    f"rule overrides {dict(pairs)}: status-min must not be above "
+                    f"status-max in {trig.value}",
+                    key="status-min",
+                )
+        return replace(self, limits=limits, overrides={**self.overrides, **pairs})
+
+
+def _build(name: str, current: bool, description: str) -> CffRuleSet:
     limits = {}
     for rule, value, unit, where, note in CFF_LIMIT_ROWS:
         for trig in CFF_TRIGGERS:
             limits[(rule, trig)] = Limit(rule, trig, value, unit, where, note)
-    return RuleSet(
+    return CffRuleSet(
         name=name,
         limits=limits,
-        header_rules=tuple(_header_rules(lambda_rules_name, section)),
+        header_rules=tuple(_header_rules(current)),
         decisions=CFF_DECISIONS,
+        description=description,
     )
 
 
 CFF_RULE_SETS: dict[str, RuleSet] = {
-    "2023-03": _build("2023-03", "2023-03", "§4.1"),
-    "2025": _build("2025", "2025", "§4.1 (CUR)"),
+    "2025-11": _build(
+        "2025-11",
+        True,
+        "CloudFront Functions, the current developer guide (§4.1 with its revisions); the default",
+    ),
+    "2023-03": _build("2023-03", False, "CloudFront Functions, the March 2023 header lists"),
 }
-DEFAULT_CFF_RULES = CFF_RULE_SETS["2023-03"]
+DEFAULT_CFF_RULES = CFF_RULE_SETS["2025-11"]
 
 
 def is_cff_rules(rules: RuleSet) -> bool:
@@ -153,8 +242,9 @@ def is_cff_rules(rules: RuleSet) -> bool:
 def get_cff_rules(
     name: str | RuleSet | None = None, overrides: Mapping[str, Any] | Iterable[str] | None = None
 ) -> RuleSet:
-    """The CloudFront Functions rule set called ``name`` (default ``"2023-03"``), with
-    ``overrides`` applied (``{"compute-budget": 0.5}`` or ``["memory=1048576"]``)."""
+    """The CloudFront Functions rule set called ``name`` (default ``"2025-11"``), with
+    ``overrides`` applied (``{"compute-budget": 0.5}`` or ``["memory=1"]``); a deprecated
+    name gives the set it now means, with a ``FutureWarning``, as for Lambda@Edge."""
     if isinstance(name, RuleSet):
         if not is_cff_rules(name):
             raise ConfigError(
@@ -165,6 +255,13 @@ def get_cff_rules(
         rules = name
     else:
         key = name or DEFAULT_CFF_RULES.name
+        if key in DEPRECATED_RULE_SETS:
+            key, why = DEPRECATED_RULE_SETS[key]
+            warnings.warn(
+                f"rule set {name!r} is deprecated and now means {key!r}: {why}",
+                FutureWarning,
+                stacklevel=2,
+            )
         if key not in CFF_RULE_SETS:
             raise ConfigError(
                 f"CloudFront Functions rule set must be one of {', '.join(CFF_RULE_SETS)}; "

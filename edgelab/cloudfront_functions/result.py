@@ -28,7 +28,7 @@ from ..runtimes.base import RawResult
 from ..triggers import Trigger
 from ..validate import Violation
 from .event import effective_values
-from .limits import limit
+from .limits import MB, limit
 from .validate import validate_cff_result
 
 EXECUTION_ERROR = "FunctionExecutionError"
@@ -230,7 +230,7 @@ def decide_cff(
         if state != "threw":
             return error(EXECUTION_ERROR, f"{name}: {message}")
         return error(EXECUTION_ERROR, f"{name}: {message}{where}".rstrip())
-    memory_limit = limit(rules, "memory", trigger)
+    memory_limit = limit(rules, "memory", trigger) * MB
     if memory > memory_limit:
         return error(
             EXECUTION_ERROR,

@@ -7,16 +7,18 @@ import contextlib
 import json
 import os
 import sys
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from ..rules import RULE_SETS, RuleSet, get_rules
+from ..rules import DEFAULT_RULES, RULE_SETS, RuleSet, get_rules
 from ..triggers import TRIGGER_NAMES
 
 
 def add_rules_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", metavar="NAME", default=None,
-                        help=f"rule set to enforce: {', '.join(RULE_SETS)} (default 2023-03)")
+                        help=f"rule set to enforce: {', '.join(RULE_SETS)} "
+                             f"(default {DEFAULT_RULES.name})")
     parser.add_argument("--set", metavar="RULE[.TRIGGER]=VALUE", action="append", default=[],
                         dest="overrides",
                         help="override one limit, e.g. timeout=30 or timeout.viewer-request=10 "
@@ -24,7 +26,13 @@ def add_rules_options(parser: argparse.ArgumentParser) -> None:
 
 
 def rules_from(args: argparse.Namespace) -> RuleSet:
-    return get_rules(args.rules, args.overrides or None)
+    with warnings.catch_warnings(record=True) as said:  # a deprecated --rules name
+        warnings.simplefilter("always", FutureWarning)
+        try:
+            return get_rules(args.rules, args.overrides or None)
+        finally:
+            for w in said:
+                print(f"note: {w.message}", file=sys.stderr)
 
 
 def trigger_type(value: str) -> str:

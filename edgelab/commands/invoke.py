@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _run_function(args: argparse.Namespace) -> int:
     """``--runtime cloudfront-js-*``: the function on the event, as JSON or TestResult."""
-    from ..runtimes.cloudfront_js import CloudFrontFunction
+    from ..runtimes.cloudfront_js import CloudFrontFunctionHandler
 
     if args.isolated:
         raise EdgelabError("--isolated is for Python handlers; a CloudFront Function always "
@@ -104,7 +104,7 @@ def _run_function(args: argparse.Namespace) -> int:
     origins = [o.strip() for o in args.origins.split(",") if o.strip()] \
         if args.origins else None
     with clean_stdout() as out:
-        fn = CloudFrontFunction(args.handler, args.runtime, rules=rules, kvs=args.kvs,
+        fn = CloudFrontFunctionHandler(args.handler, args.runtime, rules=rules, kvs=args.kvs,
                                 origins=origins)
         try:
             result = fn.invoke(loaded)

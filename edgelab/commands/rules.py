@@ -7,8 +7,13 @@ import argparse
 
 from ..cloudfront_functions.decisions import CFF_DECISIONS
 from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
-from ..cloudfront_functions.limits import get_cff_rules
-from ..rules import DECISIONS
+from ..cloudfront_functions.limits import (
+    CFF_OVERRIDE_RANGES,
+    CFF_RULE_SETS,
+    DEFAULT_CFF_RULES,
+    get_cff_rules,
+)
+from ..rules import DECISIONS, DEFAULT_RULES, DEPRECATED_RULE_SETS, OVERRIDE_RANGES, RULE_SETS
 from ._common import add_rules_options, print_json, rules_from
 
 
@@ -50,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     kind = "CloudFront Functions " if cff else ""
     print(f"{kind}rule set {rules.name}" + (f" with {rules.overrides}" if rules.overrides
-                                            else ""))
+                                            else "")
+          + (f": {rules.description}" if rules.description else ""))
     for r in rows:
         if r["kind"] == "limit":
             print(f"  {r['rule']:<28} {r['trigger']:<16} {r['value']:>10} {r['unit']:<6} "
@@ -61,4 +67,13 @@ def run(args: argparse.Namespace) -> int:
             kinds.setdefault((r["kind"], r["trigger"]), []).append(r["rule"])
     for (kind, trig), names in kinds.items():
         print(f"  {kind} in {trig}: {', '.join(names)}")
+    print("override with --set RULE[.TRIGGER]=VALUE:")
+    for rule, allowed in (CFF_OVERRIDE_RANGES if cff else OVERRIDE_RANGES).items():
+        print(f"  {rule:<28} {allowed.describe()}")
+    sets, default = (CFF_RULE_SETS, DEFAULT_CFF_RULES) if cff else (RULE_SETS, DEFAULT_RULES)
+    others = [n for n in sets if n != rules.name]
+    print(f"rule sets: {', '.join(sets)} (default {default.name}); "
+          + "; ".join(f"{old!r} is a deprecated name for {new}"
+                      for old, (new, _) in DEPRECATED_RULE_SETS.items())
+          + (f"; compare with --rules {others[0]}" if others else ""))
     return 0

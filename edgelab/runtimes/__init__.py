@@ -9,7 +9,7 @@
 * a Python callable: run in-process.
 
 CloudFront Functions (``cloudfront-js-1.0`` / ``2.0``) are not Lambda handlers: they
-load with :func:`load_cloudfront_function` (``cloudfront_js.CloudFrontFunction``).
+load with :func:`load_cloudfront_function` (``cloudfront_js.CloudFrontFunctionHandler``).
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ def load_handler(spec: str | Callable[..., Any] | Handler, *, isolated: bool = F
 
 def load_cloudfront_function(path: str, runtime: str = "cloudfront-js-2.0",
                              **options: Any) -> Any:
-    """A loaded :class:`~edgelab.runtimes.cloudfront_js.CloudFrontFunction` (options:
+    """A loaded :class:`~edgelab.runtimes.cloudfront_js.CloudFrontFunctionHandler` (options:
     ``rules``, ``kvs``, ``origins``, ``edge_location``); raises HandlerLoadError for a file
     CloudFront would refuse."""
-    from .cloudfront_js import CloudFrontFunction  # imported only when one is asked for
+    from .cloudfront_js import CloudFrontFunctionHandler  # imported only when one is asked for
 
-    return CloudFrontFunction(path, runtime, **options)
+    return CloudFrontFunctionHandler(path, runtime, **options)

@@ -1,13 +1,13 @@
 """CloudFront Functions (``cloudfront-js-1.0``, ``cloudfront-js-2.0``), run unmodified in
 a sandboxed ``node`` worker (``cloudfront_worker.mjs``; facts §1).
 
-:class:`CloudFrontFunction` is the handler object the CLI, ``edgelab.invoke`` and the
+:class:`CloudFrontFunctionHandler` is the handler object the CLI, ``edgelab.invoke`` and the
 chain use: load a file once (its size and language are checked then, as CloudFront checks
 them when a function is created), then ``invoke(event)`` or ``invoke_many(events)`` as
 often as needed; each returns a :class:`~edgelab.cloudfront_functions.FunctionResult`
 with CloudFront's outcome.
 
-    fn = CloudFrontFunction("redirect.js", "cloudfront-js-2.0", kvs="kvs.json")
+    fn = CloudFrontFunctionHandler("redirect.js", "cloudfront-js-2.0", kvs="kvs.json")
     result = fn.invoke(el.build_cff_event("viewer-request", uri="/old"))
     result.outcome, result.status, result.compute_utilization, result.origin_changes
 
@@ -34,7 +34,7 @@ from ..cloudfront_functions.event import (
     querystring_to_string,
 )
 from ..cloudfront_functions.features import check_runtime, sandbox_spec
-from ..cloudfront_functions.kvs import KeyValueStore, load_kvs
+from ..cloudfront_functions.kvs import KeyValueStoreData, load_kvs
 from ..cloudfront_functions.limits import get_cff_rules, limit
 from ..cloudfront_functions.result import FunctionResult, decide_cff
 from ..context import ContextInfo, new_request_id
@@ -82,11 +82,11 @@ class _Run:
 
     loaded: LoadedCffEvent
     call_json: str
-    kvs: KeyValueStore | None
+    kvs: KeyValueStoreData | None
     recheck_ms: float
 
 
-class CloudFrontFunction:
+class CloudFrontFunctionHandler:
     """A CloudFront Function file loaded in a sandboxed ``node`` worker."""
 
     language = "cloudfront-js"
@@ -193,7 +193,7 @@ class CloudFrontFunction:
         *,
         trigger: Trigger | str | None,
         rules: RuleSet,
-        kvs: KeyValueStore | None,
+        kvs: KeyValueStoreData | None,
         now: float | None,
         request_id: str | None,
         raw_querystring: Any,
@@ -373,11 +373,11 @@ class CloudFrontFunction:
             self._worker.kill()
         self._worker = None
 
-    def __enter__(self) -> CloudFrontFunction:
+    def __enter__(self) -> CloudFrontFunctionHandler:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
 
     def __repr__(self) -> str:
-        return f"<CloudFrontFunction {self.spec!r} {self.runtime}>"
+        return f"<CloudFrontFunctionHandler {self.spec!r} {self.runtime}>"
