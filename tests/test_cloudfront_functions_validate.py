@@ -679,8 +679,8 @@ def test_memory_over_the_limit_gives_503_memory_error() -> None:
     res = decide(request(), heap_bytes=2 * 1024 * 1024 + 1)
     assert res.status == 503 and res.error.message.startswith("MemoryError")
     assert decide(request(), heap_bytes=2 * 1024 * 1024).outcome == "request"
-    small = el.get_cff_rules(overrides={"memory": 0.0005})
-    assert decide(request(), heap_bytes=1000, rules=small).status == 503
+    small = el.get_cff_rules(overrides={"memory": 0.001})
+    assert decide(request(), heap_bytes=2000, rules=small).status == 503
 
 
 @pytest.mark.parametrize(
@@ -733,3 +733,68 @@ def test_error_page_for_a_failed_function() -> None:
     assert page["statusCode"] == 503
     assert "is invalid or could not run" in page["body"]["data"]
     assert page["headers"]["x-cache"] == {"value": "FunctionExecutionError from cloudfront"}
+
+
+# -- the rule set -------------------------------------------------------------------------------
+def test_rule_sets_follow_lambda_edges_names() -> None:
+    assert list(el.CFF_RULE_SETS) == ["2025-11", "2023-03"]
+    assert el.get_cff_rules().name == "2025-11"
+    with pytest.warns(FutureWarning, match="deprecated"):
+        assert el.get_cff_rules("2025").name == "2025-11"
+    with pytest.raises(el.ConfigError, match="Lambda@Edge rule set"):
+        el.get_cff_rules(el.get_rules())
+
+
+def test_viewer_response_read_only_headers_are_cloudfront_functions_own() -> None:
+    """§4.1: Content-Length, Content-Encoding and Transfer-Encoding are read-only in viewer
+    response for Lambda@Edge only."""
+    rules = el.get_cff_rules("2025-11")
+    read_only = {
+        r.name
+        for r in rules.header_rules
+        if r.kind == "read-only" and Trigger.VIEWER_RESPONSE in r.triggers
+    }
+    assert read_only == {"warning", "via"}
+    assert {r.trigger for r in rules.limits.values()} == {
+        Trigger.VIEWER_REQUEST,
+        Trigger.VIEWER_RESPONSE,
+    }
+
+
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        pytest.param(
+            {"compute-budget": 0},
+            "compute-budget must be a number of ms from 1e-05 up",
+            id="a zero budget",
+        ),
+        pytest.param(
+            {"memory": -1}, "memory must be a number of MB from 0.001 up", id="negative memory"
+        ),
+        pytest.param({"function-size": 1.5}, "a whole number", id="a fractional size"),
+        pytest.param({"timeout": 5}, "unknown rule 'timeout'", id="a Lambda@Edge rule"),
+        pytest.param(
+            {"memory.origin-request": 1},
+            "use viewer-request or viewer-response",
+            id="an origin trigger",
+        ),
+        pytest.param({"memory.nowhere": 1}, "unknown trigger", id="an unknown trigger"),
+        pytest.param(
+            {"status-min": 500, "status-max": 400},
+            "must not be above",
+            id="status-min above status-max",
+        ),
+    ],
+)
+def test_overrides_are_checked(override: dict[str, float], message: str) -> None:
+    with pytest.raises(el.ConfigError, match=message):
+        el.get_cff_rules(overrides=override)
+
+
+def test_overrides_apply_per_trigger() -> None:
+    rules = el.get_cff_rules(overrides=["compute-budget.viewer-response=2.5", "memory=0.5"])
+    assert rules.limit("compute-budget", "viewer-request") == 1.0
+    assert rules.limit("compute-budget", "viewer-response") == 2.5
+    assert rules.limit("memory", "viewer-request") == 0.5
+    assert rules.overrides == {"compute-budget.viewer-response": 2.5, "memory": 0.5}

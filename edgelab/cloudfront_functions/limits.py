@@ -119,8 +119,8 @@ CFF_LIMIT_ROWS: tuple[tuple[str, float, str, str, str], ...] = (
 
 #: What ``--set RULE=VALUE`` accepts for each CloudFront Functions rule.
 CFF_OVERRIDE_RANGES: dict[str, Range] = {
-    "memory": Range(0, None, "MB", low_exclusive=True, whole=False),
-    "compute-budget": Range(0, None, "ms", low_exclusive=True, whole=False),
+    "memory": Range(0.001, None, "MB", whole=False),
+    "compute-budget": Range(0.00001, None, "ms", whole=False),
     "stop-after": Range(1, None, "ms", why="kept above the compute budget's scale"),
     "status-min": Range(100, 999, "", why="a three-digit HTTP status"),
     "status-max": Range(100, 999, "", why="a three-digit HTTP status"),
