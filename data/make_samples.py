@@ -5,6 +5,11 @@
 * ``sample-access-log.txt`` / ``.txt.gz``: a made-up CloudFront standard access log in
   the exact W3C format with the 33 fields of facts §12, marked synthetic in a
   ``#Remark:`` line. Not real traffic; the IPs are from test ranges.
+* ``sample-v2.json.gz``: the same kind of traffic as standard logging v2 JSON output
+  (facts logs §2), with ``c-country``, ``cache-behavior-path-pattern`` and the origin
+  first/last-byte latency of misses.
+* ``sample-realtime.txt`` and ``sample-realtime-fields.txt``: real-time log records
+  (facts logs §3) and the configuration's field list they need.
 * ``traffic-shop-5k.parquet``, ``traffic-workshop-small-1k.csv``: small traffic sets.
 """
 
@@ -56,10 +61,34 @@ def log_frame(n: int = 400, seed: int = 11):
     return frame.sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
+def v2_frame(n: int = 300, seed: int = 12):
+    """log_frame plus what only v2 and real-time logs know."""
+    frame = log_frame(n, seed)
+    rng = np.random.default_rng(seed)
+    uri = frame["uri"].astype(str)
+    frame["log_behavior"] = np.where(uri.str.startswith("/images/"), "/images/*",
+                                     np.where(uri.str.startswith("/api/"), "/api/*", "*"))
+    frame["log_country"] = frame["country"]
+    miss = frame["log_result_type"] != "Hit"
+    # origin first-byte latency as a made-up origin in N. Virginia would give it: the
+    # latency model's origin leg with a 35 ms origin, a 1.8 path inflation, and noise
+    model = el.LatencyModel(path_inflation=1.8, origin_ms=35.0)
+    leg = el.estimate_latency(frame.assign(cache="Miss"), model)["latency_origin_ms"]
+    fbl = np.round((leg.to_numpy() + rng.gamma(2.0, 4.0, size=n)) / 1000.0, 3)
+    frame["log_origin_fbl"] = np.where(miss, fbl, np.nan)
+    frame["log_origin_lbl"] = np.where(miss, np.round(fbl * 1.2, 3), np.nan)
+    return frame
+
+
 def main() -> None:
     frame = log_frame()
     el.write_access_log(frame, HERE / "sample-access-log.txt", remark=REMARK)
     el.write_access_log(frame, HERE / "sample-access-log.txt.gz", remark=REMARK)
+    v2 = v2_frame()
+    el.write_log(v2, HERE / "sample-v2.json.gz", format="v2-json")
+    el.write_log(v2, HERE / "sample-realtime.txt", format="realtime")
+    fields = el.logs.write.REALTIME_DEFAULT_FIELDS
+    (HERE / "sample-realtime-fields.txt").write_text("\n".join(fields) + "\n")
     el.save_traffic(el.generate_traffic("shop", 5000, seed=1), HERE / "traffic-shop-5k.parquet")
     el.save_traffic(el.generate_traffic("workshop-small", 1000, seed=2),
                     HERE / "traffic-workshop-small-1k.csv")

@@ -11,6 +11,9 @@ report draw these tables.
 * Limits: :func:`violations`, :func:`headroom`.
 * Cache: :func:`cache_over_time`, :func:`cache_by_path`, :func:`origin_savings`.
 * Latency: :func:`latency_percentiles`, :func:`edge_traffic`.
+* Logs: :func:`behavior_mismatches` (the behaviour CloudFront logged vs edgelab's).
+* Cost and capacity (:mod:`edgelab.billing`, :mod:`edgelab.capacity`): :func:`cost`,
+  :func:`scale_to`, :func:`capacity`, :func:`capacity_peaks`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from . import billing
+from . import capacity as _capacity
 from .errors import ConfigError
 from .latency import edge_locations
 from .rules import RuleSet, get_rules
@@ -317,3 +322,49 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
             ("p99 latency ms (estimate)", round(float(lat.quantile(0.99)), 1) if n else None)]
     return pd.DataFrame({"metric": [r[0] for r in rows],
                          "value": pd.Series([r[1] for r in rows], dtype=object)})
+
+
+# -- logs ----------------------------------------------------------------------------------
+
+DEFAULT_BEHAVIOR = "*"
+_DEFAULT_SPELLINGS = frozenset({"*", "default (*)", "default", "defaultcachebehavior", ""})
+
+
+def _behavior(values: pd.Series) -> pd.Series:
+    text = values.astype(object).where(values.notna(), "").astype(str).str.strip()
+    return text.where(~text.str.lower().isin(_DEFAULT_SPELLINGS), DEFAULT_BEHAVIOR)
+
+
+def behavior_mismatches(frame: pd.DataFrame, *, logged: str = "log_behavior",
+                        chosen: str = "behavior", example: str = "uri") -> pd.DataFrame:
+    """Requests whose logged cache behaviour (``cache-behavior-path-pattern``, facts logs
+    §2/§3) differs from the one edgelab chose: one row per (logged, chosen) pair with
+    ``requests``, ``share`` of all compared requests and an ``example`` uri, most frequent
+    first. The default behaviour is ``*`` whichever way it is spelled (``*``,
+    ``Default (*)``, ``default``, empty). Rows without a logged pattern are not compared.
+    """
+    _need(frame, [logged, chosen], "behavior_mismatches")
+    log = _behavior(frame[logged])
+    has = frame[logged].notna().to_numpy() & (frame[logged].astype(str) != "").to_numpy()
+    ours = _behavior(frame[chosen])
+    differ = has & (log != ours).to_numpy()
+    compared = int(has.sum())
+    cols = ["logged", "chosen", "requests", "share", "example"]
+    if not differ.any():
+        return pd.DataFrame(columns=cols)
+    ex = frame[example].astype(str) if example in frame else pd.Series("", index=frame.index)
+    table = pd.DataFrame({"logged": log[differ].to_numpy(), "chosen": ours[differ].to_numpy(),
+                          "example": ex[differ].to_numpy()})
+    out = table.groupby(["logged", "chosen"], sort=False).agg(
+        requests=("example", "size"), example=("example", "first")).reset_index()
+    out["share"] = out["requests"] / compared
+    return out.sort_values("requests", ascending=False, kind="stable") \
+        .reset_index(drop=True)[cols]
+
+
+# -- cost and capacity (prices and quotas as data: edgelab.billing, edgelab.capacity) ----
+
+cost = billing.cost
+scale_to = billing.scale_to
+capacity = _capacity.capacity
+capacity_peaks = _capacity.capacity_peaks

@@ -18,7 +18,7 @@ from .errors import EdgelabError
 COMMANDS = (
     "event", "invoke", "rules",
     "lab",
-    "traffic", "replay", "report", "demo",
+    "traffic", "replay", "report", "demo", "logs",
     "request", "serve", "traces",
     "config",
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -198,6 +199,96 @@ def outcomes(results: pd.DataFrame, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def _usd(value: float) -> str:
+    """Dollars for matplotlib text (``\\$``: a bare ``$`` pair starts mathtext)."""
+    return f"\\${value:,.2f}" if abs(value) >= 100 else f"\\${value:.3g}"
+
+
+def cost_breakdown(results: pd.DataFrame, ax: Axes | None = None, *,
+                   per_million: bool = False, **options: Any) -> Axes:
+    """The bill per trigger: Lambda@Edge (requests + duration, stacked) beside CloudFront
+    Functions for the same viewer-event invocations; ``per_million`` shows USD per
+    million viewer requests. ``options`` go to :func:`edgelab.analysis.cost`."""
+    ax = _axes(ax)
+    table = analysis.cost(results, **options)
+    rows = table[table["trigger"] != "total"]
+    if rows.empty:
+        return _empty(ax, "function invocations")
+    viewers = table.attrs.get("viewer_requests") or 0
+    scale = 1e6 / viewers if per_million and viewers else 1.0
+    triggers = [t for t in ("viewer-request", "origin-request", "origin-response",
+                            "viewer-response") if t in set(rows["trigger"])]
+    y = np.arange(len(triggers))
+    le = rows[rows["service"] == "Lambda@Edge"].set_index("trigger").reindex(triggers)
+    cf = rows[rows["service"] == "CloudFront Functions"].set_index("trigger").reindex(triggers)
+    req = le["request_cost"].fillna(0).to_numpy(float) * scale
+    dur = le["duration_cost"].fillna(0).to_numpy(float) * scale
+    cff = cf["cost"].to_numpy(float) * scale
+    ax.barh(y - 0.2, req, 0.4, color="C0", label="Lambda@Edge requests")
+    ax.barh(y - 0.2, dur, 0.4, left=req, color="C1", label="Lambda@Edge GB-seconds")
+    have = ~np.isnan(cff)
+    ax.barh(y[have] + 0.2, cff[have], 0.4, color="C2", label="CloudFront Functions")
+    for yi, total in zip(y, req + dur, strict=True):
+        ax.annotate(_usd(total), (total, yi - 0.2), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=8)
+    for yi, total in zip(y[have], cff[have], strict=True):
+        ax.annotate(_usd(total), (total, yi + 0.2), xytext=(3, 0), textcoords="offset points",
+                    va="center", fontsize=8)
+    for yi in y[~have]:
+        ax.annotate("no CloudFront Functions equivalent (origin event)", (0, yi + 0.2),
+                    xytext=(3, 0), textcoords="offset points", va="center", fontsize=8,
+                    color="0.4")
+    ax.set_yticks(y, triggers)
+    ax.invert_yaxis()
+    ax.set_xlim(0, max(float(np.nanmax(np.r_[req + dur, cff[have], 0])) * 1.3, 1e-12))
+    ax.set_xlabel("USD per million viewer requests" if per_million and viewers else
+                  "USD for these requests")
+    totals = table[table["trigger"] == "total"].set_index("service")["cost"] * scale
+    what = "per million viewer requests" if per_million and viewers else "for these requests"
+    ax.set_title(f"Bill {what}: Lambda@Edge {_usd(totals.get('Lambda@Edge', 0.0))}, "
+                 f"CloudFront Functions {_usd(totals.get('CloudFront Functions', 0.0))} "
+                 "(prices UNSURE)", fontsize=10)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
+def concurrency(results: pd.DataFrame, ax: Axes | None = None, *, top: int = 6,
+                **options: Any) -> Axes:
+    """Execution environments needed per AWS Region and window (log scale) against the
+    Regional concurrency quota; throttled windows in red. ``options`` go to
+    :func:`edgelab.analysis.capacity`."""
+    ax = _axes(ax)
+    table = analysis.capacity(results, **options)
+    if table.empty:
+        return _empty(ax, "Lambda@Edge invocations")
+    peaks = analysis.capacity_peaks(table).head(top)
+    for i, region in enumerate(peaks["region"]):
+        part = table[table["region"] == region]
+        ax.plot(part["time"], part["environments"], marker=".", ms=3, lw=1, color=f"C{i}",
+                label=region)
+    hot = table[table["throttled"]]
+    if not hot.empty:
+        ax.scatter(hot["time"], hot["environments"], color="red", s=18, zorder=3,
+                   label=f"throttled ({len(hot)} windows)")
+    quota = float(table["concurrency_quota"].iloc[0])
+    ax.axhline(quota, color="k", ls="--", lw=1)
+    ax.annotate(f"quota {quota:,.0f} per Region", (0.01, quota), xycoords=("axes fraction",
+                "data"), xytext=(0, 3), textcoords="offset points", fontsize=8)
+    ax.set_yscale("log")
+    positive = table["environments"][table["environments"] > 0]
+    low = float(positive.min()) if len(positive) else quota / 1e3
+    ax.set_ylim(low / 2, max(quota, float(table["environments"].max())) * 3)
+    window = float(table["window_s"].iloc[0])
+    ax.set_ylabel("execution environments (log scale)")
+    ax.set_xlabel(f"time (UTC), {window:g} s windows")
+    ax.set_title("Lambda@Edge concurrency per Region: max(rate x duration, rate / 10)",
+                 fontsize=10)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(ax.xaxis.get_major_locator()))
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return ax
+
+
 PLOTS = {"outcomes": outcomes, "ab_split": ab_split, "cache_hit_ratio": cache_hit_ratio,
          "cache_by_path": cache_by_path, "headroom": headroom, "violations": violations,
-         "latency": latency, "edge_map": edge_map}
+         "latency": latency, "edge_map": edge_map, "cost_breakdown": cost_breakdown,
+         "concurrency": concurrency}

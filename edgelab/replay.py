@@ -277,7 +277,9 @@ def replay(distribution: DistributionLike, traffic: pd.DataFrame | str | Path, *
             rows = _parallel(distribution, frame, workers, seed, bar)
     finally:
         bar.close()
-    return _frame(frame, rows, latency)
+    from .logs.reader import append_input_errors  # lines of a log that could not be used
+
+    return append_input_errors(_frame(frame, rows, latency), frame.attrs.get("rejected"))
 
 
 def _parallel(spec: Any, frame: pd.DataFrame, workers: int, seed: int, bar: Any
@@ -377,6 +379,9 @@ def _frame(traffic: pd.DataFrame, rows: list[dict[str, Any]],
                                                "handler_ms": "duration_ms"}), latency)
     for col in ("latency_viewer_ms", "latency_origin_ms", "latency_functions_ms", "latency_ms"):
         out[col] = lat[col].to_numpy()
+    for col in traffic.columns:  # where a log row came from, and what CloudFront logged
+        if col in ("source_file", "source_line") or str(col).startswith("log_"):
+            out[col] = traffic[col].reset_index(drop=True)
     return out
 
 

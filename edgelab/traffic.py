@@ -411,15 +411,17 @@ def load_traffic(path: str | Path) -> pd.DataFrame:
     return normalize_traffic(frame, source=str(p))
 
 
-def read_traffic(source: str | Path) -> pd.DataFrame:
-    """A saved traffic set (``.parquet`` / ``.csv``) or CloudFront access logs (a file,
-    ``.gz`` or not, a folder of them, or a glob)."""
-    p = Path(source)
-    if p.suffix.lower() in (".parquet", ".pq", ".csv") or p.name.lower().endswith(".csv.gz"):
-        return load_traffic(p)
-    from .logs import read_access_logs
+def read_traffic(source: str | Path, **log_options: Any) -> pd.DataFrame:
+    """A saved traffic set (``.parquet`` / ``.csv``) or CloudFront logs of any format (a
+    file, ``.gz`` or not, a v2 Parquet log, a folder of them, or a glob; ``log_options``
+    as for :func:`edgelab.logs.read_access_logs`)."""
+    from .logs import is_parquet_log, read_access_logs
 
-    return read_access_logs(source)
+    p = Path(source)
+    if (p.suffix.lower() in (".parquet", ".pq", ".csv") or p.name.lower().endswith(".csv.gz")
+            ) and not is_parquet_log(p):
+        return load_traffic(p)
+    return read_access_logs(source, **log_options)
 
 
 def normalize_traffic(frame: pd.DataFrame, *, source: str = "traffic") -> pd.DataFrame:

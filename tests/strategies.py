@@ -165,6 +165,11 @@ def pattern_paths(draw: st.DrawFn) -> str:
     """Viewer paths over the same small alphabet, so matches are frequent."""
     return "/" + draw(st.text(alphabet=_PATH_CHARS, max_size=12))
 
+# Text a CloudFront log field may carry once URL-decoded (any code point but surrogates);
+# '-' alone is how a log writes "no value", so it cannot round-trip as itself.
+log_values = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1,
+                     max_size=30).filter(lambda s: s != "-")
+
 
 # -- CloudFront Functions ----------------------------------------------------------------------
 cookie_pairs = st.lists(st.tuples(st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,6}", fullmatch=True),

@@ -163,7 +163,11 @@ def test_rules_command_lists_limits_and_decisions() -> None:
     assert {"kind": "limit", "rule": "timeout", "trigger": "viewer-request", "value": 7}.items() \
         <= next(r for r in rows if r["rule"] == "timeout").items()
     decisions = one_json(edgelab("rules", "--decisions", "--json"))
-    assert [d["topic"] for d in decisions] == [d.topic for d in el.DECISIONS]
+    from edgelab.billing import BILLING_DECISIONS
+    from edgelab.logs import LOG_DECISIONS
+
+    assert [d["topic"] for d in decisions] == [d.topic for d in (*el.DECISIONS, *LOG_DECISIONS,
+                                                                 *BILLING_DECISIONS)]
 
 
 # -- exit 2 with a clear message ----------------------------------------------------------------

@@ -301,7 +301,7 @@ def test_rules_for_cloudfront_functions() -> None:
     decisions = one_json(edgelab("rules", "--runtime", RT1, "--decisions", "--json"))
     assert [d["topic"] for d in decisions] == [d.topic for d in el.CFF_DECISIONS]
     text = edgelab("rules", "--decisions").stdout
-    assert "Lambda@Edge (lambda-edge-facts)" in text and "CloudFront Functions" in text
+    assert "Lambda@Edge, logs and billing" in text and "CloudFront Functions" in text
     assert all(d.topic in text for d in el.CFF_DECISIONS)
     header = edgelab("rules", "--runtime", RT2, "--rules", "2025-11").stdout
     assert "CloudFront Functions rule set 2025-11" in header and "cdn-loop" in header

@@ -34,6 +34,12 @@ def run(args: argparse.Namespace) -> int:
     if args.workers < 1:
         raise ConfigError(f"--workers must be 1 or more; got {args.workers}")
     frame = read_traffic(args.traffic)
+    bad = frame.attrs.get("rejected_count", 0)
+    if bad:  # lines of a log that could not be used: input-error rows, listed here
+        print(f"{bad:,} input line(s) could not be used; they are input-error rows in the "
+              "results:", file=sys.stderr)
+        for r in frame.attrs["rejected"][:5]:
+            print(f"  {r['source_file']}:{r['source_line']}: {r['reason']}", file=sys.stderr)
     started = time.perf_counter()
     with clean_stdout():
         results = replay(args.config, frame, workers=args.workers, seed=args.seed,
@@ -41,6 +47,7 @@ def run(args: argparse.Namespace) -> int:
     took = time.perf_counter() - started
     path = save_traffic(results, args.out)
     rate = len(results) / took if took > 0 else float("nan")
-    print(f"replayed {len(results):,} requests in {took:.2f} s ({rate:,.0f} req/s); "
-          f"wrote {path}", file=sys.stderr)
+    errors = f" and {bad:,} input errors" if bad else ""
+    print(f"replayed {len(results) - bad:,} requests{errors} in {took:.2f} s ({rate:,.0f} "
+          f"req/s); wrote {path}", file=sys.stderr)
     return 0

@@ -33,17 +33,20 @@ def run(args: argparse.Namespace) -> int:
     cff = bool(args.runtime)
     rules = get_cff_rules(args.rules, args.overrides or None) if cff else rules_from(args)
     if args.decisions:
-        groups = [("CloudFront Functions (cloudfront-functions-facts)", CFF_DECISIONS)] if cff \
-            else [("Lambda@Edge (lambda-edge-facts)", DECISIONS)]
+        from ..billing import BILLING_DECISIONS
+        from ..logs.decisions import LOG_DECISIONS
+
+        cff_title = "CloudFront Functions (cloudfront-functions-facts)"
+        groups = [(cff_title, CFF_DECISIONS)] if cff else [
+            ("Lambda@Edge, logs and billing", (*DECISIONS, *LOG_DECISIONS, *BILLING_DECISIONS))]
         rows = [{"topic": d.topic, "section": d.section, "decision": d.decision}
                 for _, decisions in groups for d in decisions]
         if args.json:
             print_json(rows)
         else:
             if not cff:
-                groups.append(("CloudFront Functions (cloudfront-functions-facts; "
-                               "--runtime cloudfront-js-2.0 --json for these alone)",
-                               CFF_DECISIONS))
+                groups.append((f"{cff_title}; --runtime cloudfront-js-2.0 --json for these "
+                               "alone", CFF_DECISIONS))
             for title, decisions in groups:
                 print(title)
                 for d in decisions:
