@@ -155,7 +155,7 @@ def run_show(args: argparse.Namespace) -> int:
         raise DefinitionError(f"the definition file {args.file!r} does not exist", where="FILE")
     spec = load_definition(args.file, **mapping_kwargs(args))
     if args.json:
-        print_json({**spec.to_dict(), "not_run_yet": not_run_yet(spec)})
+        print_json(spec.to_dict())
     else:
         print(render(spec))
     return 0
