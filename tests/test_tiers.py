@@ -230,3 +230,24 @@ def test_refresh_hits_count_as_hits_in_the_hit_ratio() -> None:
         {"cache": ["Miss", "RefreshHit", "Hit", "Miss"], "status": [200] * 4, "method": ["GET"] * 4}
     )
     assert analysis.hit_ratio(frame) == 0.5
+
+
+def test_the_latency_model_reads_which_tier_answered() -> None:
+    """A regional hit pays the edge -> regional edge cache round trip (its own column);
+    a miss that bypassed the regional edge cache goes straight to the origin."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "edge_location": ["SCL50-C1"] * 4,  # SCL -> the sa-east-1 REC at GRU
+            "method": ["GET"] * 4,
+            "cache": ["Hit", "Hit", "Miss", "Miss"],
+            "cache_tier": ["edge", "regional", "origin", "origin"],
+            "regional_edge_cache": ["sa-east-1", "sa-east-1", "sa-east-1", None],
+        }
+    )
+    out = el.estimate_latency(frame)
+    assert list(out["latency_origin_ms"][:2]) == [0.0, 0.0]
+    assert out.loc[0, "latency_regional_ms"] == 0 < out.loc[1, "latency_regional_ms"]
+    assert out.loc[3, "latency_origin_ms"] < out.loc[2, "latency_origin_ms"]  # bypassed
+    assert out.loc[1, "latency_ms"] > out.loc[0, "latency_ms"]

@@ -39,7 +39,7 @@ class ForwardToOrigin(StageUnit):
     (failover comes with the origin group stage)."""
 
     def __call__(self, ex: Exchange) -> Reply:
-        ex.origin = self.dist.first_origin(self.behavior)
+        ex.origin = self.behavior.target or self.dist.first_origin(self.behavior)
         ex.origin_request, ex.forwarded_querystring = self.origin_request(ex, ex.origin)
         return self.next(ex)
 

@@ -42,7 +42,7 @@ from ..edge.viewer import ViewerRequest
 from ..errors import ConfigError
 from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
-from .latency import LatencyModel, estimate_latency
+from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
 from .logs.reader import append_input_errors
 from .traffic import read_traffic
 
@@ -559,7 +559,7 @@ def _frame(
     lat = estimate_latency(
         out.rename(columns={"duration_ms": "chain_ms", "handler_ms": "duration_ms"}), latency
     )
-    for col in ("latency_viewer_ms", "latency_origin_ms", "latency_functions_ms", "latency_ms"):
+    for col in LATENCY_COLUMNS:
         out[col] = lat[col].to_numpy()
     for col in traffic.columns:  # where a log row came from, and what CloudFront logged
         if col in ("source_file", "source_line") or str(col).startswith("log_"):
