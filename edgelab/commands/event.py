@@ -1,9 +1,12 @@
-"""``edgelab event TRIGGER [options]``: print a Lambda@Edge event as JSON."""
+"""``edgelab event TRIGGER [options]``: print a Lambda@Edge event as JSON, or with
+``--runtime cloudfront-js-1.0|cloudfront-js-2.0`` a CloudFront Functions event."""
 
 from __future__ import annotations
 
 import argparse
 
+from ..cloudfront_functions.event import build_cff_event
+from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
 from ..errors import EdgelabError
 from ..event.build import DEVICES, build_event, custom_origin, s3_origin
 from ._common import int_in, print_json, trigger_type
@@ -85,10 +88,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="custom:DOMAIN|s3:DOMAIN",
         help="request.origin for origin triggers",
     )
+    p.add_argument(
+        "--runtime",
+        choices=CFF_RUNTIMES,
+        default=None,
+        help="print a CloudFront Functions event (viewer-request or viewer-response; "
+        "--country and --device allowed at viewer request, facts §7)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.runtime:
+        return _run_function_event(args)
     origin = None
     if args.origin:
         kind, sep, domain = args.origin.partition(":")
@@ -105,6 +117,30 @@ def run(args: argparse.Namespace) -> int:
         client_ip=args.client_ip,
         body=args.body,
         origin=origin,
+        status=args.status,
+        response_headers=args.response_header or None,
+        country=args.country,
+        device=args.device,
+    )
+    print_json(event)
+    return 0
+
+
+def _run_function_event(args: argparse.Namespace) -> int:
+    if args.body is not None or args.origin is not None:
+        raise EdgelabError(
+            "--body and --origin do not exist for CloudFront Functions: "
+            "they cannot read the request body, and change the origin "
+            "with cf.updateRequestOrigin (facts §2.2, §5.5)"
+        )
+    event = build_cff_event(
+        args.trigger,
+        uri=args.uri,
+        method=args.method,
+        querystring=args.querystring,
+        headers=args.header,
+        cookies=args.cookie,
+        client_ip=args.client_ip,
         status=args.status,
         response_headers=args.response_header or None,
         country=args.country,
