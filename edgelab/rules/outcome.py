@@ -216,7 +216,9 @@ def error_response(
     status: int, error_type: str, message: str, *, request_id: str = ""
 ) -> dict[str, Any]:
     """The response CloudFront sends the viewer when a function fails (facts §6)."""
-    detail = _ERROR_TEXT.get(status, "{message}").format(message=message)
+    # A function's failure reads as one; an origin's or edgelab's own never blames a function.
+    text = _ERROR_TEXT.get(status, "{message}") if error_type.startswith("Lambda") else "{message}"
+    detail = text.format(message=message)
     body = (
         '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
         '"http://www.w3.org/TR/html4/loose.dtd">\n<HTML><HEAD><META HTTP-EQUIV="Content-Type" '

@@ -18,6 +18,7 @@ from ipaddress import ip_address
 from typing import Any
 
 from ..event.headers import header_bytes
+from ..event.jsoncheck import json_problem
 from ..triggers import Trigger
 from .tables import RuleSet
 
@@ -464,7 +465,11 @@ class _Checker:
             if o.get("protocol") not in ("http", "https"):
                 bad("protocol", "protocol must be http or https", o.get("protocol"), "http|https")
             ssl = o.get("sslProtocols")
-            if not isinstance(ssl, list) or not ssl or not set(ssl) <= _SSL:
+            if (
+                not isinstance(ssl, list)
+                or not ssl
+                or not all(isinstance(p, str) and p in _SSL for p in ssl)
+            ):
                 bad(
                     "sslProtocols",
                     f"sslProtocols must be a list drawn from {sorted(_SSL)}",
@@ -670,6 +675,16 @@ def validate_result(
 ) -> tuple[str | None, list[Violation]]:
     """Classify ``result`` and check it against ``rules``; see the module docstring."""
     check = _Checker(trigger, rules)
+    problem = json_problem(result)
+    if problem:  # what CloudFront could not even parse: "unparsable JSON" (§6)
+        check.add(
+            "result-not-json",
+            "",
+            f"CloudFront cannot read the result as JSON: {problem}",
+            "§6",
+            actual=type(result).__name__,
+        )
+        return None, check.found
     kind = classify(result, trigger)
     if kind is None:
         if isinstance(result, Mapping) and "Records" in result:
