@@ -1,16 +1,18 @@
-"""``edgelab rules``: print the rule set (limits, header rules, UNSURE decisions)."""
+"""``edgelab rules``: print the rule set (limits, header rules, the checks, UNSURE decisions)."""
 
 from __future__ import annotations
 
 import argparse
 
 from ..edge.chain import CHAIN_DECISIONS
+from ..rules.catalogue import CATALOGUE
 from ..rules.tables import (
     DECISIONS,
     DEFAULT_RULES,
     DEPRECATED_RULE_SETS,
     OVERRIDE_RANGES,
     RULE_SETS,
+    RuleSet,
 )
 from ._common import add_rules_options, print_json, rules_from
 
@@ -22,32 +24,62 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--decisions", action="store_true", help="list how edgelab reads the facts marked UNSURE"
     )
+    p.add_argument(
+        "--checks",
+        action="store_true",
+        help="list every check the validator makes: id, what it checks, facts section, summary",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     rules = rules_from(args)
     if args.decisions:
-        from ..frames.billing import BILLING_DECISIONS
-        from ..frames.logs.decisions import LOG_DECISIONS
+        _decisions(args.json)
+    elif args.checks:
+        _checks(args.json)
+    elif args.json:
+        print_json(rules.table())
+    else:
+        _rules(rules)
+    return 0
 
-        rows = [
-            {"topic": d.topic, "section": d.section, "decision": d.decision}
-            for d in (*DECISIONS, *LOG_DECISIONS, *BILLING_DECISIONS)
-        ]
-        if args.json:
-            print_json(rows)
-        else:
-            for r in rows:
-                print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
-            print("the CloudFront chain (edgelab.edge.chain.CHAIN_DECISIONS):")
-            for d in CHAIN_DECISIONS:
-                print(f"{d.section:<10} {d.topic}: {d.decision}")
-        return 0
-    rows = rules.table()
-    if args.json:
+
+def _decisions(as_json: bool) -> None:
+    from ..frames.billing import BILLING_DECISIONS
+    from ..frames.logs.decisions import LOG_DECISIONS
+
+    rows = [
+        {"topic": d.topic, "section": d.section, "decision": d.decision}
+        for d in (*DECISIONS, *LOG_DECISIONS, *BILLING_DECISIONS)
+    ]
+    if as_json:
         print_json(rows)
-        return 0
+        return
+    for r in rows:
+        print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
+    print("the CloudFront chain (edgelab.edge.chain.CHAIN_DECISIONS):")
+    for d in CHAIN_DECISIONS:
+        print(f"{d.section:<10} {d.topic}: {d.decision}")
+
+
+def _checks(as_json: bool) -> None:
+    """Every registered validator's checks (edgelab.rules.catalogue.CATALOGUE)."""
+    if as_json:
+        print_json(CATALOGUE.table())
+        return
+    for service in CATALOGUE.services:
+        print(f"{service.name} checks ({service.facts}); any one gives {service.outcome}:")
+        group = None
+        for row in CATALOGUE.rows(service.name):
+            if row.group != group:
+                group = row.group
+                print(f"  {group}: {service.groups.get(group, '')}".rstrip(": "))
+            print(f"    {row.id:<28} {row.section:<13} {row.summary}")
+
+
+def _rules(rules: RuleSet) -> None:
+    rows = rules.table()
     print(
         f"rule set {rules.name}"
         + (f" with {rules.overrides}" if rules.overrides else "")
@@ -68,6 +100,13 @@ def run(args: argparse.Namespace) -> int:
     print("override with --set RULE[.TRIGGER]=VALUE:")
     for rule, allowed in OVERRIDE_RANGES.items():
         print(f"  {rule:<28} {allowed.describe()}")
+    for service in CATALOGUE.services:
+        print(f"checks of {service.name}, by what they check (--checks for each one's summary):")
+        by_group: dict[str, list[str]] = {}
+        for row in CATALOGUE.rows(service.name):
+            by_group.setdefault(row.group, []).append(row.id)
+        for group, ids in by_group.items():
+            print(f"  {group:<8} {', '.join(ids)}")
     others = [n for n in RULE_SETS if n != rules.name]
     print(
         f"rule sets: {', '.join(RULE_SETS)} (default {DEFAULT_RULES.name}); "
@@ -77,4 +116,3 @@ def run(args: argparse.Namespace) -> int:
         )
         + (f"; compare with --rules {others[0]}" if others else "")
     )
-    return 0

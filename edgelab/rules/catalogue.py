@@ -14,7 +14,8 @@ are registered here, and another validator (CloudFront Functions) registers its 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
 
@@ -81,7 +82,7 @@ class Check(CheckEnum):
         "status-invalid",
         "status",
         "§4, §6",
-        "the status is no HTTP status code (a string of ASCII digits or an integer)",
+        "the status is not an HTTP status code (a string of ASCII digits or an integer)",
     )
     STATUS_RANGE = (
         "status-range",
@@ -282,12 +283,14 @@ class CheckRow:
 
 @dataclass(frozen=True)
 class Service:
-    """A validator's checks: its enum, the outcome of any violation, its fact sheet."""
+    """A validator's checks: its enum, the outcome of any violation, its fact sheet, and
+    what each of its groups checks."""
 
     name: str
     checks: type[CheckEnum]
     outcome: str
     facts: str
+    groups: Mapping[str, str] = field(default_factory=dict)
 
 
 class Catalogue:
@@ -296,12 +299,20 @@ class Catalogue:
     def __init__(self) -> None:
         self._services: dict[str, Service] = {}
 
-    def register(self, name: str, checks: type[CheckEnum], *, outcome: str, facts: str) -> None:
+    def register(
+        self,
+        name: str,
+        checks: type[CheckEnum],
+        *,
+        outcome: str,
+        facts: str,
+        groups: Mapping[str, str] | None = None,
+    ) -> None:
         """Add a validator's checks; registering the same enum again changes nothing."""
         known = self._services.get(name)
         if known is not None and known.checks is not checks:
             raise ValueError(f"the check catalogue already has a service called {name!r}")
-        self._services[name] = Service(name, checks, outcome, facts)
+        self._services[name] = Service(name, checks, outcome, facts, dict(groups or {}))
 
     @property
     def services(self) -> tuple[Service, ...]:
@@ -320,8 +331,19 @@ class Catalogue:
         return [row.to_dict() for row in self.rows(service)]
 
 
+def checks_markdown(rows: Iterable[CheckRow]) -> str:
+    """``rows`` as the README's Markdown table: check | what it checks | facts | summary."""
+    lines = ["| check | checks | facts | a violation when |", "|---|---|---|---|"]
+    lines += [f"| `{r.id}` | {r.group} | {r.section} | {r.summary} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
 LAMBDA_EDGE = "Lambda@Edge"
 CATALOGUE = Catalogue()
 CATALOGUE.register(
-    LAMBDA_EDGE, Check, outcome="502 LambdaValidationError", facts="lambda-edge-facts.md"
+    LAMBDA_EDGE,
+    Check,
+    outcome="502 LambdaValidationError",
+    facts="lambda-edge-facts.md",
+    groups=GROUPS,
 )
