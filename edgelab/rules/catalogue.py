@@ -8,8 +8,17 @@ summary and the quotas of the limit tables it reads (``limits``). Any violation 
 502 ``LambdaValidationError`` (facts §6).
 
 :data:`CATALOGUE` holds the checks of every validator, a service per enum: Lambda@Edge's
-are registered here, and another validator (CloudFront Functions) registers its own
-:class:`CheckEnum` with its outcome; ``edgelab rules --checks`` lists them all.
+are registered here, and another validator registers its own :class:`CheckEnum` with
+its outcome, for example::
+
+    class FunctionCheck(CheckEnum):
+        INVALID_RETURN = ("invalid-return", "shape", "§3", "the function returned ...")
+
+    CATALOGUE.register("CloudFront Functions", FunctionCheck,
+                       outcome="502 FunctionValidationError", facts="cloudfront-functions-facts.md")
+
+``edgelab rules --checks`` lists them all; its checks can record violations through
+``violation.Subject.add``, which takes any :class:`CheckEnum` member.
 """
 
 from __future__ import annotations

@@ -23,7 +23,12 @@ from .tables import RuleSet
 
 @dataclass(frozen=True)
 class Violation:
-    """One broken rule: what, where, how big it was and what was allowed."""
+    """One broken rule: what, where, how big it was and what was allowed.
+
+    ``rule`` is the id of the check that failed (a :class:`~edgelab.rules.catalogue.Check`
+    value, so ``v.rule == Check.REQUEST_SIZE``); ``section`` cites its facts, narrowed to
+    the part of the check's section that applies.
+    """
 
     rule: str
     trigger: str
@@ -84,6 +89,7 @@ class RequestSubject(Subject):
     def __init__(
         self, trigger: Trigger, rules: RuleSet, value: Mapping[str, Any], before: Mapping[str, Any]
     ) -> None:
+        # Subject's fields set here rather than through super(): one call less per result.
         self.trigger = trigger
         self.rules = rules
         self.found = []
