@@ -75,9 +75,9 @@ class Subject:
             )
         )
 
-    def limit(self, check: CheckEnum, which: int = 0) -> float | None:
-        """The value of the ``which``-th quota ``check`` reads, in this trigger (None: none)."""
-        return self.rules.limit(check.limits[which], self.trigger)
+    def limit(self, check: CheckEnum) -> float | None:
+        """The value of the quota ``check`` reads, in this trigger (None: none here)."""
+        return self.rules.limit(check.limits[0], self.trigger)
 
 
 class RequestSubject(Subject):
@@ -104,9 +104,9 @@ class RequestSubject(Subject):
 
 class ResponseSubject(Subject):
     """A returned response and the response the function got (None: it was generated in
-    a request trigger), with its status as a number and its headers as checked."""
+    a request trigger), with its status as a number, its headers as checked, its body."""
 
-    __slots__ = ("before", "before_headers", "code", "generated", "headers", "value")
+    __slots__ = ("before", "before_headers", "body", "code", "generated", "headers", "value")
 
     def __init__(
         self,
@@ -127,6 +127,7 @@ class ResponseSubject(Subject):
         if self.generated and isinstance(headers, list):
             headers = {}  # DECISIONS "headers given as a list in a generated response"
         self.headers: Any = headers
+        self.body: Any = value.get("body")
 
 
 _STATUS_TEXT = re.compile(r"^\s*[0-9]{1,6}\s*$")

@@ -87,7 +87,7 @@ def _replaced(s: RequestSubject, body: Mapping[str, Any], path: str) -> None:
 
 def response_base64(s: ResponseSubject) -> None:
     """A response body declared base64 is valid base64."""
-    body = s.value.get("body")
+    body = s.body
     if (
         isinstance(body, str)
         and s.value.get("bodyEncoding", "text") == "base64"

@@ -40,22 +40,7 @@ def header_map(
     """Shape of a header map, then what changed against ``before`` (§1.5, §3); False
     when ``after`` is no map at all."""
     if not isinstance(after, Mapping):
-        if side == "custom":
-            s.add(
-                Check.HEADER_SHAPE,
-                path,
-                "customHeaders must be a header map",
-                section="§1.6",
-                actual=after,
-            )
-        else:
-            s.add(
-                Check.HEADER_SHAPE,
-                path,
-                "headers must be an object mapping header names to lists of {key, value}",
-                section="§1.5",
-                actual=type(after).__name__,
-            )
+        _not_a_map(s, after, path, side)
         return False
     before = before or {}
     if after == before and all(type(elems) is list for elems in after.values()):
@@ -69,7 +54,12 @@ def header_map(
             changed.append(name)
         elif type(elems) is list:
             continue  # passed through unchanged: it was valid on the way in
-        _header(s, name, elems, f"{path}.{name}")
+        where = f"{path}.{name}"
+        if type(name) is str and type(elems) is list and _TOKEN.fullmatch(name):
+            for i, elem in enumerate(elems):
+                _element(s, name, i, elem, f"{where}[{i}]")
+        else:
+            _header(s, name, elems, where)
     for name in before:
         if name not in after:
             if lowercase and (type(name) is not str or name != name.lower()):
@@ -83,7 +73,27 @@ def header_map(
     return True
 
 
+def _not_a_map(s: Subject, after: Any, path: str, side: Side) -> None:
+    if side == "custom":
+        s.add(
+            Check.HEADER_SHAPE,
+            path,
+            "customHeaders must be a header map",
+            section="§1.6",
+            actual=after,
+        )
+    else:
+        s.add(
+            Check.HEADER_SHAPE,
+            path,
+            "headers must be an object mapping header names to lists of {key, value}",
+            section="§1.5",
+            actual=type(after).__name__,
+        )
+
+
 def _header(s: Subject, name: Any, elems: Any, where: str) -> None:
+    """One header of a map, whatever its name and elements."""
     if not isinstance(name, str) or not _TOKEN.fullmatch(name):
         s.add(
             Check.HEADER_NAME_INVALID,
@@ -134,15 +144,12 @@ def _element(s: Subject, name: str, i: int, elem: Any, where: str) -> None:
             "spaces, colons, control or non-ASCII characters)",
             actual=key,
         )
-    _value(s, name, elem["value"], f"{where}.value")
-
-
-def _value(s: Subject, name: str, value: str, where: str) -> None:
+    value = elem["value"]
     bad = _BAD_VALUE.search(value)
     if bad:
         s.add(
             Check.HEADER_VALUE_INVALID,
-            where,
+            f"{where}.value",
             f"header {name!r} has the control character {_char(bad.group())} in its value (502)",
             actual=value,
         )
@@ -151,7 +158,7 @@ def _value(s: Subject, name: str, value: str, where: str) -> None:
     if wide:
         s.add(
             Check.HEADER_VALUE_INVALID,
-            where,
+            f"{where}.value",
             f"header {name!r} has the character {_char(wide.group())} in its value, beyond "
             "Latin-1, which has no byte on the wire (502)",
             actual=value,

@@ -71,7 +71,7 @@ def status_description(s: ResponseSubject) -> None:
 
 def response_body(s: ResponseSubject) -> None:
     """A response body is a string, with a bodyEncoding of text or base64."""
-    body = s.value.get("body")
+    body = s.body
     if body is None:
         return
     if not isinstance(body, str):

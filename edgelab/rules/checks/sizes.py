@@ -48,7 +48,7 @@ def request_size(s: RequestSubject) -> None:
 
 def response_size(s: ResponseSubject) -> None:
     """Headers and body of a generated or replaced response, in bytes."""
-    body = s.value.get("body")
+    body = s.body
     if not isinstance(body, str):
         return
     limit = s.limit(Check.GENERATED_RESPONSE_SIZE)

@@ -20,8 +20,9 @@ def status_code(s: ResponseSubject) -> None:
             actual=status,
         )
         return
-    lo = s.limit(Check.STATUS_RANGE, 0) or 200
-    hi = s.limit(Check.STATUS_RANGE, 1) or 599
+    lowest, highest = Check.STATUS_RANGE.limits  # status-min, status-max
+    lo = s.rules.limit(lowest, s.trigger) or 200
+    hi = s.rules.limit(highest, s.trigger) or 599
     if not lo <= code <= hi:
         s.add(
             Check.STATUS_RANGE,
@@ -50,7 +51,7 @@ def unchanged_in_viewer_response(s: ResponseSubject) -> None:
 
 
 def no_body_with_204(s: ResponseSubject) -> None:
-    body = s.value.get("body")
+    body = s.body
     if (
         isinstance(body, str)
         and body
