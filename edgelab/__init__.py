@@ -67,6 +67,7 @@ from .event.mutate import (
     switch_origin,
 )
 from .invoke import close_handlers, invoke, invoke_many
+from .rules.catalogue import CATALOGUE, Check
 from .rules.outcome import ErrorInfo, InvocationResult, error_response
 from .rules.tables import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
 from .rules.validate import Violation, validate_result
@@ -125,6 +126,7 @@ def __getattr__(name: str) -> object:
 __version__ = "0.1.0"
 
 __all__ = [
+    "CATALOGUE",
     "CFF_DECISIONS",
     "CFF_RULE_SETS",
     "CFF_RUNTIMES",
@@ -139,6 +141,7 @@ __all__ = [
     "CachePolicy",
     "CacheTiers",
     "CallableOrigin",
+    "Check",
     "CloudFrontFunctionHandler",
     "ConfigError",
     "DefinitionError",

@@ -225,7 +225,7 @@ def test_serve_runs_the_cdk_fixture(
         with _serve(http) as url, httpx.Client(trust_env=False) as client:
             moved = client.get(url + "/", follow_redirects=False)
         assert moved.status_code == 301 and moved.headers["location"].startswith("https://")
-        assert [t.behavior for t in https.traces] == ["*", "/api/*"]
+        assert [r["behavior"] for r in https.rows] == ["*", "/api/*"]
     finally:
         for app in apps:
             app.dist.close()

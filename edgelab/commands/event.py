@@ -9,7 +9,7 @@ from ..cloudfront_functions.event import build_cff_event
 from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
 from ..errors import EdgelabError
 from ..event.build import DEVICES, build_event, custom_origin, s3_origin
-from ._common import print_json, trigger_type
+from ._common import int_in, print_json, trigger_type
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -26,7 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="viewer-request, origin-request, origin-response or viewer-response",
     )
     p.add_argument("--uri", default="/", help="request uri (starts with /)")
-    p.add_argument("--method", default="GET")
+    p.add_argument(
+        "--method",
+        default="GET",
+        help="HTTP method, a single token such as GET or POST (default GET)",
+    )
     p.add_argument("--querystring", default="", help="query string, no leading ?")
     p.add_argument(
         "--header",
@@ -35,15 +39,38 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="'Name: value'",
         help="request header (repeatable; replaces a default of that name)",
     )
-    p.add_argument("--cookie", action="append", default=[], metavar="name=value")
-    p.add_argument("--client-ip", default="203.0.113.178")
+    p.add_argument(
+        "--cookie",
+        action="append",
+        default=[],
+        metavar="name=value",
+        help="a cookie in the Cookie header (repeatable)",
+    )
+    p.add_argument(
+        "--client-ip",
+        default="203.0.113.178",
+        metavar="IP",
+        help="request.clientIp, an IPv4 or IPv6 address (default 203.0.113.178)",
+    )
     p.add_argument(
         "--body",
         default=None,
         help="request body (Include Body: base64, truncated at the trigger's limit)",
     )
-    p.add_argument("--status", type=int, default=None, help="response status (response triggers)")
-    p.add_argument("--response-header", action="append", default=[], metavar="'Name: value'")
+    p.add_argument(
+        "--status",
+        type=int_in(200, 599),
+        default=None,
+        metavar="CODE",
+        help="response status, 200-599 (response triggers; default 200)",
+    )
+    p.add_argument(
+        "--response-header",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="response header (response triggers; repeatable; replaces a default of that name)",
+    )
     p.add_argument(
         "--country",
         default=None,

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, EdgelabError
 from .behavior import CacheBehavior, OriginRequestPolicy, TriggerConfig
 from .cache import CachePolicy, NameMatch, Selection
 from .distribution import Distribution
@@ -98,7 +98,30 @@ def load_distribution(path: Any, *, default_isolated: bool = False, **options: A
                 key="config",
             )
         spec = load_definition(p, **mapping)
-    return from_spec(spec, default_isolated=default_isolated, origins=python_origins, **overrides)
+    try:
+        return from_spec(
+            spec, default_isolated=default_isolated, origins=python_origins, **overrides
+        )
+    except EdgelabError as exc:  # a value the runtime refuses: name the file too
+        where = str(getattr(spec, "file", "") or path)
+        if where and not str(exc).startswith(where):
+            exc.args = (f"{where}: {exc}", *exc.args[1:])
+        raise
+
+
+def check_distribution(path: Any, **options: Any) -> None:
+    """Load the distribution in ``path`` once, as a dry run, and close it.
+
+    Every value is checked and every handler imported, Python ones in worker processes
+    (the runtime's isolated mode), so a handler that calls ``os._exit`` or hangs while
+    importing is reported as a :class:`~edgelab.errors.HandlerLoadError` instead of
+    taking the caller with it. Replay (before its supervised or parallel processes) and
+    ``edgelab serve`` (for in-process handlers) call this, so one worker and N workers
+    refuse the same definition with the same message. ``options`` are the mapping
+    options of :func:`load_distribution`.
+    """
+    options = {k: v for k, v in options.items() if k != "isolated"}
+    load_distribution(path, isolated=True, **options).close()
 
 
 def configured_isolated(path: str | Path) -> bool | None:

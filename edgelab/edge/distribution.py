@@ -30,9 +30,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
-from ..errors import ConfigError, EdgelabError
+from ..errors import ConfigError, EdgelabError, EventError
 from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
@@ -54,6 +55,7 @@ __all__ = [
     "Distribution",
     "OriginRequestPolicy",
     "TriggerConfig",
+    "check_viewer_defaults",
 ]
 
 
@@ -98,7 +100,7 @@ class Distribution:
             cache = CacheTiers(clock=cache.clock, max_entries=cache.max_entries)
         self.cache = cache if cache is not None else CacheTiers(clock=clock)
         self.edge_location = edge_location
-        self.viewer_defaults = dict(viewer_defaults or {})
+        self.viewer_defaults = check_viewer_defaults(viewer_defaults)
         self.default_root_object = default_root_object
         self.spec = spec
         self.isolated = isolated
@@ -198,6 +200,7 @@ class Distribution:
                 handler = load_handler(conf.handler, isolated=self.isolated)
             except EdgelabError as exc:  # say which trigger the handler was meant for
                 spec = conf.handler if isinstance(conf.handler, str) else None
+                exc.args = (f"triggers.{trig.value}: {exc}", *exc.args[1:])
                 raise exc.with_context(trigger=trig.value, handler=spec) from None
             self._handlers[key] = (handler, uuid.uuid4().hex)
         handler, container = self._handlers[key]
@@ -379,3 +382,30 @@ def _target(origin_id: str, origin: Any) -> OriginTarget:
             key=f"origins.{origin_id}",
         )
     return OriginTarget.of(origin, origin_id)
+
+
+def check_viewer_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``[viewer]`` table checked as a viewer request would be (a ConfigError naming
+    ``viewer.KEY`` otherwise): country, client_ip, latitude ... of every request."""
+    out = dict(defaults or {})
+    allowed = {f.name for f in fields(ViewerRequest)} - {
+        "uri",
+        "method",
+        "querystring",
+        "headers",
+        "body",
+        "request_id",
+        "time",
+    }
+    for key in out:
+        if key not in allowed:
+            raise ConfigError(
+                f"[viewer] has an unknown key {key!r}; allowed: {', '.join(sorted(allowed))}",
+                key=f"viewer.{key}",
+            )
+    try:
+        ViewerRequest(**out).check()
+    except EventError as exc:
+        text = str(exc).removesuffix(f" (at {exc.path})")
+        raise ConfigError(f"viewer.{text}", key=f"viewer.{exc.path}") from None
+    return out
