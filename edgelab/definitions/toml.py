@@ -356,9 +356,9 @@ class TomlImporter(Importer):
                 )
         self._functions(behavior, triggers, self.root.at(data, "triggers", "triggers"))
         if "LambdaFunctionAssociations" in behavior:  # named triggers.EVENT, as ever
-            behavior.key_labels["LambdaFunctionAssociations"] = ""
+            behavior.key_labels["LambdaFunctionAssociations"] = "triggers"
         cfg["DefaultCacheBehavior"] = behavior
-        cfg.key_labels["DefaultCacheBehavior"] = "triggers"
+        cfg.key_labels["DefaultCacheBehavior"] = ""  # its keys are named by their section
 
     # -- the full form ----------------------------------------------------------------------
     def _new_format(self, cfg: Node) -> None:
@@ -560,7 +560,7 @@ class TomlImporter(Importer):
             except ConfigError as exc:
                 key = exc.key.removeprefix("origin.").partition(".")[0]
                 text = str(exc).removeprefix(f"{exc.key} ")
-                raise loc.at(o, key if key in o else "url").error(text) from None
+                raise loc.at(o, key).error(text) from None  # the key that would fix it
             host = parts.hostname
             domain = "localhost" if host.replace(".", "").isdigit() or ":" in host else host
             custom = Node(

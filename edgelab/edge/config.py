@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, EdgelabError
+from ..errors import ConfigError, DefinitionError, EdgelabError
 from .behavior import CacheBehavior, OriginRequestPolicy, TriggerConfig
 from .cache import CachePolicy, NameMatch, Selection
 from .distribution import Distribution
@@ -97,16 +97,37 @@ def load_distribution(path: Any, *, default_isolated: bool = False, **options: A
                 "JSON or terraform show -json output",
                 key="config",
             )
-        spec = load_definition(p, **mapping)
+        try:
+            spec = load_definition(p, **mapping)
+        except DefinitionError as exc:
+            raise _named(exc, str(path)) from None
     try:
         return from_spec(
             spec, default_isolated=default_isolated, origins=python_origins, **overrides
         )
     except EdgelabError as exc:  # a value the runtime refuses: name the file too
-        where = str(getattr(spec, "file", "") or path)
+        where = str(path) if spec is not path else str(getattr(spec, "file", ""))
         if where and not str(exc).startswith(where):
             exc.args = (f"{where}: {exc}", *exc.args[1:])
         raise
+
+
+def _named(exc: DefinitionError, given: str) -> DefinitionError:
+    """``exc`` naming the file as the caller gave it: ``FILE: key: message`` for a file
+    without line numbers (TOML, as distribution.toml errors always read), ``FILE:LINE,
+    where: message`` otherwise (STYLE 17)."""
+    place = exc.file + (f":{exc.line}" if exc.file and exc.line else "")
+    prefix = ", ".join(p for p in (place, exc.where) if p)
+    text = str(exc)
+    body = text[len(prefix) + 2 :] if prefix and text.startswith(prefix + ": ") else text
+    if exc.line:
+        head = f"{given}:{exc.line}" + (f", {exc.where}" if exc.where else "")
+    else:
+        head = given + (f": {exc.where}" if exc.where else "")
+    out = DefinitionError(body, unresolved=exc.unresolved)
+    out.args = (f"{head}: {body}",)
+    out.file, out.line, out.where, out.key = given, exc.line, exc.where, exc.key
+    return out
 
 
 def check_distribution(path: Any, **options: Any) -> None:
