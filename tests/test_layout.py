@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import ast
+import base64
+import re
+import uuid
 from pathlib import Path
 
 import pytest
 
 import edgelab as el
 from edgelab._lazy import LAZY
+from edgelab.runtimes.context import ContextInfo, new_request_id
 from tests.conftest import ROOT
 
 PACKAGE = ROOT / "edgelab"
@@ -101,3 +105,21 @@ def test_el_replay_is_the_function_even_after_its_module_is_imported() -> None:
     import edgelab.frames.replay as module
 
     assert callable(el.replay) and el.replay is module.replay
+
+
+def test_one_request_id_generator() -> None:
+    """CloudFront's request id (the event's ``requestId``, log field ``x-edge-request-id``,
+    lambda-edge facts §1.2) has one generator; Lambda's ``aws_request_id`` is a UUID."""
+    defined = [
+        path.relative_to(ROOT).as_posix()
+        for path in PACKAGE.rglob("*.py")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef) and node.name == "new_request_id"
+    ]
+    assert defined == ["edgelab/runtimes/context.py"]
+    rid = new_request_id()
+    assert re.fullmatch(r"[A-Za-z0-9_-]{56}", rid)
+    assert len(base64.urlsafe_b64decode(rid)) == 42
+    assert rid != new_request_id()
+    info = ContextInfo("f", 128, 5.0)
+    assert uuid.UUID(info.aws_request_id).version == 4

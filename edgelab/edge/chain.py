@@ -85,6 +85,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..runtimes.context import new_request_id
 from ..triggers import Trigger
 from .caching import EdgeCache
 from .cloudfront_headers import add_cloudfront_headers, via_value
@@ -95,7 +96,7 @@ from .exchange import Exchange, Next, Reply, perf
 from .forward import CallOrigin, ForwardToOrigin
 from .stage import StageUnit, apply_body, keep_body, without
 from .trace import Trace
-from .viewer import ViewerRequest, new_request_id
+from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
     from .behavior import CacheBehavior
