@@ -465,8 +465,12 @@ PINNED = {
     "CORS origin override off (UNSURE)": "test_response_headers::test_cors_origin_override",
     "CORS allowed origins (UNSURE)": "test_response_headers::test_cors_allowed_origins",
     "removed `Server` or `Date`": "test_response_headers::test_removal_comes_first_then_additions",
-    "Server-Timing values (UNSURE)": "test_response_headers::test_server_timing_on_a_miss_and_a_hit",
-    "staging weight (UNSURE)": "test_deployment::test_weight_routing_is_deterministic_given_the_seed",
+    "Server-Timing values (UNSURE)": (
+        "test_response_headers::test_server_timing_on_a_miss_and_a_hit"
+    ),
+    "staging weight (UNSURE)": (
+        "test_deployment::test_weight_routing_is_deterministic_given_the_seed"
+    ),
     "staging header": "test_deployment::test_header_routing",
     "session stickiness cookie (UNSURE)": (
         "test_deployment::test_sessions_stick_and_end_on_the_injected_clock"
