@@ -12,7 +12,6 @@ from typing import Any
 import pandas as pd
 import pytest
 from hypothesis import given
-from hypothesis import strategies as st
 
 import edgelab as el
 from edgelab import analysis, report
@@ -20,6 +19,7 @@ from edgelab.cli import main
 from edgelab.definitions.model import ContinuousDeploymentPolicy, SessionStickiness
 from edgelab.edge.deployment import STICKY_COOKIE, Router, Staging
 from tests.definitions_helpers import DEFS
+from tests.strategies import routing_seeds, staging_weights
 
 POLICIES = DEFS / "toml" / "policies"
 SITE = POLICIES / "site.toml"  # header aws-cf-cd-preview: yes
@@ -145,7 +145,7 @@ def test_the_weight_comes_out_right_over_many_requests() -> None:
     assert abs(share - 0.15) < 4 * (0.15 * 0.85 / n) ** 0.5
 
 
-@given(weight=st.floats(0, 0.15), seed=st.integers(0, 2**32))
+@given(weight=staging_weights, seed=routing_seeds)
 def test_the_weight_holds_for_any_weight_and_seed(weight: float, seed: int) -> None:
     """§9: over 4,000 request ids, the share is within five standard deviations of any
     weight (derandomized examples; weight 0 never routes)."""
@@ -222,6 +222,24 @@ def test_the_stickiness_cookie_is_cloudfronts_own() -> None:
     assert set_cookie(t) is not None and set_cookie(t).split(".")[0] == cookie.split(".")[0]
 
 
+def test_a_cloudformation_staging_distribution_runs(tmp_path: Path) -> None:
+    """§9, §11.2: the template's ContinuousDeploymentPolicy (SingleWeight 0.05) and its
+    staging distribution, followed from the primary; each deployment calls its own
+    origin (the staging copy's domain name)."""
+    with el.load_distribution(DEFS / "cloudformation" / "site.yaml", cache_dir=tmp_path) as d:
+        traces = [d.request("/x", request_id=f"cfn-{i}") for i in range(200)]
+    by = {
+        t.deployment: t.origin.request["origin"]["custom"]["domainName"]
+        for t in traces
+        if t.origin is not None  # a miss
+    }
+    assert by == {
+        "primary": "site-web.import:shared-web-domain",
+        "staging": "staging-web.shop.example",
+    }
+    assert sum(t.deployment == "staging" for t in traces) == 13  # fixed ids: 6.5 % of 200
+
+
 # -- traces, CLI, replay, analysis ----------------------------------------------------------
 def test_request_json_says_which_deployment_served(capfd: pytest.CaptureFixture[str]) -> None:
     argv = ["request", "/index.html", "--config", str(SITE), "--json"]
@@ -247,18 +265,20 @@ def test_replay_rows_and_the_analysis_break_down_by_deployment(tmp_path: Path) -
             "time": [start + pd.Timedelta(seconds=i) for i in range(n)],
             "method": "GET",
             "uri": "/index.html",
-            "edge_location": "IAD50-C1",
+            "edge_location": ["IAD50-C1", "GRU50-C1"] * (n // 2),
         }
     )
     results = el.replay(WEIGHTED, traffic, progress=False, seed=5)
-    again = el.replay(WEIGHTED, traffic, progress=False, seed=5)
-    assert list(results["deployment"]) == list(again["deployment"])
+    again = el.replay(WEIGHTED, traffic, progress=False, seed=5, workers=2)
+    cols = ["deployment", "cache", "cache_tier", "status"]
+    pd.testing.assert_frame_equal(results[cols], again[cols])  # 1 and 2 workers agree
     staged = results["deployment"] == "staging"
     assert 0.08 < staged.mean() < 0.22  # 15 % of 400 (sessions are new: no cookies sent)
     table = analysis.cache_by_deployment(results).set_index("deployment")
     assert set(table.index) == {"primary", "staging"}
     assert table.loc["staging", "requests"] == staged.sum()
-    assert table.loc["staging", "misses"] == 1 and table.loc["primary", "misses"] == 1
+    # each deployment misses once per edge location: caches of its own
+    assert table.loc["staging", "misses"] == 2 and table.loc["primary", "misses"] == 2
     section = report.behavior_section(report.Context(results))
     assert section is not None and len(section.tables) == 2
     by = analysis.latency_percentiles(results, by="deployment")
