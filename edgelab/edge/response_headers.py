@@ -262,7 +262,7 @@ class ResponseHeadersPolicy(StageUnit):
         hit = reply.cache in ("Hit", "RefreshHit")
         timing = None
         if self.timing_rate is not None and sampled(
-            self.timing_rate, ex.request_id, ex.request.get("headers", {})
+            self.timing_rate, ex.request_id, request.get("headers", {})
         ):
             timing = server_timing(ex, reply)
         response = apply_policy(
