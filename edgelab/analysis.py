@@ -11,6 +11,7 @@ report draw these tables.
 * Limits: :func:`violations`, :func:`headroom`, :func:`headroom_summary`.
 * Cache: :func:`cache_over_time`, :func:`cache_by_path`, :func:`cache_by_edge`,
   :func:`cache_by_behavior` (which cache tier answered, per behaviour),
+  :func:`cache_by_deployment` (the same per deployment: primary or staging),
   :func:`origin_savings`; the hit ratio is ``Hit / (Hit + Miss)`` over cacheable
   responses only (:data:`HIT_RATIO_DEFINITION`).
 * What happened: :func:`summary` (served, generated, function errors by type, origin
@@ -481,7 +482,18 @@ def cache_by_behavior(results: pd.DataFrame) -> pd.DataFrame:
     reached an origin), ``generated`` (by a function), ``refused`` (answered by
     CloudFront at the edge: a redirect to HTTPS, a protocol or method refused) and
     ``errors`` (final status 400 or more)."""
-    _need(results, ["behavior", "cache", "status"], "cache_by_behavior")
+    return _cache_by(results, "behavior", "cache_by_behavior")
+
+
+def cache_by_deployment(results: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cache_by_behavior`'s table per deployment (``primary``, ``staging``: which
+    distribution served the request under continuous deployment, facts §9), so a staging
+    copy's hit ratio, origin load and errors read beside the primary's."""
+    return _cache_by(results, "deployment", "cache_by_deployment")
+
+
+def _cache_by(results: pd.DataFrame, column: str, what: str) -> pd.DataFrame:
+    _need(results, [column, "cache", "status"], what)
     hit, counted = _hits(results)
     tier = (
         results["cache_tier"].astype(str).to_numpy()
@@ -496,7 +508,7 @@ def cache_by_behavior(results: pd.DataFrame) -> pd.DataFrame:
     )
     frame = pd.DataFrame(
         {
-            "behavior": results["behavior"].astype(str).to_numpy(),
+            column: results[column].astype(str).to_numpy(),
             "requests": 1,
             "edge_hits": (hit & (tier == "edge")).astype(int),
             "regional_hits": (hit & (tier == "regional")).astype(int),
@@ -507,7 +519,7 @@ def cache_by_behavior(results: pd.DataFrame) -> pd.DataFrame:
             "errors": (status_codes(results).fillna(0).to_numpy(int) >= 400).astype(int),
         }
     )
-    out = frame.groupby("behavior", sort=False).sum()
+    out = frame.groupby(column, sort=False).sum()
     hits = out["edge_hits"] + out["regional_hits"]
     out.insert(4, "hit_ratio", hits / (hits + out["misses"]).replace(0, np.nan))
     return out.reset_index()
