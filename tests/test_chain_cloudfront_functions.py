@@ -375,3 +375,85 @@ def test_one_behaviour_toml_takes_a_cloudfront_function(
     shown = capfd.readouterr().out
     assert "viewer-request: cloudfront-function kvs-weights (cloudfront-js-2.0)" in shown
     assert f"kvs kvs: {kvs}" in shown
+
+
+# -- decisions in the chain (CFF_DECISIONS) ---------------------------------------------------
+@pytest.fixture(scope="module")
+def introspect() -> Any:
+    behavior = el.CacheBehavior(
+        "*",
+        target_origin="o",
+        viewer_protocol_policy="redirect-to-https",
+        cloudfront_functions={"viewer-request": FIX / "functions" / "introspect.js"},
+        cache_policy=el.CachePolicy(headers=["CloudFront-Viewer-Country"], query_strings="all"),
+        origin_request_policy=el.OriginRequestPolicy(
+            headers="all", cloudfront_headers=["CloudFront-Viewer-Address"]
+        ),
+    )
+    d = el.Distribution(
+        behaviors=[behavior],
+        origins={"o": el.MappingOrigin({"/index.html": "home", "/x": "x"})},
+        default_root_object="index.html",
+    )
+    yield d
+    d.close()
+
+
+def seen(trace: Any, name: str) -> str:
+    return str(vreq(trace).output["headers"][name][0]["value"])
+
+
+def test_cloudfront_headers_are_added_once_before_the_function(introspect: Any) -> None:
+    """CFF_DECISIONS "CloudFront headers a viewer-request function sees" (CFF §7)."""
+    trace = introspect.request("/x", country="FR", client_ip="198.51.100.7")
+    assert vreq(trace).input["headers"]["cloudfront-viewer-country"][0]["value"] == "FR"
+    assert seen(trace, "x-address-seen") == "yes"  # an origin-request-policy-only header
+    assert trace.origin is not None
+    assert trace.origin.request["headers"]["cloudfront-viewer-country"][0]["value"] == "XX"
+
+
+def test_edge_rules_answer_before_the_function_and_the_root_object_after(
+    introspect: Any,
+) -> None:
+    """CFF_DECISIONS "edge rules and a viewer-request function" (CFF §4.3)."""
+    http = introspect.request("/x", protocol="http")
+    assert (http.status, http.edge_rule, http.stages) == (301, "redirect-to-https", [])
+    root = introspect.request("/")
+    assert seen(root, "x-uri-seen") == "/" and root.body == b"home"
+    assert root.origin is not None and root.origin.request["uri"] == "/index.html"
+
+
+def test_raw_query_string_and_the_query_string_sent_on(introspect: Any) -> None:
+    """CFF_DECISIONS "request.rawQueryString() in a distribution" (CFF §5.1): the raw
+    string, and a query string the function leaves alone reaches the origin as sent."""
+    trace = introspect.request("/x?b=2&a=1&a=3&flag")
+    assert seen(trace, "x-raw-qs") == "b=2&a=1&a=3&flag"
+    assert trace.origin is not None and trace.origin.request["querystring"] == "b=2&a=1&a=3&flag"
+    assert seen(introspect.request("/x"), "x-raw-qs") == "undefined"
+
+
+def test_edge_location_is_the_pop_and_its_regional_edge_cache(introspect: Any) -> None:
+    """CFF_DECISIONS "cf.edgeLocation in a distribution" (CFF §5.2)."""
+    edge = json.loads(seen(introspect.request("/x", edge_location="GRU50-C1"), "x-edge"))
+    assert (edge["name"], edge["region"]) == ("GRU", "sa-east-1")
+    assert edge["serverIp"]
+
+
+def test_viewer_functions_sit_outside_the_origin_stages() -> None:
+    """CFF_DECISIONS "origin failover" (CFF §4.3): an origin group's failover re-runs the
+    stages inside ForwardToOrigin only, so a viewer function never runs twice; an
+    unreachable origin's 502 runs each viewer function once."""
+    from edgelab.edge import chain
+
+    for unit in (chain.ViewerRequestCloudFrontFunction, chain.ViewerResponseCloudFrontFunction):
+        assert chain.STACK.index(unit) < chain.STACK.index(chain.ForwardToOrigin)
+
+    def down(request: dict[str, Any]) -> Any:
+        raise el.OriginError(502, "connection refused")
+
+    behavior = el.CacheBehavior(
+        cloudfront_functions={"viewer-request": EXAMPLES / "normalize-headers.js"}
+    )
+    with el.Distribution(behaviors=[behavior], origins={"origin": down}) as d:
+        trace = d.request("/x")
+    assert trace.status == 502 and trace.triggers == ["viewer-request"]
