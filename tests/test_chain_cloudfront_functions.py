@@ -11,11 +11,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
 
 import edgelab as el
 from edgelab.cli import main
+from edgelab.cloudfront_functions.event import cff_request, cff_response
+from edgelab.cloudfront_functions.result import normalize_cff_request, normalize_cff_response
+from edgelab.edge.cloudfront_function import request_from_cff, response_from_cff
 from edgelab.edge.config import not_run_yet
 from edgelab.errors import ConfigError, DefinitionError
+from tests import strategies
 
 pytestmark = pytest.mark.node
 
@@ -457,3 +462,30 @@ def test_viewer_functions_sit_outside_the_origin_stages() -> None:
     with el.Distribution(behaviors=[behavior], origins={"origin": down}) as d:
         trace = d.request("/x")
     assert trace.status == 502 and trace.triggers == ["viewer-request"]
+
+
+# -- the conversion between the chain's shape and the function's (CFF §2.4) -----------------
+@settings(max_examples=150, deadline=None)
+@given(event=strategies.events(["viewer-request"]))
+def test_a_request_the_function_returns_unchanged_is_the_chains_request(
+    event: dict[str, Any],
+) -> None:
+    """Headers (duplicates and key case), the Cookie header and the query string come back
+    exactly as the chain had them when the function leaves them alone."""
+    request = dict(event["Records"][0]["cf"]["request"])
+    request.pop("body", None)
+    cff = cff_request(request)
+    returned = normalize_cff_request(cff, cff)
+    assert request_from_cff(returned, request, cff) == request
+
+
+@settings(max_examples=150, deadline=None)
+@given(event=strategies.events(["viewer-response"]))
+def test_a_response_the_function_returns_unchanged_keeps_its_headers(
+    event: dict[str, Any],
+) -> None:
+    response = event["Records"][0]["cf"]["response"]
+    cff = cff_response(response)
+    out = response_from_cff(normalize_cff_response(cff, cff), response, cff)
+    assert out["headers"] == response["headers"]
+    assert int(out["status"]) == int(response["status"])
