@@ -292,6 +292,9 @@ def test_request_json_shows_cloudfront_function_stages(
     )
     assert main(["request", "/throw/x", "--config", str(TOML), "--json"]) == 0
     (failed,) = json.loads(capfd.readouterr().out)
+    assert main(["request", "/old/x", "--config", str(TOML)]) == 0
+    text = capfd.readouterr().out
+    assert "301 FunctionGeneratedResponse" in text and "cloudfront-js-1.0, compute" in text
     assert failed["status"] == 503 and failed["stages"][0]["error"]["type"] == (
         "FunctionExecutionError"
     )

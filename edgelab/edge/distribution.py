@@ -80,7 +80,10 @@ class Distribution:
     callables or :class:`~edgelab.edge.targets.OriginTarget`. ``clock`` (seconds,
     ``time.time`` by default) drives the caches' TTLs and trace times; ``cache`` is a
     :class:`~edgelab.edge.tiers.CacheTiers` (a :class:`Cache` gives its clock and size
-    bound to every tier). ``spec`` is the model a definition was read into
+    bound to every tier). ``rules`` is the Lambda@Edge rule set and ``cff_rules`` the
+    CloudFront Functions one (default: the one of the same name, else ``2025-11``); a
+    behaviour's ``cloudfront_functions`` run in sandbox workers, one per function file,
+    runtime and key value store. ``spec`` is the model a definition was read into
     (``edgelab.definitions.DistributionSpec``), for the stages that read more of it.
     """
 
