@@ -492,3 +492,18 @@ def test_a_response_the_function_returns_unchanged_keeps_its_headers(
     out = response_from_cff(normalize_cff_response(cff, cff), response, cff)
     assert out["headers"] == response["headers"]
     assert int(out["status"]) == int(response["status"])
+
+
+def test_terraform_function_and_its_store_run_beside_lambda_edge(tmp_path: Path) -> None:
+    """aws_cloudfront_function with its aws_cloudfront_key_value_store entries, on the
+    default behaviour's viewer request, beside a Lambda@Edge origin response."""
+    state = HERE / "fixtures" / "definitions" / "terraform" / "state.json"
+    with el.load_distribution(state, cache_dir=tmp_path) as d:
+        moved = d.request("/old-home")
+        assert (moved.status, moved.headers["location"]) == (301, "/")
+        assert moved.cache == "FunctionGeneratedResponse"
+        page = d.request("/x")
+        assert [(s.trigger, s.kind) for s in page.stages] == [
+            ("viewer-request", "cloudfront-function"),
+            ("origin-response", "lambda@edge"),
+        ]
