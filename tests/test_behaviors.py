@@ -361,7 +361,12 @@ def test_the_default_behaviour_says_what_is_not_run_yet(full: el.Distribution) -
     trace = full.request("/index.html")
     assert trace.behavior == "*" and trace.origin_id == "site"  # the group's primary
     notes = " | ".join(trace.notes)
-    assert "CloudFront Function rewrite" in notes and "not run yet" in notes
+    vreq = trace.stage("viewer-request")  # the CloudFront Function runs (CFF §6)
+    assert vreq is not None and (vreq.kind, vreq.runtime) == (
+        "cloudfront-function",
+        "cloudfront-js-2.0",
+    )
+    assert "CloudFront Function" not in notes
     assert "origin group site-ha" in notes and "response headers policy" not in notes
 
 

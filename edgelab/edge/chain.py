@@ -12,8 +12,10 @@ request, up for the response::
     viewer ──▶ ContinuousDeployment     some requests to the staging copy's chain (§9)
                ViewerProtocolPolicy     HTTP -> 301/307 to HTTPS, or 403 (§3.3)
                AllowedMethods           a method the behaviour refuses: 403 (§3.2)
+               ViewerRequestCloudFrontFunction   VReq as a CloudFront Function
                ViewerRequestFunction    VReq; a generated response goes back uncached
                AddCloudFrontHeaders     the CloudFront-* headers a policy asks for (§7)
+               ViewerResponseCloudFrontFunction  VResp as a CloudFront Function
                ViewerResponseFunction   VResp, on the way back (not for errors, >= 400)
                ResponseHeadersPolicy    CORS, security, ... Server-Timing, before VResp (§5)
                DefaultRootObject        "/" -> the default root object (§7)
@@ -45,14 +47,14 @@ new unit plus one line in :data:`STACK`; the unit reads its behaviour's settings
 Where the stages still to come plug in (each one unit and one line in :data:`STACK`;
 ``edgelab.edge.config.behavior_notes`` drops its "not run yet" note):
 
-* CloudFront Functions: ``ViewerRequestCloudFrontFunction`` just before
-  :class:`ViewerRequestFunction` and ``ViewerResponseCloudFrontFunction`` just before
-  :class:`ViewerResponseFunction` (a behaviour has one or the other kind on a viewer
-  event, never both); ``wanted`` when ``behavior.cloudfront_functions`` has the event
-  (the model's ``CloudFrontFunction``, with its runtime and key value store); reads and
-  writes ``ex.request`` (viewer request) or ``reply.response`` (viewer response), records
-  an ``ex.stages`` entry; a generated response returns ``Reply(..., cache=
-  "FunctionGeneratedResponse")``.
+* CloudFront Functions (in place, :mod:`edgelab.edge.cloudfront_function`):
+  ``ViewerRequestCloudFrontFunction`` just before :class:`ViewerRequestFunction` and
+  ``ViewerResponseCloudFrontFunction`` just before :class:`ViewerResponseFunction` (a
+  behaviour has one or the other kind on a viewer event, never both); ``wanted`` when
+  ``behavior.cff`` has the event. The viewer-request one adds the ``CloudFront-*``
+  headers itself, before the function (so :class:`AddCloudFrontHeaders` is left out of
+  such a behaviour), and sets ``ex.origin_override`` when the function's origin helpers
+  chose an origin, which :class:`ForwardToOrigin` sends the request to.
 * Origin groups: ``OriginGroupFailover`` between :class:`ForwardToOrigin` and
   :class:`OriginRequestFunction`; ``wanted`` when ``behavior.target_origin`` is in
   ``dist.origin_groups``; keeps the origin request ForwardToOrigin built, calls
@@ -80,6 +82,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..triggers import Trigger
 from .caching import EdgeCache
+from .cloudfront_function import ViewerRequestCloudFrontFunction, ViewerResponseCloudFrontFunction
 from .cloudfront_headers import add_cloudfront_headers, via_value
 from .compression import Compress
 from .decisions import CHAIN_DECISIONS, DISTRIBUTION_DECISIONS
@@ -113,7 +116,9 @@ __all__ = [
     "ResponseHeadersPolicy",
     "StageUnit",
     "ViewerProtocolPolicy",
+    "ViewerRequestCloudFrontFunction",
     "ViewerRequestFunction",
+    "ViewerResponseCloudFrontFunction",
     "ViewerResponseFunction",
     "build_stack",
     "run_chain",
@@ -139,7 +144,12 @@ class ViewerRequestFunction(StageUnit):
 
 
 class AddCloudFrontHeaders(StageUnit):
-    """The ``CloudFront-*`` headers a policy asks for, added after viewer request (§7)."""
+    """The ``CloudFront-*`` headers a policy asks for, added after viewer request (§7);
+    a viewer-request CloudFront Function gets them before it runs instead (CFF §7)."""
+
+    @classmethod
+    def wanted(cls, dist: Distribution, behavior: CacheBehavior) -> bool:
+        return VREQ not in behavior.cff
 
     def __call__(self, ex: Exchange) -> Reply:
         names = self.behavior.cloudfront_header_names
@@ -220,8 +230,10 @@ STACK: tuple[type[StageUnit], ...] = (
     ContinuousDeployment,
     ViewerProtocolPolicy,
     AllowedMethods,
+    ViewerRequestCloudFrontFunction,
     ViewerRequestFunction,
     AddCloudFrontHeaders,
+    ViewerResponseCloudFrontFunction,
     ViewerResponseFunction,
     ResponseHeadersPolicy,
     DefaultRootObject,

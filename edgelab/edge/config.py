@@ -11,10 +11,10 @@ evaluation order, with its policies, its Lambda@Edge functions and the CloudFron
 Functions associated with it; one :class:`~edgelab.edge.targets.OriginTarget` per origin
 id (served from what the definition or the mapping options say, else by the echo origin).
 
-What the definition has and this version does not run yet (CloudFront Functions, origin
-group failover, custom error pages) is said in the notes of every trace it concerns, and
-by ``edgelab config show``. Response headers policies and continuous deployment (a
-staging copy, :mod:`edgelab.edge.deployment`) run.
+What the definition has and this version does not run yet (origin group failover,
+custom error pages) is said in the notes of every trace it concerns, and by ``edgelab
+config show``. CloudFront Functions, response headers policies and continuous deployment
+(a staging copy, :mod:`edgelab.edge.deployment`) run.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ OVERRIDES = (
     "domain_name",
     "distribution_id",
     "rules",
+    "cff_rules",
     "isolated",
     "clock",
     "cache",
@@ -332,15 +333,8 @@ def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
 
 def behavior_notes(spec: Any, b: Any) -> tuple[str, ...]:
     """What a behaviour of the definition has that this version does not run yet: its
-    CloudFront Functions, its origin group's failover. Every
-    trace of the behaviour carries these notes."""
-    notes = [
-        f"{a.event_type}: the CloudFront Function {a.function.name} ({a.function.runtime}) of "
-        f"behaviour {b.path_pattern} is not run yet: this version runs Lambda@Edge functions "
-        "only"
-        for a in b.functions
-        if a.kind == "cloudfront-function"
-    ]
+    origin group's failover. Every trace of the behaviour carries these notes."""
+    notes: list[str] = []
     group = spec.origin_group(b.target_origin_id)
     if group is not None:
         notes.append(
