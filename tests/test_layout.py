@@ -146,6 +146,7 @@ LONG_FUNCTIONS_STILL_TO_SPLIT = {
     "edgelab/definitions/toml.py::TomlImporter._local",
     "edgelab/definitions/toml.py::TomlImporter._behavior",
     "edgelab/definitions/toml.py::TomlImporter._rhp",
+    "edgelab/edge/cloudfront_function.py::run_cloudfront_function",
     "edgelab/edge/config.py::from_spec",
     "edgelab/edge/distribution.py::Distribution.__init__",
     "edgelab/edge/origins.py::HttpOrigin.__call__",
