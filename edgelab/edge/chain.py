@@ -80,6 +80,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..runtimes.context import new_request_id
 from ..triggers import Trigger
 from .caching import EdgeCache
 from .cloudfront_function import ViewerRequestCloudFrontFunction, ViewerResponseCloudFrontFunction
@@ -93,7 +94,7 @@ from .forward import CallOrigin, ForwardToOrigin
 from .response_headers import ResponseHeadersPolicy
 from .stage import StageUnit, apply_body, keep_body, without
 from .trace import Trace
-from .viewer import ViewerRequest, new_request_id
+from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
     from .behavior import CacheBehavior

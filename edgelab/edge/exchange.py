@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..rules.outcome import decide, error_response
 from ..runtimes.base import Call
-from ..runtimes.context import ContextInfo, new_request_id
+from ..runtimes.context import ContextInfo, new_aws_request_id
 from ..triggers import Trigger
 from .trace import OriginCall, Stage
 from .viewer import ViewerRequest
@@ -162,7 +162,7 @@ def run_trigger(ex: Exchange, bound: BoundTrigger, cf_in: dict[str, Any], rules:
         bound.handler.function_name,
         bound.memory_mb,
         bound.timeout_s,
-        aws_request_id=new_request_id(),
+        aws_request_id=new_aws_request_id(),
         container_id=bound.container_id,
     )
     raw = bound.handler.invoke(Call({"Records": [{"cf": cf_in}]}, info))
