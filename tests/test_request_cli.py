@@ -119,7 +119,9 @@ def test_request_runs_the_api_behaviour_with_its_python_function(
     assert echo["headers"]["X-Client-Country"] == "BR"
     assert echo["headers"]["Host"] == "api.example.com"
     notes = " ".join(trace["notes"])
-    assert "failover is not run yet" in notes and f"--origin {API}=DIR_OR_URL" in notes
+    assert "POST requests do not fail over" not in notes  # the echo origin answered 200
+    assert f"--origin {API}=DIR_OR_URL" in notes
+    assert trace["failover"] is False and [a["origin_id"] for a in trace["attempts"]] == [API]
 
 
 def test_request_maps_an_origin_and_says_what_is_not_run_yet(
@@ -296,8 +298,8 @@ def test_config_show_lists_what_is_not_run_yet(
 ) -> None:
     assert main(["config", "show", str(cdk)]) == 0
     later = capfd.readouterr().out.split("not run yet (edgelab request, serve and replay")[1]
-    assert "origin group SiteStackDistOriginGroup1C2D3E4F" in later
-    assert "custom error response for 404" in later
+    assert "origin group SiteStackDistOriginGroup1C2D3E4F" not in later  # failover runs
+    assert "custom error response" not in later  # error pages are served
     assert "CloudFront Function SiteStackImagesLowercase" in later
 
 

@@ -11,6 +11,7 @@ request, up for the response::
 
     viewer ──▶ ViewerProtocolPolicy     HTTP -> 301/307 to HTTPS, or 403 (§3.3)
                AllowedMethods           a method the behaviour refuses: 403 (§3.2)
+               CustomErrorResponses     an error status -> the custom error page (§6)
                ViewerRequestFunction    VReq; a generated response goes back uncached
                AddCloudFrontHeaders     the CloudFront-* headers a policy asks for (§7)
                ViewerResponseFunction   VResp, on the way back (not for errors, >= 400)
@@ -18,6 +19,7 @@ request, up for the response::
                EdgeCache                the POP's cache, then the regional edge cache (§8)
                Compress                 gzip or Brotli what the origin sent (§3.4)
                ForwardToOrigin          the origin request the policies allow (§8.3)
+               OriginGroupFailover      the group's secondary when the primary fails (§2)
                OriginRequestFunction    OReq; a generated response is cached
                OriginResponseFunction   OResp, on the way back (not after OReq responds)
     origin ◀── CallOrigin               the origin by id; unreachable: 502, too slow: 504
@@ -39,6 +41,9 @@ new unit plus one line in :data:`STACK`; the unit reads its behaviour's settings
     STACK = (..., ViewerRequestFunction, AddCloudFrontHeaders, ResponseHeadersPolicy,
              ViewerResponseFunction, ...)
 
+A custom error page is fetched through :data:`PAGE_STACK` of the behaviour its path
+matches: the stages after viewer response (:mod:`edgelab.edge.error_pages`).
+
 Where the stages still to come plug in (each one unit and one line in :data:`STACK`;
 ``edgelab.edge.config.behavior_notes`` drops its "not run yet" note):
 
@@ -50,26 +55,11 @@ Where the stages still to come plug in (each one unit and one line in :data:`STA
   writes ``ex.request`` (viewer request) or ``reply.response`` (viewer response), records
   an ``ex.stages`` entry; a generated response returns ``Reply(..., cache=
   "FunctionGeneratedResponse")``.
-* Origin groups: ``OriginGroupFailover`` between :class:`ForwardToOrigin` and
-  :class:`OriginRequestFunction`; ``wanted`` when ``behavior.target_origin`` is in
-  ``dist.origin_groups``; keeps the origin request ForwardToOrigin built, calls
-  ``self.next`` for the primary (``ex.origin``), and for GET/HEAD/OPTIONS on a failover
-  status or ``reply.failed`` points ``ex.origin`` at the secondary
-  (``dist.origins[group.secondary]``), rebuilds ``ex.origin_request`` for it
-  (``ForwardToOrigin.origin_request(ex, origin)``) and calls ``self.next`` again (origin
-  request and origin response run again, lambda-edge-facts §8.1); ``ex.origin`` is then
-  the trace's ``origin_id``.
 * Response headers policies: ``ResponseHeadersPolicy`` between
   :class:`AddCloudFrontHeaders` and :class:`ViewerResponseFunction` (so viewer response
   sees the policy's headers); ``wanted`` when ``behavior.response_headers_policy`` is set;
   reads ``ex.request`` (``Origin`` for CORS) and ``reply.response``, writes the reply's
   headers, on hits and misses alike.
-* Custom error responses: ``CustomErrorResponses`` between :class:`AddCloudFrontHeaders`
-  and :class:`ViewerResponseFunction` (viewer response does not run for an error page);
-  ``wanted`` when ``dist.error_codes``; reads ``reply.status`` and
-  ``dist.spec.custom_error_responses``, fetches the page through
-  ``dist.behavior_for(page).stack`` with a new :class:`Exchange` (viewer request skipped),
-  replaces ``Distribution.note_unserved``.
 * Continuous deployment: ``ContinuousDeployment`` first in :data:`STACK`; reads the
   viewer's headers and cookies and ``dist.spec.staging``, and for the requests it routes
   sets ``ex.deployment = "staging"``, ``ex.behavior`` to the staging distribution's
@@ -91,7 +81,9 @@ from .cloudfront_headers import add_cloudfront_headers, via_value
 from .compression import Compress
 from .decisions import CHAIN_DECISIONS, DISTRIBUTION_DECISIONS
 from .edge_rules import AllowedMethods, DefaultRootObject, ViewerProtocolPolicy
+from .error_pages import CustomErrorResponses
 from .exchange import Exchange, Next, Reply, perf
+from .failover import OriginGroupFailover
 from .forward import CallOrigin, ForwardToOrigin
 from .stage import StageUnit, apply_body, keep_body, without
 from .trace import Trace
@@ -104,14 +96,17 @@ if TYPE_CHECKING:
 __all__ = [
     "CHAIN_DECISIONS",
     "DISTRIBUTION_DECISIONS",
+    "PAGE_STACK",
     "STACK",
     "AddCloudFrontHeaders",
     "AllowedMethods",
     "CallOrigin",
     "Compress",
+    "CustomErrorResponses",
     "DefaultRootObject",
     "EdgeCache",
     "ForwardToOrigin",
+    "OriginGroupFailover",
     "OriginRequestFunction",
     "OriginResponseFunction",
     "StageUnit",
@@ -222,6 +217,7 @@ class OriginResponseFunction(StageUnit):
 STACK: tuple[type[StageUnit], ...] = (
     ViewerProtocolPolicy,
     AllowedMethods,
+    CustomErrorResponses,
     ViewerRequestFunction,
     AddCloudFrontHeaders,
     ViewerResponseFunction,
@@ -229,9 +225,14 @@ STACK: tuple[type[StageUnit], ...] = (
     EdgeCache,
     Compress,
     ForwardToOrigin,
+    OriginGroupFailover,
     OriginRequestFunction,
     OriginResponseFunction,
 )
+
+#: What fetches a custom error page through its behaviour (facts §6.1, §6.3): the stages
+#: after viewer response (viewer request and viewer response do not run for it).
+PAGE_STACK: tuple[type[StageUnit], ...] = STACK[STACK.index(ViewerResponseFunction) + 1 :]
 
 
 def build_stack(
@@ -273,8 +274,6 @@ def run_chain(dist: Distribution, viewer: ViewerRequest) -> Trace:
     reply = behavior.stack(ex)
     if ex.bypass and ex.cache_tier == "origin":
         ex.notes.append(f"regional edge cache bypassed: {ex.bypass}")
-    if dist.error_codes and reply.status in dist.error_codes:
-        dist.note_unserved(ex, reply)
     origin = ex.origin if ex.origin_call is not None else None
     return Trace(
         ex.request_id,
@@ -297,6 +296,8 @@ def run_chain(dist: Distribution, viewer: ViewerRequest) -> Trace:
         regional_edge_cache=ex.regional if ex.cache_tier else None,
         deployment=ex.deployment,
         edge_rule=reply.edge_rule,
+        attempts=ex.attempts,
+        error_page=ex.error_page,
     )
 
 

@@ -11,9 +11,10 @@ evaluation order, with its policies, its Lambda@Edge functions and the CloudFron
 Functions associated with it; one :class:`~edgelab.edge.targets.OriginTarget` per origin
 id (served from what the definition or the mapping options say, else by the echo origin).
 
-What the definition has and this version does not run yet (CloudFront Functions, origin
-group failover, response headers policies, custom error pages, staging) is said in the
-notes of every trace it concerns, and by ``edgelab config show``.
+What the definition has and this version does not run yet (CloudFront Functions,
+response headers policies, staging) is said in the notes of every trace it concerns, and
+by ``edgelab config show``; origin group failover and custom error responses run
+(:mod:`edgelab.edge.failover`, :mod:`edgelab.edge.error_pages`).
 """
 
 from __future__ import annotations
@@ -175,7 +176,10 @@ def from_spec(
     behaviour's; other ``overrides`` go to the constructor."""
     settings = dict(spec.settings)
     error_ttl = float(spec.default_error_caching_ttl)
-    behaviors = [_behavior(spec, b, error_ttl) for b in spec.behaviors]
+    error_min_ttls = tuple(
+        (e.error_code, float(e.error_caching_min_ttl)) for e in spec.custom_error_responses
+    )
+    behaviors = [_behavior(spec, b, error_ttl, error_min_ttls) for b in spec.behaviors]
     default = behaviors[-1]
     if cache_policy is not None:
         default.cache_policy = cache_policy
@@ -242,7 +246,9 @@ def selection(sel: Any, *, lower: bool = False) -> Selection:
     return "none"
 
 
-def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
+def _behavior(
+    spec: Any, b: Any, error_ttl: float, error_min_ttls: tuple[tuple[int, float], ...] = ()
+) -> CacheBehavior:
     cp = b.cache_policy
     headers = selection(cp.headers, lower=True)
     cache_policy = CachePolicy(
@@ -256,6 +262,7 @@ def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
         brotli=cp.brotli,
         cached_methods=b.cached_methods,
         error_ttl=error_ttl,
+        error_min_ttls=error_min_ttls,
     )
     orp = b.origin_request_policy
     origin_request_policy = (
@@ -295,8 +302,8 @@ def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
 
 def behavior_notes(spec: Any, b: Any) -> tuple[str, ...]:
     """What a behaviour of the definition has that this version does not run yet: its
-    CloudFront Functions, its origin group's failover, its response headers policy. Every
-    trace of the behaviour carries these notes."""
+    CloudFront Functions, its response headers policy. Every trace of the behaviour
+    carries these notes."""
     notes = [
         f"{a.event_type}: the CloudFront Function {a.function.name} ({a.function.runtime}) of "
         f"behaviour {b.path_pattern} is not run yet: this version runs Lambda@Edge functions "
@@ -304,12 +311,6 @@ def behavior_notes(spec: Any, b: Any) -> tuple[str, ...]:
         for a in b.functions
         if a.kind == "cloudfront-function"
     ]
-    group = spec.origin_group(b.target_origin_id)
-    if group is not None:
-        notes.append(
-            f"origin group {group.id} of behaviour {b.path_pattern}: failover is not run "
-            f"yet; requests go to its primary, {group.primary}"
-        )
     if b.response_headers_policy is not None:
         notes.append(
             f"the response headers policy {b.response_headers_policy.name} of behaviour "
@@ -322,12 +323,6 @@ def not_run_yet(spec: Any) -> list[str]:
     """Everything in the definition that ``edgelab request``, ``serve`` and ``replay`` do
     not run yet (``edgelab config show`` lists it)."""
     out = [n for b in spec.behaviors for n in behavior_notes(spec, b)]
-    for e in spec.custom_error_responses:
-        page = f" ({e.response_page_path})" if e.response_page_path else ""
-        out.append(
-            f"the custom error response for {e.error_code}{page} is not served yet: "
-            "edgelab sends the status as it came"
-        )
     if spec.staging is not None:
         out.append(
             "continuous deployment is not run yet: every request goes to the primary distribution"
