@@ -452,6 +452,27 @@ PINNED = {
         "test_behaviors::test_a_functions_own_timeout_is_used_within_the_quota"
     ),
     "viewers of `edgelab serve`": "test_request_cli::test_serve_runs_the_cdk_fixture",
+    "which requests fail over": "test_failover::test_failover",
+    "failover and origin response (UNSURE)": (
+        "test_failover::test_failover_is_decided_on_the_primarys_own_status"
+    ),
+    "an origin request function answers or fails in an origin group (UNSURE)": (
+        "test_failover::test_no_failover_without_an_origins_answer"
+    ),
+    "the secondary's try (UNSURE)": (
+        "test_failover::test_the_secondary_try_is_built_for_the_secondary"
+    ),
+    "what is cached after a failover (UNSURE)": (
+        "test_failover::test_what_is_cached_after_a_failover"
+    ),
+    "which responses get a custom error page (UNSURE)": (
+        "test_error_pages::test_responses_that_keep_their_status"
+    ),
+    "fetching the custom error page (UNSURE)": (
+        "test_error_pages::test_the_page_is_fetched_through_its_behaviour"
+    ),
+    "the custom error page cannot be fetched": "test_error_pages::test_custom_error_pages",
+    "error caching (UNSURE for unlisted codes)": "test_error_pages::test_error_caching",
 }
 
 
