@@ -184,3 +184,17 @@ def test_replay_counts_failovers_and_error_pages(
     assert table.loc["/api/*", "failovers"] == 2 and table.loc["*", "error_pages"] == 1
     (row,) = analysis.failovers(results).to_dict("records")
     assert row == {"behavior": "/api/*", "reason": "503", "origin_id": BACKUP, "requests": 2}
+
+
+@pytest.mark.node
+def test_request_text_shows_each_try_and_the_error_page(
+    cdk: Path, backup: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    maps = ["--origin", f"{PRIMARY}=http://127.0.0.1:9", "--origin", f"{BACKUP}={backup}"]
+    assert main(["request", "/api/users", "--config", str(cdk), *maps]) == 0
+    out = capfd.readouterr().out
+    assert "origin try       failed" in out and "-> failover (unreachable)" in out
+    assert "origin try       200" in out and BACKUP in out
+    assert main(["request", "/nope.html", "--config", str(cdk)]) == 0
+    out = capfd.readouterr().out
+    assert "error page       403 -> /404.html (behaviour *, Miss), sent as 404" in out
