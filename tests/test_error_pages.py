@@ -106,6 +106,10 @@ response_page_path = "/errors/gone.html"
 [[custom_error_responses]]
 error_code = 403
 response_page_path = "/errors/404.html"
+
+[[custom_error_responses]]
+error_code = 501
+error_caching_min_ttl = 60
 """
 
 
@@ -276,11 +280,15 @@ def test_the_error_is_cached_for_its_error_caching_min_ttl(
     assert get(site, "/gone").cache == "Miss"
 
 
-def test_errors_without_a_custom_ttl_use_10_seconds(site: el.Distribution, api: Api) -> None:
-    first = get(site, "/api/s501")  # no custom error response: plain error caching
-    assert (first.status, first.error_page) == (501, None)
-    # the /api/* behaviour caches nothing (all TTLs 0), but error caching still holds it
-    assert first.ttl == 10
+def test_error_caching_ttls_through_the_chain(site: el.Distribution, api: Api) -> None:
+    """§6.2: the /api/* behaviour caches nothing (all TTLs 0), but error caching still
+    holds its errors: 10 s without a custom error response, the ErrorCachingMinTTL of one
+    that has no page."""
+    plain = get(site, "/api/s414")
+    assert (plain.status, plain.error_page, plain.ttl) == (414, None, 10)
+    ttl_only = get(site, "/api/s501")
+    assert (ttl_only.status, ttl_only.error_page, ttl_only.ttl) == (501, None, 60)
+    assert get(site, "/api/s501").cache == "Hit" and api.calls == 2
 
 
 def test_request_json_shows_the_error_page(site: el.Distribution) -> None:

@@ -62,7 +62,10 @@ class CustomErrorResponses(StageUnit):
 
     @classmethod
     def wanted(cls, dist: Distribution, behavior: CacheBehavior) -> bool:
-        return bool(dist.error_codes)
+        """Only when a custom error response has a page (one that sets only the error
+        caching TTL acts through the cache policy, :mod:`edgelab.edge.config`)."""
+        errors = getattr(dist.spec, "custom_error_responses", ())
+        return bool(dist.error_codes) and any(e.response_page_path for e in errors)
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
