@@ -36,7 +36,7 @@ class ForwardToOrigin(StageUnit):
     cookies and query strings the behaviour's policies forward, ``Host``, ``Via``,
     ``X-Forwarded-For``, the normalised ``Accept-Encoding`` (§1.8, §8.3), and the target
     origin's ``request.origin`` block (§1.6). For an origin group the primary is tried
-    (failover comes with the origin group stage)."""
+    first (:class:`~edgelab.edge.failover.OriginGroupFailover` tries the secondary)."""
 
     def __call__(self, ex: Exchange) -> Reply:
         ex.origin = self.behavior.target or self.dist.first_origin(self.behavior)
