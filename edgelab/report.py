@@ -301,7 +301,19 @@ def behavior_section(ctx: Context) -> Section | None:
             "answered with a custom error page."
         ],
         tables=[
-            frame_table(analysis.cache_by_behavior(ctx.results), percent_columns=["hit_ratio"])
+            frame_table(analysis.cache_by_behavior(ctx.results), percent_columns=["hit_ratio"]),
+            *(
+                [
+                    frame_table(
+                        analysis.cache_by_deployment(ctx.results),
+                        "By deployment (continuous deployment: primary and staging)",
+                        percent_columns=["hit_ratio"],
+                    )
+                ]
+                if "deployment" in ctx.results
+                and (ctx.results["deployment"].astype(str) == "staging").any()
+                else []
+            ),
         ],
     )
 

@@ -120,6 +120,8 @@ def test_request_serves_the_custom_error_page(cdk: Path, capfd: pytest.CaptureFi
     assert (page["behavior"], page["cache"]) == ("*", "Miss")
     assert [s["trigger"] for s in first["stages"]] == ["viewer-request", "origin-response"]
     assert "Not found" in first["response"]["body"]
+    # the page's behaviour's response headers policy (DISTRIBUTION_DECISIONS)
+    assert first["response"]["headers"]["x-frame-options"][0]["value"] == "DENY"
     assert second["error_page"]["cache"] == "Hit"  # the page is cached under its own path
     assert second["cache"] == "Miss"  # S3's 403 without max-age is not cached (§6.2)
 
