@@ -375,6 +375,7 @@ class Pool:
         worker = self.workers[w]
         assert worker.job is not None
         kind, frame, rows, tapes = worker.job
+        worker.proc.join(timeout=5)  # EOF can come before the exit status
         code = worker.proc.exitcode
         running.discard(w)
         self._respawn(w)
