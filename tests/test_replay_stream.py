@@ -127,3 +127,16 @@ def test_ctrl_c_in_memory_returns_the_rows_done(traffic, whole) -> None:
 def test_chunk_rows_must_be_a_positive_whole_number(traffic) -> None:
     with pytest.raises(el.ConfigError, match="chunk_rows must be a whole number >= 1; got 0"):
         el.replay(DEMO, traffic, chunk_rows=0)
+
+
+def test_staged_rows_equal_the_per_request_chain(traffic, whole) -> None:
+    # isolated handlers (the config's default): viewer request for a piece of rows in
+    # one round trip, then each row through the chain; in-process: one row at a time
+    from edgelab.frames.replay import _InProcess
+
+    runner = _InProcess(CONFIG, None, 0)
+    try:
+        assert runner.tape is not None  # staged
+    finally:
+        runner.close()
+    same(whole, el.replay(CONFIG, traffic, progress=False))

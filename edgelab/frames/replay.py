@@ -50,7 +50,7 @@ from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
 from .logs.reader import input_errors
 from .replay_io import CHUNK_ROWS, Chunk, MemorySink, Sink, check_chunk_rows, file_sink, open_source
-from .replay_pool import Pool
+from .replay_pool import Pool, Tape
 from .traffic import row_problems
 
 #: copied from the traffic row
@@ -328,11 +328,19 @@ def replay_to(
 
 
 class _InProcess:
-    """Rows run here, on one distribution kept for the whole replay."""
+    """Rows run here, on one distribution kept for the whole replay. When a viewer
+    request function has a round trip (isolated Python, Node.js), each piece of rows runs
+    in stages: the stages in front of the cache for the whole piece, its calls batched
+    (one round trip per function), then every row through the chain in time order, the
+    viewer request answered from the tape (:class:`~.replay_pool.Tape`)."""
 
     def __init__(self, distribution: DistributionLike, isolated: bool | None, seed: int):
         self.dist, self.opened = _open(distribution, isolated)
         self.seed = seed
+        self.tape: Tape | None = Tape(self.dist)
+        if not self.tape.batches:
+            self.tape.remove()
+            self.tape = None
 
     def run(
         self, frame: pd.DataFrame, rows: np.ndarray, tick: Callable[[list[dict[str, Any]]], None]
@@ -340,16 +348,28 @@ class _InProcess:
         viewers = _viewers(frame)
         indices = rows.tolist()
         for start in range(0, len(indices), _PIECE):
-            tick(
-                _run_rows(
-                    self.dist,
-                    viewers[start : start + _PIECE],
-                    indices[start : start + _PIECE],
-                    self.seed,
-                )
-            )
+            vs, ix = viewers[start : start + _PIECE], indices[start : start + _PIECE]
+            if self.tape is None:
+                tick(_run_rows(self.dist, vs, ix, self.seed))
+                continue
+            edge = self.dist.edge_location
+            requests = [
+                None
+                if v["problem"] is not None
+                else _viewer_request(v, request_id(self.seed, i), edge)
+                for v, i in zip(vs, ix, strict=True)
+            ]
+            taped = self.tape.front_keys(requests)
+            self.tape.replaying = {k: raw for _, calls in taped for k, raw in calls}
+            try:
+                done = _run_rows(self.dist, vs, ix, self.seed)
+            finally:
+                self.tape.replaying = {}
+            tick(done)
 
     def close(self, abort: bool = False) -> None:
+        if self.tape is not None:
+            self.tape.remove()
         if self.opened:
             self.dist.close()
 

@@ -70,13 +70,21 @@ class _KeyProbe(EdgeCache):
 FRONT = (*STACK[: STACK.index(EdgeCache)], _KeyProbe)
 
 
+class _NeedCall(Exception):
+    """A function call the front phase gathers into a batch (the row runs again after)."""
+
+
 class _Taped(Handler):
-    """A handler whose calls are recorded (front phase) or answered from the tape."""
+    """A handler whose calls are recorded, gathered into batches, or answered from the
+    tape. Only handlers with a round trip (isolated Python, Node.js) are batched: an
+    in-process handler gains nothing from it, and runs at once so that a handler that
+    ends its process is known by its row."""
 
     def __init__(self, inner: Handler, tape: Tape) -> None:
         self.inner, self.tape = inner, tape
         self.language, self.spec = inner.language, inner.spec
         self.function_name = inner.function_name
+        self.batches = type(inner).invoke_many is not Handler.invoke_many
 
     @staticmethod
     def _key(call: Call) -> TapeKey:
@@ -85,10 +93,12 @@ class _Taped(Handler):
 
     def invoke(self, call: Call) -> RawResult:
         key = self._key(call)
-        found = self.tape.replaying.pop(key, None)
-        if found is not None:
-            return found
-        raw = self.inner.invoke(call)
+        raw = self.tape.replaying.get(key)
+        if raw is None:
+            if self.tape.collecting is not None and self.batches:
+                self.tape.collecting.append((self, key, call))
+                raise _NeedCall
+            raw = self.inner.invoke(call)
         if self.tape.recording is not None:
             self.tape.recording.append((key, raw))
         return raw
@@ -100,21 +110,43 @@ class _Taped(Handler):
         self.inner.close()
 
 
+Taped = list[tuple[TapeKey, RawResult]]
+
+
 class Tape:
     """The taped handlers of a distribution, and the front stacks of its behaviours."""
 
     def __init__(self, dist: Any) -> None:
         self.dist = dist
-        self.recording: list[tuple[TapeKey, RawResult]] | None = None
+        self.recording: Taped | None = None
+        self.collecting: list[tuple[_Taped, TapeKey, Call]] | None = None
         self.replaying: dict[TapeKey, RawResult] = {}
-        wrapped: dict[int, _Taped] = {}
+        self.wrapped: dict[int, _Taped] = {}
         for b in dist.behaviors:
             for bound in b.bound.values():
                 h = bound.handler
-                if id(h) not in wrapped:
-                    wrapped[id(h)] = _Taped(h, self)
-                bound.handler = wrapped[id(h)]
+                if id(h) not in self.wrapped:
+                    self.wrapped[id(h)] = _Taped(h, self)
+                bound.handler = self.wrapped[id(h)]
         self.front = {id(b): build_stack(dist, FRONT, b) for b in dist.behaviors}
+
+    @property
+    def batches(self) -> bool:
+        """Whether a function in front of the cache (viewer request) has a round trip
+        to batch."""
+        return any(
+            isinstance(bound.handler, _Taped) and bound.handler.batches
+            for b in self.dist.behaviors
+            for trig, bound in b.bound.items()
+            if trig.is_request and not trig.sees_origin
+        )
+
+    def remove(self) -> None:
+        """Give the distribution its own handlers back."""
+        for b in self.dist.behaviors:
+            for bound in b.bound.values():
+                if isinstance(bound.handler, _Taped):
+                    bound.handler = bound.handler.inner
 
     @contextmanager
     def front_stacks(self) -> Iterator[None]:
@@ -127,18 +159,56 @@ class Tape:
             for b, stack in saved:
                 b.stack = stack
 
-    def key_of(self, viewer: Any) -> tuple[str | None, list[tuple[TapeKey, RawResult]]]:
-        """(partition key or None, the calls taped) of one viewer request (front phase)."""
+    def _probe(self, viewer: Any) -> tuple[str, str | None, Taped]:
+        """("key" | "done" | "need", partition key, the calls taped) of one request."""
         self.recording = []
         try:
             self.dist.send(viewer)
         except _AtCache as at:
-            return at.key, self.recording
+            return "key", at.key, self.recording
+        except _NeedCall:
+            return "need", None, []
         except Exception:  # the back phase makes its replay-error row
-            return None, []
+            return "done", None, []
         finally:
             taped, self.recording = self.recording, None
-        return None, taped
+        return "done", None, taped
+
+    def front_keys(
+        self, viewers: Sequence[Any], position: Any = None
+    ) -> list[tuple[str | None, Taped]]:
+        """The partition key and taped calls of each request (None: an input error) by
+        the stages in front of the cache, their functions' calls batched: every request
+        runs up to its first call not yet answered; the calls gathered go to each
+        function in one round trip (in time order); the requests run again, answered from
+        the tape, until each reaches the cache or an answer."""
+        out: list[tuple[str | None, Taped]] = [(None, [])] * len(viewers)
+        pending = [k for k, v in enumerate(viewers) if v is not None]
+        with self.front_stacks():
+            try:
+                while pending:
+                    self.collecting, needs = [], []
+                    for k in pending:
+                        if position is not None:
+                            position.value = k
+                        status, key, taped = self._probe(viewers[k])
+                        if status == "need":
+                            needs.append(k)
+                        else:
+                            out[k] = (key, taped)
+                    gathered, self.collecting = self.collecting, None
+                    by_handler: dict[int, list[tuple[_Taped, TapeKey, Call]]] = {}
+                    for item in gathered:
+                        by_handler.setdefault(id(item[0]), []).append(item)
+                    for items in by_handler.values():
+                        answers = items[0][0].inner.invoke_many([c for _, _, c in items])
+                        for (_, tkey, _), raw in zip(items, answers, strict=True):
+                            self.replaying[tkey] = raw
+                    pending = needs
+            finally:
+                self.collecting = None
+                self.replaying = {}
+        return out
 
 
 def owner_of(key: str | None, row: int, workers: int) -> int:
@@ -172,21 +242,29 @@ def _serve(spec: Any, isolated: bool | None, seed: int, conn: Any, position: Any
             try:
                 viewers = _viewers(frame)
                 if kind == "front":
-                    out: list[Any] = []
-                    with tape.front_stacks():
-                        for k, (v, i) in enumerate(zip(viewers, rows, strict=True)):
-                            position.value = k
-                            if v["problem"] is not None:
-                                out.append((i, None, []))
-                            else:
-                                rid = request_id(seed, i)
-                                viewer = _viewer_request(v, rid, dist.edge_location)
-                                out.append((i, *tape.key_of(viewer)))
-                            if len(out) >= _PIECE:
-                                conn.send(("front", out))
-                                out = []
-                    if out:
-                        conn.send(("front", out))
+                    for start in range(0, len(rows), _PIECE):
+                        requests = [
+                            None
+                            if v["problem"] is not None
+                            else _viewer_request(v, request_id(seed, i), dist.edge_location)
+                            for v, i in zip(
+                                viewers[start : start + _PIECE],
+                                rows[start : start + _PIECE],
+                                strict=True,
+                            )
+                        ]
+                        keys = tape.front_keys(requests, _Offset(position, start))
+                        conn.send(
+                            (
+                                "front",
+                                [
+                                    (i, key, taped)
+                                    for i, (key, taped) in zip(
+                                        rows[start : start + _PIECE], keys, strict=True
+                                    )
+                                ],
+                            )
+                        )
                 else:
                     tape.replaying = tapes
                     for start in range(0, len(rows), _PIECE):
