@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from replay_overhead import setup  # noqa: E402  (the same handlers, site and config)
+from replay_overhead import setup
 
 GENERATE = """
 import sys, edgelab as el
