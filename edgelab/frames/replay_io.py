@@ -106,11 +106,18 @@ def _pieces(p: Path, chunk_rows: int) -> Iterator[pd.DataFrame]:
     suffixes = [s.lower() for s in p.suffixes]
     try:
         if suffixes[-1:] in ([".parquet"], [".pq"]):
+            import pyarrow as pa
             import pyarrow.parquet as pq
 
             with pq.ParquetFile(p) as pf:
                 for batch in pf.iter_batches(batch_size=chunk_rows):
-                    yield batch.to_pandas()
+                    # a batch of a categorical column carries its row group's whole
+                    # dictionary: decoded, a chunk holds only its own strings
+                    cols = [
+                        c.dictionary_decode() if pa.types.is_dictionary(c.type) else c
+                        for c in batch.columns
+                    ]
+                    yield pa.RecordBatch.from_arrays(cols, names=batch.schema.names).to_pandas()
             return
         if suffixes[-1:] != [".csv"] and suffixes[-2:] != [".csv", ".gz"]:
             from .traffic import load_traffic
