@@ -468,11 +468,10 @@ def _replay(
             if latest is not None and len(times):
                 late += int((times < latest).sum())
             runner.run(chunk.frame, chunk.rows, tick)
-            like = _frame(chunk, got, latency)
+            like, chunk = _frame(chunk, got, latency), None
             sink.write(like)
             if len(times) and times.notna().any():
                 latest = times.max() if latest is None else max(latest, times.max())
-            chunk = None
         if like is None:
             like = _frame(Chunk(_empty_traffic(), np.zeros(0, np.int64)), [], latency)
             sink.write(like)
@@ -488,6 +487,10 @@ def _replay(
             f"{sink.rows:,} rows (rows numbered by their input position), the rest of the "
             "input was not replayed"
         )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sink.close()  # what was written stays readable
+        raise
     finally:
         shown.close()
         if runner is not None:

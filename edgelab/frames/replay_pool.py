@@ -10,12 +10,19 @@ A chunk runs in two phases:
    *partition key* is (the regional edge cache its edge location uses, or the edge
    location when it has none; the cache key): every cache entry a request can read or
    write (its POP's and its regional edge cache's) belongs to one partition key. What
-   each function returned in this phase is recorded on a *tape*.
+   each function returned in this phase is recorded on a *tape*; the calls of a
+   function with a round trip (isolated Python, Node.js) are gathered and sent in one
+   batch per piece of rows (:meth:`Tape.front_keys`).
 2. **back** (rows by owner): a stable hash (CRC-32) of the partition key picks the
    worker that owns the row; each worker runs its rows through the whole chain in time
    order, the functions of the front stages answered from the tape (they are not run
    twice). A row that never reached the cache (a generated response, an edge refusal,
    an input error) goes to the worker its row number picks.
+
+A stage added in front of the cache must be deterministic for a request and reach
+functions only through ``bound.handler`` (so the tape sees the calls), and a stage that
+routes a request to another distribution (continuous deployment) must let :class:`Tape`
+swap that distribution's stacks too.
 
 Each worker owns disjoint cache entries and sees them in the same order as one process
 would, so the results equal a one-worker run but for what is measured (durations, cold
