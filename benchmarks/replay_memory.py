@@ -10,6 +10,9 @@ child process (so a handler that ends its process costs only its row): the figur
 the larger of the peak RSS (``ru_maxrss``) of the replay process and of that child.
 
     uv run python benchmarks/replay_memory.py [--n 2000000] [--small 200000] [--chunk-rows N]
+                                              [--no-handlers]
+
+``--no-handlers``: the same replay without functions (quicker; the replay's own memory).
 
 Target: the 2,000,000-request peak well under 1 GB, and close to the 200,000 one.
 """
@@ -60,10 +63,16 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=2_000_000)
     ap.add_argument("--small", type=int, default=200_000)
     ap.add_argument("--chunk-rows", type=int, default=None)
+    ap.add_argument("--no-handlers", action="store_true")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _, fast, _ = setup(root, 1_000)  # handlers, site (the shop catalogue) and config
+        if args.no_handlers:
+            fast.write_text(
+                '[distribution]\nisolated = false\n[origin]\ntype = "folder"\npath = "site"\n'
+                "[cache]\ndefault_ttl = 3600\n"
+            )
         rows = []
         for n in (args.small, args.n):
             traffic = root / f"traffic-{n}.parquet"
