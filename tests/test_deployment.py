@@ -262,7 +262,8 @@ def test_replay_rows_and_the_analysis_break_down_by_deployment(tmp_path: Path) -
     start = pd.Timestamp("2025-11-03T10:00:00Z")
     traffic = pd.DataFrame(
         {
-            "time": [start + pd.Timedelta(seconds=i) for i in range(n)],
+            # 40 s in all: within the object's max-age=60, so one miss per cache
+            "time": [start + pd.Timedelta(milliseconds=100 * i) for i in range(n)],
             "method": "GET",
             "uri": "/index.html",
             "edge_location": ["IAD50-C1", "GRU50-C1"] * (n // 2),

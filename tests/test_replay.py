@@ -9,7 +9,7 @@ import pytest
 
 import edgelab as el
 from edgelab.demo import CONFIG, TRAFFIC
-from edgelab.frames.replay import comparable, partition, request_id
+from edgelab.frames.replay import comparable, epoch_seconds, request_id
 
 
 @pytest.fixture(scope="module")
@@ -52,10 +52,82 @@ def test_two_workers_give_the_same_results_as_one(traffic, results) -> None:
     pd.testing.assert_frame_equal(comparable(results), comparable(two))
 
 
-def test_partition_keeps_each_uri_in_one_worker(traffic) -> None:
-    owner = partition(traffic, 2)
-    per_uri = pd.DataFrame({"uri": traffic["uri"].astype(str), "w": owner}).groupby("uri")["w"]
-    assert per_uri.nunique().max() == 1
+def one_key_site(root: Path) -> Path:
+    """A distribution whose viewer request maps many viewer uris to one cache key per
+    first path segment: the case a partition by viewer uri got wrong."""
+    site = root / "site"
+    site.mkdir()
+    for name in ("products", "images", "api", "index.html", "blog", "about"):
+        (site / name).write_text(f"page {name}")
+    (root / "one.py").write_text(
+        "def handler(event, context):\n"
+        "    request = event['Records'][0]['cf']['request']\n"
+        "    head = request['uri'].strip('/').split('/')[0] or 'index.html'\n"
+        "    request['uri'] = '/' + head\n"
+        "    return request\n"
+    )
+    cfg = root / "d.toml"
+    cfg.write_text(
+        '[distribution]\nisolated = false\n[triggers]\nviewer-request = "one.py"\n'
+        '[origin]\ntype = "folder"\npath = "site"\nmissing = 404\n'
+    )
+    return cfg
+
+
+@pytest.mark.parametrize("workers", [2, 3])
+def test_n_workers_equal_one_when_a_function_maps_many_uris_to_one_key(
+    tmp_path: Path, traffic, workers: int
+) -> None:
+    cfg = one_key_site(tmp_path)
+    one = el.replay(cfg, traffic, progress=False)
+    many = el.replay(cfg, traffic, workers=workers, progress=False)
+    assert one["edge_uri"].nunique() < traffic["uri"].nunique()  # keys shared by uris
+    assert (one["cache"] == "Hit").sum() > len(one) // 2
+    pd.testing.assert_frame_equal(comparable(one), comparable(many))
+
+
+def test_the_front_phase_does_not_run_viewer_request_twice(tmp_path: Path, traffic) -> None:
+    cfg = one_key_site(tmp_path)
+    calls = tmp_path / "calls.txt"
+    (tmp_path / "one.py").write_text(
+        "def handler(event, context):\n"
+        "    request = event['Records'][0]['cf']['request']\n"
+        f"    with open({str(calls)!r}, 'a') as f:\n"
+        "        f.write(request['uri'] + '\\n')\n"
+        "    request['uri'] = '/' + (request['uri'].strip('/').split('/')[0] or 'index.html')\n"
+        "    return request\n"
+    )
+    two = el.replay(cfg, traffic.head(50), workers=2, progress=False)
+    assert (two["vreq_outcome"].astype(str) == "request").all()
+    assert two["vreq_uri"].astype(str).tolist() == traffic["uri"].head(50).astype(str).tolist()
+    assert len(calls.read_text().splitlines()) == 50  # once per row, taped for the rest
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us", "ns"])
+def test_the_clock_is_the_rows_time_whatever_the_datetime_resolution(unit: str) -> None:
+    frame = pd.DataFrame(
+        {
+            "time": pd.to_datetime(["2025-03-01T12:00:00.250Z", "2025-03-01T12:00:01.000Z"]),
+            "method": "GET",
+            "uri": ["/a", "/b"],
+        }
+    )
+    frame["time"] = frame["time"].dt.as_unit(unit)
+    seconds = epoch_seconds(frame["time"])
+    expected = [1740830400.25, 1740830401.0] if unit != "s" else [1740830400.0, 1740830401.0]
+    assert seconds.tolist() == pytest.approx(expected, abs=1e-6)
+    # an object cached for 60 s: asked again 30 s later, a hit; 120 s later, expired
+    times = pd.to_datetime(
+        ["2025-03-01T12:00:00Z", "2025-03-01T12:00:30Z", "2025-03-01T12:02:30Z"]
+    ).as_unit(unit)
+    again = pd.DataFrame({"time": times, "method": "GET", "uri": ["/a", "/a", "/a"]})
+    cached = {
+        "status": "200",
+        "headers": {"cache-control": [{"key": "Cache-Control", "value": "max-age=60"}]},
+    }
+    with el.Distribution(origin=lambda request: cached) as dist:
+        out = el.replay(dist, again, progress=False)
+    assert out["cache"].astype(str).tolist() == ["Miss", "Hit", "Miss"]
 
 
 def test_a_broken_handler_gives_error_rows_not_exceptions(tmp_path: Path, traffic) -> None:

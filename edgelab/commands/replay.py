@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 
 from ..errors import ConfigError
 from ._common import clean_stdout, int_in
@@ -42,6 +41,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="worker processes, 1-256 (default 1; results equal a 1-worker run)",
     )
     p.add_argument(
+        "--chunk-rows",
+        type=int_in(1, 10_000_000),
+        default=None,
+        metavar="N",
+        help="rows read, replayed and written at a time, 1-10,000,000 (default 20,000; "
+        "memory grows with it)",
+    )
+    p.add_argument(
         "--seed",
         type=int_in(0),
         default=0,
@@ -54,37 +61,36 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..frames.replay import replay  # pandas, numpy and the chain only when used
-    from ..frames.traffic import read_traffic, save_traffic
+    from ..frames.replay import replay_to  # pandas, numpy and the chain only when used
+    from ..frames.replay_io import CHUNK_ROWS
 
     if args.workers < 1:
         raise ConfigError(f"--workers must be 1 or more; got {args.workers}")
-    frame = read_traffic(args.traffic)
-    bad = frame.attrs.get("rejected_count", 0)
+    with clean_stdout():
+        run = replay_to(
+            args.config,
+            args.traffic,
+            args.out,
+            workers=args.workers,
+            seed=args.seed,
+            progress=not args.no_progress,
+            mapping=mapping_kwargs(args),
+            chunk_rows=args.chunk_rows or CHUNK_ROWS,
+        )
+    bad = run.input_errors
     if bad:  # lines of a log that could not be used: input-error rows, listed here
         print(
             f"{bad:,} input line(s) could not be used; they are input-error rows in the results:",
             file=sys.stderr,
         )
-        for r in frame.attrs["rejected"][:5]:
+        for r in run.rejected[:5]:
             print(f"  {r['source_file']}:{r['source_line']}: {r['reason']}", file=sys.stderr)
-    started = time.perf_counter()
-    with clean_stdout():
-        results = replay(
-            args.config,
-            frame,
-            workers=args.workers,
-            seed=args.seed,
-            progress=not args.no_progress,
-            mapping=mapping_kwargs(args),
-        )
-    took = time.perf_counter() - started
-    path = save_traffic(results, args.out)
-    rate = len(results) / took if took > 0 else float("nan")
+    for note in run.notes:
+        print(f"note: {note}", file=sys.stderr)
     errors = f" and {bad:,} input errors" if bad else ""
     print(
-        f"replayed {len(results) - bad:,} requests{errors} in {took:.2f} s ({rate:,.0f} "
-        f"req/s); wrote {path}",
+        f"replayed {run.rows - bad:,} requests{errors} in {run.seconds:.2f} s ({run.rate:,.0f} "
+        f"req/s); wrote {run.out}",
         file=sys.stderr,
     )
-    return 0
+    return 130 if run.interrupted else 0

@@ -59,19 +59,23 @@ class EdgeCache(StageUnit):
             found = self._plans[(pop, method)] = (bypass, tiers.edge(pop), rec, region)
         return found
 
-    def __call__(self, ex: Exchange) -> Reply:
-        dist, b, now = self.dist, self.behavior, ex.now
-        policy = b.cache_policy
+    def key_for(self, ex: Exchange) -> Any:
+        """The cache key of the request as it stands (facts §8.3)."""
         req = ex.request
-        method = req["method"]
-        cacheable = method in policy.cached_methods
         headers = req["headers"]
         if "accept-encoding" in headers and ex.viewer.http_version.startswith(("0.", "1.0")):
             # facts §3.4: for HTTP/1.0 CloudFront drops Accept-Encoding (no compression)
             headers = {k: v for k, v in headers.items() if k != "accept-encoding"}
-        ex.cache_key = key = policy.key(
-            dist.domain_name, method, req["uri"], req["querystring"], headers
+        return self.behavior.cache_policy.key(
+            self.dist.domain_name, req["method"], req["uri"], req["querystring"], headers
         )
+
+    def __call__(self, ex: Exchange) -> Reply:
+        b, now = self.behavior, ex.now
+        policy = b.cache_policy
+        method = ex.request["method"]
+        cacheable = method in policy.cached_methods
+        ex.cache_key = key = self.key_for(ex)
         ex.bypass, edge, rec, region = self.plan(ex.viewer.edge_location, method)
         ex.regional = None if ex.bypass else region
         stale: Entry | None = None

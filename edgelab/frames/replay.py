@@ -1,23 +1,27 @@
 """Batch replay: every row of a traffic set through a distribution, one result row each.
 
     >>> results = el.replay("distribution.toml", el.generate_traffic("shop", 10_000))
+    >>> run = el.replay_to("distribution.toml", "logs/", "results.parquet", workers=2)
 
 :func:`replay` turns each traffic row into a :class:`~edgelab.edge.viewer.ViewerRequest`
 and sends it through :meth:`Distribution.send`; what the trace says becomes one row of
-the results DataFrame (see :data:`RESULT_COLUMNS`). Whatever a handler or a row does,
-the row gets a result: a broken handler is an ``error`` outcome with CloudFront's
-status, a row the chain cannot even take is a ``replay-error`` row with the reason.
+the results (see :data:`RESULT_COLUMNS`). Whatever a handler or a row does, the row gets
+a result: a broken handler is an ``error`` outcome with CloudFront's status, a row the
+chain cannot even take is a ``replay-error`` row with the reason.
+
+Streamed (:mod:`.replay_io`): the input is read ``chunk_rows`` rows at a time, and each
+chunk's results go to the sink (a Parquet or CSV file for :func:`replay_to`, a DataFrame
+for :func:`replay`) before the next chunk is read, so memory stays bounded.
 
 Deterministic by design: the request id of row ``i`` is derived from ``(seed, i)``,
-the clock is the row's ``time`` (never wall time), and rows run in time order. With
-``workers=N`` the rows are split by a hash of the viewer's uri, so each worker process
-owns a disjoint set of cache keys and sees them in the same order as a single process
-would; results are put back in input order. What is *measured* differs between runs
-and is listed in :data:`MEASURED_COLUMNS` (handler and origin durations, latency
-that includes them, logs with timestamps, and cold starts: each worker process is its
-own set of Lambda containers, so N workers have up to N cold starts per function).
-A rewrite that maps *different* viewer uris to one cache key can make hits differ
-between 1 and N workers (the keys then span partitions).
+the clock is the row's ``time`` (never wall time), and rows run in time order (within
+each chunk; a DataFrame as a whole). With ``workers=N`` (:mod:`.replay_pool`) each
+worker process owns the cache entries of a set of (regional edge cache, cache key)
+partitions, worked out after the viewer-facing stages, and sees them in the same order
+as a single process would: the results equal a one-worker run but for what is
+*measured* (:data:`MEASURED_COLUMNS`: handler and origin durations, latency that
+includes them, logs with timestamps, and cold starts: each worker process is its own
+set of Lambda containers, so N workers have up to N cold starts per function).
 """
 
 from __future__ import annotations
@@ -25,11 +29,12 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import multiprocessing as mp
-import multiprocessing.connection as mp_connection
+import sys
+import time
 import traceback
-import zlib
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,8 +48,10 @@ from ..errors import ConfigError
 from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
-from .logs.reader import append_input_errors
-from .traffic import read_traffic, row_problems
+from .logs.reader import input_errors
+from .replay_io import CHUNK_ROWS, Chunk, MemorySink, Sink, check_chunk_rows, file_sink, open_source
+from .replay_pool import Pool, Tape
+from .traffic import row_problems
 
 #: copied from the traffic row
 CARRIED = (
@@ -112,10 +119,19 @@ def _open(
     )
 
 
+_EPOCH = pd.Timestamp(0, tz="UTC")
+
+
+def epoch_seconds(times: pd.Series) -> np.ndarray:
+    """Seconds since the epoch of UTC datetimes of any resolution (s, ms, us or ns:
+    pandas 3 keeps the unit it was given); NaT gives NaN."""
+    return ((times - _EPOCH) / pd.Timedelta(seconds=1)).to_numpy(dtype=float, na_value=np.nan)
+
+
 def _viewers(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Per-row plain values, converted column by column (fast for categoricals)."""
     cols = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
-    times = (frame["time"].astype("int64") / 1e9).tolist() if len(frame) else []
+    times = epoch_seconds(frame["time"]).tolist() if len(frame) else []
     problems = row_problems(frame)  # a row no viewer could send: an input-error row
     return [
         dict(zip(cols, vals, strict=True), time=t, problem=p)
@@ -159,7 +175,6 @@ def _run_rows(
     viewers: Sequence[dict[str, Any]],
     indices: Sequence[int],
     seed: int,
-    tick: Callable[[int], None] | None = None,
     position: Any = None,
 ) -> list[dict[str, Any]]:
     """Run rows (already in processing order); every row gives one dict with ``row``.
@@ -167,7 +182,6 @@ def _run_rows(
     supervisor knows which row a process was running when it died."""
     default_edge = dist.edge_location
     out = []
-    pending = 0
     for k, (v, i) in enumerate(zip(viewers, indices, strict=True)):
         if position is not None:
             position.value = k
@@ -189,12 +203,6 @@ def _run_rows(
             }
         row["row"] = i
         out.append(row)
-        pending += 1
-        if tick is not None and pending >= 500:
-            tick(pending)
-            pending = 0
-    if tick is not None and pending:
-        tick(pending)
     return out
 
 
@@ -211,67 +219,31 @@ def _input_error_row(rid: str, index: int, problem: str) -> dict[str, Any]:
     }
 
 
-_CHUNK = 500  # rows a replay worker sends back at a time
+@dataclass
+class ReplayRun:
+    """What :func:`replay_to` did: ``out`` the results file, ``rows`` the result rows
+    written (input errors included), ``input_errors`` the log lines that could not be
+    used, ``outcomes`` the count of each outcome, ``seconds`` the wall time,
+    ``interrupted`` a note saying how far a replay stopped by Ctrl-C got (None when it
+    ran to the end), ``notes`` anything else worth knowing (rows out of time order
+    across chunks)."""
 
-
-def _worker(
-    spec: Any,
-    isolated: bool | None,
-    frame: pd.DataFrame,
-    indices: list[int],
-    seed: int,
-    conn: Any,
-    position: Any,
-) -> None:
-    try:
-        dist, _ = _open(spec, isolated)
-        try:
-            viewers = _viewers(frame)
-            for start in range(0, len(indices), _CHUNK):
-                chunk = _run_rows(
-                    dist,
-                    viewers[start : start + _CHUNK],
-                    indices[start : start + _CHUNK],
-                    seed,
-                    position=_Offset(position, start),
-                )
-                conn.send(("rows", chunk))
-        finally:
-            dist.close()
-        conn.send(("done", None))
-    except BaseException as exc:  # the rest of the partition failed: the parent makes rows
-        with contextlib.suppress(BaseException):
-            conn.send(("failed", f"{type(exc).__name__}: {exc}"))
-
-
-class _Offset:
-    """A shared position counter seen through an offset (a chunk's rows)."""
-
-    __slots__ = ("offset", "shared")
-
-    def __init__(self, shared: Any, offset: int) -> None:
-        self.shared, self.offset = shared, offset
+    out: Any
+    rows: int = 0
+    input_errors: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+    interrupted: str | None = None
+    notes: list[str] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
 
     @property
-    def value(self) -> int:
-        return self.shared.value - self.offset
-
-    @value.setter
-    def value(self, k: int) -> None:
-        self.shared.value = k + self.offset
+    def rate(self) -> float:
+        """Result rows per second."""
+        return self.rows / self.seconds if self.seconds > 0 else float("nan")
 
 
-def _order(frame: pd.DataFrame) -> np.ndarray:
-    """Row positions in time order (stable, so ties keep input order)."""
-    return np.argsort(frame["time"].to_numpy("datetime64[ns]"), kind="stable")
-
-
-def partition(frame: pd.DataFrame, workers: int) -> np.ndarray:
-    """The worker that owns each row: a stable hash (CRC-32) of the viewer's uri."""
-    uri = frame["uri"].astype("category")
-    cat_hash = np.array([zlib.crc32(str(c).encode()) for c in uri.cat.categories], dtype=np.int64)
-    codes = uri.cat.codes.to_numpy()
-    return np.where(codes >= 0, cat_hash[np.maximum(codes, 0)], 0) % workers
+Progress = bool | Callable[[dict[str, Any]], None]
 
 
 def replay(
@@ -279,67 +251,269 @@ def replay(
     traffic: pd.DataFrame | str | Path,
     *,
     workers: int = 1,
-    progress: bool = True,
+    progress: Progress = True,
     seed: int = 0,
     latency: LatencyModel | None = None,
     isolated: bool | None = None,
     mapping: Mapping[str, Any] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
 ) -> pd.DataFrame:
-    """Run every traffic row through ``distribution``; one result row per input row.
+    """Run every traffic row through ``distribution``; one result row per input row, as
+    one DataFrame in input order (for inputs larger than memory, :func:`replay_to`
+    writes the results to a file instead).
 
     ``distribution``: a Distribution, the path of a definition file (any format
     ``el.load_distribution`` reads), or a picklable function that builds one
     (``workers > 1`` needs a path or a function: each worker process loads its own).
-    ``traffic``: a DataFrame or a saved traffic set / access logs path. ``isolated``: for
-    a path, whether Python handlers run in worker processes; by default the file's
-    ``isolated`` key, else True (a handler that exits, forks, patches the standard
-    library or blocks in C code then costs only its request). ``mapping``: the mapping
-    options for a path (``functions``, ``origins``, ``parameters``, ``map_file`` ...,
-    as :func:`edgelab.load_definition` takes them).
+    ``traffic``: a DataFrame, a saved traffic set (``.parquet``/``.csv``) or CloudFront
+    logs of any format (a file, a folder, a glob), read ``chunk_rows`` rows at a time.
+    ``isolated``: for a path, whether Python handlers run in worker processes; by
+    default the file's ``isolated`` key, else True (a handler that exits, forks,
+    patches the standard library or blocks in C code then costs only its request).
+    ``mapping``: the mapping options for a path (``functions``, ``origins``,
+    ``parameters``, ``map_file`` ..., as :func:`edgelab.load_definition` takes them).
+    ``progress``: a tqdm bar (rows, rate, outcomes so far), False for none, or a
+    function called with ``{"rows": done, "outcomes": {...}}`` after each piece of rows.
 
     The distribution keeps its caches (one per edge location and per regional edge
-    cache) across the rows, so both tiers show in the results' ``cache_tier``.
+    cache) across the rows, so both tiers show in the results' ``cache_tier``. Stopped
+    by Ctrl-C, it returns the rows done so far, with the note in
+    ``results.attrs["interrupted"]``.
     """
+    run = _replay(
+        distribution,
+        traffic,
+        MemorySink(),
+        workers=workers,
+        progress=progress,
+        seed=seed,
+        latency=latency,
+        isolated=isolated,
+        mapping=mapping,
+        chunk_rows=chunk_rows,
+    )
+    results: pd.DataFrame = run.out
+    if run.interrupted:
+        results.attrs["interrupted"] = run.interrupted
+    return results
+
+
+def replay_to(
+    distribution: DistributionLike,
+    traffic: pd.DataFrame | str | Path,
+    out: str | Path,
+    *,
+    workers: int = 1,
+    progress: Progress = True,
+    seed: int = 0,
+    latency: LatencyModel | None = None,
+    isolated: bool | None = None,
+    mapping: Mapping[str, Any] | None = None,
+    chunk_rows: int = CHUNK_ROWS,
+) -> ReplayRun:
+    """:func:`replay`, streamed: the input read and the results written ``chunk_rows``
+    rows at a time to ``out`` (``.parquet``: one row group per chunk; ``.csv``), so
+    memory stays bounded whatever the input size. Stopped by Ctrl-C, the file keeps
+    every row written and :attr:`ReplayRun.interrupted` says how far it got."""
+    return _replay(
+        distribution,
+        traffic,
+        file_sink(out),
+        workers=workers,
+        progress=progress,
+        seed=seed,
+        latency=latency,
+        isolated=isolated,
+        mapping=mapping,
+        chunk_rows=chunk_rows,
+    )
+
+
+class _InProcess:
+    """Rows run here, on one distribution kept for the whole replay. When a viewer
+    request function has a round trip (isolated Python, Node.js), each piece of rows runs
+    in stages: the stages in front of the cache for the whole piece, its calls batched
+    (one round trip per function), then every row through the chain in time order, the
+    viewer request answered from the tape (:class:`~.replay_pool.Tape`)."""
+
+    def __init__(self, distribution: DistributionLike, isolated: bool | None, seed: int):
+        self.dist, self.opened = _open(distribution, isolated)
+        self.seed = seed
+        self.tape: Tape | None = Tape(self.dist)
+        if not self.tape.batches:
+            self.tape.remove()
+            self.tape = None
+
+    def run(
+        self, frame: pd.DataFrame, rows: np.ndarray, tick: Callable[[list[dict[str, Any]]], None]
+    ) -> None:
+        viewers = _viewers(frame)
+        indices = rows.tolist()
+        for start in range(0, len(indices), _PIECE):
+            vs, ix = viewers[start : start + _PIECE], indices[start : start + _PIECE]
+            if self.tape is None:
+                tick(_run_rows(self.dist, vs, ix, self.seed))
+                continue
+            edge = self.dist.edge_location
+            requests = [
+                None
+                if v["problem"] is not None
+                else _viewer_request(v, request_id(self.seed, i), edge)
+                for v, i in zip(vs, ix, strict=True)
+            ]
+            taped = self.tape.front_keys(requests)
+            self.tape.replaying = {k: raw for _, calls in taped for k, raw in calls}
+            try:
+                done = _run_rows(self.dist, vs, ix, self.seed)
+            finally:
+                self.tape.replaying = {}
+            tick(done)
+
+    def close(self, abort: bool = False) -> None:
+        if self.tape is not None:
+            self.tape.remove()
+        if self.opened:
+            self.dist.close()
+
+
+_PIECE = 500  # rows between progress updates
+
+
+def _runner(distribution: Any, isolated: bool | None, workers: int, seed: int) -> Any:
+    if workers == 1 and not _supervise(distribution, isolated):
+        return _InProcess(distribution, isolated, seed)
+    if isinstance(distribution, Distribution):
+        raise ConfigError(
+            "replay with workers > 1 needs the distribution as a distribution.toml path or "
+            "a picklable function that builds it (each worker process loads its own); got "
+            "a Distribution object"
+        )
+    _check_before_workers(distribution, isolated)
+    return Pool(distribution, isolated, workers, seed)
+
+
+class _Progress:
+    """Rows done, the outcomes so far, shown on a tqdm bar or given to a function."""
+
+    def __init__(self, progress: Progress, total: int | None) -> None:
+        from tqdm.auto import tqdm
+
+        self.call = progress if callable(progress) else None
+        self.bar = tqdm(
+            total=total, disable=progress is not True, unit="req", desc="replay", leave=False
+        )
+        self.done = 0
+        self.outcomes: Counter[str] = Counter()
+
+    def add(self, piece: Sequence[dict[str, Any]]) -> None:
+        self.done += len(piece)
+        self.outcomes.update(str(r.get("outcome")) for r in piece)
+        self.bar.update(len(piece))
+        self.bar.set_postfix(dict(self.outcomes.most_common()), refresh=False)
+        if self.call is not None:
+            self.call({"rows": self.done, "outcomes": dict(self.outcomes)})
+
+    def close(self) -> None:
+        self.bar.close()
+
+
+def _total(traffic: Any) -> int | None:
+    if isinstance(traffic, pd.DataFrame):
+        return len(traffic)
+    p = Path(traffic)
+    if p.suffix.lower() in (".parquet", ".pq") and p.is_file():
+        with contextlib.suppress(Exception):
+            import pyarrow.parquet as pq
+
+            return int(pq.ParquetFile(p).metadata.num_rows)
+    return None
+
+
+def _replay(
+    distribution: DistributionLike,
+    traffic: pd.DataFrame | str | Path,
+    sink: Sink,
+    *,
+    workers: int,
+    progress: Progress,
+    seed: int,
+    latency: LatencyModel | None,
+    isolated: bool | None,
+    mapping: Mapping[str, Any] | None,
+    chunk_rows: int,
+) -> ReplayRun:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a whole number >= 1; got {workers!r}")
+    check_chunk_rows(chunk_rows)
     if mapping and isinstance(distribution, str | Path):
         distribution = (distribution, dict(mapping))
-    if isinstance(traffic, str | Path):
-        traffic = read_traffic(traffic)
-    frame = normalize_traffic(traffic, source="traffic")
-    n = len(frame)
-    if not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers must be a whole number >= 1; got {workers!r}")
-    from tqdm.auto import tqdm
+    started = time.perf_counter()
+    source = open_source(traffic, chunk_rows)
+    run = ReplayRun(out=None)
+    shown = _Progress(progress, _total(traffic))
+    runner: Any = None
+    like: pd.DataFrame | None = None
+    latest: Any = None  # the latest time of the chunks before (rows out of order)
+    late = 0
+    got: list[dict[str, Any]] = []
+    chunk: Chunk | None = None
 
-    bar = tqdm(total=n, disable=not progress, unit="req", desc="replay", leave=False)
-    rows: list[dict[str, Any]] = []
+    def tick(piece: list[dict[str, Any]]) -> None:
+        got.extend(piece)
+        shown.add(piece)
+
     try:
-        if (workers == 1 or n < 2) and n and _supervise(distribution, isolated):
-            # In-process handlers of a config file: run them in a supervised process, so
-            # one that ends the process costs only its row (see _parallel).
-            _check_before_workers(distribution, isolated)
-            rows = _parallel(distribution, isolated, frame, 1, seed, bar)
-        elif workers == 1 or n < 2:
-            dist, opened = _open(distribution, isolated)
-            try:
-                order = _order(frame)
-                viewers = _viewers(frame.iloc[order])
-                rows = _run_rows(dist, viewers, order.tolist(), seed, bar.update)
-            finally:
-                if opened:
-                    dist.close()
-        else:
-            if isinstance(distribution, Distribution):
-                raise ConfigError(
-                    "replay with workers > 1 needs the distribution as a "
-                    "distribution.toml path or a picklable function that builds "
-                    "it (each worker process loads its own); got a Distribution "
-                    "object"
-                )
-            _check_before_workers(distribution, isolated)
-            rows = _parallel(distribution, isolated, frame, workers, seed, bar)
+        runner = _runner(distribution, isolated, workers, seed)
+        for chunk in source.chunks:
+            got.clear()
+            times = chunk.frame["time"]
+            if latest is not None and len(times):
+                late += int((times < latest).sum())
+            runner.run(chunk.frame, chunk.rows, tick)
+            like, chunk = _frame(chunk, got, latency), None
+            sink.write(like)
+            if len(times) and times.notna().any():
+                latest = times.max() if latest is None else max(latest, times.max())
+        if like is None:
+            like = _frame(Chunk(_empty_traffic(), np.zeros(0, np.int64)), [], latency)
+            sink.write(like)
+        run.rejected = source.rejected_lines()
+        if run.rejected:
+            sink.write(input_errors(run.rejected, like, first_row=shown.done))
+            run.input_errors = len(run.rejected)
+    except KeyboardInterrupt:
+        if chunk is not None and got:  # the rows of the chunk that ran: kept too
+            sink.write(_frame(chunk, got, latency, partial=True))
+        run.interrupted = (
+            f"replay stopped by Ctrl-C after {shown.done:,} rows; the results hold those "
+            f"{sink.rows:,} rows (rows numbered by their input position), the rest of the "
+            "input was not replayed"
+        )
+    except BaseException:
+        with contextlib.suppress(Exception):
+            sink.close()  # what was written stays readable
+        raise
     finally:
-        bar.close()
-    return append_input_errors(_frame(frame, rows, latency), frame.attrs.get("rejected"))
+        shown.close()
+        if runner is not None:
+            runner.close(abort=run.interrupted is not None)
+    if late:
+        run.notes.append(
+            f"{late:,} rows ran after a later-stamped row of an earlier chunk: rows run in "
+            f"time order within each chunk of {chunk_rows:,} rows (sort the input by time, "
+            "or raise chunk_rows, for one time order overall)"
+        )
+    run.rows = sink.rows
+    run.out = sink.close()
+    run.outcomes = dict(shown.outcomes)
+    run.seconds = time.perf_counter() - started
+    if run.interrupted:
+        print(run.interrupted, file=sys.stderr)
+    return run
+
+
+def _empty_traffic() -> pd.DataFrame:
+    return normalize_traffic(pd.DataFrame({"time": [], "method": [], "uri": []}))
 
 
 def _check_before_workers(spec: Any, isolated: bool | None) -> None:
@@ -365,144 +539,6 @@ def _supervise(distribution: DistributionLike, isolated: bool | None) -> bool:
     if isolated is not None:
         return not isolated
     return configured_isolated(distribution) is False
-
-
-def _parallel(
-    spec: Any, isolated: bool | None, frame: pd.DataFrame, workers: int, seed: int, bar: Any
-) -> list[dict[str, Any]]:
-    """Run each partition in its own process and supervise them: every wait is bounded,
-    and a process that dies (a handler running in-process that called ``os._exit``, a
-    crash in native code) costs only the row it was running, which gets a
-    ``replay-error`` row; its other unfinished rows run again in a new process."""
-    owner = partition(frame, workers)
-    order = _order(frame)
-    ctx = mp.get_context("spawn")
-    rows: list[dict[str, Any]] = []
-    running: list[_Part] = []
-    for w in range(workers):
-        idx = order[owner[order] == w]
-        if len(idx):
-            running.append(_Part(ctx, spec, isolated, frame, idx, seed))
-
-    def settle_death(p: _Part) -> None:
-        p.finish()
-        rest = p.indices[p.received :]
-        if not len(rest):
-            return
-        code = p.proc.exitcode
-        culprit = max(p.position.value, p.received - 1)
-        if culprit < p.received:  # died before running a row of its own
-            rows.extend(
-                _failed_rows(
-                    rest,
-                    seed,
-                    f"the replay worker process exited (code {code}) before running a row",
-                )
-            )
-            bar.update(len(rest))
-            return
-        rows.extend(
-            _failed_rows(
-                [p.indices[culprit]],
-                seed,
-                f"the replay worker process died (exit code {code}) while running this row: a "
-                "handler running in-process ended or crashed the process (run Python handlers "
-                "isolated, the default, to get a 500 for this request instead); the replay went "
-                "on in a new process",
-                error_type="ReplayWorkerDied",
-            )
-        )
-        bar.update(1)
-        again = np.concatenate([p.indices[p.received : culprit], p.indices[culprit + 1 :]])
-        if len(again):
-            running.append(_Part(ctx, spec, isolated, frame, again, seed))
-
-    while running:
-        ready = mp_connection.wait([p.conn for p in running], timeout=0.5)
-        for p in list(running):
-            if p.conn in ready:
-                try:
-                    kind, payload = p.conn.recv()
-                except (EOFError, OSError):  # the process is gone
-                    running.remove(p)
-                    settle_death(p)
-                    continue
-                if kind == "rows":
-                    rows.extend(payload)
-                    p.received += len(payload)
-                    bar.update(len(payload))
-                    continue
-                running.remove(p)
-                if kind == "failed":
-                    rows.extend(_failed_rows(p.indices[p.received :], seed, payload))
-                    bar.update(len(p.indices) - p.received)
-                    p.received = len(p.indices)
-                p.finish()
-            elif not p.proc.is_alive() and not p.conn.poll():
-                running.remove(p)  # dead, nothing more to read (a child may hold the pipe)
-                settle_death(p)
-    return rows
-
-
-class _Part:
-    """One partition's process, with the rows it was given and how many came back."""
-
-    def __init__(
-        self,
-        ctx: Any,
-        spec: Any,
-        isolated: bool | None,
-        frame: pd.DataFrame,
-        indices: np.ndarray,
-        seed: int,
-    ) -> None:
-        self.indices = indices
-        self.received = 0
-        self.position = ctx.Value("q", -1, lock=False)
-        self.conn, child = ctx.Pipe(duplex=False)
-        self.proc = ctx.Process(
-            target=_worker,
-            daemon=True,
-            args=(
-                spec,
-                isolated,
-                frame.iloc[indices],
-                indices.tolist(),
-                seed,
-                child,
-                self.position,
-            ),
-        )
-        self.proc.start()
-        child.close()  # ours: so the parent sees EOF when the process dies
-
-    def finish(self) -> None:
-        self.proc.join(timeout=10)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join(timeout=5)
-        self.conn.close()
-
-
-def _failed_rows(
-    indices: Sequence[int] | np.ndarray,
-    seed: int,
-    message: str,
-    *,
-    error_type: str = "ReplayWorkerError",
-) -> list[dict[str, Any]]:
-    return [
-        {
-            "row": int(i),
-            "request_id": request_id(seed, int(i)),
-            "outcome": "replay-error",
-            "status": None,
-            "cache": "Error",
-            "error_type": error_type,
-            "error_message": message,
-        }
-        for i in indices
-    ]
 
 
 RESULT_COLUMNS = (
@@ -568,16 +604,26 @@ _STATUS_COLUMNS = ("status", "origin_status", "original_status")
 
 
 def _frame(
-    traffic: pd.DataFrame, rows: list[dict[str, Any]], latency: LatencyModel | None
+    chunk: Chunk, rows: list[dict[str, Any]], latency: LatencyModel | None, partial: bool = False
 ) -> pd.DataFrame:
+    """The results of one chunk, in row order: its traffic columns beside what each row
+    gave (``partial``: only the rows that ran, for a replay stopped by Ctrl-C)."""
     got = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"row": []})
     got = got.sort_values("row", kind="stable").reset_index(drop=True)
-    if len(got) != len(traffic) or (
-        len(got) and not np.array_equal(got["row"].to_numpy(), np.arange(len(traffic)))
-    ):
+    numbers = got["row"].to_numpy(dtype=np.int64)
+    order = np.argsort(chunk.rows, kind="stable")
+    wanted = chunk.rows[order]
+    if partial:
+        keep = np.isin(wanted, numbers)
+        order, wanted = order[keep], wanted[keep]
+    if len(numbers) != len(wanted) or not np.array_equal(numbers, wanted):
         raise AssertionError("replay lost or duplicated rows; this is a bug in edgelab")
-    out = traffic[list(CARRIED)].reset_index(drop=True).copy()
+    traffic = chunk.frame.iloc[order].reset_index(drop=True)
+    out = traffic[list(CARRIED)].copy()
     for col, dtype in RESULT_COLUMNS:
+        if col == "row":
+            out["row"] = numbers
+            continue
         values = got[col] if col in got else pd.Series([None] * len(got), dtype=object)
         if dtype in ("int64",):
             values = pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
@@ -619,7 +665,7 @@ def _frame(
         out[col] = lat[col].to_numpy()
     for col in traffic.columns:  # where a log row came from, and what CloudFront logged
         if col in ("source_file", "source_line") or str(col).startswith("log_"):
-            out[col] = traffic[col].reset_index(drop=True)
+            out[col] = traffic[col]
     return out
 
 
