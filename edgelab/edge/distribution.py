@@ -24,6 +24,7 @@ from typing import Any
 
 from ..errors import ConfigError, EdgelabError
 from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
+from ..outbound.sandbox import AwsLike, HttpLike, Sandbox
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
 from ..triggers import Trigger
@@ -109,6 +110,10 @@ class Distribution:
 
     ``origin`` is any callable ``(request) -> response`` (see :mod:`edgelab.edge.origins`);
     ``clock`` (seconds, ``time.time`` by default) drives the cache's TTLs and trace times.
+    ``http`` (mocks and loopback hosts, :class:`~edgelab.outbound.HttpMocks` or a mapping
+    of URL patterns to responses) and ``aws`` (:class:`~edgelab.outbound.LocalAws` or a
+    list of service names) are what the functions' outbound calls reach; they start with
+    the distribution and stop with :meth:`close`. Each stage's ``calls`` lists the calls.
     """
 
     def __init__(
@@ -127,6 +132,8 @@ class Distribution:
         edge_location: str = DEFAULT_EDGE_LOCATION,
         viewer_defaults: Mapping[str, Any] | None = None,
         resolve: Mapping[str, str] | None = None,
+        http: HttpLike | None = None,
+        aws: AwsLike | None = None,
     ) -> None:
         self.domain_name = domain_name
         self.distribution_id = distribution_id
@@ -149,7 +156,21 @@ class Distribution:
         self._resolve = dict(resolve or {})
         self._router: HttpOrigin | None = None
         self.triggers: dict[Trigger, BoundTrigger] = {}
-        for name, spec in (triggers or {}).items():
+        self.sandbox: Sandbox | None = None
+        if http is not None or aws is not None:
+            self.sandbox = Sandbox(http=http, aws=aws).start()
+        try:
+            self._bind(triggers or {}, isolated)
+        except BaseException:
+            self.close()
+            raise
+        self._plan()
+        self.stack = build_stack(self)
+
+    def _bind(self, triggers: Mapping[Any, Any], isolated: bool) -> None:
+        box = self.sandbox
+        env = box.environ() if box is not None else None
+        for name, spec in triggers.items():
             trig = Trigger.parse(name, what="a key of triggers", key=f"triggers.{name}")
             conf = spec if isinstance(spec, TriggerConfig) else TriggerConfig(spec)
             if conf.include_body and not trig.is_request:
@@ -159,10 +180,12 @@ class Distribution:
                     key=f"triggers.{trig.value}.include_body",
                 )
             try:
-                handler = load_handler(conf.handler, isolated=isolated)
+                handler = load_handler(conf.handler, isolated=isolated, env=env)
             except EdgelabError as exc:  # say which trigger the handler was meant for
                 spec = conf.handler if isinstance(conf.handler, str) else None
                 raise exc.with_context(trigger=trig.value, handler=spec) from None
+            if box is not None:
+                handler = box.wrap(handler)
             self.triggers[trig] = BoundTrigger(
                 trig,
                 handler,
@@ -171,8 +194,6 @@ class Distribution:
                 self.rules.memory_mb(trig),
                 uuid.uuid4().hex,
             )
-        self._plan()
-        self.stack = build_stack(self)
 
     def _plan(self) -> None:
         """Precompute what the chain needs per request (the hot path stays lean)."""
@@ -245,6 +266,8 @@ class Distribution:
             close = getattr(origin, "close", None)
             if close:
                 close()
+        if self.sandbox is not None:
+            self.sandbox.close()
 
     def __enter__(self) -> Distribution:
         return self

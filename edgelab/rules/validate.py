@@ -679,12 +679,12 @@ def validate_result(
             )
         elif trigger.is_request:
             msg = (
-                f"the function returned {_describe(result)}; a {trigger.value} function "
+                f"the function returned {_describe(result)}; {trigger.with_article} function "
                 "must return the request or a response object with a status"
             )
         else:
             msg = (
-                f"the function returned {_describe(result)}; a {trigger.value} function "
+                f"the function returned {_describe(result)}; {trigger.with_article} function "
                 "must return the response object (with a status)"
             )
         check.add("invalid-return", "", msg, "§2, §6", actual=_describe(result))
