@@ -12,6 +12,7 @@ LAZY: dict[str, str] = {
     "edgelab.frames": "the pandas layer (traffic, logs, latency, replay): pandas, numpy, "
     "pyarrow; `el.generate_traffic`, `el.replay` ... load it (PEP 562)",
     "edgelab.report": "the HTML report: matplotlib",
+    "edgelab.analysis": "analysis of results (pandas): `edgelab replay`'s closing summary",
     "edgelab.plots": "plots: matplotlib",
     "edgelab.edge.server": "`edgelab serve`: anyio and the ASGI app",
     "edgelab.definitions": "distribution definitions (YAML, HCL, JSON importers): only for "

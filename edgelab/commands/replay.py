@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
 from ._common import clean_stdout
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -62,4 +66,33 @@ def run(args: argparse.Namespace) -> int:
         f"req/s); wrote {path}",
         file=sys.stderr,
     )
+    print(outcome_summary(results), file=sys.stderr)
     return 0
+
+
+def outcome_summary(results: pd.DataFrame) -> str:
+    """What became of the requests (served, generated, function errors by type, origin
+    and CloudFront errors) and the cache hit ratio, as ``analysis.summary`` counts them;
+    then the outbound calls, when the functions made any."""
+    from ..analysis import summary
+
+    table = summary(results)
+    lines = ["outcomes:"]
+    for metric, value, percent in table.itertuples(index=False):
+        if metric == "requests":
+            continue
+        if metric == "cache hit ratio":
+            ratio = "n/a (nothing cacheable)" if value is None else f"{percent:.1f}%"
+            lines.append(
+                f"  {'cache hit ratio':<34} {ratio:>9}  (hits / (hits + misses), GET and "
+                "HEAD answered below 400)"
+            )
+            break
+        share = "" if percent is None or percent != percent else f"{percent:5.1f}%"
+        lines.append(f"  {metric:<34} {int(value):>8,}  {share}")
+    if "outbound_calls" in results:
+        calls = int(results["outbound_calls"].sum())
+        refused = int(results["outbound_refused"].sum()) if "outbound_refused" in results else 0
+        if calls or refused:
+            lines.append(f"  outbound calls {calls:,}, refused (not declared) {refused:,}")
+    return "\n".join(lines)

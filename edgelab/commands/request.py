@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
-from ..edge.config import load_distribution
+from ..edge.config import load_distribution, read_config
 from ..edge.diff import changes
 from ..edge.trace import Trace
 from ._common import clean_stdout, print_json
+from ._text import calls_lines
+from ._watch import handler_files, watch
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -42,6 +45,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--json", action="store_true", help="print one JSON array, one object per request"
     )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="send again whenever the config, a handler or a seed file changes (Ctrl-C stops)",
+    )
     p.set_defaults(func=run)
 
 
@@ -57,6 +65,32 @@ def run(args: argparse.Namespace) -> int:
             f"edgelab request: error: PATH must start with '/'; got {args.path!r}", file=sys.stderr
         )
         return 2
+    if args.watch:
+        return watch(lambda: watched_files(args.config), lambda: _send(args))
+    return _send(args)
+
+
+def watched_files(config: str) -> list[Path]:
+    """The config, its handlers (with the files beside them) and its seed files."""
+    path = Path(config).resolve()
+    files = [path]
+    try:
+        data = read_config(path)
+    except Exception:  # a config being edited: watch the file itself until it reads
+        return files
+    base = path.parent
+    for value in (data.get("triggers") or {}).values():
+        spec = value.get("handler") if isinstance(value, dict) else value
+        if isinstance(spec, str):
+            files += handler_files(str(base / spec))
+    seed = (data.get("aws") or {}).get("seed") if isinstance(data.get("aws"), dict) else None
+    for s in [seed] if isinstance(seed, str) else seed or []:
+        if isinstance(s, str):
+            files.append((base / s).resolve())
+    return files
+
+
+def _send(args: argparse.Namespace) -> int:
     viewer: dict[str, Any] = {}
     if args.country:
         viewer["country"] = args.country.upper()
@@ -122,6 +156,7 @@ def format_trace(t: Trace) -> str:
             + (f"  {s.error['type']}: {_short(s.error['message'], 70)}" if s.error else "")
         )
         out.extend(f"      {c.line()}" for c in changes(s.diff))
+        out.extend(calls_lines(s.calls, "      > "))
         for viol in s.violations:
             out.append(f"      ! {viol.rule}: {_short(viol.message, 80)}")
         for log in s.logs.splitlines()[:5]:
