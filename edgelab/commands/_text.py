@@ -21,8 +21,10 @@ def _short(value: Any, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def result_diff(result: InvocationResult, cf_in: Mapping[str, Any]) -> dict[str, Any]:
-    """What the function changed, as :func:`edgelab.edge.diff.diff` writes it."""
+def result_diff(result: InvocationResult) -> dict[str, Any]:
+    """What the function changed (compared with ``result.input``), as
+    :func:`edgelab.edge.diff.diff` writes it."""
+    cf_in = result.input or {}
     trig = result.trigger
     if result.outcome == "request" and result.request is not None:
         return diff(cf_in.get("request"), result.request)
@@ -62,7 +64,7 @@ def calls_lines(calls: Iterable[Mapping[str, Any]], indent: str = "  ") -> list[
     return [f"{indent}{call_line(c)}" for c in calls]
 
 
-def format_result(result: InvocationResult, cf_in: Mapping[str, Any], handler: str) -> str:
+def format_result(result: InvocationResult, handler: str) -> str:
     """The readable form of one result."""
     head = {
         "request": "the request goes on",
@@ -73,7 +75,7 @@ def format_result(result: InvocationResult, cf_in: Mapping[str, Any], handler: s
     out = [f"{result.trigger.value}  {handler}  -> {head} ({result.duration_ms:.2f} ms{cold})"]
     if result.error is not None:
         out.append(f"  {result.error.type}: {result.error.message}")
-    changed = changes(result_diff(result, cf_in))
+    changed = changes(result_diff(result))
     if changed:
         out.append("what the function changed:")
         out.extend(f"  {c.line()}" for c in changed)

@@ -19,7 +19,7 @@ from typing import Any
 
 from ..edge.config import outbound_from_config, read_config
 from ..errors import EventError
-from ..event.build import LoadedEvent, cf_record, load_event
+from ..event.build import LoadedEvent, load_event
 from ..invoke import close_handlers, invoke
 from ..outbound.sandbox import Sandbox
 from ..runtimes.jsonwire import dumps_lenient, loads
@@ -165,7 +165,7 @@ def _once(args: argparse.Namespace, *, watching: bool) -> int:
             finally:
                 close_handlers()
             if args.format == "text":
-                out.write(format_result(result, cf_record(loaded.event), args.handler))
+                out.write(format_result(result, args.handler))
             else:
                 # edgelab's own encoder, bound before the handler ran: a handler that
                 # patched json cannot change this output.

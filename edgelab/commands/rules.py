@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from ..edge.chain import CHAIN_DECISIONS
+from ..outbound.decisions import OUTBOUND_DECISIONS
 from ..rules.tables import (
     DECISIONS,
     DEFAULT_RULES,
@@ -42,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
             print("the CloudFront chain (edgelab.edge.chain.CHAIN_DECISIONS):")
             for d in CHAIN_DECISIONS:
+                print(f"{d.section:<10} {d.topic}: {d.decision}")
+            print("handlers that call out (edgelab.outbound.decisions.OUTBOUND_DECISIONS):")
+            for d in OUTBOUND_DECISIONS:
                 print(f"{d.section:<10} {d.topic}: {d.decision}")
         return 0
     rows = rules.table()

@@ -58,6 +58,8 @@ class InvocationResult:
     notes: list[str] = field(default_factory=list)
     #: the outbound calls it made (HTTP, local AWS, refused): see edgelab.outbound
     calls: list[dict[str, Any]] = field(default_factory=list)
+    #: the ``cf`` record the function was given (what its changes are compared with)
+    input: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -117,6 +119,7 @@ def decide(
     """Turn what the function did into CloudFront's outcome."""
     result = _decide(raw, trigger=trigger, cf_in=cf_in, rules=rules)
     result.calls = list(raw.calls)
+    result.input = dict(cf_in)
     return result
 
 
