@@ -29,11 +29,12 @@ types (``S``, ``N``, ``B``); items are plain JSON (numbers become ``Decimal``).
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
+import secrets
 import threading
 import time
-import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -54,8 +55,7 @@ INSTALL_HINT = (
     "(or uv sync --extra aws), which installs moto and boto3"
 )
 Record = Callable[[dict[str, Any]], None]
-_running = [0]
-_lock = threading.Lock()
+OWN_HEADER = "x-edgelab-own-call"  # on edgelab's own calls (seeding, client()): not recorded
 
 
 def _moto() -> Any:
@@ -128,6 +128,7 @@ class LocalAws:
         self.remote_call_ms = remote_call_ms
         self._server: Any = None
         self._thread: threading.Thread | None = None
+        self.account_id = f"{secrets.randbelow(9 * 10**11) + 10**11}"
         self._record: Record = lambda call: None
 
     # -- life cycle -----------------------------------------------------------------------
@@ -139,8 +140,8 @@ class LocalAws:
         return f"http://{host}:{port}"
 
     def start(self, record: Record | None = None) -> LocalAws:
-        """Start moto on a free loopback port, reset its data (when no other LocalAws is
-        running in this process) and load the seed; ``record`` gets one dict per call."""
+        """Start moto on a free loopback port and load the seed into this LocalAws's own
+        account; ``record`` gets one dict per call."""
         if self._server is not None:
             return self
         backends, werkzeug_app = _moto()
@@ -166,11 +167,6 @@ class LocalAws:
             target=self._server.serve_forever, daemon=True, name="edgelab-local-aws"
         )
         self._thread.start()
-        with _lock:
-            first = _running[0] == 0
-            _running[0] += 1
-        if first:
-            self._post("/moto-api/reset")
         for where, data in self.seed_data:
             try:
                 self._seed(data)
@@ -184,11 +180,6 @@ class LocalAws:
         self._record = record or (lambda call: None)
         return self
 
-    def _post(self, path: str) -> None:
-        req = urllib.request.Request(self.endpoint + path, method="POST", data=b"")
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            resp.read()
-
     def close(self) -> None:
         server, self._server = self._server, None
         if server is None:
@@ -197,8 +188,10 @@ class LocalAws:
         server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-        with _lock:
-            _running[0] = max(0, _running[0] - 1)
+        backends, _ = _moto()
+        for service in self.services:  # this account's data goes with it
+            with contextlib.suppress(Exception):
+                backends.get_backend(service).pop(self.account_id, None)
 
     def __enter__(self) -> LocalAws:
         return self.start()
@@ -223,8 +216,9 @@ class LocalAws:
         }
 
     def client(self, service: str) -> Any:
-        """A boto3 client of this local AWS (to look at or change its data in a test)."""
-        return _boto3().client(
+        """A boto3 client of this local AWS (to look at or change its data in a test);
+        its calls are edgelab's, not a function's: they are not recorded."""
+        client = _boto3().client(
             service,
             endpoint_url=self.endpoint,
             region_name=REGION,
@@ -232,6 +226,12 @@ class LocalAws:
             aws_secret_access_key="testing",
             aws_session_token="testing",
         )
+
+        def mark(request: Any, **kwargs: Any) -> None:
+            request.headers[OWN_HEADER] = "1"
+
+        client.meta.events.register("before-sign.*.*", mark)
+        return client
 
     # -- seeding --------------------------------------------------------------------------
     def _seed(self, data: Mapping[str, Any]) -> None:
@@ -257,7 +257,8 @@ class LocalAws:
             )
             for item in table.get("items", []):
                 ddb.put_item(
-                    TableName=table["name"], Item={k: ser.serialize(v) for k, v in item.items()}
+                    TableName=table["name"],
+                    Item={k: ser.serialize(_decimals(v)) for k, v in item.items()},
                 )
 
     def _seed_s3(self, content: Mapping[str, Any]) -> None:
@@ -282,6 +283,17 @@ class LocalAws:
     def __repr__(self) -> str:
         state = self.endpoint if self._server is not None else "not started"
         return f"<LocalAws {list(self.services)} {state}>"
+
+
+def _decimals(value: Any) -> Any:
+    """Floats as Decimal (DynamoDB numbers), through their shortest text."""
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, Mapping):
+        return {k: _decimals(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_decimals(v) for v in value]
+    return value
 
 
 def _load_seed(seed: str | Path | Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
@@ -401,7 +413,8 @@ class _Recorder:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = str(environ.get("PATH_INFO") or "")
-        if path.startswith("/moto-api"):
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.aws.account_id
+        if path.startswith("/moto-api") or environ.get("HTTP_X_EDGELAB_OWN_CALL"):
             return self.app(environ, start_response)  # type: ignore[no-any-return]
         started, at = time.perf_counter(), time.time()
         length = int(environ.get("CONTENT_LENGTH") or 0)

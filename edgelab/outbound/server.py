@@ -14,6 +14,7 @@ in the log as soon as the function has its answer.
 from __future__ import annotations
 
 import contextlib
+import random
 import socket
 import ssl
 import threading
@@ -43,6 +44,11 @@ _HOP_BY_HOP = frozenset(
 FORWARD_TIMEOUT_S = 30.0
 
 
+def _own_address() -> str:
+    rng = random.SystemRandom()
+    return f"127.{rng.randrange(64, 250)}.{rng.randrange(1, 250)}.{rng.randrange(1, 250)}"
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
@@ -50,7 +56,10 @@ class _Server(ThreadingHTTPServer):
 
     def __init__(self, owner: OutboundServer) -> None:
         self.owner = owner
-        super().__init__(("127.0.0.1", 0), _Handler)
+        try:  # an address of its own, so any port on it means this server (see address)
+            super().__init__((_own_address(), 0), _Handler)
+        except OSError:  # a system with only 127.0.0.1 on its loopback interface
+            super().__init__(("127.0.0.1", 0), _Handler)
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         request.settimeout(FORWARD_TIMEOUT_S)
@@ -163,6 +172,10 @@ class OutboundServer:
 
     @property
     def address(self) -> tuple[str, int]:
+        """(host, port): a loopback address of its own (127.x.y.z, where Linux answers
+        the whole 127/8 range), so that a client that resolves a declared name and then
+        connects to the port of the URL (asyncio's happy eyeballs, a Node.js library that
+        calls dns.lookup itself) is sent to this port by the network guard."""
         host, port = self._server.server_address[:2]
         return str(host), int(port)
 

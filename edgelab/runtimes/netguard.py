@@ -165,15 +165,29 @@ class Guard:
             host.decode() if isinstance(host, bytes) else host
         )
 
+    def _to_proxy(self, address: Any) -> Any:
+        """A connection to edgelab's server address on any port (a client that kept the
+        URL's port after resolving a declared name) goes to the server's port."""
+        proxy = self.proxy
+        if (
+            proxy is not None
+            and proxy[0] != "127.0.0.1"
+            and isinstance(address, tuple)
+            and len(address) >= 2
+            and address[0] == proxy[0]
+        ):
+            return (proxy[0], proxy[1], *address[2:])
+        return address
+
     def connect(self, sock: socket.socket, address: Any) -> None:
         if not self.allowed_address(sock, address):
             raise self.refuse(str(address[0]), address[1] if len(address) > 1 else None)
-        return _connect(sock, address)
+        return _connect(sock, self._to_proxy(address))
 
     def connect_ex(self, sock: socket.socket, address: Any) -> int:
         if not self.allowed_address(sock, address):
             raise self.refuse(str(address[0]), address[1] if len(address) > 1 else None)
-        return _connect_ex(sock, address)
+        return _connect_ex(sock, self._to_proxy(address))
 
     # -- installing -----------------------------------------------------------------------
     def install(self) -> None:

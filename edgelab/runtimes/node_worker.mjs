@@ -317,7 +317,11 @@ net.Socket.prototype.connect = function connect(...args) {
   }
   if (options && typeof options === 'object' && (options.path === undefined || options.path === null)) {
     const host = options.host === undefined || options.host === null || options.host === '' ? 'localhost' : String(options.host);
-    if (!isLoopback(host)) {
+    if (PROXY !== null && PROXY[0] !== '127.0.0.1' && host === PROXY[0]) {
+      // edgelab's server address on any port: a library that resolved a declared name
+      // itself and kept the URL's port
+      options = { ...options, port: PROXY[1] };
+    } else if (!isLoopback(host)) {
       if (declared(host) && !isIP(host)) {
         options = { ...options, host: PROXY[0], port: PROXY[1] };
       } else {
