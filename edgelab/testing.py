@@ -201,7 +201,7 @@ def _resolve(spec: str, root: Path, runtime: str | None) -> str:
         }[runtime]
         found = next((base.with_suffix(s) for s in order if base.with_suffix(s).is_file()), None)
         if found is None:
-            kind = f"a {runtime} handler" if runtime else "a handler"
+            kind = f"{runtime} handler" if runtime else "handler"
             raise HandlerLoadError(
                 f"{spec!r}: no {kind} found (looked for {', '.join(order)} beside {base})",
                 spec=spec,
