@@ -438,3 +438,29 @@ def test_every_outbound_decision_is_pinned_by_a_test(decision: Any) -> None:
     for ref in PINNED[decision.topic]:
         module, function = ref.split("::")
         assert callable(getattr(importlib.import_module(f"tests.{module}"), function))
+
+
+def test_readme_lists_every_outbound_decision() -> None:
+    from tests.conftest import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [
+        d.topic
+        for d in OUTBOUND_DECISIONS
+        if f"| {d.section} | {d.topic} | {d.decision} |" not in readme
+    ]
+    assert missing == []
+
+
+def test_rules_decisions_prints_the_outbound_decisions() -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "edgelab", "rules", "--decisions"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    for d in OUTBOUND_DECISIONS:
+        assert f"{d.section:<10} {d.topic}: {d.decision}" in out.stdout
