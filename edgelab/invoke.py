@@ -128,20 +128,21 @@ def invoke_many(
         with Sandbox(http=http, aws=aws) as own:  # for these calls only
             h = own.wrap(load_handler(handler, isolated=isolated, env=own.environ()))
             try:
-                return _run(h, loaded, ruleset, request_ids)
+                return run_loaded(h, loaded, ruleset, request_ids)
             finally:
                 if not isinstance(handler, Handler):
                     h.close()
     h = get_handler(handler, isolated=isolated, sandbox=sandbox)
-    return _run(h, loaded, ruleset, request_ids)
+    return run_loaded(h, loaded, ruleset, request_ids)
 
 
-def _run(
+def run_loaded(
     h: Handler,
     loaded: Sequence[LoadedEvent],
     ruleset: RuleSet,
     request_ids: Sequence[str] | None,
 ) -> list[InvocationResult]:
+    """Run a loaded handler on loaded events under ``ruleset``: one result each."""
     calls = []
     for i, le in enumerate(loaded):
         info = ContextInfo(

@@ -185,7 +185,7 @@ def test_a_failing_assertion_explains_what_cloudfront_did(project: pytest.Pytest
         ],
         consecutive=False,
     )
-    assert "edgelab/testing.py" not in result.stdout.str()  # the helpers' frames are hidden
+    assert "edgelab/testing/" not in result.stdout.str()  # the helpers' frames are hidden
 
 
 def test_the_node_run_is_skipped_with_the_reason_when_node_is_missing(
@@ -194,7 +194,7 @@ def test_the_node_run_is_skipped_with_the_reason_when_node_is_missing(
     def no_node() -> str:
         raise RuntimeUnavailable("Node.js 18 or later is needed to run Node.js handlers")
 
-    monkeypatch.setattr("edgelab.testing.find_node", no_node)  # the run is in this process
+    monkeypatch.setattr("edgelab.testing.fixtures.find_node", no_node)  # the run is in this process
     project.makepyfile(
         test_runtimes="""
         import pytest

@@ -1,22 +1,6 @@
-"""Testing your handlers with pytest: the objects behind the plugin's fixtures, and
-assertion helpers whose failure message explains what CloudFront did.
-
-    from edgelab.testing import assert_header, assert_no_violations, assert_status
-
-    def test_old_paths_redirect(edge):
-        result = edge.invoke("handlers/redirect.py", "viewer-request", uri="/old/a")
-        assert_status(result, 301)
-        assert_header(result, "location", "https://www.example.com/new/a")
-
-The helpers take an :class:`~edgelab.InvocationResult` (one function) or a
-:class:`~edgelab.Trace` (one request through a distribution). On failure the message
-says what CloudFront did instead, in its terms: the outcome, the status and error type
-(502 ``LambdaValidationError``, 500 ``LambdaExecutionError``, 503
-``LambdaLimitExceeded``), what the function changed (the diff), the violations with the
-facts section of each rule, the outbound calls and the logs.
-
-The fixtures (``edge``, ``distribution``) are registered by :mod:`edgelab.pytest_plugin`.
-"""
+"""The objects behind the pytest plugin's fixtures: :class:`Edge` (``edge``),
+:class:`Distributions` (``distribution``) and :class:`FrozenClock`, and what the plugin
+asks about the machine (a runtime, CI, a project's ``node_modules``)."""
 
 from __future__ import annotations
 
@@ -25,147 +9,26 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from .commands._text import format_result, result_diff
-from .commands.request import format_trace
-from .edge.config import load_distribution
-from .edge.diff import changes
-from .edge.distribution import Distribution
-from .edge.trace import Trace
-from .errors import ConfigError, HandlerLoadError, RuntimeUnavailable
-from .event.build import build_event, load_event
-from .event.headers import Headers
-from .invoke import _run
-from .outbound.aws import LocalAws
-from .outbound.mocks import HttpMocks
-from .outbound.sandbox import AwsLike, HttpLike, Sandbox
-from .rules.outcome import InvocationResult
-from .rules.tables import RuleSet, get_rules
-from .runtimes import Handler, is_node_spec, load_handler
-from .runtimes.nodefind import find_node
-from .triggers import Trigger
+from ..edge.config import load_distribution
+from ..edge.distribution import Distribution
+from ..edge.trace import Trace
+from ..errors import ConfigError, HandlerLoadError, RuntimeUnavailable
+from ..event.build import build_event, load_event
+from ..invoke import run_loaded
+from ..outbound.aws import LocalAws
+from ..outbound.mocks import HttpMocks
+from ..outbound.sandbox import AwsLike, HttpLike, Sandbox
+from ..rules.outcome import InvocationResult
+from ..rules.tables import RuleSet, get_rules
+from ..runtimes import Handler, is_node_spec, load_handler
+from ..runtimes.nodefind import find_node
+from ..triggers import Trigger
 
-Result = InvocationResult | Trace
 RUNTIMES = ("python", "node")
 #: the frozen clock's start: 2025-01-01T00:00:00Z
 FROZEN_AT = 1735689600.0
 
 
-# -- explanations --------------------------------------------------------------------------
-def explain(result: Result) -> str:
-    """What CloudFront did with ``result``, as the helpers print it on failure."""
-    if isinstance(result, Trace):
-        return format_trace(result)
-    return format_result(result, "the function")
-
-
-def _fail(what: str, result: Result) -> AssertionError:
-    return AssertionError(f"{what}\n\n{explain(result).rstrip()}")
-
-
-def _check(result: Any) -> Result:
-    if not isinstance(result, InvocationResult | Trace):
-        raise TypeError(
-            "the edgelab assertion helpers take an InvocationResult (edge.invoke, "
-            f"el.invoke) or a Trace (dist.request); got {type(result).__name__}"
-        )
-    return result
-
-
-def _how(result: Result) -> str:
-    """One line: what CloudFront did."""
-    if isinstance(result, Trace):
-        failed = next((s for s in result.stages if s.error), None)
-        if failed is not None and failed.error:
-            return (
-                f"{failed.trigger} failed: {result.status} {failed.error['type']}: "
-                f"{failed.error['message']}"
-            )
-        if result.outcome == "origin-error" and result.origin is not None:
-            return f"the origin gave no response: {result.status} ({result.origin.error})"
-        by = f" by {result.generated_by.value}" if result.generated_by else ""
-        return f"{result.outcome}{by}: {result.status} ({result.cache})"
-    if result.error is not None:
-        return f"it failed: {result.status} {result.error.type}: {result.error.message}"
-    if result.outcome == "request":
-        return "the function let the request go on (no response, so no status)"
-    return f"it returned a response: {result.status}"
-
-
-def assert_outcome(result: Result, expected: str) -> None:
-    """The outcome is ``expected``: for one function ``request`` (the request goes on),
-    ``response`` or ``error``; for a trace ``served``, ``generated``, ``error`` (a
-    function failed) or ``origin-error``."""
-    __tracebackhide__ = True
-    r = _check(result)
-    allowed = (
-        ("served", "generated", "error", "origin-error")
-        if isinstance(r, Trace)
-        else ("request", "response", "error")
-    )
-    if expected not in allowed:
-        raise ValueError(f"expected must be one of {', '.join(allowed)}; got {expected!r}")
-    if r.outcome != expected:
-        raise _fail(f"expected outcome {expected!r}, got {r.outcome!r}: {_how(r)}", r)
-
-
-def assert_status(result: Result, expected: int) -> None:
-    """The status the viewer (a trace) or CloudFront (one function) gets is ``expected``."""
-    __tracebackhide__ = True
-    r = _check(result)
-    status = r.status
-    if status != int(expected):
-        raise _fail(f"expected status {int(expected)}, got {status}: {_how(r)}", r)
-
-
-def _headers_of(r: Result) -> tuple[str, dict[str, Any]]:
-    if isinstance(r, Trace):
-        return "the response to the viewer", r.response.get("headers", {})
-    if r.outcome == "request" and r.request is not None:
-        return "the request the function passed on", r.request.get("headers", {})
-    if r.response is not None:
-        return "the function's response", r.response.get("headers", {})
-    return "the result (the function failed: no output)", {}
-
-
-def assert_header(result: Result, name: str, value: str | None = None) -> None:
-    """``name`` is a header of the output (the request passed on, the response, or a
-    trace's final response), equal to ``value`` when given (any of its values)."""
-    __tracebackhide__ = True
-    r = _check(result)
-    where, raw = _headers_of(r)
-    values = Headers(raw).get_list(name) if raw else []
-    if not values:
-        present = ", ".join(sorted(raw)) or "none"
-        raise _fail(f"{where} has no header {name!r}; its headers: {present}; {_how(r)}", r)
-    if value is not None and value not in values:
-        raise _fail(
-            f"{where} has {name!r} = {values!r}, not {value!r}",
-            r,
-        )
-
-
-def assert_no_violations(result: Result) -> None:
-    """No Lambda@Edge rule was broken (no 502 for an invalid result)."""
-    __tracebackhide__ = True
-    r = _check(result)
-    found = (
-        [v for s in r.stages for v in s.violations] if isinstance(r, Trace) else list(r.violations)
-    )
-    if found:
-        lines = [f"  {v.rule} at {v.path or '(result)'}: {v.message} ({v.section})" for v in found]
-        raise _fail(
-            f"{len(found)} Lambda@Edge rule violation(s); CloudFront answers 502 "
-            "LambdaValidationError:\n" + "\n".join(lines),
-            r,
-        )
-
-
-def changed(result: InvocationResult) -> list[str]:
-    """What the function changed, one line each (``+ x-new: 1``, ``~ uri: /a -> /b``)."""
-    return [c.line(short=False) for c in changes(result_diff(result))]
-
-
-# -- the fixtures' objects -------------------------------------------------------------------
 class FrozenClock:
     """A clock that stands still until told: ``clock()`` is the time in seconds,
     ``clock.advance(301)`` moves it (cache TTLs without sleeping)."""
@@ -368,7 +231,7 @@ class Edge:
             {**self.overrides, **(overrides or {})} or None,
         )
         h = self.handler(handler, isolated=isolated)
-        return _run(h, [loaded], ruleset, None)[0]
+        return run_loaded(h, [loaded], ruleset, None)[0]
 
     def close(self) -> None:
         for h in self._handlers.values():
