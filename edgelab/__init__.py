@@ -10,11 +10,29 @@ may do: tables, validate, outcome), ``runtimes/`` (running it: context, Python, 
 ``invoke`` (one handler, one event), ``edge/`` (a distribution: viewer, CloudFront
 headers, cache, origins, the chain of stages, traces, config, server), ``frames/`` (the
 pandas layer: traffic, logs, latency, replay), then presentation: ``analysis``,
-``plots``, ``report``, ``widgets/``, ``commands/`` and ``cli``.
+``plots``, ``report``, ``widgets/``, ``commands/`` and ``cli``. CloudFront Functions have
+their own package, ``cloudfront_functions/`` (their event shape, rule set, KeyValueStore
+data, validation and outcome: the counterpart of ``event/`` and ``rules/``), and their
+sandbox, ``runtimes/cloudfront_js``.
 """
 
 import importlib
 
+from .cloudfront_functions import (
+    CFF_DECISIONS,
+    CFF_RULE_SETS,
+    FunctionResult,
+    KeyValueStoreData,
+    LoadedCffEvent,
+    aws_test_result,
+    build_cff_event,
+    get_cff_rules,
+    load_cff_event,
+    load_kvs,
+    to_cff_event,
+    to_lambda_event,
+)
+from .cloudfront_functions import RUNTIMES as CFF_RUNTIMES
 from .edge.cache import Cache, CachePolicy
 from .edge.config import load_distribution
 from .edge.distribution import Distribution, OriginRequestPolicy, TriggerConfig
@@ -52,6 +70,7 @@ from .rules.outcome import ErrorInfo, InvocationResult, error_response
 from .rules.tables import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
 from .rules.validate import Violation, validate_result
 from .runtimes import Handler, load_handler
+from .runtimes.cloudfront_js import CloudFrontFunctionHandler, load_cloudfront_function
 from .runtimes.context import LambdaContext
 from .triggers import TRIGGERS, Trigger
 
@@ -78,6 +97,7 @@ _LAZY = {
     "write_log": "frames.logs",
     "LogReader": "frames.logs",
     "calibrate_latency": "frames.logs",
+    "compare_costs": "frames.cost_comparison",
     "write_report": "report",
 }
 # Names that were exported before and still resolve, though they are internals or a
@@ -106,6 +126,9 @@ def __getattr__(name: str) -> object:
 __version__ = "0.1.0"
 
 __all__ = [
+    "CFF_DECISIONS",
+    "CFF_RULE_SETS",
+    "CFF_RUNTIMES",
     "DECISIONS",
     "DEFAULT_RULES",
     "OVERRIDE_RANGES",
@@ -115,6 +138,7 @@ __all__ = [
     "Cache",
     "CachePolicy",
     "CallableOrigin",
+    "CloudFrontFunctionHandler",
     "ConfigError",
     "DefinitionError",
     "Distribution",
@@ -123,6 +147,7 @@ __all__ = [
     "ErrorInfo",
     "EventError",
     "FolderOrigin",
+    "FunctionResult",
     "Handler",
     "HandlerLoadError",
     "Headers",
@@ -132,8 +157,10 @@ __all__ = [
     "HttpResponse",
     "InputError",
     "InvocationResult",
+    "KeyValueStoreData",
     "LambdaContext",
     "LatencyModel",
+    "LoadedCffEvent",
     "LoadedEvent",
     "LocalAws",
     "LogReader",
@@ -155,24 +182,31 @@ __all__ = [
     "ViewerRequest",
     "Violation",
     "append_header",
+    "aws_test_result",
+    "build_cff_event",
     "build_event",
     "calibrate_latency",
     "canonical_key",
     "close_handlers",
+    "compare_costs",
     "custom_origin",
     "error_response",
     "estimate_latency",
     "generate_traffic",
+    "get_cff_rules",
     "get_rules",
     "header_map",
     "inspect_logs",
     "invoke",
     "invoke_many",
     "iter_access_logs",
+    "load_cff_event",
+    "load_cloudfront_function",
     "load_definition",
     "load_distribution",
     "load_event",
     "load_handler",
+    "load_kvs",
     "load_traces",
     "nearest_edge",
     "read_access_logs",
@@ -192,6 +226,8 @@ __all__ = [
     "set_status",
     "site_paths",
     "switch_origin",
+    "to_cff_event",
+    "to_lambda_event",
     "traces_to_frame",
     "validate_result",
     "write_access_log",

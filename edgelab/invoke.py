@@ -11,6 +11,11 @@ container) until the file changes on disk.
 A function that calls out gets ``http=`` (mocks, loopback hosts) and ``aws=`` (local AWS
 services), started for the call, or a started :class:`~edgelab.outbound.Sandbox` shared
 by many calls (``sandbox=``); ``result.calls`` lists what it called.
+
+``runtime="cloudfront-js-1.0"`` or ``"cloudfront-js-2.0"`` runs the file as a CloudFront
+Function instead (``edgelab.cloudfront_functions``), with ``kvs=`` its KeyValueStore and
+``origins=`` the distribution's origin ids. An event in the other kind's shape is
+converted, with a note.
 """
 
 from __future__ import annotations
@@ -19,12 +24,18 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from .cloudfront_functions.event import is_cff_event, to_lambda_event
+from .cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
+from .cloudfront_functions.features import check_runtime, is_cff_runtime
+from .cloudfront_functions.result import FunctionResult
+from .errors import ConfigError, HandlerLoadError
 from .event.build import LoadedEvent, cf_record, load_event
 from .outbound.sandbox import AwsLike, HttpLike, Sandbox
 from .rules.outcome import InvocationResult, decide
 from .rules.tables import RuleSet, get_rules
 from .runtimes import Handler, load_handler
 from .runtimes.base import Call
+from .runtimes.cloudfront_js import CloudFrontFunctionHandler
 from .runtimes.context import ContextInfo
 from .triggers import Trigger
 
@@ -33,6 +44,7 @@ EventLike = Mapping[str, Any] | str | Path | LoadedEvent
 
 _warm: dict[tuple[str, bool], Handler] = {}
 _warm_boxed: dict[tuple[str, bool, int], tuple[Sandbox, Handler]] = {}
+_warm_functions: dict[tuple[str, str], CloudFrontFunctionHandler] = {}
 
 
 def get_handler(
@@ -59,14 +71,34 @@ def get_handler(
     return load_handler(handler, isolated=isolated)
 
 
+def get_function(path: object, runtime: str) -> CloudFrontFunctionHandler:
+    """A loaded CloudFront Function, cached by (path, runtime) so repeated calls share one
+    sandbox worker; an edited file is loaded again on its next call."""
+    if isinstance(path, CloudFrontFunctionHandler):
+        return path
+    if not isinstance(path, str | Path):
+        raise HandlerLoadError(
+            f"a CloudFront Function is given as the path of its .js file; got {type(path).__name__}"
+        )
+    runtime = check_runtime(runtime)
+    key = (str(Path(path).resolve()), runtime)
+    fn = _warm_functions.get(key)
+    if fn is None:
+        fn = _warm_functions[key] = CloudFrontFunctionHandler(path, runtime)
+    return fn
+
+
 def close_handlers() -> None:
-    """Stop every cached handler's worker processes."""
+    """Stop every cached handler's worker processes (CloudFront Functions' too)."""
     while _warm:
         _, h = _warm.popitem()
         h.close()
     while _warm_boxed:
         _, (_, h) = _warm_boxed.popitem()
         h.close()
+    while _warm_functions:
+        _, fn = _warm_functions.popitem()
+        fn.close()
 
 
 def _prepare(event: EventLike, trigger: Trigger | str | None) -> LoadedEvent:
@@ -74,7 +106,29 @@ def _prepare(event: EventLike, trigger: Trigger | str | None) -> LoadedEvent:
         if trigger is None or Trigger.parse(trigger) is event.trigger:
             return event
         event = event.event
+    if is_cff_event(event):
+        converted, notes = to_lambda_event(event)  # type: ignore[arg-type]
+        loaded = load_event(converted, trigger=trigger)
+        loaded.notes[:0] = notes
+        return loaded
     return load_event(event, trigger=trigger)
+
+
+def _check_runtime(runtime: str | None, kvs: Any, origins: Any) -> bool:
+    """True for a CloudFront Functions runtime; None is a Lambda@Edge handler."""
+    if runtime is not None and not is_cff_runtime(runtime):
+        raise ConfigError(
+            f"runtime must be one of {', '.join(CFF_RUNTIMES)} for a CloudFront "
+            f"Function, or left out for a Lambda@Edge handler; got {runtime!r}",
+            key="runtime",
+        )
+    if runtime is None and (kvs is not None or origins is not None):
+        raise ConfigError(
+            "kvs and origins are for CloudFront Functions: give runtime="
+            f"{CFF_RUNTIMES[-1]!r} (or {CFF_RUNTIMES[0]!r})",
+            key="runtime",
+        )
+    return runtime is not None
 
 
 def invoke(
@@ -85,6 +139,9 @@ def invoke(
     rules: RuleSet | str | None = None,
     isolated: bool = False,
     request_id: str | None = None,
+    runtime: str | None = None,
+    kvs: Any = None,
+    origins: Sequence[str] | None = None,
     http: HttpLike | None = None,
     aws: AwsLike | None = None,
     sandbox: Sandbox | None = None,
@@ -92,9 +149,11 @@ def invoke(
     """Run ``handler`` on ``event`` and decide what CloudFront would do with the result.
 
     The trigger defaults to the event's ``config.eventType``; ``rules`` is a rule set or
-    its name (see :mod:`edgelab.rules.tables`). ``http``/``aws`` or ``sandbox``: what
-    the function's outbound calls reach (see the module docstring). Never raises for
-    anything the handler does.
+    its name (see :mod:`edgelab.rules.tables`). With ``runtime="cloudfront-js-1.0"`` or
+    ``"cloudfront-js-2.0"`` the file is a CloudFront Function and the result a
+    :class:`~edgelab.cloudfront_functions.FunctionResult`. ``http``/``aws`` or ``sandbox``:
+    what a Lambda@Edge function's outbound calls reach (see the module docstring). Never
+    raises for anything the handler does.
     """
     return invoke_many(
         handler,
@@ -103,6 +162,9 @@ def invoke(
         rules=rules,
         isolated=isolated,
         request_ids=[request_id] if request_id else None,
+        runtime=runtime,
+        kvs=kvs,
+        origins=origins,
         http=http,
         aws=aws,
         sandbox=sandbox,
@@ -117,11 +179,24 @@ def invoke_many(
     rules: RuleSet | str | None = None,
     isolated: bool = False,
     request_ids: Sequence[str] | None = None,
+    runtime: str | None = None,
+    kvs: Any = None,
+    origins: Sequence[str] | None = None,
     http: HttpLike | None = None,
     aws: AwsLike | None = None,
     sandbox: Sandbox | None = None,
 ) -> list[InvocationResult]:
     """:func:`invoke` for many events: one result per event, in order."""
+    if _check_runtime(runtime, kvs, origins):
+        if http is not None or aws is not None or sandbox is not None:
+            raise ConfigError(
+                "http, aws and sandbox are for Lambda@Edge functions: a CloudFront Function "
+                "cannot make network calls (cloudfront-functions-facts §1)",
+                key="runtime",
+            )
+        return list(
+            _invoke_functions(handler, events, runtime, trigger, rules, kvs, origins, request_ids)
+        )
     ruleset = rules if isinstance(rules, RuleSet) else get_rules(rules)
     loaded = [_prepare(e, trigger) for e in events]
     if sandbox is None and (http is not None or aws is not None):
@@ -160,3 +235,23 @@ def run_loaded(
         res.notes = [*le.notes, *res.notes]
         results.append(res)
     return results
+
+
+def _invoke_functions(
+    handler: HandlerLike,
+    events: Sequence[EventLike],
+    runtime: Any,
+    trigger: Trigger | str | None,
+    rules: RuleSet | str | None,
+    kvs: Any,
+    origins: Sequence[str] | None,
+    request_ids: Sequence[str] | None,
+) -> list[FunctionResult]:
+    return get_function(handler, runtime).invoke_many(
+        events,
+        trigger=trigger,
+        rules=rules,
+        kvs=kvs,
+        origins=origins,
+        request_ids=list(request_ids) if request_ids else None,
+    )

@@ -216,3 +216,66 @@ log_values = st.text(
 # through a runtime must give one result per call, each its own.
 HOSTILE_ACTIONS = ("ok", "raise", "exit", "fork", "forge", "logs", "sleep", "marshal")
 hostile_batches = st.lists(st.sampled_from(HOSTILE_ACTIONS), min_size=1, max_size=10)
+
+
+# -- CloudFront Functions ----------------------------------------------------------------------
+cookie_pairs = st.lists(
+    st.tuples(
+        st.from_regex(r"[A-Za-z][A-Za-z0-9_]{0,6}", fullmatch=True),
+        st.from_regex(r"[A-Za-z0-9]{0,6}", fullmatch=True),
+    ),
+    max_size=4,
+)
+
+
+@st.composite
+def cff_events(draw: st.DrawFn) -> dict[str, Any]:
+    """A CloudFront Functions event for a random viewer trigger."""
+    trigger = draw(st.sampled_from(["viewer-request", "viewer-response"]))
+    response = trigger == "viewer-response"
+    return el.build_cff_event(
+        trigger,
+        uri=draw(uris),
+        querystring=draw(querystrings),
+        headers=draw(header_pairs),
+        cookies=[f"{n}={v}" for n, v in draw(cookie_pairs)],
+        status=draw(st.sampled_from([200, 304, 404])) if response else None,
+        response_headers=draw(header_pairs) if response else None,
+    )
+
+
+cff_fields = st.dictionaries(
+    st.text(max_size=8),
+    st.fixed_dictionaries(
+        {"value": json_values},
+        optional={"multiValue": st.lists(json_values, max_size=3) | json_values},
+    )
+    | json_values,
+    max_size=3,
+)
+
+cff_returns = st.one_of(
+    json_values,
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "uri": uris | json_values,
+            "method": st.sampled_from(["GET", "POST"]) | json_values,
+            "querystring": querystrings | cff_fields,
+            "headers": cff_fields,
+            "cookies": cff_fields,
+            "body": json_values,
+        },
+    ),
+    st.fixed_dictionaries(
+        {"statusCode": statuses},
+        optional={
+            "statusDescription": st.text(max_size=8) | json_values,
+            "headers": cff_fields,
+            "cookies": cff_fields,
+            "body": st.text(max_size=20)
+            | json_values
+            | st.fixed_dictionaries({"data": json_values, "encoding": json_values}),
+        },
+    ),
+)

@@ -3,6 +3,8 @@ for a wrong one; the placeholder and a student's crashing code are "not yet" too
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +14,20 @@ import pytest
 import edgelab as el
 from edgelab import analysis
 from edgelab.demo import CONFIG
-from edgelab.exercises import TASKS, Check, nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08
-from edgelab.resources import data_file
+from edgelab.exercises import (
+    TASKS,
+    Check,
+    nb01,
+    nb02,
+    nb03,
+    nb04,
+    nb05,
+    nb06,
+    nb07,
+    nb08,
+    nb09,
+)
+from edgelab.resources import data_file, notebook_handler
 
 # -- handlers the right and wrong answers use -----------------------------------------------
 
@@ -301,8 +315,105 @@ def test_the_node_check_runs_the_javascript_right_and_wrong() -> None:
     assert not syntax and "Node could not load it" in syntax.message
 
 
+# -- notebook 9: CloudFront Functions (they run in Node) -------------------------------------
+
+LOWERCASE_1_0 = """
+function handler(event) {
+    var request = event.request;
+    var accept = request.headers['accept-language'];
+    var first = (accept ? accept.value : 'en').split(',')[0];
+    request.uri = request.uri.toLowerCase();
+    request.headers['x-lang'] = { value: first.split('-')[0].trim().toLowerCase() };
+    return request;
+}
+"""
+
+
+def digest(uri: str) -> str:
+    value = uri
+    for _ in range(20000):
+        value = hashlib.sha256(value.encode()).hexdigest()
+    return value[:16]
+
+
+def digest_table(digests: dict[str, str]) -> str:
+    return (
+        f"var DIGESTS = {json.dumps(digests)};\n"
+        "function handler(event) {\n  var request = event.request;\n"
+        "  request.headers['x-digest'] = { value: DIGESTS[request.uri] };\n"
+        "  return request;\n}\n"
+    )
+
+
+NB09_CASES: list[tuple[Any, Any, Any, str]] = [
+    (
+        nb09.task1,
+        {"redirect": "CloudFront Functions", "heavy hashing": "Lambda@Edge"},
+        {"redirect": "Lambda@Edge", "heavy hashing": "Lambda@Edge"},
+        "redirect: not 'Lambda@Edge'; both can do it",
+    ),
+    (
+        nb09.task1,
+        {"redirect": "cloudfront functions", "heavy hashing": "lambda@edge"},
+        {"redirect": "CloudFront Functions", "heavy hashing": "CloudFront Functions"},
+        "as a CloudFront Function it gets a 503: compute utilization",
+    ),
+    (
+        nb09.task2,
+        LOWERCASE_1_0,
+        lambda: notebook_handler("lowercase_cff.js").read_text(),
+        "`const` is not in cloudfront-js-1.0",
+    ),
+    (
+        nb09.task2,
+        LOWERCASE_1_0,
+        LOWERCASE_1_0.replace("(accept ? accept.value : 'en')", "accept.value"),
+        "with Accept-Language None the 2.0 function gives uri '/shop/cart' with x-lang 'en'",
+    ),
+    (
+        nb09.task3,
+        lambda: digest_table({u: digest(u) for u in nb09.URIS}),
+        lambda: notebook_handler("heavy_cff.js").read_text(),
+        "CloudFront answers 503: compute utilization",
+    ),
+    (
+        nb09.task3,
+        lambda: digest_table({u: digest(u) for u in nb09.URIS}),
+        lambda: digest_table({u: digest(u.upper()) for u in nb09.URIS}),
+        "the x-digest is",
+    ),
+]
+
+
+@pytest.mark.node
+@pytest.mark.parametrize(
+    ("check", "right", "wrong", "why"), NB09_CASES, ids=[c[0].task for c in NB09_CASES]
+)
+def test_the_cloudfront_functions_checks_say_right_and_not_yet(
+    check: Any, right: Any, wrong: Any, why: str
+) -> None:
+    good = check(right() if callable(right) else right)
+    assert good and str(good).startswith("right: "), str(good)
+    bad = check(wrong() if callable(wrong) else wrong)
+    assert not bad and str(bad).startswith("not yet: "), str(bad)
+    assert why in bad.message
+    el.close_handlers()
+
+
+def test_a_cloudfront_functions_answer_of_the_wrong_shape_says_what_is_expected() -> None:
+    assert "give a dict with the keys 'redirect', 'heavy hashing'" in nb09.task1("CFF").message
+    half = nb09.task1({"redirect": ..., "heavy hashing": "Lambda@Edge"})
+    assert "replace the ... of 'redirect'" in half.message
+    assert (
+        "name 'CloudFront Functions' or 'Lambda@Edge'"
+        in nb09.task1({"redirect": "Fastly", "heavy hashing": "Lambda@Edge"}).message
+    )
+    for check in (nb09.task2, nb09.task3):
+        assert "declares function handler" in check(42).message
+
+
 def test_every_shipped_task_is_tested_here() -> None:
-    tested = {c[0].task for c in CASES} | {"07.1"}
+    tested = {c[0].task for c in CASES} | {"07.1"} | {c[0].task for c in NB09_CASES}
     assert tested == set(TASKS)
 
 

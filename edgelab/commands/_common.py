@@ -8,7 +8,7 @@ import json
 import os
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..errors import TriggerNameError
@@ -34,11 +34,13 @@ def add_rules_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def rules_from(args: argparse.Namespace) -> RuleSet:
+def rules_from(args: argparse.Namespace, get: Callable[..., RuleSet] = get_rules) -> RuleSet:
+    """The rule set ``--rules`` and ``--set`` ask for (``get``: ``get_cff_rules`` for
+    CloudFront Functions); a deprecated name is a note on stderr."""
     with warnings.catch_warnings(record=True) as said:  # a deprecated --rules name
         warnings.simplefilter("always", FutureWarning)
         try:
-            return get_rules(args.rules, args.overrides or None)
+            return get(args.rules, args.overrides or None)
         finally:
             for w in said:
                 print(f"note: {w.message}", file=sys.stderr)

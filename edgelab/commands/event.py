@@ -1,7 +1,9 @@
-"""``edgelab event TRIGGER [options]``: print a Lambda@Edge event as JSON.
+"""``edgelab event TRIGGER [options]``: print a Lambda@Edge event as JSON, or with
+``--runtime cloudfront-js-1.0|cloudfront-js-2.0`` a CloudFront Functions event.
 
 The event options are shared with ``edgelab invoke`` (:func:`add_event_options`,
-:func:`event_from_args`), which builds the same event inline.
+:func:`event_from_args`, :func:`function_event_from_args`), which builds the same event
+inline.
 """
 
 from __future__ import annotations
@@ -9,6 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from ..cloudfront_functions.event import build_cff_event
+from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
 from ..errors import EdgelabError
 from ..event.build import DEVICES, build_event, custom_origin, s3_origin
 from ._common import print_json, trigger_type
@@ -110,6 +114,33 @@ def event_from_args(args: argparse.Namespace, trigger: str) -> dict[str, Any]:
     )
 
 
+def function_event_from_args(args: argparse.Namespace, trigger: str) -> dict[str, Any]:
+    """The CloudFront Functions event the options describe, for ``trigger``."""
+    if args.body is not None or args.origin is not None:
+        raise EdgelabError(
+            "--body and --origin do not exist for CloudFront Functions: "
+            "they cannot read the request body, and change the origin "
+            "with cf.updateRequestOrigin (facts §2.2, §5.5)"
+        )
+    v = {
+        name: default if getattr(args, name, None) is None else getattr(args, name)
+        for name, default in EVENT_DEFAULTS.items()
+    }
+    return build_cff_event(
+        trigger,
+        uri=v["uri"],
+        method=v["method"],
+        querystring=v["querystring"],
+        headers=v["header"],
+        cookies=v["cookie"],
+        client_ip=v["client_ip"],
+        status=v["status"],
+        response_headers=v["response_header"] or None,
+        country=v["country"],
+        device=v["device"],
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "event",
@@ -124,9 +155,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="viewer-request, origin-request, origin-response or viewer-response",
     )
     add_event_options(p)
+    p.add_argument(
+        "--runtime",
+        choices=CFF_RUNTIMES,
+        default=None,
+        help="print a CloudFront Functions event (viewer-request or viewer-response; "
+        "--country and --device allowed at viewer request, facts §7)",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print_json(event_from_args(args, args.trigger))
+    if args.runtime:
+        print_json(function_event_from_args(args, args.trigger))
+    else:
+        print_json(event_from_args(args, args.trigger))
     return 0

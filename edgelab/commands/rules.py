@@ -1,9 +1,18 @@
-"""``edgelab rules``: print the rule set (limits, header rules, UNSURE decisions)."""
+"""``edgelab rules``: print the rule set (limits, header rules, UNSURE decisions);
+``--runtime cloudfront-js-*`` prints CloudFront Functions' rule set instead."""
 
 from __future__ import annotations
 
 import argparse
 
+from ..cloudfront_functions.decisions import CFF_DECISIONS
+from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
+from ..cloudfront_functions.limits import (
+    CFF_OVERRIDE_RANGES,
+    CFF_RULE_SETS,
+    DEFAULT_CFF_RULES,
+    get_cff_rules,
+)
 from ..edge.chain import CHAIN_DECISIONS
 from ..outbound.decisions import OUTBOUND_DECISIONS
 from ..rules.tables import (
@@ -12,8 +21,11 @@ from ..rules.tables import (
     DEPRECATED_RULE_SETS,
     OVERRIDE_RANGES,
     RULE_SETS,
+    Decision,
 )
 from ._common import add_rules_options, print_json, rules_from
+
+CFF_TITLE = "CloudFront Functions (cloudfront-functions-facts)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,37 +35,59 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--decisions", action="store_true", help="list how edgelab reads the facts marked UNSURE"
     )
+    p.add_argument(
+        "--runtime",
+        choices=CFF_RUNTIMES,
+        default=None,
+        help="CloudFront Functions' rule set and decisions instead of Lambda@Edge's",
+    )
     p.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace) -> int:
-    rules = rules_from(args)
-    if args.decisions:
-        from ..frames.billing import BILLING_DECISIONS
-        from ..frames.logs.decisions import LOG_DECISIONS
+def _print_decisions(cff: bool, as_json: bool) -> None:
+    from ..frames.billing import BILLING_DECISIONS
+    from ..frames.logs.decisions import LOG_DECISIONS
 
-        rows = [
-            {"topic": d.topic, "section": d.section, "decision": d.decision}
-            for d in (*DECISIONS, *LOG_DECISIONS, *BILLING_DECISIONS)
-        ]
-        if args.json:
-            print_json(rows)
-        else:
-            for r in rows:
-                print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
-            print("the CloudFront chain (edgelab.edge.chain.CHAIN_DECISIONS):")
-            for d in CHAIN_DECISIONS:
-                print(f"{d.section:<10} {d.topic}: {d.decision}")
-            print("handlers that call out (edgelab.outbound.decisions.OUTBOUND_DECISIONS):")
-            for d in OUTBOUND_DECISIONS:
-                print(f"{d.section:<10} {d.topic}: {d.decision}")
+    listed: tuple[Decision, ...] = (
+        CFF_DECISIONS if cff else (*DECISIONS, *LOG_DECISIONS, *BILLING_DECISIONS)
+    )
+    rows = [{"topic": d.topic, "section": d.section, "decision": d.decision} for d in listed]
+    if as_json:
+        print_json(rows)
+        return
+    if cff:
+        print(f"{CFF_TITLE}:")
+    for r in rows:
+        print(f"{r['section']:<10} {r['topic']}: {r['decision']}")
+    if cff:
+        return
+    groups = [
+        ("the CloudFront chain (edgelab.edge.chain.CHAIN_DECISIONS)", CHAIN_DECISIONS),
+        (
+            "handlers that call out (edgelab.outbound.decisions.OUTBOUND_DECISIONS)",
+            OUTBOUND_DECISIONS,
+        ),
+        (f"{CFF_TITLE}; --runtime cloudfront-js-2.0 --json for these alone", CFF_DECISIONS),
+    ]
+    for title, decisions in groups:
+        print(f"{title}:")
+        for d in decisions:
+            print(f"{d.section:<10} {d.topic}: {d.decision}")
+
+
+def run(args: argparse.Namespace) -> int:
+    cff = bool(args.runtime)
+    rules = rules_from(args, get=get_cff_rules) if cff else rules_from(args)
+    if args.decisions:
+        _print_decisions(cff, args.json)
         return 0
     rows = rules.table()
     if args.json:
         print_json(rows)
         return 0
     print(
-        f"rule set {rules.name}"
+        ("CloudFront Functions " if cff else "")
+        + f"rule set {rules.name}"
         + (f" with {rules.overrides}" if rules.overrides else "")
         + (f": {rules.description}" if rules.description else "")
     )
@@ -70,11 +104,12 @@ def run(args: argparse.Namespace) -> int:
     for (kind, trig), names in kinds.items():
         print(f"  {kind} in {trig}: {', '.join(names)}")
     print("override with --set RULE[.TRIGGER]=VALUE:")
-    for rule, allowed in OVERRIDE_RANGES.items():
+    for rule, allowed in (CFF_OVERRIDE_RANGES if cff else OVERRIDE_RANGES).items():
         print(f"  {rule:<28} {allowed.describe()}")
-    others = [n for n in RULE_SETS if n != rules.name]
+    sets, default = (CFF_RULE_SETS, DEFAULT_CFF_RULES) if cff else (RULE_SETS, DEFAULT_RULES)
+    others = [n for n in sets if n != rules.name]
     print(
-        f"rule sets: {', '.join(RULE_SETS)} (default {DEFAULT_RULES.name}); "
+        f"rule sets: {', '.join(sets)} (default {default.name}); "
         + "; ".join(
             f"{old!r} is a deprecated name for {new}"
             for old, (new, _) in DEPRECATED_RULE_SETS.items()

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import EdgelabError
+from ..runtimes.nodefind import find_node
+
 TASKS: dict[str, Callable[..., Check]] = {}
 
 
@@ -111,3 +114,12 @@ def as_number(answer: Any, what: str) -> float:
         return float(answer)
     except (TypeError, ValueError):
         raise NotYet(f"{what} should be a number; got {answer!r}") from None
+
+
+def node_available() -> bool:
+    """Whether Node.js is there for a check that runs JavaScript."""
+    try:
+        find_node()
+    except EdgelabError:
+        return False
+    return True

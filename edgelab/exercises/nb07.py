@@ -6,21 +6,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..errors import EdgelabError, RuntimeUnavailable
+from ..errors import EdgelabError
 from ..event.build import build_event
 from ..event.headers import Headers
 from ..invoke import invoke
 from ..resources import notebook_handler
-from ..runtimes.nodefind import find_node
-from ._check import NotYet, need, task
-
-
-def _node_available() -> bool:
-    try:
-        find_node()
-    except (RuntimeUnavailable, EdgelabError):
-        return False
-    return True
+from ._check import NotYet, need, node_available, task
 
 
 @task(
@@ -34,7 +25,7 @@ def task1(answer: Any) -> str:
         f"give the JavaScript source as a string that defines handler; got {answer!r}",
     )
     need(
-        _node_available(),
+        node_available(),
         "this check needs Node.js 18 or later (node on PATH, or pip install 'edgelab[node]')",
     )
     suffix = ".mjs" if "export " in answer else ".cjs"
@@ -61,7 +52,7 @@ def task1(answer: Any) -> str:
 )
 def task2(answer: Any) -> str:
     need(callable(answer), f"give a handler function answer_2(event, context); got {answer!r}")
-    reference = notebook_handler("redirect.js" if _node_available() else "redirect.py")
+    reference = notebook_handler("redirect.js" if node_available() else "redirect.py")
     for uri in ("/old/a", "/old/deep/page.html", "/new/a", "/", "/older"):
         event = build_event("viewer-request", uri=uri)
         want, got = invoke(str(reference), event), invoke(answer, event)

@@ -7,6 +7,11 @@
   worker process per simulated container;
 * ``path/file.js|.cjs|.mjs[:export]``: Node.js, through a persistent ``node`` worker;
 * a Python callable: run in-process.
+
+CloudFront Functions (``cloudfront-js-1.0`` / ``2.0``) are not Lambda handlers: they
+load with ``cloudfront_js.load_cloudfront_function`` (a ``CloudFrontFunctionHandler``,
+whose sandbox worker is ``cloudfront_worker.mjs``). That module is not imported here:
+it builds on ``edgelab.cloudfront_functions``, which itself builds on ``runtimes.base``.
 """
 
 from __future__ import annotations

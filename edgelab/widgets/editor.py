@@ -9,6 +9,11 @@
 Run calls :func:`edgelab.build_event` with the form's values and :func:`edgelab.invoke`
 with the chosen handler, exactly as ``edgelab event`` and ``edgelab invoke`` do. A handler
 file edited between runs is re-loaded by the runtime (a cold start).
+
+With ``runtime`` set to ``cloudfront-js-1.0`` or ``cloudfront-js-2.0`` the chosen ``.js``
+file runs as a CloudFront Function: the event is :func:`edgelab.build_cff_event`'s
+(viewer triggers only, no body), ``kvs`` names its KeyValueStore file, and the summary
+gives its compute utilization.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any
 
 import ipywidgets as W
 
+from ..cloudfront_functions.event import build_cff_event, to_lambda_request, to_lambda_response
+from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
 from ..edge.diff import diff
 from ..errors import EdgelabError
 from ..event.build import DEVICES, build_event, cf_record
@@ -73,6 +80,8 @@ class EventEditor(WidgetView):
         trigger: str = "viewer-request",
         uri: str = "/index.html",
         rules: str | None = None,
+        runtime: str | None = None,
+        kvs: str | None = None,
     ) -> None:
         choices = handler_options(
             ([handler] if handler is not None else []) + list(handlers), directory
@@ -133,6 +142,21 @@ class EventEditor(WidgetView):
             description="rule set",
             style=style,
         )
+        self.runtime = W.Dropdown(
+            options=[("Lambda@Edge (.py or .js)", ""), *[(r, r) for r in CFF_RUNTIMES]],
+            value=runtime or "",
+            description="runtime",
+            style=style,
+        )
+        self.kvs = W.Text(
+            value=kvs or "",
+            description="kvs file",
+            style=style,
+            layout=wide,
+            placeholder="CloudFront Functions: a KeyValueStore import file",
+        )
+        self.runtime.observe(self._runtime_changed, names="value")
+        self._runtime_changed({"new": self.runtime.value})
         self.header_rows = W.VBox([])
         self.add_header_button = W.Button(description="add header", icon="plus")
         self.add_header_button.on_click(lambda _: self.add_header())
@@ -170,6 +194,7 @@ class EventEditor(WidgetView):
                 W.HBox([self.country, self.device]),
                 self.status,
                 self.handler,
+                W.HBox([self.runtime, self.kvs]),
                 W.HBox([self.rules, self.run_button]),
             ]
         )
@@ -215,7 +240,30 @@ class EventEditor(WidgetView):
             if r.children[0].value.strip()
         ]
 
+    def _runtime_changed(self, change: dict[str, Any]) -> None:
+        """CloudFront Functions run at viewer request and viewer response only (§6)."""
+        current = self.trigger.value
+        names = (
+            [t for t in TRIGGER_NAMES if t.startswith("viewer")]
+            if change["new"]
+            else list(TRIGGER_NAMES)
+        )
+        self.trigger.options = names
+        self.trigger.value = current if current in names else names[0]
+
     # -- running ------------------------------------------------------------------------
+    def cff_event_options(self) -> dict[str, Any]:
+        """The keyword arguments the form gives :func:`edgelab.build_cff_event`."""
+        if self.body.value:
+            raise EdgelabError(
+                "a CloudFront Function cannot read the request body (facts "
+                "§2.2): empty the body field"
+            )
+        options = self.event_options()
+        for key in ("body", "rules"):
+            options.pop(key)
+        return options
+
     def event_options(self) -> dict[str, Any]:
         """The keyword arguments the form gives :func:`edgelab.build_event`."""
         trig = Trigger.parse(self.trigger.value)
@@ -238,8 +286,18 @@ class EventEditor(WidgetView):
         self.runs += 1
         self.result, self.error = None, None
         try:
-            self.event = build_event(self.trigger.value, **self.event_options())
-            self.result = invoke(self.handler.value, self.event, rules=self.rules.value)
+            if self.runtime.value:
+                self.event = build_cff_event(self.trigger.value, **self.cff_event_options())
+                self.result = invoke(
+                    self.handler.value,
+                    self.event,
+                    rules=self.rules.value,
+                    runtime=self.runtime.value,
+                    kvs=self.kvs.value.strip() or None,
+                )
+            else:
+                self.event = build_event(self.trigger.value, **self.event_options())
+                self.result = invoke(self.handler.value, self.event, rules=self.rules.value)
         except EdgelabError as exc:
             self.error = str(exc)
             self._show_error(self.error)
@@ -256,7 +314,8 @@ class EventEditor(WidgetView):
         self.event_before.value = json_html(self.event) if self.event else ""
 
     def _show(self, res: InvocationResult) -> None:
-        cf = cf_record(self.event or {})
+        cff = bool(self.runtime.value)
+        cf = cff_as_lambda(self.event or {}) if cff else cf_record(self.event or {})
         what = {
             "request": "the request goes on to the next stage",
             "response": (
@@ -268,6 +327,8 @@ class EventEditor(WidgetView):
         }[res.outcome]
         err = f"<br><b>{esc(res.error.type)}</b>: {esc(res.error.message)}" if res.error else ""
         cold = ", cold start" if res.cold_start else ""
+        if cff:
+            cold += f", compute utilization {getattr(res, 'compute_utilization', 0):.0f} %"
         self.summary.value = (
             f"<div>{outcome_badge(res.outcome, res.status)} run {self.runs}: {esc(what)} "
             f"({res.trigger.value}, {res.duration_ms:.1f} ms{cold}){err}</div>"
@@ -275,9 +336,9 @@ class EventEditor(WidgetView):
         part = "request" if res.trigger.is_request else "response"
         before = cf.get(part)
         if res.outcome == "request":
-            after: Any = res.request
+            after: Any = to_lambda_request(res.request or {}) if cff else res.request
         elif res.outcome == "response":
-            after = res.response
+            after = to_lambda_response(res.response or {}) if cff else res.response
             if res.trigger.is_request:
                 part, before = "generated response", {}
         else:
@@ -298,3 +359,12 @@ class EventEditor(WidgetView):
         self.logs.value = pre(res.logs, empty="(the function printed nothing)")
         self.event_before.value = json_html(self.event)
         self.event_after.value = json_html(res.to_dict())
+
+
+def cff_as_lambda(event: dict[str, Any]) -> dict[str, Any]:
+    """A CloudFront Functions event's request and response in Lambda@Edge's shape, so the
+    editor's change table reads the same for both kinds of function."""
+    out: dict[str, Any] = {"request": to_lambda_request(event.get("request", {}))}
+    if "response" in event:
+        out["response"] = to_lambda_response(event["response"])
+    return out
