@@ -343,3 +343,27 @@ def test_gitignore_covers_what_edgelab_writes() -> None:
     lines = (ROOT / ".gitignore").read_text().splitlines()
     for written in (".edgelab/", "edgelab-demo/", "node_modules/"):
         assert written in lines
+
+
+@pytest.mark.node
+def test_invoke_builds_a_cloudfront_functions_event_inline_too() -> None:
+    fn = ROOT / "examples" / "cloudfront-functions" / "redirect.js"
+    out = edgelab(
+        "invoke", str(fn), "--runtime", "cloudfront-js-2.0", "--trigger", "viewer-request",
+        "--uri", "/old/page", "--querystring", "a=1", "--set", "compute-budget=200",
+    )  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert (data["status"], data["response"]["headers"]["location"]) == (
+        301,
+        {"value": "/new/page?a=1"},
+    )
+
+
+def test_text_and_config_are_for_lambda_edge_handlers(handler: Path) -> None:
+    out = edgelab(
+        "invoke", str(handler), "--runtime", "cloudfront-js-2.0", "--trigger", "viewer-request",
+        "--format", "text",
+    )  # fmt: skip
+    assert out.returncode == 2
+    assert "--format text and --config are for Lambda@Edge handlers" in out.stderr
