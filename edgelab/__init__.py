@@ -66,6 +66,7 @@ from .event.mutate import (
 )
 from .invoke import close_handlers, invoke, invoke_many
 from .outbound import HttpMock, HttpMocks, HttpResponse, LocalAws, MockRequest, Sandbox
+from .rules.catalogue import CATALOGUE, Check
 from .rules.outcome import ErrorInfo, InvocationResult, error_response
 from .rules.tables import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
 from .rules.validate import Violation, validate_result
@@ -126,6 +127,7 @@ def __getattr__(name: str) -> object:
 __version__ = "0.1.0"
 
 __all__ = [
+    "CATALOGUE",
     "CFF_DECISIONS",
     "CFF_RULE_SETS",
     "CFF_RUNTIMES",
@@ -138,6 +140,7 @@ __all__ = [
     "Cache",
     "CachePolicy",
     "CallableOrigin",
+    "Check",
     "CloudFrontFunctionHandler",
     "ConfigError",
     "DefinitionError",

@@ -70,8 +70,14 @@ class Trigger(StrEnum):
         carries ``key`` (where the name came from, for config errors)."""
         if isinstance(value, Trigger):
             return value
+        if not isinstance(value, str):  # never str() a deep or hostile object
+            raise TriggerNameError(
+                f"{what} must be one of {', '.join(TRIGGER_NAMES)}; got a {type(value).__name__}",
+                key=key or what,
+                value=type(value).__name__,
+            )
         try:
-            return cls(str(value).strip().lower())
+            return cls(value.strip().lower())
         except ValueError:
             raise TriggerNameError(
                 f"{what} must be one of {', '.join(TRIGGER_NAMES)}; got {value!r}",

@@ -279,3 +279,114 @@ cff_returns = st.one_of(
         },
     ),
 )
+
+
+# -- hostile input: the classes that once escaped as non-edgelab exceptions -----------------
+def nest(depth: int, leaf: Any = None, kind: str = "dict") -> Any:
+    """``depth`` containers one inside the other (built without recursion)."""
+    value = leaf
+    for _ in range(depth):
+        value = {"a": value} if kind == "dict" else [value]
+    return value
+
+
+# Nested deeper than edgelab.jsoncheck.MAX_DEPTH (a few far deeper than the stack allows).
+deep_values = st.builds(
+    nest,
+    st.integers(65, 300) | st.sampled_from([3_000, 100_000]),
+    st.none() | st.integers() | st.text(max_size=3),
+    st.sampled_from(["dict", "list"]),
+)
+# Strings holding a lone surrogate, which UTF-8 cannot encode.
+surrogate_texts = st.builds(
+    lambda a, s, b: a + s + b,
+    st.text(max_size=5),
+    st.characters(min_codepoint=0xD800, max_codepoint=0xDFFF),
+    st.text(max_size=5),
+)
+# Strings long enough that the file system refuses them as a path (ENAMETOOLONG).
+long_texts = st.text(
+    alphabet=st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=256, max_size=5_000
+)
+# Events that are neither a dict nor a path.
+non_events = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(),
+    st.binary(),
+    st.lists(st.integers(), max_size=3),
+    st.tuples(st.integers()),
+    st.builds(object),
+    st.sets(st.integers(), max_size=2),
+)
+hostile_values = st.one_of(
+    deep_values, surrogate_texts, long_texts, non_events, json_values, st.text(max_size=20)
+)
+
+
+def _paths(value: Any, prefix: tuple = ()) -> list[tuple]:
+    """Every key path inside a JSON-shaped event (depth-bounded: events are shallow)."""
+    out = [prefix]
+    if len(prefix) > 12:  # a hostile value put there earlier: do not walk into it
+        return out
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+@st.composite
+def mutated_events(draw: st.DrawFn) -> Any:
+    """A built event with one to three places replaced by hostile values (the whole event
+    when the path is empty), or a hostile value on its own."""
+    if draw(st.booleans()):
+        return draw(hostile_values)
+    event = draw(events())
+    for _ in range(draw(st.integers(1, 3))):
+        paths = _paths(event)
+        path = draw(st.sampled_from(paths))
+        value = draw(hostile_values)
+        if not path:
+            return value
+        parent = event
+        for key in path[:-1]:
+            parent = parent[key]
+        parent[path[-1]] = value
+    return event
+
+
+# A trigger argument: mostly a real one.
+trigger_args = st.sampled_from(TRIGGERS) | hostile_values
+
+# Keyword arguments of el.build_event, any of them replaced by a hostile value.
+BUILD_EVENT_KEYWORDS = (
+    "uri",
+    "method",
+    "querystring",
+    "headers",
+    "cookies",
+    "client_ip",
+    "body",
+    "origin",
+    "status",
+    "status_description",
+    "response_headers",
+    "country",
+    "device",
+    "request_id",
+    "distribution_domain",
+    "distribution_id",
+    "rules",
+)
+build_event_kwargs = st.dictionaries(
+    st.sampled_from(BUILD_EVENT_KEYWORDS),
+    hostile_values
+    | st.dictionaries(st.text(max_size=5), hostile_values, max_size=2)
+    | st.lists(hostile_values, max_size=2),
+    min_size=1,
+    max_size=3,
+)

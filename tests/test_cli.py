@@ -148,7 +148,9 @@ def test_event_options_all_show_up_in_the_json(trigger: str) -> None:
         pytest.param(["viewer-request", "--uri", "x"], "uri must start with '/'", id="bad --uri"),
         pytest.param(["viewer"], "must be one of viewer-request", id="unknown trigger"),
         pytest.param(
-            ["origin-response", "--status", "abc"], "invalid int value", id="non-numeric --status"
+            ["origin-response", "--status", "abc"],
+            "must be a whole number from 200 to 599",
+            id="non-numeric --status",
         ),
     ],
 )
@@ -278,6 +280,9 @@ FILES = {
     "syntax.py": "def handler(e, c) return\n",
     "imports.py": "import no_such_module_for_edgelab\n",
     "bad.json": "{not json",
+    "notes.txt": "not a handler\n",
+    "deep.json": "[" * 100_000 + "]" * 100_000,
+    "list.json": "[1, 2]",
 }
 EXIT_2 = [
     pytest.param([], "required", id="no sub-command"),
@@ -345,6 +350,98 @@ EXIT_2 = [
     ),
     pytest.param(
         ["invoke", "{d}/ok.py", "--event", "-"], "standard input is not JSON", id="non-JSON stdin"
+    ),
+    # issue 9: each bad input names the option or key, the bad value and what is allowed
+    pytest.param(
+        ["invoke", "{d}/notes.txt", "--event", "{e}"],
+        "notes.txt' is not a Python (.py) or Node.js (.js, .cjs, .mjs) file",
+        id="handler not a .py or .js file",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{d}/deep.json"],
+        "nests objects and lists too deeply to parse; an event may be at most 64",
+        id="deeply nested event file",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{d}/list.json"],
+        "an event must be a JSON object with a Records list; got list",
+        id="event file holds a list",
+    ),
+    pytest.param(
+        ["traffic", "--n", "10000000000000", "--out", "{d}/t.parquet"],
+        "argument --n: must be a whole number from 1 to 20,000,000; got 10000000000000",
+        id="traffic --n too large",
+    ),
+    pytest.param(
+        ["traffic", "--n", "0", "--out", "{d}/t.parquet"],
+        "argument --n: must be a whole number from 1 to 20,000,000; got 0",
+        id="traffic --n 0",
+    ),
+    pytest.param(
+        ["traffic", "--seed", "-1", "--out", "{d}/t.parquet"],
+        "argument --seed: must be a whole number 0 or more; got -1",
+        id="traffic --seed -1",
+    ),
+    pytest.param(
+        ["traffic", "--profile", "mall", "--out", "{d}/t.parquet"],
+        "unknown traffic profile 'mall'; the profiles are shop, news, api",
+        id="traffic unknown profile",
+    ),
+    pytest.param(
+        ["event", "viewer-request", "--method", "GE T"],
+        "method must be an HTTP method, a single token such as GET, POST or OPTIONS "
+        "(RFC 9110 §9.1); got 'GE T'",
+        id="event --method with a space",
+    ),
+    pytest.param(
+        ["event", "origin-response", "--status", "999"],
+        "argument --status: must be a whole number from 200 to 599; got 999",
+        id="event --status 999",
+    ),
+    pytest.param(
+        ["event", "viewer-request", "--client-ip", "not-an-ip"],
+        "client_ip must be an IPv4 or IPv6 address such as 203.0.113.178; got 'not-an-ip'",
+        id="event --client-ip",
+    ),
+    pytest.param(
+        ["event", "origin-request", "--country", "France"],
+        "country must be an ISO 3166-1 alpha-2 country code, two letters such as US or "
+        "FR (facts §7); got 'France'",
+        id="event --country",
+    ),
+    pytest.param(
+        ["event", "viewer-request", "--header", "X-A: 1\r\nX-B: 2"],
+        "has a value with a line break",
+        id="event --header with CRLF",
+    ),
+    pytest.param(
+        ["event", "viewer-request", "--uri", "/a b"],
+        "uri must not contain spaces, control characters, '#'",
+        id="event --uri space",
+    ),
+    pytest.param(
+        [
+            "replay",
+            "{d}/t.parquet",
+            "--config",
+            "{d}/d.toml",
+            "--out",
+            "{d}/r.csv",
+            "--workers",
+            "0",
+        ],
+        "argument --workers: must be a whole number from 1 to 256",
+        id="replay --workers 0",
+    ),
+    pytest.param(
+        ["request", "/", "--config", "{d}/d.toml", "--repeat", "0"],
+        "argument --repeat: must be a whole number from 1 to 1,000; got 0",
+        id="request --repeat 0",
+    ),
+    pytest.param(
+        ["traces", "--file", "{d}/t.jsonl", "--last", "-2"],
+        "argument --last: must be a whole number 0 or more; got -2",
+        id="traces --last -2",
     ),
 ]
 
@@ -418,3 +515,201 @@ def test_cli_start_up_imports_no_data_stack() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+# -- issue 9: the same inputs refused by one and by N replay workers, and by request --------
+SITE_CONFIG = '[origin]\ntype = "folder"\npath = "site/"\n'
+REPLAY_CASES = {
+    "missing config": (None, "config file", "does not exist"),
+    "bad TTL": (SITE_CONFIG + "[cache]\ndefault_ttl = -1\n", "cache.default_ttl", "0 or more"),
+    "handler syntax error": (
+        '[triggers]\nviewer-request = "syntax.py"\n' + SITE_CONFIG,
+        "triggers.viewer-request",
+        "SyntaxError",
+    ),
+    "handler exits at import": (
+        '[triggers]\nviewer-request = "exits.py"\n' + SITE_CONFIG,
+        "triggers.viewer-request",
+        "exited while importing (code 3)",
+    ),
+}
+
+
+@pytest.fixture
+def replay_dir(tmp_path: Path) -> Path:
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("hi")
+    (tmp_path / "syntax.py").write_text("def handler(e, c) return\n")
+    (tmp_path / "exits.py").write_text("import os\nos._exit(3)\n")
+    el.save_traffic(el.generate_traffic("workshop-small", 30, seed=1), tmp_path / "t.parquet")
+    return tmp_path
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(REPLAY_CASES))
+def test_replay_refuses_the_same_input_with_one_or_two_workers(replay_dir: Path, case: str) -> None:
+    text, key, reason = REPLAY_CASES[case]
+    config = replay_dir / "d.toml"
+    if text is not None:
+        config.write_text(text)
+    errors = []
+    for workers in ("1", "2"):
+        out = edgelab(
+            "replay",
+            str(replay_dir / "t.parquet"),
+            "--config",
+            str(config),
+            "--out",
+            str(replay_dir / f"r{workers}.parquet"),
+            "--workers",
+            workers,
+            "--no-progress",
+        )
+        assert out.returncode == 2, out.stderr
+        assert "Traceback" not in out.stderr and out.stdout == ""
+        assert not (replay_dir / f"r{workers}.parquet").exists()
+        errors.append(out.stderr)
+    assert errors[0] == errors[1]
+    assert str(config) in errors[0] and key in errors[0] and reason in errors[0]
+
+
+def test_library_replay_with_workers_checks_the_config_first(replay_dir: Path) -> None:
+    config = replay_dir / "d.toml"
+    config.write_text(REPLAY_CASES["bad TTL"][0])
+    traffic = el.generate_traffic("workshop-small", 10, seed=1)
+    with pytest.raises(el.ConfigError, match=r"cache\.default_ttl"):
+        el.replay(config, traffic, workers=2, progress=False)
+
+
+REQUEST_EXIT_2 = [
+    pytest.param(
+        ["--country", "5"], "country must be an ISO 3166-1 alpha-2 country code", id="--country 5"
+    ),
+    pytest.param(
+        ["--client-ip", "not-an-ip"], "client_ip must be an IPv4 or IPv6 address", id="--client-ip"
+    ),
+    pytest.param(["--method", "GE T"], "method must be an HTTP method", id="--method 'GE T'"),
+    pytest.param(
+        ["--header", "no colon"],
+        "a header must look like 'Name: value'",
+        id="--header without a colon",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "message"), REQUEST_EXIT_2)
+def test_request_with_unusable_options_exits_2(
+    replay_dir: Path, args: list[str], message: str
+) -> None:
+    (replay_dir / "d.toml").write_text(SITE_CONFIG)
+    out = edgelab("request", "/index.html", "--config", str(replay_dir / "d.toml"), *args)
+    assert out.returncode == 2 and out.stdout == ""
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr and "\n\n" not in out.stderr.strip()
+
+
+# -- every option of every sub-command has a help text ---------------------------------------
+def _missing_help(parser: Any, prefix: str) -> list[str]:
+    """Options and arguments without a help text, walking nested sub-commands."""
+    import argparse
+
+    missing = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                missing += _missing_help(sub, f"{prefix} {name}".strip())
+        elif not (action.help or "").strip() or action.help == argparse.SUPPRESS:
+            missing.append(f"{prefix} {'/'.join(action.option_strings) or action.dest}")
+    return missing
+
+
+def test_every_option_of_every_sub_command_has_a_help_text() -> None:
+    import argparse
+
+    from edgelab.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(sub.choices) == sorted(COMMANDS)
+    assert _missing_help(parser, "") == []
+
+
+# -- traffic rows no viewer could send: their own outcome, never a function's 502 ----------
+BAD_ROWS = {
+    1: ("uri", "index.html", "uri must start with '/'; got 'index.html'"),
+    2: ("uri", "/a b", "uri must not contain spaces"),
+    3: ("method", "GE T", "method must be an HTTP method"),
+    4: ("client_ip", "not-an-ip", "client_ip must be an IPv4 or IPv6 address"),
+    5: ("country", "France", "country must be an ISO 3166-1 alpha-2 country code"),
+    6: ("latitude", 123.0, "latitude must be a number of degrees from -90 to 90; got 123"),
+}
+
+
+def test_replay_reports_bad_traffic_rows_as_input_errors(replay_dir: Path) -> None:
+    import pandas as pd
+
+    (replay_dir / "d.toml").write_text('[triggers]\nviewer-request = "pass.py"\n' + SITE_CONFIG)
+    (replay_dir / "pass.py").write_text(
+        "def handler(e, c):\n    return e['Records'][0]['cf']['request']\n"
+    )
+    rows = [
+        {
+            "time": f"2025-03-01T00:00:0{i}Z",
+            "method": "GET",
+            "uri": "/index.html",
+            "client_ip": "198.18.0.1",
+            "country": "FR",
+            "latitude": 48.8,
+        }
+        for i in range(8)
+    ]
+    for i, (col, value, _) in BAD_ROWS.items():
+        rows[i][col] = value
+    pd.DataFrame(rows).to_csv(replay_dir / "bad.csv", index=False)
+    out = edgelab(
+        "replay",
+        str(replay_dir / "bad.csv"),
+        "--config",
+        str(replay_dir / "d.toml"),
+        "--out",
+        str(replay_dir / "r.parquet"),
+        "--no-progress",
+    )
+    assert out.returncode == 0, out.stderr
+    results = pd.read_parquet(replay_dir / "r.parquet")
+    assert str(results["status"].dtype) == "Int64"  # nullable, as the README declares
+    for i, (_, _, reason) in BAD_ROWS.items():
+        row = results.iloc[i]
+        assert (row["outcome"], row["error_type"]) == ("input-error", "InputError")
+        assert (
+            row["error_message"].startswith(f"traffic row {i}: ") and reason in row["error_message"]
+        )
+        assert pd.isna(row["status"]) and pd.isna(row["vreq_outcome"])  # no function ran
+    good = results.drop(index=list(BAD_ROWS))
+    assert set(good["outcome"]) == {"served"} and set(good["status"]) == {200}
+
+
+SURROGATE = (
+    "def handler(event, context):\n"
+    "    print('log line with a lone surrogate: \\ud800')\n"
+    "    return {'status': '200', 'body': 'a\\ud800b'}\n"
+)
+
+
+@pytest.mark.parametrize("command", ["invoke", "request"])
+def test_a_lone_surrogate_from_a_handler_is_a_502_and_output_stays_readable(
+    handlers_dir: Path, event_file: Path, replay_dir: Path, command: str
+) -> None:
+    (handlers_dir / "sur.py").write_text(SURROGATE)
+    if command == "invoke":
+        data = one_json(edgelab("invoke", str(handlers_dir / "sur.py"), "--event", str(event_file)))
+        assert (data["status"], data["error"]["type"]) == (502, "LambdaValidationError")
+        assert "lone surrogate" in data["error"]["message"]
+        assert "\\ud800" in data["logs"] or "\ud800" in data["logs"]
+        return
+    (replay_dir / "sur.py").write_text(SURROGATE)
+    (replay_dir / "d.toml").write_text('[triggers]\nviewer-request = "sur.py"\n' + SITE_CONFIG)
+    out = edgelab("request", "/", "--config", str(replay_dir / "d.toml"))
+    assert out.returncode == 0 and "Traceback" not in out.stderr
+    assert "502" in out.stdout and "LambdaValidationError" in out.stdout
+    assert "\\ud800" in out.stdout  # the handler's log line, escaped

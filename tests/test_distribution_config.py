@@ -20,12 +20,14 @@ def write(tmp_path: Path, text: str) -> Path:
     (tmp_path / "site" / "index.html").write_text("hi")
     h = tmp_path / "h.py"
     h.write_text("def handler(event, context):\n    return event['Records'][0]['cf']['request']\n")
+    (tmp_path / "notes.txt").write_text("not a handler")
     p = tmp_path / "distribution.toml"
     p.write_text(text)
     return p
 
 
 BASE = '[origin]\ntype = "folder"\npath = "site/"\n'
+HTTP = '[origin]\ntype = "http"\nurl = "http://127.0.0.1:8000"\n'
 
 
 def test_example_loads_and_runs() -> None:
@@ -98,6 +100,50 @@ BAD = [
         BASE + '[origin_request_policy]\ncloudfront_headers = ["X-A"]\n',
         "origin_request_policy.cloudfront_headers",
     ),
+    ("negative read_timeout", HTTP + "read_timeout = -5\n", "origin.read_timeout"),
+    ("zero read_timeout", HTTP + "read_timeout = 0\n", "origin.read_timeout"),
+    (
+        "resolve port not a number",
+        HTTP + '[origin.resolve]\n"api.example" = "127.0.0.1:notaport"\n',
+        "origin.resolve",
+    ),
+    (
+        "resolve to another machine",
+        HTTP + '[origin.resolve]\n"api.example" = "192.0.2.1:80"\n',
+        "origin.resolve",
+    ),
+    (
+        "http origin on another machine",
+        '[origin]\ntype = "http"\nurl = "http://192.0.2.1:8000"\n',
+        "origin.resolve",
+    ),
+    (
+        "http origin name not in resolve",
+        '[origin]\ntype = "http"\nurl = "http://api.example:8000"\n',
+        "origin.resolve",
+    ),
+    ("client_ip not an IP", BASE + '[viewer]\nclient_ip = "not-an-ip"\n', "viewer.client_ip"),
+    ("country a number", BASE + "[viewer]\ncountry = 5\n", "viewer.country"),
+    ("country not alpha-2", BASE + '[viewer]\ncountry = "USA"\n', "viewer.country"),
+    ("latitude a word", BASE + '[viewer]\nlatitude = "north"\n', "viewer.latitude"),
+    ("latitude out of range", BASE + "[viewer]\nlatitude = 91\n", "viewer.latitude"),
+    ("longitude out of range", BASE + "[viewer]\nlongitude = -181\n", "viewer.longitude"),
+    (
+        "cached_methods not a CloudFront set",
+        BASE + '[cache]\ncached_methods = ["GET", "BREW"]\n',
+        "cache.cached_methods",
+    ),
+    ("cached_methods a string", BASE + '[cache]\ncached_methods = "GET"\n', "cache.cached_methods"),
+    (
+        "handler not a .py or .js file",
+        '[triggers]\nviewer-request = "notes.txt"\n' + BASE,
+        "triggers.viewer-request",
+    ),
+    (
+        "handler in a folder, not .py or .js",
+        '[triggers]\nviewer-request = "site/index.html"\n' + BASE,
+        "triggers.viewer-request",
+    ),
 ]
 
 
@@ -109,9 +155,32 @@ def test_bad_config_names_the_key(
     with pytest.raises(el.ConfigError) as info:
         el.load_distribution(p)
     assert info.value.key == key
+    assert str(info.value).startswith(f"{p}: ")  # the file, then the key
     assert main(["request", "/", "--config", str(p)]) == 2
     err = capsys.readouterr().err
     assert "error:" in err and "Traceback" not in err
+    assert str(p) in err and key.split(".")[-1] in err
+
+
+def test_cached_methods_with_options_and_viewer_defaults_load(tmp_path: Path) -> None:
+    p = write(
+        tmp_path,
+        BASE + '[cache]\ncached_methods = ["options", "HEAD", "GET"]\n'
+        '[viewer]\ncountry = "fr"\nclient_ip = "2001:db8::7"\nlatitude = 48.8\n'
+        "longitude = 2\n",
+    )
+    with el.load_distribution(p) as dist:
+        assert dist.cache_policy.cached_methods == ("GET", "HEAD", "OPTIONS")
+        assert dist.viewer_defaults["country"] == "fr"
+        assert dist.request("/index.html").viewer.country == "FR"
+
+
+def test_handler_that_does_not_import_names_the_file_and_trigger(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("def handler(e, c) return\n")
+    p = write(tmp_path, '[triggers]\norigin-request = "broken.py"\n' + BASE)
+    with pytest.raises(el.HandlerLoadError, match=r"triggers\.origin-request: .*SyntaxError") as e:
+        el.load_distribution(p)
+    assert str(e.value).startswith(f"{p}: ")
 
 
 def test_not_toml_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -59,6 +59,39 @@ def test_folder_missing_key(site: Path, missing: int, status: str, code: str) ->
 
 
 @pytest.mark.parametrize(
+    ("uri", "status", "code"),
+    [
+        pytest.param("/a%00b.html", 400, "InvalidURI", id="NUL in the key"),
+        pytest.param("/%ff%fe.html", 400, "InvalidURI", id="not UTF-8 once decoded"),
+        pytest.param("/" + "k" * 1025, 400, "KeyTooLongError", id="key over 1,024 bytes"),
+        pytest.param("/" + "é" * 513, 400, "KeyTooLongError", id="key over 1,024 UTF-8 bytes"),
+        pytest.param(
+            "/" + "s" * 300 + "/x.html",
+            403,
+            "AccessDenied",
+            id="300-character segment: just a missing key",
+        ),
+        pytest.param("/loop/x.html", 403, "AccessDenied", id="symlink loop"),
+    ],
+)
+def test_folder_answers_odd_keys_as_s3_would_and_shows_no_local_path(
+    site: Path, uri: str, status: int, code: str
+) -> None:
+    import json
+
+    (site / "loop").symlink_to(site / "loop")
+    with el.Distribution(
+        {"viewer-request": lambda e, c: e["Records"][0]["cf"]["request"]},
+        origin=el.FolderOrigin(site),
+    ) as dist:
+        trace = dist.request(uri)
+    assert trace.status == status and f"<Code>{code}</Code>" in trace.body.decode()
+    assert trace.origin.error is None and trace.stages[0].outcome == "request"
+    stored = json.dumps(trace.to_dict())
+    assert str(site) not in stored and "Lambda" not in trace.body.decode()
+
+
+@pytest.mark.parametrize(
     "uri",
     ["/", "/img/", "/../secret", "/img"],
     ids=["no index for /", "no index for a folder", "no traversal", "a folder is no key"],
@@ -173,6 +206,7 @@ def test_refused_connection_is_502_in_the_trace() -> None:
     assert trace.status == 502 and trace.cache == "Error"
     assert trace.headers["x-cache"] == "Error from cloudfront"
     assert "cannot be reached" in trace.origin.error
+    assert "Lambda" not in trace.body.decode()  # an origin failure blames no function
 
 
 def test_timeout_is_504_in_the_trace(servers: list) -> None:
@@ -185,15 +219,70 @@ def test_timeout_is_504_in_the_trace(servers: list) -> None:
 
 
 def test_non_loopback_origin_is_refused_without_connecting() -> None:
-    def switch(event: dict, context: Any) -> dict:
-        request = event["Records"][0]["cf"]["request"]
-        request["origin"] = el.custom_origin("example.com", port=80, protocol="http")
-        return request
+    """A name a function switches to must resolve to this machine (else a 502)."""
+    from edgelab.edge.origins import OriginError, _loopback_target
 
-    origin = el.HttpOrigin("http://127.0.0.1:9", resolve={"example.com": "10.1.2.3"})
-    with el.Distribution({"origin-request": switch}, origin=origin) as dist:
-        trace = dist.request("/a")
-    assert trace.status == 502 and "loopback" in trace.origin.error
+    assert _loopback_target("localhost", {}) == ("127.0.0.1", None)
+    assert _loopback_target("api.example", {"api.example": "127.0.0.1:81"}) == ("127.0.0.1", 81)
+    with pytest.raises(OriginError, match="not a loopback address") as info:
+        _loopback_target("203.0.113.5", {})
+    assert info.value.status == 502
+
+
+@pytest.mark.parametrize(
+    ("url", "kwargs", "key"),
+    [
+        pytest.param("http://10.1.2.3:8000", {}, "origin.resolve", id="non-loopback url"),
+        pytest.param("http://api.example.com", {}, "origin.resolve", id="unmapped name"),
+        pytest.param(
+            "http://127.0.0.1:9",
+            {"resolve": {"example.com": "10.1.2.3"}},
+            "origin.resolve",
+            id="resolve to a non-loopback address",
+        ),
+        pytest.param(
+            "http://127.0.0.1:9",
+            {"resolve": {"example.com": "127.0.0.1:notaport"}},
+            "origin.resolve",
+            id="resolve with a bad port",
+        ),
+        pytest.param(
+            "http://127.0.0.1:9",
+            {"resolve": {"example.com": "127.0.0.1:70000"}},
+            "origin.resolve",
+            id="resolve port out of range",
+        ),
+        pytest.param(
+            "http://127.0.0.1:9",
+            {"read_timeout": -5},
+            "origin.read_timeout",
+            id="negative read_timeout",
+        ),
+        pytest.param(
+            "http://127.0.0.1:9", {"read_timeout": 0}, "origin.read_timeout", id="zero read_timeout"
+        ),
+        pytest.param(
+            "http://127.0.0.1:9",
+            {"read_timeout": 121},
+            "origin.read_timeout",
+            id="read_timeout over CloudFront's 120 s",
+        ),
+    ],
+)
+def test_unusable_http_origin_is_refused_at_load(url: str, kwargs: dict, key: str) -> None:
+    with pytest.raises(el.ConfigError) as info:
+        el.HttpOrigin(url, **kwargs)
+    assert info.value.key == key
+
+
+def test_a_name_mapped_in_resolve_is_a_usable_origin_url(servers: list) -> None:
+    port = servers[0].server_address[1]
+    origin = el.HttpOrigin(
+        "http://api.example.com", resolve={"API.example.com": f"127.0.0.1:{port}"}
+    )
+    with el.Distribution({}, origin=origin) as dist:
+        trace = dist.request("/mapped")
+    assert trace.status == 200 and trace.body == b"one /mapped host=api.example.com"
 
 
 @pytest.mark.parametrize("url", ["ftp://x", "127.0.0.1:80", "http://"])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -122,3 +124,138 @@ def test_edits_of_the_real_request_or_response_get_a_defined_outcome(
 def test_odd_numeric_statuses_get_a_defined_outcome(status: Any) -> None:
     for trigger in ("viewer-request", "origin-response"):
         _consistent(el.invoke(lambda e, c: {"status": status}, el.build_event(trigger)))
+
+
+# -- hostile input: only EdgelabError (or a result) ever comes out ---------------------------
+def _returns_or_refuses(call: Any) -> Any:
+    """Call; an EdgelabError is an accepted answer, anything else escaping is the bug."""
+    try:
+        return call()
+    except el.EdgelabError as exc:
+        assert str(exc).strip()
+        assert "\n\n" not in str(exc)  # one paragraph
+        return None
+
+
+def _passthrough(event: dict, context: Any) -> Any:
+    cf = event["Records"][0]["cf"]
+    return cf["response"] if "response" in cf else cf["request"]
+
+
+FUZZ = settings(max_examples=60)
+FUZZ_SLOW = settings(max_examples=2_000)
+
+
+def _fuzz_invoke(event: Any, trigger: Any = None) -> None:
+    result = _returns_or_refuses(lambda: el.invoke(_passthrough, event, trigger=trigger))
+    if result is not None:
+        _consistent(result)
+        json.dumps(result.to_dict())  # what `edgelab invoke` prints
+
+
+def _fuzz_load(event: Any) -> None:
+    loaded = _returns_or_refuses(lambda: el.load_event(event))
+    if loaded is not None:
+        assert isinstance(loaded, el.LoadedEvent)
+        json.dumps(loaded.event)
+
+
+def _fuzz_build(trigger: Any, kwargs: dict[str, Any]) -> None:
+    event = _returns_or_refuses(lambda: el.build_event(trigger, **kwargs))
+    if event is not None:
+        json.dumps(event)
+        assert el.load_event(event).trigger == el.Trigger.parse(trigger)
+
+
+@given(s.mutated_events())
+@FUZZ
+def test_invoke_and_load_event_raise_only_edgelab_errors(event: Any) -> None:
+    _fuzz_load(event)
+    _fuzz_invoke(event)
+
+
+@given(s.trigger_args, s.build_event_kwargs)
+@FUZZ
+def test_build_event_raises_only_edgelab_errors(trigger: Any, kwargs: dict[str, Any]) -> None:
+    _fuzz_build(trigger, kwargs)
+
+
+@given(st.sampled_from(s.TRIGGERS), s.hostile_values | s.mutated_events())
+@FUZZ
+def test_any_hostile_returned_value_gets_a_defined_outcome(trigger: str, value: Any) -> None:
+    result = el.invoke(lambda e, c: value, el.build_event(trigger))
+    _consistent(result)
+    json.dumps(result.to_dict())
+
+
+@pytest.mark.slow
+@given(s.mutated_events(), s.trigger_args, s.build_event_kwargs)
+@FUZZ_SLOW
+def test_fuzz_many_events_zero_escapes(event: Any, trigger: Any, kwargs: dict[str, Any]) -> None:
+    _fuzz_load(event)
+    _fuzz_invoke(event)
+    _fuzz_invoke(event, trigger)
+    _fuzz_build(trigger, kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param(s.nest(100_000), "more than 64 levels deep", id="100,000-deep dict"),
+        pytest.param(5, "an event is a dict", id="neither a dict nor a path"),
+        pytest.param("x" * 5_000, "longer than the file system allows", id="long string as path"),
+        pytest.param(
+            {"Records": [{"cf": {"request": {"uri": "/\ud800"}}}]},
+            "lone surrogate",
+            id="lone surrogate",
+        ),
+    ],
+)
+def test_each_hostile_class_is_an_event_error(value: Any, message: str) -> None:
+    with pytest.raises(el.EventError, match=message):
+        el.invoke(_passthrough, value)
+
+
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [
+        pytest.param({"status": "200", "body": "a\ud800b"}, "lone surrogate", id="surrogate body"),
+        pytest.param(
+            {"status": "200", "headers": {"x-a": [{"value": "\udc80"}]}},
+            "lone surrogate",
+            id="surrogate header value",
+        ),
+        pytest.param(s.nest(100), "more than 64 levels deep", id="100-deep dict"),
+        pytest.param(
+            {"status": "200", "extra": s.nest(65, kind="list")},
+            "more than 64 levels",
+            id="deep extra key",
+        ),
+    ],
+)
+def test_unreadable_results_are_502_validation_errors(returned: Any, message: str) -> None:
+    result = el.invoke(lambda e, c: returned, el.build_event("viewer-request"))
+    assert (result.status, result.error.type) == (502, "LambdaValidationError")
+    assert message in result.error.message
+    assert result.violations[0].rule == "result-not-json"
+
+
+@pytest.mark.parametrize(
+    "returned",
+    [s.nest(100_000), {"status": "200", "extra": s.nest(100_000)}],
+    ids=["100,000-deep dict", "100,000-deep extra key"],
+)
+def test_results_deeper_than_the_encoder_goes_are_marshal_errors(returned: Any) -> None:
+    """Lambda's runtime cannot encode them at all: a function error (the runtime's reading)."""
+    result = el.invoke(lambda e, c: returned, el.build_event("viewer-request"))
+    assert (result.status, result.error.type) == (500, "LambdaExecutionError")
+    assert "Runtime.MarshalError" in result.error.message
+
+
+def test_a_non_string_ssl_protocol_in_a_passed_through_origin_is_a_502() -> None:
+    """Found by the fuzz run: a tuple became an unhashable list in the validator."""
+    event = el.build_event("origin-request")
+    el.cf_record(event)["request"]["origin"]["custom"]["sslProtocols"] = [(0,), "TLSv1.1"]
+    result = el.invoke(_passthrough, event)
+    assert (result.status, result.error.type) == (502, "LambdaValidationError")
+    assert "sslProtocols" in result.error.message

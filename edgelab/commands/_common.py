@@ -46,6 +46,25 @@ def rules_from(args: argparse.Namespace, get: Callable[..., RuleSet] = get_rules
                 print(f"note: {w.message}", file=sys.stderr)
 
 
+def int_in(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (inclusive)."""
+    allowed = f"from {low:,} to {high:,}" if high is not None else f"{low:,} or more"
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number {allowed}; got {value!r}"
+            ) from None
+        if number < low or (high is not None and number > high):
+            raise argparse.ArgumentTypeError(f"must be a whole number {allowed}; got {value}")
+        return number
+
+    parse.__name__ = "whole number"
+    return parse
+
+
 def trigger_type(value: str) -> str:
     try:
         return Trigger.parse(value).value
@@ -63,7 +82,7 @@ def clean_stdout() -> Iterator[Any]:
     sys.stdout.flush()
     saved = os.dup(1)
     os.dup2(2, 1)
-    real = os.fdopen(saved, "w", encoding="utf-8", closefd=True)
+    real = os.fdopen(saved, "w", encoding="utf-8", errors="backslashreplace", closefd=True)
     old = sys.stdout
     sys.stdout = sys.stderr
     try:

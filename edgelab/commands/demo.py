@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ..demo import CONFIG, TRAFFIC
 from ..errors import ConfigError
-from ._common import clean_stdout
+from ..limits import MAX_TRAFFIC_ROWS
+from ._common import clean_stdout, int_in
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,12 +29,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--n",
-        type=int,
+        type=int_in(1, MAX_TRAFFIC_ROWS),
         default=None,
+        metavar="N",
         help="generate N requests (profile workshop-small, seed 0) instead of the bundled 3,000",
     )
-    p.add_argument("--workers", type=int, default=1)
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument(
+        "--workers",
+        type=int_in(1, 256),
+        default=1,
+        metavar="N",
+        help="worker processes, 1-256 (default 1)",
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 
 

@@ -15,7 +15,7 @@ from ..cloudfront_functions.event import build_cff_event
 from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
 from ..errors import EdgelabError
 from ..event.build import DEVICES, build_event, custom_origin, s3_origin
-from ._common import print_json, trigger_type
+from ._common import int_in, print_json, trigger_type
 
 #: each event option's value when it is not given
 EVENT_DEFAULTS: dict[str, Any] = {
@@ -39,7 +39,11 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
     :func:`event_from_args`, so a command can tell whether any was given)."""
     g = p.add_argument_group("event options (as for edgelab event)")
     g.add_argument("--uri", default=None, help="request uri (starts with /; default /)")
-    g.add_argument("--method", default=None, help="default GET")
+    g.add_argument(
+        "--method",
+        default=None,
+        help="HTTP method, a single token such as GET or POST (default GET)",
+    )
     g.add_argument("--querystring", default=None, help="query string, no leading ?")
     g.add_argument(
         "--header",
@@ -48,15 +52,38 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
         metavar="'Name: value'",
         help="request header (repeatable; replaces a default of that name)",
     )
-    g.add_argument("--cookie", action="append", default=None, metavar="name=value")
-    g.add_argument("--client-ip", default=None, help="default 203.0.113.178")
+    g.add_argument(
+        "--cookie",
+        action="append",
+        default=None,
+        metavar="name=value",
+        help="a cookie in the Cookie header (repeatable)",
+    )
+    g.add_argument(
+        "--client-ip",
+        default=None,
+        metavar="IP",
+        help="request.clientIp, an IPv4 or IPv6 address (default 203.0.113.178)",
+    )
     g.add_argument(
         "--body",
         default=None,
         help="request body (Include Body: base64, truncated at the trigger's limit)",
     )
-    g.add_argument("--status", type=int, default=None, help="response status (response triggers)")
-    g.add_argument("--response-header", action="append", default=None, metavar="'Name: value'")
+    g.add_argument(
+        "--status",
+        type=int_in(200, 599),
+        default=None,
+        metavar="CODE",
+        help="response status, 200-599 (response triggers; default 200)",
+    )
+    g.add_argument(
+        "--response-header",
+        action="append",
+        default=None,
+        metavar="'Name: value'",
+        help="response header (response triggers; repeatable; replaces a default of that name)",
+    )
     g.add_argument(
         "--country",
         default=None,

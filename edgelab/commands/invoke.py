@@ -58,7 +58,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "in a worker process (--in-process runs them in this one: faster, for "
         "handlers you trust). With --runtime, HANDLER is a CloudFront Function.",
     )
-    p.add_argument("handler", metavar="HANDLER")
+    p.add_argument(
+        "handler",
+        metavar="HANDLER",
+        help="path/file.py[:func], package.module:func or path/file.js|.cjs|.mjs[:export]",
+    )
     p.add_argument(
         "--event",
         default=None,

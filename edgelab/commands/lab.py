@@ -225,6 +225,11 @@ def run(args: argparse.Namespace) -> int:
         extra=getattr(args, "extra", []),
     )
     print("edgelab lab: " + " ".join(argv), file=sys.stderr)
+    sys.stderr.flush()
+    if os.name == "posix":
+        # Become JupyterLab: Ctrl-C and a terminate reach the server itself, and no
+        # server is left running when this command is stopped.
+        os.execv(argv[0], argv)
     try:
         return subprocess.call(argv)
     except KeyboardInterrupt:

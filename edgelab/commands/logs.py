@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from ._common import print_json
+from ._common import int_in, print_json
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,7 +27,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "few shown with line numbers and reasons) and a few sample rows. Nothing "
         "is replayed.",
     )
-    i.add_argument("files", nargs="+", metavar="FILES")
+    i.add_argument(
+        "files",
+        nargs="+",
+        metavar="FILES",
+        help="log files, .gz files, folders or globs to inspect",
+    )
     i.add_argument(
         "--format",
         default=None,
@@ -41,7 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="field list of files without a header (v2 plain, real-time records)",
     )
     i.add_argument("--delimiter", default=None, help="v2 plain/W3C field delimiter")
-    i.add_argument("--sample", type=int, default=3, metavar="N", help="sample rows (3)")
+    i.add_argument(
+        "--sample",
+        type=int_in(0, 1000),
+        default=3,
+        metavar="N",
+        help="sample rows, 0-1000 (default 3)",
+    )
     i.add_argument("--json", action="store_true", help="print one JSON array")
     i.set_defaults(func=run)
 

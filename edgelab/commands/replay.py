@@ -8,7 +8,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ._common import clean_stdout
+from ._common import clean_stdout, int_in
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,16 +23,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         "through the distribution in --config and write one result row per "
         "request to --out (.parquet or .csv).",
     )
-    p.add_argument("traffic", metavar="TRAFFIC")
+    p.add_argument(
+        "traffic",
+        metavar="TRAFFIC",
+        help="a .parquet or .csv traffic set, or CloudFront access logs (a file, .gz, a "
+        "folder or a glob)",
+    )
     p.add_argument("--config", required=True, metavar="FILE", help="distribution.toml")
     p.add_argument("--out", required=True, metavar="FILE", help="results.parquet or .csv")
     p.add_argument(
         "--workers",
-        type=int,
+        type=int_in(1, 256),
         default=1,
-        help="worker processes (default 1; results equal a 1-worker run)",
+        metavar="N",
+        help="worker processes, 1-256 (default 1; results equal a 1-worker run)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the request ids (default 0)")
+    p.add_argument(
+        "--seed",
+        type=int_in(0),
+        default=0,
+        metavar="SEED",
+        help="seed of the request ids, 0 or more (default 0)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)
 

@@ -20,8 +20,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Read the results of 'edgelab replay' (.parquet or .csv) and write "
         "OUT/index.html with PNG plots beside it.",
     )
-    p.add_argument("results", metavar="RESULTS")
-    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument(
+        "results", metavar="RESULTS", help="results of 'edgelab replay' (.parquet or .csv)"
+    )
+    p.add_argument(
+        "--out",
+        required=True,
+        metavar="DIR",
+        help="folder for index.html and its PNG plots (created if missing)",
+    )
     p.add_argument(
         "--weights",
         default=None,
@@ -72,6 +79,9 @@ def read_results(path: str) -> pd.DataFrame:
         )
     except Exception as exc:
         raise InputError(f"results file {path!r} cannot be read: {exc}") from None
+    for col in ("status", "origin_status"):  # a CSV has no dtypes: the nullable statuses
+        if col in frame.columns:
+            frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
     missing = [c for c in ("outcome", "cache", "status", "time") if c not in frame.columns]
     if missing:
         raise InputError(

@@ -11,7 +11,7 @@ from typing import Any
 from ..edge.config import load_distribution, read_config
 from ..edge.diff import changes
 from ..edge.trace import Trace
-from ._common import clean_stdout, print_json
+from ._common import clean_stdout, int_in, print_json
 from ._text import calls_lines
 from ._watch import handler_files, watch
 
@@ -34,13 +34,32 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="'Name: value'",
         help="request header (repeatable)",
     )
-    p.add_argument("--cookie", action="append", default=[], metavar="name=value")
-    p.add_argument("--method", default="GET")
+    p.add_argument(
+        "--cookie",
+        action="append",
+        default=[],
+        metavar="name=value",
+        help="a cookie in the Cookie header (repeatable)",
+    )
+    p.add_argument(
+        "--method",
+        default="GET",
+        help="HTTP method, a single token such as GET or POST (default GET)",
+    )
     p.add_argument("--body", default=None, help="request body")
     p.add_argument("--country", default=None, help="viewer country (ISO 3166-1 alpha-2)")
-    p.add_argument("--client-ip", default=None)
     p.add_argument(
-        "--repeat", type=int, default=1, metavar="N", help="send the request N times (default 1)"
+        "--client-ip",
+        default=None,
+        metavar="IP",
+        help="the viewer's IPv4 or IPv6 address (default: [viewer] client_ip, else 203.0.113.178)",
+    )
+    p.add_argument(
+        "--repeat",
+        type=int_in(1, 1000),
+        default=1,
+        metavar="N",
+        help="send the request N times, 1-1000 (default 1)",
     )
     p.add_argument(
         "--json", action="store_true", help="print one JSON array, one object per request"

@@ -1,9 +1,10 @@
-"""``edgelab rules``: print the rule set (limits, header rules, UNSURE decisions);
+"""``edgelab rules``: print the rule set (limits, header rules, the checks, UNSURE decisions);
 ``--runtime cloudfront-js-*`` prints CloudFront Functions' rule set instead."""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..cloudfront_functions.decisions import CFF_DECISIONS
 from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
@@ -15,6 +16,7 @@ from ..cloudfront_functions.limits import (
 )
 from ..edge.chain import CHAIN_DECISIONS
 from ..outbound.decisions import OUTBOUND_DECISIONS
+from ..rules.catalogue import CATALOGUE
 from ..rules.tables import (
     DECISIONS,
     DEFAULT_RULES,
@@ -36,6 +38,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--decisions", action="store_true", help="list how edgelab reads the facts marked UNSURE"
     )
     p.add_argument(
+        "--checks",
+        action="store_true",
+        help="list every check the validator makes: id, what it checks, facts section, summary",
+    )
+    p.add_argument(
         "--runtime",
         choices=CFF_RUNTIMES,
         default=None,
@@ -44,7 +51,21 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def _print_decisions(cff: bool, as_json: bool) -> None:
+def run(args: argparse.Namespace) -> int:
+    cff = bool(args.runtime)
+    rules = rules_from(args, get=get_cff_rules) if cff else rules_from(args)
+    if args.decisions:
+        _decisions(cff, args.json)
+    elif args.checks:
+        _checks(args.json)
+    elif args.json:
+        print_json(rules.table())
+    else:
+        _rules(rules, cff)
+    return 0
+
+
+def _decisions(cff: bool, as_json: bool) -> None:
     from ..frames.billing import BILLING_DECISIONS
     from ..frames.logs.decisions import LOG_DECISIONS
 
@@ -75,16 +96,23 @@ def _print_decisions(cff: bool, as_json: bool) -> None:
             print(f"{d.section:<10} {d.topic}: {d.decision}")
 
 
-def run(args: argparse.Namespace) -> int:
-    cff = bool(args.runtime)
-    rules = rules_from(args, get=get_cff_rules) if cff else rules_from(args)
-    if args.decisions:
-        _print_decisions(cff, args.json)
-        return 0
+def _checks(as_json: bool) -> None:
+    """Every registered validator's checks (edgelab.rules.catalogue.CATALOGUE)."""
+    if as_json:
+        print_json(CATALOGUE.table())
+        return
+    for service in CATALOGUE.services:
+        print(f"{service.name} checks ({service.facts}); any one gives {service.outcome}:")
+        group = None
+        for row in CATALOGUE.rows(service.name):
+            if row.group != group:
+                group = row.group
+                print(f"  {group}: {service.groups.get(group, '')}".rstrip(": "))
+            print(f"    {row.id:<28} {row.section:<13} {row.summary}")
+
+
+def _rules(rules: Any, cff: bool) -> None:
     rows = rules.table()
-    if args.json:
-        print_json(rows)
-        return 0
     print(
         ("CloudFront Functions " if cff else "")
         + f"rule set {rules.name}"
@@ -106,6 +134,16 @@ def run(args: argparse.Namespace) -> int:
     print("override with --set RULE[.TRIGGER]=VALUE:")
     for rule, allowed in (CFF_OVERRIDE_RANGES if cff else OVERRIDE_RANGES).items():
         print(f"  {rule:<28} {allowed.describe()}")
+    if not cff:
+        for service in CATALOGUE.services:
+            print(
+                f"checks of {service.name}, by what they check (--checks for each one's summary):"
+            )
+            by_group: dict[str, list[str]] = {}
+            for row in CATALOGUE.rows(service.name):
+                by_group.setdefault(row.group, []).append(row.id)
+            for group, ids in by_group.items():
+                print(f"  {group:<8} {', '.join(ids)}")
     sets, default = (CFF_RULE_SETS, DEFAULT_CFF_RULES) if cff else (RULE_SETS, DEFAULT_RULES)
     others = [n for n in sets if n != rules.name]
     print(
@@ -116,4 +154,3 @@ def run(args: argparse.Namespace) -> int:
         )
         + (f"; compare with --rules {others[0]}" if others else "")
     )
-    return 0

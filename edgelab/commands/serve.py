@@ -6,11 +6,19 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..edge.config import load_distribution
+from ..edge.config import check_distribution, load_distribution, read_config
+from ..limits import SERVE_MAX_BODY, TRACE_BACKUPS, TRACE_BODY_CHARS, TRACE_MAX_BYTES
+from ._common import int_in
 
 
 def default_trace_file(config: str | Path) -> Path:
     return Path(config).resolve().parent / ".edgelab" / "traces.jsonl"
+
+
+def _in_process(config: str) -> bool:
+    """Whether the config runs its Python handlers in this process (isolated = false)."""
+    table = read_config(config).get("distribution")
+    return isinstance(table, dict) and table.get("isolated") is False
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -19,31 +27,108 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="serve a distribution on a local HTTP port",
         description="Put the distribution in --config behind a local HTTP server (uvicorn). "
         "Every request's trace is appended to --trace-file (default "
-        ".edgelab/traces.jsonl next to the config) and listed at "
-        "/_edgelab/traces; 'edgelab traces --config FILE' prints them. Handler "
-        "files are reloaded when they change. Python handlers run in worker "
-        "processes unless the config says isolated = false.",
+        ".edgelab/traces.jsonl next to the config), with credential headers "
+        "redacted, and listed at /_edgelab/traces for clients on this machine; "
+        "'edgelab traces --config FILE' prints them. Handler files are reloaded "
+        "when they change. Python handlers run in worker processes unless the "
+        "config says isolated = false.",
     )
-    p.add_argument("--config", required=True, metavar="FILE")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--trace-file", default=None, metavar="FILE")
+    p.add_argument("--config", required=True, metavar="FILE", help="distribution.toml")
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this machine only; another "
+        "address lets other hosts in, with a warning)",
+    )
+    p.add_argument(
+        "--port",
+        type=int_in(0, 65535),
+        default=8080,
+        metavar="N",
+        help="port to listen on, 0-65535 (default 8080; 0 picks a free one)",
+    )
+    p.add_argument(
+        "--trace-file",
+        default=None,
+        metavar="FILE",
+        help="JSON-lines file the traces are appended to (default "
+        ".edgelab/traces.jsonl next to the config)",
+    )
+    p.add_argument(
+        "--max-body",
+        type=int_in(0),
+        default=SERVE_MAX_BODY,
+        metavar="BYTES",
+        help=f"largest request body accepted; a larger one gets 413 (default {SERVE_MAX_BODY:,})",
+    )
+    p.add_argument(
+        "--keep-credentials",
+        action="store_true",
+        help="store Authorization, Cookie, Set-Cookie and other credential header "
+        "values in traces (default: redacted)",
+    )
+    p.add_argument(
+        "--share-traces",
+        action="store_true",
+        help="answer /_edgelab/traces to any client (default: loopback clients only)",
+    )
+    p.add_argument(
+        "--trace-max-bytes",
+        type=int_in(0),
+        default=TRACE_MAX_BYTES,
+        metavar="BYTES",
+        help=f"rotate the trace file at this size, 0 for never (default {TRACE_MAX_BYTES:,})",
+    )
+    p.add_argument(
+        "--trace-backups",
+        type=int_in(0, 1000),
+        default=TRACE_BACKUPS,
+        metavar="N",
+        help=f"rotated trace files to keep: traces.jsonl.1 ... (default {TRACE_BACKUPS})",
+    )
+    p.add_argument(
+        "--trace-body",
+        type=int_in(4),
+        default=TRACE_BODY_CHARS,
+        metavar="CHARS",
+        help=f"store each body in a trace up to this many characters (default "
+        f"{TRACE_BODY_CHARS:,})",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from ..edge.server import EdgeApp
+    from ..edge.server import EdgeApp, is_loopback
 
-    if not 0 <= args.port <= 65535:
-        print(f"edgelab serve: error: --port must be 0-65535; got {args.port}", file=sys.stderr)
-        return 2
+    if _in_process(args.config):  # import such handlers in workers first: none can end us
+        check_distribution(args.config)
     # Python handlers run in worker processes unless the config says isolated = false:
     # a handler that exits, forks or blocks in C code then costs only its request.
     dist = load_distribution(args.config, default_isolated=True)
     trace_file = Path(args.trace_file) if args.trace_file else default_trace_file(args.config)
-    app = EdgeApp(dist, trace_file=trace_file)
+    app = EdgeApp(
+        dist,
+        trace_file=trace_file,
+        max_body=args.max_body,
+        keep_credentials=args.keep_credentials,
+        share_traces=args.share_traces,
+        trace_max_bytes=args.trace_max_bytes,
+        trace_backups=args.trace_backups,
+        trace_body_chars=args.trace_body,
+    )
+    if not is_loopback(args.host):
+        print(
+            f"edgelab serve: warning: listening on {args.host}, not a loopback address: "
+            "other hosts can reach this server and run your handlers"
+            + (
+                "; --share-traces also shows them every request's trace"
+                if args.share_traces
+                else ""
+            ),
+            file=sys.stderr,
+        )
     print(
         f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
         file=sys.stderr,
@@ -58,5 +143,6 @@ def run(args: argparse.Namespace) -> int:
             server_header=False,
         )
     finally:
+        app.close()
         dist.close()
     return 0

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..edge.trace import read_trace_file
 from ..errors import ConfigError
-from ._common import print_json
+from ._common import int_in, print_json
 from .serve import default_trace_file
 
 
@@ -22,7 +22,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     src.add_argument("--config", metavar="FILE", help="distribution.toml that was served")
     src.add_argument("--file", metavar="FILE", help="a traces.jsonl file")
     p.add_argument("--json", action="store_true", help="print a JSON array of flat rows")
-    p.add_argument("--last", type=int, default=None, metavar="N", help="only the last N")
+    p.add_argument(
+        "--last", type=int_in(0), default=None, metavar="N", help="only the last N traces"
+    )
     p.set_defaults(func=run)
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..limits import MAX_TRAFFIC_ROWS
+from ._common import int_in
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -18,8 +21,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="shop",
         help="a named traffic profile: shop (default), news, api or workshop-small",
     )
-    p.add_argument("--n", type=int, default=10_000, help="number of requests (default 10000)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--n",
+        type=int_in(1, MAX_TRAFFIC_ROWS),
+        default=10_000,
+        metavar="N",
+        help=f"number of requests, 1 to {MAX_TRAFFIC_ROWS:,} (default 10000)",
+    )
+    p.add_argument(
+        "--seed",
+        type=int_in(0),
+        default=0,
+        metavar="SEED",
+        help="random seed, a whole number 0 or more (default 0)",
+    )
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.parquet or FILE.csv")
     where = p.add_mutually_exclusive_group()
     where.add_argument(

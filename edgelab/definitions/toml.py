@@ -49,8 +49,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..edge.distribution import check_viewer_defaults
+from ..edge.origins import check_http_origin
 from ..edge.viewer import ViewerRequest
-from ..errors import DefinitionError
+from ..errors import ConfigError, DefinitionError
 from ..rules.tables import RULE_SETS, is_rule_set_name
 from ..triggers import TRIGGER_NAMES
 from . import managed
@@ -277,9 +279,20 @@ class TomlImporter(Importer):
         _keys(viewer, VIEWER_KEYS, self.root.at(self.data, "viewer"))
         if "edge_location" in viewer:
             out.setdefault("edge_location", viewer.pop("edge_location"))
+        self._check_viewer(viewer)
         if viewer:
             out["viewer"] = viewer
         return out
+
+    def _check_viewer(self, viewer: dict[str, Any]) -> None:
+        """``[viewer]`` checked as a viewer request would be (edgelab.edge.distribution)."""
+        try:
+            check_viewer_defaults(viewer)
+        except ConfigError as exc:
+            key = exc.key.removeprefix("viewer.")
+            table = self.root.at(self.data, "viewer")
+            where = table.at(self.data["viewer"], key) if key in viewer else table
+            raise where.error(str(exc).removeprefix(f"{exc.key} ")) from None
 
     # -- today's format ---------------------------------------------------------------------
     def _old_format(self, cfg: Node) -> None:
@@ -532,6 +545,12 @@ class TomlImporter(Importer):
                 port = parts.port or (443 if parts.scheme == "https" else 80)
             except ValueError:
                 raise loc.at(o, "url").error(f"has an invalid port; got {url!r}") from None
+            try:  # the checks of edgelab.edge.origins.HttpOrigin, at the key's position
+                check_http_origin(url, resolve=resolve, read_timeout=timeout)
+            except ConfigError as exc:
+                key = exc.key.removeprefix("origin.").partition(".")[0]
+                text = str(exc).removeprefix(f"{exc.key} ")
+                raise loc.at(o, key if key in o else "url").error(text) from None
             host = parts.hostname
             domain = "localhost" if host.replace(".", "").isdigit() or ":" in host else host
             custom = Node(
@@ -965,12 +984,23 @@ class TomlImporter(Importer):
                 f"{value!r}"
             )
         target, sep, func = value.rpartition(":") if ":" in value else (value, "", "")
-        if target.endswith(HANDLER_SUFFIXES) or "/" in target:
+        suffix = Path(target).suffix.lower()
+        if (
+            target.endswith(HANDLER_SUFFIXES)
+            or "/" in target
+            or (suffix and (self.base / target).is_file())
+        ):
             path = (self.base / target).resolve()
             if not path.is_file():
                 raise loc.error(
                     f"the handler file {target!r} does not exist (looked for "
                     f"{path}); paths are relative to the file"
+                )
+            if not path.name.endswith(HANDLER_SUFFIXES):
+                raise loc.error(
+                    f"names {target!r}, which is not a handler file: a handler is a "
+                    f"{', '.join(HANDLER_SUFFIXES)} file (Python or Node.js), optionally "
+                    "with :function"
                 )
             language = "python" if path.suffix == ".py" else "node"
             export = func or ("handler" if language == "node" else "")

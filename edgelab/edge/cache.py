@@ -65,6 +65,26 @@ def _ttl_number(value: Any, key: str) -> float:
     return float(value)
 
 
+#: CachedMethods a cache behaviour may have (distribution facts §3.2).
+CACHED_METHOD_SETS = (("GET", "HEAD"), ("GET", "HEAD", "OPTIONS"))
+
+
+def _cached_methods(value: Any) -> tuple[str, ...]:
+    names = None
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes | Mapping):
+        items = list(value)
+        if all(isinstance(m, str) for m in items):
+            names = tuple(dict.fromkeys(m.strip().upper() for m in items))
+    for allowed in CACHED_METHOD_SETS:
+        if names is not None and sorted(names) == sorted(allowed):
+            return allowed
+    raise ConfigError(
+        f'cache.cached_methods must be ["GET", "HEAD"] or ["GET", "HEAD", "OPTIONS"], the two '
+        f"sets CloudFront offers (distribution facts §3.2); got {value!r}",
+        key="cache.cached_methods",
+    )
+
+
 @dataclass(frozen=True)
 class CachePolicy:
     """What goes in the cache key and how long objects live (facts §8.3)."""
@@ -97,7 +117,7 @@ class CachePolicy:
         object.__setattr__(
             self, "query_strings", parse_selection(self.query_strings, key="cache.query_strings")
         )
-        object.__setattr__(self, "cached_methods", tuple(m.upper() for m in self.cached_methods))
+        object.__setattr__(self, "cached_methods", _cached_methods(self.cached_methods))
 
     # -- the key -------------------------------------------------------------------------
     @property

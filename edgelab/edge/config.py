@@ -46,7 +46,7 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError
+from ..errors import ConfigError, EdgelabError
 from ..outbound.aws import aws_from_config
 from ..outbound.mocks import http_mocks_from_config
 from ..rules.tables import RULE_SETS, is_rule_set_name
@@ -56,6 +56,7 @@ from .distribution import Distribution, OriginRequestPolicy, TriggerConfig
 from .origins import FolderOrigin, HttpOrigin, MappingOrigin
 from .viewer import ViewerRequest
 
+HANDLER_SUFFIXES = (".py", ".js", ".cjs", ".mjs")
 SECTIONS = (
     "distribution",
     "triggers",
@@ -137,13 +138,23 @@ def _handler(value: Any, name: str, base: Path) -> TriggerConfig:
             key=key,
         )
     target, sep, func = value.rpartition(":") if ":" in value else (value, "", "")
-    looks_like_file = target.endswith((".py", ".js", ".cjs", ".mjs")) or "/" in target
+    suffix = Path(target).suffix.lower()
+    looks_like_file = (
+        suffix in HANDLER_SUFFIXES or "/" in target or (suffix != "" and (base / target).is_file())
+    )
     if looks_like_file:
         path = (base / target).resolve()
         if not path.is_file():
             raise ConfigError(
                 f"{key} names the handler file {target!r}, which does not exist "
                 f"(looked for {path}); paths are relative to the config file",
+                key=key,
+            )
+        if path.suffix.lower() not in HANDLER_SUFFIXES:
+            raise ConfigError(
+                f"{key} names {target!r}, which is not a handler file: a handler is a "
+                f"{', '.join(HANDLER_SUFFIXES)} file (Python or Node.js), optionally with "
+                ":function",
                 key=key,
             )
         value = f"{path}{sep}{func}"
@@ -259,7 +270,19 @@ def load_distribution(
 ) -> Distribution:
     """A :class:`Distribution` from a TOML file; ``overrides`` go to its constructor.
     ``default_isolated``: the mode of Python handlers when the file does not set
-    ``isolated`` (``edgelab replay`` and ``edgelab serve`` pass True)."""
+    ``isolated`` (``edgelab replay`` and ``edgelab serve`` pass True).
+
+    Every value is checked here, once: an error names the file and the key
+    (``site/distribution.toml: cache.default_ttl must be ...``)."""
+    try:
+        return _load(path, default_isolated=default_isolated, **overrides)
+    except EdgelabError as exc:
+        if f"config file {str(path)!r}" not in str(exc):
+            exc.args = (f"{path}: {exc}", *exc.args[1:])
+        raise
+
+
+def _load(path: str | Path, *, default_isolated: bool = False, **overrides: Any) -> Distribution:
     data = read_config(path)
     base = Path(path).resolve().parent
     for name in data:
@@ -351,3 +374,16 @@ def _ttl(value: Any, key: str) -> float:
             key=key,
         )
     return float(value)
+
+
+def check_distribution(path: str | Path) -> None:
+    """Load the distribution in ``path`` once, as a dry run, and close it.
+
+    Every value is checked and every handler imported, Python ones in worker processes
+    (the runtime's isolated mode), so a handler that calls ``os._exit`` or hangs while
+    importing is reported as a :class:`~edgelab.errors.HandlerLoadError` instead of
+    taking the caller with it. Replay (before its supervised or parallel processes) and
+    ``edgelab serve`` (for in-process handlers) call this, so one worker and N workers
+    refuse the same config with the same message.
+    """
+    load_distribution(path, isolated=True).close()

@@ -19,10 +19,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from ..errors import ConfigError, EdgelabError
+from ..errors import ConfigError, EdgelabError, EventError
 from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from ..outbound.sandbox import AwsLike, HttpLike, Sandbox
 from ..rules.tables import RuleSet, get_rules
@@ -143,7 +143,7 @@ class Distribution:
         self.cache_policy = cache_policy or CachePolicy()
         self.origin_request_policy = origin_request_policy or OriginRequestPolicy()
         self.edge_location = edge_location
-        self.viewer_defaults = dict(viewer_defaults or {})
+        self.viewer_defaults = check_viewer_defaults(viewer_defaults)
         if not callable(origin):
             raise ConfigError(
                 f"origin must be a callable from request to response (for example "
@@ -157,43 +157,52 @@ class Distribution:
         self._router: HttpOrigin | None = None
         self.triggers: dict[Trigger, BoundTrigger] = {}
         self.sandbox: Sandbox | None = None
-        if http is not None or aws is not None:
-            self.sandbox = Sandbox(http=http, aws=aws).start()
         try:
-            self._bind(triggers or {}, isolated)
+            if http is not None or aws is not None:
+                self.sandbox = Sandbox(http=http, aws=aws).start()
+            env = self.sandbox.environ() if self.sandbox is not None else None
+            for name, spec in (triggers or {}).items():
+                self._bind(name, spec, isolated, env)
+            self._plan()
         except BaseException:
-            self.close()
+            for bound in self.triggers.values():  # no worker process outlives a failed load
+                bound.handler.close()
+            if self.sandbox is not None:
+                self.sandbox.close()
             raise
-        self._plan()
         self.stack = build_stack(self)
 
-    def _bind(self, triggers: Mapping[Any, Any], isolated: bool) -> None:
-        box = self.sandbox
-        env = box.environ() if box is not None else None
-        for name, spec in triggers.items():
-            trig = Trigger.parse(name, what="a key of triggers", key=f"triggers.{name}")
-            conf = spec if isinstance(spec, TriggerConfig) else TriggerConfig(spec)
-            if conf.include_body and not trig.is_request:
-                raise ConfigError(
-                    f"include_body is an option of viewer-request and "
-                    f"origin-request only (facts §1.4); got it on {trig.value}",
-                    key=f"triggers.{trig.value}.include_body",
-                )
-            try:
-                handler = load_handler(conf.handler, isolated=isolated, env=env)
-            except EdgelabError as exc:  # say which trigger the handler was meant for
-                spec = conf.handler if isinstance(conf.handler, str) else None
-                raise exc.with_context(trigger=trig.value, handler=spec) from None
-            if box is not None:
-                handler = box.wrap(handler)
-            self.triggers[trig] = BoundTrigger(
-                trig,
-                handler,
-                conf.include_body,
-                self.rules.timeout_s(trig),
-                self.rules.memory_mb(trig),
-                uuid.uuid4().hex,
+    def _bind(
+        self,
+        name: str | Trigger,
+        spec: Any,
+        isolated: bool,
+        env: Mapping[str, str | None] | None = None,
+    ) -> None:
+        trig = Trigger.parse(name, what="a key of triggers", key=f"triggers.{name}")
+        conf = spec if isinstance(spec, TriggerConfig) else TriggerConfig(spec)
+        if conf.include_body and not trig.is_request:
+            raise ConfigError(
+                f"include_body is an option of viewer-request and "
+                f"origin-request only (facts §1.4); got it on {trig.value}",
+                key=f"triggers.{trig.value}.include_body",
             )
+        try:
+            handler = load_handler(conf.handler, isolated=isolated, env=env)
+        except EdgelabError as exc:  # say which trigger the handler was meant for
+            handler_spec = conf.handler if isinstance(conf.handler, str) else None
+            exc.args = (f"triggers.{trig.value}: {exc}", *exc.args[1:])
+            raise exc.with_context(trigger=trig.value, handler=handler_spec) from None
+        if self.sandbox is not None:
+            handler = self.sandbox.wrap(handler)
+        self.triggers[trig] = BoundTrigger(
+            trig,
+            handler,
+            conf.include_body,
+            self.rules.timeout_s(trig),
+            self.rules.memory_mb(trig),
+            uuid.uuid4().hex,
+        )
 
     def _plan(self) -> None:
         """Precompute what the chain needs per request (the hot path stays lean)."""
@@ -281,3 +290,30 @@ class Distribution:
             for t, b in self.triggers.items()
         )
         return f"<Distribution {self.domain_name} [{trig}] origin={type(self.origin).__name__}>"
+
+
+def check_viewer_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``[viewer]`` table checked as a viewer request would be (a ConfigError naming
+    ``viewer.KEY`` otherwise): country, client_ip, latitude ... of every request."""
+    out = dict(defaults or {})
+    allowed = {f.name for f in fields(ViewerRequest)} - {
+        "uri",
+        "method",
+        "querystring",
+        "headers",
+        "body",
+        "request_id",
+        "time",
+    }
+    for key in out:
+        if key not in allowed:
+            raise ConfigError(
+                f"[viewer] has an unknown key {key!r}; allowed: {', '.join(sorted(allowed))}",
+                key=f"viewer.{key}",
+            )
+    try:
+        ViewerRequest(**out).check()
+    except EventError as exc:
+        text = str(exc).removesuffix(f" (at {exc.path})")
+        raise ConfigError(f"viewer.{text}", key=f"viewer.{exc.path}") from None
+    return out

@@ -34,7 +34,8 @@ from collections.abc import Callable, Mapping
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import SplitResult, unquote_to_bytes, urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import ConfigError, OriginError
 from ..event.build import custom_origin, s3_origin, status_phrase
@@ -153,10 +154,14 @@ class CallableOrigin:
 
 
 _S3_ERRORS = {
-    403: ("AccessDenied", "Access Denied"),
-    404: ("NoSuchKey", "The specified key does not exist."),
-    405: ("MethodNotAllowed", "The specified method is not allowed against this resource."),
+    "AccessDenied": (403, "Access Denied"),
+    "NoSuchKey": (404, "The specified key does not exist."),
+    "MethodNotAllowed": (405, "The specified method is not allowed against this resource."),
+    "InvalidURI": (400, "Couldn't parse the specified URI."),
+    "KeyTooLongError": (400, "Your key is too long"),
 }
+#: S3's longest object key, in UTF-8 bytes.
+MAX_KEY_BYTES = 1024
 
 
 class FolderOrigin:
@@ -181,12 +186,12 @@ class FolderOrigin:
         self.origin_object = s3_origin(f"{bucket}.s3.us-east-1.amazonaws.com")
         self._etags: dict[tuple[str, int, int], str] = {}
 
-    def _error(self, status: int, key: str, request_id: str) -> dict[str, Any]:
-        code, message = _S3_ERRORS[status]
+    def _error(self, code: str, key: str, request_id: str) -> dict[str, Any]:
+        status, message = _S3_ERRORS[code]
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
             f"<Message>{message}</Message>"
-            + (f"<Key>{key}</Key>" if status == 404 else "")
+            + (f"<Key>{xml_escape(key)}</Key>" if code == "NoSuchKey" else "")
             + f"<RequestId>{request_id}</RequestId><HostId>edgelab</HostId></Error>"
         )
         return make_response(
@@ -194,15 +199,37 @@ class FolderOrigin:
         )
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
+        """S3's answer for the request's key; never raises, never shows a local path."""
         method = request.get("method", "GET")
-        rid = hashlib.md5(request.get("uri", "").encode()).hexdigest()[:16].upper()
-        key = unquote(request.get("uri", "/")).lstrip("/")
+        uri = request.get("uri", "/")
+        uri = uri if isinstance(uri, str) else "/"
+        rid = hashlib.md5(uri.encode("utf-8", "replace")).hexdigest()[:16].upper()
+        missing = "AccessDenied" if self.missing == 403 else "NoSuchKey"
+        try:
+            key = unquote_to_bytes(uri).decode("utf-8").lstrip("/")
+        except UnicodeError:  # not UTF-8 once decoded (or a lone surrogate)
+            return self._error("InvalidURI", "", rid)
+        if "\x00" in key:
+            return self._error("InvalidURI", "", rid)
+        if len(key.encode("utf-8")) > MAX_KEY_BYTES:
+            return self._error("KeyTooLongError", "", rid)
         if method not in ("GET", "HEAD"):
-            return self._error(405, key, rid)
+            return self._error("MethodNotAllowed", key, rid)
+        try:
+            return self._object(request, method, key, rid, missing)
+        except PermissionError:  # a file the bucket may not read
+            return self._error("AccessDenied", key, rid)
+        except (OSError, ValueError, RuntimeError):
+            # a name too long for this file system, a symlink loop ...: no such object
+            return self._error(missing, key, rid)
+
+    def _object(
+        self, request: dict[str, Any], method: str, key: str, rid: str, missing: str
+    ) -> dict[str, Any]:
         path = (self.root / key).resolve() if key else self.root
         inside = path == self.root or self.root in path.parents
         if not key or key.endswith("/") or not inside or not path.is_file():
-            return self._error(self.missing, key, rid)
+            return self._error(missing, key, rid)
         st = path.stat()
         stamp = (str(path), st.st_mtime_ns, st.st_size)
         etag = self._etags.get(stamp)
@@ -240,12 +267,120 @@ def _not_modified(since: str, st: os.stat_result) -> bool:
         return False
 
 
+MAX_READ_TIMEOUT_S = 120
+
+
+def _is_loopback_name(host: str) -> bool:
+    """``localhost`` or a loopback IP literal (no DNS lookup)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def check_resolve(resolve: Any) -> dict[str, str]:
+    """``{"name": "127.0.0.1:9000"}``: names mapped to a loopback ``host[:port]``."""
+    if resolve is None:
+        return {}
+    if not isinstance(resolve, Mapping):
+        raise ConfigError(
+            f'origin.resolve must map domain names to loopback "host:port" '
+            f"strings; got a {type(resolve).__name__}",
+            key="origin.resolve",
+        )
+    out = {}
+    for name, target in resolve.items():
+        key = f"origin.resolve.{name}"
+        host, port = (
+            (target.rpartition(":")[0], target.rpartition(":")[2])
+            if isinstance(target, str) and target.count(":") == 1
+            else (target, None)
+        )
+        if isinstance(target, str) and target.startswith("[") and "]:" in target:
+            host, _, port = target.rpartition(":")
+        ok_port = port is None or (port.isdigit() and port.isascii() and 0 < int(port) < 65536)
+        if (
+            not isinstance(name, str)
+            or not name
+            or not isinstance(host, str)
+            or not _is_loopback_name(host)
+            or not ok_port
+        ):
+            raise ConfigError(
+                f'{key} must be a loopback "host:port" such as "127.0.0.1:9000" '
+                f"(host: localhost or a loopback address; port: 1-65535); got {target!r}",
+                key="origin.resolve",
+            )
+        out[name.lower()] = target
+    return out
+
+
+def check_http_origin(
+    url: Any, *, resolve: Any = None, read_timeout: Any = None, connect_timeout: Any = 5.0
+) -> tuple[SplitResult, int, dict[str, str]]:
+    """The checks of :class:`HttpOrigin` (a ConfigError naming ``origin.KEY`` otherwise):
+    an http(s) URL whose host is on loopback or mapped in ``resolve``, ``resolve`` values
+    that are loopback ``host:port``, timeouts in (0, 120] seconds. Returns the split URL,
+    its port and the lowercased ``resolve`` map."""
+    if not isinstance(url, str):
+        raise ConfigError(
+            f"origin.url must be a URL such as http://127.0.0.1:8000; got a {type(url).__name__}",
+            key="origin.url",
+        )
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"origin.url must be an http:// or https:// URL with a host, such "
+            f"as http://127.0.0.1:8000; got {url!r}",
+            key="origin.url",
+        )
+    try:
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        raise ConfigError(
+            f"origin.url has an invalid port (allowed: 1-65535); got {url!r}", key="origin.url"
+        ) from None
+    mapped = check_resolve(resolve)
+    host = parts.hostname
+    if not _is_loopback_name(host) and host.lower() not in mapped:
+        raise ConfigError(
+            f"origin.url names the host {host!r}, which is not a loopback address: edgelab "
+            f"only connects to this machine. Use http://127.0.0.1:PORT, or keep the name and "
+            f'map it in resolve (origin.resolve = {{"{host}" = "127.0.0.1:{port}"}})',
+            key="origin.resolve",
+        )
+    for name, value in (
+        ("origin.read_timeout", read_timeout),
+        ("origin.connect_timeout", connect_timeout),
+    ):
+        if value is None and name == "origin.read_timeout":
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 < value <= MAX_READ_TIMEOUT_S
+        ):
+            raise ConfigError(
+                f"{name} must be a number of seconds above 0 and at most "
+                f"{MAX_READ_TIMEOUT_S} (CloudFront's response timeout is 1-120 s, "
+                f"distribution facts §1.2; fractions are allowed for quick tests); got "
+                f"{value!r}",
+                key=name,
+            )
+    return parts, port, mapped
+
+
 def _loopback_target(host: str, resolve: Mapping[str, str]) -> tuple[str, int | None]:
     """The loopback address to connect to for ``host`` (and a port from ``resolve``)."""
     mapped = resolve.get(host.lower())
     port: int | None = None
     if mapped:
-        host, _, p = mapped.rpartition(":") if mapped.count(":") == 1 else (mapped, "", "")
+        if mapped.startswith("[") and "]:" in mapped:
+            host, _, p = mapped.rpartition(":")
+        else:
+            host, _, p = mapped.rpartition(":") if mapped.count(":") == 1 else (mapped, "", "")
         port = int(p) if p else None
     if host.lower() == "localhost":
         return "127.0.0.1", port
@@ -291,22 +426,11 @@ class HttpOrigin:
     ) -> None:
         import httpx
 
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ConfigError(
-                f"origin.url must be an http:// or https:// URL with a host, such "
-                f"as http://127.0.0.1:8000; got {url!r}",
-                key="origin.url",
-            )
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise ConfigError(
-                f"origin.url has an invalid port; got {url!r}", key="origin.url"
-            ) from None
+        parts, port, self.resolve = check_http_origin(
+            url, resolve=resolve, read_timeout=read_timeout, connect_timeout=connect_timeout
+        )
         self.url = url
-        self.resolve = {k.lower(): v for k, v in (resolve or {}).items()}
-        host = parts.hostname
+        host = parts.hostname or ""
         try:
             ipaddress.ip_address(host)
             # CloudFront wants a DNS name for a custom origin (§1.6): name the loopback one.

@@ -16,11 +16,26 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from ..event.build import cookie_args, header_args
+from ..errors import EventError
+from ..event.build import (
+    _BAD_VALUE_CHAR,
+    _header_pair,
+    _short,
+    check_client_ip,
+    check_country,
+    check_method,
+    check_querystring,
+    check_uri,
+    cookie_args,
+    header_args,
+)
 from ..event.headers import HeaderMap, header_map
+from ..event.jsoncheck import json_problem
 
 DEFAULT_EDGE_LOCATION = "IAD89-C1"
 DEFAULT_CLIENT_IP = "203.0.113.178"
+#: What CloudFront reports in CloudFront-Viewer-Http-Version (facts §7).
+HTTP_VERSIONS = ("0.9", "1.0", "1.1", "2.0", "3.0")
 DEFAULT_USER_AGENT = "curl/7.66.0"
 
 
@@ -68,7 +83,19 @@ class ViewerRequest:
         body: bytes | str | None = None,
         **location: Any,
     ) -> ViewerRequest:
-        """``/a/b?x=1`` plus headers (mapping, pairs or ``"Name: value"``) and cookies."""
+        """``/a/b?x=1`` plus headers (mapping, pairs or ``"Name: value"``) and cookies.
+
+        Raises :class:`EventError` naming the field for anything a viewer could not send
+        (see :meth:`check`)."""
+        if not isinstance(path, str):
+            check_uri(path, "path")
+        unknown = sorted(set(location) - _LOCATION_FIELDS)
+        if unknown:
+            raise EventError(
+                f"{unknown[0]!r} is not a viewer field; allowed: "
+                f"{', '.join(sorted(_LOCATION_FIELDS))}",
+                path=unknown[0],
+            )
         uri, _, qs = path.partition("?")
         pairs = header_args(headers)
         jar = cookie_args(cookies)
@@ -76,15 +103,96 @@ class ViewerRequest:
             pairs.append(("Cookie", "; ".join(f"{n}={v}" for n, v in jar)))
         if not any(n.lower() == "user-agent" for n, _ in pairs):
             pairs.insert(0, ("User-Agent", DEFAULT_USER_AGENT))
-        data = body.encode() if isinstance(body, str) else body
-        return cls(
+        if body is not None and not isinstance(body, str | bytes | bytearray):
+            raise EventError(
+                f"body must be text or bytes; got a {type(body).__name__}", path="body"
+            )
+        try:
+            data = body.encode() if isinstance(body, str) else body
+        except UnicodeEncodeError:
+            raise EventError(
+                "body must be Unicode text (it holds a lone surrogate, which UTF-8 "
+                "cannot encode); pass bytes for binary data",
+                path="body",
+            ) from None
+        viewer = cls(
             uri=uri or "/",
-            method=method.upper(),
+            method=method,
             querystring=qs,
             headers=pairs,
-            body=data,
+            body=bytes(data) if data is not None else None,
             **location,
         )
+        return viewer.check()
+
+    def check(self) -> ViewerRequest:
+        """Raise :class:`EventError` naming the field when this request is not one a viewer
+        could send or CloudFront could locate; return the request itself otherwise."""
+        check_uri(self.uri)
+        check_querystring(self.querystring)
+        self.method = check_method(self.method)
+        if not isinstance(self.headers, list):
+            raise EventError(
+                f"headers must be a list of (name, value) pairs; got a "
+                f"{type(self.headers).__name__}",
+                path="headers",
+            )
+        self.headers = [_header_pair(*_pair(p), "headers") for p in self.headers]
+        if self.body is not None and not isinstance(self.body, bytes):
+            raise EventError(f"body must be bytes; got a {type(self.body).__name__}", path="body")
+        check_client_ip(self.client_ip)
+        if self.country is not None:
+            self.country = check_country(self.country)
+        for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not low <= value <= high
+            ):
+                raise EventError(
+                    f"{name} must be a number of degrees from {low} to {high}; got {_short(value)}",
+                    path=name,
+                )
+        for name in (
+            "country_name",
+            "region",
+            "region_name",
+            "city",
+            "postal_code",
+            "time_zone",
+            "metro_code",
+            "edge_location",
+        ):
+            value = getattr(self, name)
+            if value is not None and (
+                not isinstance(value, str) or _BAD_VALUE_CHAR.search(value) or json_problem(value)
+            ):
+                raise EventError(
+                    f"{name} must be text (no line breaks or NUL); got {_short(value)}", path=name
+                )
+        for name, low, high in (("client_port", 0, 65535), ("asn", 0, 4294967295)):
+            value = getattr(self, name)
+            if value is None and name == "asn":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+                raise EventError(
+                    f"{name} must be a whole number from {low} to {high}; got {_short(value)}",
+                    path=name,
+                )
+        if self.protocol not in ("http", "https"):
+            raise EventError(
+                f"protocol must be http or https; got {_short(self.protocol)}", path="protocol"
+            )
+        if self.http_version not in HTTP_VERSIONS:
+            raise EventError(
+                f"http_version must be one of {', '.join(HTTP_VERSIONS)}; got "
+                f"{_short(self.http_version)}",
+                path="http_version",
+            )
+        return self
 
     def header(self, name: str, default: str | None = None) -> str | None:
         lower = name.lower()
@@ -128,3 +236,18 @@ class ViewerRequest:
         if kw.get("body") is not None:
             kw["body"] = base64.b64decode(kw["body"])
         return cls(**kw)
+
+
+_LOCATION_FIELDS = frozenset(f.name for f in fields(ViewerRequest)) - {
+    "uri",
+    "method",
+    "querystring",
+    "headers",
+    "body",
+}
+
+
+def _pair(item: Any) -> tuple[Any, Any]:
+    if isinstance(item, tuple | list) and len(item) == 2:
+        return item[0], item[1]
+    raise EventError(f"headers must be (name, value) pairs; got {_short(item)}", path="headers")

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import base64
 import copy
+import errno
+import ipaddress
 import json
 import marshal
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -20,9 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import EventError
+from ..limits import MAX_DEPTH
 from ..rules.tables import RuleSet, get_rules
 from ..triggers import Trigger
 from .headers import HeaderMap, canonical_key, header_map
+from .jsoncheck import json_problem
 
 DISTRIBUTION_DOMAIN = "d111111abcdef8.cloudfront.net"
 DISTRIBUTION_ID = "EDFDVBD6EXAMPLE"
@@ -38,6 +43,14 @@ DEVICE_HEADERS = {
 }
 
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | Iterable[str] | None
+
+# RFC 9110 §5.6.2: a method and a header name are tokens.
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+# What a viewer cannot put in a request line: controls, space, '#' (facts §2).
+_BAD_URI_CHAR = re.compile(r"[\x00-\x20\x7f#]")
+# A header value holds no line breaks or NUL (RFC 9110 §5.5).
+_BAD_VALUE_CHAR = re.compile(r"[\x00\r\n]")
+_COUNTRY = re.compile(r"[A-Za-z]{2}")
 
 
 def custom_origin(
@@ -110,37 +123,104 @@ _DEFAULT_RESPONSE_HEADERS = [
 ]
 
 
-def header_args(headers: HeadersArg) -> list[tuple[str, str]]:
+def header_args(headers: HeadersArg, what: str = "headers") -> list[tuple[str, str]]:
     """Accept a mapping, ``(name, value)`` pairs, or ``"Name: value"`` strings."""
     if headers is None:
         return []
     if isinstance(headers, Mapping):
-        return [(str(k), str(v)) for k, v in headers.items()]
+        items: Iterable[Any] = list(headers.items())
+    elif isinstance(headers, str | bytes) or not isinstance(headers, Iterable):
+        raise EventError(
+            f"{what} must be a mapping of name to value, (name, value) pairs or "
+            f"'Name: value' strings; got {_kind(headers)}",
+            path=what,
+        )
+    else:
+        items = headers
     pairs = []
-    for item in headers:
+    for item in items:
         if isinstance(item, str):
             name, sep, value = item.partition(":")
             if not sep or not name.strip():
                 raise EventError(
-                    f"a header must look like 'Name: value'; got {item!r}", path="headers"
+                    f"a header must look like 'Name: value'; got {_short(item)}", path=what
                 )
-            pairs.append((name.strip(), value.strip()))
-        else:
+            name, value = name.strip(), value.strip()
+        elif isinstance(item, tuple | list) and len(item) == 2:
             name, value = item
-            pairs.append((str(name), str(value)))
+        else:
+            raise EventError(
+                f"a header must be 'Name: value' or a (name, value) pair; got {_kind(item)}",
+                path=what,
+            )
+        pairs.append(_header_pair(name, value, what))
     return pairs
+
+
+def _header_pair(name: Any, value: Any, what: str) -> tuple[str, str]:
+    if not isinstance(name, str) or not _TOKEN.fullmatch(name):
+        raise EventError(
+            f"a header name must be an HTTP token (letters, digits and "
+            f"!#$%&'*+-.^_`|~; RFC 9110 §5.6.2); got {_short(name)}",
+            path=what,
+        )
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise EventError(
+            f"header {name!r} must have a text (or number) value; got {_kind(value)}", path=what
+        )
+    value = str(value)
+    if _BAD_VALUE_CHAR.search(value) or json_problem(value):
+        raise EventError(
+            f"header {name!r} has a value with a line break, a NUL or a lone "
+            f"surrogate, which no HTTP request can carry; got {_short(value)}",
+            path=what,
+        )
+    return name, value
+
+
+def _kind(value: Any) -> str:
+    """A short description of a bad value: never the repr of a huge or deep object."""
+    if isinstance(value, str | bytes | int | float | bool) or value is None:
+        return _short(value)
+    return f"a {type(value).__name__}"
+
+
+def _short(value: Any, width: int = 60) -> str:
+    if isinstance(value, Mapping | list | tuple | set):
+        return f"a {type(value).__name__}"
+    text = ascii(value) if isinstance(value, str) else repr(value)
+    return text if len(text) <= width else text[: width - 4] + "...'"
 
 
 def cookie_args(cookies: Mapping[str, str] | Iterable[str] | None) -> list[tuple[str, str]]:
     if cookies is None:
         return []
     if isinstance(cookies, Mapping):
-        return [(str(k), str(v)) for k, v in cookies.items()]
+        items = [
+            f"{k}={v}" if isinstance(k, str) and isinstance(v, str | int | float) else (k, v)
+            for k, v in cookies.items()
+        ]
+    elif isinstance(cookies, str | bytes) or not isinstance(cookies, Iterable):
+        raise EventError(
+            f"cookies must be a mapping of name to value or 'name=value' strings;"
+            f" got {_kind(cookies)}",
+            path="cookie",
+        )
+    else:
+        items = list(cookies)
     pairs = []
-    for item in cookies:
-        name, sep, value = str(item).partition("=")
-        if not sep or not name.strip():
-            raise EventError(f"a cookie must look like name=value; got {item!r}", path="cookie")
+    for item in items:
+        if not isinstance(item, str):
+            raise EventError(
+                f"a cookie must look like name=value; got {_kind(item)}", path="cookie"
+            )
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip() or _BAD_VALUE_CHAR.search(item) or json_problem(item):
+            raise EventError(
+                f"a cookie must look like name=value (no line breaks, NUL or "
+                f"lone surrogates); got {_short(item)}",
+                path="cookie",
+            )
         pairs.append((name.strip(), value.strip()))
     return pairs
 
@@ -154,11 +234,12 @@ def _merge_headers(defaults: list[tuple[str, str]], given: list[tuple[str, str]]
 def encode_body(
     data: str | bytes,
     trigger: Trigger,
-    rules: RuleSet | None = None,
+    rules: RuleSet | str | None = None,
 ) -> dict[str, Any]:
     """``request.body`` as Include Body exposes it: base64, truncated at the limit (§1.4)."""
     raw = data.encode() if isinstance(data, str) else bytes(data)
-    exposed = (rules or get_rules()).limit("body-exposed", trigger)
+    ruleset = rules if isinstance(rules, RuleSet) else get_rules(rules)
+    exposed = ruleset.limit("body-exposed", trigger)
     limit = len(raw) if exposed is None else int(exposed)
     return {
         "inputTruncated": len(raw) > limit,
@@ -194,7 +275,7 @@ def build_event(
     request_id: str = EXAMPLE_REQUEST_ID,
     distribution_domain: str = DISTRIBUTION_DOMAIN,
     distribution_id: str = DISTRIBUTION_ID,
-    rules: RuleSet | None = None,
+    rules: RuleSet | str | None = None,
 ) -> dict[str, Any]:
     """A Lambda@Edge event for ``trigger``; with no options, AWS's example event (§1).
 
@@ -205,10 +286,10 @@ def build_event(
     request, so they are refused for ``viewer-request``.
     """
     trig = Trigger.parse(trigger)
-    if not uri.startswith("/"):
-        raise EventError(f"uri must start with '/'; got {uri!r} (facts §1.3)", path="uri")
-    if querystring.startswith("?"):
-        querystring = querystring[1:]
+    uri = check_uri(uri)
+    querystring = check_querystring(querystring)
+    method = check_method(method)
+    client_ip = check_client_ip(client_ip)
     given = header_args(headers)
     cookie_pairs = cookie_args(cookies)
     if cookie_pairs:
@@ -222,18 +303,22 @@ def build_event(
                 path="headers",
             )
         if country is not None:
-            given.append(("CloudFront-Viewer-Country", country.upper()))
+            given.append(("CloudFront-Viewer-Country", check_country(country)))
         if device is not None:
-            if device not in DEVICES:
+            if not isinstance(device, str) or device not in DEVICES:
                 raise EventError(
-                    f"device must be one of {', '.join(DEVICES)}; got {device!r}", path="device"
+                    f"device must be one of {', '.join(DEVICES)}; got {_kind(device)}",
+                    path="device",
                 )
             given += [(h, "true" if d == device else "false") for d, h in DEVICE_HEADERS.items()]
+
+    _check_strings(request_id, distribution_domain, distribution_id, status_description)
+    _check_body_and_origin(body, origin)
 
     request: dict[str, Any] = {
         "clientIp": client_ip,
         "headers": _merge_headers(_default_request_headers(trig), given),
-        "method": method.upper(),
+        "method": method,
         "querystring": querystring,
         "uri": uri,
     }
@@ -289,16 +374,134 @@ def build_event(
     return {"Records": [{"cf": cf}]}
 
 
+def _check_strings(
+    request_id: Any, distribution_domain: Any, distribution_id: Any, status_description: Any
+) -> None:
+    for name, value in (
+        ("request_id", request_id),
+        ("distribution_domain", distribution_domain),
+        ("distribution_id", distribution_id),
+    ):
+        if not isinstance(value, str) or json_problem(value):
+            raise EventError(f"{name} must be a string; got {_kind(value)}", path=name)
+    if status_description is not None and (
+        not isinstance(status_description, str) or json_problem(status_description)
+    ):
+        raise EventError(
+            f"status_description must be a string; got {_kind(status_description)}",
+            path="status_description",
+        )
+
+
+def _check_body_and_origin(body: Any, origin: Any) -> None:
+    if body is not None and not isinstance(body, str | bytes | bytearray):
+        raise EventError(f"body must be text or bytes; got {_kind(body)}", path="body")
+    if isinstance(body, str) and json_problem(body):
+        raise EventError(
+            "body must be Unicode text (it holds a lone surrogate, which UTF-8 "
+            "cannot encode); pass bytes for binary data",
+            path="body",
+        )
+    if origin is not None:
+        if not isinstance(origin, Mapping):
+            raise EventError(
+                f"origin must be a dict such as custom_origin(...) or "
+                f"s3_origin(...); got {_kind(origin)}",
+                path="origin",
+            )
+        problem = json_problem(origin, strict=True)
+        if problem:
+            raise EventError(f"origin cannot be used: {problem}", path="origin")
+
+
 def _status_int(status: int | str) -> int:
     try:
+        if isinstance(status, bool) or not isinstance(status, int | str):
+            raise TypeError
         code = int(status)
     except (TypeError, ValueError, OverflowError):
         raise EventError(
-            f"status must be an HTTP status number; got {status!r}", path="status"
+            f"status must be an HTTP status number such as 200 or 404; got {_kind(status)}",
+            path="status",
         ) from None
-    if not 100 <= code <= 999:
-        raise EventError(f"status must be a three-digit HTTP status; got {status!r}", path="status")
+    if not 200 <= code <= 599:
+        raise EventError(
+            f"status must be a final HTTP status, 200-599 (what an origin answers "
+            f"and a response trigger sees, facts §1.7); got {_kind(status)}",
+            path="status",
+        )
     return code
+
+
+def check_uri(uri: Any, what: str = "uri") -> str:
+    """A request uri as a viewer can send it: starts with '/', no space, control or '#'."""
+    if not isinstance(uri, str):
+        raise EventError(
+            f"{what} must be a string starting with '/'; got {_kind(uri)} (facts §1.3)", path=what
+        )
+    if not uri.startswith("/"):
+        raise EventError(f"{what} must start with '/'; got {_short(uri)} (facts §1.3)", path=what)
+    if _BAD_URI_CHAR.search(uri) or json_problem(uri):
+        raise EventError(
+            f"{what} must not contain spaces, control characters, '#' or lone "
+            f"surrogates (percent-encode them, facts §2); got {_short(uri)}",
+            path=what,
+        )
+    return uri
+
+
+def check_querystring(querystring: Any, what: str = "querystring") -> str:
+    """A query string without the leading '?': no space, control or '#' (facts §2)."""
+    if not isinstance(querystring, str):
+        raise EventError(
+            f"{what} must be a string (without the leading '?'); got {_kind(querystring)}",
+            path=what,
+        )
+    querystring = querystring.removeprefix("?")
+    if _BAD_URI_CHAR.search(querystring) or json_problem(querystring):
+        raise EventError(
+            f"{what} must not contain spaces, control characters, '#' or lone "
+            f"surrogates (percent-encode them, facts §2); got "
+            f"{_short(querystring)}",
+            path=what,
+        )
+    return querystring
+
+
+def check_method(method: Any, what: str = "method") -> str:
+    """An HTTP method: a token (RFC 9110 §9.1), upper-cased as CloudFront passes it on."""
+    if not isinstance(method, str) or not _TOKEN.fullmatch(method):
+        raise EventError(
+            f"{what} must be an HTTP method, a single token such as GET, POST or "
+            f"OPTIONS (RFC 9110 §9.1); got {_kind(method)}",
+            path=what,
+        )
+    return method.upper()
+
+
+def check_client_ip(client_ip: Any, what: str = "client_ip") -> str:
+    """An IPv4 or IPv6 address, as CloudFront puts in ``clientIp`` (facts §1.3)."""
+    try:
+        if not isinstance(client_ip, str):
+            raise ValueError
+        ipaddress.ip_address(client_ip)
+    except ValueError:
+        raise EventError(
+            f"{what} must be an IPv4 or IPv6 address such as 203.0.113.178; got {_kind(client_ip)}",
+            path=what,
+        ) from None
+    return client_ip
+
+
+def check_country(country: Any, what: str = "country") -> str:
+    """An ISO 3166-1 alpha-2 code (two letters), upper-cased (facts §7)."""
+    if not isinstance(country, str) or not _COUNTRY.fullmatch(country):
+        raise EventError(
+            f"{what} must be an ISO 3166-1 alpha-2 country code, two letters such "
+            f"as US or FR (facts §7); got {_kind(country)}",
+            path=what,
+        )
+    return country.upper()
 
 
 # --------------------------------------------------------------------------------------
@@ -345,31 +548,62 @@ def cf_record(event: Mapping[str, Any]) -> dict[str, Any]:
 
 def read_event_file(path: str | Path) -> Any:
     """The JSON in ``path``, or an :class:`EventError` that says why it is unusable."""
-    p = Path(path)
-    if not p.is_file():
-        raise EventError(
-            f"event file {str(path)!r} does not exist or is not a file; give the "
-            "path of a JSON event (edgelab event TRIGGER > event.json makes one)"
-        )
+    if not isinstance(path, str | Path):
+        raise EventError(f"an event is a dict or the path of a JSON file; got {_kind(path)}")
+    shown = _short(str(path), 120)
     try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise EventError(f"event file {str(path)!r} cannot be read: {exc.strerror}") from None
-    except UnicodeDecodeError as exc:
-        raise EventError(f"event file {str(path)!r} is not UTF-8 text: {exc}") from None
+        p = Path(path)
+        if not p.is_file():
+            raise EventError(
+                f"event file {shown} does not exist or is not a file; give the "
+                "path of a JSON event (edgelab event TRIGGER > event.json makes "
+                "one)"
+            )
+        text = p.read_text(encoding="utf-8")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, EventError):
+            raise
+        if isinstance(exc, UnicodeDecodeError):
+            raise EventError(
+                f"event file {shown} is not UTF-8 text: {exc.reason} at byte {exc.start}"
+            ) from None
+        if isinstance(exc, OSError) and exc.errno == errno.ENAMETOOLONG:
+            raise EventError(
+                f"event file {shown} is not a usable path: a name in it is "
+                "longer than the file system allows (was an event's JSON text "
+                "passed where a path was expected? pass a dict)"
+            ) from None
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise EventError(f"event file {shown} cannot be read: {reason}") from None
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         raise EventError(
-            f"event file {str(path)!r} is not JSON: {exc.msg} at line "
-            f"{exc.lineno}, column {exc.colno}"
+            f"event file {shown} is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        ) from None
+    except RecursionError:
+        raise EventError(
+            f"event file {shown} nests objects and lists too deeply to parse; "
+            f"an event may be at most {MAX_DEPTH} levels deep"
         ) from None
 
 
 def load_event(
     source: str | Path | Mapping[str, Any], *, trigger: Trigger | str | None = None
 ) -> LoadedEvent:
-    """Load an event from a path or a dict and normalise it (see :func:`normalize_event`)."""
+    """Load an event from a path or a dict and normalise it (see :func:`normalize_event`).
+
+    Anything else (a number, a list, a string that cannot be a path) is an
+    :class:`EventError`, as is an event nested deeper than ``edgelab.limits.MAX_DEPTH``
+    levels or holding a string that is not Unicode text.
+    """
     if isinstance(source, Mapping):
         return normalize_event(source, trigger=trigger)
+    if not isinstance(source, str | Path):
+        raise EventError(
+            f'an event is a dict (the whole {{"Records": [...]}} object) or the '
+            f"path of a JSON file; got {_kind(source)}"
+        )
     return normalize_event(read_event_file(source), trigger=trigger, source=str(source))
 
 
@@ -406,6 +640,9 @@ def normalize_event(
         raise fail(
             f"an event must be a JSON object with a Records list; got {type(data).__name__}", ""
         )
+    problem = json_problem(data, strict=True)
+    if problem:
+        raise fail(f"the event cannot be used: {problem}", "")
     records = data.get("Records")
     if not isinstance(records, list) or not records:
         raise fail(

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..edge.config import load_distribution, read_config
+from ..edge.config import check_distribution, load_distribution, read_config
 from ..edge.distribution import Distribution
 from ..edge.viewer import ViewerRequest
 from ..errors import ConfigError
@@ -44,7 +44,7 @@ from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LatencyModel, estimate_latency
 from .logs.reader import append_input_errors
-from .traffic import read_traffic
+from .traffic import read_traffic, row_problems
 
 #: copied from the traffic row
 CARRIED = (
@@ -105,9 +105,10 @@ def _viewers(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Per-row plain values, converted column by column (fast for categoricals)."""
     cols = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
     times = (frame["time"].astype("int64") / 1e9).tolist() if len(frame) else []
+    problems = row_problems(frame)  # a row no viewer could send: an input-error row
     return [
-        dict(zip(cols, vals, strict=True), time=t)
-        for vals, t in zip(zip(*cols.values(), strict=True), times, strict=True)
+        dict(zip(cols, vals, strict=True), time=t, problem=p)
+        for vals, t, p in zip(zip(*cols.values(), strict=True), times, problems, strict=True)
     ]
 
 
@@ -161,7 +162,11 @@ def _run_rows(
             position.value = k
         rid = request_id(seed, i)
         try:
-            row = dist.send(_viewer_request(v, rid, default_edge)).to_row()
+            row = (
+                _input_error_row(rid, i, v["problem"])
+                if v["problem"] is not None
+                else dist.send(_viewer_request(v, rid, default_edge)).to_row()
+            )
         except Exception as exc:  # a row the chain cannot take: an error row, never lost
             row = {
                 "request_id": rid,
@@ -180,6 +185,19 @@ def _run_rows(
     if tick is not None and pending:
         tick(pending)
     return out
+
+
+def _input_error_row(rid: str, index: int, problem: str) -> dict[str, Any]:
+    """A row no viewer could send: reported with its number and reason; no function ran,
+    so none is blamed (``edgelab.frames.traffic.row_problems``)."""
+    return {
+        "request_id": rid,
+        "outcome": "input-error",
+        "status": None,
+        "cache": None,
+        "error_type": "InputError",
+        "error_message": f"traffic row {index}: {problem}",
+    }
 
 
 _CHUNK = 500  # rows a replay worker sends back at a time
@@ -278,6 +296,7 @@ def replay(
         if (workers == 1 or n < 2) and n and _supervise(distribution, isolated):
             # In-process handlers of a config file: run them in a supervised process, so
             # one that ends the process costs only its row (see _parallel).
+            _check_before_workers(distribution, isolated)
             rows = _parallel(distribution, isolated, frame, 1, seed, bar)
         elif workers == 1 or n < 2:
             dist, opened = _open(distribution, isolated)
@@ -296,10 +315,21 @@ def replay(
                     "it (each worker process loads its own); got a Distribution "
                     "object"
                 )
+            _check_before_workers(distribution, isolated)
             rows = _parallel(distribution, isolated, frame, workers, seed, bar)
     finally:
         bar.close()
     return append_input_errors(_frame(frame, rows, latency), frame.attrs.get("rejected"))
+
+
+def _check_before_workers(spec: Any, isolated: bool | None) -> None:
+    """Refuse an unusable config or handler here, as a one-process replay would, not as
+    partitions of ``replay-error`` rows (Python handlers imported in worker processes, so
+    one that exits while importing cannot end this process)."""
+    if isinstance(spec, str | Path):
+        check_distribution(spec)
+    else:
+        _open(spec, isolated)[0].close()
 
 
 def _supervise(distribution: DistributionLike, isolated: bool | None) -> bool:
@@ -496,6 +526,9 @@ RESULT_COLUMNS = (
 )
 
 
+_STATUS_COLUMNS = ("status", "origin_status")
+
+
 def _frame(
     traffic: pd.DataFrame, rows: list[dict[str, Any]], latency: LatencyModel | None
 ) -> pd.DataFrame:
@@ -518,7 +551,11 @@ def _frame(
             values = values.astype(object).where(values.notna(), None).astype("category")
         else:
             values = values.astype(object).where(values.notna(), "").astype(str)
-        out[col] = values.to_numpy() if dtype != "category" else values.array
+        # .array keeps the categorical dtype, and the nullable Int64 of the status columns
+        # (the README's contract; the size columns stay float64, as the report reads them)
+        out[col] = (
+            values.array if dtype == "category" or col in _STATUS_COLUMNS else values.to_numpy()
+        )
     # without a viewer-request function the edge sees the viewer's uri
     no_vreq = out["edge_uri"].isna().to_numpy()
     if no_vreq.any():

@@ -26,7 +26,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..errors import ConfigError, InputError
+from ..errors import ConfigError, EventError, InputError
+from ..event.build import (
+    _BAD_VALUE_CHAR,
+    _short,
+    check_client_ip,
+    check_country,
+    check_method,
+    check_querystring,
+    check_uri,
+)
+from ..event.jsoncheck import json_problem
+from ..limits import MAX_TRAFFIC_ROWS
 from .columns import CATEGORICAL, categorical, normalize_traffic
 from .latency import nearest_edge
 from .logs import is_parquet_log, read_access_logs
@@ -418,6 +429,17 @@ def _times(p: TrafficProfile, n: int, rng: np.random.Generator) -> np.ndarray:
     return start.value // 1_000_000 + (offsets * 1e3).astype(np.int64)
 
 
+def _check_size(n: Any, seed: Any) -> None:
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 0 <= n <= MAX_TRAFFIC_ROWS:
+        raise ConfigError(
+            f"n must be a whole number of requests from 0 to {MAX_TRAFFIC_ROWS:,} "
+            f"(about 450 MB of memory per million); got {n!r}",
+            key="n",
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ConfigError(f"seed must be a whole number, 0 or more; got {seed!r}", key="seed")
+
+
 def generate_traffic(
     profile: str | TrafficProfile = "shop", n: int = 10_000, *, seed: int = 0, **overrides: Any
 ) -> pd.DataFrame:
@@ -434,8 +456,7 @@ def generate_traffic(
             raise ConfigError(
                 f"{exc}; profile fields are: {', '.join(TrafficProfile.__dataclass_fields__)}"
             ) from None
-    if not isinstance(n, int | np.integer) or n < 0:
-        raise ConfigError(f"n must be a whole number of requests >= 0; got {n!r}")
+    _check_size(n, seed)
     rng = np.random.default_rng(seed)
     devices, dev_w = _shares(p.devices, "devices", DEVICE_CLASSES)
     countries, cty_w = _shares(p.countries, "countries", COUNTRIES)
@@ -610,6 +631,82 @@ def read_traffic(source: str | Path, **log_options: Any) -> pd.DataFrame:
     ) and not is_parquet_log(p):
         return load_traffic(p)
     return read_access_logs(source, **log_options)
+
+
+# -- rows a viewer could not have sent --------------------------------------------------
+
+
+def _text_problem(value: str) -> str | None:
+    if _BAD_VALUE_CHAR.search(value) or json_problem(value):
+        return f"must be text without line breaks, NUL or lone surrogates; got {_short(value)}"
+    return None
+
+
+def _checked(check: Any, *, empty_ok: bool) -> Any:
+    def problem(value: str) -> str | None:
+        if empty_ok and value == "":
+            return None
+        try:
+            check(value, "value")
+        except EventError as exc:
+            return str(exc).removesuffix(f" (at {exc.path})").removeprefix("value ")
+        return None
+
+    return problem
+
+
+#: column -> a function of one value: None, or why no viewer could send it.
+ROW_CHECKS: dict[str, Any] = {
+    "uri": _checked(check_uri, empty_ok=False),
+    "method": _checked(check_method, empty_ok=True),
+    "querystring": _checked(check_querystring, empty_ok=True),
+    "client_ip": _checked(check_client_ip, empty_ok=True),
+    "country": _checked(check_country, empty_ok=True),
+    **{
+        col: _text_problem
+        for col in (
+            "host",
+            "user_agent",
+            "accept_language",
+            "cookie",
+            "referer",
+            "city",
+            "edge_location",
+        )
+    },
+}
+
+
+def row_problems(frame: pd.DataFrame) -> list[str | None]:
+    """For each row of a traffic frame (see :func:`normalize_traffic`): ``None``, or why it
+    is not a request a viewer could send, naming the column (``"uri must start with
+    '/'; got 'index.html'"``). Checked once per distinct value, so it is quick."""
+    n = len(frame)
+    out: list[str | None] = [None] * n
+    if not n:
+        return out
+    for col, check in ROW_CHECKS.items():
+        values = frame[col]
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            cats, codes = values.cat.categories, values.cat.codes.to_numpy()
+        else:
+            codes, cats = pd.factorize(values.astype(str))
+        reasons = [check(str(c)) for c in cats]
+        if not any(reasons):
+            continue
+        for i in np.flatnonzero(np.isin(codes, [k for k, r in enumerate(reasons) if r])):
+            if out[i] is None:
+                out[i] = f"{col} {reasons[codes[i]]}"
+    for col, bound in (("latitude", 90), ("longitude", 180)):
+        v = frame[col].to_numpy(dtype=float)
+        bad = ~np.isnan(v) & ((v < -bound) | (v > bound))
+        for i in np.flatnonzero(bad):
+            if out[i] is None:
+                out[i] = f"{col} must be a number of degrees from -{bound} to {bound}; got {v[i]:g}"
+    for i in np.flatnonzero(frame["time"].isna().to_numpy()):
+        if out[i] is None:
+            out[i] = "time is missing (every request needs a date and time)"
+    return out
 
 
 def _kind(p: Path) -> str:

@@ -159,57 +159,25 @@ def _decide(
 ) -> InvocationResult:
     request_in = cf_in.get("request")
     response_in = cf_in.get("response")
-
-    def error(
-        kind: str, message: str, violations: list[Violation] | None = None
-    ) -> InvocationResult:
-        return InvocationResult(
-            trigger,
-            "error",
-            request_in,
-            None,
-            ERROR_STATUS[kind],
-            ErrorInfo(kind, message),
-            violations or [],
-            raw.duration_ms,
-            raw.logs,
-            raw.cold_start,
-            raw.value,
-        )
-
     if raw.status == "timeout":
-        return error("LambdaLimitExceeded", raw.error_message or "the function timed out")
+        message = raw.error_message or "the function timed out"
+        return _error(raw, trigger, request_in, "LambdaLimitExceeded", message)
     if raw.status in ("error", "crash"):
         what = raw.error_type or "Error"
-        text = f"{what}: {raw.error_message or ''}".rstrip(": ")
-        return error("LambdaExecutionError", text + event_type_hint(raw, trigger))
+        message = f"{what}: {raw.error_message or ''}".rstrip(": ")
+        message += event_type_hint(raw, trigger)
+        return _error(raw, trigger, request_in, "LambdaExecutionError", message)
 
     kind, violations = validate_result(raw.value, trigger=trigger, cf_in=cf_in, rules=rules)
     if violations:
         first = violations[0].message
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-        return error(
-            "LambdaValidationError",
-            f"the function result failed validation: {first}{more}",
-            violations,
-        )
+        message = f"the function result failed validation: {first}{more}"
+        return _error(raw, trigger, request_in, "LambdaValidationError", message, violations)
     notes = _header_notes(raw.value, kind, trigger)
     if kind == "request":
         request = normalize_request(raw.value, request_in or {})
-        return InvocationResult(
-            trigger,
-            "request",
-            request,
-            None,
-            None,
-            None,
-            [],
-            raw.duration_ms,
-            raw.logs,
-            raw.cold_start,
-            raw.value,
-            notes,
-        )
+        return _passed(raw, trigger, "request", request, None, notes)
     response = normalize_response(raw.value, None if trigger.is_request else response_in)
     if (
         not trigger.is_request
@@ -218,12 +186,46 @@ def _decide(
         and "body" not in response
     ):
         response["body"] = response_in["body"]
+    return _passed(raw, trigger, "response", request_in, response, notes)
+
+
+def _error(
+    raw: RawResult,
+    trigger: Trigger,
+    request_in: dict[str, Any] | None,
+    kind: str,
+    message: str,
+    violations: list[Violation] | None = None,
+) -> InvocationResult:
     return InvocationResult(
         trigger,
-        "response",
+        "error",
         request_in,
+        None,
+        ERROR_STATUS[kind],
+        ErrorInfo(kind, message),
+        violations or [],
+        raw.duration_ms,
+        raw.logs,
+        raw.cold_start,
+        raw.value,
+    )
+
+
+def _passed(
+    raw: RawResult,
+    trigger: Trigger,
+    outcome: OutcomeKind,
+    request: dict[str, Any] | None,
+    response: dict[str, Any] | None,
+    notes: list[str],
+) -> InvocationResult:
+    return InvocationResult(
+        trigger,
+        outcome,
+        request,
         response,
-        int(response["status"]),
+        None if response is None else int(response["status"]),
         None,
         [],
         raw.duration_ms,
@@ -262,7 +264,9 @@ def error_response(
     status: int, error_type: str, message: str, *, request_id: str = ""
 ) -> dict[str, Any]:
     """The response CloudFront sends the viewer when a function fails (facts §6)."""
-    detail = _ERROR_TEXT.get(status, "{message}").format(message=message)
+    # A function's failure reads as one; an origin's or edgelab's own never blames a function.
+    text = _ERROR_TEXT.get(status, "{message}") if error_type.startswith("Lambda") else "{message}"
+    detail = text.format(message=message)
     body = (
         '<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN" '
         '"http://www.w3.org/TR/html4/loose.dtd">\n<HTML><HEAD><META HTTP-EQUIV="Content-Type" '

@@ -1,8 +1,10 @@
-"""Lambda@Edge rules and quotas as data: one named rule set, one row per fact.
+"""Lambda@Edge rule sets: the quota and header tables put together, named, overridable.
 
-Every number and header list the validator checks lives in a table here, with the
-fact-sheet section it comes from (``lambda-edge-facts.md``). AWS changes these over
-time, so the tables form named :class:`RuleSet` objects:
+The tables themselves live beside this module, one row per fact, each citing the
+fact-sheet section it comes from (``lambda-edge-facts.md``): quotas and their override
+ranges in ``limits``, header lists in ``header_lists``, UNSURE readings in ``decisions``,
+the validator's checks in ``catalogue``. AWS changes the tables over time, so they
+form named :class:`RuleSet` objects:
 
 * ``"2025-11"`` (the default) follows the current developer guide pages (facts §13):
   30 s timeout for every event, origin memory up to 10,240 MB, 32,768-byte requests,
@@ -17,6 +19,7 @@ A user picks one with :func:`get_rules` and overrides single values with
 :meth:`RuleSet.with_overrides` (``{"timeout": 30}`` for every trigger, or
 ``{"timeout.viewer-request": 10}`` for one); each rule has an allowed range
 (:data:`OVERRIDE_RANGES`). Sizes use 1 KB = 1,024 bytes and 1 MB = 1,048,576 bytes.
+This module also re-exports the table types and values its importers use.
 """
 
 from __future__ import annotations
@@ -30,547 +33,48 @@ from typing import Any
 
 from ..errors import ConfigError, TriggerNameError
 from ..triggers import TRIGGERS, Trigger
-
-VREQ, OREQ, ORESP, VRESP = TRIGGERS
-REQUEST = tuple(t for t in TRIGGERS if t.is_request)
-ALL = TRIGGERS
-
-KB = 1024
-MB = 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Limit:
-    """One quota for one trigger: ``rule`` is the quota's name, ``value`` its number."""
-
-    rule: str
-    trigger: Trigger
-    value: float
-    unit: str
-    section: str
-    note: str = ""
-
-
-@dataclass(frozen=True)
-class HeaderRule:
-    """A header name (or ``prefix-*``) with what a function may not do to it.
-
-    ``kind`` is one of ``disallowed`` (§3.1: not exposed; adding one gives 502),
-    ``read-only`` (§3.2: adding, editing or removing gives 502),
-    ``add-forbidden`` (§3.1: adding it in this trigger gives 502) and
-    ``custom-header-denied`` (§3.4: not allowed in ``origin.*.customHeaders``).
-    """
-
-    name: str
-    kind: str
-    triggers: tuple[Trigger, ...]
-    section: str
-    note: str = ""
-
-    @property
-    def is_prefix(self) -> bool:
-        return self.name.endswith("*")
-
-    def matches(self, lower_name: str) -> bool:
-        if self.is_prefix:
-            return lower_name.startswith(self.name[:-1])
-        return lower_name == self.name
-
-
-@dataclass(frozen=True)
-class Decision:
-    """How edgelab reads a fact the sheet marks UNSURE (or leaves open)."""
-
-    topic: str
-    section: str
-    decision: str
-
-
-def decisions_markdown(
-    rows: Iterable[Decision], header: tuple[str, str, str] = ("topic", "decision", "facts")
-) -> str:
-    """``rows`` as the README's Markdown table: topic | decision | facts section."""
-    lines = [f"| {' | '.join(header)} |", "|---|---|---|"]
-    lines += [f"| {d.topic} | {d.decision} | {d.section} |" for d in rows]
-    return "\n".join(lines) + "\n"
-
-
-# --- §5.1, §4, §2, §5.3: quotas ---------------------------------------------------------
-# (rule, unit, section, note, {trigger: value})
-_LIMIT_ROWS: list[tuple[str, str, str, str, dict[Trigger, float]]] = [
-    (
-        "timeout",
-        "s",
-        "§5.1",
-        "running past it gives 503 LambdaLimitExceeded (§6)",
-        {VREQ: 5, VRESP: 5, OREQ: 30, ORESP: 30},
-    ),
-    (
-        "memory",
-        "MB",
-        "§5.1",
-        "viewer: 128 MB; origin: Lambda's 128-3,008 MB, the maximum here",
-        {VREQ: 128, VRESP: 128, OREQ: 3008, ORESP: 3008},
-    ),
-    (
-        "generated-response-size",
-        "bytes",
-        "§4, §5.1",
-        "headers + body of a generated (request triggers) or replaced (response triggers) response",
-        {VREQ: 40 * KB, VRESP: 40 * KB, OREQ: 1 * MB, ORESP: 1 * MB},
-    ),
-    (
-        "body-exposed",
-        "bytes",
-        "§1.4, §5.1",
-        "Include Body: request body exposed to the function, truncated beyond it",
-        {VREQ: 40 * KB, OREQ: 1 * MB},
-    ),
-    (
-        "body-replace-text",
-        "bytes",
-        "§5.1",
-        "replaced request body with encoding text",
-        {VREQ: 40 * KB, OREQ: 1 * MB},
-    ),
-    (
-        "body-replace-base64",
-        "bytes",
-        "§5.1",
-        "replaced request body with encoding base64",
-        {VREQ: int(53.2 * KB), OREQ: int(1.33 * MB)},
-    ),
-    (
-        "uri-querystring-length",
-        "chars",
-        "§2, §5.3",
-        "uri + querystring must be shorter than this",
-        {t: 8192 for t in REQUEST},
-    ),
-    (
-        "request-size",
-        "bytes",
-        "§5.3",
-        "headers + uri + querystring of a request (not the body)",
-        {t: 20480 for t in REQUEST},
-    ),
-    (
-        "status-min",
-        "status",
-        "§1.7, §4",
-        "lowest status a response may end up with",
-        {t: 200 for t in ALL},
-    ),
-    (
-        "status-max",
-        "status",
-        "§1.7, §4",
-        "highest status a response may end up with",
-        {t: 599 for t in ALL},
-    ),
-    ("origin-custom-headers", "headers", "§5.3", "origin custom headers at most", {OREQ: 10}),
-    (
-        "custom-header-name-length",
-        "chars",
-        "§5.3",
-        "origin custom header name at most",
-        {OREQ: 256},
-    ),
-    (
-        "custom-header-value-length",
-        "chars",
-        "§5.3",
-        "origin custom header value at most",
-        {OREQ: 1783},
-    ),
-    (
-        "custom-headers-total-length",
-        "chars",
-        "§5.3",
-        "origin custom header names and values combined at most",
-        {OREQ: 10240},
-    ),
-]
-
-# --- §3: header lists -------------------------------------------------------------------
-_DISALLOWED = [
-    "connection",
-    "expect",
-    "keep-alive",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "proxy-connection",
-    "trailer",
-    "upgrade",
-    "x-accel-buffering",
-    "x-accel-charset",
-    "x-accel-limit-rate",
-    "x-accel-redirect",
-    "x-amz-cf-*",
-    "x-amzn-auth",
-    "x-amzn-cf-billing",
-    "x-amzn-cf-id",
-    "x-amzn-cf-xff",
-    "x-amzn-errortype",
-    "x-amzn-fle-profile",
-    "x-amzn-header-count",
-    "x-amzn-header-order",
-    "x-amzn-lambda-integration-tag",
-    "x-amzn-requestid",
-    "x-cache",
-    "x-edge-*",
-    "x-forwarded-proto",
-    "x-real-ip",
-]
-_READ_ONLY = {
-    VREQ: ["content-length", "host", "transfer-encoding", "via"],
-    OREQ: [
-        "accept-encoding",
-        "content-length",
-        "if-modified-since",
-        "if-none-match",
-        "if-range",
-        "if-unmodified-since",
-        "transfer-encoding",
-        "via",
-    ],
-    ORESP: ["transfer-encoding", "via"],
-    VRESP: ["warning", "via"],
-}
-_CUSTOM_HEADER_DENIED = [
-    "cache-control",
-    "connection",
-    "content-length",
-    "cookie",
-    "host",
-    "if-match",
-    "if-modified-since",
-    "if-none-match",
-    "if-range",
-    "if-unmodified-since",
-    "max-forwards",
-    "pragma",
-    "proxy-authorization",
-    "proxy-connection",
-    "range",
-    "request-range",
-    "te",
-    "trailer",
-    "transfer-encoding",
-    "upgrade",
-    "via",
-    "x-amz-*",
-    "x-edge-*",
-    "x-real-ip",
-]
-
-
-def _header_rules_2023() -> list[HeaderRule]:
-    rules = [HeaderRule(n, "disallowed", ALL, "§3.1") for n in _DISALLOWED]
-    for trig, names in _READ_ONLY.items():
-        rules += [HeaderRule(n, "read-only", (trig,), "§3.2") for n in names]
-    rules.append(
-        HeaderRule(
-            "cloudfront-viewer-country",
-            "add-forbidden",
-            (VREQ,),
-            "§3.1",
-            "adding it in a viewer-request function gives 502",
-        )
-    )
-    rules += [
-        HeaderRule(
-            n,
-            "custom-header-denied",
-            (OREQ, ORESP),
-            "§3.4",
-            "UNSURE whether enforced on Lambda customHeaders; edgelab enforces it",
-        )
-        for n in _CUSTOM_HEADER_DENIED
-    ]
-    return rules
-
-
-# --- §13: what the current pages changed (the "2025-11" set) --------------------------------
-# (rule, section, note, {trigger: value}) replacing the 2023-03 row of that rule.
-_LIMITS_2025_11: list[tuple[str, str, str, dict[Trigger, float]]] = [
-    (
-        "timeout",
-        "§13 (§5.1)",
-        "current Quotas and Differences pages: 30 s for every event; "
-        "running past it gives 503 LambdaLimitExceeded (§6)",
-        {t: 30 for t in ALL},
-    ),
-    (
-        "memory",
-        "§13 (§5.1)",
-        "viewer: 128 MB; origin: up to 10,240 MB (current pages)",
-        {VREQ: 128, VRESP: 128, OREQ: 10240, ORESP: 10240},
-    ),
-    (
-        "request-size",
-        "§13 (§5.3)",
-        "headers + uri + querystring of a request (not the body); current Quotas page",
-        {t: 32768 for t in REQUEST},
-    ),
-]
-_DISALLOWED_2025_11 = ["cloudfront-viewer-cert-pem", "client-cert", "client-cert-chain"]
-_READ_ONLY_2025_11 = {
-    VREQ: ["cdn-loop"],
-    OREQ: ["cdn-loop"],
-    VRESP: ["content-length", "content-encoding", "transfer-encoding"],
-}
-
-
-def _header_rules_2025_11() -> list[HeaderRule]:
-    rules = _header_rules_2023()
-    rules += [
-        HeaderRule(n, "disallowed", ALL, "§13 (§3.1)", "current restrictions page")
-        for n in _DISALLOWED_2025_11
-    ]
-    for trig, names in _READ_ONLY_2025_11.items():
-        rules += [
-            HeaderRule(n, "read-only", (trig,), "§13 (§3.2)", "current restrictions page")
-            for n in names
-        ]
-    return rules
-
-
-@dataclass(frozen=True)
-class Range:
-    """The values a rule override may take: ``low`` to ``high`` (None: no upper bound)."""
-
-    low: float
-    high: float | None
-    unit: str
-    low_exclusive: bool = False
-    whole: bool = True
-    why: str = ""
-
-    def contains(self, value: float) -> bool:
-        if self.whole and not float(value).is_integer():
-            return False
-        above = value > self.low if self.low_exclusive else value >= self.low
-        return above and (self.high is None or value <= self.high)
-
-    def describe(self) -> str:
-        kind = "a whole number" if self.whole else "a number"
-        kind += f" of {self.unit}" if self.unit else ""
-        low = f"{self.low:,g}"
-        if self.high is None:
-            text = f"{kind} from {low} up"
-        elif self.low_exclusive:
-            text = f"{kind} above {low} and at most {self.high:,g}"
-        else:
-            text = f"{kind} from {low} to {self.high:,g}"
-        return text + (f" ({self.why})" if self.why else "")
-
-
-#: What ``--set RULE=VALUE`` accepts for each rule (the same for every trigger).
-OVERRIDE_RANGES: dict[str, Range] = {
-    "timeout": Range(
-        0,
-        900,
-        "seconds",
-        low_exclusive=True,
-        whole=False,
-        why="Lambda's longest function timeout is 900 s",
-    ),
-    "memory": Range(128, 10240, "MB", why="Lambda's memory range, §5.1 and §13"),
-    "status-min": Range(100, 999, "", why="a three-digit HTTP status"),
-    "status-max": Range(100, 999, "", why="a three-digit HTTP status"),
-    **{
-        rule: Range(1, None, unit)
-        for rule, unit in (
-            ("generated-response-size", "bytes"),
-            ("body-exposed", "bytes"),
-            ("body-replace-text", "bytes"),
-            ("body-replace-base64", "bytes"),
-            ("uri-querystring-length", "characters"),
-            ("request-size", "bytes"),
-            ("origin-custom-headers", "headers"),
-            ("custom-header-name-length", "characters"),
-            ("custom-header-value-length", "characters"),
-            ("custom-headers-total-length", "characters"),
-        )
-    },
-}
-
-
-DECISIONS: tuple[Decision, ...] = (
-    Decision(
-        "body key absent",
-        "§1.3",
-        "request.body is present only when Include Body is on, for any method",
-    ),
-    Decision(
-        "header key vs map name",
-        "§1.5",
-        "an element whose key differs from its map name is accepted; the map name wins",
-    ),
-    Decision(
-        "header map name case",
-        "§1.5, §13",
-        "accepted and normalised, as production serves such names: the map name is "
-        "lowercased, each element keeps its key (a missing key is filled as usual), and "
-        "the result notes it",
-    ),
-    Decision(
-        "same header under two map-name cases",
-        "§1.5, §13",
-        "their elements are merged under the lowercase name in map order (X-Foo's lines "
-        "first when the object lists X-Foo before x-foo)",
-    ),
-    Decision(
-        "header name characters",
-        "§1.5, §6",
-        "a map name or element key that is not an RFC 9110 token (CR, LF, space, colon, "
-        "other control or non-ASCII characters) is a 502 naming the header",
-    ),
-    Decision(
-        "header value characters",
-        "§6",
-        "a control character other than tab (a production log names '%0D' in a value) "
-        "or a character beyond Latin-1, which has no byte on the wire, is a 502 naming "
-        "the header; Latin-1 letters such as é pass",
-    ),
-    Decision("invalid base64 body", "§1.4, §4", "502 LambdaValidationError"),
-    Decision("status outside 200-599", "§4, §1.7", "502 LambdaValidationError"),
-    Decision(
-        "headers of a generated response",
-        "§4, §3, §13",
-        "checked against the trigger's disallowed, read-only and CloudFront-Viewer-Country "
-        "lists, each header counting as added: Content-Length in a response generated in "
-        "origin request is a 502, as production reports",
-    ),
-    Decision(
-        "headers given as a list in a generated response",
-        "§4",
-        "dropped: the status and body are served without them, as one production report "
-        "describes, and the result carries a note; a list in a returned request or a "
-        "response trigger's result stays a 502",
-    ),
-    Decision(
-        "oversized replaced body",
-        "§5.1",
-        "rejected with 502 (not truncated), as §6 lists body size among 502 causes",
-    ),
-    Decision(
-        "uri/querystring/request headers changed in a response trigger",
-        "§2",
-        "ignored, as the OLD DOC says: a response trigger returns only the response",
-    ),
-    Decision(
-        "viewer-response changes status",
-        "§2, §1.7",
-        "502 LambdaValidationError (the status is read-only there)",
-    ),
-    Decision(
-        "read-only header removed", "§3.2", "counts as a change: 502, like adding or editing one"
-    ),
-    Decision(
-        "disallowed or read-only header present in the input",
-        "§3",
-        "passing it through unchanged is fine; only additions and edits are errors",
-    ),
-    Decision("returning None or a non-object", "§6", "502 LambdaValidationError"),
-    Decision("returning a request from a response trigger", "§6", "502 LambdaValidationError"),
-    Decision(
-        "read-only request fields (method, clientIp) changed", "§1.3", "502 LambdaValidationError"
-    ),
-    Decision(
-        "origin in a viewer-request result",
-        "§1.3, §2",
-        "ignored: the origin is chosen after viewer request",
-    ),
-    Decision("204 with a body", "§4", "502, in viewer request only, as documented"),
-    Decision("origin custom-header denylist", "§3.4", "enforced on Lambda customHeaders"),
-    Decision(
-        "response body in viewer response",
-        "§1.7",
-        "may be replaced, within the 40 KB generated-response quota",
-    ),
-    Decision(
-        "worker process dies (exit, out of memory)",
-        "§6",
-        "500 LambdaExecutionError, the function gave CloudFront no response",
-    ),
-    Decision(
-        "memory quota",
-        "§5.1",
-        "enforced in isolated Python workers (an allocation past it is a MemoryError, "
-        "500) and for Node's heap (the worker dies, 500); not in-process",
-    ),
-    Decision(
-        "default rule set",
-        "§13",
-        "2025-11, the current pages: it holds the header rules production enforces today, "
-        "and a missed 502 costs a user more than a false one; --rules 2023-03 keeps the "
-        "March 2023 quotas",
-    ),
-    Decision(
-        "viewer timeout in 2025-11",
-        "§13, §5.1",
-        "30 s, as the current Quotas and Differences pages give; the Choosing page's "
-        "5 s stays in 2023-03",
-    ),
-    Decision(
-        "request size in 2025-11",
-        "§13, §5.3",
-        "32,768 bytes, as §13 reads the current Quotas page (a stored copy of that page "
-        "from late 2025 still reads 20,480, which 2023-03 keeps)",
-    ),
-    Decision(
-        "rule set 2025",
-        "§13",
-        "a deprecated name for 2025-11: it still works, with a FutureWarning naming the "
-        "replacement",
-    ),
-    Decision(
-        "rule override ranges",
-        "§5.1, §13",
-        "timeout above 0 and at most 900 s, memory 128 to 10,240 MB, status bounds 100 to "
-        "999, sizes, lengths and counts whole numbers from 1; anything else is a "
-        "ConfigError naming the rule, the range and the value",
-    ),
-    Decision(
-        "CloudFront-Error-Uri and CloudFront-Error-Args",
-        "§13, §7",
-        "known CloudFront headers a policy may name; edgelab serves no custom error "
-        "pages, so it never adds them",
-    ),
-    Decision(
-        "TLS fingerprint headers",
-        "§7, §13",
-        "JA3, JA4 and TLS values are synthetic, stable per User-Agent and HTTP version, "
-        "and sent only for HTTPS viewers",
-    ),
-    Decision("KB and MB", "§5", "1 KB = 1,024 bytes, 1 MB = 1,048,576 bytes"),
-    Decision(
-        "return value Lambda cannot encode as JSON",
-        "§6",
-        "Runtime.MarshalError, a function error: 500 LambdaExecutionError, the same "
-        "in-process and isolated (bytes go as they are: JSON bytes are that JSON)",
-    ),
-    Decision(
-        "error or exit after the call returned",
-        "§6",
-        "costs the container: the call is answered, the next call is a cold start "
-        "whose logs say what happened",
-    ),
-    Decision(
-        "memory quota and threads left running",
-        "§5.1",
-        "stacks reserved by threads a handler left running are not counted (Lambda "
-        "counts resident memory); what a call allocates is",
-    ),
-    Decision(
-        "module that never finishes importing",
-        "§5.1",
-        "refused after Lambda's 10 s init phase (CLI exit 2); for a replaced "
-        "container, its call is a 503",
-    ),
+from .decisions import DECISIONS, Decision, decisions_markdown
+from .header_lists import HeaderRule, header_rules_2023_03, header_rules_2025_11
+from .limits import (
+    ALL,
+    KB,
+    LIMIT_ROWS_2023_03,
+    MB,
+    OREQ,
+    ORESP,
+    OVERRIDE_RANGES,
+    REQUEST,
+    VREQ,
+    VRESP,
+    Limit,
+    LimitRow,
+    Range,
+    limit_rows_2025_11,
 )
+
+__all__ = [
+    "ALL",
+    "DECISIONS",
+    "DEFAULT_RULES",
+    "DEPRECATED_RULE_SETS",
+    "KB",
+    "MB",
+    "OREQ",
+    "ORESP",
+    "OVERRIDE_RANGES",
+    "REQUEST",
+    "RULE_SETS",
+    "VREQ",
+    "VRESP",
+    "Decision",
+    "HeaderRule",
+    "Limit",
+    "Range",
+    "RuleSet",
+    "decisions_markdown",
+    "get_rules",
+    "is_rule_set_name",
+]
 
 
 @dataclass(frozen=True)
@@ -751,8 +255,10 @@ def _parse_overrides(overrides: Mapping[str, Any] | Iterable[str]) -> dict[str, 
     return out
 
 
-def _build(name: str, limit_rows, header_rules, description: str) -> RuleSet:
-    limits = {}
+def _build(
+    name: str, limit_rows: Iterable[LimitRow], header_rules: Iterable[HeaderRule], description: str
+) -> RuleSet:
+    limits: dict[tuple[str, Trigger], Limit] = {}
     for rule, unit, section, note, per_trigger in limit_rows:
         for trig, value in per_trigger.items():
             limits[(rule, trig)] = Limit(rule, trig, value, unit, section, note)
@@ -761,27 +267,17 @@ def _build(name: str, limit_rows, header_rules, description: str) -> RuleSet:
     )
 
 
-def _rows_2025_11() -> list[tuple[str, str, str, str, dict[Trigger, float]]]:
-    changed = {rule: (section, note, values) for rule, section, note, values in _LIMITS_2025_11}
-    rows = []
-    for rule, unit, section, note, values in _LIMIT_ROWS:
-        if rule in changed:
-            section, note, values = changed[rule]
-        rows.append((rule, unit, section, note, values))
-    return rows
-
-
 RULE_SETS: dict[str, RuleSet] = {
     "2025-11": _build(
         "2025-11",
-        _rows_2025_11(),
-        _header_rules_2025_11(),
+        limit_rows_2025_11(),
+        header_rules_2025_11(),
         "the current developer guide pages (facts §13); the default",
     ),
     "2023-03": _build(
         "2023-03",
-        _LIMIT_ROWS,
-        _header_rules_2023(),
+        LIMIT_ROWS_2023_03,
+        header_rules_2023_03(),
         "the March 2023 developer guide (facts §1-§12)",
     ),
 }

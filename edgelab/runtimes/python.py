@@ -149,7 +149,12 @@ class _Loader:
             _Loader._counter += 1
             name = f"_edgelab_handler_{self.path.stem}_{_Loader._counter}"
             spec = importlib.util.spec_from_file_location(name, self.path)
-            assert spec is not None and spec.loader is not None
+            if spec is None or spec.loader is None:  # not a .py file: nothing can import it
+                raise HandlerLoadError(
+                    f"handler file {self.target!r} is not a Python (.py) or Node.js (.js, .cjs, "
+                    ".mjs) file",
+                    spec=self.spec,
+                )
             module = importlib.util.module_from_spec(spec)
             folder = str(self.path.parent)
             sys.path.insert(0, folder)
