@@ -74,7 +74,7 @@ def test_jupyter_options_pass_through_unchanged(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen: list[list[str]] = []
-    monkeypatch.setattr(lab.subprocess, "call", lambda argv: seen.append(argv) or 0)
+    monkeypatch.setattr(lab, "launch", lambda argv: seen.append(argv) or 0)
     assert (
         main(
             [
@@ -124,7 +124,7 @@ def test_outside_the_repository_the_bundled_notebooks_are_copied(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(lab.subprocess, "call", lambda argv: 0)
+    monkeypatch.setattr(lab, "launch", lambda argv: 0)
     assert main(["lab", "--no-browser"]) == 0
     copy = tmp_path / "edgelab-notebooks"
     names = sorted(p.name for p in copy.glob("*.ipynb"))

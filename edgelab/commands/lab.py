@@ -225,10 +225,16 @@ def run(args: argparse.Namespace) -> int:
         extra=getattr(args, "extra", []),
     )
     print("edgelab lab: " + " ".join(argv), file=sys.stderr)
+    return launch(argv)
+
+
+def launch(argv: list[str]) -> int:
+    """Run JupyterLab. On POSIX this process becomes JupyterLab (exec), so Ctrl-C and a
+    terminate reach the server itself and no server outlives the command; elsewhere it
+    runs as a child and its exit status is returned."""
+    sys.stdout.flush()
     sys.stderr.flush()
     if os.name == "posix":
-        # Become JupyterLab: Ctrl-C and a terminate reach the server itself, and no
-        # server is left running when this command is stopped.
         os.execv(argv[0], argv)
     try:
         return subprocess.call(argv)
