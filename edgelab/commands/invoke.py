@@ -20,13 +20,14 @@ import os
 import sys
 import threading
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, TextIO
 
 from ..cloudfront_functions.event import is_cff_event, normalize_cff_event, to_lambda_event
 from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
 from ..cloudfront_functions.limits import get_cff_rules, limit
 from ..cloudfront_functions.result import aws_test_result
-from ..edge.config import outbound_from_config, read_config
+from ..edge.config import outbound_of
 from ..errors import EdgelabError, EventError
 from ..event.build import LoadedEvent, load_event, normalize_event, read_event_file
 from ..invoke import close_handlers, invoke
@@ -191,8 +192,10 @@ def _print_json(data: object, out: TextIO) -> None:
 def _sandbox(args: argparse.Namespace) -> Sandbox | None:
     if args.config is None:
         return None
-    base = Path(args.config).resolve().parent
-    kw = outbound_from_config(read_config(args.config), base)
+    from ..definitions.outbound import read_outbound_file
+
+    aws, http = read_outbound_file(args.config)
+    kw = outbound_of(SimpleNamespace(aws=aws, http=http))
     return Sandbox(**kw).start() if kw else None
 
 
@@ -221,6 +224,14 @@ def _watched(args: argparse.Namespace) -> list[Path]:
     for extra in (args.event, args.config, args.kvs):
         if extra:
             files.append(Path(extra).resolve())
+    if args.config:
+        from ..definitions.outbound import read_outbound_file
+
+        try:
+            aws, _ = read_outbound_file(args.config)
+        except EdgelabError:  # a config being edited: watch the file itself until it reads
+            aws = None
+        files += [Path(seed) for seed in (aws.seed if aws else ())]
     return files
 
 

@@ -1,19 +1,28 @@
-"""``edgelab request PATH --config distribution.toml``: send requests through a
-distribution and print each one's trace, stage by stage (or JSON with ``--json``)."""
+"""``edgelab request PATH --config FILE``: send requests through a distribution and
+print each one's trace, stage by stage (or JSON with ``--json``).
+
+    edgelab request PATH --config FILE [--method M] [--header 'N: v']... [--cookie n=v]...
+        [--scheme http|https] [--edge LOCATION] [--country CC] [--repeat N] [--json]
+        [mapping options: --origin, --function, --parameter, --map, --distribution ...]
+
+One process keeps its caches, so ``--repeat`` shows the edge and regional tiers."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 from pathlib import Path
 from typing import Any
 
-from ..edge.config import load_distribution, read_config
+from ..edge.config import load_distribution
 from ..edge.diff import changes
+from ..edge.locations import pop_code
 from ..edge.trace import Trace
 from ._common import clean_stdout, int_in, print_json
 from ._text import calls_lines
 from ._watch import handler_files, watch
+from .config import add_mapping_options, mapping_kwargs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,12 +30,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "request",
         help="send a request through a distribution and print its trace",
         description="Send PATH (with an optional ?query) through the distribution in "
-        "--config: viewer request, cache, origin request, origin, origin "
-        "response, viewer response. --repeat 2 shows a miss, then a hit. "
-        "Exit 0 whenever the chain ran (handler failures are results).",
+        "--config (any definition edgelab reads: distribution.toml, a CloudFormation/SAM "
+        "template, a cdk.out folder, CloudFront API JSON, terraform show -json): the "
+        "behaviour its path selects, viewer request, the edge and regional caches, origin "
+        "request, the origin, origin response, viewer response. --repeat 2 shows a miss, "
+        "then a hit. Exit 0 whenever the chain ran (handler failures are results).",
     )
     p.add_argument("path", metavar="PATH", help="e.g. /index.html or '/search?q=x'")
-    p.add_argument("--config", required=True, metavar="FILE", help="distribution.toml")
+    p.add_argument(
+        "--config", required=True, metavar="FILE", help="the definition (or a cdk.out folder)"
+    )
     p.add_argument(
         "--header",
         action="append",
@@ -47,6 +60,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="HTTP method, a single token such as GET or POST (default GET)",
     )
     p.add_argument("--body", default=None, help="request body")
+    p.add_argument(
+        "--scheme",
+        choices=("http", "https"),
+        default="https",
+        help="the viewer's protocol (default https; http meets the viewer protocol policy)",
+    )
+    p.add_argument(
+        "--edge",
+        metavar="LOCATION",
+        default=None,
+        help="the edge location: a POP code (GRU50-C1) or an airport code (GRU, its first POP)",
+    )
     p.add_argument("--country", default=None, help="viewer country (ISO 3166-1 alpha-2)")
     p.add_argument(
         "--client-ip",
@@ -67,8 +92,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--watch",
         action="store_true",
-        help="send again whenever the config, a handler or a seed file changes (Ctrl-C stops)",
+        help="send again whenever the definition, a function's code, the map file or a "
+        "seed file changes (Ctrl-C stops)",
     )
+    add_mapping_options(p)
     p.set_defaults(func=run)
 
 
@@ -85,38 +112,47 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     if args.watch:
-        return watch(lambda: watched_files(args.config), lambda: _send(args))
+        return watch(lambda: watched_files(args.config, mapping_kwargs(args)), lambda: _send(args))
     return _send(args)
 
 
-def watched_files(config: str) -> list[Path]:
-    """The config, its handlers (with the files beside them) and its seed files."""
+def watched_files(config: str, options: dict[str, Any] | None = None) -> list[Path]:
+    """What ``request --watch`` watches, from the loaded definition: the file (the
+    template of a cdk.out folder), the map file, its functions' code (with the files
+    beside them), their key value stores, and the local AWS seed files."""
+    from ..definitions import load_definition
+
+    options = options or {}
     path = Path(config).resolve()
     files = [path]
+    if options.get("map_file"):
+        files.append(Path(options["map_file"]).resolve())
     try:
-        data = read_config(path)
-    except Exception:  # a config being edited: watch the file itself until it reads
+        spec = load_definition(config, **options)
+    except Exception:  # a definition being edited: watch the file itself until it reads
         return files
-    base = path.parent
-    for value in (data.get("triggers") or {}).values():
-        spec = value.get("handler") if isinstance(value, dict) else value
-        if isinstance(spec, str):
-            files += handler_files(str(base / spec))
-    seed = (data.get("aws") or {}).get("seed") if isinstance(data.get("aws"), dict) else None
-    for s in [seed] if isinstance(seed, str) else seed or []:
-        if isinstance(s, str):
-            files.append((base / s).resolve())
-    return files
+    for s in (spec, *([spec.staging.distribution] if spec.staging else [])):
+        files.append(Path(s.file).resolve())
+        for f in s.functions().values():
+            files += handler_files(f.path)
+            store = getattr(f, "key_value_store", None)
+            if store is not None and store.data_path:
+                files.append(Path(store.data_path).resolve())
+        if s.aws is not None:
+            files += [Path(seed) for seed in s.aws.seed]
+    return list(dict.fromkeys(files))
 
 
 def _send(args: argparse.Namespace) -> int:
-    viewer: dict[str, Any] = {}
+    viewer: dict[str, Any] = {"protocol": args.scheme}
+    if args.edge:
+        viewer["edge_location"] = pop_code(args.edge)
     if args.country:
         viewer["country"] = args.country.upper()
     if args.client_ip:
         viewer["client_ip"] = args.client_ip
     with clean_stdout() as out:
-        dist = load_distribution(args.config)
+        dist = load_distribution(args.config, **mapping_kwargs(args))
         try:
             traces = [
                 dist.request(
@@ -143,13 +179,22 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def trace_json(t: Trace) -> dict[str, Any]:
+    """One object of ``edgelab request --json`` (README: the request JSON contract): the
+    trace (``Trace.to_dict``) with ``response`` in CloudFront's shape, its body as text,
+    or base64 with ``bodyEncoding``."""
     d = t.to_dict()
-    d["response"] = {
-        "status": t.status,
+    body = t.body
+    response: dict[str, Any] = {
+        "status": str(t.status),
         "statusDescription": t.response.get("statusDescription", ""),
         "headers": t.response.get("headers", {}),
-        "body": t.body.decode("utf-8", "replace"),
     }
+    try:
+        response["body"] = body.decode("utf-8")
+    except UnicodeDecodeError:
+        response["body"] = base64.b64encode(body).decode("ascii")
+        response["bodyEncoding"] = "base64"
+    d["response"] = response
     return d
 
 
@@ -163,8 +208,12 @@ def format_trace(t: Trace) -> str:
     qs = f"?{v.querystring}" if v.querystring else ""
     out = [
         f"{v.method} {v.uri}{qs} -> {t.status} {t.cache} ({t.duration_ms:.2f} ms, "
-        f"request id {t.request_id[:12]}…)"
+        f"request id {t.request_id[:12]}…)",
+        f"  {'behaviour':<16} {t.behavior}  (edge location {v.edge_location}, "
+        f"{v.protocol}, deployment {t.deployment})",
     ]
+    if t.edge_rule:
+        out.append(f"  {'CloudFront':<16} {t.edge_rule}: answered at the edge")
 
     def stage_line(trigger: str) -> None:
         s = t.stage(trigger)
@@ -183,21 +232,27 @@ def format_trace(t: Trace) -> str:
 
     stage_line("viewer-request")
     if t.cache == "Hit":
-        out.append(f"  {'cache':<16} Hit       age {t.age} s, ttl {t.ttl:g} s")
+        out.append(
+            f"  {'cache':<16} Hit       {t.cache_tier} cache, age {t.age} s, ttl {t.ttl:g} s"
+        )
     stage_line("origin-request")
     if t.origin is not None:
         o = t.origin
         status = o.status if o.status is not None else "no response"
         out.append(
             f"  {'origin':<16} {status!s:<9} {o.duration_ms:8.2f} ms  "
-            f"{o.request.get('method')} {o.request.get('uri')}"
+            f"{o.request.get('method')} {o.request.get('uri')}  "
+            f"[{t.origin_id or 'not in the distribution'}: {t.origin_kind}]"
             + (f"  {_short(o.error, 70)}" if o.error else "")
         )
     stage_line("origin-response")
-    if t.cache == "Miss" and t.ttl is not None:
+    if t.cache in ("Miss", "RefreshHit") and t.ttl is not None:
+        tiers = "edge and regional" if t.regional_edge_cache else "edge"
+        stored = f"stored in the {tiers} cache" if t.ttl > 0 else "not stored"
         out.append(
-            f"  {'cache':<16} {'stored' if t.ttl > 0 else 'not stored'}"
-            + (f"    ttl {t.ttl:g} s" if t.ttl > 0 else "")
+            f"  {'cache':<16} {stored}"
+            + (f", ttl {t.ttl:g} s" if t.ttl > 0 else "")
+            + (" (revalidated: 304)" if t.cache == "RefreshHit" else "")
         )
     stage_line("viewer-response")
     out.append(f"  response {t.status} {t.response.get('statusDescription', '')}")
@@ -208,4 +263,5 @@ def format_trace(t: Trace) -> str:
     if body:
         text = body[:200].decode("utf-8", "replace")
         out.append("    " + _short(text.replace("\n", " "), 90) + f"  ({len(body)} bytes)")
+    out.extend(f"  note: {n}" for n in t.notes)
     return "\n".join(out) + "\n"
