@@ -333,9 +333,12 @@ def http_mocks_from_config(table: Mapping[str, Any]) -> HttpMocks:
                 f'{where} needs url = "https://host/path" (a pattern); got {entry!r}', key=where
             )
         response = {k: v for k, v in entry.items() if k not in ("url", "method")}
-        mocks.append(
-            HttpMock(entry["url"], to_response(response, where=where), entry.get("method"))
-        )
+        try:
+            mock = HttpMock(entry["url"], to_response(response, where=where), entry.get("method"))
+        except ConfigError as exc:  # name the entry, not only the array
+            exc.key = where if exc.key == "http.mocks" else exc.key
+            raise
+        mocks.append(mock)
     hosts = table.get("hosts", {})
     if not isinstance(hosts, Mapping) or not all(isinstance(v, str) for v in hosts.values()):
         raise ConfigError(
