@@ -4,6 +4,7 @@ ini options and the messages of failing assertions."""
 from __future__ import annotations
 
 import importlib.metadata
+from pathlib import Path
 
 import pytest
 
@@ -223,3 +224,30 @@ def test_a_handler_missing_in_one_runtime_is_named(project: pytest.Pytester) -> 
     result = project.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*no node handler found (looked for .js, .mjs, .cjs*"])
+
+
+def test_the_distribution_fixture_takes_the_full_form_and_any_definition(
+    tmp_path: Path,
+) -> None:
+    """``distribution(behaviors=..., origins=...)`` needs no config; a template is loaded
+    with the mapping options (a map file with [http] here), relative to the rootdir."""
+    import edgelab as el
+    from edgelab.testing import Distributions
+    from tests.test_definitions_outbound import CALLS, MOCK, cloudformation
+
+    fixture = Distributions(root=tmp_path)
+    try:
+        full = fixture(
+            behaviors=[el.CacheBehavior(target_origin="site")],
+            origins={"site": el.MappingOrigin({"/": "home"})},
+        )
+        assert full.request("/").body == b"home" and fixture.clock() == full.clock()
+        (tmp_path / "vr.py").write_text(CALLS)
+        cloudformation(tmp_path)
+        (tmp_path / "map.toml").write_text('[mappings.functions]\nflags = "vr.py"\n' + MOCK)
+        dist = fixture("template.json", map_file=str(tmp_path / "map.toml"))
+        trace = dist.request("/")
+        assert trace.stage("viewer-request").calls[0]["url"] == "https://api.example.com/flags"
+        assert fixture.last is trace and len(fixture.traces) == 2
+    finally:
+        fixture.close()

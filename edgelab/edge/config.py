@@ -73,7 +73,8 @@ def load_distribution(path: Any, *, default_isolated: bool = False, **options: A
     ``options`` are the mapping options of :func:`edgelab.load_definition`
     (``functions``, ``origins``, ``key_value_stores``, ``policies``, ``parameters``,
     ``map_file``, ``distribution``, ``cache_dir``, ``format``) and overrides of the
-    :class:`Distribution` arguments (``origin``, ``isolated``, ``clock``, ``rules`` ...);
+    :class:`Distribution` arguments (``origin``, ``isolated``, ``clock``, ``rules``,
+    ``http`` and ``aws`` in place of the definition's ``[http]`` / ``[aws]`` ...);
     ``origins`` may also map an origin id to a Python callable. ``default_isolated``: the
     mode of Python handlers when the file does not set ``isolated`` (``edgelab replay``
     and ``edgelab serve`` pass True).

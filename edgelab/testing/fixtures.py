@@ -244,9 +244,10 @@ class Edge:
 
 class Distributions:
     """The ``distribution`` fixture: ``distribution("distribution.toml")`` (relative to
-    the rootdir; default the ``edgelab_config`` ini option) or ``distribution(triggers=
-    ..., origin=...)``, each with a fresh cache and this test's frozen :attr:`clock`;
-    :attr:`traces` holds every trace sent in the test."""
+    the rootdir; default the ``edgelab_config`` ini option; any definition format, with
+    the mapping options as keywords), ``distribution(triggers=..., origin=...)`` or
+    ``distribution(behaviors=..., origins=...)``, each with a fresh cache and this
+    test's frozen :attr:`clock`; :attr:`traces` holds every trace sent in the test."""
 
     def __init__(
         self, *, root: Path, default_config: str | None = None, isolated: bool = False
@@ -260,12 +261,13 @@ class Distributions:
 
     def __call__(self, config: str | Path | None = None, **kwargs: Any) -> Distribution:
         kwargs.setdefault("clock", self.clock)
-        if config is None and "origin" not in kwargs:
+        if config is None and not {"origin", "behaviors"} & set(kwargs):
             config = self.default_config
             if config is None:
                 raise ConfigError(
                     "distribution() needs a config path, distribution(triggers=..., "
-                    "origin=...), or the edgelab_config ini option"
+                    "origin=...), distribution(behaviors=..., origins=...), or the "
+                    "edgelab_config ini option"
                 )
         if config is not None:
             path = Path(config)
