@@ -216,3 +216,28 @@ def test_invoke_config_reads_only_the_outbound_sections(tmp_path: Path) -> None:
     assert aws is None and http is not None and http.mocks[0].response == {"body": "on"}
     with pytest.raises(el.ConfigError, match="not a TOML file"):
         read_outbound_file(cloudformation(tmp_path))
+
+
+def test_a_staging_distribution_has_the_outbound_sections_of_its_own_definition(
+    tmp_path: Path,
+) -> None:
+    """facts §9: a request routed to staging runs the staging definition's functions;
+    their calls reach what the staging file declares."""
+    write(tmp_path, FULL + MOCK, "staging.toml")
+    primary = FULL + MOCK.replace('"on"', '"primary"')
+    path = write(
+        tmp_path,
+        primary + '[staging]\ndefinition = "staging.toml"\nheader = "aws-cf-cd-x"\nvalue = "1"\n',
+    )
+    with el.load_distribution(path) as dist:
+        main_trace = dist.request("/")
+        staged = dist.request("/", headers={"aws-cf-cd-x": "1"})
+    flag = [
+        t.stage("viewer-request").output["headers"]["x-flag"][0]["value"]
+        for t in (main_trace, staged)
+    ]
+    assert (main_trace.deployment, staged.deployment, flag) == (
+        "primary",
+        "staging",
+        ["primary", "on"],
+    )
