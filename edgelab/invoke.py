@@ -8,6 +8,10 @@
 are loaded once and kept warm (module state persists between calls, as in a warm Lambda
 container) until the file changes on disk.
 
+A function that calls out gets ``http=`` (mocks, loopback hosts) and ``aws=`` (local AWS
+services), started for the call, or a started :class:`~edgelab.outbound.Sandbox` shared
+by many calls (``sandbox=``); ``result.calls`` lists what it called.
+
 ``runtime="cloudfront-js-1.0"`` or ``"cloudfront-js-2.0"`` runs the file as a CloudFront
 Function instead (``edgelab.cloudfront_functions``), with ``kvs=`` its KeyValueStore and
 ``origins=`` the distribution's origin ids. An event in the other kind's shape is
@@ -26,6 +30,7 @@ from .cloudfront_functions.features import check_runtime, is_cff_runtime
 from .cloudfront_functions.result import FunctionResult
 from .errors import ConfigError, HandlerLoadError
 from .event.build import LoadedEvent, cf_record, load_event
+from .outbound.sandbox import AwsLike, HttpLike, Sandbox
 from .rules.outcome import InvocationResult, decide
 from .rules.tables import RuleSet, get_rules
 from .runtimes import Handler, load_handler
@@ -38,16 +43,31 @@ HandlerLike = str | Callable[..., Any] | Handler
 EventLike = Mapping[str, Any] | str | Path | LoadedEvent
 
 _warm: dict[tuple[str, bool], Handler] = {}
+_warm_boxed: dict[tuple[str, bool, int], tuple[Sandbox, Handler]] = {}
 _warm_functions: dict[tuple[str, str], CloudFrontFunctionHandler] = {}
 
 
-def get_handler(handler: HandlerLike, *, isolated: bool = False) -> Handler:
-    """A loaded handler; spec strings are cached so repeated calls share a warm container."""
+def get_handler(
+    handler: HandlerLike, *, isolated: bool = False, sandbox: Sandbox | None = None
+) -> Handler:
+    """A loaded handler; spec strings are cached so repeated calls share a warm container
+    (per sandbox: a function that calls out keeps the endpoints it was started with)."""
+    if sandbox is not None:
+        if not sandbox.started:
+            sandbox.start()
+        if isinstance(handler, str):
+            key = (handler, isolated, id(sandbox))
+            got = _warm_boxed.get(key)
+            if got is None or got[0] is not sandbox:
+                loaded = load_handler(handler, isolated=isolated, env=sandbox.environ())
+                got = _warm_boxed[key] = (sandbox, sandbox.wrap(loaded))
+            return got[1]
+        return sandbox.wrap(load_handler(handler, isolated=isolated, env=sandbox.environ()))
     if isinstance(handler, str):
-        key = (handler, isolated)
-        if key not in _warm:
-            _warm[key] = load_handler(handler, isolated=isolated)
-        return _warm[key]
+        key0 = (handler, isolated)
+        if key0 not in _warm:
+            _warm[key0] = load_handler(handler, isolated=isolated)
+        return _warm[key0]
     return load_handler(handler, isolated=isolated)
 
 
@@ -72,6 +92,9 @@ def close_handlers() -> None:
     """Stop every cached handler's worker processes (CloudFront Functions' too)."""
     while _warm:
         _, h = _warm.popitem()
+        h.close()
+    while _warm_boxed:
+        _, (_, h) = _warm_boxed.popitem()
         h.close()
     while _warm_functions:
         _, fn = _warm_functions.popitem()
@@ -119,14 +142,18 @@ def invoke(
     runtime: str | None = None,
     kvs: Any = None,
     origins: Sequence[str] | None = None,
+    http: HttpLike | None = None,
+    aws: AwsLike | None = None,
+    sandbox: Sandbox | None = None,
 ) -> InvocationResult:
     """Run ``handler`` on ``event`` and decide what CloudFront would do with the result.
 
     The trigger defaults to the event's ``config.eventType``; ``rules`` is a rule set or
     its name (see :mod:`edgelab.rules.tables`). With ``runtime="cloudfront-js-1.0"`` or
     ``"cloudfront-js-2.0"`` the file is a CloudFront Function and the result a
-    :class:`~edgelab.cloudfront_functions.FunctionResult`. Never raises for anything the
-    handler does.
+    :class:`~edgelab.cloudfront_functions.FunctionResult`. ``http``/``aws`` or ``sandbox``:
+    what a Lambda@Edge function's outbound calls reach (see the module docstring). Never
+    raises for anything the handler does.
     """
     return invoke_many(
         handler,
@@ -138,6 +165,9 @@ def invoke(
         runtime=runtime,
         kvs=kvs,
         origins=origins,
+        http=http,
+        aws=aws,
+        sandbox=sandbox,
     )[0]
 
 
@@ -152,15 +182,42 @@ def invoke_many(
     runtime: str | None = None,
     kvs: Any = None,
     origins: Sequence[str] | None = None,
+    http: HttpLike | None = None,
+    aws: AwsLike | None = None,
+    sandbox: Sandbox | None = None,
 ) -> list[InvocationResult]:
     """:func:`invoke` for many events: one result per event, in order."""
     if _check_runtime(runtime, kvs, origins):
+        if http is not None or aws is not None or sandbox is not None:
+            raise ConfigError(
+                "http, aws and sandbox are for Lambda@Edge functions: a CloudFront Function "
+                "cannot make network calls (cloudfront-functions-facts §1)",
+                key="runtime",
+            )
         return list(
             _invoke_functions(handler, events, runtime, trigger, rules, kvs, origins, request_ids)
         )
     ruleset = rules if isinstance(rules, RuleSet) else get_rules(rules)
-    h = get_handler(handler, isolated=isolated)
     loaded = [_prepare(e, trigger) for e in events]
+    if sandbox is None and (http is not None or aws is not None):
+        with Sandbox(http=http, aws=aws) as own:  # for these calls only
+            h = own.wrap(load_handler(handler, isolated=isolated, env=own.environ()))
+            try:
+                return run_loaded(h, loaded, ruleset, request_ids)
+            finally:
+                if not isinstance(handler, Handler):
+                    h.close()
+    h = get_handler(handler, isolated=isolated, sandbox=sandbox)
+    return run_loaded(h, loaded, ruleset, request_ids)
+
+
+def run_loaded(
+    h: Handler,
+    loaded: Sequence[LoadedEvent],
+    ruleset: RuleSet,
+    request_ids: Sequence[str] | None,
+) -> list[InvocationResult]:
+    """Run a loaded handler on loaded events under ``ruleset``: one result each."""
     calls = []
     for i, le in enumerate(loaded):
         info = ContextInfo(

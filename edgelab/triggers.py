@@ -54,6 +54,11 @@ class Trigger(StrEnum):
         return self.is_request
 
     @property
+    def with_article(self) -> str:
+        """``a viewer-request``, ``an origin-response``: for messages."""
+        return f"{'an' if self.value.startswith('origin') else 'a'} {self.value}"
+
+    @property
     def prefix(self) -> str:
         """The column prefix of this trigger's replay results: ``vreq``, ``oresp`` ..."""
         return self.short.lower()

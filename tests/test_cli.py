@@ -286,8 +286,17 @@ FILES = {
 }
 EXIT_2 = [
     pytest.param([], "required", id="no sub-command"),
-    pytest.param(["invoke"], "required: HANDLER, --event", id="invoke without arguments"),
-    pytest.param(["invoke", "{d}/ok.py"], "required: --event", id="invoke without --event"),
+    pytest.param(["invoke"], "required: HANDLER", id="invoke without arguments"),
+    pytest.param(
+        ["invoke", "{d}/ok.py"],
+        "give the event: --event FILE (or - for standard input), or --trigger",
+        id="invoke without --event or --trigger",
+    ),
+    pytest.param(
+        ["invoke", "{d}/ok.py", "--event", "{e}", "--uri", "/a"],
+        "--uri build an event, and --event",
+        id="invoke with --event and event options",
+    ),
     pytest.param(["frobnicate"], "invalid choice", id="unknown sub-command"),
     pytest.param(
         ["invoke", "{d}/ok.py", "--event", "{d}/missing.json"],

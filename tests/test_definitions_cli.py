@@ -80,6 +80,8 @@ def test_config_show_json_is_the_whole_model(
         "staging",
         "default_error_caching_ttl",
         "settings",
+        "aws",
+        "http",
         "skipped",
         "notes",
         "source",

@@ -137,7 +137,7 @@ LONG_FUNCTIONS_STILL_TO_SPLIT = {
     "edgelab/cloudfront_functions/origin_changes.py::OriginChangeRules.update_origin",
     "edgelab/commands/config.py::add_mapping_options",
     "edgelab/commands/config.py::render",
-    "edgelab/commands/event.py::register",
+    "edgelab/commands/event.py::add_event_options",
     "edgelab/commands/invoke.py::register",
     "edgelab/commands/request.py::register",
     "edgelab/commands/request.py::format_trace",

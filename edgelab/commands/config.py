@@ -229,6 +229,29 @@ def _table(rows: list[list[str]], head: list[str]) -> list[str]:
     return lines
 
 
+def _outbound(spec: DistributionSpec) -> list[str]:
+    """``[aws]`` and ``[http]``: what the functions' outbound calls reach."""
+    if spec.aws is None and spec.http is None:
+        return []
+    lines = ["outbound calls (the functions' network: nothing else is reached):"]
+    if spec.aws is not None:
+        ms = spec.aws.remote_call_ms
+        lines.append(
+            f"  local AWS: {', '.join(spec.aws.services)}"
+            + (f"; seed {', '.join(spec.aws.seed)}" if spec.aws.seed else "")
+            + (f"; {_n(ms)} ms per call" if ms is not None else "")
+        )
+    if spec.http is not None:
+        for m in spec.http.mocks:
+            answer = ", ".join(f"{k} {v!r}" for k, v in m.response.items()) or "204"
+            lines.append(f"  http mock: {m.method or 'any'} {m.url} -> {answer}")
+        for host, target in spec.http.hosts.items():
+            lines.append(f"  http host: {host} -> {target}")
+        if spec.http.remote_call_ms is not None:
+            lines.append(f"  http: {_n(spec.http.remote_call_ms)} ms per call")
+    return lines
+
+
 def render(spec: DistributionSpec, indent: str = "") -> str:
     """The readable view of ``edgelab config show``."""
     lines = [
@@ -311,6 +334,7 @@ def render(spec: DistributionSpec, indent: str = "") -> str:
             how += f", sticky (idle {sticky.idle_ttl:g} s, max {sticky.maximum_ttl:g} s)"
         lines.append(f"staging ({'enabled' if p.enabled else 'disabled'}, {how}):")
         lines += ["  " + line for line in render(spec.staging.distribution).splitlines()]
+    lines += _outbound(spec)
     if spec.skipped:
         lines.append("skipped:")
         for s in spec.skipped:

@@ -1,15 +1,171 @@
 """``edgelab event TRIGGER [options]``: print a Lambda@Edge event as JSON, or with
-``--runtime cloudfront-js-1.0|cloudfront-js-2.0`` a CloudFront Functions event."""
+``--runtime cloudfront-js-1.0|cloudfront-js-2.0`` a CloudFront Functions event.
+
+The event options are shared with ``edgelab invoke`` (:func:`add_event_options`,
+:func:`event_from_args`, :func:`function_event_from_args`), which builds the same event
+inline.
+"""
 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from ..cloudfront_functions.event import build_cff_event
 from ..cloudfront_functions.features import RUNTIMES as CFF_RUNTIMES
 from ..errors import EdgelabError
 from ..event.build import DEVICES, build_event, custom_origin, s3_origin
 from ._common import int_in, print_json, trigger_type
+
+#: each event option's value when it is not given
+EVENT_DEFAULTS: dict[str, Any] = {
+    "uri": "/",
+    "method": "GET",
+    "querystring": "",
+    "header": [],
+    "cookie": [],
+    "client_ip": "203.0.113.178",
+    "body": None,
+    "status": None,
+    "response_header": [],
+    "country": None,
+    "device": None,
+    "origin": None,
+}
+
+
+def add_event_options(p: argparse.ArgumentParser) -> None:
+    """The options that describe an event (their defaults are applied by
+    :func:`event_from_args`, so a command can tell whether any was given)."""
+    g = p.add_argument_group("event options (as for edgelab event)")
+    g.add_argument("--uri", default=None, help="request uri (starts with /; default /)")
+    g.add_argument(
+        "--method",
+        default=None,
+        help="HTTP method, a single token such as GET or POST (default GET)",
+    )
+    g.add_argument("--querystring", default=None, help="query string, no leading ?")
+    g.add_argument(
+        "--header",
+        action="append",
+        default=None,
+        metavar="'Name: value'",
+        help="request header (repeatable; replaces a default of that name)",
+    )
+    g.add_argument(
+        "--cookie",
+        action="append",
+        default=None,
+        metavar="name=value",
+        help="a cookie in the Cookie header (repeatable)",
+    )
+    g.add_argument(
+        "--client-ip",
+        default=None,
+        metavar="IP",
+        help="request.clientIp, an IPv4 or IPv6 address (default 203.0.113.178)",
+    )
+    g.add_argument(
+        "--body",
+        default=None,
+        help="request body (Include Body: base64, truncated at the trigger's limit)",
+    )
+    g.add_argument(
+        "--status",
+        type=int_in(200, 599),
+        default=None,
+        metavar="CODE",
+        help="response status, 200-599 (response triggers; default 200)",
+    )
+    g.add_argument(
+        "--response-header",
+        action="append",
+        default=None,
+        metavar="'Name: value'",
+        help="response header (response triggers; repeatable; replaces a default of that name)",
+    )
+    g.add_argument(
+        "--country",
+        default=None,
+        help="CloudFront-Viewer-Country (not in viewer-request, facts §7)",
+    )
+    g.add_argument(
+        "--device",
+        choices=DEVICES,
+        default=None,
+        help="sets the CloudFront-Is-*-Viewer headers (not in viewer-request)",
+    )
+    g.add_argument(
+        "--origin",
+        default=None,
+        metavar="custom:DOMAIN|s3:DOMAIN",
+        help="request.origin for origin triggers",
+    )
+
+
+def event_options_given(args: argparse.Namespace) -> list[str]:
+    """The event options given on the command line, as ``--name``."""
+    return [
+        "--" + name.replace("_", "-")
+        for name in EVENT_DEFAULTS
+        if getattr(args, name, None) not in (None, [])
+    ]
+
+
+def event_from_args(args: argparse.Namespace, trigger: str) -> dict[str, Any]:
+    """The event the options describe, for ``trigger``."""
+    v = {
+        name: default if getattr(args, name, None) is None else getattr(args, name)
+        for name, default in EVENT_DEFAULTS.items()
+    }
+    origin = None
+    if v["origin"]:
+        kind, sep, domain = v["origin"].partition(":")
+        if not sep or kind not in ("custom", "s3") or not domain:
+            raise EdgelabError(f"--origin must be custom:DOMAIN or s3:DOMAIN; got {v['origin']!r}")
+        origin = custom_origin(domain) if kind == "custom" else s3_origin(domain)
+    return build_event(
+        trigger,
+        uri=v["uri"],
+        method=v["method"],
+        querystring=v["querystring"],
+        headers=v["header"],
+        cookies=v["cookie"],
+        client_ip=v["client_ip"],
+        body=v["body"],
+        origin=origin,
+        status=v["status"],
+        response_headers=v["response_header"] or None,
+        country=v["country"],
+        device=v["device"],
+    )
+
+
+def function_event_from_args(args: argparse.Namespace, trigger: str) -> dict[str, Any]:
+    """The CloudFront Functions event the options describe, for ``trigger``."""
+    if args.body is not None or args.origin is not None:
+        raise EdgelabError(
+            "--body and --origin do not exist for CloudFront Functions: "
+            "they cannot read the request body, and change the origin "
+            "with cf.updateRequestOrigin (facts §2.2, §5.5)"
+        )
+    v = {
+        name: default if getattr(args, name, None) is None else getattr(args, name)
+        for name, default in EVENT_DEFAULTS.items()
+    }
+    return build_cff_event(
+        trigger,
+        uri=v["uri"],
+        method=v["method"],
+        querystring=v["querystring"],
+        headers=v["header"],
+        cookies=v["cookie"],
+        client_ip=v["client_ip"],
+        status=v["status"],
+        response_headers=v["response_header"] or None,
+        country=v["country"],
+        device=v["device"],
+    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,69 +181,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="TRIGGER",
         help="viewer-request, origin-request, origin-response or viewer-response",
     )
-    p.add_argument("--uri", default="/", help="request uri (starts with /)")
-    p.add_argument(
-        "--method",
-        default="GET",
-        help="HTTP method, a single token such as GET or POST (default GET)",
-    )
-    p.add_argument("--querystring", default="", help="query string, no leading ?")
-    p.add_argument(
-        "--header",
-        action="append",
-        default=[],
-        metavar="'Name: value'",
-        help="request header (repeatable; replaces a default of that name)",
-    )
-    p.add_argument(
-        "--cookie",
-        action="append",
-        default=[],
-        metavar="name=value",
-        help="a cookie in the Cookie header (repeatable)",
-    )
-    p.add_argument(
-        "--client-ip",
-        default="203.0.113.178",
-        metavar="IP",
-        help="request.clientIp, an IPv4 or IPv6 address (default 203.0.113.178)",
-    )
-    p.add_argument(
-        "--body",
-        default=None,
-        help="request body (Include Body: base64, truncated at the trigger's limit)",
-    )
-    p.add_argument(
-        "--status",
-        type=int_in(200, 599),
-        default=None,
-        metavar="CODE",
-        help="response status, 200-599 (response triggers; default 200)",
-    )
-    p.add_argument(
-        "--response-header",
-        action="append",
-        default=[],
-        metavar="'Name: value'",
-        help="response header (response triggers; repeatable; replaces a default of that name)",
-    )
-    p.add_argument(
-        "--country",
-        default=None,
-        help="CloudFront-Viewer-Country (not in viewer-request, facts §7)",
-    )
-    p.add_argument(
-        "--device",
-        choices=DEVICES,
-        default=None,
-        help="sets the CloudFront-Is-*-Viewer headers (not in viewer-request)",
-    )
-    p.add_argument(
-        "--origin",
-        default=None,
-        metavar="custom:DOMAIN|s3:DOMAIN",
-        help="request.origin for origin triggers",
-    )
+    add_event_options(p)
     p.add_argument(
         "--runtime",
         choices=CFF_RUNTIMES,
@@ -100,51 +194,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.runtime:
-        return _run_function_event(args)
-    origin = None
-    if args.origin:
-        kind, sep, domain = args.origin.partition(":")
-        if not sep or kind not in ("custom", "s3") or not domain:
-            raise EdgelabError(f"--origin must be custom:DOMAIN or s3:DOMAIN; got {args.origin!r}")
-        origin = custom_origin(domain) if kind == "custom" else s3_origin(domain)
-    event = build_event(
-        args.trigger,
-        uri=args.uri,
-        method=args.method,
-        querystring=args.querystring,
-        headers=args.header,
-        cookies=args.cookie,
-        client_ip=args.client_ip,
-        body=args.body,
-        origin=origin,
-        status=args.status,
-        response_headers=args.response_header or None,
-        country=args.country,
-        device=args.device,
-    )
-    print_json(event)
-    return 0
-
-
-def _run_function_event(args: argparse.Namespace) -> int:
-    if args.body is not None or args.origin is not None:
-        raise EdgelabError(
-            "--body and --origin do not exist for CloudFront Functions: "
-            "they cannot read the request body, and change the origin "
-            "with cf.updateRequestOrigin (facts §2.2, §5.5)"
-        )
-    event = build_cff_event(
-        args.trigger,
-        uri=args.uri,
-        method=args.method,
-        querystring=args.querystring,
-        headers=args.header,
-        cookies=args.cookie,
-        client_ip=args.client_ip,
-        status=args.status,
-        response_headers=args.response_header or None,
-        country=args.country,
-        device=args.device,
-    )
-    print_json(event)
+        print_json(function_event_from_args(args, args.trigger))
+    else:
+        print_json(event_from_args(args, args.trigger))
     return 0

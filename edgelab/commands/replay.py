@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ._common import clean_stdout, int_in
 from .config import add_mapping_options, mapping_kwargs
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -93,4 +98,66 @@ def run(args: argparse.Namespace) -> int:
         f"req/s); wrote {run.out}",
         file=sys.stderr,
     )
+    print(outcome_summary(_summary_frame(run.out)), file=sys.stderr)
     return 130 if run.interrupted else 0
+
+
+def outcome_summary(results: pd.DataFrame) -> str:
+    """What became of the requests (served, generated, function errors by type, origin
+    and CloudFront errors) and the cache hit ratio, as ``analysis.summary`` counts them;
+    then the outbound calls, when the functions made any."""
+    from ..analysis import summary
+
+    table = summary(results)
+    lines = ["outcomes:"]
+    for metric, value, percent in table.itertuples(index=False):
+        if metric == "requests":
+            continue
+        if metric == "cache hit ratio":
+            ratio = "n/a (nothing cacheable)" if value is None else f"{percent:.1f}%"
+            lines.append(
+                f"  {'cache hit ratio':<34} {ratio:>9}  (hits / (hits + misses), GET and "
+                "HEAD answered below 400)"
+            )
+            break
+        share = "" if percent is None or percent != percent else f"{percent:5.1f}%"
+        lines.append(f"  {metric:<34} {int(value):>8,}  {share}")
+    if "outbound_calls" in results:
+        calls = int(results["outbound_calls"].sum())
+        refused = int(results["outbound_refused"].sum()) if "outbound_refused" in results else 0
+        if calls or refused:
+            lines.append(f"  outbound calls {calls:,}, refused (not declared) {refused:,}")
+    return "\n".join(lines)
+
+
+#: the result columns the outcome summary reads (a streamed replay's results are read
+#: back with these columns only, so the summary stays small whatever the replay's size)
+SUMMARY_COLUMNS = (
+    "outcome",
+    "cache",
+    "status",
+    "method",
+    "error_type",
+    "origin_status",
+    "violations",
+    "cold_starts",
+    "latency_ms",
+    "outbound_calls",
+    "outbound_refused",
+)
+
+
+def _summary_frame(out: Any) -> pd.DataFrame:
+    """The results the summary needs: ``out`` itself when it is a DataFrame, else the
+    :data:`SUMMARY_COLUMNS` the results file has (Parquet or CSV)."""
+    import pandas as pd
+
+    if isinstance(out, pd.DataFrame):
+        return out
+    path = Path(out)
+    if path.suffix.lower() == ".parquet":
+        import pyarrow.parquet as pq
+
+        names = set(pq.read_schema(path).names)
+        return pd.read_parquet(path, columns=[c for c in SUMMARY_COLUMNS if c in names])
+    return pd.read_csv(path, usecols=lambda c: c in SUMMARY_COLUMNS, low_memory=False)

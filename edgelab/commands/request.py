@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import base64
 import sys
+from pathlib import Path
 from typing import Any
 
 from ..edge.config import load_distribution
@@ -19,6 +20,8 @@ from ..edge.diff import changes
 from ..edge.locations import pop_code
 from ..edge.trace import Trace
 from ._common import clean_stdout, int_in, print_json
+from ._text import calls_lines
+from ._watch import handler_files, watch
 from .config import add_mapping_options, mapping_kwargs
 
 
@@ -86,6 +89,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--json", action="store_true", help="print one JSON array, one object per request"
     )
+    p.add_argument(
+        "--watch",
+        action="store_true",
+        help="send again whenever the definition, a function's code, the map file or a "
+        "seed file changes (Ctrl-C stops)",
+    )
     add_mapping_options(p)
     p.set_defaults(func=run)
 
@@ -102,6 +111,39 @@ def run(args: argparse.Namespace) -> int:
             f"edgelab request: error: PATH must start with '/'; got {args.path!r}", file=sys.stderr
         )
         return 2
+    if args.watch:
+        return watch(lambda: watched_files(args.config, mapping_kwargs(args)), lambda: _send(args))
+    return _send(args)
+
+
+def watched_files(config: str, options: dict[str, Any] | None = None) -> list[Path]:
+    """What ``request --watch`` watches, from the loaded definition: the file (the
+    template of a cdk.out folder), the map file, its functions' code (with the files
+    beside them), their key value stores, and the local AWS seed files."""
+    from ..definitions import load_definition
+
+    options = options or {}
+    path = Path(config).resolve()
+    files = [path]
+    if options.get("map_file"):
+        files.append(Path(options["map_file"]).resolve())
+    try:
+        spec = load_definition(config, **options)
+    except Exception:  # a definition being edited: watch the file itself until it reads
+        return files
+    for s in (spec, *([spec.staging.distribution] if spec.staging else [])):
+        files.append(Path(s.file).resolve())
+        for f in s.functions().values():
+            files += handler_files(f.path)
+            store = getattr(f, "key_value_store", None)
+            if store is not None and store.data_path:
+                files.append(Path(store.data_path).resolve())
+        if s.aws is not None:
+            files += [Path(seed) for seed in s.aws.seed]
+    return list(dict.fromkeys(files))
+
+
+def _send(args: argparse.Namespace) -> int:
     viewer: dict[str, Any] = {"protocol": args.scheme}
     if args.edge:
         viewer["edge_location"] = pop_code(args.edge)
@@ -187,6 +229,7 @@ def format_trace(t: Trace) -> str:
             + (f"  {s.error['type']}: {_short(s.error['message'], 70)}" if s.error else "")
         )
         out.extend(f"      {c.line()}" for c in changes(s.diff))
+        out.extend(calls_lines(s.calls, "      > "))
         for viol in s.violations:
             out.append(f"      ! {viol.rule}: {_short(viol.message, 80)}")
         for log in s.logs.splitlines()[:5]:

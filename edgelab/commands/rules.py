@@ -15,6 +15,7 @@ from ..cloudfront_functions.limits import (
     get_cff_rules,
 )
 from ..edge.decisions import CHAIN_DECISIONS, DISTRIBUTION_DECISIONS
+from ..outbound.decisions import OUTBOUND_DECISIONS
 from ..rules.catalogue import CATALOGUE
 from ..rules.tables import (
     DECISIONS,
@@ -86,6 +87,10 @@ def _decisions(cff: bool, as_json: bool) -> None:
         (
             "the distribution (edgelab.edge.decisions.DISTRIBUTION_DECISIONS)",
             DISTRIBUTION_DECISIONS,
+        ),
+        (
+            "handlers that call out (edgelab.outbound.decisions.OUTBOUND_DECISIONS)",
+            OUTBOUND_DECISIONS,
         ),
         (f"{CFF_TITLE}; --runtime cloudfront-js-2.0 --json for these alone", CFF_DECISIONS),
     ]

@@ -36,16 +36,40 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="random seed, a whole number 0 or more (default 0)",
     )
     p.add_argument("--out", required=True, metavar="FILE", help="FILE.parquet or FILE.csv")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--paths",
+        metavar="FILE",
+        default=None,
+        help="draw paths from this text file (one path per line, most requested first) "
+        "instead of the profile's catalogue",
+    )
+    where.add_argument(
+        "--site",
+        metavar="DIR",
+        default=None,
+        help="draw paths from the files of this site folder (pages first) instead of the "
+        "profile's catalogue",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..frames.traffic import generate_traffic, save_traffic  # pandas and numpy only when used
+    # pandas and numpy only when used
+    from ..frames.traffic import generate_traffic, read_paths, save_traffic, site_paths
 
-    frame = generate_traffic(args.profile, args.n, seed=args.seed)
+    extra = {}
+    source = ""
+    if args.paths:
+        extra["catalogue"] = read_paths(args.paths)
+        source = f", paths from {args.paths}"
+    elif args.site:
+        extra["catalogue"] = site_paths(args.site)
+        source = f", paths from the site {args.site}"
+    frame = generate_traffic(args.profile, args.n, seed=args.seed, **extra)
     path = save_traffic(frame, args.out)
     print(
-        f"wrote {len(frame):,} requests ({args.profile}, seed {args.seed}) to {path}",
+        f"wrote {len(frame):,} requests ({args.profile}, seed {args.seed}{source}) to {path}",
         file=sys.stderr,
     )
     return 0

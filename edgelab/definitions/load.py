@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,7 +78,23 @@ def load_definition_with(
     format: str | None = None,
     allow_staging: bool = True,
 ) -> DistributionSpec:
-    """:func:`load_definition` with the mapping options already merged."""
+    """:func:`load_definition` with the mapping options already merged; a map file's
+    ``[aws]`` / ``[http]`` replace the definition's."""
+    spec = _load_with(path, mappings, format=format, allow_staging=allow_staging)
+    if mappings.aws is not None:
+        spec = replace(spec, aws=mappings.aws)
+    if mappings.http is not None:
+        spec = replace(spec, http=mappings.http)
+    return spec
+
+
+def _load_with(
+    path: str | Path,
+    mappings: MappingOptions,
+    *,
+    format: str | None,
+    allow_staging: bool,
+) -> DistributionSpec:
     p = Path(path)
     if p.is_dir():
         p = _cdk_template(p, mappings.distribution)
@@ -133,7 +150,8 @@ def load_definition(
     ``functions`` (``{"EdgeFn": "src/index.mjs:handler"}``), ``origins``
     (``{"S3Origin": "site/"}``), ``key_value_stores``, ``policies`` and ``parameters``
     map what the definition cannot say locally; ``map_file`` is a TOML file with the same
-    in a ``[mappings]`` table; ``distribution`` picks one by logical id or address;
+    in a ``[mappings]`` table (and ``[aws]`` / ``[http]`` when the functions call out);
+    ``distribution`` picks one by logical id or address;
     ``cache_dir`` is where unpacked and inline code goes (default
     ``.edgelab/cache/<file stem>/`` next to the file). Paths given here are relative to
     the working directory; paths inside the files, to their file. Anything unusable is a

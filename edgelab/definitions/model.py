@@ -398,6 +398,39 @@ class Staging:
 
 
 @dataclass(frozen=True)
+class LocalAwsSpec:
+    """``[aws]`` of edgelab's TOML: the local AWS services the functions call
+    (:class:`edgelab.outbound.LocalAws`); ``seed`` holds absolute JSON file paths."""
+
+    services: tuple[str, ...]
+    seed: tuple[str, ...] = ()
+    remote_call_ms: float | None = None
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
+class HttpMockSpec:
+    """One ``[[http.mocks]]`` entry: a URL pattern, an optional method, and the response
+    as written (``status``, ``headers``, ``body`` or ``json``)."""
+
+    url: str
+    response: Mapping[str, Any] = field(default_factory=dict)
+    method: str | None = None
+
+
+@dataclass(frozen=True)
+class HttpSpec:
+    """``[http]`` of edgelab's TOML: what the functions' HTTP calls reach
+    (:class:`edgelab.outbound.HttpMocks`): mocks, and ``hosts`` forwarded to loopback
+    servers."""
+
+    mocks: tuple[HttpMockSpec, ...] = ()
+    hosts: Mapping[str, str] = field(default_factory=dict)
+    remote_call_ms: float | None = None
+    source: Source = field(default_factory=Source)
+
+
+@dataclass(frozen=True)
 class Skipped:
     """A resource or setting the importer did not model, and why."""
 
@@ -415,7 +448,8 @@ class DistributionSpec:
     ``format`` is ``toml``, ``cloudformation``, ``sam``, ``cdk``, ``cloudfront-api`` or
     ``terraform``; ``name`` the logical id / Terraform address / TOML file stem.
     ``settings`` holds edgelab's own options from a TOML file (``rules``, ``isolated``,
-    ``edge_location``, ``viewer`` defaults).
+    ``edge_location``, ``viewer`` defaults); ``aws`` and ``http`` what the functions'
+    outbound calls reach (``[aws]``, ``[http]`` of a TOML file or of a ``--map`` file).
     """
 
     name: str
@@ -439,6 +473,8 @@ class DistributionSpec:
     staging: Staging | None = None
     default_error_caching_ttl: float = 10
     settings: Mapping[str, Any] = field(default_factory=dict)
+    aws: LocalAwsSpec | None = None
+    http: HttpSpec | None = None
     skipped: tuple[Skipped, ...] = ()
     notes: tuple[str, ...] = ()
     source: Source = field(default_factory=Source)

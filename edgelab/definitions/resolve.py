@@ -17,6 +17,10 @@ Mapping options (the same in Python, on the command line and in a ``--map`` file
 * ``parameters``: ``NAME -> VALUE`` (``--parameter``): CloudFormation parameters and
   pseudo-parameters.
 
+A map file may also have ``[aws]`` and ``[http]`` (:mod:`.outbound`): what the functions'
+outbound calls reach, for a definition whose format cannot say it; they replace the
+definition's own.
+
 Paths given on the command line (or to :func:`mapping_options`) are relative to the
 working directory; paths inside a definition or a map file are relative to that file.
 Code that must be unpacked or written out (inline ``ZipFile`` code, zip files, inline
@@ -38,7 +42,15 @@ from typing import Any
 
 from ..errors import DefinitionError
 from .decode import Loc
-from .model import CloudFrontFunction, KeyValueStore, LambdaEdgeFunction, LocalTarget
+from .model import (
+    CloudFrontFunction,
+    HttpSpec,
+    KeyValueStore,
+    LambdaEdgeFunction,
+    LocalAwsSpec,
+    LocalTarget,
+)
+from .outbound import OUTBOUND_SECTIONS, read_outbound
 
 HANDLER_SUFFIXES = {"node": (".js", ".mjs", ".cjs"), "python": (".py",)}
 MAP_KEYS = ("functions", "origins", "key_value_stores", "policies", "parameters")
@@ -57,6 +69,9 @@ class MappingOptions:
     cache_dir: Path | None = None
     #: key -> "--function" / "map file FILE", for the trace of who mapped what.
     origin_of: dict[str, str] = field(default_factory=dict)
+    #: a map file's ``[aws]`` and ``[http]``
+    aws: LocalAwsSpec | None = None
+    http: HttpSpec | None = None
 
 
 def _absolute(value: str, base: Path) -> str:
@@ -135,15 +150,17 @@ def _read_map_file(path: Path, out: MappingOptions) -> None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise DefinitionError(f"not valid TOML: {exc}", file=display) from None
-    table = data.get("mappings")
-    extra = sorted(set(data) - {"mappings"})
+    outbound = {k: v for k, v in data.items() if k in OUTBOUND_SECTIONS}
+    table = data.get("mappings", {} if outbound else None)
+    extra = sorted(set(data) - {"mappings", *OUTBOUND_SECTIONS})
     if not isinstance(table, Mapping) or extra:
         raise DefinitionError(
             "a map file has one [mappings] table with "
-            f"{', '.join(MAP_KEYS)} sub-tables; got the keys "
-            f"{sorted(data)}",
+            f"{', '.join(MAP_KEYS)} sub-tables (and [aws], [http] if the functions call "
+            f"out); got the keys {sorted(data)}",
             file=display,
         )
+    out.aws, out.http = read_outbound(outbound, path.parent, Loc(display))
     for name, values in table.items():
         if name not in MAP_KEYS or not isinstance(values, Mapping):
             raise DefinitionError(

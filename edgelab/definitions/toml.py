@@ -36,6 +36,9 @@ The full form uses the model's names (README "Your real distribution")::
     definition = "staging.toml"         # any format edgelab reads
     weight = 0.1                        # or header = "aws-cf-cd-test", value = "1"
 
+Either form may also have ``[aws]`` and ``[http]`` (what the functions' outbound calls
+reach, :mod:`.outbound`).
+
 The file is brought to CloudFormation's shape and built by :mod:`.build`, so the same
 checks (patterns, methods, placement rules...) apply, naming TOML's keys.
 """
@@ -71,6 +74,7 @@ from .model import (
     Selection,
     Staging,
 )
+from .outbound import OUTBOUND_SECTIONS, read_outbound
 from .policies import continuous_deployment_policy, response_headers_policy, split_cloudfront
 from .resolve import MappingOptions, local_from_mapping
 
@@ -85,7 +89,7 @@ NEW_SECTIONS = (
     "origin_request_policies",
     "response_headers_policies",
 )
-SECTIONS = ("distribution", "viewer", *OLD_SECTIONS, *NEW_SECTIONS)
+SECTIONS = ("distribution", "viewer", *OLD_SECTIONS, *NEW_SECTIONS, *OUTBOUND_SECTIONS)
 DISTRIBUTION_KEYS = (
     "domain_name",
     "id",
@@ -1183,4 +1187,5 @@ def load_toml(
         settings=settings,
         allow_staging=allow_staging,
     )
-    return replace(spec, default_error_caching_ttl=imp.default_error_ttl)
+    aws, http = read_outbound(data, imp.base, Loc(display))
+    return replace(spec, default_error_caching_ttl=imp.default_error_ttl, aws=aws, http=http)

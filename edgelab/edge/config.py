@@ -11,6 +11,11 @@ evaluation order, with its policies, its Lambda@Edge functions and the CloudFron
 Functions associated with it; one :class:`~edgelab.edge.targets.OriginTarget` per origin
 id (served from what the definition or the mapping options say, else by the echo origin).
 
+A TOML definition's (or a ``--map`` file's) ``[aws]`` and ``[http]`` become the
+distribution's ``aws`` (:class:`~edgelab.outbound.LocalAws`) and ``http``
+(:class:`~edgelab.outbound.HttpMocks`): what the functions' outbound calls reach (a
+staging distribution gets its own definition's).
+
 Everything the model holds runs: CloudFront Functions, response headers policies,
 continuous deployment (a staging copy, :mod:`edgelab.edge.deployment`), origin group
 failover (:mod:`edgelab.edge.failover`) and custom error responses
@@ -26,6 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, DefinitionError, EdgelabError
+from ..outbound.aws import LocalAws
+from ..outbound.mocks import HttpMocks, http_mocks_from_config
 from .behavior import CacheBehavior, OriginRequestPolicy, TriggerConfig
 from .cache import CachePolicy, NameMatch, Selection
 from .deployment import Router, Staging
@@ -61,6 +68,8 @@ OVERRIDES = (
     "viewer_defaults",
     "resolve",
     "seed",
+    "http",
+    "aws",
 )
 
 
@@ -71,7 +80,8 @@ def load_distribution(path: Any, *, default_isolated: bool = False, **options: A
     ``options`` are the mapping options of :func:`edgelab.load_definition`
     (``functions``, ``origins``, ``key_value_stores``, ``policies``, ``parameters``,
     ``map_file``, ``distribution``, ``cache_dir``, ``format``) and overrides of the
-    :class:`Distribution` arguments (``origin``, ``isolated``, ``clock``, ``rules`` ...);
+    :class:`Distribution` arguments (``origin``, ``isolated``, ``clock``, ``rules``,
+    ``http`` and ``aws`` in place of the definition's ``[http]`` / ``[aws]`` ...);
     ``origins`` may also map an origin id to a Python callable. ``default_isolated``: the
     mode of Python handlers when the file does not set ``isolated`` (``edgelab replay``
     and ``edgelab serve`` pass True).
@@ -228,6 +238,7 @@ def from_spec(
     if spec.id:
         kw["distribution_id"] = spec.id
     seed = int(overrides.pop("seed", 0) or 0)
+    kw.update(outbound_of(spec))
     kw.update(overrides)
     staging = None
     if spec.staging is not None:
@@ -268,6 +279,29 @@ def _staging(
         **own,
     )
     return Staging(dist, Router(staging.policy, seed))
+
+
+def outbound_of(spec: Any) -> dict[str, Any]:
+    """The ``aws`` and ``http`` arguments of a ``DistributionSpec`` (its ``[aws]`` and
+    ``[http]``: what the functions' outbound calls reach); {} when it has neither."""
+    out: dict[str, Any] = {}
+    aws = getattr(spec, "aws", None)
+    if aws is not None:
+        out["aws"] = LocalAws(aws.services, seed=aws.seed, remote_call_ms=aws.remote_call_ms)
+    http = getattr(spec, "http", None)
+    if http is not None:
+        out["http"] = http_from_spec(http)
+    return out
+
+
+def http_from_spec(http: Any) -> HttpMocks:
+    """:class:`~edgelab.outbound.HttpMocks` from the model's ``HttpSpec``."""
+    mocks = [
+        {"url": m.url, **({"method": m.method} if m.method else {}), **m.response}
+        for m in http.mocks
+    ]
+    table = {"mocks": mocks, "hosts": dict(http.hosts), "remote_call_ms": http.remote_call_ms}
+    return http_mocks_from_config(table)
 
 
 def selection(sel: Any, *, lower: bool = False) -> Selection:

@@ -38,6 +38,7 @@ from typing import Any
 from ..cloudfront_functions.limits import CFF_RULE_SETS, get_cff_rules
 from ..errors import ConfigError, EdgelabError, EventError
 from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
+from ..outbound.sandbox import AwsLike, HttpLike, Sandbox
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
 from ..runtimes.cloudfront_js import CloudFrontFunctionHandler
@@ -86,6 +87,10 @@ class Distribution:
     behaviour's ``cloudfront_functions`` run in sandbox workers, one per function file,
     runtime and key value store. ``spec`` is the model a definition was read into
     (``edgelab.definitions.DistributionSpec``), for the stages that read more of it.
+    ``http`` (mocks and loopback hosts, :class:`~edgelab.outbound.HttpMocks` or a mapping
+    of URL patterns to responses) and ``aws`` (:class:`~edgelab.outbound.LocalAws` or a
+    list of service names) are what the functions' outbound calls reach; they start with
+    the distribution and stop with :meth:`close`. Each stage's ``calls`` lists the calls.
     """
 
     def __init__(
@@ -110,6 +115,8 @@ class Distribution:
         resolve: Mapping[str, str] | None = None,
         spec: Any = None,
         staging: Staging | None = None,
+        http: HttpLike | None = None,
+        aws: AwsLike | None = None,
     ) -> None:
         self.domain_name = domain_name
         self.distribution_id = distribution_id
@@ -129,6 +136,7 @@ class Distribution:
         self._router: HttpOrigin | None = None
         self._regions: dict[str, str | None] = {}
         self._handlers: dict[Any, tuple[Handler, str]] = {}
+        self.sandbox: Sandbox | None = None
         self._cff_handlers: dict[tuple[str, str, str], CloudFrontFunctionHandler] = {}
         #: the CloudFront Functions rule set (default: the one named like ``rules``)
         self.cff_rules = (
@@ -169,6 +177,8 @@ class Distribution:
                 "a distribution needs at least its default behaviour", key="behaviors"
             )
         try:
+            if http is not None or aws is not None:
+                self.sandbox = Sandbox(http=http, aws=aws).start()
             for b in self.behaviors:
                 self._bind(b, b is self.behaviors[-1])
         except BaseException:
@@ -253,12 +263,15 @@ class Distribution:
         containers."""
         key = (trig, conf.handler if isinstance(conf.handler, str) else id(conf.handler))
         if key not in self._handlers:
+            env = self.sandbox.environ() if self.sandbox is not None else None
             try:
-                handler = load_handler(conf.handler, isolated=self.isolated)
+                handler = load_handler(conf.handler, isolated=self.isolated, env=env)
             except EdgelabError as exc:  # say which trigger the handler was meant for
                 spec = conf.handler if isinstance(conf.handler, str) else None
                 exc.args = (f"triggers.{trig.value}: {exc}", *exc.args[1:])
                 raise exc.with_context(trigger=trig.value, handler=spec) from None
+            if self.sandbox is not None:
+                handler = self.sandbox.wrap(handler)
             self._handlers[key] = (handler, uuid.uuid4().hex)
         handler, container = self._handlers[key]
         timeout = self.rules.timeout_s(trig)
@@ -407,6 +420,8 @@ class Distribution:
             close = getattr(origin, "close", None)
             if close:
                 close()
+        if self.sandbox is not None:
+            self.sandbox.close()
 
     def __enter__(self) -> Distribution:
         return self

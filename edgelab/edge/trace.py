@@ -56,6 +56,8 @@ class Stage:
     kind: str = "lambda@edge"
     runtime: str | None = None
     compute_utilization: float | None = None
+    #: outbound calls the function made (HTTP, local AWS, refused): edgelab.outbound
+    calls: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def generated(self) -> bool:
@@ -89,6 +91,7 @@ class Stage:
             "kind": self.kind,
             "runtime": self.runtime,
             "compute_utilization": self.compute_utilization,
+            "calls": self.calls,
             "logs": self.logs,
             "input": self.input,
             "output": self.output,
@@ -110,6 +113,7 @@ class Stage:
             d.get("kind") or "lambda@edge",
             d.get("runtime"),
             d.get("compute_utilization"),
+            list(d.get("calls") or []),
         )
 
 
@@ -490,8 +494,32 @@ def _summary_columns(row: dict[str, Any], t: Trace) -> None:
     row["logs"] = "".join(f"[{s.trigger}] {s.logs}" for s in t.stages if s.logs)
     row["handler_ms"] = sum(s.duration_ms for s in t.stages)
     row["cold_starts"] = sum(bool(s.cold_start) for s in t.stages)
+    calls = [{"trigger": s.trigger, **c} for s in t.stages for c in s.calls]
+    row["outbound_calls"] = sum(c.get("via") != "refused" for c in calls)
+    row["outbound_refused"] = sum(c.get("via") == "refused" for c in calls)
+    row["outbound_ms"] = sum(float(c.get("duration_ms") or 0.0) for c in calls)
+    row["outbound_remote_ms"] = remote_call_ms(calls)
+    row["outbound_list"] = dumps_text(calls) if calls else ""
     row["response_bytes"] = len(t.body)
     row["response_header_bytes"] = header_bytes(t.response.get("headers", {}))
+
+
+#: the remote latency a call adds when its service gives none (``remote_call_ms`` of
+#: ``[http]``/``[aws]``): edge Region to a service and back, an estimate
+DEFAULT_REMOTE_CALL_MS = 30.0
+
+
+def remote_call_ms(calls: Iterable[Mapping[str, Any]]) -> float:
+    """The network time calls would have taken from a Lambda@Edge Region: each call that
+    reached a service (not a refused one) adds its ``remote_call_ms``, else
+    :data:`DEFAULT_REMOTE_CALL_MS`. The latency model adds this to the function time."""
+    total = 0.0
+    for c in calls:
+        if c.get("via") == "refused":
+            continue
+        value = c.get("remote_call_ms")
+        total += DEFAULT_REMOTE_CALL_MS if value is None else float(value)
+    return total
 
 
 def traces_to_frame(traces: Iterable[Trace]) -> pd.DataFrame:

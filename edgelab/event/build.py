@@ -707,11 +707,12 @@ def normalize_event(
     if trig.is_request:
         if "response" in cf:
             del cf["response"]
-            notes.append(f"cf.response dropped: a {trig.value} event has no response (§1.1)")
+            notes.append(f"cf.response dropped: {trig.with_article} event has no response (§1.1)")
     else:
         if "response" not in cf:
             raise fail(
-                f"a {trig.value} event needs cf.response with at least a status (facts §1.1, §1.7)",
+                f"{trig.with_article} event needs cf.response with at least a status "
+                "(facts §1.1, §1.7)",
                 "Records[0].cf.response",
             )
         cf["response"] = _normalize_response(cf["response"], notes, fail)
@@ -863,7 +864,7 @@ def _normalize_request(request: dict[str, Any], trig: Trigger, notes: list[str],
         )
     elif not origin_trigger and "origin" in request:
         notes.append(
-            f"request.origin is not part of a {trig.value} event (facts §1.3); kept as given"
+            f"request.origin is not part of {trig.with_article} event (facts §1.3); kept as given"
         )
 
 

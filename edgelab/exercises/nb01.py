@@ -22,7 +22,8 @@ def task1(answer: Any) -> str:
     trigger = cf.get("config", {}).get("eventType")
     need(
         trigger == "origin-request",
-        f"this is a {trigger} event: country and device headers exist from origin request "
+        f"this is {'an' if str(trigger).startswith('origin') else 'a'} {trigger} event: "
+        "country and device headers exist from origin request "
         "on (fact sheet §7), so build an origin-request event",
     )
     request = cf["request"]

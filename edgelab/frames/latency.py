@@ -20,7 +20,12 @@ CloudFront's latency-based DNS routing roughly does.
   edge straight to the origin; a hit the regional edge cache answered
   (``cache_tier`` ``regional``) adds the edge -> regional edge cache round trip
   (``latency_regional_ms``; the origin part of a hit is always 0);
-* handler durations are added as measured, plus ``cold_start_ms`` per cold start.
+* handler durations are added as measured, plus ``cold_start_ms`` per cold start;
+* each outbound call a function made (an HTTP API, a local AWS service: answered on
+  loopback here) adds the network time it would take from the function's Region:
+  ``remote_call_ms`` per call when the model sets it, else each call's own value
+  (``remote_call_ms`` of ``[http]``/``[aws]``, 30 ms by default; the
+  ``outbound_remote_ms`` column of replay results).
 
 :func:`estimate_latency` takes a DataFrame and returns one with latency columns added.
 """
@@ -126,6 +131,7 @@ class LatencyModel:
     origin_lat: float = 38.9445
     origin_lon: float = -77.4558
     cold_start_ms: float = 150.0
+    remote_call_ms: float | None = None
 
     def rtt_ms(self, km: Any) -> np.ndarray:
         """A round trip over ``km`` of great-circle distance, at fibre speed with inflation."""
@@ -140,7 +146,7 @@ class LatencyModel:
                 f"unknown latency model settings {sorted(unknown)}; allowed: "
                 f"{', '.join(sorted(names))}"
             )
-        return cls(**{k: float(v) for k, v in data.items()})
+        return cls(**{k: None if v is None else float(v) for k, v in data.items()})  # type: ignore[arg-type]
 
 
 LATENCY_COLUMNS = (
@@ -160,7 +166,9 @@ def estimate_latency(
     Reads ``latitude``/``longitude`` (viewer; missing -> at the edge location),
     ``edge_location`` (missing -> the nearest), ``method``, ``cache`` (``Miss`` and other
     non-hits go to the origin; absent -> every request is a miss), ``duration_ms``
-    (sum of handler durations, absent -> 0) and ``cold_starts`` (absent -> 0).
+    (sum of handler durations, absent -> 0), ``cold_starts`` (absent -> 0) and the
+    outbound calls: ``outbound_calls`` times the model's ``remote_call_ms`` when set,
+    else ``outbound_remote_ms`` (absent -> 0).
     """
     m = model or LatencyModel()
     table = edges_table(edges).set_index("code")
@@ -227,6 +235,10 @@ def estimate_latency(
             )
     origin = np.where(hit, 0.0, np.nan_to_num(np.where(bypass, direct, via_rec)) + m.origin_ms)
     functions = _col(frame, "duration_ms", 0.0) + _col(frame, "cold_starts", 0.0) * m.cold_start_ms
+    if m.remote_call_ms is not None:
+        functions = functions + _col(frame, "outbound_calls", 0.0) * m.remote_call_ms
+    else:
+        functions = functions + _col(frame, "outbound_remote_ms", 0.0)
     out = frame.copy()
     out["latency_viewer_ms"] = np.round(viewer, 3)
     out["latency_origin_ms"] = np.round(origin, 3)

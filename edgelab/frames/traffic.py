@@ -168,8 +168,10 @@ class TrafficProfile:
 
     ``paths`` are ``(template, weight)``: the catalogue is ``n_paths`` paths cycling
     through templates (``{i}`` is the item number) whose popularity follows a Zipf
-    law with exponent ``zipf_s``. ``writes`` is the share of POST requests, sent to
-    ``write_paths`` with a small JSON body. ``rate_per_s`` is the mean request rate;
+    law with exponent ``zipf_s``; ``catalogue``, when given, is the list of paths
+    itself, most popular first (your site's: :func:`site_paths`, :func:`read_paths`).
+    ``writes`` is the share of POST requests, sent to ``write_paths`` with a small JSON
+    body. ``rate_per_s`` is the mean request rate;
     the diurnal curve peaks at ``peak_hour`` UTC with ``diurnal_amplitude`` (0: flat).
     """
 
@@ -208,6 +210,7 @@ class TrafficProfile:
     )
     paths: tuple[tuple[str, float], ...] = (("/index.html", 1.0),)
     n_paths: int = 500
+    catalogue: tuple[str, ...] = ()
     zipf_s: float = 1.1
     querystrings: Mapping[str, float] = field(default_factory=lambda: {"": 1.0})
     writes: float = 0.0
@@ -331,6 +334,8 @@ def _shares(
 
 
 def _catalogue(p: TrafficProfile) -> np.ndarray:
+    if p.catalogue:
+        return np.array(list(dict.fromkeys(p.catalogue)), dtype=object)
     templates = [t for t, _ in p.paths]
     w = np.array([w for _, w in p.paths], dtype=float)
     rng = np.random.default_rng(0)  # the catalogue is part of the profile, not the seed
@@ -345,6 +350,69 @@ def _catalogue(p: TrafficProfile) -> np.ndarray:
             seen.add(path)
             out.append(path)
     return np.array(out, dtype=object)
+
+
+_PAGE_SUFFIXES = (".html", ".htm", "")
+
+
+def read_paths(path: str | Path) -> tuple[str, ...]:
+    """The paths listed in a text file, one per line, most popular first (blank lines
+    and lines starting with ``#`` are skipped); each must start with ``/``."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(
+            f"paths file {str(path)!r} does not exist; give a text file with one path "
+            "(starting with /) per line, most requested first",
+            source=str(path),
+            key="paths",
+        )
+    out: list[str] = []
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        if not text.startswith("/") or any(c.isspace() for c in text):
+            raise InputError(
+                f"{path}:{n}: a path must start with / and hold no spaces; got {text!r}",
+                source=str(path),
+                key="paths",
+            )
+        out.append(text)
+    if not out:
+        raise InputError(f"paths file {str(path)!r} lists no path", source=str(path), key="paths")
+    return tuple(dict.fromkeys(out))
+
+
+def site_paths(folder: str | Path) -> tuple[str, ...]:
+    """The paths of every file in a site folder (as a folder origin serves them), pages
+    first (``/index.html``, then other ``.html`` files), then the other files, each
+    group in name order: the order popularity follows. Hidden files are left out."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError(
+            f"site folder {str(folder)!r} does not exist or is not a folder",
+            source=str(folder),
+            key="site",
+        )
+    files = [
+        f
+        for f in root.rglob("*")
+        if f.is_file() and not any(part.startswith(".") for part in f.relative_to(root).parts)
+    ]
+    if not files:
+        raise InputError(
+            f"site folder {str(folder)!r} has no files", source=str(folder), key="site"
+        )
+
+    def rank(f: Path) -> tuple[int, int, str]:
+        rel = f.relative_to(root).as_posix()
+        return (
+            0 if f.name == "index.html" else 1 if f.suffix in _PAGE_SUFFIXES else 2,
+            rel.count("/"),
+            rel,
+        )
+
+    return tuple("/" + f.relative_to(root).as_posix() for f in sorted(files, key=rank))
 
 
 def _times(p: TrafficProfile, n: int, rng: np.random.Generator) -> np.ndarray:

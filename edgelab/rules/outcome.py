@@ -56,6 +56,10 @@ class InvocationResult:
     cold_start: bool = False
     returned: Any = None
     notes: list[str] = field(default_factory=list)
+    #: the outbound calls it made (HTTP, local AWS, refused): see edgelab.outbound
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    #: the ``cf`` record the function was given (what its changes are compared with)
+    input: dict[str, Any] | None = field(default=None, repr=False)
 
     @property
     def ok(self) -> bool:
@@ -74,6 +78,7 @@ class InvocationResult:
             "logs": self.logs,
             "cold_start": self.cold_start,
             "notes": list(self.notes),
+            "calls": list(self.calls),
         }
 
 
@@ -112,6 +117,46 @@ def decide(
     raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any], rules: RuleSet
 ) -> InvocationResult:
     """Turn what the function did into CloudFront's outcome."""
+    result = _decide(raw, trigger=trigger, cf_in=cf_in, rules=rules)
+    result.calls = list(raw.calls)
+    result.input = dict(cf_in)
+    return result
+
+
+def event_type_hint(raw: RawResult, trigger: Trigger) -> str:
+    """A hint when a failure looks like a handler written for another trigger's event: it
+    read ``cf.response`` in a request event, or ``request.origin`` in a viewer event
+    (facts §1.1, §1.3); "" otherwise."""
+    kind, message = raw.error_type or "", (raw.error_message or "").strip()
+    counterpart = {
+        Trigger.VIEWER_REQUEST: "viewer-response",
+        Trigger.ORIGIN_REQUEST: "origin-response",
+    }.get(trigger)
+    reads_response = (kind == "KeyError" and message == "'response'") or (
+        kind == "TypeError"
+        and "of undefined" in message
+        and any(f"(reading '{k}')" in message for k in ("headers", "status", "statusDescription"))
+    )
+    if counterpart and reads_response:
+        other = "origin-response" if counterpart == "viewer-response" else "viewer-response"
+        return (
+            f" (hint: the function reads cf.response, which {trigger.with_article} event "
+            f"does not have (facts §1.1): it looks like a handler for {counterpart} (or "
+            f"{other}) events; give it --trigger {counterpart} or attach it to that trigger)"
+        )
+    if trigger.is_viewer and kind == "KeyError" and message == "'origin'":
+        origin = "origin-request" if trigger.is_request else "origin-response"
+        return (
+            f" (hint: the function reads request.origin, which {trigger.with_article} event "
+            f"does not have (facts §1.3): it looks like a handler for {origin} events; give "
+            f"it --trigger {origin} or attach it to that trigger)"
+        )
+    return ""
+
+
+def _decide(
+    raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any], rules: RuleSet
+) -> InvocationResult:
     request_in = cf_in.get("request")
     response_in = cf_in.get("response")
     if raw.status == "timeout":
@@ -120,6 +165,7 @@ def decide(
     if raw.status in ("error", "crash"):
         what = raw.error_type or "Error"
         message = f"{what}: {raw.error_message or ''}".rstrip(": ")
+        message += event_type_hint(raw, trigger)
         return _error(raw, trigger, request_in, "LambdaExecutionError", message)
 
     kind, violations = validate_result(raw.value, trigger=trigger, cf_in=cf_in, rules=rules)

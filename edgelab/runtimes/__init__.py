@@ -16,7 +16,7 @@ it builds on ``edgelab.cloudfront_functions``, which itself builds on ``runtimes
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..errors import HandlerLoadError
@@ -34,17 +34,26 @@ def is_node_spec(spec: str) -> bool:
     return target.endswith(NODE_SUFFIXES)
 
 
-def load_handler(spec: str | Callable[..., Any] | Handler, *, isolated: bool = False) -> Handler:
-    """A :class:`Handler` for ``spec``; raises HandlerLoadError with a clear message."""
+def load_handler(
+    spec: str | Callable[..., Any] | Handler,
+    *,
+    isolated: bool = False,
+    env: Mapping[str, str | None] | None = None,
+) -> Handler:
+    """A :class:`Handler` for ``spec``; raises HandlerLoadError with a clear message.
+
+    ``env``: variables the function's process gets (set around the import and each call
+    for in-process functions); None removes a name. A loaded Handler is returned as is.
+    """
     if isinstance(spec, Handler):
         return spec
     if callable(spec):
-        return CallableHandler(spec)
+        return CallableHandler(spec, env=env)
     if not isinstance(spec, str) or not spec.strip():
         raise HandlerLoadError(
             f"a handler is a file path, module:function or callable; got {spec!r}"
         )
     spec = spec.strip()
     if is_node_spec(spec):
-        return NodeHandler(spec)
-    return IsolatedPython(spec) if isolated else InProcessPython(spec)
+        return NodeHandler(spec, env=env)
+    return IsolatedPython(spec, env=env) if isolated else InProcessPython(spec, env=env)

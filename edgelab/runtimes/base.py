@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -103,7 +103,8 @@ class RawResult:
 
     ``status``: ``ok`` (``value`` is what it returned), ``error`` (it threw, or called
     the callback with an error), ``timeout`` (it ran past its time and was stopped),
-    ``crash`` (the process running it died).
+    ``crash`` (the process running it died). ``calls``: the outbound calls it made
+    (see :mod:`edgelab.runtimes.netguard` and :mod:`edgelab.outbound`), one dict each.
     """
 
     status: RawStatus
@@ -113,6 +114,7 @@ class RawResult:
     logs: str = ""
     duration_ms: float = 0.0
     cold_start: bool = False
+    calls: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

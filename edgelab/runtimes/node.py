@@ -23,7 +23,7 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +70,14 @@ def _last_words(stderr_tail: str) -> str:
 
 
 class NodeHandler(Handler):
-    """A Node.js Lambda@Edge handler in a ``node`` worker process per container."""
+    """A Node.js Lambda@Edge handler in a ``node`` worker process per container; ``env``
+    is laid over the worker's environment (None removes a name)."""
 
     language = "node"
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, env: Mapping[str, str | None] | None = None) -> None:
         self.spec = spec
+        self._extra_env = dict(env or {})
         target, self.export = parse_node_spec(spec)
         if not target.endswith(NODE_SUFFIXES):
             raise HandlerLoadError(
@@ -135,6 +137,11 @@ class NodeHandler(Handler):
                     "TZ": "UTC",
                 }
             )
+            for name, value in self._extra_env.items():
+                if value is None:
+                    env.pop(name, None)
+                else:
+                    env[name] = value
             argv = [
                 self.node,
                 f"--max-old-space-size={memory_mb}",

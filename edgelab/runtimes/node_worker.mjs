@@ -20,6 +20,12 @@
 // the answer's envelope is written by hand, so a handler that patches them (or defines
 // Object.prototype.toJSON) cannot corrupt the protocol.
 //
+// Outbound network (see edgelab/runtimes/netguard.py for the Python twin): before the
+// handler is imported, dns.lookup and net.Socket.prototype.connect (which http, https,
+// tls and fetch/undici all go through) send the hosts declared in $EDGELAB_OUTBOUND to
+// edgelab's loopback server, let loopback through, and refuse everything else with a
+// clear error; each answer lists the refused calls as "outbound".
+//
 // Request:  {"n": nonce, "e": event, "c": context fields (ContextInfo.to_json())}
 // Answer:   {"status": "ok"|"error"|"timeout"|"retry", "value", "error_type",
 //            "error_message", "logs", "duration_ms", "cold_start", "restart"?}
@@ -29,6 +35,7 @@
 // calls (an error thrown or a promise rejected after the previous call returned): the
 // parent runs this call on a fresh container and puts these logs in front of its logs.
 
+import dns from 'node:dns';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -55,6 +62,17 @@ delete process.env.EDGELAB_PROTOCOL_FDS;
 delete process.env.EDGELAB_PROTOCOL_HELLO;
 const [handlerFile, exportName = 'handler'] = process.argv.slice(2);
 const MAX_LOGS = maxLogs(process.env.EDGELAB_MAX_LOGS);
+const OUTBOUND = readOutbound(process.env.EDGELAB_OUTBOUND);
+delete process.env.EDGELAB_OUTBOUND;
+
+function readOutbound(text) {
+  try {
+    const v = parse(String(text || '{}'));
+    return v && typeof v === 'object' ? v : {};
+  } catch {
+    return {};
+  }
+}
 
 function maxLogs(text) {
   const m = /^\s*([0-9.]+)\s*(MB|KB|B)?\s*$/i.exec(String(text || ''));
@@ -75,6 +93,7 @@ function envelope(obj) {
     if (obj[k] !== undefined) text += field(k, obj[k]);
   }
   if (obj.load !== undefined) text += `,"load":${stringify(obj.load)}`;
+  if (obj.outbound !== undefined) text += `,"outbound":${obj.outbound}`;
   if ('value' in obj) text += `,"value":${obj.valueJSON}`;
   return text + '}';
 }
@@ -201,6 +220,120 @@ function logInvokeError(err) {
   return f;
 }
 
+// -- outbound network: declared hosts to edgelab's server, loopback through, else refused --
+const PROXY = Array.isArray(OUTBOUND.proxy) ? [String(OUTBOUND.proxy[0]), Number(OUTBOUND.proxy[1])] : null;
+const ANY_HOST = Boolean(OUTBOUND.any) && PROXY !== null;
+const HOST_PATTERNS = (Array.isArray(OUTBOUND.hosts) ? OUTBOUND.hosts : []).map((h) => new RegExp(
+  '^' + String(h).toLowerCase().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$'));
+const isIP = net.isIP;
+const wallNow = Date.now;
+let refused = []; // JSON texts of this call's refused destinations
+
+function isLoopback(host) {
+  const name = String(host).replace(/^\[|\]$/g, '').replace(/\.$/, '').toLowerCase();
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  if (isIP(name) === 4) return name.startsWith('127.');
+  if (isIP(name) === 6) return name === '::1' || /^::ffff:127\./.test(name) || /^0*:0*:0*:0*:0*:0*:0*:0*1$/.test(name);
+  return false;
+}
+
+function declared(host) {
+  if (PROXY === null) return false;
+  const name = String(host).replace(/\.$/, '').toLowerCase();
+  return ANY_HOST || HOST_PATTERNS.some((re) => re.test(name));
+}
+
+function refusal(host, port) {
+  const where = port !== undefined && port !== null && port !== '' ? `${host}:${port}` : `${host}`;
+  const text = `edgelab refused the function's outbound call to ${where}: ${host} is not declared. ` +
+    'Declare a mock for its URL or map the host to a loopback server ([http] in ' +
+    'distribution.toml, http= in Python); edgelab never reaches the real network';
+  let rec = `{"at":${stringify(wallNow() / 1000)},"kind":"http","via":"refused"`;
+  rec += field('host', String(host)) + field('port', Number.isFinite(Number(port)) && port !== null && port !== '' ? Number(port) : null);
+  rec += field('url', where) + ',"method":null,"status":null,"duration_ms":0' + field('error', 'not declared') + '}';
+  refused.push(rec);
+  const err = new Error(text);
+  err.code = 'ENOTFOUND';
+  err.hostname = String(host);
+  err.syscall = 'getaddrinfo';
+  return err;
+}
+
+function takeRefused() {
+  const out = `[${refused.join(',')}]`;
+  refused = [];
+  return out;
+}
+
+const realLookup = dns.lookup;
+const realPromisesLookup = dns.promises.lookup;
+const nextTick = process.nextTick.bind(process);
+dns.lookup = function lookup(hostname, options, callback) {
+  const cb = typeof options === 'function' ? options : callback;
+  const opts = typeof options === 'function' ? {} : options;
+  const host = String(hostname ?? '');
+  if (!host || isLoopback(host) || typeof cb !== 'function') return apply(realLookup, dns, [hostname, options, callback].filter((a) => a !== undefined));
+  if (declared(host) && !isIP(host)) {
+    const all = opts && typeof opts === 'object' && opts.all;
+    nextTick(() => (all ? cb(null, [{ address: PROXY[0], family: 4 }]) : cb(null, PROXY[0], 4)));
+    return {};
+  }
+  const err = refusal(host, undefined);
+  nextTick(() => cb(err));
+  return {};
+};
+dns.promises.lookup = async function lookup(hostname, options) {
+  const host = String(hostname ?? '');
+  if (!host || isLoopback(host)) return apply(realPromisesLookup, dns.promises, [hostname, options]);
+  if (declared(host) && !isIP(host)) {
+    const all = options && typeof options === 'object' && options.all;
+    return all ? [{ address: PROXY[0], family: 4 }] : { address: PROXY[0], family: 4 };
+  }
+  throw refusal(host, undefined);
+};
+for (const name of ['resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveCname']) {
+  const real = dns[name];
+  if (typeof real !== 'function') continue;
+  dns[name] = function resolve(hostname, ...rest) {
+    const cb = rest.find((a) => typeof a === 'function');
+    if (isLoopback(String(hostname)) || !cb) return apply(real, dns, [hostname, ...rest]);
+    const err = refusal(String(hostname), undefined);
+    nextTick(() => cb(err));
+    return {};
+  };
+}
+
+const realConnect = net.Socket.prototype.connect;
+const normalizeArgs = net._normalizeArgs;
+net.Socket.prototype.connect = function connect(...args) {
+  let options;
+  let cb;
+  if (Array.isArray(args[0])) {
+    [options, cb] = args[0];
+  } else if (typeof normalizeArgs === 'function') {
+    [options, cb] = normalizeArgs(args);
+  } else {
+    return apply(realConnect, this, args);
+  }
+  if (options && typeof options === 'object' && (options.path === undefined || options.path === null)) {
+    const host = options.host === undefined || options.host === null || options.host === '' ? 'localhost' : String(options.host);
+    if (PROXY !== null && PROXY[0] !== '127.0.0.1' && host === PROXY[0]) {
+      // edgelab's server address on any port: a library that resolved a declared name
+      // itself and kept the URL's port
+      options = { ...options, port: PROXY[1] };
+    } else if (!isLoopback(host)) {
+      if (declared(host) && !isIP(host)) {
+        options = { ...options, host: PROXY[0], port: PROXY[1] };
+      } else {
+        const err = refusal(host, options.port);
+        nextTick(() => this.destroy(err));
+        return this;
+      }
+    }
+  }
+  return cb === undefined ? apply(realConnect, this, [options]) : apply(realConnect, this, [options, cb]);
+};
+
 // -- loading the handler (before "ready", like Lambda's init phase) -----------------------
 let fn = null;
 let loadError = null; // {type, message}
@@ -304,6 +437,7 @@ function invoke(msg) {
         answer = timeoutAnswer();
       }
       if (answer.status === 'ok') marshal(answer, value);
+      answer.outbound = takeRefused();
       answer.duration_ms = duration;
       answer.cold_start = wasCold;
       answer.logs = takeLogs();

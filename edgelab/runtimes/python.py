@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,8 @@ from ..event.build import copy_event
 from .base import Call, Handler, LogBuffer, RawResult, RawStatus, file_stamp
 from .context import ContextInfo, LambdaContext
 from .jsonwire import marshal_result
+from .netguard import ENV as OUTBOUND_ENV
+from .netguard import Guard, config_from_env
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
 # Bound before any handler code runs (a handler may replace them).
@@ -375,17 +377,75 @@ def _one_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+# -- the function's environment ----------------------------------------------------------
+Environ = Mapping[str, str | None]
+
+
+def worker_environ(extra: Environ | None) -> dict[str, str]:
+    """This process's environment with ``extra`` laid over it (None removes a name): what
+    a worker process running functions gets."""
+    env = dict(os.environ)
+    for name, value in (extra or {}).items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+class _Surroundings:
+    """What an in-process function runs inside: the variables of ``env`` set in
+    ``os.environ`` and the outbound guard installed, around its import and each call
+    (both undone afterwards, so the caller's process is left as it was)."""
+
+    def __init__(self, env: Environ | None) -> None:
+        env = dict(env or {})
+        self.guard = Guard(config_from_env({OUTBOUND_ENV: env.pop(OUTBOUND_ENV, None) or ""}))
+        self.env = env
+
+    @contextlib.contextmanager
+    def around(self) -> Iterator[None]:
+        saved = {name: os.environ.get(name) for name in self.env}
+        for name, value in self.env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self.guard.install()
+        try:
+            yield
+        finally:
+            self.guard.uninstall()
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+    def run(self, fn: Callable[..., Any], call: Call, cold: bool) -> RawResult:
+        with self.around():
+            result = run_function(fn, call.event, call.info, cold_start=cold)
+        result.calls = self.guard.take()
+        return result
+
+
 # -- the two modes -----------------------------------------------------------------------
 class InProcessPython(Handler):
-    """Runs the function in this interpreter (fast; a stuck C call cannot be killed)."""
+    """Runs the function in this interpreter (fast; a stuck C call cannot be killed).
+
+    ``env``: variables set in ``os.environ`` around the function's import and each call
+    (the local AWS endpoint and credentials, the outbound configuration), then restored.
+    """
 
     language = "python"
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, env: Environ | None = None) -> None:
         self.spec = spec
         target, func, is_file = parse_python_spec(spec)
         self._loader = _Loader(spec, target, func, is_file=is_file)
-        self._loader.load()
+        self._env = _Surroundings(env)
+        with self._env.around():
+            self._loader.load()
         self._cold = True
         self._stale = False
         self.function_name = self._loader.function_name
@@ -398,7 +458,8 @@ class InProcessPython(Handler):
         cold = self._cold
         if self._stale or self._loader.changed():
             try:
-                self._loader.load()
+                with self._env.around():
+                    self._loader.load()
             except HandlerLoadError as exc:
                 return RawResult(
                     "error", None, "Runtime.ImportModuleError", str(exc), cold_start=True
@@ -406,14 +467,15 @@ class InProcessPython(Handler):
             cold = True
         self._cold = self._stale = False
         assert self._loader.function is not None
-        result = run_function(self._loader.function, call.event, call.info, cold_start=cold)
+        result = self._env.run(self._loader.function, call, cold)
         # Lambda resets the execution environment after a timeout: the next call is a cold
         # start with fresh module state, as in the isolated mode.
         self._stale = result.status == "timeout"
         return result
 
     def reset(self) -> None:
-        self._loader.load()
+        with self._env.around():
+            self._loader.load()
         self._cold = True
 
 
@@ -422,7 +484,9 @@ class CallableHandler(Handler):
 
     language = "python"
 
-    def __init__(self, fn: Callable[..., Any], name: str | None = None) -> None:
+    def __init__(
+        self, fn: Callable[..., Any], name: str | None = None, env: Environ | None = None
+    ) -> None:
         if not callable(fn):
             raise HandlerLoadError(f"a handler must be callable; got {type(fn).__name__}")
         self.fn = fn
@@ -431,21 +495,23 @@ class CallableHandler(Handler):
         )
         self.spec = f"<function {getattr(fn, '__qualname__', self.function_name)}>"
         self._cold = True
+        self._env = _Surroundings(env)
 
     def invoke(self, call: Call) -> RawResult:
         cold, self._cold = self._cold, False
-        return run_function(self.fn, call.event, call.info, cold_start=cold)
+        return self._env.run(self.fn, call, cold)
 
     def reset(self) -> None:
         self._cold = True
 
 
 class IsolatedPython(Handler):
-    """Runs the function in a worker process per simulated container."""
+    """Runs the function in a worker process per simulated container; ``env`` is laid
+    over this process's environment for the worker (None removes a name)."""
 
     language = "python"
 
-    def __init__(self, spec: str) -> None:
+    def __init__(self, spec: str, env: Environ | None = None) -> None:
         self.spec = spec
         target, func, is_file = parse_python_spec(spec)
         where = _Loader(spec, target, func, is_file=is_file)
@@ -458,7 +524,7 @@ class IsolatedPython(Handler):
         self._spec_abs = (
             f"{where.path}:{func}" if is_file and func else str(where.path) if is_file else spec
         )
-        env = dict(os.environ)
+        env = worker_environ(env)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), env.get("PYTHONPATH")]))
         self._load_error: str | None = None
         # Every new worker first imports the handler (Lambda's init phase, 10 s), never

@@ -9,6 +9,10 @@ module. JSON is read and written with references bound before the handler is imp
 (:mod:`edgelab.runtimes.jsonwire`), so a handler that patches ``json`` cannot corrupt
 the protocol.
 
+Outbound network goes through :mod:`edgelab.runtimes.netguard`, installed (from
+``$EDGELAB_OUTBOUND``, then removed) before the handler is imported; each answer carries
+the calls it refused as ``outbound``.
+
 Requests are ``{"op": "load", "spec"}`` (Lambda's init phase: import the handler) or a
 call (``spec``, ``event``, ``info``), each with its nonce ``n``; each answer is one line
 ``<nonce>:<pid>:<json>`` (see :mod:`edgelab.runtimes.worker`).
@@ -26,6 +30,8 @@ from typing import Any
 from ..errors import HandlerLoadError
 from .context import ContextInfo
 from .jsonwire import dumps, loads
+from .netguard import ENV as OUTBOUND_ENV
+from .netguard import Guard, config_from_env
 from .python import _Loader, parse_python_spec, run_function
 
 _write = os.write
@@ -97,7 +103,8 @@ def memory_limit(megabytes: int) -> Iterator[None]:
 
 # -- the loop -----------------------------------------------------------------------------
 class _Worker:
-    def __init__(self) -> None:
+    def __init__(self, guard: Guard) -> None:
+        self.guard = guard
         r, w = (int(x) for x in os.environ.pop("EDGELAB_PROTOCOL_FDS").split(","))
         self.hello = os.environ.pop("EDGELAB_PROTOCOL_HELLO")
         self.rfd, self.wfd = _private(r), _private(w)
@@ -186,11 +193,15 @@ class _Worker:
             "logs": result.logs,
             "duration_ms": result.duration_ms,
             "cold_start": result.cold_start,
+            "outbound": self.guard.take(),
         }
 
 
 def main() -> None:
-    _Worker().run()
+    guard = Guard(config_from_env())
+    os.environ.pop(OUTBOUND_ENV, None)
+    guard.install()
+    _Worker(guard).run()
 
 
 if __name__ == "__main__":

@@ -426,6 +426,8 @@ def answer_to_result(answer: Mapping[str, Any]) -> RawResult:
     status: RawStatus = answer.get("status", "error")
     if status not in ("ok", "error", "timeout", "crash"):
         status = "error"
+    outbound = answer.get("outbound")
+    calls = [c for c in outbound if isinstance(c, dict)] if isinstance(outbound, list) else []
     return RawResult(
         status,
         answer.get("value"),
@@ -434,6 +436,7 @@ def answer_to_result(answer: Mapping[str, Any]) -> RawResult:
         answer.get("logs") or "",
         answer.get("duration_ms") or 0.0,
         bool(answer.get("cold_start")),
+        calls,
     )
 
 

@@ -50,12 +50,12 @@ def invalid_return(s: Subject, result: Any) -> None:
         )
     elif trigger.is_request:
         msg = (
-            f"the function returned {_describe(result)}; a {trigger.value} function "
+            f"the function returned {_describe(result)}; {trigger.with_article} function "
             "must return the request or a response object with a status"
         )
     else:
         msg = (
-            f"the function returned {_describe(result)}; a {trigger.value} function "
+            f"the function returned {_describe(result)}; {trigger.with_article} function "
             "must return the response object (with a status)"
         )
     s.add(Check.INVALID_RETURN, "", msg, actual=_describe(result))
