@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Put the distribution in --config behind a local HTTP server (uvicorn). "
         "Every request's trace is appended to --trace-file (default "
         ".edgelab/traces.jsonl next to the config), with credential headers "
-        "redacted, and listed at /_edgelab/traces for clients on this machine; "
+        "redacted, shown live at /_edgelab/ (each request's journey, a replay "
+        "button) and listed at /_edgelab/traces for clients on this machine; "
         "'edgelab traces --config FILE' prints them. Handler files are reloaded "
         "when they change. Python handlers run in worker processes unless the "
         "config says isolated = false.",
@@ -70,7 +71,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--share-traces",
         action="store_true",
-        help="answer /_edgelab/traces to any client (default: loopback clients only)",
+        help="show /_edgelab/ (the request UI) and /_edgelab/traces to any client "
+        "(default: loopback clients only; replay stays loopback only)",
     )
     p.add_argument(
         "--trace-max-bytes",
@@ -130,7 +132,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(
-        f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
+        f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (requests: "
+        f"http://{args.host}:{args.port}/_edgelab/; traces: {trace_file})",
         file=sys.stderr,
     )
     try:
