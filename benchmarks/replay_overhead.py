@@ -12,7 +12,7 @@ filled in) and call the handler: the least any emulator must do. (The chain call
 OReq/OResp only on cache misses, so on a cached workload it calls fewer handlers than
 the floor.)
 
-    uv run python benchmarks/replay_overhead.py [--n 100000] [--workers 1]
+    uv run python benchmarks/replay_overhead.py [--n 100000] [--workers 1] [--one-edge]
 
 Prints the rates and their ratios, measured in one run. Targets: ratio <= 3 and >=
 20,000 requests per second on one core.
@@ -32,13 +32,15 @@ HANDLER = (
 )
 
 
-def setup(root: Path, n: int) -> tuple[Path, Path, Path]:
+def setup(root: Path, n: int, one_edge: bool = False) -> tuple[Path, Path, Path]:
     import edgelab as el
 
     (root / "handlers").mkdir()
     for name in ("vreq", "oreq", "oresp", "vresp"):
         (root / "handlers" / f"{name}.py").write_text(HANDLER)
     frame = el.generate_traffic("shop", n, seed=1)
+    if one_edge:  # every viewer at one edge location: one cache per tier, as before tiers
+        frame["edge_location"] = "IAD50-C1"
     site = root / "site"
     for uri in frame["uri"].cat.categories:  # every path exists: 200s, cached, VResp runs
         path = site / uri.lstrip("/")
@@ -108,12 +110,18 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--profile", action="store_true", help="cProfile the replay")
+    ap.add_argument(
+        "--one-edge",
+        action="store_true",
+        help="every request at one edge location (the chain's own cost, without the "
+        "extra misses of one cache per edge location)",
+    )
     args = ap.parse_args()
     from edgelab.cli import main as cli
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        config, fast, traffic = setup(root, args.n)
+        config, fast, traffic = setup(root, args.n, args.one_edge)
         out = root / "results.parquet"
         took = {}
         for mode, cfg in (("in-process", fast), ("isolated", config)):

@@ -35,8 +35,10 @@ from .cloudfront_functions import (
 from .cloudfront_functions import RUNTIMES as CFF_RUNTIMES
 from .edge.cache import Cache, CachePolicy
 from .edge.config import load_distribution
-from .edge.distribution import Distribution, OriginRequestPolicy, TriggerConfig
+from .edge.distribution import CacheBehavior, Distribution, OriginRequestPolicy, TriggerConfig
 from .edge.origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin
+from .edge.targets import EchoOrigin, OriginTarget
+from .edge.tiers import CacheTiers
 from .edge.trace import OriginCall, Stage, Trace, load_traces, traces_to_frame
 from .edge.viewer import ViewerRequest
 from .errors import (
@@ -135,7 +137,9 @@ __all__ = [
     "TRAFFIC_PROFILES",
     "TRIGGERS",
     "Cache",
+    "CacheBehavior",
     "CachePolicy",
+    "CacheTiers",
     "CallableOrigin",
     "Check",
     "CloudFrontFunctionHandler",
@@ -143,6 +147,7 @@ __all__ = [
     "DefinitionError",
     "Distribution",
     "DistributionSpec",
+    "EchoOrigin",
     "EdgelabError",
     "ErrorInfo",
     "EventError",
@@ -165,6 +170,7 @@ __all__ = [
     "OriginCall",
     "OriginError",
     "OriginRequestPolicy",
+    "OriginTarget",
     "RuleSet",
     "RuntimeUnavailable",
     "Stage",

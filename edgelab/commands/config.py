@@ -17,6 +17,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..edge.config import not_run_yet
 from ..errors import DefinitionError
 from ._common import print_json
 
@@ -311,4 +312,8 @@ def render(spec: DistributionSpec, indent: str = "") -> str:
     if spec.notes:
         lines.append("notes:")
         lines += [f"  {n}" for n in spec.notes]
+    later = not_run_yet(spec)
+    if later:
+        lines.append("not run yet (edgelab request, serve and replay say so in each trace):")
+        lines += [f"  {n}" for n in later]
     return "\n".join(indent + line for line in lines)

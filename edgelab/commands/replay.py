@@ -1,4 +1,4 @@
-"""``edgelab replay TRAFFIC --config distribution.toml --out results.parquet``."""
+"""``edgelab replay TRAFFIC --config FILE --out results.parquet [mapping options]``."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 
 from ..errors import ConfigError
 from ._common import clean_stdout, int_in
+from .config import add_mapping_options, mapping_kwargs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +26,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a .parquet or .csv traffic set, or CloudFront access logs (a file, .gz, a "
         "folder or a glob)",
     )
-    p.add_argument("--config", required=True, metavar="FILE", help="distribution.toml")
+    p.add_argument(
+        "--config",
+        required=True,
+        metavar="FILE",
+        help="the definition: distribution.toml, a template, a cdk.out folder, API or "
+        "Terraform JSON",
+    )
     p.add_argument("--out", required=True, metavar="FILE", help="results.parquet or .csv")
     p.add_argument(
         "--workers",
@@ -42,6 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="seed of the request ids, 0 or more (default 0)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    add_mapping_options(p)
     p.set_defaults(func=run)
 
 
@@ -63,7 +71,12 @@ def run(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     with clean_stdout():
         results = replay(
-            args.config, frame, workers=args.workers, seed=args.seed, progress=not args.no_progress
+            args.config,
+            frame,
+            workers=args.workers,
+            seed=args.seed,
+            progress=not args.no_progress,
+            mapping=mapping_kwargs(args),
         )
     took = time.perf_counter() - started
     path = save_traffic(results, args.out)

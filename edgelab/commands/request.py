@@ -1,16 +1,25 @@
-"""``edgelab request PATH --config distribution.toml``: send requests through a
-distribution and print each one's trace, stage by stage (or JSON with ``--json``)."""
+"""``edgelab request PATH --config FILE``: send requests through a distribution and
+print each one's trace, stage by stage (or JSON with ``--json``).
+
+    edgelab request PATH --config FILE [--method M] [--header 'N: v']... [--cookie n=v]...
+        [--scheme http|https] [--edge LOCATION] [--country CC] [--repeat N] [--json]
+        [mapping options: --origin, --function, --parameter, --map, --distribution ...]
+
+One process keeps its caches, so ``--repeat`` shows the edge and regional tiers."""
 
 from __future__ import annotations
 
 import argparse
+import base64
 import sys
 from typing import Any
 
 from ..edge.config import load_distribution
 from ..edge.diff import changes
+from ..edge.locations import pop_code
 from ..edge.trace import Trace
 from ._common import clean_stdout, int_in, print_json
+from .config import add_mapping_options, mapping_kwargs
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,12 +27,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "request",
         help="send a request through a distribution and print its trace",
         description="Send PATH (with an optional ?query) through the distribution in "
-        "--config: viewer request, cache, origin request, origin, origin "
-        "response, viewer response. --repeat 2 shows a miss, then a hit. "
-        "Exit 0 whenever the chain ran (handler failures are results).",
+        "--config (any definition edgelab reads: distribution.toml, a CloudFormation/SAM "
+        "template, a cdk.out folder, CloudFront API JSON, terraform show -json): the "
+        "behaviour its path selects, viewer request, the edge and regional caches, origin "
+        "request, the origin, origin response, viewer response. --repeat 2 shows a miss, "
+        "then a hit. Exit 0 whenever the chain ran (handler failures are results).",
     )
     p.add_argument("path", metavar="PATH", help="e.g. /index.html or '/search?q=x'")
-    p.add_argument("--config", required=True, metavar="FILE", help="distribution.toml")
+    p.add_argument(
+        "--config", required=True, metavar="FILE", help="the definition (or a cdk.out folder)"
+    )
     p.add_argument(
         "--header",
         action="append",
@@ -44,6 +57,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="HTTP method, a single token such as GET or POST (default GET)",
     )
     p.add_argument("--body", default=None, help="request body")
+    p.add_argument(
+        "--scheme",
+        choices=("http", "https"),
+        default="https",
+        help="the viewer's protocol (default https; http meets the viewer protocol policy)",
+    )
+    p.add_argument(
+        "--edge",
+        metavar="LOCATION",
+        default=None,
+        help="the edge location: a POP code (GRU50-C1) or an airport code (GRU, its first POP)",
+    )
     p.add_argument("--country", default=None, help="viewer country (ISO 3166-1 alpha-2)")
     p.add_argument(
         "--client-ip",
@@ -61,6 +86,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--json", action="store_true", help="print one JSON array, one object per request"
     )
+    add_mapping_options(p)
     p.set_defaults(func=run)
 
 
@@ -76,13 +102,15 @@ def run(args: argparse.Namespace) -> int:
             f"edgelab request: error: PATH must start with '/'; got {args.path!r}", file=sys.stderr
         )
         return 2
-    viewer: dict[str, Any] = {}
+    viewer: dict[str, Any] = {"protocol": args.scheme}
+    if args.edge:
+        viewer["edge_location"] = pop_code(args.edge)
     if args.country:
         viewer["country"] = args.country.upper()
     if args.client_ip:
         viewer["client_ip"] = args.client_ip
     with clean_stdout() as out:
-        dist = load_distribution(args.config)
+        dist = load_distribution(args.config, **mapping_kwargs(args))
         try:
             traces = [
                 dist.request(
@@ -109,13 +137,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def trace_json(t: Trace) -> dict[str, Any]:
+    """One object of ``edgelab request --json`` (README: the request JSON contract): the
+    trace (``Trace.to_dict``) with ``response`` in CloudFront's shape, its body as text,
+    or base64 with ``bodyEncoding``."""
     d = t.to_dict()
-    d["response"] = {
-        "status": t.status,
+    body = t.body
+    response: dict[str, Any] = {
+        "status": str(t.status),
         "statusDescription": t.response.get("statusDescription", ""),
         "headers": t.response.get("headers", {}),
-        "body": t.body.decode("utf-8", "replace"),
     }
+    try:
+        response["body"] = body.decode("utf-8")
+    except UnicodeDecodeError:
+        response["body"] = base64.b64encode(body).decode("ascii")
+        response["bodyEncoding"] = "base64"
+    d["response"] = response
     return d
 
 
@@ -129,8 +166,12 @@ def format_trace(t: Trace) -> str:
     qs = f"?{v.querystring}" if v.querystring else ""
     out = [
         f"{v.method} {v.uri}{qs} -> {t.status} {t.cache} ({t.duration_ms:.2f} ms, "
-        f"request id {t.request_id[:12]}…)"
+        f"request id {t.request_id[:12]}…)",
+        f"  {'behaviour':<16} {t.behavior}  (edge location {v.edge_location}, "
+        f"{v.protocol}, deployment {t.deployment})",
     ]
+    if t.edge_rule:
+        out.append(f"  {'CloudFront':<16} {t.edge_rule}: answered at the edge")
 
     def stage_line(trigger: str) -> None:
         s = t.stage(trigger)
@@ -148,21 +189,27 @@ def format_trace(t: Trace) -> str:
 
     stage_line("viewer-request")
     if t.cache == "Hit":
-        out.append(f"  {'cache':<16} Hit       age {t.age} s, ttl {t.ttl:g} s")
+        out.append(
+            f"  {'cache':<16} Hit       {t.cache_tier} cache, age {t.age} s, ttl {t.ttl:g} s"
+        )
     stage_line("origin-request")
     if t.origin is not None:
         o = t.origin
         status = o.status if o.status is not None else "no response"
         out.append(
             f"  {'origin':<16} {status!s:<9} {o.duration_ms:8.2f} ms  "
-            f"{o.request.get('method')} {o.request.get('uri')}"
+            f"{o.request.get('method')} {o.request.get('uri')}  "
+            f"[{t.origin_id or 'not in the distribution'}: {t.origin_kind}]"
             + (f"  {_short(o.error, 70)}" if o.error else "")
         )
     stage_line("origin-response")
-    if t.cache == "Miss" and t.ttl is not None:
+    if t.cache in ("Miss", "RefreshHit") and t.ttl is not None:
+        tiers = "edge and regional" if t.regional_edge_cache else "edge"
+        stored = f"stored in the {tiers} cache" if t.ttl > 0 else "not stored"
         out.append(
-            f"  {'cache':<16} {'stored' if t.ttl > 0 else 'not stored'}"
-            + (f"    ttl {t.ttl:g} s" if t.ttl > 0 else "")
+            f"  {'cache':<16} {stored}"
+            + (f", ttl {t.ttl:g} s" if t.ttl > 0 else "")
+            + (" (revalidated: 304)" if t.cache == "RefreshHit" else "")
         )
     stage_line("viewer-response")
     out.append(f"  response {t.status} {t.response.get('statusDescription', '')}")
@@ -173,4 +220,5 @@ def format_trace(t: Trace) -> str:
     if body:
         text = body[:200].decode("utf-8", "replace")
         out.append("    " + _short(text.replace("\n", " "), 90) + f"  ({len(body)} bytes)")
+    out.extend(f"  note: {n}" for n in t.notes)
     return "\n".join(out) + "\n"

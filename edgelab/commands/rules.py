@@ -14,7 +14,7 @@ from ..cloudfront_functions.limits import (
     DEFAULT_CFF_RULES,
     get_cff_rules,
 )
-from ..edge.chain import CHAIN_DECISIONS
+from ..edge.decisions import CHAIN_DECISIONS, DISTRIBUTION_DECISIONS
 from ..rules.catalogue import CATALOGUE
 from ..rules.tables import (
     DECISIONS,
@@ -83,6 +83,10 @@ def _decisions(cff: bool, as_json: bool) -> None:
         return
     groups = [
         ("the CloudFront chain (edgelab.edge.chain.CHAIN_DECISIONS)", CHAIN_DECISIONS),
+        (
+            "the distribution (edgelab.edge.decisions.DISTRIBUTION_DECISIONS)",
+            DISTRIBUTION_DECISIONS,
+        ),
         (f"{CFF_TITLE}; --runtime cloudfront-js-2.0 --json for these alone", CFF_DECISIONS),
     ]
     for title, decisions in groups:

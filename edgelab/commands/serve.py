@@ -1,4 +1,8 @@
-"""``edgelab serve --config distribution.toml``: the distribution on a real local port."""
+"""``edgelab serve --config FILE``: the distribution on a real local port.
+
+edgelab serve --config FILE [--host H] [--port P] [--trace-file F] [--scheme https|http]
+    [... trace and body limits] [mapping options: --origin, --function, --map ...]
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..edge.config import check_distribution, load_distribution, read_config
+from ..edge.config import check_distribution, configured_isolated, load_distribution
 from ..limits import SERVE_MAX_BODY, TRACE_BACKUPS, TRACE_BODY_CHARS, TRACE_MAX_BYTES
 from ._common import int_in
+from .config import add_mapping_options, mapping_kwargs
 
 
 def default_trace_file(config: str | Path) -> Path:
@@ -17,15 +22,15 @@ def default_trace_file(config: str | Path) -> Path:
 
 def _in_process(config: str) -> bool:
     """Whether the config runs its Python handlers in this process (isolated = false)."""
-    table = read_config(config).get("distribution")
-    return isinstance(table, dict) and table.get("isolated") is False
+    return configured_isolated(config) is False
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "serve",
         help="serve a distribution on a local HTTP port",
-        description="Put the distribution in --config behind a local HTTP server (uvicorn). "
+        description="Put the distribution in --config (any definition edgelab reads) behind "
+        "a local HTTP server (uvicorn); each request takes the behaviour its path selects. "
         "Every request's trace is appended to --trace-file (default "
         ".edgelab/traces.jsonl next to the config), with credential headers "
         "redacted, shown live at /_edgelab/ (each request's journey, a replay "
@@ -34,7 +39,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "when they change. Python handlers run in worker processes unless the "
         "config says isolated = false.",
     )
-    p.add_argument("--config", required=True, metavar="FILE", help="distribution.toml")
+    p.add_argument(
+        "--config",
+        required=True,
+        metavar="FILE",
+        help="the definition: distribution.toml, a template, a cdk.out folder, API or "
+        "Terraform JSON",
+    )
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -96,6 +107,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"store each body in a trace up to this many characters (default "
         f"{TRACE_BODY_CHARS:,})",
     )
+    p.add_argument(
+        "--scheme",
+        choices=("https", "http"),
+        default="https",
+        help="the protocol viewers are taken to use (default https: the local server speaks "
+        "plain HTTP, but a redirect-to-https behaviour serves the browser; http: every "
+        "request meets the viewer protocol policy as an HTTP request)",
+    )
+    add_mapping_options(p)
     p.set_defaults(func=run)
 
 
@@ -104,11 +124,12 @@ def run(args: argparse.Namespace) -> int:
 
     from ..edge.server import EdgeApp, is_loopback
 
+    mapping = mapping_kwargs(args)
     if _in_process(args.config):  # import such handlers in workers first: none can end us
-        check_distribution(args.config)
+        check_distribution(args.config, **mapping)
     # Python handlers run in worker processes unless the config says isolated = false:
     # a handler that exits, forks or blocks in C code then costs only its request.
-    dist = load_distribution(args.config, default_isolated=True)
+    dist = load_distribution(args.config, default_isolated=True, **mapping)
     trace_file = Path(args.trace_file) if args.trace_file else default_trace_file(args.config)
     app = EdgeApp(
         dist,
@@ -119,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         trace_max_bytes=args.trace_max_bytes,
         trace_backups=args.trace_backups,
         trace_body_chars=args.trace_body,
+        scheme=args.scheme,
     )
     if not is_loopback(args.host):
         print(

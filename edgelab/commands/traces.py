@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     path = Path(args.file) if args.file else default_trace_file(args.config)
-    if args.config and not Path(args.config).is_file():
+    if args.config and not Path(args.config).exists():
         raise ConfigError(f"config file {args.config!r} does not exist", key="config")
     traces = read_trace_file(path)
     if args.last is not None:

@@ -153,10 +153,15 @@ HANDLER_SUFFIXES = (".py", ".js", ".mjs", ".cjs")
 DEFAULT_CACHE_POLICY = "CachingOptimized"  # the console's default for a new behaviour
 
 
-def _keys(table: Mapping[str, Any], allowed: tuple[str, ...], loc: Loc) -> None:
+def _keys(
+    table: Mapping[str, Any], allowed: tuple[str, ...], loc: Loc, *, at_key: bool = False
+) -> None:
+    """Refuse keys not in ``allowed``; ``at_key`` names the key itself as the place
+    (today's one-behaviour files always did: ``cache.ttl``)."""
     for key in table:
         if key not in allowed:
-            raise loc.error(f"unknown key {key!r}; allowed: {', '.join(allowed)}")
+            where = loc.at(table, key) if at_key else loc
+            raise where.error(f"unknown key {key!r}; allowed: {', '.join(allowed)}")
 
 
 def _need_table(value: Any, loc: Loc) -> Mapping[str, Any]:
@@ -297,15 +302,15 @@ class TomlImporter(Importer):
     # -- today's format ---------------------------------------------------------------------
     def _old_format(self, cfg: Node) -> None:
         data = self.data
+        oloc = self.root.at(data, "origin", "origin")
         if "origin" not in data:
-            raise self.root.error(
+            raise oloc.error(
                 'the config needs an [origin] table with type = "folder", '
                 '"http" or "mapping" (or [[origins]] in the full form)'
             )
-        oloc = self.root.at(data, "origin", "origin")
         origin = dict(_need_table(data["origin"], oloc))
         if origin.get("type") not in ("folder", "http", "mapping"):
-            raise oloc.error(
+            raise oloc.at(origin, "type").error(
                 f"type must be one of folder, http, mapping; got {origin.get('type')!r}"
             )
         origin["id"] = "origin"
@@ -315,7 +320,7 @@ class TomlImporter(Importer):
         cfg.key_labels["Origins"] = "origin"
         cache = dict(_need_table(data.get("cache", {}), self.root.at(data, "cache", "cache")))
         closs = self.root.at(data, "cache", "cache")
-        _keys(cache, OLD_CACHE_KEYS, closs)
+        _keys(cache, OLD_CACHE_KEYS, closs, at_key=True)
         cached = cache.pop("cached_methods", ["GET", "HEAD"])
         error_ttl = cache.pop("error_ttl", 10)
         self.default_error_ttl = _ttl(error_ttl, closs.at(cache, "error_ttl"))
@@ -350,8 +355,10 @@ class TomlImporter(Importer):
                     .error(f"unknown trigger {name!r}; allowed: {', '.join(TRIGGER_NAMES)}")
                 )
         self._functions(behavior, triggers, self.root.at(data, "triggers", "triggers"))
+        if "LambdaFunctionAssociations" in behavior:  # named triggers.EVENT, as ever
+            behavior.key_labels["LambdaFunctionAssociations"] = "triggers"
         cfg["DefaultCacheBehavior"] = behavior
-        cfg.key_labels["DefaultCacheBehavior"] = "triggers"
+        cfg.key_labels["DefaultCacheBehavior"] = ""  # its keys are named by their section
 
     # -- the full form ----------------------------------------------------------------------
     def _new_format(self, cfg: Node) -> None:
@@ -459,7 +466,10 @@ class TomlImporter(Importer):
             )
         allowed = ORIGIN_KEYS[kind] + (("type", "id") if old else ORIGIN_COMMON)
         _keys(
-            {k: v for k, v in o.items() if not (old and k in ("id", "domain_name"))}, allowed, loc
+            {k: v for k, v in o.items() if not (old and k in ("id", "domain_name"))},
+            allowed,
+            loc,
+            at_key=old,
         )
         oid = o.get("id")
         if not isinstance(oid, str) or not oid:
@@ -550,7 +560,7 @@ class TomlImporter(Importer):
             except ConfigError as exc:
                 key = exc.key.removeprefix("origin.").partition(".")[0]
                 text = str(exc).removeprefix(f"{exc.key} ")
-                raise loc.at(o, key if key in o else "url").error(text) from None
+                raise loc.at(o, key).error(text) from None  # the key that would fix it
             host = parts.hostname
             domain = "localhost" if host.replace(".", "").isdigit() or ":" in host else host
             custom = Node(

@@ -19,6 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
+from fnmatch import fnmatchcase
 from typing import Any
 
 from ..errors import ConfigError
@@ -31,12 +32,34 @@ CACHEABLE_STATUSES = frozenset({200, 203, 206, 300, 301, 410})
 ERROR_STATUSES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
 NOT_CACHED_DIRECTIVES = ("no-store", "no-cache", "private")
 
-Selection = str | tuple[str, ...]  # "none" | "all" | names
+
+@dataclass(frozen=True)
+class NameMatch:
+    """A choice of names a plain list cannot say: names with the wildcards ``*`` and
+    ``?`` (legacy cookie allow-lists, facts §4.6), or, with ``exclude``, every name but
+    these (``allExcept``, §4.1, §4.2). ``name in match`` answers for one name; matching
+    is case-sensitive (header names are lower-cased by their policy first)."""
+
+    names: tuple[str, ...]
+    exclude: bool = False
+
+    def __contains__(self, name: object) -> bool:
+        hit = isinstance(name, str) and any(fnmatchcase(name, p) for p in self.names)
+        return hit != self.exclude
+
+    def __str__(self) -> str:
+        return ("all except " if self.exclude else "matching ") + ", ".join(self.names)
+
+
+Selection = str | tuple[str, ...] | NameMatch  # "none" | "all" | names | a NameMatch
 
 
 def parse_selection(value: Any, *, key: str, allow_all: bool = True) -> Selection:
-    """``"none"``, ``"all"`` or a list of names; a clear ConfigError otherwise."""
+    """``"none"``, ``"all"``, a list of names or a :class:`NameMatch`; a clear
+    ConfigError otherwise."""
     allowed = '"none", "all" or a list of names' if allow_all else '"none" or a list of names'
+    if isinstance(value, NameMatch) and allow_all:
+        return value
     if isinstance(value, str):
         v = value.strip().lower()
         if v == "none" or (v == "all" and allow_all):
@@ -121,6 +144,11 @@ class CachePolicy:
 
     # -- the key -------------------------------------------------------------------------
     @property
+    def caching_disabled(self) -> bool:
+        """All three TTLs 0: nothing is cached (CloudFront's CachingDisabled)."""
+        return self.min_ttl == self.default_ttl == self.max_ttl == 0
+
+    @property
     def compresses(self) -> bool:
         return self.gzip or self.brotli
 
@@ -202,6 +230,7 @@ class CachePolicy:
 
 def parse_selection_names(value: Any) -> tuple[str, ...]:
     sel = parse_selection(value, key="cache.headers", allow_all=False)
+    assert not isinstance(sel, NameMatch)
     return () if sel == "none" else tuple(sel)
 
 
@@ -236,6 +265,21 @@ class Entry:
     def age(self, now: float) -> int:
         return max(0, int(now - self.stored_at))
 
+    def fresh(self, now: float) -> bool:
+        return now - self.stored_at < self.ttl
+
+    @property
+    def validators(self) -> dict[str, str]:
+        """The headers a revalidation sends (``If-None-Match`` from ``ETag``,
+        ``If-Modified-Since`` from ``Last-Modified``); empty when the object has none."""
+        h = self.response.get("headers", {})
+        out = {}
+        if h.get("etag"):
+            out["If-None-Match"] = h["etag"][0]["value"]
+        if h.get("last-modified"):
+            out["If-Modified-Since"] = h["last-modified"][0]["value"]
+        return out
+
 
 @dataclass
 class Cache:
@@ -260,11 +304,19 @@ class Cache:
             self._store.move_to_end(key)
         return entry
 
+    def peek(self, key: Any) -> Entry | None:
+        """The entry under ``key``, fresh or expired (an expired one can be revalidated),
+        without touching it."""
+        return self._store.get(key)
+
     def put(
         self, key: Any, response: dict[str, Any], ttl: float, now: float | None = None
     ) -> Entry:
         now = self.clock() if now is None else now
-        entry = Entry(response, now, ttl)
+        return self.put_entry(key, Entry(response, now, ttl))
+
+    def put_entry(self, key: Any, entry: Entry) -> Entry:
+        """Store ``entry`` as it is (a copy from another tier keeps its age and expiry)."""
         self._store[key] = entry
         if self.max_entries is not None:
             self._store.move_to_end(key)

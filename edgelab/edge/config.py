@@ -1,350 +1,136 @@
-"""``distribution.toml``: a distribution as a file, for the CLI and ``edgelab serve``.
+"""A runnable :class:`~edgelab.edge.distribution.Distribution` from a definition file in
+any format edgelab reads, or from the model one was read into.
 
-Paths are relative to the file. Every bad value is a :class:`ConfigError` naming the
-key, the bad value and what is allowed::
+    >>> dist = el.load_distribution("cdk.out", origins={"ApiOrigin": "http://127.0.0.1:9000"})
 
-    [distribution]          # all optional
-    domain_name = "d111111abcdef8.cloudfront.net"
-    id = "EDFDVBD6EXAMPLE"
-    rules = "2025-11"       # or "2023-03"
-    isolated = true          # Python handlers in worker processes (default for replay, serve)
-    edge_location = "IAD89-C1"
+:func:`load_distribution` reads the file with :mod:`edgelab.definitions` (edgelab's TOML,
+today's one-behaviour files included, CloudFormation/SAM/CDK, the CloudFront API's JSON,
+``terraform show -json``; one reader per format) and builds the runtime with
+:func:`from_spec`: one :class:`~edgelab.edge.behavior.CacheBehavior` per behaviour, in
+evaluation order, with its policies, its Lambda@Edge functions and the CloudFront
+Functions associated with it; one :class:`~edgelab.edge.targets.OriginTarget` per origin
+id (served from what the definition or the mapping options say, else by the echo origin).
 
-    [triggers]
-    viewer-request = "handlers/vr.py"              # or "file.py:func", "file.js"
-    origin-request = { handler = "handlers/or.py", include_body = true }
-
-    [origin]
-    type = "folder"          # folder (path, missing = 403|404) | http (url, read_timeout,
-    path = "site/"           #   [origin.resolve]) | mapping ([origin.responses."/a"])
-
-    [cache]
-    default_ttl = 86400      # min_ttl, max_ttl, error_ttl, gzip, brotli, cached_methods
-    headers = []
-    cookies = []             # "none" | "all" | names (also query_strings)
-    query_strings = "none"
-
-    [origin_request_policy]  # headers / cookies / query_strings / cloudfront_headers
-
-    [viewer]                 # defaults for every request: country, city, client_ip ...
+What the definition has and this version does not run yet (CloudFront Functions, origin
+group failover, response headers policies, custom error pages, staging) is said in the
+notes of every trace it concerns, and by ``edgelab config show``.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
-from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, EdgelabError
-from ..rules.tables import RULE_SETS, is_rule_set_name
-from ..triggers import Trigger
-from .cache import CachePolicy
-from .distribution import Distribution, OriginRequestPolicy, TriggerConfig
-from .origins import FolderOrigin, HttpOrigin, MappingOrigin
-from .viewer import ViewerRequest
+from ..errors import ConfigError, DefinitionError, EdgelabError
+from .behavior import CacheBehavior, OriginRequestPolicy, TriggerConfig
+from .cache import CachePolicy, NameMatch, Selection
+from .distribution import Distribution
+from .targets import LocalHttpOrigin, OriginTarget, kind_of, origin_blocks, target_from_spec
 
-HANDLER_SUFFIXES = (".py", ".js", ".cjs", ".mjs")
-SECTIONS = ("distribution", "triggers", "origin", "cache", "origin_request_policy", "viewer")
-ORIGIN_TYPES = ("folder", "http", "mapping")
-_KEYS = {
-    "distribution": ("domain_name", "id", "rules", "isolated", "edge_location"),
-    "cache": (
-        "default_ttl",
-        "min_ttl",
-        "max_ttl",
-        "error_ttl",
-        "headers",
-        "cookies",
-        "query_strings",
-        "gzip",
-        "brotli",
-        "cached_methods",
-    ),
-    "origin_request_policy": ("headers", "cookies", "query_strings", "cloudfront_headers"),
-    "origin.folder": ("type", "path", "missing"),
-    "origin.http": ("type", "url", "read_timeout", "resolve"),
-    "origin.mapping": ("type", "responses"),
-}
-_VIEWER_KEYS = tuple(
-    f.name
-    for f in fields(ViewerRequest)
-    if f.name not in ("uri", "method", "querystring", "headers", "body", "request_id", "time")
+#: the keyword arguments of :func:`edgelab.load_definition` (the mapping options)
+MAPPING_OPTIONS = (
+    "functions",
+    "origins",
+    "key_value_stores",
+    "policies",
+    "parameters",
+    "map_file",
+    "distribution",
+    "cache_dir",
+    "format",
+)
+#: the Distribution arguments a caller may override
+OVERRIDES = (
+    "origin",
+    "cache_policy",
+    "origin_request_policy",
+    "domain_name",
+    "distribution_id",
+    "rules",
+    "isolated",
+    "clock",
+    "cache",
+    "edge_location",
+    "viewer_defaults",
+    "resolve",
 )
 
 
-def _check_keys(table: Mapping[str, Any], section: str) -> None:
-    allowed = _KEYS[section]
-    for key in table:
-        if key not in allowed:
-            name = section.split(".")[0]
-            raise ConfigError(
-                f"[{name}] has an unknown key {key!r}; allowed: {', '.join(allowed)}",
-                key=f"{name}.{key}",
-            )
+def load_distribution(path: Any, *, default_isolated: bool = False, **options: Any) -> Distribution:
+    """A :class:`Distribution` from a definition file (any format, see the module
+    docstring) or a ``DistributionSpec``.
 
-
-def _table(data: Mapping[str, Any], name: str) -> dict[str, Any]:
-    value = data.get(name, {})
-    if not isinstance(value, Mapping):
-        raise ConfigError(f"{name} must be a table ([{name}]); got {value!r}", key=name)
-    return dict(value)
-
-
-def _bool(value: Any, key: str) -> bool:
-    if not isinstance(value, bool):
-        raise ConfigError(f"{key} must be true or false; got {value!r}", key=key)
-    return value
-
-
-def _handler(value: Any, name: str, base: Path) -> TriggerConfig:
-    key = f"triggers.{name}"
-    include_body = False
-    if isinstance(value, Mapping):
-        extra = set(value) - {"handler", "include_body"}
-        if extra:
-            raise ConfigError(
-                f"{key} has an unknown key {sorted(extra)[0]!r}; allowed: handler, include_body",
-                key=key,
-            )
-        include_body = _bool(value.get("include_body", False), f"{key}.include_body")
-        value = value.get("handler")
-    if not isinstance(value, str) or not value.strip():
+    ``options`` are the mapping options of :func:`edgelab.load_definition`
+    (``functions``, ``origins``, ``key_value_stores``, ``policies``, ``parameters``,
+    ``map_file``, ``distribution``, ``cache_dir``, ``format``) and overrides of the
+    :class:`Distribution` arguments (``origin``, ``isolated``, ``clock``, ``rules`` ...);
+    ``origins`` may also map an origin id to a Python callable. ``default_isolated``: the
+    mode of Python handlers when the file does not set ``isolated`` (``edgelab replay``
+    and ``edgelab serve`` pass True).
+    """
+    unknown = sorted(set(options) - set(MAPPING_OPTIONS) - set(OVERRIDES))
+    if unknown:
         raise ConfigError(
-            f'{key} must be a handler path such as "handlers/vr.py", '
-            '"file.py:func" or "file.js", or a table { handler = ..., '
-            f"include_body = true }}; got {value!r}",
-            key=key,
+            f"load_distribution takes the mapping options ({', '.join(MAPPING_OPTIONS)}) "
+            f"and the overrides ({', '.join(OVERRIDES)}); got {unknown[0]!r}",
+            key=unknown[0],
         )
-    target, sep, func = value.rpartition(":") if ":" in value else (value, "", "")
-    suffix = Path(target).suffix.lower()
-    looks_like_file = (
-        suffix in HANDLER_SUFFIXES or "/" in target or (suffix != "" and (base / target).is_file())
-    )
-    if looks_like_file:
-        path = (base / target).resolve()
-        if not path.is_file():
-            raise ConfigError(
-                f"{key} names the handler file {target!r}, which does not exist "
-                f"(looked for {path}); paths are relative to the config file",
-                key=key,
-            )
-        if path.suffix.lower() not in HANDLER_SUFFIXES:
-            raise ConfigError(
-                f"{key} names {target!r}, which is not a handler file: a handler is a "
-                f"{', '.join(HANDLER_SUFFIXES)} file (Python or Node.js), optionally with "
-                ":function",
-                key=key,
-            )
-        value = f"{path}{sep}{func}"
-    return TriggerConfig(value, include_body)
-
-
-def _number(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{key} must be a number of seconds; got {value!r}", key=key)
-    return float(value)
-
-
-def _origin(table: Mapping[str, Any], base: Path) -> Any:
-    kind = table.get("type")
-    if kind not in ORIGIN_TYPES:
-        raise ConfigError(
-            f"origin.type must be one of {', '.join(ORIGIN_TYPES)}; got {kind!r}", key="origin.type"
-        )
-    _check_keys(table, f"origin.{kind}")
-    if kind == "folder":
-        path = table.get("path")
-        if not isinstance(path, str):
-            raise ConfigError(
-                f"origin.path must be the folder to serve (relative to the config"
-                f" file); got {path!r}",
-                key="origin.path",
-            )
-        missing = table.get("missing", 403)
-        if missing not in (403, 404) or isinstance(missing, bool):
-            raise ConfigError(
-                f"origin.missing must be 403 (AccessDenied, as S3 answers without "
-                f"ListBucket) or 404 (NoSuchKey); got {missing!r}",
-                key="origin.missing",
-            )
-        return FolderOrigin(base / path, missing=missing)
-    if kind == "http":
-        url = table.get("url")
-        if not isinstance(url, str):
-            raise ConfigError(
-                f'origin.url must be a URL such as "http://127.0.0.1:8000"; got {url!r}',
-                key="origin.url",
-            )
-        rt = table.get("read_timeout")
-        resolve = table.get("resolve", {})
-        if not isinstance(resolve, Mapping) or not all(
-            isinstance(v, str) for v in resolve.values()
-        ):
-            raise ConfigError(
-                'origin.resolve must map domain names to loopback "host:port" '
-                f"strings; got {resolve!r}",
-                key="origin.resolve",
-            )
-        return HttpOrigin(
-            url,
-            read_timeout=None if rt is None else _number(rt, "origin.read_timeout"),
-            resolve=resolve,
-        )
-    responses = table.get("responses")
-    if not isinstance(responses, Mapping):
-        raise ConfigError(
-            "origin.responses must be a table of paths, e.g. "
-            '[origin.responses."/a"] with status, headers and body',
-            key="origin.responses",
-        )
-    out: dict[str, Any] = {}
-    for path, spec in responses.items():
-        k = f"origin.responses.{path}"
-        if not str(path).startswith("/"):
-            raise ConfigError(f"{k}: a path must start with '/'; got {path!r}", key=k)
-        if isinstance(spec, str):
-            out[path] = spec
-            continue
-        if not isinstance(spec, Mapping) or set(spec) - {"status", "headers", "body"}:
-            raise ConfigError(
-                f"{k} must be a body string or a table with status, headers and body; got {spec!r}",
-                key=k,
-            )
-        status = spec.get("status", 200)
-        if isinstance(status, bool) or not isinstance(status, int) or not 100 <= status <= 599:
-            raise ConfigError(
-                f"{k}.status must be an HTTP status 100-599; got {status!r}", key=f"{k}.status"
-            )
-        headers = spec.get("headers", {})
-        if not isinstance(headers, Mapping):
-            raise ConfigError(
-                f"{k}.headers must be a table of name = value; got {headers!r}", key=f"{k}.headers"
-            )
-        out[path] = {
-            "status": status,
-            "headers": {str(n): str(v) for n, v in headers.items()},
-            "body": str(spec.get("body", "")),
+    overrides = {k: v for k, v in options.items() if k in OVERRIDES}
+    mapping = {k: v for k, v in options.items() if k in MAPPING_OPTIONS and v is not None}
+    python_origins = {k: v for k, v in (mapping.get("origins") or {}).items() if callable(v)}
+    if python_origins:
+        mapping["origins"] = {
+            k: v for k, v in mapping["origins"].items() if k not in python_origins
         }
-    return MappingOrigin(out)
+    if hasattr(path, "behaviors") and hasattr(path, "origins"):  # a DistributionSpec
+        spec = path
+    else:
+        from ..definitions.load import load_definition
 
-
-def read_config(path: str | Path) -> dict[str, Any]:
-    p = Path(path)
-    if not p.is_file():
-        raise ConfigError(
-            f"config file {str(path)!r} does not exist; give the path of a distribution.toml",
-            key="config",
+        p = Path(path)
+        if not p.exists():
+            raise ConfigError(
+                f"config file {str(path)!r} does not exist; give a distribution.toml, a "
+                "CloudFormation/SAM template, a cdk.out folder, get-distribution-config "
+                "JSON or terraform show -json output",
+                key="config",
+            )
+        try:
+            spec = load_definition(p, **mapping)
+        except DefinitionError as exc:
+            raise _named(exc, str(path)) from None
+    try:
+        return from_spec(
+            spec, default_isolated=default_isolated, origins=python_origins, **overrides
         )
-    try:
-        return tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"config file {str(path)!r} is not valid TOML: {exc}", key="config"
-        ) from None
-
-
-def load_distribution(
-    path: str | Path, *, default_isolated: bool = False, **overrides: Any
-) -> Distribution:
-    """A :class:`Distribution` from a TOML file; ``overrides`` go to its constructor.
-    ``default_isolated``: the mode of Python handlers when the file does not set
-    ``isolated`` (``edgelab replay`` and ``edgelab serve`` pass True).
-
-    Every value is checked here, once: an error names the file and the key
-    (``site/distribution.toml: cache.default_ttl must be ...``)."""
-    try:
-        return _load(path, default_isolated=default_isolated, **overrides)
-    except EdgelabError as exc:
-        if f"config file {str(path)!r}" not in str(exc):
-            exc.args = (f"{path}: {exc}", *exc.args[1:])
+    except EdgelabError as exc:  # a value the runtime refuses: name the file too
+        where = str(path) if spec is not path else str(getattr(spec, "file", ""))
+        if where and not str(exc).startswith(where):
+            exc.args = (f"{where}: {exc}", *exc.args[1:])
         raise
 
 
-def _load(path: str | Path, *, default_isolated: bool = False, **overrides: Any) -> Distribution:
-    data = read_config(path)
-    base = Path(path).resolve().parent
-    for name in data:
-        if name not in SECTIONS:
-            raise ConfigError(f"unknown section [{name}]; allowed: {', '.join(SECTIONS)}", key=name)
-    dist = _table(data, "distribution")
-    _check_keys(dist, "distribution")
-    kw: dict[str, Any] = {}
-    for key, arg in (
-        ("domain_name", "domain_name"),
-        ("id", "distribution_id"),
-        ("edge_location", "edge_location"),
-    ):
-        if key in dist:
-            if not isinstance(dist[key], str) or not dist[key]:
-                raise ConfigError(
-                    f"distribution.{key} must be a non-empty string; got {dist[key]!r}",
-                    key=f"distribution.{key}",
-                )
-            kw[arg] = dist[key]
-    if "rules" in dist:
-        if not is_rule_set_name(dist["rules"]):
-            raise ConfigError(
-                f"distribution.rules must be one of {', '.join(RULE_SETS)}; got {dist['rules']!r}",
-                key="distribution.rules",
-            )
-        kw["rules"] = dist["rules"]
-    kw["isolated"] = _bool(dist.get("isolated", default_isolated), "distribution.isolated")
-
-    triggers = {}
-    for name, value in _table(data, "triggers").items():
-        trig = Trigger.parse(name, what="a key of [triggers]", key=f"triggers.{name}")
-        triggers[trig] = _handler(value, trig.value, base)
-
-    if "origin" not in data:
-        raise ConfigError(
-            'the config needs an [origin] table with type = "folder", "http" or "mapping"',
-            key="origin",
-        )
-    kw["origin"] = _origin(_table(data, "origin"), base)
-
-    cache = _table(data, "cache")
-    _check_keys(cache, "cache")
-    for key in ("default_ttl", "min_ttl", "max_ttl", "error_ttl"):
-        if key in cache:
-            cache[key] = _ttl(cache[key], f"cache.{key}")
-    for key in ("gzip", "brotli"):
-        if key in cache:
-            _bool(cache[key], f"cache.{key}")
-    kw["cache_policy"] = CachePolicy(**cache)
-
-    orp = _table(data, "origin_request_policy")
-    _check_keys(orp, "origin_request_policy")
-    kw["origin_request_policy"] = OriginRequestPolicy(**orp)
-
-    viewer = _table(data, "viewer")
-    for key in viewer:
-        if key not in _VIEWER_KEYS:
-            raise ConfigError(
-                f"[viewer] has an unknown key {key!r}; allowed: {', '.join(_VIEWER_KEYS)}",
-                key=f"viewer.{key}",
-            )
-    if "edge_location" in viewer:
-        kw.setdefault("edge_location", viewer.pop("edge_location"))
-    kw["viewer_defaults"] = viewer
-    if isinstance(kw["origin"], HttpOrigin):
-        kw["resolve"] = kw["origin"].resolve
-    kw.update(overrides)
-    return Distribution(triggers, **kw)
+def _named(exc: DefinitionError, given: str) -> DefinitionError:
+    """``exc`` naming the file as the caller gave it: ``FILE: key: message`` for a file
+    without line numbers (TOML, as distribution.toml errors always read), ``FILE:LINE,
+    where: message`` otherwise (STYLE 17)."""
+    place = exc.file + (f":{exc.line}" if exc.file and exc.line else "")
+    prefix = ", ".join(p for p in (place, exc.where) if p)
+    text = str(exc)
+    body = text[len(prefix) + 2 :] if prefix and text.startswith(prefix + ": ") else text
+    if exc.line:
+        head = f"{given}:{exc.line}" + (f", {exc.where}" if exc.where else "")
+    else:
+        head = given + (f": {exc.where}" if exc.where else "")
+    out = DefinitionError(body, unresolved=exc.unresolved)
+    out.args = (f"{head}: {body}",)
+    out.file, out.line, out.where, out.key = given, exc.line, exc.where, exc.key
+    return out
 
 
-def _ttl(value: Any, key: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ConfigError(
-            f"{key} must be a number of seconds, 0 or more (CloudFront cache "
-            f"policy TTL); got {value!r}",
-            key=key,
-        )
-    return float(value)
-
-
-def check_distribution(path: str | Path) -> None:
+def check_distribution(path: Any, **options: Any) -> None:
     """Load the distribution in ``path`` once, as a dry run, and close it.
 
     Every value is checked and every handler imported, Python ones in worker processes
@@ -352,6 +138,198 @@ def check_distribution(path: str | Path) -> None:
     importing is reported as a :class:`~edgelab.errors.HandlerLoadError` instead of
     taking the caller with it. Replay (before its supervised or parallel processes) and
     ``edgelab serve`` (for in-process handlers) call this, so one worker and N workers
-    refuse the same config with the same message.
+    refuse the same definition with the same message. ``options`` are the mapping
+    options of :func:`load_distribution`.
     """
-    load_distribution(path, isolated=True).close()
+    options = {k: v for k, v in options.items() if k != "isolated"}
+    load_distribution(path, isolated=True, **options).close()
+
+
+def configured_isolated(path: str | Path) -> bool | None:
+    """What a TOML definition's ``[distribution] isolated`` says (None: not set, or a
+    format without edgelab's settings), read without loading the definition."""
+    p = Path(path)
+    if p.suffix.lower() != ".toml" or not p.is_file():
+        return None
+    try:
+        table = tomllib.loads(p.read_text(encoding="utf-8")).get("distribution")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError, OSError):
+        return None
+    value = table.get("isolated") if isinstance(table, dict) else None
+    return value if isinstance(value, bool) else None
+
+
+def from_spec(
+    spec: Any,
+    *,
+    default_isolated: bool = False,
+    origins: Mapping[str, Any] | None = None,
+    origin: Any = None,
+    cache_policy: CachePolicy | None = None,
+    origin_request_policy: OriginRequestPolicy | None = None,
+    **overrides: Any,
+) -> Distribution:
+    """The runtime :class:`Distribution` of a ``DistributionSpec``; ``origins`` maps
+    origin ids to Python callables that serve them, ``origin`` serves the default
+    behaviour's origin, ``cache_policy`` / ``origin_request_policy`` replace the default
+    behaviour's; other ``overrides`` go to the constructor."""
+    settings = dict(spec.settings)
+    error_ttl = float(spec.default_error_caching_ttl)
+    behaviors = [_behavior(spec, b, error_ttl) for b in spec.behaviors]
+    default = behaviors[-1]
+    if cache_policy is not None:
+        default.cache_policy = cache_policy
+    if origin_request_policy is not None:
+        default.origin_request_policy = origin_request_policy
+    if cache_policy is not None or origin_request_policy is not None:
+        default.plan()
+    callables = dict(origins or {})
+    if origin is not None:
+        first = spec.default_behavior.target_origin_id
+        group = spec.origin_group(first)
+        callables[group.primary if group else first] = origin
+    targets: dict[str, OriginTarget] = {}
+    resolve: dict[str, str] = {}
+    for o in spec.origins:
+        if o.id in callables:
+            fn = callables[o.id]
+            block, https = origin_blocks(o)
+            targets[o.id] = OriginTarget(o.id, fn, block, https, kind_of(fn), "python", o)
+        else:
+            targets[o.id] = target_from_spec(o)
+            if isinstance(targets[o.id].local, LocalHttpOrigin):
+                resolve.update(o.local.resolve)
+    unknown = sorted(set(callables) - set(targets))
+    if unknown:
+        raise ConfigError(
+            f"origins names {unknown[0]!r}, which is not an origin of the distribution "
+            f"({', '.join(targets)})",
+            key=f"origins.{unknown[0]}",
+        )
+    kw: dict[str, Any] = {
+        "rules": settings.get("rules"),
+        "isolated": settings.get("isolated", default_isolated),
+        "viewer_defaults": settings.get("viewer") or {},
+        "resolve": resolve,
+    }
+    if settings.get("edge_location"):
+        kw["edge_location"] = settings["edge_location"]
+    if spec.domain_name:
+        kw["domain_name"] = spec.domain_name
+    if spec.id:
+        kw["distribution_id"] = spec.id
+    kw.update(overrides)
+    return Distribution(
+        behaviors=behaviors,
+        origins=targets,
+        default_root_object=spec.default_root_object,
+        spec=spec,
+        **kw,
+    )
+
+
+def selection(sel: Any, *, lower: bool = False) -> Selection:
+    """A model ``Selection`` (facts §4.1, §4.2) as the runtime's."""
+    names = tuple(n.lower() for n in sel.names) if lower else tuple(sel.names)
+    if sel.behavior in ("all", "allViewer", "allViewerAndWhitelistCloudFront"):
+        return "all"
+    if sel.behavior == "allExcept":
+        return NameMatch(names, exclude=True)
+    if sel.behavior == "whitelist" and names:
+        if any("*" in n or "?" in n for n in names):
+            return NameMatch(names)  # legacy cookie names may use wildcards (§4.6)
+        return names
+    return "none"
+
+
+def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
+    cp = b.cache_policy
+    headers = selection(cp.headers, lower=True)
+    cache_policy = CachePolicy(
+        default_ttl=cp.default_ttl,
+        min_ttl=cp.min_ttl,
+        max_ttl=cp.max_ttl,
+        headers=headers if isinstance(headers, tuple) else (),
+        cookies=selection(cp.cookies),
+        query_strings=selection(cp.query_strings),
+        gzip=cp.gzip,
+        brotli=cp.brotli,
+        cached_methods=b.cached_methods,
+        error_ttl=error_ttl,
+    )
+    orp = b.origin_request_policy
+    origin_request_policy = (
+        OriginRequestPolicy(
+            headers=selection(orp.headers, lower=True),
+            cookies=selection(orp.cookies),
+            query_strings=selection(orp.query_strings),
+            cloudfront_headers=tuple(orp.cloudfront_headers),
+        )
+        if orp is not None
+        else OriginRequestPolicy()
+    )
+    triggers: dict[str, TriggerConfig] = {}
+    cloudfront_functions: dict[str, Any] = {}
+    for a in b.functions:
+        if a.kind == "cloudfront-function":
+            cloudfront_functions[a.event_type] = a.function
+        else:
+            f = a.function
+            triggers[a.event_type] = TriggerConfig(f.handler, a.include_body, f.timeout_s)
+    notes = behavior_notes(spec, b)
+    return CacheBehavior(
+        "*" if b.is_default else b.path_pattern,
+        b.target_origin_id,
+        b.viewer_protocol_policy,
+        b.allowed_methods,
+        b.compress,
+        cache_policy,
+        origin_request_policy,
+        triggers,
+        cloudfront_functions,
+        b.response_headers_policy,
+        spec=b,
+        notes=tuple(notes),
+    )
+
+
+def behavior_notes(spec: Any, b: Any) -> tuple[str, ...]:
+    """What a behaviour of the definition has that this version does not run yet: its
+    CloudFront Functions, its origin group's failover, its response headers policy. Every
+    trace of the behaviour carries these notes."""
+    notes = [
+        f"{a.event_type}: the CloudFront Function {a.function.name} ({a.function.runtime}) of "
+        f"behaviour {b.path_pattern} is not run yet: this version runs Lambda@Edge functions "
+        "only"
+        for a in b.functions
+        if a.kind == "cloudfront-function"
+    ]
+    group = spec.origin_group(b.target_origin_id)
+    if group is not None:
+        notes.append(
+            f"origin group {group.id} of behaviour {b.path_pattern}: failover is not run "
+            f"yet; requests go to its primary, {group.primary}"
+        )
+    if b.response_headers_policy is not None:
+        notes.append(
+            f"the response headers policy {b.response_headers_policy.name} of behaviour "
+            f"{b.path_pattern} is not applied yet"
+        )
+    return tuple(notes)
+
+
+def not_run_yet(spec: Any) -> list[str]:
+    """Everything in the definition that ``edgelab request``, ``serve`` and ``replay`` do
+    not run yet (``edgelab config show`` lists it)."""
+    out = [n for b in spec.behaviors for n in behavior_notes(spec, b)]
+    for e in spec.custom_error_responses:
+        page = f" ({e.response_page_path})" if e.response_page_path else ""
+        out.append(
+            f"the custom error response for {e.error_code}{page} is not served yet: "
+            "edgelab sends the status as it came"
+        )
+    if spec.staging is not None:
+        out.append(
+            "continuous deployment is not run yet: every request goes to the primary distribution"
+        )
+    return out

@@ -1,5 +1,7 @@
-"""A CloudFront distribution: up to four functions, a cache policy, an origin request
-policy and an origin, built in Python or loaded from a TOML file.
+"""A CloudFront distribution: ordered cache behaviours, origins by id, two cache tiers.
+
+The short form is one behaviour, up to four functions, a cache policy, an origin
+request policy and one origin::
 
     >>> import edgelab as el
     >>> dist = el.Distribution(
@@ -9,17 +11,26 @@ policy and an origin, built in Python or loaded from a TOML file.
     >>> trace.status, trace.cache
     (200, 'Miss')
 
-Handlers are loaded once (:func:`edgelab.runtimes.load_handler`, any language) and
-reloaded by their runtime when their file changes. The chain itself is in
-:mod:`edgelab.edge.chain`; the TOML format in :mod:`edgelab.edge.config`.
+The full form takes behaviours in evaluation order (the last, ``*``, is the default)
+and origins by id::
+
+    el.Distribution(
+        behaviors=[el.CacheBehavior("/api/*", target_origin="api", triggers={...}),
+                   el.CacheBehavior(target_origin="site")],
+        origins={"api": el.HttpOrigin("http://127.0.0.1:9000"), "site": el.FolderOrigin("site/")})
+
+:func:`edgelab.load_distribution` builds one from a definition in any format
+(:mod:`edgelab.edge.config`). Handlers are loaded once (a function two behaviours share
+is one handler, one set of containers) and reloaded by their runtime when their file
+changes. The chain itself is in :mod:`edgelab.edge.chain`.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import fields
 from typing import Any
 
 from ..errors import ConfigError, EdgelabError, EventError
@@ -27,193 +38,278 @@ from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
 from ..triggers import Trigger
-from .cache import Cache, CachePolicy, Selection, parse_selection, parse_selection_names
-from .chain import build_stack, run_chain
-from .cloudfront_headers import ORIGIN_POLICY_ONLY, canonical_cloudfront_name
-from .origins import CallableOrigin, HttpOrigin, Origin
+from .behavior import BoundTrigger, CacheBehavior, OriginRequestPolicy, TriggerConfig
+from .cache import Cache, CachePolicy
+from .chain import STACK, build_stack, run_chain
+from .exchange import Exchange, Next, Reply
+from .origins import HttpOrigin, Origin
+from .paths import match_behavior
+from .targets import LocalHttpOrigin, OriginTarget
+from .tiers import CacheTiers
 from .trace import Trace
 from .viewer import DEFAULT_EDGE_LOCATION, ViewerRequest
 
-
-@dataclass(frozen=True)
-class TriggerConfig:
-    """One function association: the handler and Include Body (request triggers only)."""
-
-    handler: str | Callable[..., Any] | Handler
-    include_body: bool = False
-
-
-@dataclass(frozen=True)
-class OriginRequestPolicy:
-    """What is forwarded to the origin beyond the cache key (facts §7, §8.3).
-
-    ``headers``: ``"none"``, ``"all"`` (every viewer header) or names; ``cookies`` and
-    ``query_strings``: ``"none"``, ``"all"`` or names; ``cloudfront_headers``: the
-    ``CloudFront-*`` headers of §7 to add.
-    """
-
-    headers: Selection = "none"
-    cookies: Selection = "none"
-    query_strings: Selection = "none"
-    cloudfront_headers: tuple[str, ...] = ()
-
-    def __post_init__(self) -> None:
-        key = "origin_request_policy"
-        object.__setattr__(
-            self, "headers", _lower(parse_selection(self.headers, key=f"{key}.headers"))
-        )
-        object.__setattr__(self, "cookies", parse_selection(self.cookies, key=f"{key}.cookies"))
-        object.__setattr__(
-            self, "query_strings", parse_selection(self.query_strings, key=f"{key}.query_strings")
-        )
-        names = []
-        for n in parse_selection_names(self.cloudfront_headers):
-            if canonical_cloudfront_name(n) is None:
-                raise ConfigError(
-                    f"{key}.cloudfront_headers names {n!r}, which is not a CloudFront header; "
-                    "allowed: the CloudFront-Is-*-Viewer, CloudFront-Viewer-* and "
-                    "CloudFront-Forwarded-Proto headers of facts §7",
-                    key=f"{key}.cloudfront_headers",
-                )
-            names.append(n.lower())
-        object.__setattr__(self, "cloudfront_headers", tuple(names))
-
-
-def _lower(sel: Selection) -> Selection:
-    return sel if isinstance(sel, str) else tuple(n.lower() for n in sel)
-
-
-def _union(a: Selection, b: Selection) -> Selection:
-    if "all" in (a, b):
-        return "all"
-    first: tuple[str, ...] = () if isinstance(a, str) else a
-    second: tuple[str, ...] = () if isinstance(b, str) else b
-    names = tuple(dict.fromkeys(first + second))
-    return names or "none"
-
-
-@dataclass
-class BoundTrigger:
-    """A loaded function attached to one trigger of a distribution."""
-
-    trigger: Trigger
-    handler: Handler
-    include_body: bool
-    timeout_s: float
-    memory_mb: int
-    container_id: str
+__all__ = [
+    "BoundTrigger",
+    "CacheBehavior",
+    "Distribution",
+    "OriginRequestPolicy",
+    "TriggerConfig",
+    "check_viewer_defaults",
+]
 
 
 class Distribution:
-    """A distribution with up to one function per trigger; see the module docstring.
+    """A distribution; see the module docstring.
 
-    ``origin`` is any callable ``(request) -> response`` (see :mod:`edgelab.edge.origins`);
-    ``clock`` (seconds, ``time.time`` by default) drives the cache's TTLs and trace times.
+    ``origin`` (short form) is any callable ``(request) -> response`` (see
+    :mod:`edgelab.edge.origins`); ``origins`` (full form) maps origin ids to such
+    callables or :class:`~edgelab.edge.targets.OriginTarget`. ``clock`` (seconds,
+    ``time.time`` by default) drives the caches' TTLs and trace times; ``cache`` is a
+    :class:`~edgelab.edge.tiers.CacheTiers` (a :class:`Cache` gives its clock and size
+    bound to every tier). ``spec`` is the model a definition was read into
+    (``edgelab.definitions.DistributionSpec``), for the stages that read more of it.
     """
 
     def __init__(
         self,
         triggers: Mapping[str, Any] | Mapping[Trigger, Any] | None = None,
         *,
-        origin: Origin | Callable[[dict[str, Any]], Any],
+        origin: Origin | Callable[[dict[str, Any]], Any] | None = None,
         cache_policy: CachePolicy | None = None,
         origin_request_policy: OriginRequestPolicy | None = None,
+        behaviors: Sequence[CacheBehavior] | None = None,
+        origins: Mapping[str, Any] | None = None,
+        default_root_object: str = "",
         domain_name: str = DISTRIBUTION_DOMAIN,
         distribution_id: str = DISTRIBUTION_ID,
         rules: RuleSet | str | None = None,
         isolated: bool = False,
         clock: Callable[[], float] = time.time,
-        cache: Cache | None = None,
+        cache: CacheTiers | Cache | None = None,
         edge_location: str = DEFAULT_EDGE_LOCATION,
         viewer_defaults: Mapping[str, Any] | None = None,
         resolve: Mapping[str, str] | None = None,
+        spec: Any = None,
     ) -> None:
         self.domain_name = domain_name
         self.distribution_id = distribution_id
         self.rules = rules if isinstance(rules, RuleSet) else get_rules(rules)
         self.clock = clock
-        self.cache = cache if cache is not None else Cache(clock=clock)
-        self.cache_policy = cache_policy or CachePolicy()
-        self.origin_request_policy = origin_request_policy or OriginRequestPolicy()
+        if isinstance(cache, Cache):
+            cache = CacheTiers(clock=cache.clock, max_entries=cache.max_entries)
+        self.cache = cache if cache is not None else CacheTiers(clock=clock)
         self.edge_location = edge_location
         self.viewer_defaults = check_viewer_defaults(viewer_defaults)
-        if not callable(origin):
+        self.default_root_object = default_root_object
+        self.spec = spec
+        self.isolated = isolated
+        self._resolve = dict(resolve or {})
+        self._router: HttpOrigin | None = None
+        self._regions: dict[str, str | None] = {}
+        self._handlers: dict[Any, tuple[Handler, str]] = {}
+        if behaviors is None:
+            behaviors, origins = self._short_form(
+                triggers, origin, cache_policy, origin_request_policy
+            )
+        elif triggers or origin is not None or cache_policy or origin_request_policy:
+            raise ConfigError(
+                "give either triggers, origin, cache_policy and origin_request_policy (one "
+                "behaviour) or behaviors and origins, not both",
+                key="behaviors",
+            )
+        self.origins: dict[str, OriginTarget] = {
+            oid: o if isinstance(o, OriginTarget) else _target(oid, o)
+            for oid, o in (origins or {}).items()
+        }
+        self._by_domain = {
+            (kind, str(block.get("domainName", "")).lower()): t
+            for t in self.origins.values()
+            for kind, block in t.origin_object.items()
+        }
+        self.origin_groups = {g.id: g for g in getattr(spec, "origin_groups", ())}
+        #: the statuses the definition has custom error responses for (facts §6.1)
+        self.error_codes = frozenset(
+            e.error_code for e in getattr(spec, "custom_error_responses", ())
+        )
+        self.behaviors: list[CacheBehavior] = list(behaviors)
+        if not self.behaviors:
+            raise ConfigError(
+                "a distribution needs at least its default behaviour", key="behaviors"
+            )
+        try:
+            for b in self.behaviors:
+                self._bind(b, b is self.behaviors[-1])
+        except BaseException:
+            self.close()
+            raise
+        self._single = self.behaviors[0] if len(self.behaviors) == 1 else None
+        for b in self.behaviors:
+            b.stack = build_stack(self, STACK, b)
+
+    # -- building ---------------------------------------------------------------------------
+    def _short_form(
+        self,
+        triggers: Mapping[Any, Any] | None,
+        origin: Any,
+        cache_policy: CachePolicy | None,
+        origin_request_policy: OriginRequestPolicy | None,
+    ) -> tuple[list[CacheBehavior], dict[str, Any]]:
+        if origin is None or not callable(origin):
             raise ConfigError(
                 f"origin must be a callable from request to response (for example "
                 f"el.MappingOrigin, el.FolderOrigin, el.HttpOrigin or a function);"
                 f" got {type(origin).__name__}",
                 key="origin",
             )
-        self.origin = origin if hasattr(origin, "origin_object") else CallableOrigin(origin)
-        self.origin_object: dict[str, Any] = self.origin.origin_object  # type: ignore[attr-defined]
-        self._resolve = dict(resolve or {})
-        self._router: HttpOrigin | None = None
-        self.triggers: dict[Trigger, BoundTrigger] = {}
-        try:
-            for name, spec in (triggers or {}).items():
-                self._bind(name, spec, isolated)
-            self._plan()
-        except BaseException:
-            for bound in self.triggers.values():  # no worker process outlives a failed load
-                bound.handler.close()
-            raise
-        self.stack = build_stack(self)
+        behavior = CacheBehavior(
+            "*",
+            "origin",
+            cache_policy=cache_policy or CachePolicy(),
+            origin_request_policy=origin_request_policy or OriginRequestPolicy(),
+            triggers=triggers or {},
+        )
+        return [behavior], {"origin": OriginTarget.of(origin)}
 
-    def _bind(self, name: str | Trigger, spec: Any, isolated: bool) -> None:
-        trig = Trigger.parse(name, what="a key of triggers", key=f"triggers.{name}")
-        conf = spec if isinstance(spec, TriggerConfig) else TriggerConfig(spec)
-        if conf.include_body and not trig.is_request:
+    def _bind(self, b: CacheBehavior, is_default: bool) -> None:
+        """Load the behaviour's functions and check its target."""
+        b.is_default = is_default
+        if is_default and b.path_pattern != "*":
             raise ConfigError(
-                f"include_body is an option of viewer-request and "
-                f"origin-request only (facts §1.4); got it on {trig.value}",
-                key=f"triggers.{trig.value}.include_body",
+                f"the last behaviour is the default and matches every path ('*'); got "
+                f"{b.path_pattern!r} (facts §3.1)",
+                key="behaviors",
             )
-        try:
-            handler = load_handler(conf.handler, isolated=isolated)
-        except EdgelabError as exc:  # say which trigger the handler was meant for
-            handler_spec = conf.handler if isinstance(conf.handler, str) else None
-            exc.args = (f"triggers.{trig.value}: {exc}", *exc.args[1:])
-            raise exc.with_context(trigger=trig.value, handler=handler_spec) from None
-        self.triggers[trig] = BoundTrigger(
-            trig,
-            handler,
-            conf.include_body,
-            self.rules.timeout_s(trig),
-            self.rules.memory_mb(trig),
-            uuid.uuid4().hex,
+        if b.target_origin not in self.origins and b.target_origin not in self.origin_groups:
+            raise ConfigError(
+                f"behaviour {b.path_pattern!r} targets {b.target_origin!r}, which is not an "
+                f"origin of the distribution ({', '.join(self.origins) or 'none'})",
+                key=f"behaviors[{b.path_pattern}].target_origin",
+            )
+        b.target = self.first_origin(b)
+        b.s3_region = b.target.s3_region
+        for trig, conf in b.trigger_configs().items():
+            b.bound[trig] = self._load(trig, conf)
+
+    def _load(self, trig: Trigger, conf: TriggerConfig) -> BoundTrigger:
+        """One handler per (trigger, handler): two behaviours sharing a function share its
+        containers."""
+        key = (trig, conf.handler if isinstance(conf.handler, str) else id(conf.handler))
+        if key not in self._handlers:
+            try:
+                handler = load_handler(conf.handler, isolated=self.isolated)
+            except EdgelabError as exc:  # say which trigger the handler was meant for
+                spec = conf.handler if isinstance(conf.handler, str) else None
+                exc.args = (f"triggers.{trig.value}: {exc}", *exc.args[1:])
+                raise exc.with_context(trigger=trig.value, handler=spec) from None
+            self._handlers[key] = (handler, uuid.uuid4().hex)
+        handler, container = self._handlers[key]
+        timeout = self.rules.timeout_s(trig)
+        if conf.timeout_s is not None:
+            timeout = min(timeout, conf.timeout_s)
+        return BoundTrigger(
+            trig, handler, conf.include_body, timeout, self.rules.memory_mb(trig), container
         )
 
-    def _plan(self) -> None:
-        """Precompute what the chain needs per request (the hot path stays lean)."""
-        cp, orp = self.cache_policy, self.origin_request_policy
-        cf = [h for h in cp.headers if canonical_cloudfront_name(h)]
-        bad = [h for h in cf if h in ORIGIN_POLICY_ONLY]
-        if bad:
-            raise ConfigError(
-                f"cache.headers names {bad[0]!r}, which only an origin request "
-                "policy can forward (facts §7)",
-                key="cache.headers",
-            )
-        cf += [h for h in orp.cloudfront_headers if h not in cf]
-        self.cloudfront_header_names: tuple[str, ...] = tuple(cf)
-        self.forward_all_headers = orp.headers == "all"
-        self.forward_headers = (
-            frozenset(cp.headers)
-            | frozenset(() if isinstance(orp.headers, str) else orp.headers)
-            | frozenset(cf)
-        )
-        self.forward_cookies = _union(cp.cookies, orp.cookies)
-        self.forward_query_strings = _union(cp.query_strings, orp.query_strings)
-        # §2: origin functions see the query string only when all of it is forwarded.
-        self.origin_events_see_querystring = self.forward_query_strings == "all"
+    # -- what the stages look up ----------------------------------------------------------
+    @property
+    def default_behavior(self) -> CacheBehavior:
+        return self.behaviors[-1]
+
+    def behavior_for(self, uri: str) -> CacheBehavior:
+        """The behaviour CloudFront picks for a viewer uri (facts §3.1)."""
+        return self._single or match_behavior(self.behaviors, uri)
+
+    def first_origin(self, b: CacheBehavior) -> OriginTarget:
+        """The origin a behaviour's requests go to first: its target, or its origin
+        group's primary."""
+        target = self.origins.get(b.target_origin)
+        if target is not None:
+            return target
+        return self.origins[self.origin_groups[b.target_origin].primary]
+
+    def origin_for(
+        self, block: dict[str, Any], current: OriginTarget | None, scheme: str
+    ) -> tuple[Callable[[dict[str, Any]], Any], OriginTarget | None]:
+        """The local callable for a request's origin block, and the origin it is: the
+        current one, another origin of the distribution with that domain name (a
+        function switched to it), else a custom origin on this machine (no origin id) or,
+        for an S3 bucket the distribution does not define, the current origin."""
+        if current is not None and block == current.block(scheme):
+            return current.local, current
+        kind, fields = next(iter(block.items()))
+        other = self._by_domain.get((kind, str(fields.get("domainName", "")).lower()))
+        if other is not None:
+            return other.local, other
+        if kind == "custom" or current is None:
+            return self.router, None
+        return current.local, current
+
+    def regional_for(self, edge_location: str) -> str | None:
+        """The Region of the regional edge cache an edge location uses (facts §8)."""
+        try:
+            return self._regions[edge_location]
+        except KeyError:
+            region = self._regions[edge_location] = CacheTiers.regional_for(edge_location)
+            return region
+
+    def note_unserved(self, ex: Exchange, reply: Reply) -> None:
+        """Say in the trace when the definition has a custom error response for the
+        status the viewer gets, which this version does not serve yet."""
+        errors = getattr(self.spec, "custom_error_responses", ())
+        if not errors or reply.generated_by is not None or reply.status < 400:
+            return
+        for e in errors:
+            if e.error_code == reply.status:
+                page = f" ({e.response_page_path})" if e.response_page_path else ""
+                ex.notes.append(
+                    f"the custom error response for {e.error_code}{page} is not served "
+                    "yet: edgelab sends the status as it came"
+                )
+
+    # -- the short form's view ---------------------------------------------------------------
+    @property
+    def stack(self) -> Next:
+        """The default behaviour's chain (the whole chain of a one-behaviour distribution)."""
+        assert self.default_behavior.stack is not None
+        return self.default_behavior.stack
+
+    @stack.setter
+    def stack(self, app: Next) -> None:
+        self.default_behavior.stack = app
+
+    @property
+    def triggers(self) -> dict[Trigger, BoundTrigger]:
+        """The default behaviour's functions by trigger."""
+        return self.default_behavior.bound
+
+    @property
+    def cache_policy(self) -> CachePolicy:
+        return self.default_behavior.cache_policy
+
+    @property
+    def origin_request_policy(self) -> OriginRequestPolicy:
+        return self.default_behavior.origin_request_policy
+
+    @property
+    def origin(self) -> Origin:
+        """The local origin of the default behaviour's target."""
+        return self.first_origin(self.default_behavior).local
+
+    @property
+    def origin_object(self) -> dict[str, Any]:
+        return self.first_origin(self.default_behavior).origin_object
 
     @property
     def router(self) -> HttpOrigin:
         """Reaches a custom origin a function switched to (loopback addresses only)."""
         if self._router is None:
+            origin = self.origin
+            if isinstance(origin, LocalHttpOrigin):
+                origin = origin.http
             self._router = (
-                self.origin
-                if isinstance(self.origin, HttpOrigin)
+                origin
+                if isinstance(origin, HttpOrigin)
                 else HttpOrigin("http://localhost", resolve=self._resolve)
             )
         return self._router
@@ -237,7 +333,7 @@ class Distribution:
         **viewer: Any,
     ) -> Trace:
         """Send ``path`` (``/a?x=1``); ``viewer`` takes :class:`ViewerRequest` fields such
-        as ``country``, ``client_ip``, ``edge_location``, ``time``."""
+        as ``country``, ``client_ip``, ``edge_location``, ``protocol``, ``time``."""
         viewer.setdefault("edge_location", self.edge_location)
         for name, value in self.viewer_defaults.items():
             viewer.setdefault(name, value)
@@ -248,9 +344,10 @@ class Distribution:
         )
 
     def close(self) -> None:
-        for bound in self.triggers.values():
-            bound.handler.close()
-        for origin in {id(o): o for o in (self.origin, self._router) if o is not None}.values():
+        for handler, _ in self._handlers.values():
+            handler.close()
+        locals_ = [t.local for t in getattr(self, "origins", {}).values()]
+        for origin in {id(o): o for o in (*locals_, self._router) if o is not None}.values():
             close = getattr(origin, "close", None)
             if close:
                 close()
@@ -262,11 +359,29 @@ class Distribution:
         self.close()
 
     def __repr__(self) -> str:
-        trig = ", ".join(
-            f"{t.short}={b.handler.spec or b.handler.function_name}"
-            for t, b in self.triggers.items()
+        parts = []
+        for b in self.behaviors:
+            trig = ", ".join(
+                f"{t.short}={bt.handler.spec or bt.handler.function_name}"
+                for t, bt in b.bound.items()
+            )
+            parts.append(f"{b.path_pattern} -> {b.target_origin} [{trig}]")
+        if len(parts) == 1:
+            return (
+                f"<Distribution {self.domain_name} [{parts[0].split('[', 1)[1]} "
+                f"origin={type(self.origin).__name__}>"
+            )
+        return f"<Distribution {self.domain_name} {'; '.join(parts)}>"
+
+
+def _target(origin_id: str, origin: Any) -> OriginTarget:
+    if not callable(origin):
+        raise ConfigError(
+            f"origins[{origin_id!r}] must be a callable from request to response (for "
+            f"example el.FolderOrigin or a function); got {type(origin).__name__}",
+            key=f"origins.{origin_id}",
         )
-        return f"<Distribution {self.domain_name} [{trig}] origin={type(self.origin).__name__}>"
+    return OriginTarget.of(origin, origin_id)
 
 
 def check_viewer_defaults(defaults: Mapping[str, Any] | None) -> dict[str, Any]:

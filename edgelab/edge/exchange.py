@@ -26,9 +26,11 @@ from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
     from ..rules.tables import RuleSet
-    from .distribution import BoundTrigger
+    from .behavior import BoundTrigger, CacheBehavior
+    from .cache import Entry
+    from .targets import OriginTarget
 
-CacheStatus = Literal["Hit", "Miss", "LambdaGeneratedResponse", "Error"]
+CacheStatus = Literal["Hit", "RefreshHit", "Miss", "LambdaGeneratedResponse", "Error", "Redirect"]
 StepKind = Literal["continue", "respond", "fail"]
 perf = time.perf_counter
 
@@ -41,6 +43,15 @@ class Exchange:
     request made of it); ``origin_request`` the one CloudFront sends on a miss, with
     ``forwarded_querystring`` the query string the origin gets when origin request
     leaves it alone.
+
+    ``behavior`` is the cache behaviour CloudFront chose from the viewer's uri, once,
+    before any function ran (facts §3.1); ``deployment`` which distribution serves the
+    request (``primary``, or ``staging`` under continuous deployment); ``origin`` the
+    origin the request went to (after a failover, the one that answered); ``cache_tier``
+    who answered: ``edge``, ``regional`` or ``origin`` (None: the cache was never
+    reached); ``regional`` the regional edge cache used, None when the request
+    bypassed it (``bypass`` says why); ``revalidate`` the expired object CloudFront is
+    asking the origin about (facts §4.5); ``notes`` what the trace should say.
     """
 
     viewer: ViewerRequest
@@ -48,23 +59,35 @@ class Exchange:
     now: float
     request: dict[str, Any]
     body: bytes | None
+    behavior: CacheBehavior | None = None
+    deployment: str = "primary"
     started: float = field(default_factory=perf)
     stages: list[Stage] = field(default_factory=list)
     origin_request: dict[str, Any] | None = None
     forwarded_querystring: str = ""
+    origin: OriginTarget | None = None
     origin_call: OriginCall | None = None
     cache_key: Any = None
+    cache_tier: str | None = None
+    regional: str | None = None
+    bypass: str | None = None
+    revalidate: Entry | None = None
     ttl: float | None = None
     age: int | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 @dataclass(slots=True)
 class Reply:
-    """What a stage hands back: the response and how it came to be."""
+    """What a stage hands back: the response and how it came to be: ``generated_by``
+    the trigger whose function generated it; ``edge_rule`` the CloudFront rule that
+    answered at the edge without the cache or a function (``redirect-to-https``,
+    ``https-only``, ``method-not-allowed``)."""
 
     response: dict[str, Any]
     cache: CacheStatus
     generated_by: Trigger | None = None
+    edge_rule: str | None = None
 
     @property
     def failed(self) -> bool:

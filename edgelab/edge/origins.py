@@ -17,6 +17,10 @@ request: ``method``, ``uri``, ``querystring``, ``headers``, ``origin``, and ``bo
   ``request.origin.custom`` names (so a handler that switches origin really reaches the
   other one); only loopback addresses are ever connected to.
 
+A folder or a mapping answers for the origin path of the request's origin block plus the
+uri, as a bucket or a server would (``/v1`` + ``/users`` is the key ``v1/users``, facts
+§1.2).
+
 An origin that cannot be reached raises :class:`OriginError` with CloudFront's status
 (502 for a refused connection, 504 for a timeout); the chain turns it into an error
 response.
@@ -122,6 +126,18 @@ def as_response(value: Any) -> dict[str, Any]:
     )
 
 
+def origin_path(request: Mapping[str, Any]) -> str:
+    """The origin path of the request's origin block (``""`` without one): what an
+    origin gets before the uri (distribution facts §1.2: ``/production`` + ``/a.html``)."""
+    block = request.get("origin")
+    if not block or not isinstance(block, dict):
+        return ""
+    for fields in block.values():  # one s3 or custom block
+        path = fields.get("path", "") if isinstance(fields, dict) else ""
+        return path if isinstance(path, str) else ""
+    return ""
+
+
 class MappingOrigin:
     """``{"/path": response}``: a path (or ``/path?query``) maps to a response-like value."""
 
@@ -132,7 +148,7 @@ class MappingOrigin:
         self.origin_object = custom_origin(domain_name)
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
-        uri, qs = request.get("uri", "/"), request.get("querystring", "")
+        uri, qs = origin_path(request) + request.get("uri", "/"), request.get("querystring", "")
         resp = self.responses.get(f"{uri}?{qs}") if qs else None
         resp = resp or self.responses.get(uri)
         if resp is None:
@@ -202,7 +218,7 @@ class FolderOrigin:
         """S3's answer for the request's key; never raises, never shows a local path."""
         method = request.get("method", "GET")
         uri = request.get("uri", "/")
-        uri = uri if isinstance(uri, str) else "/"
+        uri = origin_path(request) + (uri if isinstance(uri, str) else "/")
         rid = hashlib.md5(uri.encode("utf-8", "replace")).hexdigest()[:16].upper()
         missing = "AccessDenied" if self.missing == 403 else "NoSuchKey"
         try:

@@ -86,7 +86,9 @@ Wire = tuple[int, list[tuple[bytes, bytes]], bytes]
 
 
 class EdgeApp:
-    """ASGI app: ``uvicorn.run(EdgeApp(dist), ...)``; see the module docstring."""
+    """ASGI app: ``uvicorn.run(EdgeApp(dist), ...)``; see the module docstring.
+    ``scheme`` (``https`` or ``http``) is the protocol viewers are taken to use (the
+    viewer protocol policy reads it), by default the server's own."""
 
     def __init__(
         self,
@@ -94,6 +96,7 @@ class EdgeApp:
         *,
         trace_file: str | Path | None = None,
         keep: int = 1000,
+        scheme: str | None = None,
         max_body: int = SERVE_MAX_BODY,
         keep_credentials: bool = False,
         share_traces: bool = False,
@@ -105,6 +108,8 @@ class EdgeApp:
         self.dist = dist
         #: the latest requests, stored (redacted) as the UI shows them
         self.journal = Journal(ui_keep)
+        #: the viewer protocol every request is taken to use (None: the server's own)
+        self.scheme = scheme
         self.trace_file = Path(trace_file) if trace_file else None
         self.rows: deque[dict[str, Any]] = deque(maxlen=keep)
         self.max_body = max_body
@@ -246,7 +251,7 @@ class EdgeApp:
                 body=body or None,
                 client_ip=client[0],
                 client_port=client[1] or 0,
-                protocol=scope.get("scheme", "http"),
+                protocol=self.scheme or scope.get("scheme", "http"),
                 http_version=scope.get("http_version", "1.1"),
                 edge_location=self.dist.edge_location,
             ).check()

@@ -142,6 +142,23 @@ class Trace:
     notes: list[str] = field(default_factory=list)
     #: the trigger whose function generated the response, if one did (§4)
     generated_by: Trigger | None = None
+    #: the path pattern of the cache behaviour CloudFront chose (facts §3.1)
+    behavior: str = "*"
+    #: the origin that answered (after failover), None when no origin of the
+    #: distribution did; ``origin_kind`` how it was served here (folder, http, mapping,
+    #: callable, echo)
+    origin_id: str | None = None
+    origin_kind: str | None = None
+    #: who answered: "edge" or "regional" (a cache tier), "origin" (past both caches),
+    #: None when the request never reached the cache
+    cache_tier: str | None = None
+    #: the regional edge cache's Region, None when the request bypassed it
+    regional_edge_cache: str | None = None
+    #: "primary", or "staging" under continuous deployment
+    deployment: str = "primary"
+    #: the CloudFront rule that answered at the edge (redirect-to-https, https-only,
+    #: method-not-allowed), if one did
+    edge_rule: str | None = None
 
     @property
     def status(self) -> int:
@@ -183,6 +200,14 @@ class Trace:
             "viewer": self.viewer.to_dict(),
             "notes": list(self.notes),
             "generated_by": self.generated_by.value if self.generated_by else None,
+            "behavior": self.behavior,
+            "origin_id": self.origin_id,
+            "origin_kind": self.origin_kind,
+            "cache_tier": self.cache_tier,
+            "regional_edge_cache": self.regional_edge_cache,
+            "deployment": self.deployment,
+            "edge_location": self.viewer.edge_location,
+            "edge_rule": self.edge_rule,
         }
 
     @classmethod
@@ -212,11 +237,22 @@ class Trace:
             float(d.get("duration_ms") or 0.0),
             list(d.get("notes", [])),
             Trigger.parse(d["generated_by"]) if d.get("generated_by") else None,
+            d.get("behavior") or "*",
+            d.get("origin_id"),
+            d.get("origin_kind"),
+            d.get("cache_tier"),
+            d.get("regional_edge_cache"),
+            d.get("deployment") or "primary",
+            d.get("edge_rule"),
         )
 
     @property
     def outcome(self) -> str:
-        """``served``, ``generated``, ``error`` (a function failed) or ``origin-error``."""
+        """``served``, ``generated``, ``error`` (a function failed), ``origin-error`` or
+        ``refused`` (CloudFront answered at the edge: a redirect to HTTPS, or a 403 for
+        the protocol or the method)."""
+        if self.edge_rule is not None:
+            return "refused"
         if self.cache == "Error":
             stage_failed = any(s.error for s in self.stages)
             origin_failed = self.origin is not None and self.origin.error is not None
@@ -243,6 +279,13 @@ class Trace:
             "user_agent": v.user_agent,
             "status": self.status,
             "cache": self.cache,
+            "cache_tier": self.cache_tier,
+            "regional_edge_cache": self.regional_edge_cache,
+            "behavior": self.behavior,
+            "origin_id": self.origin_id,
+            "origin_kind": self.origin_kind,
+            "deployment": self.deployment,
+            "edge_rule": self.edge_rule,
             "outcome": self.outcome,
             "generated_by": self.generated_by.value if self.generated_by else None,
             "cache_key": _key_text(self.cache_key),

@@ -9,7 +9,7 @@ one by capitalising each hyphen-separated part; :func:`canonical_key` does the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Container, Iterable, Iterator, Mapping
 from typing import Any
 
 HeaderMap = dict[str, list[dict[str, str]]]
@@ -92,10 +92,11 @@ def cookie_header(pairs: Iterable[tuple[str, str]]) -> str:
 
 
 def select_cookies(
-    headers: Mapping[str, Any], selection: str | tuple[str, ...]
+    headers: Mapping[str, Any], selection: str | Container[str]
 ) -> tuple[tuple[str, str], ...]:
     """Cookies as CloudFront forwards them: ``name=value`` only, by name (``"all"``,
-    ``"none"`` or names), sorted, the first of a repeated name winning (§8.3)."""
+    ``"none"``, names or any container that says which names are in), sorted, the
+    first of a repeated name winning (§8.3)."""
     if selection == "none":
         return ()
     jar: dict[str, str] = {}

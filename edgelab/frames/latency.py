@@ -15,8 +15,11 @@ CloudFront's latency-based DNS routing roughly does.
   (``connection_reuse`` is the share of requests on an already open connection);
 * a cache miss adds edge -> regional edge cache -> origin round trips (persistent
   connections: one round trip per hop) plus the origin's own time; methods that
-  bypass the regional edge cache (facts §11: PUT, POST, PATCH, OPTIONS, DELETE) go
-  from the edge straight to the origin;
+  bypass the regional edge cache (facts §11: PUT, POST, PATCH, OPTIONS, DELETE), and
+  the requests a replay says bypassed it (``regional_edge_cache`` empty), go from the
+  edge straight to the origin; a hit the regional edge cache answered
+  (``cache_tier`` ``regional``) adds the edge -> regional edge cache round trip
+  (``latency_regional_ms``; the origin part of a hit is always 0);
 * handler durations are added as measured, plus ``cold_start_ms`` per cold start.
 
 :func:`estimate_latency` takes a DataFrame and returns one with latency columns added.
@@ -140,7 +143,13 @@ class LatencyModel:
         return cls(**{k: float(v) for k, v in data.items()})
 
 
-LATENCY_COLUMNS = ("latency_viewer_ms", "latency_origin_ms", "latency_functions_ms", "latency_ms")
+LATENCY_COLUMNS = (
+    "latency_viewer_ms",
+    "latency_origin_ms",
+    "latency_regional_ms",
+    "latency_functions_ms",
+    "latency_ms",
+)
 
 
 def estimate_latency(
@@ -204,13 +213,26 @@ def estimate_latency(
         hit = frame["cache"].astype(str).str.contains("Hit", regex=False).to_numpy(bool)
     else:
         hit = np.zeros(n, dtype=bool)
+    regional = np.zeros(n)
+    if "cache_tier" in frame:  # the replay says which tier answered and what it bypassed
+        tier = frame["cache_tier"].astype(str).to_numpy(object)
+        regional = np.where(
+            hit & (tier == "regional"),
+            np.nan_to_num(m.rtt_ms(haversine_km(elat, elon, rlat, rlon))),
+            0.0,
+        )
+        if "regional_edge_cache" in frame:
+            bypass = bypass | (
+                frame["regional_edge_cache"].isna().to_numpy(bool) & (tier == "origin")
+            )
     origin = np.where(hit, 0.0, np.nan_to_num(np.where(bypass, direct, via_rec)) + m.origin_ms)
     functions = _col(frame, "duration_ms", 0.0) + _col(frame, "cold_starts", 0.0) * m.cold_start_ms
     out = frame.copy()
     out["latency_viewer_ms"] = np.round(viewer, 3)
     out["latency_origin_ms"] = np.round(origin, 3)
+    out["latency_regional_ms"] = np.round(regional, 3)
     out["latency_functions_ms"] = np.round(np.nan_to_num(functions), 3)
-    out["latency_ms"] = np.round(viewer + origin + np.nan_to_num(functions), 3)
+    out["latency_ms"] = np.round(viewer + origin + regional + np.nan_to_num(functions), 3)
     return out
 
 

@@ -29,20 +29,20 @@ import multiprocessing as mp
 import multiprocessing.connection as mp_connection
 import traceback
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..edge.config import check_distribution, load_distribution, read_config
+from ..edge.config import check_distribution, configured_isolated, load_distribution
 from ..edge.distribution import Distribution
 from ..edge.viewer import ViewerRequest
 from ..errors import ConfigError
 from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
-from .latency import LatencyModel, estimate_latency
+from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
 from .logs.reader import append_input_errors
 from .traffic import read_traffic, row_problems
 
@@ -83,19 +83,30 @@ def request_id(seed: int, index: int) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
-def _open(distribution: DistributionLike, isolated: bool | None = None) -> tuple[Any, bool]:
-    """(Distribution, whether we opened it and must close it). A config file's Python
-    handlers run isolated unless the file (or ``isolated``) says otherwise."""
+def _open(
+    distribution: DistributionLike,
+    isolated: bool | None = None,
+    mapping: Mapping[str, Any] | None = None,
+) -> tuple[Any, bool]:
+    """(Distribution, whether we opened it and must close it). A definition file's Python
+    handlers run isolated unless the file (or ``isolated``) says otherwise; ``mapping``
+    holds the mapping options (``functions``, ``origins`` ...) for the file."""
     if isinstance(distribution, Distribution):
         return distribution, False
+    if isinstance(distribution, tuple):  # (path, mapping options), as replay packs them
+        distribution, mapping = distribution
     if isinstance(distribution, str | Path):
         extra: dict[str, Any] = {} if isolated is None else {"isolated": isolated}
-        return load_distribution(distribution, default_isolated=True, **extra), True
+        return (
+            load_distribution(distribution, default_isolated=True, **dict(mapping or {}), **extra),
+            True,
+        )
     if callable(distribution):
         return distribution(), True
     raise ConfigError(
-        f"distribution must be a Distribution, the path of a distribution.toml "
-        f"or a function that builds one; got {type(distribution).__name__}"
+        f"distribution must be a Distribution, the path of a definition file "
+        f"(distribution.toml, a template, a cdk.out folder ...) or a function that builds "
+        f"one; got {type(distribution).__name__}"
     )
 
 
@@ -270,16 +281,25 @@ def replay(
     seed: int = 0,
     latency: LatencyModel | None = None,
     isolated: bool | None = None,
+    mapping: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """Run every traffic row through ``distribution``; one result row per input row.
 
-    ``distribution``: a Distribution, a distribution.toml path, or a picklable function
-    that builds one (``workers > 1`` needs a path or a function: each worker process
-    loads its own). ``traffic``: a DataFrame or a saved traffic set / access logs path.
-    ``isolated``: for a distribution.toml path, whether Python handlers run in worker
-    processes; by default the file's ``isolated`` key, else True (a handler that exits,
-    forks, patches the standard library or blocks in C code then costs only its request).
+    ``distribution``: a Distribution, the path of a definition file (any format
+    ``el.load_distribution`` reads), or a picklable function that builds one
+    (``workers > 1`` needs a path or a function: each worker process loads its own).
+    ``traffic``: a DataFrame or a saved traffic set / access logs path. ``isolated``: for
+    a path, whether Python handlers run in worker processes; by default the file's
+    ``isolated`` key, else True (a handler that exits, forks, patches the standard
+    library or blocks in C code then costs only its request). ``mapping``: the mapping
+    options for a path (``functions``, ``origins``, ``parameters``, ``map_file`` ...,
+    as :func:`edgelab.load_definition` takes them).
+
+    The distribution keeps its caches (one per edge location and per regional edge
+    cache) across the rows, so both tiers show in the results' ``cache_tier``.
     """
+    if mapping and isinstance(distribution, str | Path):
+        distribution = (distribution, dict(mapping))
     if isinstance(traffic, str | Path):
         traffic = read_traffic(traffic)
     frame = normalize_traffic(traffic, source="traffic")
@@ -326,6 +346,8 @@ def _check_before_workers(spec: Any, isolated: bool | None) -> None:
     one that exits while importing cannot end this process)."""
     if isinstance(spec, str | Path):
         check_distribution(spec)
+    elif isinstance(spec, tuple):  # (path, mapping options)
+        check_distribution(spec[0], **spec[1])
     else:
         _open(spec, isolated)[0].close()
 
@@ -334,12 +356,13 @@ def _supervise(distribution: DistributionLike, isolated: bool | None) -> bool:
     """Whether a one-worker replay runs in a supervised child process: for a
     distribution.toml whose Python handlers run in-process (isolated handlers cannot end
     this process, so they run here, without the cost of a child)."""
+    if isinstance(distribution, tuple):
+        distribution = distribution[0]
     if not isinstance(distribution, str | Path):
         return False
     if isolated is not None:
         return not isolated
-    table = read_config(distribution).get("distribution")
-    return isinstance(table, dict) and table.get("isolated") is False
+    return configured_isolated(distribution) is False
 
 
 def _parallel(
@@ -486,6 +509,13 @@ RESULT_COLUMNS = (
     ("outcome", "category"),
     ("status", "Int64"),
     ("cache", "category"),
+    ("cache_tier", "category"),
+    ("regional_edge_cache", "category"),
+    ("behavior", "category"),
+    ("origin_id", "category"),
+    ("origin_kind", "category"),
+    ("deployment", "category"),
+    ("edge_rule", "category"),
     ("error_type", "category"),
     ("error_message", "str"),
     *[
@@ -568,7 +598,7 @@ def _frame(
     lat = estimate_latency(
         out.rename(columns={"duration_ms": "chain_ms", "handler_ms": "duration_ms"}), latency
     )
-    for col in ("latency_viewer_ms", "latency_origin_ms", "latency_functions_ms", "latency_ms"):
+    for col in LATENCY_COLUMNS:
         out[col] = lat[col].to_numpy()
     for col in traffic.columns:  # where a log row came from, and what CloudFront logged
         if col in ("source_file", "source_line") or str(col).startswith("log_"):

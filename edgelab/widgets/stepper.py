@@ -169,6 +169,8 @@ class ChainStepper(WidgetView):
                     [
                         {
                             "cache status": t.cache,
+                            "cache tier": t.cache_tier or "",
+                            "behaviour": t.behavior,
                             "cache key": cache_key_text(t.cache_key),
                             "ttl (s)": "" if t.ttl is None else f"{t.ttl:g}",
                             "age (s)": "" if t.age is None else t.age,
@@ -210,11 +212,13 @@ class ChainStepper(WidgetView):
         )
 
     def _not_run(self, name: str, t: Trace) -> str:
-        bound = getattr(self.distribution, "triggers", {})
+        dist = self.distribution
+        behavior = dist.behavior_for(t.viewer.uri) if hasattr(dist, "behavior_for") else None
+        bound = behavior.bound if behavior is not None else getattr(dist, "triggers", {})
         if name != "origin" and name not in {str(k) for k in bound}:
             why = "no function is associated with this trigger"
         elif t.cache == "Hit":
-            why = "a cache hit: CloudFront answered from the cache"
+            why = f"a cache hit: CloudFront answered from the {t.cache_tier or 'edge'} cache"
         elif t.cache == "LambdaGeneratedResponse":
             why = "an earlier function generated the response"
         elif t.cache == "Error":

@@ -1,0 +1,169 @@
+"""How edgelab reads what the facts leave open about the chain and the distribution:
+two tables of :class:`~edgelab.rules.tables.Decision` rows (case, facts section, what
+edgelab does), rendered into the README and by ``edgelab rules --decisions``; a test
+pins every row."""
+
+from __future__ import annotations
+
+from ..rules.tables import Decision
+
+#: (case, section, decision): written once, rendered into the README and the CLI.
+CHAIN_DECISIONS: tuple[Decision, ...] = (
+    Decision(
+        "VReq generates a response",
+        "§8.1",
+        "sent to the viewer uncached; OReq, origin, OResp and VResp do not run",
+    ),
+    Decision(
+        "a function fails (any trigger)",
+        "§6",
+        "CloudFront's 502/500/503 page, not cached; VResp does not run",
+    ),
+    Decision("cache hit", "§8.1", "OReq, origin and OResp skipped; `Age` added; VResp runs"),
+    Decision(
+        "OReq generates a response (UNSURE)",
+        "§8.1, §4",
+        "cached, OResp skipped, **VResp runs** (the docs exclude VResp only for "
+        "VReq-generated responses)",
+    ),
+    Decision(
+        "origin answers >= 400 (UNSURE)",
+        "§8.1",
+        "OResp runs; VResp is skipped when the status **after OResp** is >= 400: the "
+        "check reads the response CloudFront holds and caches, so a hit and a miss "
+        "behave alike (OResp turning a 404 into 200 lets VResp run; an OReq-generated "
+        "403 skips it)",
+    ),
+    Decision(
+        "origin unreachable / times out",
+        "§6",
+        "502 / 504 `Error from cloudfront`; OResp does not run (no origin response); not cached",
+    ),
+    Decision(
+        "what is cached",
+        "§8.2",
+        "OResp's output, else the origin's response; TTL from `s-maxage` > `max-age` > "
+        "`Expires` > default, clamped to min/max; `no-store`/`no-cache`/`private` → not "
+        "cached (min_ttl when > 0); 4xx/5xx without headers: 10 s",
+    ),
+    Decision(
+        "query string OReq/OResp see (UNSURE)",
+        "§2",
+        'all of it when a policy forwards all query strings, else `""`; the origin '
+        "still gets the forwarded names unless OReq sets a query string",
+    ),
+    Decision(
+        "headers a VReq function adds",
+        "§8.3",
+        "reach the origin only if a policy forwards them, like viewer headers",
+    ),
+    Decision(
+        "`CloudFront-*` headers",
+        "§7",
+        "added after VReq when a policy asks (overwriting a viewer's own); OReq, OResp "
+        "and VResp see them",
+    ),
+    Decision(
+        "cookies",
+        "§8.3",
+        "only forwarded names reach the origin, `name=value` sorted by name; with none "
+        "forwarded, `Set-Cookie` is stripped before OResp",
+    ),
+    Decision(
+        "cache key",
+        "§8.3",
+        "domain + path (+ method for OPTIONS); header names case-insensitive and "
+        "order-free, values case-sensitive; query strings ordered and case-sensitive, "
+        "signed-URL params stripped; `Accept-Encoding` as `br,gzip` / `gzip` / left out "
+        "(origin gets `identity`)",
+    ),
+    Decision(
+        "methods cached",
+        "§8.3",
+        "`cached_methods` (GET, HEAD); a HEAD miss is not stored; POST is never cached",
+    ),
+)
+
+
+#: The distribution's own rules (behaviours, origins by id, the two cache tiers), UNSURE
+#: points decided: rendered into the README and by ``edgelab rules --decisions``.
+DISTRIBUTION_DECISIONS: tuple[Decision, ...] = (
+    Decision(
+        "method the behaviour does not allow (UNSURE)",
+        "§3.2",
+        "403 with CloudFront's error page (`Error from cloudfront`), before viewer request: "
+        "no function runs (the status CloudFront is observed to send; 405 is not documented)",
+    ),
+    Decision(
+        "redirect to HTTPS (UNSURE)",
+        "§3.3",
+        "301 for GET/HEAD, 307 for other methods (403 on HTTP/1.0), `Location: "
+        "https://host/path?query`, a small CloudFront HTML body, `X-Cache: Redirect from "
+        "cloudfront`; no function runs, CloudFront Functions included; checked before the "
+        "allowed methods",
+    ),
+    Decision(
+        "default root object and viewer request (UNSURE)",
+        "§7",
+        "viewer request sees `/`; when the uri is still `/` after it, the object replaces "
+        "it before the cache key, so origin request and the origin see `/index.html`; "
+        "viewer response sees `/`; subfolders are never rewritten",
+    ),
+    Decision(
+        "where origin request and origin response run (UNSURE)",
+        "§8",
+        "on the way to the origin, after a regional edge cache miss: a regional hit skips "
+        "them; a request that bypasses the regional cache runs them from the edge location",
+    ),
+    Decision(
+        "dynamic requests bypass the regional edge cache (UNSURE)",
+        "§8",
+        "a behaviour whose cache TTLs are all 0 (CachingDisabled) is dynamic: its requests "
+        "go from the edge location to the origin, as PUT, POST, PATCH, OPTIONS and DELETE do",
+    ),
+    Decision(
+        "S3 origin in the regional edge cache's Region",
+        "§8",
+        "the Region is read from the bucket's domain name (`b.s3.eu-west-1.amazonaws.com`; "
+        "the global `b.s3.amazonaws.com` is us-east-1); such requests bypass the regional "
+        "edge cache",
+    ),
+    Decision(
+        "an object fetched through the regional edge cache",
+        "§8",
+        "stored in both tiers as one object: the edge copy keeps the regional copy's age "
+        "and expiry (`Age` counts from when the origin answered)",
+    ),
+    Decision(
+        "edge location edgelab's table does not list",
+        "§8",
+        "no regional edge cache: its misses go straight to the origin and the trace says "
+        "why; `--edge` refuses such a code",
+    ),
+    Decision(
+        "an expired object (RefreshHit)",
+        "§4.5, §10",
+        "revalidated when it has an `ETag` or `Last-Modified` (`If-None-Match`, "
+        "`If-Modified-Since` on the origin request, which origin request sees); a 304 after "
+        "origin response refreshes its TTL and the viewer gets it as `RefreshHit from "
+        "cloudfront`, counted as a hit in the hit ratio",
+    ),
+    Decision(
+        "Content-Length of a compressed object",
+        "§3.4",
+        "dropped: it described the uncompressed object, and the viewer gets the compressed "
+        "length from the transfer; a strong `ETag` becomes weak, an invalid one is removed",
+    ),
+    Decision(
+        "a function's own timeout",
+        "lambda-edge-facts §5.1",
+        "a Lambda@Edge function whose definition gives `Timeout` gets that timeout, within "
+        "the trigger's quota; otherwise the rule set's",
+    ),
+    Decision(
+        "viewers of `edgelab serve`",
+        "§3.3",
+        "taken to use HTTPS (a local server speaks plain HTTP), so a redirect-to-https "
+        "behaviour serves them; `edgelab serve --scheme http` makes them HTTP viewers",
+    ),
+)
