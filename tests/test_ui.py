@@ -21,6 +21,7 @@ from hypothesis import given, settings
 import edgelab as el
 from edgelab.edge.server import EdgeApp, loopback_host
 from edgelab.edge.trace import read_trace_file
+from edgelab.edge.viewer import ViewerRequest
 from edgelab.ui import pages
 from edgelab.ui.journal import Filters, Journal
 from tests.strategies import stored_traces
@@ -37,6 +38,8 @@ def handler(event, context):
     if request["uri"] == "/bad-header":
         request["headers"]["x-cache"] = [{"key": "X-Cache", "value": "mine"}]
     request["headers"]["x-experiment"] = [{"key": "X-Experiment", "value": "B"}]
+    for evil in request["headers"].get("x-evil", []):
+        print("x-evil said", evil["value"])
     print("viewer request for", request["uri"])
     return request
 """
@@ -49,7 +52,7 @@ def handler(event, context):
     return response
 """
 XSS = "<script>alert(1)</script>"
-XSS_HEADER = '"><img src=x onerror=alert(2)>'
+XSS_HEADER = '"><img src=x onerror=alert(2)><script>alert(3)</script>'
 
 
 def make_dist(tmp_path: Path, **kw: object) -> el.Distribution:
@@ -243,9 +246,10 @@ def test_the_request_page_says_when_a_request_is_not_kept(ui) -> None:
     assert client.get("/_edgelab/nothing-here").status_code == 404
 
 
-def test_pages_escape_a_script_in_a_uri_and_a_header(tmp_path: Path) -> None:
-    """Traces hold what viewers sent: a uri and a header made to run script in the UI
-    are shown as text, and the pages allow only the server's own script."""
+def test_pages_escape_a_script_in_a_uri_a_header_and_a_log_line(tmp_path: Path) -> None:
+    """Traces hold what viewers sent and handlers printed: a uri, a header and a log line
+    made to run script in the UI are shown as text, and the pages allow only the
+    server's own script."""
     with make_dist(tmp_path) as dist, EdgeApp(dist) as app:
         status, _, _ = _asgi(
             app,
@@ -256,6 +260,8 @@ def test_pages_escape_a_script_in_a_uri_and_a_header(tmp_path: Path) -> None:
         (row,) = app.journal.select(Filters(), 10)[0]
         rid = row.summary["request_id"]
         assert row.summary["uri"] == f"/x{XSS}"
+        logs = app.journal.get(rid).trace["stages"][0]["logs"]  # type: ignore[union-attr]
+        assert f"x-evil said {XSS_HEADER}" in logs
         bodies = [
             _asgi(app, "/_edgelab/")[1],
             _asgi(app, f"/_edgelab/requests/{rid}")[1],
@@ -266,7 +272,9 @@ def test_pages_escape_a_script_in_a_uri_and_a_header(tmp_path: Path) -> None:
         assert XSS not in text and "<img src=x" not in text
         assert "<script" not in text.replace('<script src="/_edgelab/static/ui.js" defer>', "")
     assert "/x&lt;script&gt;alert(1)&lt;/script&gt;" in bodies[0].decode()
-    assert "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;" in bodies[1].decode()
+    escaped = "&#34;&gt;&lt;img src=x onerror=alert(2)&gt;&lt;script&gt;alert(3)&lt;/script&gt;"
+    assert f"<td>{escaped}</td>" in bodies[1].decode()  # the header
+    assert f"x-evil said {escaped}" in bodies[1].decode()  # the log line
 
 
 def test_pages_carry_a_content_security_policy() -> None:
@@ -520,3 +528,73 @@ def test_any_stored_trace_renders_without_error(trace: dict) -> None:
         f"/_edgelab/requests/{rid}.json",
     ):
         assert pages.page(journal, "GET", path, "", may_replay=True).status == 200
+
+
+def _two_behaviours() -> el.Distribution:
+    """``/api/*`` (HTTPS only, nothing cached) to an ``api`` callable, the rest to a
+    cached ``site`` mapping: behaviours, origins by id and both cache tiers."""
+    return el.Distribution(
+        behaviors=[
+            el.CacheBehavior(
+                "/api/*",
+                target_origin="api",
+                viewer_protocol_policy="https-only",
+                cache_policy=el.CachePolicy(default_ttl=0, max_ttl=0),
+            ),
+            el.CacheBehavior(
+                "*", target_origin="site", cache_policy=el.CachePolicy(default_ttl=60)
+            ),
+        ],
+        origins={
+            "api": lambda request: {"status": "200", "body": "[]"},
+            "site": el.MappingOrigin({"/index.html": "<h1>hello</h1>"}),
+        },
+    )
+
+
+def test_rows_and_pages_name_the_behaviour_the_origin_the_tier_and_the_edge(
+    tmp_path: Path,
+) -> None:
+    """Distribution facts §3.1 (the behaviour), §8 (the tier), §3.3 (a refusal at the
+    edge): the list's columns and the request page's facts come from the trace."""
+    iad, jfk = "IAD89-C1", "JFK50-C1"  # both send their misses to us-east-1
+    with _two_behaviours() as dist, EdgeApp(dist) as app:
+        app.handle(ViewerRequest(uri="/index.html", edge_location=iad))
+        app.handle(ViewerRequest(uri="/index.html", edge_location=jfk))
+        app.handle(ViewerRequest(uri="/api/users", edge_location=iad))
+        app.handle(ViewerRequest(uri="/api/users", edge_location=iad, protocol="http"))
+        data = json.loads(_asgi(app, "/_edgelab/.json")[1])
+        rows = {(r["uri"], r["edge_location"]): r for r in data["requests"]}
+        refused, api = (r for r in data["requests"] if r["uri"] == "/api/users")
+        html = _asgi(app, "/_edgelab/")[1].decode()
+        page = json.loads(
+            _asgi(app, f"/_edgelab/requests/{rows['/index.html', jfk]['request_id']}.json")[1]
+        )
+        refused_html = _asgi(app, f"/_edgelab/requests/{refused['request_id']}")[1].decode()
+    miss, regional = rows["/index.html", iad], rows["/index.html", jfk]
+    assert (miss["behavior"], miss["origin_id"], miss["cache"], miss["cache_tier"]) == (
+        "*",
+        "site",
+        "Miss",
+        "origin",
+    )
+    assert (regional["cache"], regional["cache_tier"], regional["origin_id"]) == (
+        "Hit",
+        "regional",
+        None,
+    )
+    assert (api["behavior"], api["origin_id"], api["status"]) == ("/api/*", "api", 200)
+    assert (refused["outcome"], refused["status"], refused["cache_tier"]) == ("refused", 403, None)
+    assert all(r["deployment"] == "primary" for r in data["requests"])
+    assert '<td class="behavior">/api/*</td>' in html
+    assert 'Hit <span class="tier">(regional)</span>' in html
+    (cache,) = (s for s in page["journey"] if s["kind"] == "cache")
+    assert (cache["cache"], cache["tier"], cache["regional_edge_cache"]) == (
+        "Hit",
+        "regional",
+        "us-east-1",
+    )
+    assert [s["kind"] for s in page["journey"]] == ["viewer", "cache", "response"]
+    assert page["summary"]["edge_location"] == jfk
+    assert page["edge_rule"] is None
+    assert "(https-only)" in refused_html and "<dd>/api/*</dd>" in refused_html
