@@ -24,6 +24,7 @@ from edgelab.edge.trace import read_trace_file
 from edgelab.edge.viewer import ViewerRequest
 from edgelab.ui import pages
 from edgelab.ui.journal import Filters, Journal
+from edgelab.ui.journey import journey
 from tests.strategies import stored_traces
 from tests.test_serve import _asgi, _serve
 
@@ -571,6 +572,7 @@ def test_rows_and_pages_name_the_behaviour_the_origin_the_tier_and_the_edge(
             _asgi(app, f"/_edgelab/requests/{rows['/index.html', jfk]['request_id']}.json")[1]
         )
         refused_html = _asgi(app, f"/_edgelab/requests/{refused['request_id']}")[1].decode()
+        refused_page = json.loads(_asgi(app, f"/_edgelab/requests/{refused['request_id']}.json")[1])
     miss, regional = rows["/index.html", iad], rows["/index.html", jfk]
     assert (miss["behavior"], miss["origin_id"], miss["cache"], miss["cache_tier"]) == (
         "*",
@@ -598,3 +600,35 @@ def test_rows_and_pages_name_the_behaviour_the_origin_the_tier_and_the_edge(
     assert page["summary"]["edge_location"] == jfk
     assert page["edge_rule"] is None
     assert "(https-only)" in refused_html and "<dd>/api/*</dd>" in refused_html
+    assert [s["kind"] for s in refused_page["journey"]] == ["viewer", "edge", "response"]
+    assert refused_page["journey"][1]["did"] == "answered 403 itself (https-only); no function ran"
+    assert "viewer protocol policy is https-only and this request came over HTTP" in refused_html
+
+
+def test_stages_of_other_names_keep_the_order_they_ran_in() -> None:
+    """A stage whose name holds an event type (a CloudFront Function's, say) goes with
+    that event; a name without one follows the stage before it."""
+    trace = {
+        "request_id": "r1",
+        "cache_key": "k",
+        "origin": {"request": {"uri": "/"}, "response": {"status": "200"}, "status": 200},
+        "stages": [
+            {"trigger": "viewer-response", "outcome": "request"},
+            {"trigger": "cloudfront-function:viewer-request", "outcome": "request"},
+            {"trigger": "origin-response", "outcome": "request"},
+            {"trigger": "something-new", "outcome": "request"},
+            {"trigger": "viewer-request", "outcome": "request"},
+        ],
+    }
+    got = [s.get("trigger", s["kind"]) for s in journey(trace)]
+    assert got == [
+        "viewer",
+        "cloudfront-function:viewer-request",
+        "viewer-request",
+        "cache",
+        "origin",
+        "origin-response",
+        "something-new",
+        "viewer-response",
+        "response",
+    ]

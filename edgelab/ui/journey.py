@@ -1,10 +1,11 @@
 """One stored trace as the steps its page shows, in the order the request met them.
 
-:func:`journey` reads a trace dict (``Trace.toas_dict()`` as the trace file stores it) and
+:func:`journey` reads a trace dict (``Trace.to_dict()`` as the trace file stores it) and
 returns plain dicts, the same for the HTML page and its JSON twin: the viewer's request,
 each function that ran (input, output, what it changed as
 :func:`edgelab.edge.diff.changes` rows, logs, violations with limit and actual, duration,
-error), the cache lookup (key, TTL, age, tier), the origin call and the final response.
+error), CloudFront's own answer at the edge (a redirect to HTTPS, a 403), the cache
+lookup (key, TTL, age, tier), the origin call and the final response.
 Fields an older trace lacks are None; nothing here trusts a value to be of its usual type.
 """
 
@@ -222,15 +223,44 @@ def response_step(trace: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def _phase(trigger: str, previous: int) -> int:
+    """Where a stage of ``trigger`` goes: its event type's place (a name that contains
+    one, such as a CloudFront Function's stage, counts as that event), else right after
+    the stage before it (stages are stored in the order they ran)."""
+    for name, rank in _RANK.items():
+        if name == trigger or (name not in ("cache", "origin") and name in trigger):
+            return rank
+    return previous
+
+
+def edge_step(trace: Mapping[str, Any]) -> dict[str, Any] | None:
+    """CloudFront's own answer at the edge (a redirect to HTTPS, a 403 for the protocol
+    or the method), before any function ran."""
+    rule = trace.get("edge_rule")
+    if not rule:
+        return None
+    return {
+        "kind": "edge",
+        "title": "CloudFront at the edge",
+        "rule": str(rule),
+        "status": trace.get("status"),
+        "did": f"answered {trace.get('status')} itself ({rule}); no function ran",
+    }
+
+
 def journey(trace: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The steps of one stored trace, viewer first and the final response last."""
     middle: list[tuple[int, int, dict[str, Any]]] = []
+    phase = 0
     for n, stage in enumerate(as_list(trace.get("stages"))):
         if isinstance(stage, Mapping):
             step = function_step(stage)
-            middle.append((_RANK.get(step["trigger"], 5), n, step))
+            phase = _phase(step["trigger"], phase)
+            middle.append((phase, n, step))
     for n, other in enumerate((cache_step(trace), origin_step(trace)), start=-2):
         if other is not None:
             middle.append((_RANK[other["kind"]], n, other))
     middle.sort(key=lambda item: (item[0], item[1]))
-    return [viewer_step(trace), *(s for _, _, s in middle), response_step(trace)]
+    edge = edge_step(trace)
+    first = [viewer_step(trace), *([edge] if edge else [])]
+    return [*first, *(s for _, _, s in middle), response_step(trace)]
