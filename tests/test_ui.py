@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -23,7 +26,7 @@ from edgelab.edge.server import EdgeApp, loopback_host
 from edgelab.edge.trace import read_trace_file
 from edgelab.edge.viewer import ViewerRequest
 from edgelab.ui import pages
-from edgelab.ui.journal import Filters, Journal
+from edgelab.ui.journal import Filters, Journal, summary
 from edgelab.ui.journey import journey
 from tests.strategies import stored_traces
 from tests.test_serve import _asgi, _serve
@@ -464,6 +467,18 @@ def test_a_cloudfront_error_page_links_to_the_failing_request(tmp_path: Path) ->
     assert len(stored) == 4 and not any(b"_edgelab" in b for b in stored)
 
 
+def test_an_unreachable_origins_502_links_to_the_request(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed again: nothing listens there
+    dist = el.Distribution({}, origin=el.HttpOrigin(f"http://127.0.0.1:{port}"))
+    with dist, EdgeApp(dist) as app:
+        status, body, _ = _asgi(app, "/x")
+        (entry,), _ = app.journal.select(Filters(), 1)
+    assert status == 502 and entry.summary["outcome"] == "origin-error"
+    assert f'href="/_edgelab/requests/{entry.summary["request_id"]}"'.encode() in body
+
+
 def test_serves_own_502_links_to_the_request_too(tmp_path: Path) -> None:
     dist = el.Distribution({}, origin=lambda r: {"status": 200, "headers": {"X-Price": "5 €"}})
     with dist, EdgeApp(dist) as app:
@@ -632,3 +647,22 @@ def test_stages_of_other_names_keep_the_order_they_ran_in() -> None:
         "viewer-response",
         "response",
     ]
+
+
+@pytest.mark.parametrize("value", ["0", "10001", "many"])
+def test_serve_refuses_a_ui_keep_out_of_range(value: str) -> None:
+    r = subprocess.run(
+        [sys.executable, "-m", "edgelab", "serve", "--config", "x.toml", "--ui-keep", value],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert r.returncode == 2 and "--ui-keep: must be a whole number from 1 to 10,000" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_the_readme_names_every_field_of_a_list_row() -> None:
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    line = next(x for x in readme.splitlines() if x.startswith("| `GET /_edgelab/` ·"))
+    fields = line.split("(one summary each:")[1].split(")")[0]
+    assert re.findall(r"`(\w+)`", fields) == list(summary({"request_id": "r"}, "served"))

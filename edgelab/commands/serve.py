@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 
 from ..edge.config import check_distribution, configured_isolated, load_distribution
-from ..limits import SERVE_MAX_BODY, TRACE_BACKUPS, TRACE_BODY_CHARS, TRACE_MAX_BYTES
+from ..limits import (
+    SERVE_MAX_BODY,
+    TRACE_BACKUPS,
+    TRACE_BODY_CHARS,
+    TRACE_MAX_BYTES,
+    UI_KEEP,
+    UI_KEEP_MAX,
+)
 from ._common import int_in
 from .config import add_mapping_options, mapping_kwargs
 
@@ -108,6 +115,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         f"{TRACE_BODY_CHARS:,})",
     )
     p.add_argument(
+        "--ui-keep",
+        type=int_in(1, UI_KEEP_MAX),
+        default=UI_KEEP,
+        metavar="N",
+        help=f"requests the UI at /_edgelab/ keeps in memory, 1-{UI_KEEP_MAX:,} (default "
+        f"{UI_KEEP}; the trace file keeps them all)",
+    )
+    p.add_argument(
         "--scheme",
         choices=("https", "http"),
         default="https",
@@ -141,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         trace_backups=args.trace_backups,
         trace_body_chars=args.trace_body,
         scheme=args.scheme,
+        ui_keep=args.ui_keep,
     )
     if not is_loopback(args.host):
         print(
