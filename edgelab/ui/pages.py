@@ -52,12 +52,7 @@ _REQUEST = re.compile(r"^/requests/([A-Za-z0-9_=-]{1,128})(\.json)?$")
 _REPLAY = re.compile(r"^/requests/([A-Za-z0-9_=-]{1,128})/replay(\.json)?$")
 _STATIC = {"ui.css": b"text/css; charset=utf-8", "ui.js": b"text/javascript; charset=utf-8"}
 #: How the list names a function that ran (the page's legend spells each out).
-_SHORT = {
-    Trigger.VIEWER_REQUEST.value: "VReq",
-    Trigger.ORIGIN_REQUEST.value: "OReq",
-    Trigger.ORIGIN_RESPONSE.value: "OResp",
-    Trigger.VIEWER_RESPONSE.value: "VResp",
-}
+_SHORT = {t.value: t.short for t in Trigger}
 
 
 def _number(value: Any) -> float | None:
