@@ -391,6 +391,10 @@ build_event_kwargs = st.dictionaries(
     max_size=3,
 )
 
+# -- continuous deployment (distribution facts §9) ------------------------------------------
+#: a staging weight CloudFront accepts (0-0.15) and a routing seed
+staging_weights = st.floats(0, 0.15, allow_nan=False)
+routing_seeds = st.integers(0, 2**32)
 
 # -- stored traces as edgelab serve's UI reads them: any shape in any field ----------------
 _trace_stages = st.lists(

@@ -69,7 +69,12 @@ def test_request_runs_the_cdk_default_behaviour(
     assert response["status"] == "200" and "<title>Edge site</title>" in response["body"]
     assert response["headers"]["cache-control"][0]["value"] == "public, max-age=300"
     assert (second["cache"], second["cache_tier"]) == ("Hit", "edge")
-    assert any("SiteStackSecurityHeaders" in n for n in first["notes"])  # not applied yet
+    for trace in (first, second):  # the SiteStackSecurityHeaders policy, hit and miss
+        headers = trace["response"]["headers"]
+        assert headers["x-served-by"][0]["value"] == "edge-site"
+        assert headers["x-frame-options"][0]["value"] == "DENY"
+        assert headers["server"][0]["value"] == "CloudFront"  # removed, CloudFront's back
+    assert not any("SiteStackSecurityHeaders" in n for n in first["notes"])
 
 
 @pytest.mark.node

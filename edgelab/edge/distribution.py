@@ -41,6 +41,7 @@ from ..triggers import Trigger
 from .behavior import BoundTrigger, CacheBehavior, OriginRequestPolicy, TriggerConfig
 from .cache import Cache, CachePolicy
 from .chain import STACK, build_stack, run_chain
+from .deployment import Staging
 from .exchange import Exchange, Next, Reply
 from .origins import HttpOrigin, Origin
 from .paths import match_behavior
@@ -91,6 +92,7 @@ class Distribution:
         viewer_defaults: Mapping[str, Any] | None = None,
         resolve: Mapping[str, str] | None = None,
         spec: Any = None,
+        staging: Staging | None = None,
     ) -> None:
         self.domain_name = domain_name
         self.distribution_id = distribution_id
@@ -103,6 +105,8 @@ class Distribution:
         self.viewer_defaults = check_viewer_defaults(viewer_defaults)
         self.default_root_object = default_root_object
         self.spec = spec
+        #: the staging copy and its router under continuous deployment (facts §9)
+        self.staging = staging
         self.isolated = isolated
         self._resolve = dict(resolve or {})
         self._router: HttpOrigin | None = None
@@ -344,6 +348,9 @@ class Distribution:
         )
 
     def close(self) -> None:
+        staging = getattr(self, "staging", None)
+        if staging is not None:
+            staging.distribution.close()
         for handler, _ in self._handlers.values():
             handler.close()
         locals_ = [t.local for t in getattr(self, "origins", {}).values()]
