@@ -666,3 +666,35 @@ def test_the_readme_names_every_field_of_a_list_row() -> None:
     line = next(x for x in readme.splitlines() if x.startswith("| `GET /_edgelab/` ·"))
     fields = line.split("(one summary each:")[1].split(")")[0]
     assert re.findall(r"`(\w+)`", fields) == list(summary({"request_id": "r"}, "served"))
+
+
+def test_a_cloudfront_function_stage_is_named_with_its_runtime_and_compute() -> None:
+    """A stage of kind cloudfront-function (a viewer event's CloudFront Function,
+    cloudfront-functions-facts §8) is titled as one, with its runtime and compute
+    utilization, and marked CFF in the list."""
+    journal = Journal()
+    stage = {
+        "trigger": "viewer-request",
+        "outcome": "request",
+        "kind": "cloudfront-function",
+        "runtime": "cloudfront-js-2.0",
+        "compute_utilization": 12,
+        "duration_ms": 0.2,
+    }
+    lambda_stage = {"trigger": "viewer-response", "outcome": "response", "duration_ms": 1.0}
+    journal.add({"request_id": "c1", "stages": [stage, lambda_stage]}, "served", None)
+    html = pages.page(journal, "GET", "/_edgelab/", "", may_replay=True).body.decode()
+    assert 'title="viewer-request (CloudFront Function): request">VReq CFF</span>' in html
+    assert 'title="viewer-response: response">VResp</span>' in html
+    data = json.loads(
+        pages.page(journal, "GET", "/_edgelab/requests/c1.json", "", may_replay=True).body
+    )
+    cff, vresp = data["journey"][1], data["journey"][2]
+    assert (cff["title"], cff["runtime"], cff["compute_utilization"]) == (
+        "Viewer request CloudFront Function",
+        "cloudfront-js-2.0",
+        12,
+    )
+    assert (vresp["title"], vresp["function_kind"]) == ("Viewer response function", "lambda@edge")
+    page = pages.page(journal, "GET", "/_edgelab/requests/c1", "", may_replay=True).body.decode()
+    assert "cloudfront-js-2.0, 0.2 ms, compute utilization 12%" in page

@@ -101,7 +101,12 @@ def summary(trace: Mapping[str, Any], outcome: str, *, replay_of: str | None = N
         "deployment": _text(trace.get("deployment")),
         "edge_location": _text(trace.get("edge_location") or viewer.get("edge_location")),
         "functions": [
-            {"trigger": str(s.get("trigger")), "outcome": str(s.get("outcome"))} for s in stages
+            {
+                "trigger": str(s.get("trigger")),
+                "outcome": str(s.get("outcome")),
+                "kind": str(s.get("kind") or "lambda@edge"),
+            }
+            for s in stages
         ],
         "outcome": outcome,
         "error": _error(trace),

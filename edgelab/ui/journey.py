@@ -99,11 +99,16 @@ def _text(value: Any) -> str:
     return pretty(value)["text"]
 
 
-def _title(trigger: str) -> str:
+#: ``Stage.kind`` of a CloudFront Function (Lambda@Edge's is ``lambda@edge``).
+CLOUDFRONT_FUNCTION = "cloudfront-function"
+
+
+def _title(trigger: str, kind: Any = None) -> str:
+    what = "CloudFront Function" if kind == CLOUDFRONT_FUNCTION else "function"
     try:
-        return f"{Trigger(trigger).value.replace('-', ' ').capitalize()} function"
+        return f"{Trigger(trigger).value.replace('-', ' ').capitalize()} {what}"
     except ValueError:
-        return f"{trigger} function"
+        return f"{trigger} {what}"
 
 
 def _did(stage: Mapping[str, Any]) -> str:
@@ -137,7 +142,10 @@ def function_step(stage: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "kind": "function",
         "trigger": trigger,
-        "title": _title(trigger),
+        "title": _title(trigger, stage.get("kind")),
+        "function_kind": str(stage.get("kind") or "lambda@edge"),
+        "runtime": None if stage.get("runtime") is None else str(stage.get("runtime")),
+        "compute_utilization": stage.get("compute_utilization"),
         "outcome": stage.get("outcome"),
         "did": _did(stage),
         "duration_ms": stage.get("duration_ms"),
