@@ -26,3 +26,14 @@ TRACE_BACKUPS = 3
 #: ``edgelab serve``: a body (viewer, origin, response) is stored in a trace up to this
 #: many characters (``--trace-body``); the rest is cut and the trace says so.
 TRACE_BODY_CHARS = 64 * 1024
+
+#: ``edgelab serve``'s request-journey UI keeps this many whole traces (redacted and cut
+#: as the trace file stores them) for its pages; the list shows at most this many rows.
+UI_KEEP = 200
+#: The most ``--ui-keep`` allows (each kept trace holds its bodies, up to ``--trace-body``
+#: characters each, in memory).
+UI_KEEP_MAX = 10_000
+
+#: ``edgelab serve``: a request is kept for the UI's "replay this request" button only
+#: when its body is at most this many bytes (the body is kept whole, in memory only).
+REPLAY_BODY = 1024 * 1024

@@ -78,6 +78,20 @@ class Context:
     unit: str = "viewer"
 
 
+def share_text(share: Any) -> str:
+    """A share as ``95.8%``, and a small one with two significant digits (``0.029%``)
+    rather than a ``0.0%`` that reads as none."""
+    text = percent(share)
+    if text in ("0.0%", "-0.0%") and float(share) != 0:
+        return (
+            np.format_float_positional(
+                float(share) * 100, precision=2, unique=False, fractional=False, trim="-"
+            )
+            + "%"
+        )
+    return text
+
+
 def frame_table(
     frame: pd.DataFrame,
     heading: str = "",
@@ -103,7 +117,7 @@ def frame_table(
         for c in frame.columns:
             v = rec[c]
             if c in pcts:
-                cells.append(percent(v))
+                cells.append(share_text(v))
             elif c in sizes:
                 unit = sizes[c]
                 cells.append(quantity(v, rec[unit] if unit in frame.columns else unit))
@@ -476,6 +490,29 @@ def _month_table(results: pd.DataFrame, pricing: Any) -> pd.DataFrame:
     return _money(pd.DataFrame(months), ["Lambda@Edge", "CloudFront Functions"])
 
 
+#: Readable headings of the cost tables (the DataFrames keep their column names).
+COST_COLUMNS = {
+    "billed_ms": "billed ms per call",
+    "gb_seconds": "GB seconds",
+    "request_cost": "request charge",
+    "duration_cost": "duration charge",
+    "cost": "total",
+    "per_million": "per million viewer requests",
+}
+PRICE_COLUMNS = {
+    "name": "price or quota",
+    "as_of": "as of",
+    "unsure": "sure?",
+}
+CAPACITY_COLUMNS = {
+    "peak_rate_rps": "peak requests/s",
+    "peak_environments": "peak environments",
+    "concurrency_quota": "concurrency quota",
+    "peak_share": "peak share of quota",
+    "throttled_windows": "throttled windows",
+}
+
+
 def cost_section(ctx: Context) -> Section:
     """The bill for these results, a month at a few steady rates, and the prices used with
     their sources."""
@@ -488,6 +525,7 @@ def cost_section(ctx: Context) -> Section:
     prices = pricing.table()[["name", "value", "unit", "as_of", "unsure", "source"]]
     prices["value"] = [f"{v:,.10f}".rstrip("0").rstrip(".") for v in prices["value"]]
     dated = ", ".join(sorted({p for p in prices.loc[prices["unsure"], "as_of"]}))
+    prices["unsure"] = prices["unsure"].map({True: "UNSURE", False: ""})
     return Section(
         "cost",
         "Cost",
@@ -508,9 +546,9 @@ def cost_section(ctx: Context) -> Section:
         plot_kwargs={"per_million": True, "pricing": pricing},
         figsize=(9, 3.8),
         tables=[
-            frame_table(shown, "This replay"),
+            frame_table(shown, "This replay", rename=COST_COLUMNS),
             frame_table(_month_table(ctx.results, pricing), "A month at a steady rate"),
-            frame_table(prices, "Prices and quotas used", limit=50),
+            frame_table(prices, "Prices and quotas used", limit=50, rename=PRICE_COLUMNS),
         ],
         notes=[
             f"Prices are UNSURE: read from secondary sources as of {dated} (AWS's pricing "
@@ -539,7 +577,7 @@ def capacity_section(ctx: Context) -> Section:
         plot="concurrency",
         plot_kwargs={"pricing": pricing},
         figsize=(9, 4),
-        tables=[frame_table(peaks)],
+        tables=[frame_table(peaks, percent_columns=["peak_share"], rename=CAPACITY_COLUMNS)],
     )
 
 

@@ -395,3 +395,67 @@ build_event_kwargs = st.dictionaries(
 #: a staging weight CloudFront accepts (0-0.15) and a routing seed
 staging_weights = st.floats(0, 0.15, allow_nan=False)
 routing_seeds = st.integers(0, 2**32)
+
+# -- stored traces as edgelab serve's UI reads them: any shape in any field ----------------
+_trace_stages = st.lists(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "trigger": st.sampled_from(["viewer-request", "origin-response", "other"])
+            | json_values,
+            "outcome": st.sampled_from(["request", "response", "error"]) | json_values,
+            "duration_ms": st.floats() | json_values,
+            "violations": st.lists(st.dictionaries(st.text(max_size=6), json_values), max_size=2)
+            | json_values,
+            "error": st.fixed_dictionaries({"type": st.text(max_size=6)}) | json_values,
+            "logs": st.text(max_size=20) | json_values,
+            "input": requests_like | json_values,
+            "output": responses_like | requests_like | json_values,
+            "diff": st.fixed_dictionaries(
+                {},
+                optional={
+                    "headers": st.dictionaries(
+                        st.sampled_from(["added", "removed", "changed"]), json_values, max_size=3
+                    ),
+                    "uri": st.lists(json_values, min_size=2, max_size=2),
+                    "generated": json_values,
+                },
+            )
+            | json_values,
+        },
+    )
+    | json_values,
+    max_size=4,
+)
+stored_traces = st.fixed_dictionaries(
+    {"request_id": st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True)},
+    optional={
+        "time": st.floats() | json_values,
+        "status": statuses,
+        "cache": st.sampled_from(["Hit", "Miss", "Error"]) | json_values,
+        "cache_key": st.sampled_from(["('d.net', '/', '', '', (), (), '')", "(1, 2"]) | json_values,
+        "ttl": st.floats() | json_values,
+        "age": st.integers() | json_values,
+        "duration_ms": st.floats() | json_values,
+        "stages": _trace_stages,
+        "origin": st.fixed_dictionaries(
+            {},
+            optional={"request": requests_like, "response": responses_like, "error": json_values},
+        )
+        | json_values,
+        "response": responses_like | json_values,
+        "viewer": st.fixed_dictionaries(
+            {},
+            optional={
+                "uri": uris | json_values,
+                "headers": st.lists(st.lists(st.text(max_size=6), min_size=2, max_size=2))
+                | json_values,
+                "body": st.text(max_size=12) | json_values,
+            },
+        )
+        | json_values,
+        "notes": st.lists(st.text(max_size=10), max_size=2) | json_values,
+        "behavior": json_values,
+        "cache_tier": json_values,
+    },
+)

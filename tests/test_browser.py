@@ -1,10 +1,14 @@
-"""The widgets in a real JupyterLab and the report in Chromium, driven by Playwright.
+"""The widgets in a real JupyterLab, the report and ``edgelab serve``'s request UI in
+Chromium, driven by Playwright.
 
 JupyterLab serves a temporary copy of ``notebooks/handlers`` plus a one-cell notebook
 that shows a widget. The tests run the cell, use the widget as a person would and check
-what shows. The report test opens the demo report. Screenshots of the traffic explorer
-and of the report go to ``docs/screenshots/`` (the README shows them; a PNG is rewritten
-only when its pixels change), other screenshots to ``tests/artifacts/`` (git-ignored).
+what shows. The report test opens the demo report. The UI test starts ``edgelab serve``
+on a loopback port, sends requests and watches them arrive in the list, filters it,
+opens a request, replays it and follows the link of a 502 page. Screenshots of the
+traffic explorer, the report and the UI go to ``docs/screenshots/`` (the README shows
+them; a PNG is rewritten only when its pixels change), other screenshots to
+``tests/artifacts/`` (git-ignored).
 
 Chromium is Debian's ``/usr/bin/chromium`` (``apt-get install chromium``); Playwright's
 own browser download is never used.
@@ -53,6 +57,8 @@ EXPLORER = (
     "explorer"
 )
 WAIT_MS = 120_000
+XSS_QUERY = "<script>alert(1)</script>"
+XSS_HEADER = '"><img src=x onerror=alert(2)><script>alert(3)</script>'
 IDLE = re.compile(r"Python 3 \(ipykernel\) \| Idle")
 
 pytestmark = [
@@ -340,3 +346,207 @@ def test_report_screenshots_for_the_readme(
     for name, png in shots.items():
         print(f"screenshot: {save_png(png, SCREENSHOTS / name)}")
     assert (SCREENSHOTS / "report.png").stat().st_size < 400_000
+
+
+#: The UI test's distribution: an API behaviour to an echo origin (nothing cached) and
+#: the default behaviour to a folder, with a viewer-request and an origin-response function.
+SERVED = """
+[[origins]]
+id = "site"
+type = "folder"
+path = "site/"
+[[origins]]
+id = "api"
+type = "echo"
+[cache_policies.site]
+default_ttl = 3600
+[[behaviors]]
+path_pattern = "/api/*"
+target_origin = "api"
+cache_policy = "CachingDisabled"
+[behaviors.functions]
+viewer-request = "vreq.py"
+[[behaviors]]
+target_origin = "site"
+cache_policy = "site"
+[behaviors.functions]
+viewer-request = "vreq.py"
+origin-response = "ores.py"
+"""
+
+
+@pytest.fixture
+def edgelab_serve(tmp_path: Path) -> Iterator[str]:
+    """``edgelab serve`` (a real process) with the UI tests' distribution on a free
+    loopback port; gives its base URL. Stopped afterwards."""
+    from tests.test_ui import ORES, VREQ
+
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "index.html").write_text("<h1>hello</h1>")
+    (tmp_path / "vreq.py").write_text(VREQ)
+    (tmp_path / "ores.py").write_text(ORES)
+    cfg = tmp_path / "distribution.toml"
+    cfg.write_text(SERVED)
+    port = _free_port()
+    argv = [sys.executable, "-m", "edgelab", "serve", "--config", str(cfg), "--port", str(port)]
+    log = (tmp_path / "serve.log").open("w")
+    proc = subprocess.Popen(argv, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                pytest.fail("edgelab serve exited: " + (tmp_path / "serve.log").read_text())
+            try:
+                if httpx.get(f"{base}/_edgelab/.json", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail("edgelab serve did not answer: " + (tmp_path / "serve.log").read_text())
+            time.sleep(0.2)  # polling a server that is starting; no test timing depends on it
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+
+
+def _raw_get(base: str, target: str, headers: dict[str, str]) -> int:
+    """GET ``target`` exactly as written (httpx would percent-encode ``<``); the status."""
+    host, port = base.removeprefix("http://").split(":")
+    lines = [f"GET {target} HTTP/1.1", f"Host: {host}:{port}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    with socket.create_connection((host, int(port)), timeout=30) as conn:
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+        answer = b""
+        while chunk := conn.recv(65536):
+            answer += chunk
+    return int(answer.split(b" ", 2)[1])
+
+
+def test_the_request_ui_lists_requests_live_and_shows_their_journeys(
+    browser, edgelab_serve: str
+) -> None:
+    """Send requests and watch them arrive without a reload; filter; open a miss and
+    check its stages and diff; replay it; follow a 502 page's link to its request."""
+    from playwright.sync_api import expect
+
+    base, page = edgelab_serve, browser
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    client = httpx.Client(base_url=base, trust_env=False)
+    try:
+        page.goto(f"{base}/_edgelab/")
+        expect(page.get_by_text("No requests yet")).to_be_visible()
+        expect(page.locator("#live")).to_have_text("live")
+        page.evaluate("window.sameDocument = true")  # gone if the page reloads
+
+        rows = page.locator("table.requests tbody tr")
+        client.get("/index.html")
+        expect(rows).to_have_count(1)  # arrived live, without a reload
+        assert _raw_get(base, f"/search?q={XSS_QUERY}", {"X-Evil": XSS_HEADER}) == 403
+        for path in ("/index.html", "/api/users?page=2", "/old/page", "/boom", "/bad-header"):
+            client.get(path)
+        expect(rows).to_have_count(7)
+        assert page.evaluate("window.sameDocument") is True
+        expect(rows.locator("td.path")).to_have_text(
+            [
+                "/bad-header",
+                "/boom",
+                "/old/page",
+                "/api/users?page=2",
+                "/index.html",
+                f"/search?q={XSS_QUERY}",
+                "/index.html",
+            ]
+        )
+        expect(rows.first.locator("td.outcome")).to_contain_text("LambdaValidationError")
+        expect(rows.nth(2).locator("td.functions")).to_have_text("VReq")
+        expect(rows.nth(3).locator("td.behavior")).to_have_text("/api/*")
+        expect(rows.nth(4)).to_contain_text("Hit (edge)")
+        expect(rows.nth(6)).to_contain_text("Miss (origin)")
+        # times in the browser's locale, the ISO form as the tooltip
+        time_cell = rows.first.locator("time")
+        assert re.fullmatch(r"\d{4}-\d\d-\d\dT.*", time_cell.get_attribute("title") or "")
+        assert "T" not in time_cell.inner_text() and ":" in time_cell.inner_text()
+        page.set_viewport_size({"width": 1280, "height": 300})  # the page's own height
+        save = save_png(
+            page.screenshot(full_page=True), SCREENSHOTS / "ui-list.png", tolerance=0.02
+        )
+        print(f"screenshot: {save}")
+        page.set_viewport_size({"width": 1280, "height": 900})
+
+        page.locator("input[name=status]").fill("5xx")
+        page.locator("form.filters button").click()
+        expect(rows).to_have_count(2)
+        expect(page.locator("td.path")).to_have_text(["/bad-header", "/boom"])
+        page.locator("select[name=outcome]").select_option("error")
+        page.locator("input[name=path]").fill("boom")
+        page.locator("form.filters button").click()
+        expect(rows).to_have_count(1)
+        client.get("/boom")  # a new match arrives in the filtered list too
+        expect(rows).to_have_count(2)
+        page.get_by_role("link", name="clear filters").click()
+        expect(rows).to_have_count(8)
+
+        # the miss: every stage, its diff, the cache key and TTL, the origin call
+        rows.last.locator("td.path a").click()
+        steps = page.locator("ol.journey > li")
+        expect(steps).to_have_count(6)
+        expect(steps.locator("h3")).to_contain_text(
+            [
+                "Viewer request",
+                "Viewer request function",
+                "Cache",
+                "Origin",
+                "Origin response function",
+                "Response to the viewer",
+            ]
+        )
+        expect(steps.nth(1).locator("tr.d-added")).to_contain_text("x-experiment")
+        expect(steps.nth(2)).to_contain_text("3,600 s")
+        expect(steps.nth(3)).to_contain_text("answered 200")
+        expect(steps.nth(4).locator("tr.d-removed")).to_contain_text("AmazonS3")
+        steps.nth(1).locator("summary", has_text="input").click()
+        expect(steps.nth(1).locator("pre.text").nth(1)).to_contain_text('"uri": "/index.html"')
+        steps.nth(1).locator("summary", has_text="input").click()
+        page.wait_for_function("document.fonts.status === 'loaded'")
+        shot = save_png(
+            page.screenshot(full_page=True), SCREENSHOTS / "ui-request.png", tolerance=0.02
+        )
+        print(f"screenshot: {shot}")
+        first = page.url
+
+        page.get_by_role("button", name="Replay this request").click()
+        expect(page.locator("dl.facts")).to_contain_text("Replay of")
+        assert page.url != first and page.url.startswith(f"{base}/_edgelab/requests/")
+        expect(page.locator("h1")).to_contain_text("/index.html")
+
+        # CloudFront's 502 page links to the failing request's page
+        page.goto(f"{base}/bad-header")
+        expect(page.get_by_text("502 ERROR")).to_be_visible()
+        page.get_by_role("link", name="this request's journey").click()
+        expect(page.locator("h1 .status")).to_have_text("502")
+        expect(page.locator("table.violations")).to_contain_text("disallowed-header")
+
+        # the request made to run script: its page shows it as text, nothing ran
+        page.goto(f"{base}/_edgelab/?path=/search")
+        rows.first.locator("td.path a").click()
+        journey = page.locator("ol.journey > li")
+        expect(journey.first).to_contain_text(XSS_HEADER)
+        expect(journey.nth(1).locator(".logs")).to_contain_text(f"x-evil said {XSS_HEADER}")
+        expect(page.locator("h1 .path")).to_have_text(f"/search?q={XSS_QUERY}")
+        assert page.locator("script").count() == 1  # the UI's own, nothing injected
+        assert page.locator("img").count() == 0
+        assert dialogs == []
+    except Exception:
+        _on_failure(page, "request-ui")
+        raise
+    finally:
+        client.close()

@@ -146,6 +146,29 @@ def test_the_summary_separates_function_errors_and_defines_its_ratios(page: str)
     )
 
 
+def test_cost_and_capacity_tables_have_readable_headings_and_shares(page: str) -> None:
+    cost = page.split('<section id="cost">')[1].split("</section>")[0]
+    capacity = page.split('<section id="capacity">')[1].split("</section>")[0]
+    for heading in ("price or quota", "as of", "per million viewer requests", "GB seconds"):
+        assert f">{heading}</th>" in cost
+    assert not re.search(r"<th[^>]*>[a-z]+_[a-z_]+</th>", cost + capacity)  # no snake_case
+    assert '<td class="w">UNSURE</td>' in cost and ">True</td>" not in cost
+    # the peak share of the quota as a percentage, small shares with 2 significant digits
+    shares = re.findall(r'<td class="n">([^<]*%)</td>', capacity)
+    assert shares and all(re.fullmatch(r"\d+(\.\d+)?%", s) and s != "0.0%" for s in shares)
+    # short cells (names, dates, triggers) never wrap; long ones (sources) may
+    assert '<td class="w">2026-11-30</td>' in cost and '<td class="w">viewer-request</td>' in cost
+    assert re.search(r"<td>2023 DOC edge-functions.md[^<]+</td>", cost)
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [(0.958, "95.8%"), (0.0002933, "0.029%"), (0.0, "0.0%"), (1.0, "100.0%"), (None, "")],
+)
+def test_share_text_keeps_small_shares_visible(share: float | None, text: str) -> None:
+    assert report.share_text(share) == text
+
+
 def test_the_statuses_the_demo_produces_are_explained(page: str) -> None:
     outcomes = page.split('<section id="outcomes">')[1].split("</section>")[0]
     assert "Method Not Allowed, from the origin" in outcomes  # the demo's POST /api/feedback

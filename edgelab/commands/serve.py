@@ -11,7 +11,14 @@ import sys
 from pathlib import Path
 
 from ..edge.config import check_distribution, configured_isolated, load_distribution
-from ..limits import SERVE_MAX_BODY, TRACE_BACKUPS, TRACE_BODY_CHARS, TRACE_MAX_BYTES
+from ..limits import (
+    SERVE_MAX_BODY,
+    TRACE_BACKUPS,
+    TRACE_BODY_CHARS,
+    TRACE_MAX_BYTES,
+    UI_KEEP,
+    UI_KEEP_MAX,
+)
 from ._common import int_in
 from .config import add_mapping_options, mapping_kwargs
 
@@ -33,7 +40,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "a local HTTP server (uvicorn); each request takes the behaviour its path selects. "
         "Every request's trace is appended to --trace-file (default "
         ".edgelab/traces.jsonl next to the config), with credential headers "
-        "redacted, and listed at /_edgelab/traces for clients on this machine; "
+        "redacted, shown live at /_edgelab/ (each request's journey, a replay "
+        "button) and listed at /_edgelab/traces for clients on this machine; "
         "'edgelab traces --config FILE' prints them. Handler files are reloaded "
         "when they change. Python handlers run in worker processes unless the "
         "config says isolated = false.",
@@ -81,7 +89,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--share-traces",
         action="store_true",
-        help="answer /_edgelab/traces to any client (default: loopback clients only)",
+        help="show /_edgelab/ (the request UI) and /_edgelab/traces to any client "
+        "(default: loopback clients only; replay stays loopback only)",
     )
     p.add_argument(
         "--trace-max-bytes",
@@ -104,6 +113,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="CHARS",
         help=f"store each body in a trace up to this many characters (default "
         f"{TRACE_BODY_CHARS:,})",
+    )
+    p.add_argument(
+        "--ui-keep",
+        type=int_in(1, UI_KEEP_MAX),
+        default=UI_KEEP,
+        metavar="N",
+        help=f"requests the UI at /_edgelab/ keeps in memory, 1-{UI_KEEP_MAX:,} (default "
+        f"{UI_KEEP}; the trace file keeps them all)",
     )
     p.add_argument(
         "--scheme",
@@ -139,6 +156,7 @@ def run(args: argparse.Namespace) -> int:
         trace_backups=args.trace_backups,
         trace_body_chars=args.trace_body,
         scheme=args.scheme,
+        ui_keep=args.ui_keep,
     )
     if not is_loopback(args.host):
         print(
@@ -152,7 +170,8 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     print(
-        f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (traces: {trace_file})",
+        f"edgelab serve: {dist!r} on http://{args.host}:{args.port}/ (requests: "
+        f"http://{args.host}:{args.port}/_edgelab/; traces: {trace_file})",
         file=sys.stderr,
     )
     try:

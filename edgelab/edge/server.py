@@ -19,32 +19,56 @@ Safe on a shared machine (the defaults; each has an option):
 * a response that cannot be sent (a status outside 100-599, a header value that is not
   Latin-1, an unreadable body) is replaced by a 502 error page, and the stored trace is
   that 502, with a note: the trace records what the viewer actually got.
+
+The request-journey UI lives under ``/_edgelab/`` (:mod:`edgelab.ui`): the latest
+requests live, each one's journey stage by stage, a JSON twin of every page, and a
+replay button. Its pages obey the traces rule (loopback clients only, unless
+``share_traces``) and show the stored, redacted traces; replaying (``POST``) is for
+loopback clients only, always, and refused for a request another site's page sends
+(its ``Origin`` must be this server). A CloudFront error page (a function's or the
+origin's 5xx, or serve's own 502) sent to a client that may see the UI links to the
+failing request's page; the stored trace keeps CloudFront's page without the link.
+``/favicon.ico`` is answered 404 without running the chain, so browsers' icon requests
+leave no traces.
 """
 
 from __future__ import annotations
 
+import html
 import ipaddress
 import logging
 import logging.handlers
 import threading
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio.to_thread
 
 from ..errors import EventError
 from ..event.headers import canonical_key
-from ..limits import SERVE_MAX_BODY, TRACE_BACKUPS, TRACE_BODY_CHARS, TRACE_MAX_BYTES
+from ..limits import (
+    SERVE_MAX_BODY,
+    TRACE_BACKUPS,
+    TRACE_BODY_CHARS,
+    TRACE_MAX_BYTES,
+    UI_KEEP,
+)
 from ..rules.outcome import error_response
 from ..runtimes.jsonwire import dumps_text
+from ..ui import pages
+from ..ui.journal import PREFIX, Entry, Journal, request_url
 from .distribution import Distribution
 from .origins import HOP_BY_HOP, body_bytes
 from .trace import Trace
 from .viewer import ViewerRequest
 
-TRACES_PATH = "/_edgelab/traces"
+TRACES_PATH = f"{PREFIX}/traces"
+#: Browsers ask every site for it; answered 404 without running the chain (no trace).
+FAVICON = "/favicon.ico"
 #: Headers whose values are credentials: redacted in stored traces unless asked otherwise.
 CREDENTIAL_HEADERS = (
     "authorization",
@@ -79,8 +103,11 @@ class EdgeApp:
         trace_max_bytes: int = TRACE_MAX_BYTES,
         trace_backups: int = TRACE_BACKUPS,
         trace_body_chars: int = TRACE_BODY_CHARS,
+        ui_keep: int = UI_KEEP,
     ) -> None:
         self.dist = dist
+        #: the latest requests, stored (redacted) as the UI shows them
+        self.journal = Journal(ui_keep)
         #: the viewer protocol every request is taken to use (None: the server's own)
         self.scheme = scheme
         self.trace_file = Path(trace_file) if trace_file else None
@@ -108,9 +135,14 @@ class EdgeApp:
         """Run one request and record its trace (thread-safe)."""
         return self._handle(viewer)[0]
 
-    def _handle(self, viewer: ViewerRequest) -> tuple[Trace, Wire]:
+    def _handle(
+        self, viewer: ViewerRequest, *, link: bool = False, replay_of: str | None = None
+    ) -> tuple[Trace, Wire]:
+        """Run ``viewer``, record it, and give what goes on the wire; ``link`` adds a link
+        to the request's page to a CloudFront error page (not to the stored trace)."""
         with self._lock:
             trace = self.dist.send(viewer)
+            error_page = trace.cache == "Error"
             try:
                 wire = wire_response(trace.status, trace.response, head=viewer.method == "HEAD")
             except ValueError as exc:  # the viewer gets a 502, and the trace says so
@@ -125,24 +157,51 @@ class EdgeApp:
                     f"({exc}); the viewer got this 502 instead"
                 )
                 wire = wire_response(502, trace.response, head=viewer.method == "HEAD")
-            self.record(trace)
+                error_page = True
+            self.record(trace, replay_of=replay_of)
+        if link and error_page:
+            wire = (wire[0], wire[1], link_error_page(wire[2], trace.request_id))
         return trace, wire
 
-    def record(self, trace: Trace) -> None:
-        """Keep ``trace``'s row for ``/_edgelab/traces`` and append it to the trace file."""
-        self.rows.append(trace.to_row())
+    def record(self, trace: Trace, *, replay_of: str | None = None) -> Entry:
+        """Keep ``trace``'s row for ``/_edgelab/traces`` and its stored form for the UI,
+        and append it to the trace file."""
+        data = stored_trace(
+            trace.to_dict(),
+            keep_credentials=self.keep_credentials,
+            body_chars=self.trace_body_chars,
+        )
+        row = trace.to_row()
+        row["cache_key"] = data.get("cache_key")  # as stored: credential values redacted
+        self.rows.append(row)
+        entry = self.journal.add(data, trace.outcome, trace.viewer, replay_of=replay_of)
         if self._writer is not None:
-            data = stored_trace(
-                trace.to_dict(),
-                keep_credentials=self.keep_credentials,
-                body_chars=self.trace_body_chars,
-            )
             self._writer.handle(
                 logging.LogRecord(
                     "edgelab.traces", logging.INFO, "", 0, dumps_text(data), None, None
                 )
             )
             self._writer.close()  # no file left open between requests; the next one reopens
+        return entry
+
+    def replay(self, request_id: str) -> Entry:
+        """Send the viewer request of ``request_id`` through the distribution again (as
+        it came in, credentials included); the new request's journal entry. Raises
+        LookupError when the request is not kept, ValueError when it cannot be replayed."""
+        entry = self.journal.get(request_id)
+        if entry is None:
+            raise LookupError(
+                f"request {request_id} is not among the {self.journal.keep:,} latest "
+                "requests edgelab serve keeps"
+            )
+        if entry.viewer is None:
+            raise ValueError(f"request {request_id} cannot be replayed: {entry.no_replay}")
+        trace, _ = self._handle(
+            replace(entry.viewer, request_id=None, time=None), replay_of=request_id
+        )
+        found = self.journal.get(trace.request_id)
+        assert found is not None  # just recorded; the journal keeps at least one entry
+        return found
 
     def close(self) -> None:
         """Close the trace file (the distribution is the caller's to close)."""
@@ -168,8 +227,12 @@ class EdgeApp:
         if scope["type"] != "http":
             return
         client = scope.get("client") or ("127.0.0.1", 0)
-        if scope["path"] == TRACES_PATH:
-            await self._traces(send, client[0])
+        path = scope["path"]
+        if path == FAVICON:
+            await _plain(send, 404, "edgelab serve answers /favicon.ico 404 and traces nothing")
+            return
+        if path == PREFIX or path.startswith(PREFIX + "/"):
+            await self._edgelab(scope, send, client[0])
             return
         body = await self._body(scope, receive, send)
         if body is None:
@@ -197,21 +260,64 @@ class EdgeApp:
                 send, 400, f"edgelab serve: this request cannot go through CloudFront: {exc}"
             )
             return
-        _, (status, headers, data) = await anyio.to_thread.run_sync(self._handle, viewer)
+        link = self.may_see_traces(client[0])
+        _, (status, headers, data) = await anyio.to_thread.run_sync(
+            lambda: self._handle(viewer, link=link)
+        )
         await _respond(send, status, headers, data, head=viewer.method == "HEAD")
 
-    async def _traces(self, send: Any, client_ip: str) -> None:
-        if not (self.share_traces or is_loopback(client_ip)):
+    def may_see_traces(self, client_ip: str) -> bool:
+        """Whether a client may read traces (the UI, ``/_edgelab/traces``, error-page links)."""
+        return self.share_traces or is_loopback(client_ip)
+
+    async def _edgelab(self, scope: dict[str, Any], send: Any, client_ip: str) -> None:
+        """``/_edgelab/...``: the traces API and the UI, for the clients allowed to see them."""
+        path, method = scope["path"], scope["method"]
+        if not self.may_see_traces(client_ip):
             await _plain(
                 send,
                 403,
-                f"edgelab serve: {TRACES_PATH} answers only clients on "
-                "this machine (loopback addresses); start edgelab serve "
+                f"edgelab serve: {PREFIX}/ (the request UI and {TRACES_PATH}) answers only "
+                "clients on this machine (loopback addresses); start edgelab serve "
                 "with --share-traces to show the traces to other hosts",
             )
             return
-        data = dumps_text(list(self.rows)).encode()
-        await _respond(send, 200, [(b"content-type", b"application/json")], data)
+        host = _header(scope, b"host")
+        if not (self.share_traces or host is None or loopback_host(host)):
+            await _plain(
+                send,
+                403,
+                f"edgelab serve: {PREFIX}/ answers only requests addressed to this machine "
+                f"(127.0.0.1, [::1] or localhost); this one named the host {host[:100]!r}, "
+                "as a page of another site can make a browser do (DNS rebinding); start "
+                "edgelab serve with --share-traces to allow other host names",
+            )
+            return
+        if path == TRACES_PATH:
+            data = dumps_text(list(self.rows)).encode()
+            await _respond(send, 200, [(b"content-type", b"application/json")], data)
+            return
+        target = pages.replay_target(method, path)
+        if target is not None:
+            page = await self._replay(scope, client_ip, *target)
+        else:
+            query = scope.get("query_string", b"").decode("utf-8", "replace")
+            page = pages.page(self.journal, method, path, query, may_replay=is_loopback(client_ip))
+        await _respond(send, page.status, page.headers, page.body, head=method == "HEAD")
+
+    async def _replay(
+        self, scope: dict[str, Any], client_ip: str, request_id: str, as_data: bool
+    ) -> pages.Page:
+        refused = replay_refusal(scope, client_ip)
+        if refused:
+            return pages.replay_refused(403, refused, as_data)
+        try:
+            entry = await anyio.to_thread.run_sync(self.replay, request_id)
+        except LookupError as exc:
+            return pages.replay_refused(404, str(exc), as_data)
+        except ValueError as exc:
+            return pages.replay_refused(409, str(exc), as_data)
+        return pages.replayed(entry, as_data)
 
     async def _body(self, scope: dict[str, Any], receive: Any, send: Any) -> bytes | None:
         """The request body, or None after answering 413 (or when the client went away)."""
@@ -244,6 +350,55 @@ class EdgeApp:
             f"{self.max_body:,} bytes (got {got}); start edgelab serve "
             f"with --max-body BYTES to allow larger bodies",
         )
+
+
+def replay_refusal(scope: Mapping[str, Any], client_ip: str) -> str | None:
+    """Why a replay request is refused, or None: replay answers loopback clients only,
+    and a browser's request must come from this server's own pages (its ``Origin``
+    names the host it was sent to), so another site cannot make a visitor replay."""
+    if not is_loopback(client_ip):
+        return "replay answers only clients on this machine (loopback addresses)"
+    origin = _header(scope, b"origin")
+    if origin is None:
+        return None
+    try:
+        netloc = urlsplit(origin).netloc
+    except ValueError:
+        netloc = ""
+    if netloc != _header(scope, b"host"):
+        return (
+            f"replay answers only this server's own pages; the request came from {origin[:100]!r}"
+        )
+    return None
+
+
+def _header(scope: Mapping[str, Any], name: bytes) -> str | None:
+    """The first value of header ``name`` (lowercase) in an ASGI scope, as text."""
+    for key, value in scope.get("headers") or []:
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+def loopback_host(host: str) -> bool:
+    """Whether a Host header names this machine: ``localhost``, ``127.0.0.1:8080``,
+    ``[::1]:8080`` ... (a name that merely resolves here, as in DNS rebinding, does not)."""
+    name = host.strip().lower()
+    if name.startswith("["):
+        name = name[1:].partition("]")[0]
+    elif name.count(":") == 1:
+        name = name.partition(":")[0]
+    return name.endswith(".localhost") or is_loopback(name)
+
+
+def link_error_page(body: bytes, request_id: str) -> bytes:
+    """CloudFront's error page with a link to the request's page before ``</BODY>``."""
+    link = (
+        f'<P>edgelab serve: <A href="{html.escape(request_url(request_id))}">'
+        "this request's journey</A></P>\n"
+    ).encode()
+    at = body.rfind(b"</BODY>")
+    return body[:at] + link + body[at:] if at >= 0 else body
 
 
 def is_loopback(host: str) -> bool:
