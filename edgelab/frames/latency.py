@@ -208,13 +208,14 @@ def estimate_latency(
 ) -> pd.DataFrame:
     """``frame`` with the columns of :data:`LATENCY_COLUMNS` added (milliseconds).
 
+    ``origins`` places a distribution's origins by id (``{"eu": "eu-west-1", "us":
+    (38.9, -77.5)}``: an AWS Region or a latitude/longitude pair); a row's miss goes to
+    the origin its ``origin_id`` names, and rows of other origins to the model's.
+
     Reads ``latitude``/``longitude`` (viewer; missing -> at the edge location),
     ``edge_location`` (missing -> the nearest), ``method``, ``cache`` (``Miss`` and other
     non-hits go to the origin; absent -> every request is a miss), ``duration_ms``
     (sum of handler durations, absent -> 0) and ``cold_starts`` (absent -> 0).
-    ``origins`` places a distribution's origins by id (``{"eu": "eu-west-1", "us":
-    (38.9, -77.5)}``: an AWS Region or a latitude/longitude pair); a row's miss goes to
-    the origin its ``origin_id`` names, and rows of other origins to the model's.
     """
     m = model or LatencyModel()
     table = edges_table(edges).set_index("code")
