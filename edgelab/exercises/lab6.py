@@ -74,7 +74,8 @@ def task1(answer: Any) -> str:
         need(
             host == domain,
             f"a viewer in {country} reached the {want} origin with Host {host!r}; set the "
-            f"Host header to {domain!r} too (the origin serves by host name)",
+            f"Host header to {domain!r} too (the origin serves by host name; Host is "
+            "writable in origin request, lambda-edge-facts §3.2)",
         )
     return (
         f"viewers in {', '.join(EUROPE)} reach the eu origin, viewers in "
