@@ -35,7 +35,13 @@ from .cloudfront_functions import (
 from .cloudfront_functions import RUNTIMES as CFF_RUNTIMES
 from .edge.cache import Cache, CachePolicy
 from .edge.config import load_distribution
-from .edge.distribution import CacheBehavior, Distribution, OriginRequestPolicy, TriggerConfig
+from .edge.distribution import (
+    CacheBehavior,
+    CloudFrontFunctionConfig,
+    Distribution,
+    OriginRequestPolicy,
+    TriggerConfig,
+)
 from .edge.origins import CallableOrigin, FolderOrigin, HttpOrigin, MappingOrigin
 from .edge.targets import EchoOrigin, OriginTarget
 from .edge.tiers import CacheTiers
@@ -142,6 +148,7 @@ __all__ = [
     "CacheTiers",
     "CallableOrigin",
     "Check",
+    "CloudFrontFunctionConfig",
     "CloudFrontFunctionHandler",
     "ConfigError",
     "DefinitionError",

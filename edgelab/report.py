@@ -299,7 +299,19 @@ def behavior_section(ctx: Context) -> Section | None:
             "protocol or method) and final statuses of 400 or more."
         ],
         tables=[
-            frame_table(analysis.cache_by_behavior(ctx.results), percent_columns=["hit_ratio"])
+            frame_table(analysis.cache_by_behavior(ctx.results), percent_columns=["hit_ratio"]),
+            *(
+                [
+                    frame_table(
+                        analysis.cache_by_deployment(ctx.results),
+                        "By deployment (continuous deployment: primary and staging)",
+                        percent_columns=["hit_ratio"],
+                    )
+                ]
+                if "deployment" in ctx.results
+                and (ctx.results["deployment"].astype(str) == "staging").any()
+                else []
+            ),
         ],
     )
 

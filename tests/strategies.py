@@ -390,3 +390,8 @@ build_event_kwargs = st.dictionaries(
     min_size=1,
     max_size=3,
 )
+
+# -- continuous deployment (distribution facts §9) ------------------------------------------
+#: a staging weight CloudFront accepts (0-0.15) and a routing seed
+staging_weights = st.floats(0, 0.15, allow_nan=False)
+routing_seeds = st.integers(0, 2**32)

@@ -261,3 +261,20 @@ def test_the_ab_count_is_named_after_its_unit_and_viewers_by_default() -> None:
     assert not analysis.has_ab_test(frame)
     with pytest.raises(Exception, match="unit must be 'request' or 'viewer'; got 'ip'"):
         analysis.ab_split(frame, unit="ip")
+
+
+def test_input_errors_are_their_own_category_never_served_or_a_function_error() -> None:
+    frame = _mixed()
+    bad = frame.iloc[[0]].copy()
+    bad["outcome"], bad["cache"], bad["status"], bad["error_type"] = (
+        "input-error",
+        "",
+        float("nan"),
+        "InputError",
+    )
+    frame = pd.concat([frame, bad], ignore_index=True)
+    assert analysis.categories(frame).iloc[-1] == "input error"
+    s = analysis.summary(frame).set_index("metric")
+    assert s.loc["input errors", "value"] == 1
+    assert s.loc["served via the origin", "value"] == 2  # unchanged by the bad row
+    assert "input errors" not in analysis.summary(_mixed())["metric"].tolist()

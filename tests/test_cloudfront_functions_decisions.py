@@ -15,6 +15,7 @@ V = "test_cloudfront_functions_validate"
 R = "test_cloudfront_functions_runtime"
 H = "test_cloudfront_functions_helpers"
 K = "test_cloudfront_functions_kvs"
+C = "test_chain_cloudfront_functions"
 INVALID = f"{V}::test_invalid_results_give_502_with_the_broken_rule"
 REFUSED = f"{R}::test_what_the_runtime_lacks_is_refused_when_loaded"
 OFFERS = f"{R}::test_the_sandbox_offers_what_the_runtime_offers"
@@ -56,6 +57,28 @@ PINNED = {
     "unknown origin id": f"{V}::test_invalid_origin_changes_give_502",
     "createRequestOriginGroup forms": f"{V}::test_valid_origin_changes_are_kept_for_the_chain",
     "several origin helper calls": f"{V}::test_several_origin_calls_are_kept_in_order",
+    "CloudFront headers a viewer-request function sees": (
+        f"{C}::test_cloudfront_headers_are_added_once_before_the_function"
+    ),
+    "a generated response in a distribution": (
+        f"{C}::test_a_generated_response_is_not_cached_and_skips_viewer_response"
+    ),
+    "edge rules and a viewer-request function": (
+        f"{C}::test_edge_rules_answer_before_the_function_and_the_root_object_after"
+    ),
+    "origin helpers in a distribution": (
+        f"{C}::test_origin_helpers_act_on_the_distributions_origins"
+    ),
+    "createRequestOriginGroup in a distribution": (
+        f"{C}::test_origin_helpers_act_on_the_distributions_origins"
+    ),
+    "request.rawQueryString() in a distribution": (
+        f"{C}::test_raw_query_string_and_the_query_string_sent_on"
+    ),
+    "cf.edgeLocation in a distribution": (
+        f"{C}::test_edge_location_is_the_pop_and_its_regional_edge_cache"
+    ),
+    "origin failover": f"{C}::test_viewer_functions_sit_outside_the_origin_stages",
 }
 
 

@@ -69,7 +69,12 @@ def test_request_runs_the_cdk_default_behaviour(
     assert response["status"] == "200" and "<title>Edge site</title>" in response["body"]
     assert response["headers"]["cache-control"][0]["value"] == "public, max-age=300"
     assert (second["cache"], second["cache_tier"]) == ("Hit", "edge")
-    assert any("SiteStackSecurityHeaders" in n for n in first["notes"])  # not applied yet
+    for trace in (first, second):  # the SiteStackSecurityHeaders policy, hit and miss
+        headers = trace["response"]["headers"]
+        assert headers["x-served-by"][0]["value"] == "edge-site"
+        assert headers["x-frame-options"][0]["value"] == "DENY"
+        assert headers["server"][0]["value"] == "CloudFront"  # removed, CloudFront's back
+    assert not any("SiteStackSecurityHeaders" in n for n in first["notes"])
 
 
 @pytest.mark.node
@@ -131,9 +136,16 @@ def test_request_maps_an_origin_and_says_what_is_not_run_yet(
     (api / "v1" / "users").write_text('{"users": []}')
     (trace,) = request(capfd, "/api/users", "--config", str(cdk), "--origin", f"{API}={api}")
     assert trace["origin_kind"] == "folder" and trace["response"]["body"] == '{"users": []}'
-    (image,) = request(capfd, "/images/logo.svg", "--config", str(cdk))
+    (image,) = request(capfd, "/images/Logo.SVG", "--config", str(cdk))
     assert image["behavior"] == "images/*" and image["status"] == 200
-    assert any("CloudFront Function SiteStackImagesLowercase" in n for n in image["notes"])
+    (vreq,) = image["stages"]  # the CDK's CloudFront Function runs (CFF §6), unmodified
+    assert (vreq["trigger"], vreq["kind"], vreq["runtime"]) == (
+        "viewer-request",
+        "cloudfront-function",
+        "cloudfront-js-2.0",
+    )
+    assert vreq["output"]["uri"] == "/images/logo.svg" and vreq["compute_utilization"] >= 0
+    assert not any("CloudFront Function" in n for n in image["notes"])
 
 
 def test_request_body_is_base64_when_it_is_not_text(
@@ -298,7 +310,7 @@ def test_config_show_lists_what_is_not_run_yet(
     later = capfd.readouterr().out.split("not run yet (edgelab request, serve and replay")[1]
     assert "origin group SiteStackDistOriginGroup1C2D3E4F" in later
     assert "custom error response for 404" in later
-    assert "CloudFront Function SiteStackImagesLowercase" in later
+    assert "CloudFront Function" not in later  # they run now
 
 
 def test_rules_decisions_print_the_distribution_decisions(

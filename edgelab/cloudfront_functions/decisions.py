@@ -180,4 +180,57 @@ CFF_DECISIONS: tuple[Decision, ...] = (
         "§5.5",
         "each call is kept in order (origin_changes), for the chain to apply in order",
     ),
+    # -- in a distribution's chain ---------------------------------------------------------
+    Decision(
+        "CloudFront headers a viewer-request function sees",
+        "§7",
+        "the CloudFront-Viewer-* and CloudFront-Is-*-Viewer headers the behaviour's cache "
+        "or origin request policy asks for (origin-request-policy-only ones included) are "
+        "added before the function runs and not again after it: what the function does "
+        "to them goes on",
+    ),
+    Decision(
+        "a generated response in a distribution",
+        "§3",
+        "sent to the viewer uncached with X-Cache FunctionGeneratedResponse from "
+        "cloudfront; the cache, the origin and viewer response (either kind) do not run",
+    ),
+    Decision(
+        "edge rules and a viewer-request function",
+        "§4.3",
+        "the viewer protocol policy and the allowed methods answer before the function "
+        "runs; the default root object is applied after it (the function sees /)",
+    ),
+    Decision(
+        "origin helpers in a distribution",
+        "§5.5",
+        "applied in call order to the request before the cache, on hits and misses; the "
+        "cache key does not include the origin; updateRequestOrigin changes the fields it "
+        "names (a domainName of another origin of the distribution is that origin, another "
+        "custom domain is requested over HTTP on loopback); the trace's origin_id follows",
+    ),
+    Decision(
+        "createRequestOriginGroup in a distribution",
+        "§5.5",
+        "the request goes to the group's first origin, with a note; failing over to the "
+        "second is the origin group stage's work",
+    ),
+    Decision(
+        "request.rawQueryString() in a distribution",
+        "§5.1",
+        "the query string as the viewer sent it; undefined when it is empty (the chain "
+        "does not tell a bare ? from no ?)",
+    ),
+    Decision(
+        "cf.edgeLocation in a distribution",
+        "§5.2",
+        "name is the POP's IATA code, region the Region of the regional edge cache the "
+        "POP uses (edgelab's edge location table), serverIp a documentation address",
+    ),
+    Decision(
+        "origin failover",
+        "§4.3",
+        "viewer functions sit outside the origin stages: a failover to the secondary "
+        "origin never runs them again",
+    ),
 )

@@ -51,6 +51,8 @@ FieldMap = dict[str, Entry]
 __all__ = [
     "LoadedCffEvent",
     "build_cff_event",
+    "cff_request",
+    "cff_response",
     "cookies_from_header",
     "effective_values",
     "is_cff_event",
@@ -202,6 +204,18 @@ def _response_to_cff(response: Mapping[str, Any]) -> dict[str, Any]:
         "headers": _collapse((n, v) for n, v in lines if n != "set-cookie"),
         "cookies": set_cookies_to_map(v for n, v in lines if n == "set-cookie"),
     }
+
+
+def cff_request(request: Mapping[str, Any]) -> dict[str, Any]:
+    """A Lambda@Edge ``cf.request`` as a CloudFront Functions ``request`` (§2.2): the
+    ``Cookie`` header as ``cookies``, the query string parsed, no body."""
+    return _request_to_cff(request)
+
+
+def cff_response(response: Mapping[str, Any]) -> dict[str, Any]:
+    """A Lambda@Edge ``cf.response`` as a CloudFront Functions ``response`` (§2.3):
+    ``Set-Cookie`` as ``cookies``, a numeric ``statusCode``, no body."""
+    return _response_to_cff(response)
 
 
 def to_cff_event(

@@ -207,9 +207,15 @@ def _functions(b: Behavior) -> list[str]:
         body = " +body" if a.include_body else ""
         where = f.path or getattr(f, "handler", "")
         export = getattr(f, "export", "")
+        store = getattr(f, "key_value_store", None)
+        kvs = (
+            f" kvs {store.name}: {store.data_path or 'empty (map it with --kvs)'}"
+            if store is not None
+            else ""
+        )
         out.append(
             f"{a.event_type}: {f.kind} {f.name} ({f.runtime}){body} "
-            f"{where}{':' + export if export else ''}"
+            f"{where}{':' + export if export else ''}{kvs}"
         )
     return out
 

@@ -177,8 +177,13 @@ def format_trace(t: Trace) -> str:
         s = t.stage(trigger)
         if s is None:
             return
+        cff = (
+            f"  {s.runtime}, compute {s.compute_utilization:.0f} %"
+            if s.kind == "cloudfront-function" and s.compute_utilization is not None
+            else ""
+        )
         out.append(
-            f"  {s.trigger:<16} {s.outcome:<9} {s.duration_ms:8.2f} ms"
+            f"  {s.trigger:<16} {s.outcome:<9} {s.duration_ms:8.2f} ms{cff}"
             + (f"  {s.error['type']}: {_short(s.error['message'], 70)}" if s.error else "")
         )
         out.extend(f"      {c.line()}" for c in changes(s.diff))

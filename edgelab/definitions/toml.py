@@ -24,7 +24,7 @@ The full form uses the model's names (README "Your real distribution")::
     cache_policy = "CachingDisabled"    # managed name or id, [cache_policies.NAME], or a table
     origin_request_policy = "AllViewerExceptHostHeader"
     [behaviors.functions]
-    viewer-request = "handlers/auth.py"
+    viewer-request = { function = "cff/auth.js", runtime = "cloudfront-js-2.0", kvs = "kvs.json" }
     origin-request = { handler = "handlers/or.js", include_body = true }
 
     [[custom_error_responses]]
@@ -151,6 +151,22 @@ VIEWER_KEYS = tuple(
 )
 HANDLER_SUFFIXES = (".py", ".js", ".mjs", ".cjs")
 DEFAULT_CACHE_POLICY = "CachingOptimized"  # the console's default for a new behaviour
+
+
+#: a CloudFront Function association: ``{ function = "f.js", runtime = ..., kvs = ... }``
+#: (``cloudfront_function`` and ``key_value_store`` are the same keys, long-named)
+CFF_KEYS = ("function", "cloudfront_function", "runtime", "kvs", "key_value_store")
+
+
+def _is_cloudfront_function(value: Mapping[str, Any]) -> bool:
+    """A function table names a CloudFront Function by ``function``/``cloudfront_function``
+    or a ``cloudfront-js-*`` runtime (a Lambda@Edge one has ``handler``)."""
+    runtime = value.get("runtime")
+    return (
+        "function" in value
+        or "cloudfront_function" in value
+        or (isinstance(runtime, str) and runtime.startswith("cloudfront-js"))
+    )
 
 
 def _keys(
@@ -355,8 +371,9 @@ class TomlImporter(Importer):
                     .error(f"unknown trigger {name!r}; allowed: {', '.join(TRIGGER_NAMES)}")
                 )
         self._functions(behavior, triggers, self.root.at(data, "triggers", "triggers"))
-        if "LambdaFunctionAssociations" in behavior:  # named triggers.EVENT, as ever
-            behavior.key_labels["LambdaFunctionAssociations"] = "triggers"
+        for key in ("LambdaFunctionAssociations", "FunctionAssociations"):
+            if key in behavior:  # named triggers.EVENT, as ever
+                behavior.key_labels[key] = "triggers"
         cfg["DefaultCacheBehavior"] = behavior
         cfg.key_labels["DefaultCacheBehavior"] = ""  # its keys are named by their section
 
@@ -952,13 +969,15 @@ class TomlImporter(Importer):
                 raise floc.error(
                     f"unknown event type {event!r}; allowed: {', '.join(TRIGGER_NAMES)}"
                 )
-            if isinstance(value, Mapping) and "cloudfront_function" in value:
+            if isinstance(value, Mapping) and _is_cloudfront_function(value):
                 token = self._token(self._cloudfront_function(value, floc, event))
                 cffs.append(
                     _labelled(
                         {"EventType": event, "FunctionARN": token},
                         EventType="",
-                        FunctionARN="cloudfront_function",
+                        FunctionARN=(
+                            "cloudfront_function" if "cloudfront_function" in value else "function"
+                        ),
                     )
                 )
                 cffs.item_labels.append(event)
@@ -1042,24 +1061,31 @@ class TomlImporter(Importer):
     def _cloudfront_function(
         self, value: Mapping[str, Any], loc: Loc, event: str
     ) -> CloudFrontFunction:
-        _keys(value, ("cloudfront_function", "runtime", "key_value_store"), loc)
-        path = (self.base / str(value["cloudfront_function"])).resolve()
+        _keys(value, CFF_KEYS, loc)
+        for long, short in (("cloudfront_function", "function"), ("key_value_store", "kvs")):
+            if long in value and short in value:
+                raise loc.error(f"give {short} or {long} (the same key), not both")
+        file_key = "function" if "function" in value else "cloudfront_function"
+        path = (self.base / str(value[file_key])).resolve()
         if path.suffix != ".js" or not path.is_file():
             raise loc.error(
-                f"cloudfront_function must be an existing .js file; got "
-                f"{value['cloudfront_function']!r} (looked for {path})"
+                f"{file_key} must be an existing .js file; got "
+                f"{value[file_key]!r} (looked for {path})"
             )
         runtime = value.get("runtime", "cloudfront-js-2.0")
         if runtime not in CLOUDFRONT_RUNTIMES:
             raise loc.error(
-                f"runtime must be one of {', '.join(CLOUDFRONT_RUNTIMES)}; got {runtime!r}"
+                f"runtime must be one of {', '.join(CLOUDFRONT_RUNTIMES)} for a CloudFront "
+                f"Function; got {runtime!r} (a Lambda@Edge function is "
+                '{ handler = "file", include_body = ... })'
             )
         kvs = None
-        if "key_value_store" in value:
-            data = (self.base / str(value["key_value_store"])).resolve()
+        kvs_key = "kvs" if "kvs" in value else "key_value_store"
+        if kvs_key in value:
+            data = (self.base / str(value[kvs_key])).resolve()
             if not data.is_file():
                 raise loc.error(
-                    f"key_value_store must be a JSON import file "
+                    f"{kvs_key} must be a JSON import file "
                     f'{{"data": [{{"key", "value"}}]}}; {data} does not exist'
                 )
             kvs = self.finder.key_value_store(

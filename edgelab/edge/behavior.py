@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from os import PathLike
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
@@ -44,6 +45,51 @@ class TriggerConfig:
     include_body: bool = False
     #: the function's own Timeout (seconds), when its definition gives one
     timeout_s: float | None = None
+
+
+@dataclass(frozen=True)
+class CloudFrontFunctionConfig:
+    """One CloudFront Function association (cloudfront-functions-facts §6): the ``.js``
+    file, its runtime and its key value store (``kvs``: an import file, a
+    ``{key: value}`` mapping or an ``el.KeyValueStoreData``; None: no store)."""
+
+    function: str | PathLike[str]
+    runtime: str = "cloudfront-js-2.0"
+    kvs: Any = None
+    name: str = ""
+
+    @classmethod
+    def of(cls, value: Any, key: str) -> CloudFrontFunctionConfig:
+        """A config from what ``CacheBehavior.cloudfront_functions`` holds: a config, a
+        path (runtime 2.0, no store) or a definition's ``CloudFrontFunction`` (a store the
+        definition associates but nothing maps to local data is empty)."""
+        if isinstance(value, cls):
+            return value
+        if isinstance(value, str | PathLike):
+            return cls(value)
+        if all(hasattr(value, a) for a in ("path", "runtime", "key_value_store")):
+            store = value.key_value_store
+            kvs = None if store is None else store if store.data_path else {}
+            return cls(value.path, value.runtime, kvs, value.name)
+        raise ConfigError(
+            f"{key} must be the path of a CloudFront Function's .js file or an "
+            f"el.CloudFrontFunctionConfig(function, runtime, kvs); got {type(value).__name__}",
+            key=key,
+        )
+
+
+@dataclass
+class BoundCloudFrontFunction:
+    """A loaded CloudFront Function attached to one viewer trigger of a behaviour
+    (``handler`` is an ``edgelab.CloudFrontFunctionHandler``)."""
+
+    trigger: Trigger
+    handler: Any
+    name: str
+
+    @property
+    def runtime(self) -> str:
+        return str(self.handler.runtime)
 
 
 @dataclass(frozen=True)
@@ -139,9 +185,10 @@ class CacheBehavior:
 
     ``triggers`` maps event types to handlers (as :class:`Distribution` takes them);
     ``cached_methods`` come from the cache policy (``CachePolicy.cached_methods``).
-    ``cloudfront_functions`` holds the CloudFront Functions associated with the behaviour
-    (the model's ``CloudFrontFunction`` by event type) and ``response_headers_policy`` the
-    model's policy: kept for the stages that run them, noted in traces until then.
+    ``cloudfront_functions`` maps viewer-request / viewer-response to CloudFront
+    Functions (a ``.js`` path, a :class:`CloudFrontFunctionConfig` or the model's
+    ``CloudFrontFunction``); never beside a Lambda@Edge function on a viewer event
+    (cloudfront-functions-facts §6). ``response_headers_policy`` is the model's policy.
     """
 
     path_pattern: str = "*"
@@ -160,6 +207,10 @@ class CacheBehavior:
     notes: tuple[str, ...] = ()
     # -- runtime state, filled by the distribution ---------------------------------------
     bound: dict[Trigger, BoundTrigger] = field(default_factory=dict, init=False, repr=False)
+    #: the CloudFront Functions, loaded, by viewer trigger
+    cff: dict[Trigger, BoundCloudFrontFunction] = field(
+        default_factory=dict, init=False, repr=False
+    )
     stack: Next | None = field(default=None, init=False, repr=False)
     is_default: bool = field(default=False, init=False)
     #: the origin requests go to first (the target, or its origin group's primary)
@@ -228,6 +279,35 @@ class CacheBehavior:
             if self.forward_headers_except is None
             else "host" in self.forward_headers_except  # selected: not among the excepted
         )
+
+    def cloudfront_function_configs(
+        self, lambdas: Mapping[Trigger, Any]
+    ) -> dict[Trigger, CloudFrontFunctionConfig]:
+        """The behaviour's CloudFront Functions by trigger, checked against the placement
+        rules (cloudfront-functions-facts §6): viewer events only, and no Lambda@Edge
+        function on a viewer event of the same behaviour."""
+        out: dict[Trigger, CloudFrontFunctionConfig] = {}
+        where = f"behaviors[{self.path_pattern}].cloudfront_functions"
+        for name, value in self.cloudfront_functions.items():
+            trig = Trigger(name)
+            if not trig.is_viewer:
+                raise ConfigError(
+                    f"{where}.{name}: a CloudFront Function runs on viewer-request or "
+                    f"viewer-response only (cloudfront-functions-facts §6); got {name}",
+                    key=f"{where}.{name}",
+                )
+            out[trig] = CloudFrontFunctionConfig.of(value, f"{where}.{name}")
+        lambda_viewer = [t.value for t in lambdas if t.is_viewer]
+        if out and lambda_viewer:
+            raise ConfigError(
+                f"behaviour {self.path_pattern!r} has CloudFront Functions on "
+                f"{', '.join(t.value for t in out)} and Lambda@Edge on "
+                f"{', '.join(lambda_viewer)}: the two kinds cannot be combined on the viewer "
+                'events of one behaviour (CUR "Restrictions on all edge functions", '
+                "cloudfront-functions-facts §6); move one to the other kind",
+                key=where,
+            )
+        return out
 
     def trigger_configs(self) -> dict[Trigger, TriggerConfig]:
         """The behaviour's functions as :class:`TriggerConfig` by trigger, checked."""

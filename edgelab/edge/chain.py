@@ -9,11 +9,15 @@ chain, or answers without it; units a behaviour does not need (a function stage 
 a function, a viewer protocol policy of allow-all ...) are left out. Read down for the
 request, up for the response::
 
-    viewer ──▶ ViewerProtocolPolicy     HTTP -> 301/307 to HTTPS, or 403 (§3.3)
+    viewer ──▶ ContinuousDeployment     some requests to the staging copy's chain (§9)
+               ViewerProtocolPolicy     HTTP -> 301/307 to HTTPS, or 403 (§3.3)
                AllowedMethods           a method the behaviour refuses: 403 (§3.2)
+               ViewerRequestCloudFrontFunction   VReq as a CloudFront Function
                ViewerRequestFunction    VReq; a generated response goes back uncached
                AddCloudFrontHeaders     the CloudFront-* headers a policy asks for (§7)
+               ViewerResponseCloudFrontFunction  VResp as a CloudFront Function
                ViewerResponseFunction   VResp, on the way back (not for errors, >= 400)
+               ResponseHeadersPolicy    CORS, security, ... Server-Timing, before VResp (§5)
                DefaultRootObject        "/" -> the default root object (§7)
                EdgeCache                the POP's cache, then the regional edge cache (§8)
                Compress                 gzip or Brotli what the origin sent (§3.4)
@@ -22,9 +26,10 @@ request, up for the response::
                OriginResponseFunction   OResp, on the way back (not after OReq responds)
     origin ◀── CallOrigin               the origin by id; unreachable: 502, too slow: 504
 
-Adding a stage (a CloudFront Function, an origin group, a response headers policy) is a
+Adding a stage (a CloudFront Function, an origin group, a custom error page) is a
 new unit plus one line in :data:`STACK`; the unit reads its behaviour's settings from
-``self.behavior`` and says with ``wanted`` whether a behaviour needs it::
+``self.behavior`` and says with ``wanted`` whether a behaviour needs it (the shape of
+:class:`~edgelab.edge.response_headers.ResponseHeadersPolicy`)::
 
     class ResponseHeadersPolicy(StageUnit):
         @classmethod
@@ -36,20 +41,20 @@ new unit plus one line in :data:`STACK`; the unit reads its behaviour's settings
             ...                       # add the policy's headers to reply.response
             return reply
 
-    STACK = (..., ViewerRequestFunction, AddCloudFrontHeaders, ResponseHeadersPolicy,
-             ViewerResponseFunction, ...)
+    STACK = (..., AddCloudFrontHeaders, ViewerResponseFunction, ResponseHeadersPolicy,
+             DefaultRootObject, ...)   # inside VResp: VResp sees the policy's headers
 
 Where the stages still to come plug in (each one unit and one line in :data:`STACK`;
 ``edgelab.edge.config.behavior_notes`` drops its "not run yet" note):
 
-* CloudFront Functions: ``ViewerRequestCloudFrontFunction`` just before
-  :class:`ViewerRequestFunction` and ``ViewerResponseCloudFrontFunction`` just before
-  :class:`ViewerResponseFunction` (a behaviour has one or the other kind on a viewer
-  event, never both); ``wanted`` when ``behavior.cloudfront_functions`` has the event
-  (the model's ``CloudFrontFunction``, with its runtime and key value store); reads and
-  writes ``ex.request`` (viewer request) or ``reply.response`` (viewer response), records
-  an ``ex.stages`` entry; a generated response returns ``Reply(..., cache=
-  "FunctionGeneratedResponse")``.
+* CloudFront Functions (in place, :mod:`edgelab.edge.cloudfront_function`):
+  ``ViewerRequestCloudFrontFunction`` just before :class:`ViewerRequestFunction` and
+  ``ViewerResponseCloudFrontFunction`` just before :class:`ViewerResponseFunction` (a
+  behaviour has one or the other kind on a viewer event, never both); ``wanted`` when
+  ``behavior.cff`` has the event. The viewer-request one adds the ``CloudFront-*``
+  headers itself, before the function (so :class:`AddCloudFrontHeaders` is left out of
+  such a behaviour), and sets ``ex.origin_override`` when the function's origin helpers
+  chose an origin, which :class:`ForwardToOrigin` sends the request to.
 * Origin groups: ``OriginGroupFailover`` between :class:`ForwardToOrigin` and
   :class:`OriginRequestFunction`; ``wanted`` when ``behavior.target_origin`` is in
   ``dist.origin_groups``; keeps the origin request ForwardToOrigin built, calls
@@ -59,22 +64,12 @@ Where the stages still to come plug in (each one unit and one line in :data:`STA
   (``ForwardToOrigin.origin_request(ex, origin)``) and calls ``self.next`` again (origin
   request and origin response run again, lambda-edge-facts §8.1); ``ex.origin`` is then
   the trace's ``origin_id``.
-* Response headers policies: ``ResponseHeadersPolicy`` between
-  :class:`AddCloudFrontHeaders` and :class:`ViewerResponseFunction` (so viewer response
-  sees the policy's headers); ``wanted`` when ``behavior.response_headers_policy`` is set;
-  reads ``ex.request`` (``Origin`` for CORS) and ``reply.response``, writes the reply's
-  headers, on hits and misses alike.
 * Custom error responses: ``CustomErrorResponses`` between :class:`AddCloudFrontHeaders`
   and :class:`ViewerResponseFunction` (viewer response does not run for an error page);
   ``wanted`` when ``dist.error_codes``; reads ``reply.status`` and
   ``dist.spec.custom_error_responses``, fetches the page through
   ``dist.behavior_for(page).stack`` with a new :class:`Exchange` (viewer request skipped),
   replaces ``Distribution.note_unserved``.
-* Continuous deployment: ``ContinuousDeployment`` first in :data:`STACK`; reads the
-  viewer's headers and cookies and ``dist.spec.staging``, and for the requests it routes
-  sets ``ex.deployment = "staging"``, ``ex.behavior`` to the staging distribution's
-  ``behavior_for(uri)`` and returns that behaviour's ``stack(ex)``: the staging
-  :class:`Distribution` has its own :class:`~edgelab.edge.tiers.CacheTiers`.
 
 The rules and the UNSURE points decided are :data:`CHAIN_DECISIONS` and
 :data:`DISTRIBUTION_DECISIONS` (rendered into the README and by ``edgelab rules
@@ -87,12 +82,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..triggers import Trigger
 from .caching import EdgeCache
+from .cloudfront_function import ViewerRequestCloudFrontFunction, ViewerResponseCloudFrontFunction
 from .cloudfront_headers import add_cloudfront_headers, via_value
 from .compression import Compress
 from .decisions import CHAIN_DECISIONS, DISTRIBUTION_DECISIONS
+from .deployment import ContinuousDeployment
 from .edge_rules import AllowedMethods, DefaultRootObject, ViewerProtocolPolicy
 from .exchange import Exchange, Next, Reply, perf
 from .forward import CallOrigin, ForwardToOrigin
+from .response_headers import ResponseHeadersPolicy
 from .stage import StageUnit, apply_body, keep_body, without
 from .trace import Trace
 from .viewer import ViewerRequest, new_request_id
@@ -109,14 +107,18 @@ __all__ = [
     "AllowedMethods",
     "CallOrigin",
     "Compress",
+    "ContinuousDeployment",
     "DefaultRootObject",
     "EdgeCache",
     "ForwardToOrigin",
     "OriginRequestFunction",
     "OriginResponseFunction",
+    "ResponseHeadersPolicy",
     "StageUnit",
     "ViewerProtocolPolicy",
+    "ViewerRequestCloudFrontFunction",
     "ViewerRequestFunction",
+    "ViewerResponseCloudFrontFunction",
     "ViewerResponseFunction",
     "build_stack",
     "run_chain",
@@ -142,7 +144,12 @@ class ViewerRequestFunction(StageUnit):
 
 
 class AddCloudFrontHeaders(StageUnit):
-    """The ``CloudFront-*`` headers a policy asks for, added after viewer request (§7)."""
+    """The ``CloudFront-*`` headers a policy asks for, added after viewer request (§7);
+    a viewer-request CloudFront Function gets them before it runs instead (CFF §7)."""
+
+    @classmethod
+    def wanted(cls, dist: Distribution, behavior: CacheBehavior) -> bool:
+        return VREQ not in behavior.cff
 
     def __call__(self, ex: Exchange) -> Reply:
         names = self.behavior.cloudfront_header_names
@@ -220,11 +227,15 @@ class OriginResponseFunction(StageUnit):
 
 #: The stages, outermost first; each behaviour folds them around :class:`CallOrigin`.
 STACK: tuple[type[StageUnit], ...] = (
+    ContinuousDeployment,
     ViewerProtocolPolicy,
     AllowedMethods,
+    ViewerRequestCloudFrontFunction,
     ViewerRequestFunction,
     AddCloudFrontHeaders,
+    ViewerResponseCloudFrontFunction,
     ViewerResponseFunction,
+    ResponseHeadersPolicy,
     DefaultRootObject,
     EdgeCache,
     Compress,
@@ -267,10 +278,11 @@ def run_chain(dist: Distribution, viewer: ViewerRequest) -> Trace:
         viewer.body,
         behavior,
     )
-    if behavior.notes:
-        ex.notes.extend(behavior.notes)
     assert behavior.stack is not None
     reply = behavior.stack(ex)
+    behavior = ex.behavior or behavior  # continuous deployment may route to staging
+    if behavior.notes:
+        ex.notes[:0] = behavior.notes
     if ex.bypass and ex.cache_tier == "origin":
         ex.notes.append(f"regional edge cache bypassed: {ex.bypass}")
     if dist.error_codes and reply.status in dist.error_codes:

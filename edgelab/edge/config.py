@@ -11,9 +11,10 @@ evaluation order, with its policies, its Lambda@Edge functions and the CloudFron
 Functions associated with it; one :class:`~edgelab.edge.targets.OriginTarget` per origin
 id (served from what the definition or the mapping options say, else by the echo origin).
 
-What the definition has and this version does not run yet (CloudFront Functions, origin
-group failover, response headers policies, custom error pages, staging) is said in the
-notes of every trace it concerns, and by ``edgelab config show``.
+What the definition has and this version does not run yet (origin group failover,
+custom error pages) is said in the notes of every trace it concerns, and by ``edgelab
+config show``. CloudFront Functions, response headers policies and continuous deployment
+(a staging copy, :mod:`edgelab.edge.deployment`) run.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ from typing import Any
 from ..errors import ConfigError, DefinitionError, EdgelabError
 from .behavior import CacheBehavior, OriginRequestPolicy, TriggerConfig
 from .cache import CachePolicy, NameMatch, Selection
+from .deployment import Router, Staging
 from .distribution import Distribution
 from .targets import LocalHttpOrigin, OriginTarget, kind_of, origin_blocks, target_from_spec
+from .tiers import CacheTiers
 
 #: the keyword arguments of :func:`edgelab.load_definition` (the mapping options)
 MAPPING_OPTIONS = (
@@ -49,12 +52,14 @@ OVERRIDES = (
     "domain_name",
     "distribution_id",
     "rules",
+    "cff_rules",
     "isolated",
     "clock",
     "cache",
     "edge_location",
     "viewer_defaults",
     "resolve",
+    "seed",
 )
 
 
@@ -218,14 +223,47 @@ def from_spec(
         kw["domain_name"] = spec.domain_name
     if spec.id:
         kw["distribution_id"] = spec.id
+    seed = int(overrides.pop("seed", 0) or 0)
     kw.update(overrides)
-    return Distribution(
-        behaviors=behaviors,
-        origins=targets,
-        default_root_object=spec.default_root_object,
-        spec=spec,
-        **kw,
+    staging = None
+    if spec.staging is not None:
+        staging = _staging(spec.staging, callables, default_isolated, seed, kw)
+    try:
+        return Distribution(
+            behaviors=behaviors,
+            origins=targets,
+            default_root_object=spec.default_root_object,
+            spec=spec,
+            staging=staging,
+            **kw,
+        )
+    except BaseException:
+        if staging is not None:
+            staging.distribution.close()
+        raise
+
+
+def _staging(
+    staging: Any,
+    callables: Mapping[str, Any],
+    default_isolated: bool,
+    seed: int,
+    kw: Mapping[str, Any],
+) -> Staging:
+    """The staging distribution beside the primary (facts §9): built like the primary,
+    with the same clock, rules and Python origins by id, but caches of its own."""
+    ids = {o.id for o in staging.distribution.origins}
+    cache = kw.get("cache")
+    own = {k: v for k, v in kw.items() if k in ("rules", "isolated", "clock", "resolve")}
+    if cache is not None:  # separate caches with the caller's clock and size bound
+        own["cache"] = CacheTiers(clock=cache.clock, max_entries=cache.max_entries)
+    dist = from_spec(
+        staging.distribution,
+        default_isolated=default_isolated,
+        origins={k: v for k, v in callables.items() if k in ids},
+        **own,
     )
+    return Staging(dist, Router(staging.policy, seed))
 
 
 def selection(sel: Any, *, lower: bool = False) -> Selection:
@@ -295,25 +333,13 @@ def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
 
 def behavior_notes(spec: Any, b: Any) -> tuple[str, ...]:
     """What a behaviour of the definition has that this version does not run yet: its
-    CloudFront Functions, its origin group's failover, its response headers policy. Every
-    trace of the behaviour carries these notes."""
-    notes = [
-        f"{a.event_type}: the CloudFront Function {a.function.name} ({a.function.runtime}) of "
-        f"behaviour {b.path_pattern} is not run yet: this version runs Lambda@Edge functions "
-        "only"
-        for a in b.functions
-        if a.kind == "cloudfront-function"
-    ]
+    origin group's failover. Every trace of the behaviour carries these notes."""
+    notes: list[str] = []
     group = spec.origin_group(b.target_origin_id)
     if group is not None:
         notes.append(
             f"origin group {group.id} of behaviour {b.path_pattern}: failover is not run "
             f"yet; requests go to its primary, {group.primary}"
-        )
-    if b.response_headers_policy is not None:
-        notes.append(
-            f"the response headers policy {b.response_headers_policy.name} of behaviour "
-            f"{b.path_pattern} is not applied yet"
         )
     return tuple(notes)
 
@@ -327,9 +353,5 @@ def not_run_yet(spec: Any) -> list[str]:
         out.append(
             f"the custom error response for {e.error_code}{page} is not served yet: "
             "edgelab sends the status as it came"
-        )
-    if spec.staging is not None:
-        out.append(
-            "continuous deployment is not run yet: every request goes to the primary distribution"
         )
     return out

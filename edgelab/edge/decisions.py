@@ -166,4 +166,90 @@ DISTRIBUTION_DECISIONS: tuple[Decision, ...] = (
         "taken to use HTTPS (a local server speaks plain HTTP), so a redirect-to-https "
         "behaviour serves them; `edgelab serve --scheme http` makes them HTTP viewers",
     ),
+    Decision(
+        "response headers policy and viewer response (UNSURE)",
+        "§5",
+        "the policy is applied first, so a viewer-response function sees (and may change) "
+        "its headers, as production observations suggest; hits and misses alike",
+    ),
+    Decision(
+        "which responses get the policy's headers (UNSURE)",
+        "§5",
+        "every response that comes back through the behaviour: hits, misses, origin "
+        "errors, origin-request-generated responses, CloudFront's error pages (a failed "
+        "function, an unreachable or slow origin); not "
+        "the answers given before viewer request ends (redirect to HTTPS, refused protocol "
+        "or method, a viewer-request-generated response)",
+    ),
+    Decision(
+        "CORS preflight (UNSURE)",
+        "§5.1",
+        "CloudFront does not answer it: the OPTIONS request goes through the behaviour "
+        "(403 when OPTIONS is not allowed) and the policy adds Allow-Origin, "
+        "Allow-Methods (`ALL`: every method), Allow-Headers, Max-Age and "
+        "Allow-Credentials to the response",
+    ),
+    Decision(
+        "CORS headers on other requests (UNSURE)",
+        "§5.1, §5.5",
+        "Allow-Origin, Allow-Credentials and Expose-Headers, as §5.1 says for every "
+        "policy (CORS-With-Preflight's page lists Expose-Headers for preflight only)",
+    ),
+    Decision(
+        "CORS origin override off (UNSURE)",
+        "§5.1",
+        "the current page's reading: when the origin's response has any CORS header, none "
+        "of the policy's is added; with override on, the policy's replace the origin's "
+        "headers of the same names",
+    ),
+    Decision(
+        "CORS allowed origins (UNSURE)",
+        "§5.1",
+        "scheme, host and port compared case-insensitively; `https://*.example.org` "
+        "matches one or more subdomain labels, not `https://example.org`; `*` in a port "
+        "matches digits and needs an explicit port; an entry without a scheme matches "
+        "nothing; `*` answers `*`",
+    ),
+    Decision(
+        "removed `Server` or `Date`",
+        "§5.3",
+        "CloudFront's own come back: `Server: CloudFront`, `Date` of the request time",
+    ),
+    Decision(
+        "Server-Timing values (UNSURE)",
+        "§5.4",
+        "measured: `cdn-upstream-fbl` is the origin call's time, `cdn-downstream-fbl` the "
+        "time from the viewer request to the policy; DNS and connect are 0 (a local origin "
+        "over a kept-alive connection); sampling from the request id's hash, so a replay "
+        "samples the same requests; `Pragma: server-timing` always; the origin's own "
+        "header is kept on a miss and dropped on a hit",
+    ),
+    Decision(
+        "staging weight (UNSURE)",
+        "§9",
+        "a request goes to staging when a number drawn from the seed and its request id "
+        "(replay) or from the distribution's seeded stream (`seed`, default 0) is below "
+        "the weight: deterministic, and the share comes out at the weight",
+    ),
+    Decision(
+        "staging header",
+        "§9",
+        "the header's name in any case, its value exactly; the header stays on the request",
+    ),
+    Decision(
+        "session stickiness cookie (UNSURE)",
+        "§9",
+        "`aws-cf-cd-session=<deployment>.<start>.<last>` set on every response, primary "
+        "or staging (`Max-Age` the idle TTL, capped at the maximum TTL from the start); the "
+        "session ends idle TTL after its last request or maximum TTL after it began, on "
+        "the injected clock; CloudFront strips the cookie before functions, cache key and "
+        "origin",
+    ),
+    Decision(
+        "a request routed to staging",
+        "§9",
+        "runs the staging distribution's behaviour for the viewer's uri, with its own "
+        "functions, origins and caches (staging starts empty); `deployment` says which "
+        "served it",
+    ),
 )

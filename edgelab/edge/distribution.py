@@ -31,16 +31,28 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import fields
+from os import PathLike
+from pathlib import Path
 from typing import Any
 
+from ..cloudfront_functions.limits import CFF_RULE_SETS, get_cff_rules
 from ..errors import ConfigError, EdgelabError, EventError
 from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
+from ..runtimes.cloudfront_js import CloudFrontFunctionHandler
 from ..triggers import Trigger
-from .behavior import BoundTrigger, CacheBehavior, OriginRequestPolicy, TriggerConfig
+from .behavior import (
+    BoundCloudFrontFunction,
+    BoundTrigger,
+    CacheBehavior,
+    CloudFrontFunctionConfig,
+    OriginRequestPolicy,
+    TriggerConfig,
+)
 from .cache import Cache, CachePolicy
 from .chain import STACK, build_stack, run_chain
+from .deployment import Staging
 from .exchange import Exchange, Next, Reply
 from .origins import HttpOrigin, Origin
 from .paths import match_behavior
@@ -50,8 +62,10 @@ from .trace import Trace
 from .viewer import DEFAULT_EDGE_LOCATION, ViewerRequest
 
 __all__ = [
+    "BoundCloudFrontFunction",
     "BoundTrigger",
     "CacheBehavior",
+    "CloudFrontFunctionConfig",
     "Distribution",
     "OriginRequestPolicy",
     "TriggerConfig",
@@ -67,7 +81,10 @@ class Distribution:
     callables or :class:`~edgelab.edge.targets.OriginTarget`. ``clock`` (seconds,
     ``time.time`` by default) drives the caches' TTLs and trace times; ``cache`` is a
     :class:`~edgelab.edge.tiers.CacheTiers` (a :class:`Cache` gives its clock and size
-    bound to every tier). ``spec`` is the model a definition was read into
+    bound to every tier). ``rules`` is the Lambda@Edge rule set and ``cff_rules`` the
+    CloudFront Functions one (default: the one of the same name, else ``2025-11``); a
+    behaviour's ``cloudfront_functions`` run in sandbox workers, one per function file,
+    runtime and key value store. ``spec`` is the model a definition was read into
     (``edgelab.definitions.DistributionSpec``), for the stages that read more of it.
     """
 
@@ -84,6 +101,7 @@ class Distribution:
         domain_name: str = DISTRIBUTION_DOMAIN,
         distribution_id: str = DISTRIBUTION_ID,
         rules: RuleSet | str | None = None,
+        cff_rules: RuleSet | str | None = None,
         isolated: bool = False,
         clock: Callable[[], float] = time.time,
         cache: CacheTiers | Cache | None = None,
@@ -91,6 +109,7 @@ class Distribution:
         viewer_defaults: Mapping[str, Any] | None = None,
         resolve: Mapping[str, str] | None = None,
         spec: Any = None,
+        staging: Staging | None = None,
     ) -> None:
         self.domain_name = domain_name
         self.distribution_id = distribution_id
@@ -103,11 +122,22 @@ class Distribution:
         self.viewer_defaults = check_viewer_defaults(viewer_defaults)
         self.default_root_object = default_root_object
         self.spec = spec
+        #: the staging copy and its router under continuous deployment (facts §9)
+        self.staging = staging
         self.isolated = isolated
         self._resolve = dict(resolve or {})
         self._router: HttpOrigin | None = None
         self._regions: dict[str, str | None] = {}
         self._handlers: dict[Any, tuple[Handler, str]] = {}
+        self._cff_handlers: dict[tuple[str, str, str], CloudFrontFunctionHandler] = {}
+        #: the CloudFront Functions rule set (default: the one named like ``rules``)
+        self.cff_rules = (
+            cff_rules
+            if isinstance(cff_rules, RuleSet)
+            else get_cff_rules(
+                cff_rules or (self.rules.name if self.rules.name in CFF_RULE_SETS else None)
+            )
+        )
         if behaviors is None:
             behaviors, origins = self._short_form(
                 triggers, origin, cache_policy, origin_request_policy
@@ -188,8 +218,34 @@ class Distribution:
             )
         b.target = self.first_origin(b)
         b.s3_region = b.target.s3_region
-        for trig, conf in b.trigger_configs().items():
+        lambdas = b.trigger_configs()
+        cffs = b.cloudfront_function_configs(lambdas)
+        for trig, conf in lambdas.items():
             b.bound[trig] = self._load(trig, conf)
+        for trig, cff in cffs.items():
+            b.cff[trig] = self._load_cff(trig, cff)
+
+    def _load_cff(self, trig: Trigger, conf: CloudFrontFunctionConfig) -> BoundCloudFrontFunction:
+        """One sandbox worker per (file, runtime, store): behaviours sharing a
+        CloudFront Function share it."""
+        path = str(Path(conf.function).resolve())
+        store = conf.kvs if isinstance(conf.kvs, str | PathLike | None) else id(conf.kvs)
+        key = (path, conf.runtime, str(store))
+        if key not in self._cff_handlers:
+            try:
+                self._cff_handlers[key] = CloudFrontFunctionHandler(
+                    Path(conf.function),
+                    conf.runtime,
+                    rules=self.cff_rules,
+                    kvs=conf.kvs,
+                    origins=list(self.origins),
+                    edge_location=self.edge_location,
+                )
+            except EdgelabError as exc:
+                exc.args = (f"cloudfront_functions.{trig.value}: {exc}", *exc.args[1:])
+                raise exc.with_context(trigger=trig.value, handler=str(conf.function)) from None
+        handler = self._cff_handlers[key]
+        return BoundCloudFrontFunction(trig, handler, conf.name or handler.function_name)
 
     def _load(self, trig: Trigger, conf: TriggerConfig) -> BoundTrigger:
         """One handler per (trigger, handler): two behaviours sharing a function share its
@@ -344,8 +400,13 @@ class Distribution:
         )
 
     def close(self) -> None:
+        staging = getattr(self, "staging", None)
+        if staging is not None:
+            staging.distribution.close()
         for handler, _ in self._handlers.values():
             handler.close()
+        for cff in getattr(self, "_cff_handlers", {}).values():
+            cff.close()
         locals_ = [t.local for t in getattr(self, "origins", {}).values()]
         for origin in {id(o): o for o in (*locals_, self._router) if o is not None}.values():
             close = getattr(origin, "close", None)
@@ -362,8 +423,11 @@ class Distribution:
         parts = []
         for b in self.behaviors:
             trig = ", ".join(
-                f"{t.short}={bt.handler.spec or bt.handler.function_name}"
-                for t, bt in b.bound.items()
+                [
+                    f"{t.short}={bt.handler.spec or bt.handler.function_name}"
+                    for t, bt in b.bound.items()
+                ]
+                + [f"{t.short}={f.handler.spec} ({f.runtime})" for t, f in b.cff.items()]
             )
             parts.append(f"{b.path_pattern} -> {b.target_origin} [{trig}]")
         if len(parts) == 1:

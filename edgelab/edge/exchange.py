@@ -30,9 +30,36 @@ if TYPE_CHECKING:
     from .cache import Entry
     from .targets import OriginTarget
 
-CacheStatus = Literal["Hit", "RefreshHit", "Miss", "LambdaGeneratedResponse", "Error", "Redirect"]
+CacheStatus = Literal[
+    "Hit",
+    "RefreshHit",
+    "Miss",
+    "LambdaGeneratedResponse",
+    "FunctionGeneratedResponse",
+    "Error",
+    "Redirect",
+]
 StepKind = Literal["continue", "respond", "fail"]
 perf = time.perf_counter
+
+
+@dataclass(frozen=True, slots=True)
+class OriginOverride:
+    """What a CloudFront Function's origin helpers made of the request's origin
+    (cloudfront-functions-facts §5.5): ``target`` the origin of the distribution it goes
+    to, ``block`` its ``request.origin`` as ``updateRequestOrigin`` changed it (None:
+    unchanged), ``host`` the ``Host`` to send (``hostHeader``)."""
+
+    target: OriginTarget
+    block: dict[str, Any] | None = None
+    host: str | None = None
+
+    def block_for(self, origin: OriginTarget, scheme: str) -> dict[str, Any]:
+        """The block to send ``origin``: the changed one for the origin it changed (only
+        that one: a group's secondary keeps its own)."""
+        if self.block is not None and origin is self.target:
+            return self.block
+        return origin.block(scheme)
 
 
 @dataclass(slots=True)
@@ -51,7 +78,9 @@ class Exchange:
     who answered: ``edge``, ``regional`` or ``origin`` (None: the cache was never
     reached); ``regional`` the regional edge cache used, None when the request
     bypassed it (``bypass`` says why); ``revalidate`` the expired object CloudFront is
-    asking the origin about (facts §4.5); ``notes`` what the trace should say.
+    asking the origin about (facts §4.5); ``origin_override`` the origin a viewer-request
+    CloudFront Function chose or changed (cloudfront-functions-facts §5.5); ``notes``
+    what the trace should say.
     """
 
     viewer: ViewerRequest
@@ -71,6 +100,7 @@ class Exchange:
     cache_tier: str | None = None
     regional: str | None = None
     bypass: str | None = None
+    origin_override: OriginOverride | None = None
     revalidate: Entry | None = None
     ttl: float | None = None
     age: int | None = None

@@ -35,19 +35,31 @@ class ForwardToOrigin(StageUnit):
     """What CloudFront sends the origin on a miss, before origin request: the headers,
     cookies and query strings the behaviour's policies forward, ``Host``, ``Via``,
     ``X-Forwarded-For``, the normalised ``Accept-Encoding`` (§1.8, §8.3), and the target
-    origin's ``request.origin`` block (§1.6). For an origin group the primary is tried
+    origin's ``request.origin`` block (§1.6), or the origin a viewer-request CloudFront
+    Function chose (``ex.origin_override``). For an origin group the primary is tried
     (failover comes with the origin group stage)."""
 
     def __call__(self, ex: Exchange) -> Reply:
-        ex.origin = self.behavior.target or self.dist.first_origin(self.behavior)
+        override = ex.origin_override
+        ex.origin = (
+            override.target
+            if override is not None
+            else self.behavior.target or self.dist.first_origin(self.behavior)
+        )
         ex.origin_request, ex.forwarded_querystring = self.origin_request(ex, ex.origin)
         return self.next(ex)
 
     def origin_request(self, ex: Exchange, origin: OriginTarget) -> tuple[dict[str, Any], str]:
         b, req = self.behavior, ex.request
         vh = req["headers"]
-        block = origin.block(ex.viewer.protocol)
+        override = ex.origin_override
+        if override is None:
+            block = origin.block(ex.viewer.protocol)
+        else:  # a CloudFront Function chose or changed the origin (CFF facts §5.5)
+            block = override.block_for(origin, ex.viewer.protocol)
         out = MutableHeaders(self.forwarded_headers(vh, block))
+        if override is not None and override.host and origin is override.target:
+            out["Host"] = override.host
         viewer = Headers(vh)
         if "user-agent" not in out:
             out["User-Agent"] = "Amazon CloudFront"

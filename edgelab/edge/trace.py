@@ -50,6 +50,12 @@ class Stage:
     logs: str = ""
     error: dict[str, str] | None = None
     cold_start: bool = False
+    #: ``lambda@edge`` or ``cloudfront-function``; a CloudFront Function's ``runtime``
+    #: (``cloudfront-js-1.0`` / ``-2.0``) and ``compute_utilization`` (percent of its
+    #: compute budget; cloudfront-functions-facts §8)
+    kind: str = "lambda@edge"
+    runtime: str | None = None
+    compute_utilization: float | None = None
 
     @property
     def generated(self) -> bool:
@@ -80,6 +86,9 @@ class Stage:
             "violations": [v.to_dict() for v in self.violations],
             "error": self.error,
             "cold_start": self.cold_start,
+            "kind": self.kind,
+            "runtime": self.runtime,
+            "compute_utilization": self.compute_utilization,
             "logs": self.logs,
             "input": self.input,
             "output": self.output,
@@ -98,6 +107,9 @@ class Stage:
             d.get("logs", ""),
             d.get("error"),
             bool(d.get("cold_start")),
+            d.get("kind") or "lambda@edge",
+            d.get("runtime"),
+            d.get("compute_utilization"),
         )
 
 
@@ -320,12 +332,19 @@ for _t in TRIGGERS:  # every stage's columns, None until the stage runs
     _NO_STAGE_COLUMNS.update({f"{_t.prefix}_{col}": None for col in _STAGE_COLUMNS})
     if _t is TRIGGERS[0]:
         _NO_STAGE_COLUMNS.update(edge_uri=None, edge_querystring=None)
+    if _t.is_viewer:  # a viewer trigger runs either kind of function (CFF facts §6)
+        _NO_STAGE_COLUMNS.update(
+            {f"{_t.prefix}_{col}": None for col in ("kind", "runtime", "compute_utilization")}
+        )
 
 
 def _stage_columns(row: dict[str, Any], trig: Trigger, s: Stage) -> None:
     """``vreq_outcome``, ``vreq_ms`` ... of a stage that ran."""
     p = trig.prefix
     row[f"{p}_outcome"], row[f"{p}_ms"] = s.outcome, s.duration_ms
+    if trig.is_viewer:
+        row[f"{p}_kind"], row[f"{p}_runtime"] = s.kind, s.runtime
+        row[f"{p}_compute_utilization"] = s.compute_utilization
     row[f"{p}_violations"] = len(s.violations)
     out = s.output
     if trig.is_request:

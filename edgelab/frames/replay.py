@@ -69,6 +69,8 @@ MEASURED_COLUMNS = (
     "oreq_ms",
     "oresp_ms",
     "vresp_ms",
+    "vreq_compute_utilization",
+    "vresp_compute_utilization",
     "logs",
     "cold_starts",
     "latency_functions_ms",
@@ -530,6 +532,15 @@ RESULT_COLUMNS = (
             ("uri_qs_len", "Int64"),
             ("request_bytes", "Int64"),
             ("generated_bytes", "Int64"),
+        )
+    ],
+    *[  # a viewer trigger runs either kind of function (cloudfront-functions-facts §6)
+        (f"{s}_{k}", t)
+        for s in (t.prefix for t in TRIGGERS if t.is_viewer)
+        for k, t in (
+            ("kind", "category"),
+            ("runtime", "category"),
+            ("compute_utilization", "float64"),
         )
     ],
     ("edge_uri", "category"),

@@ -214,12 +214,16 @@ class ChainStepper(WidgetView):
     def _not_run(self, name: str, t: Trace) -> str:
         dist = self.distribution
         behavior = dist.behavior_for(t.viewer.uri) if hasattr(dist, "behavior_for") else None
-        bound = behavior.bound if behavior is not None else getattr(dist, "triggers", {})
+        bound = (
+            {**behavior.bound, **behavior.cff}
+            if behavior is not None
+            else getattr(dist, "triggers", {})
+        )
         if name != "origin" and name not in {str(k) for k in bound}:
             why = "no function is associated with this trigger"
         elif t.cache == "Hit":
             why = f"a cache hit: CloudFront answered from the {t.cache_tier or 'edge'} cache"
-        elif t.cache == "LambdaGeneratedResponse":
+        elif t.cache in ("LambdaGeneratedResponse", "FunctionGeneratedResponse"):
             why = "an earlier function generated the response"
         elif t.cache == "Error":
             why = "an earlier stage failed"
