@@ -480,8 +480,10 @@ def cache_by_behavior(results: pd.DataFrame) -> pd.DataFrame:
     requests, ``edge_hits`` and ``regional_hits`` (which cache tier answered), misses,
     the hit ratio (:data:`HIT_RATIO_DEFINITION`), ``origin_requests`` (requests that
     reached an origin), ``generated`` (by a function), ``refused`` (answered by
-    CloudFront at the edge: a redirect to HTTPS, a protocol or method refused) and
-    ``errors`` (final status 400 or more)."""
+    CloudFront at the edge: a redirect to HTTPS, a protocol or method refused),
+    ``errors`` (final status 400 or more), ``failovers`` (requests an origin group's
+    secondary answered after the primary failed, facts §2) and ``error_pages`` (requests
+    answered with a custom error page, facts §6)."""
     return _cache_by(results, "behavior", "cache_by_behavior")
 
 
@@ -517,12 +519,41 @@ def _cache_by(results: pd.DataFrame, column: str, what: str) -> pd.DataFrame:
             "generated": (outcome == "generated").astype(int),
             "refused": (outcome == "refused").astype(int),
             "errors": (status_codes(results).fillna(0).to_numpy(int) >= 400).astype(int),
+            "failovers": _flags(results, "failover"),
+            "error_pages": _flags(results, "error_page"),
         }
     )
     out = frame.groupby(column, sort=False).sum()
     hits = out["edge_hits"] + out["regional_hits"]
     out.insert(4, "hit_ratio", hits / (hits + out["misses"]).replace(0, np.nan))
     return out.reset_index()
+
+
+def _flags(results: pd.DataFrame, column: str) -> np.ndarray:
+    """1 where ``column`` is set (True, or a value), 0 elsewhere or without the column."""
+    if column not in results:
+        return np.zeros(len(results), dtype=int)
+    values = results[column].astype(object)
+    present = values.notna().to_numpy() & (values.astype(str).to_numpy() != "")
+    truthy = np.array([bool(v) for v in values.where(values.notna(), False)], dtype=bool)
+    return (present & truthy).astype(int)
+
+
+def failovers(results: pd.DataFrame) -> pd.DataFrame:
+    """Origin group failovers (facts §2) per behaviour and reason (the primary's status,
+    ``unreachable`` or ``timeout``), with the origin that answered in the end: one row
+    per (behaviour, reason, origin_id) with its ``requests``; empty without failovers."""
+    _need(results, ["behavior", "failover", "failover_reason", "origin_id"], "failovers")
+    hit = results[_flags(results, "failover").astype(bool)]
+    frame = pd.DataFrame(
+        {
+            "behavior": hit["behavior"].astype(str).to_numpy(),
+            "reason": hit["failover_reason"].astype(str).to_numpy(),
+            "origin_id": hit["origin_id"].astype(str).to_numpy(),
+        }
+    )
+    out = frame.groupby(["behavior", "reason", "origin_id"], sort=False).size()
+    return out.rename("requests").reset_index()
 
 
 def origin_savings(results: pd.DataFrame) -> pd.DataFrame:

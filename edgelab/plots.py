@@ -386,34 +386,7 @@ def cost_breakdown(
     ax.barh(y - 0.2, dur, 0.4, left=req, color="C1", label="Lambda@Edge GB-seconds")
     have = ~np.isnan(cff)
     ax.barh(y[have] + 0.2, cff[have], 0.4, color="C2", label="CloudFront Functions")
-    for yi, total in zip(y, req + dur, strict=True):
-        ax.annotate(
-            _usd(total),
-            (total, yi - 0.2),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-        )
-    for yi, total in zip(y[have], cff[have], strict=True):
-        ax.annotate(
-            _usd(total),
-            (total, yi + 0.2),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-        )
-    for yi in y[~have]:
-        ax.annotate(
-            "no CloudFront Functions equivalent (origin event)",
-            (0, yi + 0.2),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontsize=8,
-            color="0.4",
-        )
+    _label_bars(ax, y, req + dur, cff, have)
     ax.set_yticks(y, triggers)
     ax.invert_yaxis()
     ax.set_xlim(0, max(float(np.nanmax(np.r_[req + dur, cff[have], 0])) * 1.3, 1e-12))
@@ -430,6 +403,25 @@ def cost_breakdown(
     )
     ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return ax
+
+
+def _label_bars(
+    ax: Axes, y: np.ndarray, lambda_edge: np.ndarray, cff: np.ndarray, have: np.ndarray
+) -> None:
+    """Each bar's dollars at its end; a note where CloudFront Functions cannot run."""
+    label: dict[str, Any] = {"xytext": (3, 0), "textcoords": "offset points", "va": "center"}
+    for yi, total in zip(y, lambda_edge, strict=True):
+        ax.annotate(_usd(total), (total, yi - 0.2), fontsize=8, **label)
+    for yi, total in zip(y[have], cff[have], strict=True):
+        ax.annotate(_usd(total), (total, yi + 0.2), fontsize=8, **label)
+    for yi in y[~have]:
+        ax.annotate(
+            "no CloudFront Functions equivalent (origin event)",
+            (0, yi + 0.2),
+            fontsize=8,
+            color="0.4",
+            **label,
+        )
 
 
 def concurrency(

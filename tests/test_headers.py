@@ -282,7 +282,8 @@ def test_tls_fingerprint_headers_are_synthetic_stable_and_https_only() -> None:
 
 
 def test_error_uri_and_args_are_known_names_never_added() -> None:
-    # DECISIONS "CloudFront-Error-Uri and CloudFront-Error-Args"
+    # DECISIONS "CloudFront-Error-Uri and CloudFront-Error-Args": never added to an
+    # ordinary request (tests/test_error_pages.py: added to a custom error page's fetch)
     viewer = el.ViewerRequest.from_path("/missing?a=1")
     for name in ("CloudFront-Error-Uri", "CloudFront-Error-Args"):
         assert canonical_cloudfront_name(name.lower()) == name

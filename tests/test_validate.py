@@ -1217,7 +1217,7 @@ PINNED = {
     "rule override ranges":
         "test_rules::test_override_out_of_range_is_a_config_error_naming_rule_range_and_value",
     "CloudFront-Error-Uri and CloudFront-Error-Args":
-        "test_headers::test_error_uri_and_args_are_known_names_never_added",
+        "test_error_pages::test_error_uri_and_args_reach_the_page_origin",
     "TLS fingerprint headers":
         "test_headers::test_tls_fingerprint_headers_are_synthetic_stable_and_https_only",
     "KB and MB": "test_validate::test_generated_response_size_limit",

@@ -149,33 +149,97 @@ def decide_cff(
     origins: Sequence[str] | None = None,
 ) -> FunctionResult:
     """Turn what the sandbox reported into CloudFront's outcome."""
-    info: Mapping[str, Any] = raw.value if isinstance(raw.value, Mapping) else {}
-    budget = limit(rules, "compute-budget", trigger)
-    cpu_ms = float(info.get("cpu_ms", raw.duration_ms))
-    if raw.status == "timeout":
-        cpu_ms = max(cpu_ms, limit(rules, "stop-after", trigger))
-    utilization = 100.0 * cpu_ms / budget if budget > 0 else float("inf")
-    memory = int(info.get("heap_bytes", 0))
-    changes = _origin_changes(info.get("origin", []))
-    value: Any = jsonwire.loads(info["json"]) if isinstance(info.get("json"), str) else None
-    request_in = event.get("request")
-    response_in = event.get("response")
-    logs = list(info.get("logs", []))
-    notes: list[str] = []
-    if info.get("logsTruncated"):
-        kept = log_cap(rules, trigger)
-        if kept < limit(rules, "log-size", trigger):
-            notes.append(
-                f"the function logged more than {kept:,} bytes, edgelab's cap on one "
-                "call's logs ($EDGELAB_MAX_LOGS); the rest was dropped"
-            )
-        else:
-            notes.append(
-                f"the function logged more than {kept:,} bytes; "
-                "CloudFront truncates a run's logs there (facts §8)"
-            )
+    run = _Report.read(raw, trigger, rules, runtime, event)
+    failed = _execution_error(run)
+    if failed is not None:
+        return run.error(EXECUTION_ERROR, failed)
+    info = run.info
+    serialise = info.get("error")
+    if info.get("type") == "object" and info.get("json") is None and serialise:
+        return run.error(
+            VALIDATION_ERROR,
+            f"the returned object cannot be converted to JSON: "
+            f"{serialise.get('name')}: {serialise.get('message')}",
+        )
+    kind, violations = validate_cff_result(
+        run.value,
+        trigger=trigger,
+        event=event,
+        rules=rules,
+        runtime=runtime,
+        value_type=str(info.get("type", "undefined")),
+        promise=bool(info.get("promise")),
+        origin_changes=run.changes,
+        origins=origins,
+    )
+    if violations or kind is None:
+        first = violations[0].message if violations else "no request or response"
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        return run.error(
+            VALIDATION_ERROR, f"the function result failed validation: {first}{more}", violations
+        )
+    if kind == "request":
+        request = normalize_cff_request(run.value, run.request_in or {})
+        return run.result("request", request, None, None, None, [])
+    response = normalize_cff_response(
+        run.value, event.get("response") if trigger is Trigger.VIEWER_RESPONSE else None
+    )
+    return run.result("response", run.request_in, response, response["statusCode"], None, [])
+
+
+@dataclass
+class _Report:
+    """What the sandbox reported about one run, read once: CPU time against the budget,
+    memory, logs (and a note when they were cut), the origin changes and the value."""
+
+    raw: RawResult
+    trigger: Trigger
+    rules: RuleSet
+    runtime: str
+    info: Mapping[str, Any]
+    request_in: Any
+    budget: float
+    cpu_ms: float
+    utilization: float
+    memory: int
+    changes: list[dict[str, Any]]
+    value: Any
+    logs: list[str]
+    notes: list[str]
+
+    @classmethod
+    def read(
+        cls,
+        raw: RawResult,
+        trigger: Trigger,
+        rules: RuleSet,
+        runtime: str,
+        event: Mapping[str, Any],
+    ) -> _Report:
+        info: Mapping[str, Any] = raw.value if isinstance(raw.value, Mapping) else {}
+        budget = limit(rules, "compute-budget", trigger)
+        cpu_ms = float(info.get("cpu_ms", raw.duration_ms))
+        if raw.status == "timeout":
+            cpu_ms = max(cpu_ms, limit(rules, "stop-after", trigger))
+        return cls(
+            raw,
+            trigger,
+            rules,
+            runtime,
+            info,
+            event.get("request"),
+            budget,
+            cpu_ms,
+            100.0 * cpu_ms / budget if budget > 0 else float("inf"),
+            int(info.get("heap_bytes", 0)),
+            _origin_changes(info.get("origin", [])),
+            jsonwire.loads(info["json"]) if isinstance(info.get("json"), str) else None,
+            list(info.get("logs", [])),
+            _log_notes(info, rules, trigger),
+        )
 
     def result(
+        self,
         outcome: OutcomeKind,
         request: Any,
         response: Any,
@@ -183,113 +247,105 @@ def decide_cff(
         error: ErrorInfo | None,
         violations: list[Violation],
     ) -> FunctionResult:
+        logs, info = self.logs, self.info
         return FunctionResult(
-            trigger,
+            self.trigger,
             outcome,
             request,
             response,
             status,
             error,
             violations,  # type: ignore[arg-type]
-            raw.duration_ms,
-            "\n".join(logs) if logs else raw.logs,
+            self.raw.duration_ms,
+            "\n".join(logs) if logs else self.raw.logs,
             False,
-            value,
-            list(notes),
-            runtime=runtime,
-            compute_utilization=utilization,
-            cpu_ms=cpu_ms,
-            memory_bytes=memory,
-            origin_changes=changes,
+            self.value,
+            list(self.notes),
+            runtime=self.runtime,
+            compute_utilization=self.utilization,
+            cpu_ms=self.cpu_ms,
+            memory_bytes=self.memory,
+            origin_changes=self.changes,
             log_data=info.get("logData"),
             log_lines=logs,
             kvs_reads=int(info.get("kvsReads", 0)),
         )
 
-    def error(kind: str, message: str, violations: list[Violation] | None = None) -> FunctionResult:
-        return result(
+    def error(
+        self, kind: str, message: str, violations: list[Violation] | None = None
+    ) -> FunctionResult:
+        return self.result(
             "error",
-            request_in,
+            self.request_in,
             None,
             CFF_ERROR_STATUS[kind],
             ErrorInfo(kind, message),
             violations or [],
         )
 
-    stop = limit(rules, "stop-after", trigger)
+
+def _log_notes(info: Mapping[str, Any], rules: RuleSet, trigger: Trigger) -> list[str]:
+    """A note when the run's logs were cut: by CloudFront (facts §8) or by edgelab's cap."""
+    if not info.get("logsTruncated"):
+        return []
+    kept = log_cap(rules, trigger)
+    if kept < limit(rules, "log-size", trigger):
+        return [
+            f"the function logged more than {kept:,} bytes, edgelab's cap on one "
+            "call's logs ($EDGELAB_MAX_LOGS); the rest was dropped"
+        ]
+    return [
+        f"the function logged more than {kept:,} bytes; "
+        "CloudFront truncates a run's logs there (facts §8)"
+    ]
+
+
+def _execution_error(run: _Report) -> str | None:
+    """Why the run is a FunctionExecutionError (facts §4.2, §8), or None: it timed out,
+    its sandbox died, it threw or left a promise pending, it used too much memory or more
+    than its compute budget."""
+    raw, info = run.raw, run.info
     if raw.status == "timeout":
-        return error(
-            EXECUTION_ERROR,
+        stop = limit(run.rules, "stop-after", run.trigger)
+        return (
             f"the function did not finish within {stop:,.0f} ms "
-            "(stop-after; an endless loop?) and was stopped (facts §4.2, §8)",
+            "(stop-after; an endless loop?) and was stopped (facts §4.2, §8)"
         )
     if raw.status == "crash":
-        return error(
-            EXECUTION_ERROR,
-            f"the function's sandbox process died: {raw.error_message or 'no reason given'}",
-        )
+        return f"the function's sandbox process died: {raw.error_message or 'no reason given'}"
     if raw.status == "error":
-        state = info.get("state")
-        if state == "pending":
-            return error(
-                EXECUTION_ERROR,
-                "the promise the function returned never settled: "
-                "CloudFront Functions have no timers or I/O to wait for, so nothing "
-                "could ever resolve it (facts §1)",
-            )
-        err = info.get("error") or {}
-        name = err.get("name") or raw.error_type or "Error"
-        message = err.get("message", raw.error_message or "")
-        where = f" (line {err['line']})" if err.get("line") else ""
-        if state != "threw":
-            return error(EXECUTION_ERROR, f"{name}: {message}")
-        return error(EXECUTION_ERROR, f"{name}: {message}{where}".rstrip())
-    memory_limit = limit(rules, "memory", trigger) * MB
-    if memory > memory_limit:
-        return error(
-            EXECUTION_ERROR,
-            f"MemoryError: the run used about {memory:,} bytes; a "
-            f"CloudFront Function has {memory_limit:,.0f} (facts §8)",
+        return _thrown(raw, info)
+    memory_limit = limit(run.rules, "memory", run.trigger) * MB
+    if run.memory > memory_limit:
+        return (
+            f"MemoryError: the run used about {run.memory:,} bytes; a "
+            f"CloudFront Function has {memory_limit:,.0f} (facts §8)"
         )
-    if utilization > 100.0:
-        return error(
-            EXECUTION_ERROR,
-            f"compute utilization {utilization:.0f} % is over 100 %: "
-            f"the run took {cpu_ms:.3f} ms of CPU time against a budget of "
-            f"{budget:g} ms (compute-budget; facts §8)",
+    if run.utilization > 100.0:
+        return (
+            f"compute utilization {run.utilization:.0f} % is over 100 %: "
+            f"the run took {run.cpu_ms:.3f} ms of CPU time against a budget of "
+            f"{run.budget:g} ms (compute-budget; facts §8)"
         )
-    serialise = info.get("error")
-    if info.get("type") == "object" and info.get("json") is None and serialise:
-        return error(
-            VALIDATION_ERROR,
-            f"the returned object cannot be converted to JSON: "
-            f"{serialise.get('name')}: {serialise.get('message')}",
+    return None
+
+
+def _thrown(raw: RawResult, info: Mapping[str, Any]) -> str:
+    """The message of a run that threw, or whose promise never settled."""
+    state = info.get("state")
+    if state == "pending":
+        return (
+            "the promise the function returned never settled: "
+            "CloudFront Functions have no timers or I/O to wait for, so nothing "
+            "could ever resolve it (facts §1)"
         )
-    kind, violations = validate_cff_result(
-        value,
-        trigger=trigger,
-        event=event,
-        rules=rules,
-        runtime=runtime,
-        value_type=str(info.get("type", "undefined")),
-        promise=bool(info.get("promise")),
-        origin_changes=changes,
-        origins=origins,
-    )
-    if violations or kind is None:
-        first = violations[0].message if violations else "no request or response"
-        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-        return error(
-            VALIDATION_ERROR, f"the function result failed validation: {first}{more}", violations
-        )
-    if kind == "request":
-        return result(
-            "request", normalize_cff_request(value, request_in or {}), None, None, None, []
-        )
-    response = normalize_cff_response(
-        value, response_in if trigger is Trigger.VIEWER_RESPONSE else None
-    )
-    return result("response", request_in, response, response["statusCode"], None, [])
+    err = info.get("error") or {}
+    name = err.get("name") or raw.error_type or "Error"
+    message = err.get("message", raw.error_message or "")
+    where = f" (line {err['line']})" if err.get("line") else ""
+    if state != "threw":
+        return f"{name}: {message}"
+    return f"{name}: {message}{where}".rstrip()
 
 
 # -- what the viewer gets when a function fails (facts §4.2) --------------------------------

@@ -87,27 +87,8 @@ class _Checker:
             if before.get(name) == entry and isinstance(entry, dict):
                 continue  # passed through unchanged: it was valid on the way in
             where = f"{path}.{name}"
-            if kind == "header":
-                if not _TOKEN.match(str(name)):
-                    self.add(
-                        "header-name-invalid",
-                        where,
-                        f"header name {name!r} is not a valid HTTP token",
-                        "§4.1",
-                        actual=name,
-                    )
-                    continue
-                if name != name.lower():
-                    self.add(
-                        "header-name-case",
-                        where,
-                        f"header names must be lowercase when a function adds them; got {name!r}",
-                        "§2.4",
-                        actual=name,
-                        limit=name.lower(),
-                    )
-            elif not name:
-                self.add("field-shape", where, f"{path} has an empty name", "§2.4")
+            if not self._field_name(name, where, path, kind):
+                continue
             if not isinstance(entry, dict):
                 self.add(
                     "field-shape",
@@ -117,48 +98,78 @@ class _Checker:
                     actual=entry,
                 )
                 continue
-            items = [("value", entry.get("value"))]
-            mv = entry.get("multiValue")
-            if mv is not None:
-                if not isinstance(mv, list):
-                    self.add(
-                        "field-shape",
-                        f"{where}.multiValue",
-                        "multiValue must be a list of {value} objects",
-                        "§2.4",
-                        actual=type(mv).__name__,
-                    )
-                else:
-                    items += [
-                        (f"multiValue[{i}].value", m.get("value") if isinstance(m, dict) else m)
-                        for i, m in enumerate(mv)
-                    ]
-                    if cookies:
-                        items += [
-                            (f"multiValue[{i}].attributes", m.get("attributes", ""))
-                            for i, m in enumerate(mv)
-                            if isinstance(m, dict)
-                        ]
-            if cookies:
-                items.append(("attributes", entry.get("attributes", "")))
-            for sub, value in items:
-                if not isinstance(value, str):
-                    self.add(
-                        "value-not-string",
-                        f"{where}.{sub}",
-                        f"{where}.{sub} must be a string; got {type(value).__name__}",
-                        "§4.1",
-                        actual=value,
-                    )
-                elif _BAD_VALUE.search(value):
-                    self.add(
-                        "value-invalid",
-                        f"{where}.{sub}",
-                        f"{where}.{sub} has a control character",
-                        "§4.1",
-                        actual=value,
-                    )
+            for sub, value in self._field_values(entry, where, cookies):
+                self._field_value(value, f"{where}.{sub}")
         return True
+
+    def _field_name(self, name: Any, where: str, path: str, kind: str) -> bool:
+        """A header name is an HTTP token, in lower case (§2.4, §4.1); other names are not
+        empty. False when the entry is not worth checking further."""
+        if kind != "header":
+            if not name:
+                self.add("field-shape", where, f"{path} has an empty name", "§2.4")
+            return True
+        if not _TOKEN.match(str(name)):
+            self.add(
+                "header-name-invalid",
+                where,
+                f"header name {name!r} is not a valid HTTP token",
+                "§4.1",
+                actual=name,
+            )
+            return False
+        if name != name.lower():
+            self.add(
+                "header-name-case",
+                where,
+                f"header names must be lowercase when a function adds them; got {name!r}",
+                "§2.4",
+                actual=name,
+                limit=name.lower(),
+            )
+        return True
+
+    def _field_values(
+        self, entry: dict[str, Any], where: str, cookies: bool
+    ) -> list[tuple[str, Any]]:
+        """(sub-path, value) of each string an entry holds: value, multiValue[i].value,
+        and a cookie's attributes."""
+        items = [("value", entry.get("value"))]
+        mv = entry.get("multiValue")
+        if mv is not None and not isinstance(mv, list):
+            self.add(
+                "field-shape",
+                f"{where}.multiValue",
+                "multiValue must be a list of {value} objects",
+                "§2.4",
+                actual=type(mv).__name__,
+            )
+        elif mv is not None:
+            items += [
+                (f"multiValue[{i}].value", m.get("value") if isinstance(m, dict) else m)
+                for i, m in enumerate(mv)
+            ]
+            if cookies:
+                items += [
+                    (f"multiValue[{i}].attributes", m.get("attributes", ""))
+                    for i, m in enumerate(mv)
+                    if isinstance(m, dict)
+                ]
+        if cookies:
+            items.append(("attributes", entry.get("attributes", "")))
+        return items
+
+    def _field_value(self, value: Any, at: str) -> None:
+        if not isinstance(value, str):
+            self.add(
+                "value-not-string",
+                at,
+                f"{at} must be a string; got {type(value).__name__}",
+                "§4.1",
+                actual=value,
+            )
+        elif _BAD_VALUE.search(value):
+            self.add("value-invalid", at, f"{at} has a control character", "§4.1", actual=value)
 
     def header_rules(
         self, after: Mapping[str, Any], before: Mapping[str, Any], path: str, *, generated: bool
@@ -215,7 +226,35 @@ class _Checker:
                 actual=req["method"],
                 limit=before.get("method"),
             )
-        uri = req.get("uri", before.get("uri"))
+        uri = self._uri(req.get("uri", before.get("uri")))
+        qs = self._querystring(req.get("querystring", before.get("querystring", {})), before)
+        total = len(uri) + (len(qs) + 1 if qs else 0)
+        if total >= self.limit("uri-querystring-length"):
+            self.add(
+                "uri-too-long",
+                "request.uri",
+                f"uri + querystring is {total:,} characters; "
+                f"it must be shorter than {self.limit('uri-querystring-length'):,.0f}",
+                "§4.1",
+                actual=total,
+                limit=self.limit("uri-querystring-length"),
+            )
+        size = len(uri) + len(qs) + self._request_headers(req, before)
+        cookies = req.get("cookies", before.get("cookies", {}))
+        self.fields(cookies, "request.cookies", kind="cookie", before=before.get("cookies"))
+        if size > self.limit("request-size"):
+            self.add(
+                "request-too-large",
+                "request",
+                f"the request's headers, uri and query "
+                f"string are {size:,} bytes; at most {self.limit('request-size'):,.0f}",
+                "§4.1",
+                actual=size,
+                limit=self.limit("request-size"),
+            )
+
+    def _uri(self, uri: Any) -> str:
+        """The uri the request goes on with ('' when unusable) (§2.2, §4.1)."""
         if not isinstance(uri, str) or not uri.startswith("/"):
             self.add(
                 "uri-invalid",
@@ -224,8 +263,8 @@ class _Checker:
                 "§2.2, §4.1",
                 actual=uri,
             )
-            uri = ""
-        elif _BAD_URI.search(uri):
+            return ""
+        if _BAD_URI.search(uri):
             self.add(
                 "uri-invalid",
                 "request.uri",
@@ -233,7 +272,10 @@ class _Checker:
                 "§4.1",
                 actual=uri,
             )
-        qs_value = req.get("querystring", before.get("querystring", {}))
+        return uri
+
+    def _querystring(self, qs_value: Any, before: Mapping[str, Any]) -> str:
+        """The query string as text: a string (2.0 only) or the querystring object."""
         if isinstance(qs_value, str):
             if self.runtime != RUNTIME_2:
                 self.add(
@@ -260,79 +302,34 @@ class _Checker:
                 "§4.1",
                 actual=qs,
             )
-        total = len(uri) + (len(qs) + 1 if qs else 0)
-        if total >= self.limit("uri-querystring-length"):
-            self.add(
-                "uri-too-long",
-                "request.uri",
-                f"uri + querystring is {total:,} characters; "
-                f"it must be shorter than {self.limit('uri-querystring-length'):,.0f}",
-                "§4.1",
-                actual=total,
-                limit=self.limit("uri-querystring-length"),
-            )
+        return qs
+
+    def _request_headers(self, req: Mapping[str, Any], before: Mapping[str, Any]) -> int:
+        """Check the request's headers; their size toward the request's (§4.1)."""
         headers = req.get("headers", before.get("headers", {}))
-        size = len(uri) + len(qs)
-        if self.fields(headers, "request.headers", kind="header", before=before.get("headers")):
-            if "cookie" in headers and "cookie" not in before.get("headers", {}):
-                self.add(
-                    "cookie-header",
-                    "request.headers.cookie",
-                    "set cookies through "
-                    "request.cookies; a CloudFront Function never sees a cookie header",
-                    "§2.2",
-                    actual="cookie",
-                )
-            self.header_rules(
-                headers, before.get("headers", {}), "request.headers", generated=False
-            )
-            size += sum(
-                len(str(n)) + sum(len(str(v)) for v in effective_values(e)) + 4
-                for n, e in headers.items()
-                if isinstance(e, dict)
-            )
-        cookies = req.get("cookies", before.get("cookies", {}))
-        self.fields(cookies, "request.cookies", kind="cookie", before=before.get("cookies"))
-        if size > self.limit("request-size"):
+        if not self.fields(headers, "request.headers", kind="header", before=before.get("headers")):
+            return 0
+        if "cookie" in headers and "cookie" not in before.get("headers", {}):
             self.add(
-                "request-too-large",
-                "request",
-                f"the request's headers, uri and query "
-                f"string are {size:,} bytes; at most {self.limit('request-size'):,.0f}",
-                "§4.1",
-                actual=size,
-                limit=self.limit("request-size"),
+                "cookie-header",
+                "request.headers.cookie",
+                "set cookies through "
+                "request.cookies; a CloudFront Function never sees a cookie header",
+                "§2.2",
+                actual="cookie",
             )
+        self.header_rules(headers, before.get("headers", {}), "request.headers", generated=False)
+        return sum(
+            len(str(n)) + sum(len(str(v)) for v in effective_values(e)) + 4
+            for n, e in headers.items()
+            if isinstance(e, dict)
+        )
 
     # -- response -------------------------------------------------------------------------
     def response(self, resp: Mapping[str, Any], before: Mapping[str, Any] | None) -> None:
         generated = before is None
         before = before or {}
-        status = resp.get("statusCode", before.get("statusCode"))
-        if isinstance(status, bool) or not isinstance(status, int):
-            if isinstance(status, float) and status.is_integer():
-                status = int(status)
-            else:
-                self.add(
-                    "status-invalid",
-                    "response.statusCode",
-                    "statusCode must be an integer such as 302 (not a string)",
-                    "§2.3",
-                    actual=status,
-                )
-                status = None
-        if status is not None and not (
-            self.limit("status-min") <= status <= self.limit("status-max")
-        ):
-            self.add(
-                "status-invalid",
-                "response.statusCode",
-                f"statusCode must be from "
-                f"{self.limit('status-min'):.0f} to {self.limit('status-max'):.0f}",
-                "§4.1",
-                actual=status,
-                limit=[self.limit("status-min"), self.limit("status-max")],
-            )
+        self._status(resp.get("statusCode", before.get("statusCode")))
         desc = resp.get("statusDescription")
         if desc is not None and not isinstance(desc, str):
             self.add(
@@ -366,6 +363,33 @@ class _Checker:
         )
         if "body" in resp:
             self.body(resp["body"])
+
+    def _status(self, status: Any) -> None:
+        """statusCode: an integer within the status range (§2.3, §4.1)."""
+        if isinstance(status, bool) or not isinstance(status, int):
+            if isinstance(status, float) and status.is_integer():
+                status = int(status)
+            else:
+                self.add(
+                    "status-invalid",
+                    "response.statusCode",
+                    "statusCode must be an integer such as 302 (not a string)",
+                    "§2.3",
+                    actual=status,
+                )
+                status = None
+        if status is not None and not (
+            self.limit("status-min") <= status <= self.limit("status-max")
+        ):
+            self.add(
+                "status-invalid",
+                "response.statusCode",
+                f"statusCode must be from "
+                f"{self.limit('status-min'):.0f} to {self.limit('status-max'):.0f}",
+                "§4.1",
+                actual=status,
+                limit=[self.limit("status-min"), self.limit("status-max")],
+            )
 
     def body(self, body: Any) -> None:
         if isinstance(body, str):
@@ -428,79 +452,68 @@ def validate_cff_result(
     data, ``value_type`` its JavaScript type (``undefined``, ``function`` ...), ``promise``
     whether a 1.0 function returned a Promise."""
     check = _Checker(trigger, rules, runtime)
-    request_in = event.get("request", {})
-    response_in = event.get("response")
-    if promise:
-        check.add(
-            "return-shape",
-            "return",
-            f"a {runtime} handler must return the request or "
-            "response itself, not a Promise (1.0 has no async)",
-            "§1, §3",
-            actual="Promise",
-        )
+    kind = _returned_kind(check, value, value_type, promise)
+    if kind is None:
         return None, check.found
-    if value_type in ("undefined", "function", "symbol") or not isinstance(value, dict):
-        got = (
-            value_type
-            if value_type != "object"
-            else (
-                "null"
-                if value is None
-                else "an array"
-                if isinstance(value, list)
-                else type(value).__name__
-            )
-        )
-        check.add(
-            "return-shape",
-            "return",
-            f"the function must return the "
-            f"{'request or a response' if trigger is VREQ else 'response'} object; it "
-            f"returned {got}",
-            "§3",
-            actual=got,
-        )
-        return None, check.found
-    if "request" in value and ("context" in value or "version" in value):
-        check.add(
-            "return-shape",
-            "return",
-            "the function returned the whole event; return "
-            f"event.{'request' if trigger is VREQ else 'response'}",
-            "§3",
-            actual="event",
-        )
-        return None, check.found
-    is_response = "statusCode" in value or (
-        trigger is VRESP and not (set(value) & {"uri", "method", "querystring"})
-    )
-    if trigger is VRESP and not is_response:
-        check.add(
-            "return-shape",
-            "return",
-            "a viewer-response function must return the response (event.response), not the request",
-            "§3",
-            actual="request",
-        )
-        return None, check.found
-    if is_response:
-        check.response(value, response_in if trigger is VRESP else None)
-        kind = "response"
+    if kind == "response":
+        check.response(value, event.get("response") if trigger is VRESP else None)
     else:
-        if not set(value) & _REQUEST_KEYS:
-            check.add(
-                "return-shape",
-                "return",
-                "the returned object is neither a request "
-                "(method, uri, querystring, headers, cookies) nor a response "
-                "(statusCode)",
-                "§3",
-                actual=sorted(value)[:8],
-            )
-            return None, check.found
-        check.request(value, request_in)
-        kind = "request"
+        check.request(value, event.get("request", {}))
     if trigger is VREQ and origin_changes:
         OriginChangeRules(check.add).origin_changes(origin_changes, origins)
     return kind, check.found
+
+
+def _returned_kind(check: _Checker, value: Any, value_type: str, promise: bool) -> str | None:
+    """``"request"`` or ``"response"``: what the returned value is (§3); None, with a
+    ``return-shape`` violation, when it is neither."""
+    trigger, runtime = check.trigger, check.runtime
+    problem: tuple[str, Any] | None = None
+    if promise:
+        problem = (
+            f"a {runtime} handler must return the request or "
+            "response itself, not a Promise (1.0 has no async)",
+            "Promise",
+        )
+    elif value_type in ("undefined", "function", "symbol") or not isinstance(value, dict):
+        got = value_type if value_type != "object" else _js_type(value)
+        problem = (
+            f"the function must return the "
+            f"{'request or a response' if trigger is VREQ else 'response'} object; it "
+            f"returned {got}",
+            got,
+        )
+    elif "request" in value and ("context" in value or "version" in value):
+        problem = (
+            "the function returned the whole event; return "
+            f"event.{'request' if trigger is VREQ else 'response'}",
+            "event",
+        )
+    elif "statusCode" in value or (
+        trigger is VRESP and not (set(value) & {"uri", "method", "querystring"})
+    ):
+        return "response"
+    elif trigger is VRESP:
+        problem = (
+            "a viewer-response function must return the response (event.response), not the request",
+            "request",
+        )
+    elif not set(value) & _REQUEST_KEYS:
+        problem = (
+            "the returned object is neither a request "
+            "(method, uri, querystring, headers, cookies) nor a response "
+            "(statusCode)",
+            sorted(value)[:8],
+        )
+    else:
+        return "request"
+    message, actual = problem
+    check.add("return-shape", "return", message, "§1, §3" if promise else "§3", actual=actual)
+    return None
+
+
+def _js_type(value: Any) -> str:
+    """How JavaScript's reader would name a non-object JSON value."""
+    if value is None:
+        return "null"
+    return "an array" if isinstance(value, list) else type(value).__name__

@@ -208,6 +208,14 @@ def format_trace(t: Trace) -> str:
             + (f"  {_short(o.error, 70)}" if o.error else "")
         )
     stage_line("origin-response")
+    if t.failover:
+        for a in t.attempts:
+            got = a.status if a.status is not None else ("failed" if a.error else "none")
+            then = f"  -> failover ({a.failover})" if a.failover else ""
+            out.append(
+                f"  {'origin try':<16} {got!s:<9} {a.duration_ms:8.2f} ms  "
+                f"{a.origin_id} [{', '.join(a.stages) or 'no function'}]{then}"
+            )
     if t.cache in ("Miss", "RefreshHit") and t.ttl is not None:
         tiers = "edge and regional" if t.regional_edge_cache else "edge"
         stored = f"stored in the {tiers} cache" if t.ttl > 0 else "not stored"
@@ -217,6 +225,13 @@ def format_trace(t: Trace) -> str:
             + (" (revalidated: 304)" if t.cache == "RefreshHit" else "")
         )
     stage_line("viewer-response")
+    if t.error_page is not None:
+        ep = t.error_page
+        how = f"sent as {ep.status}" if ep.served else f"not fetched ({ep.page_status})"
+        out.append(
+            f"  {'error page':<16} {ep.original_status} -> {ep.page} (behaviour "
+            f"{ep.behavior}, {ep.cache}), {how}"
+        )
     out.append(f"  response {t.status} {t.response.get('statusDescription', '')}")
     for name, elems in t.response.get("headers", {}).items():
         for e in elems:

@@ -235,71 +235,24 @@ def build_distribution(
 ) -> DistributionSpec:
     """Validate and normalise one ``DistributionConfig``."""
     cfg = table(config, loc)
-    for legacy in ("S3Origin", "CustomOrigin"):
-        if legacy in cfg and not cfg.get("Origins"):
-            raise loc.at(cfg, legacy).error(
-                f"the legacy single-origin {legacy} shorthand is not supported; describe the "
-                "origin under Origins"
-            )
+    _refuse_single_origin_shorthand(cfg, loc)
     origins = _origins(imp, cfg, loc)
     groups = _groups(cfg, loc, {o.id for o in origins})
     targets = {o.id for o in origins} | {g.id for g in groups}
     behaviors = _behaviors(imp, cfg, loc, targets)
     imp.finder.check()
     errors = _error_responses(cfg, loc)
-    for what, items in (
-        ("origins", origins),
-        ("origin groups", groups),
-        ("cache behaviors", behaviors),
-    ):
-        if len(items) > QUOTAS[what]:
-            imp.note(
-                f"{loc}: {len(items)} {what}; CloudFront's default quota is "
-                f"{QUOTAS[what]} per distribution (facts §1.5)"
-            )
+    counted = (("origins", origins), ("origin groups", groups), ("cache behaviors", behaviors))
+    _note_quotas(imp, loc, counted)
     root = as_str(cfg.get("DefaultRootObject", ""), loc.at(cfg, "DefaultRootObject"))
-    geo: tuple[str, tuple[str, ...]] = ("none", ())
-    restrictions = cfg.get("Restrictions")
-    if isinstance(restrictions, dict) and isinstance(restrictions.get("GeoRestriction"), dict):
-        g = restrictions["GeoRestriction"]
-        gloc = loc.at(cfg, "Restrictions").at(restrictions, "GeoRestriction")
-        geo = (
-            as_str(g.get("RestrictionType", "none"), gloc.at(g, "RestrictionType")),
-            tuple(as_str(c, gloc) for c in as_list(g.get("Locations"), gloc)),
-        )
-        if geo[0] != "none":
-            imp.note(
-                f"{gloc}: geographic restriction {geo[0]} {list(geo[1])} is kept in the "
-                "model; requests are not refused by country"
-            )
+    geo = _geo_restriction(imp, cfg, loc)
     for key, what in (("WebACLId", "AWS WAF web ACL"), ("Logging", "standard logging")):
         if cfg.get(key):
             imp.note(f"{loc.at(cfg, key)}: {what} is not emulated")
-    staging = None
     http_version = as_str(
         cfg.get("HttpVersion", imp.default_http_version), loc.at(cfg, "HttpVersion")
     )
-    if cfg.get("ContinuousDeploymentPolicyId") and allow_staging:
-        cd_loc = loc.at(cfg, "ContinuousDeploymentPolicyId")
-        if "3" in http_version:
-            raise loc.at(cfg, "HttpVersion").error(
-                f"continuous deployment cannot be used on a distribution that supports HTTP/3;"
-                f" got HttpVersion {http_version} (facts §9)"
-            )
-        staging = imp.staging(as_str(cfg["ContinuousDeploymentPolicyId"], cd_loc), cd_loc)
-        if staging is not None:
-            primary = {b.path_pattern for b in behaviors}
-            extra = [
-                b.path_pattern
-                for b in staging.distribution.behaviors
-                if b.path_pattern not in primary
-            ]
-            if extra:
-                imp.note(
-                    f"{cd_loc}: the staging distribution has path patterns the primary "
-                    f"lacks ({', '.join(extra)}); CloudFront expects the same or a subset "
-                    "(facts §9)"
-                )
+    staging = _staging(imp, cfg, loc, http_version, behaviors) if allow_staging else None
     aliases = cfg.get("Aliases", cfg.get("CNAMEs", []))
     return DistributionSpec(
         name=name,
@@ -328,6 +281,71 @@ def build_distribution(
     )
 
 
+def _refuse_single_origin_shorthand(cfg: dict[str, Any], loc: Loc) -> None:
+    for legacy in ("S3Origin", "CustomOrigin"):
+        if legacy in cfg and not cfg.get("Origins"):
+            raise loc.at(cfg, legacy).error(
+                f"the legacy single-origin {legacy} shorthand is not supported; describe the "
+                "origin under Origins"
+            )
+
+
+def _note_quotas(imp: Importer, loc: Loc, counted: tuple[tuple[str, list[Any]], ...]) -> None:
+    """A note for each kind of item past CloudFront's default quota (facts §1.5)."""
+    for what, items in counted:
+        if len(items) > QUOTAS[what]:
+            imp.note(
+                f"{loc}: {len(items)} {what}; CloudFront's default quota is "
+                f"{QUOTAS[what]} per distribution (facts §1.5)"
+            )
+
+
+def _geo_restriction(imp: Importer, cfg: dict[str, Any], loc: Loc) -> tuple[str, tuple[str, ...]]:
+    """(restriction type, countries): kept in the model, never enforced (a note says so)."""
+    geo: tuple[str, tuple[str, ...]] = ("none", ())
+    restrictions = cfg.get("Restrictions")
+    if isinstance(restrictions, dict) and isinstance(restrictions.get("GeoRestriction"), dict):
+        g = restrictions["GeoRestriction"]
+        gloc = loc.at(cfg, "Restrictions").at(restrictions, "GeoRestriction")
+        geo = (
+            as_str(g.get("RestrictionType", "none"), gloc.at(g, "RestrictionType")),
+            tuple(as_str(c, gloc) for c in as_list(g.get("Locations"), gloc)),
+        )
+        if geo[0] != "none":
+            imp.note(
+                f"{gloc}: geographic restriction {geo[0]} {list(geo[1])} is kept in the "
+                "model; requests are not refused by country"
+            )
+    return geo
+
+
+def _staging(
+    imp: Importer, cfg: dict[str, Any], loc: Loc, http_version: str, behaviors: list[Behavior]
+) -> Staging | None:
+    """The staging distribution a continuous deployment policy names (facts §9)."""
+    if not cfg.get("ContinuousDeploymentPolicyId"):
+        return None
+    cd_loc = loc.at(cfg, "ContinuousDeploymentPolicyId")
+    if "3" in http_version:
+        raise loc.at(cfg, "HttpVersion").error(
+            f"continuous deployment cannot be used on a distribution that supports HTTP/3;"
+            f" got HttpVersion {http_version} (facts §9)"
+        )
+    staging = imp.staging(as_str(cfg["ContinuousDeploymentPolicyId"], cd_loc), cd_loc)
+    if staging is not None:
+        primary = {b.path_pattern for b in behaviors}
+        extra = [
+            b.path_pattern for b in staging.distribution.behaviors if b.path_pattern not in primary
+        ]
+        if extra:
+            imp.note(
+                f"{cd_loc}: the staging distribution has path patterns the primary "
+                f"lacks ({', '.join(extra)}); CloudFront expects the same or a subset "
+                "(facts §9)"
+            )
+    return staging
+
+
 def _origins(imp: Importer, cfg: dict[str, Any], loc: Loc) -> list[Origin]:
     items = cfg.get("Origins")
     oloc = loc.at(cfg, "Origins")
@@ -353,37 +371,41 @@ def _range(value: Any, loc: Loc, lo: float, hi: float, what: str) -> float:
     return number
 
 
-def _origin(imp: Importer, o: dict[str, Any], loc: Loc, oid: str) -> Origin:
-    domain = as_str(o.get("DomainName"), loc.at(o, "DomainName"))
-    configs = [
-        k
-        for k in ("S3OriginConfig", "CustomOriginConfig", "VpcOriginConfig")
-        if o.get(k) is not None
-    ]
+def _bounded(d: dict[str, Any], key: str, default: float, loc: Loc, lo: float, hi: float) -> float:
+    """``d[key]`` (or its default) within ``lo``-``hi`` (facts §1.2)."""
+    return _range(d.get(key, default), loc.at(d, key), lo, hi, key)
+
+
+#: the origin config key -> the model's kind of origin
+ORIGIN_KINDS = {"S3OriginConfig": "s3", "CustomOriginConfig": "custom", "VpcOriginConfig": "vpc"}
+
+
+def _origin_kind(o: dict[str, Any], loc: Loc, domain: str) -> str:
+    """The one origin config key an origin has, or the one its domain implies."""
+    configs = [k for k in ORIGIN_KINDS if o.get(k) is not None]
     if len(configs) > 1:
         raise loc.error(
             f"an origin has one of S3OriginConfig, CustomOriginConfig, "
             f"VpcOriginConfig; got {', '.join(configs)} (facts §1.1)"
         )
-    kind_key = (
-        configs[0]
-        if configs
-        else (
-            "S3OriginConfig"
-            if ".s3." in domain or domain.endswith(".s3.amazonaws.com")
-            else "CustomOriginConfig"
-        )
-    )
-    kind = {"S3OriginConfig": "s3", "CustomOriginConfig": "custom", "VpcOriginConfig": "vpc"}[
-        kind_key
-    ]
-    sub = table(o.get(kind_key) or {}, loc.at(o, kind_key))
-    sloc = loc.at(o, kind_key)
+    if configs:
+        return configs[0]
+    if ".s3." in domain or domain.endswith(".s3.amazonaws.com"):
+        return "S3OriginConfig"
+    return "CustomOriginConfig"
+
+
+def _origin_path(o: dict[str, Any], loc: Loc) -> str:
     path = as_str(o.get("OriginPath", ""), loc.at(o, "OriginPath"))
     if path and (not path.startswith("/") or path.endswith("/")):
         raise loc.at(o, "OriginPath").error(
             f"OriginPath starts with / and has no trailing /; got {path!r} (facts §1.2)"
         )
+    return path
+
+
+def _origin_headers(o: dict[str, Any], loc: Loc) -> tuple[tuple[str, str], ...]:
+    """(name, value) of the origin's custom headers."""
     headers = []
     hdrs = o.get("OriginCustomHeaders", o.get("CustomHeaders"))
     for j, h in enumerate(as_list(hdrs, loc.at(o, "OriginCustomHeaders"))):
@@ -395,32 +417,52 @@ def _origin(imp: Importer, o: dict[str, Any], loc: Loc, oid: str) -> Origin:
                 as_str(h.get("HeaderValue", ""), hloc.at(h, "HeaderValue")),
             )
         )
-    protocol = None
-    if kind == "custom":
-        protocol = as_str(sub.get("OriginProtocolPolicy", ""), sloc.at(sub, "OriginProtocolPolicy"))
-        if protocol not in ("http-only", "match-viewer", "https-only"):
-            raise sloc.at(sub, "OriginProtocolPolicy").error(
-                f"must be http-only, match-viewer or https-only; got {protocol!r} (facts §1.2)"
-            )
+    return tuple(headers)
+
+
+def _protocol_policy(sub: dict[str, Any], sloc: Loc) -> str:
+    """A custom origin's OriginProtocolPolicy (facts §1.2)."""
+    protocol = as_str(sub.get("OriginProtocolPolicy", ""), sloc.at(sub, "OriginProtocolPolicy"))
+    if protocol not in ("http-only", "match-viewer", "https-only"):
+        raise sloc.at(sub, "OriginProtocolPolicy").error(
+            f"must be http-only, match-viewer or https-only; got {protocol!r} (facts §1.2)"
+        )
+    return protocol
+
+
+def _shield_region(o: dict[str, Any], loc: Loc) -> str | None:
     shield = o.get("OriginShield")
-    shield_region = None
     if isinstance(shield, dict) and as_bool(shield.get("Enabled", False), loc):
-        shield_region = as_str(shield.get("OriginShieldRegion", ""), loc.at(o, "OriginShield"))
+        return as_str(shield.get("OriginShieldRegion", ""), loc.at(o, "OriginShield"))
+    return None
+
+
+def _completion_timeout(o: dict[str, Any], loc: Loc, read: float) -> float | None:
+    """ResponseCompletionTimeout, never shorter than OriginReadTimeout (facts §1.2)."""
     completion = o.get("ResponseCompletionTimeout")
-    read = _range(
-        sub.get("OriginReadTimeout", 30),
-        sloc.at(sub, "OriginReadTimeout"),
-        1,
-        120,
-        "OriginReadTimeout",
-    )
-    if completion is not None:
-        completion = as_number(completion, loc.at(o, "ResponseCompletionTimeout"))
-        if completion < read:
-            raise loc.at(o, "ResponseCompletionTimeout").error(
-                f"ResponseCompletionTimeout ({completion:g}) must be at least OriginReadTimeout"
-                f" ({read:g}) (facts §1.2)"
-            )
+    if completion is None:
+        return None
+    completion = as_number(completion, loc.at(o, "ResponseCompletionTimeout"))
+    if completion < read:
+        raise loc.at(o, "ResponseCompletionTimeout").error(
+            f"ResponseCompletionTimeout ({completion:g}) must be at least OriginReadTimeout"
+            f" ({read:g}) (facts §1.2)"
+        )
+    return completion
+
+
+def _origin(imp: Importer, o: dict[str, Any], loc: Loc, oid: str) -> Origin:
+    domain = as_str(o.get("DomainName"), loc.at(o, "DomainName"))
+    kind_key = _origin_kind(o, loc, domain)
+    kind = ORIGIN_KINDS[kind_key]
+    sub = table(o.get(kind_key) or {}, loc.at(o, kind_key))
+    sloc = loc.at(o, kind_key)
+    path = _origin_path(o, loc)
+    headers = _origin_headers(o, loc)
+    protocol = _protocol_policy(sub, sloc) if kind == "custom" else None
+    shield_region = _shield_region(o, loc)
+    read = _bounded(sub, "OriginReadTimeout", 30, sloc, 1, 120)
+    completion = _completion_timeout(o, loc, read)
     oai = sub.get("OriginAccessIdentity") if kind == "s3" else None
     return Origin(
         id=oid,
@@ -428,23 +470,9 @@ def _origin(imp: Importer, o: dict[str, Any], loc: Loc, oid: str) -> Origin:
         kind=kind,
         local=_local(imp, oid, o, loc),
         origin_path=path,
-        custom_headers=tuple(headers),
-        connection_attempts=int(
-            _range(
-                o.get("ConnectionAttempts", 3),
-                loc.at(o, "ConnectionAttempts"),
-                1,
-                3,
-                "ConnectionAttempts",
-            )
-        ),
-        connection_timeout=_range(
-            o.get("ConnectionTimeout", 10),
-            loc.at(o, "ConnectionTimeout"),
-            1,
-            10,
-            "ConnectionTimeout",
-        ),
+        custom_headers=headers,
+        connection_attempts=int(_bounded(o, "ConnectionAttempts", 3, loc, 1, 3)),
+        connection_timeout=_bounded(o, "ConnectionTimeout", 10, loc, 1, 10),
         read_timeout=read,
         keepalive_timeout=as_number(
             sub.get("OriginKeepaliveTimeout", 5), sloc.at(sub, "OriginKeepaliveTimeout")
@@ -489,53 +517,62 @@ def _groups(cfg: dict[str, Any], loc: Loc, origin_ids: set[str]) -> list[OriginG
             raise iloc.at(g, "Id").error(
                 f"origin group id {gid!r} is already used by an origin or another group"
             )
-        members = g.get("Members", {})
-        mloc = iloc.at(g, "Members")
-        items = members.get("Items", []) if isinstance(members, dict) else members
-        ids = []
-        for j, m in enumerate(as_list(items, mloc)):
-            ids.append(
-                as_str(
-                    table(m, mloc).get("OriginId") if isinstance(m, dict) else m,
-                    mloc.at(items, j, f"Items[{j}]"),
-                )
-            )
-        if len(ids) != 2:
-            raise mloc.error(
-                f"an origin group has exactly 2 members (primary, secondary); "
-                f"got {len(ids)} (facts §2)"
-            )
-        for j, mid in enumerate(ids):
-            if mid not in origin_ids:
-                raise mloc.at(items, j, f"Items[{j}]").error(
-                    f"member {mid!r} is not an origin of this distribution; origins: "
-                    f"{', '.join(sorted(origin_ids))}"
-                )
-        crit = table(g.get("FailoverCriteria", {}), iloc.at(g, "FailoverCriteria"))
-        cloc = iloc.at(g, "FailoverCriteria")
-        codes_raw = crit.get("StatusCodes", {})
-        codes_raw = codes_raw.get("Items", []) if isinstance(codes_raw, dict) else codes_raw
-        codes = tuple(
-            as_int(c, cloc.at(crit, "StatusCodes"))
-            for c in as_list(codes_raw, cloc.at(crit, "StatusCodes"))
-        )
-        bad = [c for c in codes if c not in FAILOVER_STATUS_CODES]
-        if bad or not codes:
-            raise cloc.at(crit, "StatusCodes").error(
-                f"failover status codes are one or more of "
-                f"{', '.join(map(str, FAILOVER_STATUS_CODES))}; got {list(codes)} (facts §2)"
-            )
+        primary, secondary = _group_members(g, iloc, origin_ids)
         out.append(
             OriginGroup(
                 gid,
-                ids[0],
-                ids[1],
-                codes,
+                primary,
+                secondary,
+                _failover_codes(g, iloc),
                 as_str(g.get("SelectionCriteria", "default"), iloc.at(g, "SelectionCriteria")),
                 iloc.source(),
             )
         )
     return out
+
+
+def _group_members(g: dict[str, Any], iloc: Loc, origin_ids: set[str]) -> tuple[str, str]:
+    """(primary, secondary): exactly two origins of this distribution (facts §2)."""
+    members = g.get("Members", {})
+    mloc = iloc.at(g, "Members")
+    items = members.get("Items", []) if isinstance(members, dict) else members
+    ids = [
+        as_str(
+            table(m, mloc).get("OriginId") if isinstance(m, dict) else m,
+            mloc.at(items, j, f"Items[{j}]"),
+        )
+        for j, m in enumerate(as_list(items, mloc))
+    ]
+    if len(ids) != 2:
+        raise mloc.error(
+            f"an origin group has exactly 2 members (primary, secondary); got {len(ids)} (facts §2)"
+        )
+    for j, mid in enumerate(ids):
+        if mid not in origin_ids:
+            raise mloc.at(items, j, f"Items[{j}]").error(
+                f"member {mid!r} is not an origin of this distribution; origins: "
+                f"{', '.join(sorted(origin_ids))}"
+            )
+    return ids[0], ids[1]
+
+
+def _failover_codes(g: dict[str, Any], iloc: Loc) -> tuple[int, ...]:
+    """The status codes that make an origin group fail over (facts §2)."""
+    crit = table(g.get("FailoverCriteria", {}), iloc.at(g, "FailoverCriteria"))
+    cloc = iloc.at(g, "FailoverCriteria")
+    codes_raw = crit.get("StatusCodes", {})
+    codes_raw = codes_raw.get("Items", []) if isinstance(codes_raw, dict) else codes_raw
+    codes = tuple(
+        as_int(c, cloc.at(crit, "StatusCodes"))
+        for c in as_list(codes_raw, cloc.at(crit, "StatusCodes"))
+    )
+    bad = [c for c in codes if c not in FAILOVER_STATUS_CODES]
+    if bad or not codes:
+        raise cloc.at(crit, "StatusCodes").error(
+            f"failover status codes are one or more of "
+            f"{', '.join(map(str, FAILOVER_STATUS_CODES))}; got {list(codes)} (facts §2)"
+        )
+    return codes
 
 
 def _methods(b: dict[str, Any], loc: Loc) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -587,23 +624,8 @@ def _behaviors(imp: Importer, cfg: dict[str, Any], loc: Loc, targets: set[str]) 
 def _behavior(
     imp: Importer, b: dict[str, Any], loc: Loc, targets: set[str], *, default: bool
 ) -> Behavior:
-    if default:
-        pattern = "*"
-        if b.get("PathPattern") not in (None, "*"):
-            raise loc.at(b, "PathPattern").error("the default behaviour has no PathPattern")
-    else:
-        ploc = loc.at(b, "PathPattern")
-        pattern = as_str(b.get("PathPattern"), ploc)
-        problem = pattern_problem(pattern)
-        if problem:
-            raise ploc.error(problem)
-    tloc = loc.at(b, "TargetOriginId")
-    target = as_str(b.get("TargetOriginId"), tloc)
-    if target not in targets:
-        raise tloc.error(
-            f"{target!r} is neither an origin nor an origin group of this "
-            f"distribution; known: {', '.join(sorted(targets))}"
-        )
+    pattern = _path_pattern(b, loc, default)
+    target = _target(b, loc, targets)
     vloc = loc.at(b, "ViewerProtocolPolicy")
     viewer = as_str(b.get("ViewerProtocolPolicy"), vloc)
     if viewer not in VIEWER_PROTOCOL_POLICIES:
@@ -612,6 +634,64 @@ def _behavior(
         )
     allowed, cached = _methods(b, loc)
     compress = as_bool(b.get("Compress", False), loc.at(b, "Compress"))
+    cp, orp, legacy = _cache_settings(imp, b, loc, compress)
+    rhp = None
+    if b.get("ResponseHeadersPolicyId"):
+        rhp = imp.policy(
+            "response_headers",
+            as_str(b["ResponseHeadersPolicyId"], loc),
+            loc.at(b, "ResponseHeadersPolicyId"),
+        )
+    functions = _functions(imp, b, loc)
+    keys = _trusted_key_groups(imp, b, loc)
+    _note_not_emulated(imp, b, loc)
+    return Behavior(
+        path_pattern=pattern,
+        target_origin_id=target,
+        viewer_protocol_policy=viewer,
+        allowed_methods=allowed,
+        cached_methods=cached,
+        compress=compress,
+        cache_policy=cp,
+        origin_request_policy=orp,
+        response_headers_policy=rhp,
+        functions=functions,
+        legacy=legacy,
+        is_default=default,
+        trusted_key_groups=tuple(str(k) for k in as_list(keys, loc)),
+        source=loc.source(),
+    )
+
+
+def _path_pattern(b: dict[str, Any], loc: Loc, default: bool) -> str:
+    if default:
+        if b.get("PathPattern") not in (None, "*"):
+            raise loc.at(b, "PathPattern").error("the default behaviour has no PathPattern")
+        return "*"
+    ploc = loc.at(b, "PathPattern")
+    pattern = as_str(b.get("PathPattern"), ploc)
+    problem = pattern_problem(pattern)
+    if problem:
+        raise ploc.error(problem)
+    return pattern
+
+
+def _target(b: dict[str, Any], loc: Loc, targets: set[str]) -> str:
+    tloc = loc.at(b, "TargetOriginId")
+    target = as_str(b.get("TargetOriginId"), tloc)
+    if target not in targets:
+        raise tloc.error(
+            f"{target!r} is neither an origin nor an origin group of this "
+            f"distribution; known: {', '.join(sorted(targets))}"
+        )
+    return target
+
+
+def _cache_settings(
+    imp: Importer, b: dict[str, Any], loc: Loc, compress: bool
+) -> tuple[CachePolicySpec, Any, Any]:
+    """(cache policy, origin request policy, legacy settings): a CachePolicyId or the
+    legacy ForwardedValues and TTLs, never both (facts §4.6)."""
     legacy = None
     orp = None
     if b.get("CachePolicyId"):
@@ -641,14 +721,11 @@ def _behavior(
             as_str(b["OriginRequestPolicyId"], loc),
             loc.at(b, "OriginRequestPolicyId"),
         )
-    rhp = None
-    if b.get("ResponseHeadersPolicyId"):
-        rhp = imp.policy(
-            "response_headers",
-            as_str(b["ResponseHeadersPolicyId"], loc),
-            loc.at(b, "ResponseHeadersPolicyId"),
-        )
-    functions = _functions(imp, b, loc)
+    return cp, orp, legacy
+
+
+def _trusted_key_groups(imp: Importer, b: dict[str, Any], loc: Loc) -> Any:
+    """The behaviour's trusted key groups, kept; signed URLs are not checked (a note)."""
     keys = b.get("TrustedKeyGroups") or []
     signers = b.get("TrustedSigners")
     if isinstance(keys, dict):
@@ -658,85 +735,37 @@ def _behavior(
             f"{loc}: private content (TrustedKeyGroups/TrustedSigners, signed URLs) is "
             "not checked: requests are served as if signed (facts §3.5)"
         )
-    for key, what in (
-        ("FieldLevelEncryptionId", "field-level encryption"),
-        ("RealtimeLogConfigArn", "real-time logs"),
-        ("SmoothStreaming", "Smooth Streaming"),
-        ("GrpcConfig", "gRPC"),
-    ):
+    return keys
+
+
+#: behaviour settings kept in the model but not run, each with a note
+NOT_EMULATED = (
+    ("FieldLevelEncryptionId", "field-level encryption"),
+    ("RealtimeLogConfigArn", "real-time logs"),
+    ("SmoothStreaming", "Smooth Streaming"),
+    ("GrpcConfig", "gRPC"),
+)
+
+
+def _note_not_emulated(imp: Importer, b: dict[str, Any], loc: Loc) -> None:
+    for key, what in NOT_EMULATED:
         value = b.get(key)
         if value and not (isinstance(value, dict) and not value.get("Enabled")):
             imp.note(f"{loc.at(b, key)}: {what} is not emulated")
-    return Behavior(
-        path_pattern=pattern,
-        target_origin_id=target,
-        viewer_protocol_policy=viewer,
-        allowed_methods=allowed,
-        cached_methods=cached,
-        compress=compress,
-        cache_policy=cp,
-        origin_request_policy=orp,
-        response_headers_policy=rhp,
-        functions=functions,
-        legacy=legacy,
-        is_default=default,
-        trusted_key_groups=tuple(str(k) for k in as_list(keys, loc)),
-        source=loc.source(),
-    )
 
 
 def _functions(imp: Importer, b: dict[str, Any], loc: Loc) -> tuple[FunctionAssociation, ...]:
     found: dict[str, FunctionAssociation] = {}
     kinds: dict[str, tuple[str, Loc]] = {}
-    entries: list[tuple[str, Loc, dict[str, Any]]] = []
-    for key, kind in (
-        ("LambdaFunctionAssociations", "lambda"),
-        ("FunctionAssociations", "cloudfront"),
-    ):
-        raw = b.get(key)
-        kloc = loc.at(b, key)
-        for i, item in enumerate(as_list(raw, kloc)):
-            entries.append((kind, kloc.at(raw, i), table(item, kloc.at(raw, i))))
-    for kind, aloc, a in entries:
-        eloc = aloc.at(a, "EventType")
-        event = as_str(a.get("EventType"), eloc)
-        if event not in EVENT_TYPES:
-            raise eloc.error(f"EventType must be one of {', '.join(EVENT_TYPES)}; got {event!r}")
-        label = "a CloudFront Function" if kind == "cloudfront" else "a Lambda@Edge function"
-        if event in kinds:
-            other, other_loc = kinds[event]
-            raise eloc.error(
-                f"the behaviour already has {other} on {event} ({other_loc}); "
-                "at most one function per event type "
-                "(cloudfront-functions-facts §6)"
-            )
-        if kind == "cloudfront" and event not in VIEWER_EVENTS:
-            raise eloc.error(
-                f"{label} runs on viewer-request or viewer-response only; got "
-                f"{event} (cloudfront-functions-facts §6)"
-            )
-        include_body = False
-        if kind == "lambda" and a.get("IncludeBody") is not None:
-            include_body = as_bool(a["IncludeBody"], aloc.at(a, "IncludeBody"))
-            if include_body and event not in REQUEST_EVENTS:
-                raise aloc.at(a, "IncludeBody").error(
-                    f"IncludeBody is for viewer-request and origin-request only; got it on "
-                    f"{event} (lambda-edge-facts §5.4)"
-                )
-        kinds[event] = (label, aloc)
-        arn_key = "LambdaFunctionARN" if kind == "lambda" else "FunctionARN"
-        arn = as_str(a.get(arn_key), aloc.at(a, arn_key))
-        fn: Any = (
-            imp.lambda_function(arn, event, aloc.at(a, arn_key))
-            if kind == "lambda"
-            else imp.cloudfront_function(arn, event, aloc.at(a, arn_key))
+    for kind, aloc, a in _association_entries(b, loc):
+        event = _association_event(kind, aloc, a, kinds)
+        include_body = _include_body(kind, aloc, a, event)
+        kinds[event] = (
+            "a CloudFront Function" if kind == "cloudfront" else "a Lambda@Edge function",
+            aloc,
         )
+        fn = _associated_function(imp, kind, aloc, a, event)
         if fn is not None:
-            if isinstance(fn, CloudFrontFunction) and fn.runtime not in CLOUDFRONT_RUNTIMES:
-                raise aloc.error(
-                    f"CloudFront Function runtime must be one of "
-                    f"{', '.join(CLOUDFRONT_RUNTIMES)}; got {fn.runtime!r}"
-                )
             found[event] = FunctionAssociation(event, fn, include_body)
     viewer_kinds = {kinds[e][0] for e in VIEWER_EVENTS if e in kinds}
     if len(viewer_kinds) == 2:
@@ -747,6 +776,74 @@ def _functions(imp: Importer, b: dict[str, Any], loc: Loc) -> tuple[FunctionAsso
             'all edge functions", cloudfront-functions-facts §6)'
         )
     return tuple(found[e] for e in EVENT_TYPES if e in found)
+
+
+def _association_entries(b: dict[str, Any], loc: Loc) -> list[tuple[str, Loc, dict[str, Any]]]:
+    """(kind, where, association) for every Lambda@Edge then CloudFront Function one."""
+    entries: list[tuple[str, Loc, dict[str, Any]]] = []
+    for key, kind in (
+        ("LambdaFunctionAssociations", "lambda"),
+        ("FunctionAssociations", "cloudfront"),
+    ):
+        raw = b.get(key)
+        kloc = loc.at(b, key)
+        for i, item in enumerate(as_list(raw, kloc)):
+            entries.append((kind, kloc.at(raw, i), table(item, kloc.at(raw, i))))
+    return entries
+
+
+def _association_event(
+    kind: str, aloc: Loc, a: dict[str, Any], kinds: dict[str, tuple[str, Loc]]
+) -> str:
+    """The association's EventType: one function per event type, CloudFront Functions on
+    viewer events only (cloudfront-functions-facts §6)."""
+    eloc = aloc.at(a, "EventType")
+    event = as_str(a.get("EventType"), eloc)
+    if event not in EVENT_TYPES:
+        raise eloc.error(f"EventType must be one of {', '.join(EVENT_TYPES)}; got {event!r}")
+    if event in kinds:
+        other, other_loc = kinds[event]
+        raise eloc.error(
+            f"the behaviour already has {other} on {event} ({other_loc}); "
+            "at most one function per event type "
+            "(cloudfront-functions-facts §6)"
+        )
+    if kind == "cloudfront" and event not in VIEWER_EVENTS:
+        raise eloc.error(
+            f"a CloudFront Function runs on viewer-request or viewer-response only; got "
+            f"{event} (cloudfront-functions-facts §6)"
+        )
+    return event
+
+
+def _include_body(kind: str, aloc: Loc, a: dict[str, Any], event: str) -> bool:
+    """A Lambda@Edge association's IncludeBody, on request events only (facts §5.4)."""
+    if kind != "lambda" or a.get("IncludeBody") is None:
+        return False
+    include_body = as_bool(a["IncludeBody"], aloc.at(a, "IncludeBody"))
+    if include_body and event not in REQUEST_EVENTS:
+        raise aloc.at(a, "IncludeBody").error(
+            f"IncludeBody is for viewer-request and origin-request only; got it on "
+            f"{event} (lambda-edge-facts §5.4)"
+        )
+    return include_body
+
+
+def _associated_function(imp: Importer, kind: str, aloc: Loc, a: dict[str, Any], event: str) -> Any:
+    """The function an association's ARN names, found by the importer (None: skipped)."""
+    arn_key = "LambdaFunctionARN" if kind == "lambda" else "FunctionARN"
+    arn = as_str(a.get(arn_key), aloc.at(a, arn_key))
+    fn: Any = (
+        imp.lambda_function(arn, event, aloc.at(a, arn_key))
+        if kind == "lambda"
+        else imp.cloudfront_function(arn, event, aloc.at(a, arn_key))
+    )
+    if isinstance(fn, CloudFrontFunction) and fn.runtime not in CLOUDFRONT_RUNTIMES:
+        raise aloc.error(
+            f"CloudFront Function runtime must be one of "
+            f"{', '.join(CLOUDFRONT_RUNTIMES)}; got {fn.runtime!r}"
+        )
+    return fn
 
 
 def _error_responses(cfg: dict[str, Any], loc: Loc) -> list[CustomErrorResponse]:

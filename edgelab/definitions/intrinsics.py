@@ -35,6 +35,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .decode import Loc, Node, NodeList, node_like
@@ -375,76 +376,91 @@ class Template:
         )
         return self.remember(placeholder, lid)
 
-    def function(self, key: str, arg: Any, loc: Loc) -> Any:  # noqa: C901 (one branch per CloudFormation intrinsic)
-        if key == "Fn::GetAtt":
-            if isinstance(arg, str):
-                lid, _, attr = arg.partition(".")
-            else:
-                parts = [as_str(self.resolve(p, loc), loc) for p in as_list(arg, loc)]
-                if len(parts) != 2:
-                    raise loc.error(f"Fn::GetAtt takes [LogicalId, Attribute]; got {arg!r}")
-                lid, attr = parts
-            return self.get_att(lid, attr, loc)
-        if key == "Fn::Sub":
-            return self._sub(arg, loc)
-        if key == "Fn::Join":
-            delim, items = _pair(arg, loc, key)
-            items = self.resolve(items, loc)
-            return as_str(self.resolve(delim, loc), loc).join(
-                _text(self.resolve(i, loc)) for i in as_list(items, loc)
-            )
-        if key == "Fn::Select":
-            index, items = _pair(arg, loc, key)
-            items = as_list(self.resolve(items, loc), loc)
-            i = as_int(self.resolve(index, loc), loc)
-            if not 0 <= i < len(items):
-                raise loc.error(f"Fn::Select index {i} is outside the list of {len(items)}")
-            return items[i]
-        if key == "Fn::Split":
-            delim, text = _pair(arg, loc, key)
-            return as_str(self.resolve(text, loc), loc).split(as_str(self.resolve(delim, loc), loc))
-        if key == "Fn::If":
-            parts = as_list(arg, loc)
-            if len(parts) != 3:
-                raise loc.error(f"Fn::If takes [Condition, IfTrue, IfFalse]; got {arg!r}")
-            chosen = parts[1] if self.condition(as_str(parts[0], loc), loc) else parts[2]
-            return self.resolve(chosen, loc)
-        if key == "Fn::FindInMap":
-            parts = as_list(arg, loc)
-            default = NOVALUE
-            if len(parts) == 4 and isinstance(parts[3], dict) and "DefaultValue" in parts[3]:
-                default = self.resolve(parts[3]["DefaultValue"], loc)
-                parts = parts[:3]
-            if len(parts) != 3:
-                raise loc.error(f"Fn::FindInMap takes [Map, TopKey, SecondKey]; got {arg!r}")
-            names = [_text(self.resolve(p, loc)) for p in parts]
-            try:
-                return self.resolve(self.mappings[names[0]][names[1]][names[2]], loc)
-            except (KeyError, TypeError):
-                if default is not NOVALUE:
-                    return default
-                raise loc.error(f"Fn::FindInMap {names} is not in Mappings") from None
-        if key == "Fn::ImportValue":
-            name = _text(self.resolve(arg, loc))
-            self.note(
-                f"{loc}: Fn::ImportValue {name} comes from another stack; using the "
-                f"placeholder 'import:{name}'"
-            )
-            return f"import:{name}"
-        if key == "Fn::Base64":
-            return base64.b64encode(_text(self.resolve(arg, loc)).encode()).decode()
-        if key == "Fn::GetAZs":
-            return [f"{self.region}{z}" for z in "abc"]
-        if key == "Fn::ToJsonString":
-            return json.dumps(self.resolve(arg, loc), separators=(",", ":"))
-        if key == "Fn::Length":
-            return len(as_list(self.resolve(arg, loc), loc))
-        if key == "Fn::Cidr":
-            self.note(f"{loc}: Fn::Cidr is not computed; using placeholders")
-            return ["10.0.0.0/24"]
-        if key in ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not"):
+    def function(self, key: str, arg: Any, loc: Loc) -> Any:
+        """One intrinsic function (``Fn::*``): the table :data:`INTRINSICS` says which
+        method evaluates it."""
+        if key in CONDITION_FUNCTIONS:
             return self._truth({key: arg}, loc)
-        raise loc.error(f"{key} is not supported by edgelab's CloudFormation reader")
+        evaluate = INTRINSICS.get(key)
+        if evaluate is None:
+            raise loc.error(f"{key} is not supported by edgelab's CloudFormation reader")
+        return evaluate(self, arg, loc)
+
+    def _get_att(self, arg: Any, loc: Loc) -> Any:
+        if isinstance(arg, str):
+            lid, _, attr = arg.partition(".")
+        else:
+            parts = [as_str(self.resolve(p, loc), loc) for p in as_list(arg, loc)]
+            if len(parts) != 2:
+                raise loc.error(f"Fn::GetAtt takes [LogicalId, Attribute]; got {arg!r}")
+            lid, attr = parts
+        return self.get_att(lid, attr, loc)
+
+    def _join(self, arg: Any, loc: Loc) -> str:
+        delim, items = _pair(arg, loc, "Fn::Join")
+        items = self.resolve(items, loc)
+        return as_str(self.resolve(delim, loc), loc).join(
+            _text(self.resolve(i, loc)) for i in as_list(items, loc)
+        )
+
+    def _select(self, arg: Any, loc: Loc) -> Any:
+        index, items = _pair(arg, loc, "Fn::Select")
+        items = as_list(self.resolve(items, loc), loc)
+        i = as_int(self.resolve(index, loc), loc)
+        if not 0 <= i < len(items):
+            raise loc.error(f"Fn::Select index {i} is outside the list of {len(items)}")
+        return items[i]
+
+    def _split(self, arg: Any, loc: Loc) -> list[str]:
+        delim, text = _pair(arg, loc, "Fn::Split")
+        return as_str(self.resolve(text, loc), loc).split(as_str(self.resolve(delim, loc), loc))
+
+    def _if(self, arg: Any, loc: Loc) -> Any:
+        parts = as_list(arg, loc)
+        if len(parts) != 3:
+            raise loc.error(f"Fn::If takes [Condition, IfTrue, IfFalse]; got {arg!r}")
+        chosen = parts[1] if self.condition(as_str(parts[0], loc), loc) else parts[2]
+        return self.resolve(chosen, loc)
+
+    def _find_in_map(self, arg: Any, loc: Loc) -> Any:
+        parts = as_list(arg, loc)
+        default = NOVALUE
+        if len(parts) == 4 and isinstance(parts[3], dict) and "DefaultValue" in parts[3]:
+            default = self.resolve(parts[3]["DefaultValue"], loc)
+            parts = parts[:3]
+        if len(parts) != 3:
+            raise loc.error(f"Fn::FindInMap takes [Map, TopKey, SecondKey]; got {arg!r}")
+        names = [_text(self.resolve(p, loc)) for p in parts]
+        try:
+            return self.resolve(self.mappings[names[0]][names[1]][names[2]], loc)
+        except (KeyError, TypeError):
+            if default is not NOVALUE:
+                return default
+            raise loc.error(f"Fn::FindInMap {names} is not in Mappings") from None
+
+    def _import_value(self, arg: Any, loc: Loc) -> str:
+        name = _text(self.resolve(arg, loc))
+        self.note(
+            f"{loc}: Fn::ImportValue {name} comes from another stack; using the "
+            f"placeholder 'import:{name}'"
+        )
+        return f"import:{name}"
+
+    def _base64(self, arg: Any, loc: Loc) -> str:
+        return base64.b64encode(_text(self.resolve(arg, loc)).encode()).decode()
+
+    def _get_azs(self, _arg: Any, _loc: Loc) -> list[str]:
+        return [f"{self.region}{z}" for z in "abc"]
+
+    def _to_json_string(self, arg: Any, loc: Loc) -> str:
+        return json.dumps(self.resolve(arg, loc), separators=(",", ":"))
+
+    def _length(self, arg: Any, loc: Loc) -> int:
+        return len(as_list(self.resolve(arg, loc), loc))
+
+    def _cidr(self, _arg: Any, loc: Loc) -> list[str]:
+        self.note(f"{loc}: Fn::Cidr is not computed; using placeholders")
+        return ["10.0.0.0/24"]
 
     def _sub(self, arg: Any, loc: Loc) -> str:
         if isinstance(arg, list):
@@ -466,6 +482,26 @@ class Template:
             return _text(self.ref(name, loc))
 
         return _SUB.sub(repl, text)
+
+
+#: each intrinsic function and the :class:`Template` method that evaluates it (facts §11.3)
+INTRINSICS: dict[str, Callable[[Template, Any, Loc], Any]] = {
+    "Fn::GetAtt": Template._get_att,
+    "Fn::Sub": Template._sub,
+    "Fn::Join": Template._join,
+    "Fn::Select": Template._select,
+    "Fn::Split": Template._split,
+    "Fn::If": Template._if,
+    "Fn::FindInMap": Template._find_in_map,
+    "Fn::ImportValue": Template._import_value,
+    "Fn::Base64": Template._base64,
+    "Fn::GetAZs": Template._get_azs,
+    "Fn::ToJsonString": Template._to_json_string,
+    "Fn::Length": Template._length,
+    "Fn::Cidr": Template._cidr,
+}
+#: the condition functions, also usable as values (``true``/``false``)
+CONDITION_FUNCTIONS = ("Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not")
 
 
 def _pair(arg: Any, loc: Loc, key: str) -> tuple[Any, Any]:

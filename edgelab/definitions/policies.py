@@ -13,6 +13,7 @@ is brought to this shape first), and legacy ``ForwardedValues`` as policies.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from .decode import Loc
@@ -266,165 +267,185 @@ def _check_header_name(name: str, loc: Loc, what: str) -> None:
         raise loc.error(f"a response headers policy cannot {what} the header {name!r} (facts §5.3)")
 
 
+def _content_security_policy(s: dict[str, Any], sloc: Loc) -> str:
+    value = as_str(s.get("ContentSecurityPolicy", ""), sloc.at(s, "ContentSecurityPolicy"))
+    if len(value) > 1783:
+        raise sloc.error(
+            f"Content-Security-Policy is at most 1,783 characters; got {len(value)} (facts §5.2)"
+        )
+    return value
+
+
+def _frame_options(s: dict[str, Any], sloc: Loc) -> str:
+    value = as_str(s.get("FrameOption", ""), sloc.at(s, "FrameOption")).upper()
+    if value not in ("DENY", "SAMEORIGIN"):
+        raise sloc.at(s, "FrameOption").error(f"must be DENY or SAMEORIGIN; got {value!r}")
+    return value
+
+
+def _referrer_policy(s: dict[str, Any], sloc: Loc) -> str:
+    value = as_str(s.get("ReferrerPolicy", ""), sloc.at(s, "ReferrerPolicy"))
+    if value not in REFERRER_POLICIES:
+        raise sloc.at(s, "ReferrerPolicy").error(
+            f"must be one of {', '.join(REFERRER_POLICIES)}; got {value!r} (facts §5.2)"
+        )
+    return value
+
+
+def _strict_transport_security(s: dict[str, Any], sloc: Loc) -> str:
+    age = int(as_number(s.get("AccessControlMaxAgeSec", 0), sloc.at(s, "AccessControlMaxAgeSec")))
+    value = f"max-age={age}"
+    if as_bool(s.get("IncludeSubdomains", False), sloc.at(s, "IncludeSubdomains")):
+        value += "; includeSubDomains"
+    if as_bool(s.get("Preload", False), sloc.at(s, "Preload")):
+        value += "; preload"
+    return value
+
+
+def _xss_protection(s: dict[str, Any], sloc: Loc) -> str:
+    on = as_bool(s.get("Protection", False), sloc.at(s, "Protection"))
+    block = as_bool(s.get("ModeBlock", False), sloc.at(s, "ModeBlock"))
+    report = s.get("ReportUri")
+    if block and report:
+        raise sloc.error("X-XSS-Protection takes ModeBlock or ReportUri, not both (facts §5.2)")
+    value = "1" if on else "0"
+    if on and block:
+        value += "; mode=block"
+    elif on and report:
+        value += f"; report={as_str(report, sloc.at(s, 'ReportUri'))}"
+    return value
+
+
+#: SecurityHeadersConfig's settings (facts §5.2): (key, header, its value from the setting)
+SECURITY_HEADERS: tuple[tuple[str, str, Callable[[dict[str, Any], Loc], str]], ...] = (
+    ("ContentSecurityPolicy", "Content-Security-Policy", _content_security_policy),
+    ("ContentTypeOptions", "X-Content-Type-Options", lambda _s, _loc: "nosniff"),
+    ("FrameOptions", "X-Frame-Options", _frame_options),
+    ("ReferrerPolicy", "Referrer-Policy", _referrer_policy),
+    ("StrictTransportSecurity", "Strict-Transport-Security", _strict_transport_security),
+    ("XSSProtection", "X-XSS-Protection", _xss_protection),
+)
+
+
 def _security(t: dict[str, Any], loc: Loc) -> tuple[ResponseHeader, ...]:
     out: list[ResponseHeader] = []
-
-    def sub(key: str) -> tuple[dict[str, Any], Loc] | None:
+    for key, header, value_of in SECURITY_HEADERS:
         if t.get(key) is None:
-            return None
+            continue
         sloc = loc.at(t, key)
-        return table(t[key], sloc), sloc
-
-    def override(s: dict[str, Any], sloc: Loc) -> bool:
-        return as_bool(s.get("Override", False), sloc.at(s, "Override"))
-
-    if (got := sub("ContentSecurityPolicy")) is not None:
-        s, sloc = got
-        value = as_str(s.get("ContentSecurityPolicy", ""), sloc.at(s, "ContentSecurityPolicy"))
-        if len(value) > 1783:
-            raise sloc.error(
-                f"Content-Security-Policy is at most 1,783 characters; got "
-                f"{len(value)} (facts §5.2)"
-            )
-        out.append(ResponseHeader("Content-Security-Policy", value, override(s, sloc)))
-    if (got := sub("ContentTypeOptions")) is not None:
-        s, sloc = got
-        out.append(ResponseHeader("X-Content-Type-Options", "nosniff", override(s, sloc)))
-    if (got := sub("FrameOptions")) is not None:
-        s, sloc = got
-        value = as_str(s.get("FrameOption", ""), sloc.at(s, "FrameOption")).upper()
-        if value not in ("DENY", "SAMEORIGIN"):
-            raise sloc.at(s, "FrameOption").error(f"must be DENY or SAMEORIGIN; got {value!r}")
-        out.append(ResponseHeader("X-Frame-Options", value, override(s, sloc)))
-    if (got := sub("ReferrerPolicy")) is not None:
-        s, sloc = got
-        value = as_str(s.get("ReferrerPolicy", ""), sloc.at(s, "ReferrerPolicy"))
-        if value not in REFERRER_POLICIES:
-            raise sloc.at(s, "ReferrerPolicy").error(
-                f"must be one of {', '.join(REFERRER_POLICIES)}; got {value!r} (facts §5.2)"
-            )
-        out.append(ResponseHeader("Referrer-Policy", value, override(s, sloc)))
-    if (got := sub("StrictTransportSecurity")) is not None:
-        s, sloc = got
-        age = int(
-            as_number(s.get("AccessControlMaxAgeSec", 0), sloc.at(s, "AccessControlMaxAgeSec"))
+        s = table(t[key], sloc)
+        value = value_of(s, sloc)
+        out.append(
+            ResponseHeader(header, value, as_bool(s.get("Override", False), sloc.at(s, "Override")))
         )
-        value = f"max-age={age}"
-        if as_bool(s.get("IncludeSubdomains", False), sloc.at(s, "IncludeSubdomains")):
-            value += "; includeSubDomains"
-        if as_bool(s.get("Preload", False), sloc.at(s, "Preload")):
-            value += "; preload"
-        out.append(ResponseHeader("Strict-Transport-Security", value, override(s, sloc)))
-    if (got := sub("XSSProtection")) is not None:
-        s, sloc = got
-        on = as_bool(s.get("Protection", False), sloc.at(s, "Protection"))
-        block = as_bool(s.get("ModeBlock", False), sloc.at(s, "ModeBlock"))
-        report = s.get("ReportUri")
-        if block and report:
-            raise sloc.error("X-XSS-Protection takes ModeBlock or ReportUri, not both (facts §5.2)")
-        value = "1" if on else "0"
-        if on and block:
-            value += "; mode=block"
-        elif on and report:
-            value += f"; report={as_str(report, sloc.at(s, 'ReportUri'))}"
-        out.append(ResponseHeader("X-XSS-Protection", value, override(s, sloc)))
     return tuple(out)
 
 
 def response_headers_policy(config: Any, loc: Loc, policy_id: str) -> ResponseHeadersPolicySpec:
     """``ResponseHeadersPolicyConfig`` -> :class:`ResponseHeadersPolicySpec` (facts §5)."""
     t = table(config, loc)
-    cors = None
-    if t.get("CorsConfig") is not None:
-        cloc = loc.at(t, "CorsConfig")
-        c = table(t["CorsConfig"], cloc)
-        methods = tuple(
-            m.upper()
-            for m in _items(
-                c.get("AccessControlAllowMethods"), cloc.at(c, "AccessControlAllowMethods")
-            )
-        )
-        bad = [m for m in methods if m not in CORS_METHODS]
-        if bad:
-            raise cloc.at(c, "AccessControlAllowMethods").error(
-                f"methods must be among {', '.join(CORS_METHODS)}; got {bad[0]!r}"
-            )
-        max_age = c.get("AccessControlMaxAgeSec")
-        cors = CorsConfig(
-            allow_origins=_items(
-                c.get("AccessControlAllowOrigins"), cloc.at(c, "AccessControlAllowOrigins")
-            ),
-            allow_methods=methods,
-            allow_headers=_items(
-                c.get("AccessControlAllowHeaders"), cloc.at(c, "AccessControlAllowHeaders")
-            ),
-            expose_headers=_items(
-                c.get("AccessControlExposeHeaders"), cloc.at(c, "AccessControlExposeHeaders")
-            ),
-            allow_credentials=as_bool(
-                c.get("AccessControlAllowCredentials", False),
-                cloc.at(c, "AccessControlAllowCredentials"),
-            ),
-            max_age_sec=None
-            if max_age is None
-            else int(as_number(max_age, cloc.at(c, "AccessControlMaxAgeSec"))),
-            origin_override=as_bool(c.get("OriginOverride", False), cloc.at(c, "OriginOverride")),
-        )
+    cors = _cors(t, loc)
     security: tuple[ResponseHeader, ...] = ()
     if t.get("SecurityHeadersConfig") is not None:
         sloc = loc.at(t, "SecurityHeadersConfig")
         security = _security(table(t["SecurityHeadersConfig"], sloc), sloc)
-    custom: list[ResponseHeader] = []
-    if t.get("CustomHeadersConfig") is not None:
-        hloc = loc.at(t, "CustomHeadersConfig")
-        items = _item_list(t["CustomHeadersConfig"], hloc)
-        for i, item in enumerate(as_list(items, hloc)):
-            iloc = hloc.at(items, i, f"Items[{i}]")
-            h = table(item, iloc)
-            name = as_str(h.get("Header"), iloc.at(h, "Header"))
-            _check_header_name(name, iloc.at(h, "Header"), "add")
-            custom.append(
-                ResponseHeader(
-                    name,
-                    as_str(h.get("Value", ""), iloc.at(h, "Value")),
-                    as_bool(h.get("Override", False), iloc.at(h, "Override")),
-                )
-            )
-        if len(custom) > 10:
-            raise hloc.error(
-                f"a response headers policy has at most 10 custom headers; got "
-                f"{len(custom)} (facts §5.3)"
-            )
-    removed: list[str] = []
-    if t.get("RemoveHeadersConfig") is not None:
-        rloc = loc.at(t, "RemoveHeadersConfig")
-        items = _item_list(t["RemoveHeadersConfig"], rloc)
-        for i, item in enumerate(as_list(items, rloc)):
-            iloc = rloc.at(items, i, f"Items[{i}]")
-            name = as_str(table(item, iloc).get("Header"), iloc)
-            _check_header_name(name, iloc, "remove")
-            removed.append(name)
-    timing = None
-    if t.get("ServerTimingHeadersConfig") is not None:
-        tloc = loc.at(t, "ServerTimingHeadersConfig")
-        s = table(t["ServerTimingHeadersConfig"], tloc)
-        rate = as_number(s.get("SamplingRate", 0), tloc.at(s, "SamplingRate"))
-        if not 0 <= rate <= 100:
-            raise tloc.at(s, "SamplingRate").error(
-                f"must be 0-100 (percent); got {rate:g} (facts §5.4)"
-            )
-        timing = ServerTiming(as_bool(s.get("Enabled", False), tloc.at(s, "Enabled")), rate)
     return ResponseHeadersPolicySpec(
         name=as_str(t.get("Name", policy_id), loc.at(t, "Name")),
         id=policy_id,
         cors=cors,
         security_headers=security,
-        custom_headers=tuple(custom),
-        remove_headers=tuple(removed),
-        server_timing=timing,
+        custom_headers=_custom_headers(t, loc),
+        remove_headers=_removed_headers(t, loc),
+        server_timing=_server_timing(t, loc),
         comment=as_str(t.get("Comment", ""), loc.at(t, "Comment")),
         source=loc.source(),
     )
+
+
+def _cors(t: dict[str, Any], loc: Loc) -> CorsConfig | None:
+    if t.get("CorsConfig") is None:
+        return None
+    cloc = loc.at(t, "CorsConfig")
+    c = table(t["CorsConfig"], cloc)
+
+    def items(key: str) -> tuple[str, ...]:
+        return _items(c.get(key), cloc.at(c, key))
+
+    methods = tuple(m.upper() for m in items("AccessControlAllowMethods"))
+    bad = [m for m in methods if m not in CORS_METHODS]
+    if bad:
+        raise cloc.at(c, "AccessControlAllowMethods").error(
+            f"methods must be among {', '.join(CORS_METHODS)}; got {bad[0]!r}"
+        )
+    max_age = c.get("AccessControlMaxAgeSec")
+    return CorsConfig(
+        allow_origins=items("AccessControlAllowOrigins"),
+        allow_methods=methods,
+        allow_headers=items("AccessControlAllowHeaders"),
+        expose_headers=items("AccessControlExposeHeaders"),
+        allow_credentials=as_bool(
+            c.get("AccessControlAllowCredentials", False),
+            cloc.at(c, "AccessControlAllowCredentials"),
+        ),
+        max_age_sec=None
+        if max_age is None
+        else int(as_number(max_age, cloc.at(c, "AccessControlMaxAgeSec"))),
+        origin_override=as_bool(c.get("OriginOverride", False), cloc.at(c, "OriginOverride")),
+    )
+
+
+def _custom_headers(t: dict[str, Any], loc: Loc) -> tuple[ResponseHeader, ...]:
+    """CustomHeadersConfig: at most 10, none CloudFront keeps for itself (facts §5.3)."""
+    custom: list[ResponseHeader] = []
+    if t.get("CustomHeadersConfig") is None:
+        return ()
+    hloc = loc.at(t, "CustomHeadersConfig")
+    items = _item_list(t["CustomHeadersConfig"], hloc)
+    for i, item in enumerate(as_list(items, hloc)):
+        iloc = hloc.at(items, i, f"Items[{i}]")
+        h = table(item, iloc)
+        name = as_str(h.get("Header"), iloc.at(h, "Header"))
+        _check_header_name(name, iloc.at(h, "Header"), "add")
+        custom.append(
+            ResponseHeader(
+                name,
+                as_str(h.get("Value", ""), iloc.at(h, "Value")),
+                as_bool(h.get("Override", False), iloc.at(h, "Override")),
+            )
+        )
+    if len(custom) > 10:
+        raise hloc.error(
+            f"a response headers policy has at most 10 custom headers; got "
+            f"{len(custom)} (facts §5.3)"
+        )
+    return tuple(custom)
+
+
+def _removed_headers(t: dict[str, Any], loc: Loc) -> tuple[str, ...]:
+    removed: list[str] = []
+    if t.get("RemoveHeadersConfig") is None:
+        return ()
+    rloc = loc.at(t, "RemoveHeadersConfig")
+    items = _item_list(t["RemoveHeadersConfig"], rloc)
+    for i, item in enumerate(as_list(items, rloc)):
+        iloc = rloc.at(items, i, f"Items[{i}]")
+        name = as_str(table(item, iloc).get("Header"), iloc)
+        _check_header_name(name, iloc, "remove")
+        removed.append(name)
+    return tuple(removed)
+
+
+def _server_timing(t: dict[str, Any], loc: Loc) -> ServerTiming | None:
+    if t.get("ServerTimingHeadersConfig") is None:
+        return None
+    tloc = loc.at(t, "ServerTimingHeadersConfig")
+    s = table(t["ServerTimingHeadersConfig"], tloc)
+    rate = as_number(s.get("SamplingRate", 0), tloc.at(s, "SamplingRate"))
+    if not 0 <= rate <= 100:
+        raise tloc.at(s, "SamplingRate").error(
+            f"must be 0-100 (percent); got {rate:g} (facts §5.4)"
+        )
+    return ServerTiming(as_bool(s.get("Enabled", False), tloc.at(s, "Enabled")), rate)
 
 
 def continuous_deployment_policy(
@@ -445,27 +466,7 @@ def continuous_deployment_policy(
     )
     enabled = as_bool(t.get("Enabled", True), loc.at(t, "Enabled"))
     if kind == "SingleWeight":
-        wloc = tloc.at(traffic, "SingleWeightConfig")
-        w = table(traffic.get("SingleWeightConfig", {}), wloc)
-        weight = as_number(w.get("Weight"), wloc.at(w, "Weight"))
-        if not 0 <= weight <= 0.15:
-            raise wloc.at(w, "Weight").error(
-                f"the staging weight is 0.0-0.15 (at most 15 %); got {weight:g} (facts §9)"
-            )
-        sticky = None
-        if w.get("SessionStickinessConfig") is not None:
-            sloc = wloc.at(w, "SessionStickinessConfig")
-            s = table(w["SessionStickinessConfig"], sloc)
-            idle = as_number(s.get("IdleTTL"), sloc.at(s, "IdleTTL"))
-            most = as_number(s.get("MaximumTTL"), sloc.at(s, "MaximumTTL"))
-            for k, v in (("IdleTTL", idle), ("MaximumTTL", most)):
-                if not 300 <= v <= 3600:
-                    raise sloc.at(s, k).error(f"must be 300-3600 seconds; got {v:g} (facts §9)")
-            if idle > most:
-                raise sloc.error(
-                    f"IdleTTL ({idle:g}) must not exceed MaximumTTL ({most:g}) (facts §9)"
-                )
-            sticky = SessionStickiness(idle, most)
+        weight, sticky = _single_weight(traffic, tloc)
         return ContinuousDeploymentPolicy(
             policy_id,
             enabled,
@@ -476,19 +477,13 @@ def continuous_deployment_policy(
             source=loc.source(),
         )
     if kind == "SingleHeader":
-        hloc = tloc.at(traffic, "SingleHeaderConfig")
-        h = table(traffic.get("SingleHeaderConfig", {}), hloc)
-        header = as_str(h.get("Header"), hloc.at(h, "Header"))
-        if not header.lower().startswith("aws-cf-cd-"):
-            raise hloc.at(h, "Header").error(
-                f"the staging header must start with aws-cf-cd-; got {header!r} (facts §9)"
-            )
+        header, value = _single_header(traffic, tloc)
         return ContinuousDeploymentPolicy(
             policy_id,
             enabled,
             kind,
             header=header,
-            header_value=as_str(h.get("Value"), hloc.at(h, "Value")),
+            header_value=value,
             staging_domain_names=dns,
             source=loc.source(),
         )
@@ -497,14 +492,94 @@ def continuous_deployment_policy(
     )
 
 
+def _single_weight(traffic: dict[str, Any], tloc: Loc) -> tuple[float, SessionStickiness | None]:
+    """(weight, session stickiness) of a SingleWeight policy (facts §9)."""
+    wloc = tloc.at(traffic, "SingleWeightConfig")
+    w = table(traffic.get("SingleWeightConfig", {}), wloc)
+    weight = as_number(w.get("Weight"), wloc.at(w, "Weight"))
+    if not 0 <= weight <= 0.15:
+        raise wloc.at(w, "Weight").error(
+            f"the staging weight is 0.0-0.15 (at most 15 %); got {weight:g} (facts §9)"
+        )
+    if w.get("SessionStickinessConfig") is None:
+        return weight, None
+    sloc = wloc.at(w, "SessionStickinessConfig")
+    s = table(w["SessionStickinessConfig"], sloc)
+    idle = as_number(s.get("IdleTTL"), sloc.at(s, "IdleTTL"))
+    most = as_number(s.get("MaximumTTL"), sloc.at(s, "MaximumTTL"))
+    for k, v in (("IdleTTL", idle), ("MaximumTTL", most)):
+        if not 300 <= v <= 3600:
+            raise sloc.at(s, k).error(f"must be 300-3600 seconds; got {v:g} (facts §9)")
+    if idle > most:
+        raise sloc.error(f"IdleTTL ({idle:g}) must not exceed MaximumTTL ({most:g}) (facts §9)")
+    return weight, SessionStickiness(idle, most)
+
+
+def _single_header(traffic: dict[str, Any], tloc: Loc) -> tuple[str, str]:
+    """(header, value) of a SingleHeader policy: the header starts aws-cf-cd- (facts §9)."""
+    hloc = tloc.at(traffic, "SingleHeaderConfig")
+    h = table(traffic.get("SingleHeaderConfig", {}), hloc)
+    header = as_str(h.get("Header"), hloc.at(h, "Header"))
+    if not header.lower().startswith("aws-cf-cd-"):
+        raise hloc.at(h, "Header").error(
+            f"the staging header must start with aws-cf-cd-; got {header!r} (facts §9)"
+        )
+    return header, as_str(h.get("Value"), hloc.at(h, "Value"))
+
+
 def legacy_policies(
     behavior: dict[str, Any], loc: Loc, compress: bool
 ) -> tuple[CachePolicySpec, OriginRequestPolicySpec, LegacyCacheSettings, list[str]]:
     """A behaviour's ``ForwardedValues`` + TTLs as a cache policy and an origin request
     policy (facts §4.6), the settings as written, and notes."""
     floc = loc.at(behavior, "ForwardedValues")
-    fv = table(behavior.get("ForwardedValues"), floc)
+    settings = _legacy_settings(behavior, loc)
     notes: list[str] = []
+    qs, qs_keys, headers = settings.query_string, settings.query_string_cache_keys, settings.headers
+    lo, default, hi = settings.min_ttl, settings.default_ttl, settings.max_ttl
+    all_headers = "*" in headers
+    if all_headers:
+        notes.append(
+            f"{loc}: ForwardedValues.Headers is ['*']: every header is forwarded "
+            "and nothing is cached (facts §4.6)"
+        )
+        lo = default = hi = 0.0
+    key_headers = Selection() if all_headers or not headers else Selection("whitelist", headers)
+    key_qs = (
+        Selection() if not qs else Selection("whitelist", qs_keys) if qs_keys else Selection("all")
+    )
+    cp = CachePolicySpec(
+        name="legacy ForwardedValues",
+        min_ttl=lo,
+        default_ttl=default,
+        max_ttl=hi,
+        headers=key_headers,
+        cookies=settings.cookies,
+        query_strings=key_qs,
+        gzip=compress,
+        brotli=False,
+        legacy=True,
+        comment="equivalent of the behaviour's legacy cache settings",
+        source=floc.source(),
+    )
+    fwd_headers, cf = split_cloudfront(Selection("allViewer") if all_headers else key_headers)
+    orp = OriginRequestPolicySpec(
+        name="legacy ForwardedValues",
+        headers=fwd_headers,
+        cloudfront_headers=cf,
+        cookies=settings.cookies,
+        query_strings=Selection("all") if qs else Selection(),
+        legacy=True,
+        source=floc.source(),
+        comment="what legacy settings forward to the origin",
+    )
+    return cp, orp, settings, notes
+
+
+def _legacy_settings(behavior: dict[str, Any], loc: Loc) -> LegacyCacheSettings:
+    """``ForwardedValues`` and the TTLs, checked, as written (facts §4.6)."""
+    floc = loc.at(behavior, "ForwardedValues")
+    fv = table(behavior.get("ForwardedValues"), floc)
     if "QueryString" not in fv:
         raise floc.error("ForwardedValues needs QueryString (true or false) (facts §4.6)")
     qs = as_bool(fv["QueryString"], floc.at(fv, "QueryString"))
@@ -526,41 +601,4 @@ def legacy_policies(
         for h in as_list(fv.get("Headers"), floc.at(fv, "Headers"))
     )
     lo, default, hi = _ttls(behavior, loc, ("MinTTL", "DefaultTTL", "MaxTTL"), LEGACY_TTLS)
-    settings = LegacyCacheSettings(qs, qs_keys, cookies, headers, lo, default, hi)
-    all_headers = "*" in headers
-    if all_headers:
-        notes.append(
-            f"{loc}: ForwardedValues.Headers is ['*']: every header is forwarded "
-            "and nothing is cached (facts §4.6)"
-        )
-        lo = default = hi = 0.0
-    key_headers = Selection() if all_headers or not headers else Selection("whitelist", headers)
-    key_qs = (
-        Selection() if not qs else Selection("whitelist", qs_keys) if qs_keys else Selection("all")
-    )
-    cp = CachePolicySpec(
-        name="legacy ForwardedValues",
-        min_ttl=lo,
-        default_ttl=default,
-        max_ttl=hi,
-        headers=key_headers,
-        cookies=cookies,
-        query_strings=key_qs,
-        gzip=compress,
-        brotli=False,
-        legacy=True,
-        comment="equivalent of the behaviour's legacy cache settings",
-        source=floc.source(),
-    )
-    fwd_headers, cf = split_cloudfront(Selection("allViewer") if all_headers else key_headers)
-    orp = OriginRequestPolicySpec(
-        name="legacy ForwardedValues",
-        headers=fwd_headers,
-        cloudfront_headers=cf,
-        cookies=cookies,
-        query_strings=Selection("all") if qs else Selection(),
-        legacy=True,
-        source=floc.source(),
-        comment="what legacy settings forward to the origin",
-    )
-    return cp, orp, settings, notes
+    return LegacyCacheSettings(qs, qs_keys, cookies, headers, lo, default, hi)

@@ -305,22 +305,10 @@ class FunctionFinder:
         if code_dir is None:
             self.report(loc, event, keys, missing_reason or "its code is not in the definition")
             return None
-        language = language_of(runtime or "")
-        if language is None:
-            self.report(
-                loc,
-                event,
-                keys,
-                f"runtime {runtime!r} is neither Python nor Node.js, the only Lambda@Edge runtimes",
-            )
-            return None
-        found = locate_handler(code_dir, handler or "", language) if handler else None
+        found = self._in_code_dir(code_dir, runtime, handler, (loc, event, keys))
         if found is None:
-            self.report(
-                loc, event, keys, f"the handler {handler!r} ({language}) is not in {code_dir}"
-            )
             return None
-        path, export = found
+        language, path, export = found
         return LambdaEdgeFunction(
             name=name,
             arn=arn,
@@ -335,6 +323,28 @@ class FunctionFinder:
             timeout_s=timeout_s,
             source=loc.source(),
         )
+
+    def _in_code_dir(
+        self,
+        code_dir: Path,
+        runtime: str | None,
+        handler: str | None,
+        where: tuple[Loc, str, list[str]],
+    ) -> tuple[str, Path, str] | None:
+        """(language, handler file, export) of a function whose code is in ``code_dir``;
+        None, with the reason reported at ``where`` (loc, event, keys), when it is not."""
+        language = language_of(runtime or "")
+        if language is None:
+            self.report(
+                *where,
+                f"runtime {runtime!r} is neither Python nor Node.js, the only Lambda@Edge runtimes",
+            )
+            return None
+        found = locate_handler(code_dir, handler or "", language) if handler else None
+        if found is None:
+            self.report(*where, f"the handler {handler!r} ({language}) is not in {code_dir}")
+            return None
+        return language, *found
 
     def _from_mapping(
         self,
@@ -351,27 +361,9 @@ class FunctionFinder:
         key, value = hit
         how = self.mappings.origin_of.get(key, "--function")
         path_text, export = split_spec(value)
-        path = Path(path_text)
-        if path.is_dir():
-            lang = language_of(runtime or "")
-            found = locate_handler(path, handler, lang) if handler and lang else None
-            if found is None:
-                raise DefinitionError(
-                    f"{how} {key}={value}: the folder has no handler for "
-                    f"{handler or '(no Handler in the definition)'} "
-                    f"({runtime or 'unknown runtime'}); give the handler file, e.g. "
-                    f"{key}={path_text}/index.js:handler",
-                    where=f"functions.{key}",
-                )
-            file, default_export = found
-            code_root = path
-        elif path.is_file():
-            file, default_export = path.resolve(), (handler or ".handler").rpartition(".")[2]
-            code_root = file.parent
-        else:
-            raise DefinitionError(
-                f"{how} {key}={value}: {path_text} does not exist", where=f"functions.{key}"
-            )
+        file, default_export, code_root = _mapped_handler(
+            f"{how} {key}={value}", key, path_text, runtime, handler
+        )
         language = (
             "python"
             if file.suffix == ".py"
@@ -491,3 +483,28 @@ class FunctionFinder:
             safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in name) or "store"
             data_path = write_if_changed(self.cache_dir / "key-value-stores" / f"{safe}.json", data)
         return KeyValueStore(name, arn, str(data_path) if data_path else None, loc.source())
+
+
+def _mapped_handler(
+    said: str, key: str, path_text: str, runtime: str | None, handler: str | None
+) -> tuple[Path, str, Path]:
+    """(handler file, its default export, code root) of a ``--function`` mapping to a file
+    or to a folder (where the definition's Handler is looked for); ``said`` is the
+    mapping as the user wrote it, for the error."""
+    path = Path(path_text)
+    if path.is_dir():
+        lang = language_of(runtime or "")
+        found = locate_handler(path, handler, lang) if handler and lang else None
+        if found is None:
+            raise DefinitionError(
+                f"{said}: the folder has no handler for "
+                f"{handler or '(no Handler in the definition)'} "
+                f"({runtime or 'unknown runtime'}); give the handler file, e.g. "
+                f"{key}={path_text}/index.js:handler",
+                where=f"functions.{key}",
+            )
+        return found[0], found[1], path
+    if path.is_file():
+        file = path.resolve()
+        return file, (handler or ".handler").rpartition(".")[2], file.parent
+    raise DefinitionError(f"{said}: {path_text} does not exist", where=f"functions.{key}")

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -341,333 +342,199 @@ class TerraformImporter(Importer):
         return out
 
     def to_cloudformation(self, res: Resource) -> Node:
+        """The distribution's ``values`` in CloudFormation's ``DistributionConfig`` shape."""
         v, x = res.values, res.expressions
-
-        def origin(o: Any, i: int) -> Node:
-            ox = _nth(x.get("origin"), i)
-            custom, s3 = _first(o.get("custom_origin_config")), _first(o.get("s3_origin_config"))
-            shield = _first(o.get("origin_shield"))
-            headers = self._list(
-                o,
-                "custom_header",
-                lambda h, _j: self._node(
-                    h,
-                    [
-                        ("HeaderName", "name", h.get("name")),
-                        ("HeaderValue", "value", h.get("value")),
-                    ],
-                ),
-            )
-            return self._node(
-                o,
-                [
-                    ("Id", "origin_id", o.get("origin_id")),
-                    ("DomainName", "domain_name", self._value(res, o, ox, "domain_name")),
-                    ("OriginPath", "origin_path", o.get("origin_path")),
-                    ("OriginCustomHeaders", "custom_header", headers),
-                    ("ConnectionAttempts", "connection_attempts", o.get("connection_attempts")),
-                    ("ConnectionTimeout", "connection_timeout", o.get("connection_timeout")),
-                    (
-                        "ResponseCompletionTimeout",
-                        "response_completion_timeout",
-                        o.get("response_completion_timeout") or None,
-                    ),
-                    (
-                        "OriginAccessControlId",
-                        "origin_access_control_id",
-                        o.get("origin_access_control_id"),
-                    ),
-                    (
-                        "OriginShield",
-                        "origin_shield",
-                        None
-                        if not shield
-                        else self._node(
-                            shield,
-                            [
-                                ("Enabled", "enabled", shield.get("enabled")),
-                                (
-                                    "OriginShieldRegion",
-                                    "origin_shield_region",
-                                    shield.get("origin_shield_region"),
-                                ),
-                            ],
-                        ),
-                    ),
-                    (
-                        "S3OriginConfig",
-                        "s3_origin_config",
-                        None
-                        if s3 is None
-                        else self._node(
-                            s3,
-                            [
-                                (
-                                    "OriginAccessIdentity",
-                                    "origin_access_identity",
-                                    s3.get("origin_access_identity"),
-                                )
-                            ],
-                        )
-                        or Node(),
-                    ),
-                    (
-                        "CustomOriginConfig",
-                        "custom_origin_config",
-                        None
-                        if custom is None
-                        else self._node(
-                            custom,
-                            [
-                                ("HTTPPort", "http_port", custom.get("http_port")),
-                                ("HTTPSPort", "https_port", custom.get("https_port")),
-                                (
-                                    "OriginProtocolPolicy",
-                                    "origin_protocol_policy",
-                                    custom.get("origin_protocol_policy"),
-                                ),
-                                (
-                                    "OriginSSLProtocols",
-                                    "origin_ssl_protocols",
-                                    custom.get("origin_ssl_protocols"),
-                                ),
-                                (
-                                    "OriginReadTimeout",
-                                    "origin_read_timeout",
-                                    custom.get("origin_read_timeout"),
-                                ),
-                                (
-                                    "OriginKeepaliveTimeout",
-                                    "origin_keepalive_timeout",
-                                    custom.get("origin_keepalive_timeout"),
-                                ),
-                            ],
-                        ),
-                    ),
-                ],
-            )
-
-        def group(g: Any, _i: int) -> Node:
-            crit = _first(g.get("failover_criteria")) or {}
-            members = self._list(
-                g,
-                "member",
-                lambda m, _j: self._node(m, [("OriginId", "origin_id", m.get("origin_id"))]),
-            )
-            return self._node(
-                g,
-                [
-                    ("Id", "origin_id", g.get("origin_id")),
-                    (
-                        "FailoverCriteria",
-                        "failover_criteria",
-                        self._node(
-                            crit, [("StatusCodes", "status_codes", crit.get("status_codes"))]
-                        ),
-                    ),
-                    ("Members", "member", members),
-                ],
-            )
-
-        def behavior(b: Any, bx: Any) -> Node:
-            fv = _first(b.get("forwarded_values"))
-            has_policy = bool(self._value(res, b, bx, "cache_policy_id"))
-            forwarded = None
-            if fv and not has_policy:
-                cookies = _first(fv.get("cookies")) or {}
-                forwarded = self._node(
-                    fv,
-                    [
-                        ("QueryString", "query_string", fv.get("query_string", False)),
-                        (
-                            "QueryStringCacheKeys",
-                            "query_string_cache_keys",
-                            fv.get("query_string_cache_keys"),
-                        ),
-                        (
-                            "Cookies",
-                            "cookies",
-                            self._node(
-                                cookies,
-                                [
-                                    ("Forward", "forward", cookies.get("forward", "none")),
-                                    (
-                                        "WhitelistedNames",
-                                        "whitelisted_names",
-                                        cookies.get("whitelisted_names"),
-                                    ),
-                                ],
-                            ),
-                        ),
-                        ("Headers", "headers", fv.get("headers")),
-                    ],
-                )
-            lambdas = self._list(
-                b,
-                "lambda_function_association",
-                lambda a, j: self._node(
-                    a,
-                    [
-                        ("EventType", "event_type", a.get("event_type")),
-                        (
-                            "LambdaFunctionARN",
-                            "lambda_arn",
-                            self._value(
-                                res,
-                                a,
-                                _nth(_block(bx, "lambda_function_association"), j),
-                                "lambda_arn",
-                            ),
-                        ),
-                        ("IncludeBody", "include_body", a.get("include_body")),
-                    ],
-                ),
-            )
-            functions = self._list(
-                b,
-                "function_association",
-                lambda a, j: self._node(
-                    a,
-                    [
-                        ("EventType", "event_type", a.get("event_type")),
-                        (
-                            "FunctionARN",
-                            "function_arn",
-                            self._value(
-                                res, a, _nth(_block(bx, "function_association"), j), "function_arn"
-                            ),
-                        ),
-                    ],
-                ),
-            )
-            legacy = (
-                []
-                if has_policy
-                else [
-                    ("MinTTL", "min_ttl", b.get("min_ttl")),
-                    ("DefaultTTL", "default_ttl", b.get("default_ttl")),
-                    ("MaxTTL", "max_ttl", b.get("max_ttl")),
-                ]
-            )
-            grpc = _first(b.get("grpc_config"))
-            return self._node(
-                b,
-                [
-                    ("PathPattern", "path_pattern", b.get("path_pattern")),
-                    ("TargetOriginId", "target_origin_id", b.get("target_origin_id")),
-                    (
-                        "ViewerProtocolPolicy",
-                        "viewer_protocol_policy",
-                        b.get("viewer_protocol_policy"),
-                    ),
-                    ("AllowedMethods", "allowed_methods", b.get("allowed_methods")),
-                    ("CachedMethods", "cached_methods", b.get("cached_methods")),
-                    ("Compress", "compress", b.get("compress")),
-                    (
-                        "CachePolicyId",
-                        "cache_policy_id",
-                        self._value(res, b, bx, "cache_policy_id"),
-                    ),
-                    (
-                        "OriginRequestPolicyId",
-                        "origin_request_policy_id",
-                        self._value(res, b, bx, "origin_request_policy_id"),
-                    ),
-                    (
-                        "ResponseHeadersPolicyId",
-                        "response_headers_policy_id",
-                        self._value(res, b, bx, "response_headers_policy_id"),
-                    ),
-                    ("ForwardedValues", "forwarded_values", forwarded),
-                    *legacy,
-                    ("LambdaFunctionAssociations", "lambda_function_association", lambdas),
-                    ("FunctionAssociations", "function_association", functions),
-                    ("TrustedKeyGroups", "trusted_key_groups", b.get("trusted_key_groups")),
-                    ("TrustedSigners", "trusted_signers", b.get("trusted_signers")),
-                    (
-                        "FieldLevelEncryptionId",
-                        "field_level_encryption_id",
-                        b.get("field_level_encryption_id"),
-                    ),
-                    (
-                        "RealtimeLogConfigArn",
-                        "realtime_log_config_arn",
-                        b.get("realtime_log_config_arn"),
-                    ),
-                    ("SmoothStreaming", "smooth_streaming", b.get("smooth_streaming") or None),
-                    (
-                        "GrpcConfig",
-                        "grpc_config",
-                        None if not grpc or not grpc.get("enabled") else {"Enabled": True},
-                    ),
-                ],
-            )
-
-        def error(e: Any, _i: int) -> Node:
-            return self._node(
-                e,
-                [
-                    ("ErrorCode", "error_code", e.get("error_code")),
-                    ("ResponseCode", "response_code", e.get("response_code") or None),
-                    ("ResponsePagePath", "response_page_path", e.get("response_page_path")),
-                    ("ErrorCachingMinTTL", "error_caching_min_ttl", e.get("error_caching_min_ttl")),
-                ],
-            )
-
-        geo = _first((_first(v.get("restrictions")) or {}).get("geo_restriction")) or {}
         default = _first(v.get("default_cache_behavior"))
-        ordered = v.get("ordered_cache_behavior") or []
-        ordered_x = _block(x, "ordered_cache_behavior")
-        behaviors = NodeList(line=line_of(v, "ordered_cache_behavior"))
-        lines = getattr(ordered, "item_lines", [])
-        for i, b in enumerate(ordered):
-            behaviors.append(behavior(b, _nth(ordered_x, i)))
-            behaviors.item_lines.append(lines[i] if i < len(lines) else None)
         return self._node(
             v,
             [
-                ("Origins", "origin", self._list(v, "origin", origin)),
-                ("OriginGroups", "origin_group", self._list(v, "origin_group", group)),
+                ("Origins", "origin", self._list(v, "origin", partial(self._origin, res))),
+                ("OriginGroups", "origin_group", self._list(v, "origin_group", self._group)),
                 (
                     "DefaultCacheBehavior",
                     "default_cache_behavior[0]",
                     None
                     if default is None
-                    else behavior(default, _first(_block(x, "default_cache_behavior"))),
+                    else self._behavior(res, default, _first(_block(x, "default_cache_behavior"))),
                 ),
-                ("CacheBehaviors", "ordered_cache_behavior", behaviors),
+                ("CacheBehaviors", "ordered_cache_behavior", self._ordered_behaviors(res)),
                 (
                     "CustomErrorResponses",
                     "custom_error_response",
-                    self._list(v, "custom_error_response", error),
+                    self._list(v, "custom_error_response", self._error),
                 ),
-                ("DefaultRootObject", "default_root_object", v.get("default_root_object")),
-                ("Enabled", "enabled", v.get("enabled")),
-                ("Comment", "comment", v.get("comment")),
-                ("Aliases", "aliases", v.get("aliases")),
-                ("HttpVersion", "http_version", v.get("http_version")),
-                ("IPV6Enabled", "is_ipv6_enabled", v.get("is_ipv6_enabled")),
-                ("PriceClass", "price_class", v.get("price_class")),
-                ("Staging", "staging", v.get("staging")),
+                *_copied(v, _DISTRIBUTION_FIELDS),
                 (
                     "ContinuousDeploymentPolicyId",
                     "continuous_deployment_policy_id",
                     self._value(res, v, x, "continuous_deployment_policy_id"),
                 ),
-                (
-                    "Restrictions",
-                    "restrictions",
-                    None
-                    if not geo
-                    else {
-                        "GeoRestriction": {
-                            "RestrictionType": geo.get("restriction_type", "none"),
-                            "Locations": geo.get("locations") or [],
-                        }
-                    },
-                ),
+                ("Restrictions", "restrictions", _restrictions(v)),
                 ("WebACLId", "web_acl_id", v.get("web_acl_id")),
                 ("Logging", "logging_config", _first(v.get("logging_config")) or None),
+            ],
+        )
+
+    def _origin(self, res: Resource, o: Any, i: int) -> Node:
+        """One ``origin`` block as an ``Origins`` item."""
+        ox = _nth(res.expressions.get("origin"), i)
+        custom, s3 = _first(o.get("custom_origin_config")), _first(o.get("s3_origin_config"))
+        shield = _first(o.get("origin_shield"))
+        headers = self._list(
+            o, "custom_header", lambda h, _j: self._node(h, _copied(h, _CUSTOM_HEADER_FIELDS))
+        )
+        return self._node(
+            o,
+            [
+                ("Id", "origin_id", o.get("origin_id")),
+                ("DomainName", "domain_name", self._value(res, o, ox, "domain_name")),
+                ("OriginPath", "origin_path", o.get("origin_path")),
+                ("OriginCustomHeaders", "custom_header", headers),
+                ("ConnectionAttempts", "connection_attempts", o.get("connection_attempts")),
+                ("ConnectionTimeout", "connection_timeout", o.get("connection_timeout")),
+                (
+                    "ResponseCompletionTimeout",
+                    "response_completion_timeout",
+                    o.get("response_completion_timeout") or None,
+                ),
+                (
+                    "OriginAccessControlId",
+                    "origin_access_control_id",
+                    o.get("origin_access_control_id"),
+                ),
+                (
+                    "OriginShield",
+                    "origin_shield",
+                    None if not shield else self._node(shield, _copied(shield, _SHIELD_FIELDS)),
+                ),
+                (
+                    "S3OriginConfig",
+                    "s3_origin_config",
+                    None if s3 is None else self._node(s3, _copied(s3, _S3_FIELDS)) or Node(),
+                ),
+                (
+                    "CustomOriginConfig",
+                    "custom_origin_config",
+                    None if custom is None else self._node(custom, _copied(custom, _CUSTOM_FIELDS)),
+                ),
+            ],
+        )
+
+    def _group(self, g: Any, _i: int) -> Node:
+        """One ``origin_group`` block as an ``OriginGroups`` item."""
+        crit = _first(g.get("failover_criteria")) or {}
+        members = self._list(
+            g,
+            "member",
+            lambda m, _j: self._node(m, [("OriginId", "origin_id", m.get("origin_id"))]),
+        )
+        return self._node(
+            g,
+            [
+                ("Id", "origin_id", g.get("origin_id")),
+                (
+                    "FailoverCriteria",
+                    "failover_criteria",
+                    self._node(crit, [("StatusCodes", "status_codes", crit.get("status_codes"))]),
+                ),
+                ("Members", "member", members),
+            ],
+        )
+
+    def _ordered_behaviors(self, res: Resource) -> NodeList:
+        """The ``ordered_cache_behavior`` blocks, each with its expressions, in order."""
+        v = res.values
+        ordered = v.get("ordered_cache_behavior") or []
+        ordered_x = _block(res.expressions, "ordered_cache_behavior")
+        behaviors = NodeList(line=line_of(v, "ordered_cache_behavior"))
+        lines = getattr(ordered, "item_lines", [])
+        for i, b in enumerate(ordered):
+            behaviors.append(self._behavior(res, b, _nth(ordered_x, i)))
+            behaviors.item_lines.append(lines[i] if i < len(lines) else None)
+        return behaviors
+
+    def _behavior(self, res: Resource, b: Any, bx: Any) -> Node:
+        """One cache behaviour block; the legacy cache settings (``forwarded_values`` and
+        the TTLs) only when no cache policy replaces them."""
+        has_policy = bool(self._value(res, b, bx, "cache_policy_id"))
+        legacy = [] if has_policy else _copied(b, _LEGACY_TTL_FIELDS)
+        grpc = _first(b.get("grpc_config"))
+        return self._node(
+            b,
+            [
+                *_copied(b, _BEHAVIOR_FIELDS),
+                *[(cfn, tf, self._value(res, b, bx, tf)) for cfn, tf in _BEHAVIOR_POLICY_FIELDS],
+                (
+                    "ForwardedValues",
+                    "forwarded_values",
+                    None if has_policy else self._forwarded_values(b),
+                ),
+                *legacy,
+                *[
+                    (cfn, tf, self._associations(res, b, bx, tf, arn_cfn, arn_tf))
+                    for cfn, tf, arn_cfn, arn_tf in _ASSOCIATIONS
+                ],
+                *_copied(b, _BEHAVIOR_TAIL_FIELDS),
+                ("SmoothStreaming", "smooth_streaming", b.get("smooth_streaming") or None),
+                (
+                    "GrpcConfig",
+                    "grpc_config",
+                    None if not grpc or not grpc.get("enabled") else {"Enabled": True},
+                ),
+            ],
+        )
+
+    def _forwarded_values(self, b: Any) -> Node | None:
+        """A behaviour's legacy ``forwarded_values`` block, or None without one."""
+        fv = _first(b.get("forwarded_values"))
+        if not fv:
+            return None
+        cookies = _first(fv.get("cookies")) or {}
+        forward = [
+            ("Forward", "forward", cookies.get("forward", "none")),
+            ("WhitelistedNames", "whitelisted_names", cookies.get("whitelisted_names")),
+        ]
+        return self._node(
+            fv,
+            [
+                ("QueryString", "query_string", fv.get("query_string", False)),
+                (
+                    "QueryStringCacheKeys",
+                    "query_string_cache_keys",
+                    fv.get("query_string_cache_keys"),
+                ),
+                ("Cookies", "cookies", self._node(cookies, forward)),
+                ("Headers", "headers", fv.get("headers")),
+            ],
+        )
+
+    def _associations(
+        self, res: Resource, b: Any, bx: Any, key: str, arn_cfn: str, arn_tf: str
+    ) -> NodeList:
+        """A behaviour's ``lambda_function_association`` or ``function_association``
+        blocks, each function's ARN followed through references when a plan lacks it."""
+        return self._list(
+            b,
+            key,
+            lambda a, j: self._node(
+                a,
+                [
+                    ("EventType", "event_type", a.get("event_type")),
+                    (arn_cfn, arn_tf, self._value(res, a, _nth(_block(bx, key), j), arn_tf)),
+                    *_copied(a, _INCLUDE_BODY if key == "lambda_function_association" else ()),
+                ],
+            ),
+        )
+
+    def _error(self, e: Any, _i: int) -> Node:
+        """One ``custom_error_response`` block as a ``CustomErrorResponses`` item."""
+        return self._node(
+            e,
+            [
+                ("ErrorCode", "error_code", e.get("error_code")),
+                ("ResponseCode", "response_code", e.get("response_code") or None),
+                ("ResponsePagePath", "response_page_path", e.get("response_page_path")),
+                ("ErrorCachingMinTTL", "error_caching_min_ttl", e.get("error_caching_min_ttl")),
             ],
         )
 
@@ -897,6 +764,81 @@ class TerraformImporter(Importer):
                 "distribution (staging = true, facts §9)"
             )
         return Staging(policy, spec)
+
+
+#: (CloudFormation key, Terraform key) of the settings copied as they are, in the order
+#: CloudFormation lists them.
+_DISTRIBUTION_FIELDS = (
+    ("DefaultRootObject", "default_root_object"),
+    ("Enabled", "enabled"),
+    ("Comment", "comment"),
+    ("Aliases", "aliases"),
+    ("HttpVersion", "http_version"),
+    ("IPV6Enabled", "is_ipv6_enabled"),
+    ("PriceClass", "price_class"),
+    ("Staging", "staging"),
+)
+_CUSTOM_HEADER_FIELDS = (("HeaderName", "name"), ("HeaderValue", "value"))
+_SHIELD_FIELDS = (("Enabled", "enabled"), ("OriginShieldRegion", "origin_shield_region"))
+_S3_FIELDS = (("OriginAccessIdentity", "origin_access_identity"),)
+_CUSTOM_FIELDS = (
+    ("HTTPPort", "http_port"),
+    ("HTTPSPort", "https_port"),
+    ("OriginProtocolPolicy", "origin_protocol_policy"),
+    ("OriginSSLProtocols", "origin_ssl_protocols"),
+    ("OriginReadTimeout", "origin_read_timeout"),
+    ("OriginKeepaliveTimeout", "origin_keepalive_timeout"),
+)
+_BEHAVIOR_FIELDS = (
+    ("PathPattern", "path_pattern"),
+    ("TargetOriginId", "target_origin_id"),
+    ("ViewerProtocolPolicy", "viewer_protocol_policy"),
+    ("AllowedMethods", "allowed_methods"),
+    ("CachedMethods", "cached_methods"),
+    ("Compress", "compress"),
+)
+#: policy ids, followed through references when a plan does not know them yet
+_BEHAVIOR_POLICY_FIELDS = (
+    ("CachePolicyId", "cache_policy_id"),
+    ("OriginRequestPolicyId", "origin_request_policy_id"),
+    ("ResponseHeadersPolicyId", "response_headers_policy_id"),
+)
+_LEGACY_TTL_FIELDS = (("MinTTL", "min_ttl"), ("DefaultTTL", "default_ttl"), ("MaxTTL", "max_ttl"))
+#: (CloudFormation list, Terraform block, CloudFormation ARN key, Terraform ARN key)
+_ASSOCIATIONS = (
+    (
+        "LambdaFunctionAssociations",
+        "lambda_function_association",
+        "LambdaFunctionARN",
+        "lambda_arn",
+    ),
+    ("FunctionAssociations", "function_association", "FunctionARN", "function_arn"),
+)
+_INCLUDE_BODY = (("IncludeBody", "include_body"),)
+_BEHAVIOR_TAIL_FIELDS = (
+    ("TrustedKeyGroups", "trusted_key_groups"),
+    ("TrustedSigners", "trusted_signers"),
+    ("FieldLevelEncryptionId", "field_level_encryption_id"),
+    ("RealtimeLogConfigArn", "realtime_log_config_arn"),
+)
+
+
+def _copied(src: Any, pairs: tuple[tuple[str, str], ...]) -> list[tuple[str, str, Any]]:
+    """``(CfnKey, tf_key, value)`` for settings copied as they are."""
+    return [(cfn, tf, src.get(tf)) for cfn, tf in pairs]
+
+
+def _restrictions(values: Any) -> dict[str, Any] | None:
+    """``Restrictions`` from the ``restrictions`` block's ``geo_restriction``, if any."""
+    geo = _first((_first(values.get("restrictions")) or {}).get("geo_restriction")) or {}
+    if not geo:
+        return None
+    return {
+        "GeoRestriction": {
+            "RestrictionType": geo.get("restriction_type", "none"),
+            "Locations": geo.get("locations") or [],
+        }
+    }
 
 
 def _block(expressions: Any, key: str) -> Any:

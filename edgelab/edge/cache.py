@@ -28,8 +28,14 @@ from ..event.headers import HeaderMap, select_cookies
 SIGNED_URL_PARAMS = frozenset({"Expires", "Key-Pair-Id", "Policy", "Signature"})
 #: Cached for the policy's TTL (CloudFront's list of cacheable statuses).
 CACHEABLE_STATUSES = frozenset({200, 203, 206, 300, 301, 410})
-#: Cached for ``error_ttl`` seconds unless the response says otherwise ("error caching").
-ERROR_STATUSES = frozenset({400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504})
+#: Error caching (distribution facts §6.2): cached for the error caching TTL even
+#: without caching headers ...
+ALWAYS_CACHED_ERRORS = frozenset({404, 414, 500, 501, 502, 503, 504})
+#: ... cached only when the origin sends ``max-age`` / ``s-maxage`` (or ``Expires``) ...
+ERRORS_CACHED_WITH_MAX_AGE = frozenset({400, 403, 405, 412, 415})
+#: ... and never cached.
+NEVER_CACHED_ERRORS = frozenset({416})
+ERROR_STATUSES = ALWAYS_CACHED_ERRORS | ERRORS_CACHED_WITH_MAX_AGE | NEVER_CACHED_ERRORS
 NOT_CACHED_DIRECTIVES = ("no-store", "no-cache", "private")
 
 
@@ -122,10 +128,20 @@ class CachePolicy:
     brotli: bool = True
     cached_methods: tuple[str, ...] = ("GET", "HEAD")
     error_ttl: float = 10
+    #: (status, ErrorCachingMinTTL) of the distribution's custom error responses (§6.1)
+    error_min_ttls: tuple[tuple[int, float], ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("default_ttl", "min_ttl", "max_ttl", "error_ttl"):
             object.__setattr__(self, name, _ttl_number(getattr(self, name), f"cache.{name}"))
+        object.__setattr__(
+            self,
+            "error_min_ttls",
+            tuple(
+                (int(code), _ttl_number(ttl, "custom_error_responses.error_caching_min_ttl"))
+                for code, ttl in self.error_min_ttls
+            ),
+        )
         if not self.min_ttl <= self.default_ttl <= self.max_ttl:
             raise ConfigError(
                 f"cache TTLs must satisfy min_ttl <= default_ttl <= max_ttl, as CloudFront "
@@ -198,13 +214,34 @@ class CachePolicy:
         )
 
     # -- TTL ---------------------------------------------------------------------------
+    def error_min_ttl(self, status: int) -> float:
+        """The error caching minimum TTL of ``status``: its custom error response's
+        ``ErrorCachingMinTTL``, else the distribution's default (10 s, facts §6.2)."""
+        for code, ttl in self.error_min_ttls:
+            if code == status:
+                return ttl
+        return self.error_ttl
+
+    def error_caching_ttl(self, status: int, seconds: float | None) -> float:
+        """Seconds to keep an error response (facts §6.2): 404, 414 and 5xx always, for
+        the error caching TTL; 400, 403, 405, 412 and 415 only when the origin gives a
+        ``max-age``/``s-maxage``/``Expires`` (``seconds``); 416 never. With ``seconds``
+        the TTL is max(ErrorCachingMinTTL, seconds capped by max_ttl)."""
+        if status in NEVER_CACHED_ERRORS:
+            return 0.0
+        floor = self.error_min_ttl(status)
+        if seconds is None:
+            return floor if status in ALWAYS_CACHED_ERRORS else 0.0
+        return max(floor, min(self.max_ttl, seconds))
+
     def ttl(self, status: int, headers: HeaderMap, now: float) -> float:
         """Seconds to keep a response with ``status`` and ``headers``; 0 = not cached.
 
         ``s-maxage`` wins over ``max-age``, which wins over ``Expires``; the value is
         clamped to [min_ttl, max_ttl]. ``no-store``/``no-cache``/``private`` mean not
         cached when min_ttl is 0, and min_ttl otherwise (CloudFront's TTL table).
-        Without any of them the default TTL applies; error statuses get ``error_ttl``.
+        Without any of them the default TTL applies. Error statuses follow error caching
+        (:meth:`error_caching_ttl`).
         """
         directives: dict[str, str] = {}
         for elem in headers.get("cache-control", ()):
@@ -219,9 +256,9 @@ class CachePolicy:
             seconds = _seconds(directives.get("max-age"))
         if seconds is None:
             seconds = _expires(headers, now)
+        if status in ERROR_STATUSES:
+            return self.error_caching_ttl(status, seconds)
         if seconds is None:
-            if status in ERROR_STATUSES:
-                return self.error_ttl
             if status not in CACHEABLE_STATUSES:
                 return 0.0
             return self.default_ttl

@@ -12,6 +12,7 @@ request, up for the response::
     viewer ──▶ ContinuousDeployment     some requests to the staging copy's chain (§9)
                ViewerProtocolPolicy     HTTP -> 301/307 to HTTPS, or 403 (§3.3)
                AllowedMethods           a method the behaviour refuses: 403 (§3.2)
+               CustomErrorResponses     an error status -> the custom error page (§6)
                ViewerRequestCloudFrontFunction   VReq as a CloudFront Function
                ViewerRequestFunction    VReq; a generated response goes back uncached
                AddCloudFrontHeaders     the CloudFront-* headers a policy asks for (§7)
@@ -22,6 +23,7 @@ request, up for the response::
                EdgeCache                the POP's cache, then the regional edge cache (§8)
                Compress                 gzip or Brotli what the origin sent (§3.4)
                ForwardToOrigin          the origin request the policies allow (§8.3)
+               OriginGroupFailover      the group's secondary when the primary fails (§2)
                OriginRequestFunction    OReq; a generated response is cached
                OriginResponseFunction   OResp, on the way back (not after OReq responds)
     origin ◀── CallOrigin               the origin by id; unreachable: 502, too slow: 504
@@ -44,32 +46,18 @@ new unit plus one line in :data:`STACK`; the unit reads its behaviour's settings
     STACK = (..., AddCloudFrontHeaders, ViewerResponseFunction, ResponseHeadersPolicy,
              DefaultRootObject, ...)   # inside VResp: VResp sees the policy's headers
 
-Where the stages still to come plug in (each one unit and one line in :data:`STACK`;
-``edgelab.edge.config.behavior_notes`` drops its "not run yet" note):
+A custom error page is fetched through :data:`PAGE_STACK` of the behaviour its path
+matches: the stages after viewer response, its response headers policy included
+(:mod:`edgelab.edge.error_pages`).
 
-* CloudFront Functions (in place, :mod:`edgelab.edge.cloudfront_function`):
-  ``ViewerRequestCloudFrontFunction`` just before :class:`ViewerRequestFunction` and
+CloudFront Functions (:mod:`edgelab.edge.cloudfront_function`):
+``ViewerRequestCloudFrontFunction`` just before :class:`ViewerRequestFunction` and
   ``ViewerResponseCloudFrontFunction`` just before :class:`ViewerResponseFunction` (a
   behaviour has one or the other kind on a viewer event, never both); ``wanted`` when
   ``behavior.cff`` has the event. The viewer-request one adds the ``CloudFront-*``
   headers itself, before the function (so :class:`AddCloudFrontHeaders` is left out of
   such a behaviour), and sets ``ex.origin_override`` when the function's origin helpers
   chose an origin, which :class:`ForwardToOrigin` sends the request to.
-* Origin groups: ``OriginGroupFailover`` between :class:`ForwardToOrigin` and
-  :class:`OriginRequestFunction`; ``wanted`` when ``behavior.target_origin`` is in
-  ``dist.origin_groups``; keeps the origin request ForwardToOrigin built, calls
-  ``self.next`` for the primary (``ex.origin``), and for GET/HEAD/OPTIONS on a failover
-  status or ``reply.failed`` points ``ex.origin`` at the secondary
-  (``dist.origins[group.secondary]``), rebuilds ``ex.origin_request`` for it
-  (``ForwardToOrigin.origin_request(ex, origin)``) and calls ``self.next`` again (origin
-  request and origin response run again, lambda-edge-facts §8.1); ``ex.origin`` is then
-  the trace's ``origin_id``.
-* Custom error responses: ``CustomErrorResponses`` between :class:`AddCloudFrontHeaders`
-  and :class:`ViewerResponseFunction` (viewer response does not run for an error page);
-  ``wanted`` when ``dist.error_codes``; reads ``reply.status`` and
-  ``dist.spec.custom_error_responses``, fetches the page through
-  ``dist.behavior_for(page).stack`` with a new :class:`Exchange` (viewer request skipped),
-  replaces ``Distribution.note_unserved``.
 
 The rules and the UNSURE points decided are :data:`CHAIN_DECISIONS` and
 :data:`DISTRIBUTION_DECISIONS` (rendered into the README and by ``edgelab rules
@@ -80,6 +68,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..runtimes.context import new_request_id
 from ..triggers import Trigger
 from .caching import EdgeCache
 from .cloudfront_function import ViewerRequestCloudFrontFunction, ViewerResponseCloudFrontFunction
@@ -88,12 +77,14 @@ from .compression import Compress
 from .decisions import CHAIN_DECISIONS, DISTRIBUTION_DECISIONS
 from .deployment import ContinuousDeployment
 from .edge_rules import AllowedMethods, DefaultRootObject, ViewerProtocolPolicy
+from .error_pages import CustomErrorResponses
 from .exchange import Exchange, Next, Reply, perf
+from .failover import OriginGroupFailover
 from .forward import CallOrigin, ForwardToOrigin
 from .response_headers import ResponseHeadersPolicy
 from .stage import StageUnit, apply_body, keep_body, without
 from .trace import Trace
-from .viewer import ViewerRequest, new_request_id
+from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
     from .behavior import CacheBehavior
@@ -102,15 +93,18 @@ if TYPE_CHECKING:
 __all__ = [
     "CHAIN_DECISIONS",
     "DISTRIBUTION_DECISIONS",
+    "PAGE_STACK",
     "STACK",
     "AddCloudFrontHeaders",
     "AllowedMethods",
     "CallOrigin",
     "Compress",
     "ContinuousDeployment",
+    "CustomErrorResponses",
     "DefaultRootObject",
     "EdgeCache",
     "ForwardToOrigin",
+    "OriginGroupFailover",
     "OriginRequestFunction",
     "OriginResponseFunction",
     "ResponseHeadersPolicy",
@@ -230,6 +224,7 @@ STACK: tuple[type[StageUnit], ...] = (
     ContinuousDeployment,
     ViewerProtocolPolicy,
     AllowedMethods,
+    CustomErrorResponses,
     ViewerRequestCloudFrontFunction,
     ViewerRequestFunction,
     AddCloudFrontHeaders,
@@ -240,9 +235,14 @@ STACK: tuple[type[StageUnit], ...] = (
     EdgeCache,
     Compress,
     ForwardToOrigin,
+    OriginGroupFailover,
     OriginRequestFunction,
     OriginResponseFunction,
 )
+
+#: What fetches a custom error page through its behaviour (facts §6.1, §6.3): the stages
+#: after viewer response (viewer request and viewer response do not run for it).
+PAGE_STACK: tuple[type[StageUnit], ...] = STACK[STACK.index(ViewerResponseFunction) + 1 :]
 
 
 def build_stack(
@@ -285,8 +285,6 @@ def run_chain(dist: Distribution, viewer: ViewerRequest) -> Trace:
         ex.notes[:0] = behavior.notes
     if ex.bypass and ex.cache_tier == "origin":
         ex.notes.append(f"regional edge cache bypassed: {ex.bypass}")
-    if dist.error_codes and reply.status in dist.error_codes:
-        dist.note_unserved(ex, reply)
     origin = ex.origin if ex.origin_call is not None else None
     return Trace(
         ex.request_id,
@@ -309,6 +307,8 @@ def run_chain(dist: Distribution, viewer: ViewerRequest) -> Trace:
         regional_edge_cache=ex.regional if ex.cache_tier else None,
         deployment=ex.deployment,
         edge_rule=reply.edge_rule,
+        attempts=ex.attempts,
+        error_page=ex.error_page,
     )
 
 

@@ -11,10 +11,11 @@ evaluation order, with its policies, its Lambda@Edge functions and the CloudFron
 Functions associated with it; one :class:`~edgelab.edge.targets.OriginTarget` per origin
 id (served from what the definition or the mapping options say, else by the echo origin).
 
-What the definition has and this version does not run yet (origin group failover,
-custom error pages) is said in the notes of every trace it concerns, and by ``edgelab
-config show``. CloudFront Functions, response headers policies and continuous deployment
-(a staging copy, :mod:`edgelab.edge.deployment`) run.
+Everything the model holds runs: CloudFront Functions, response headers policies,
+continuous deployment (a staging copy, :mod:`edgelab.edge.deployment`), origin group
+failover (:mod:`edgelab.edge.failover`) and custom error responses
+(:mod:`edgelab.edge.error_pages`); what a later model adds and this version does not run
+would be said in the notes of every trace it concerns, and by ``edgelab config show``.
 """
 
 from __future__ import annotations
@@ -180,7 +181,10 @@ def from_spec(
     behaviour's; other ``overrides`` go to the constructor."""
     settings = dict(spec.settings)
     error_ttl = float(spec.default_error_caching_ttl)
-    behaviors = [_behavior(spec, b, error_ttl) for b in spec.behaviors]
+    error_min_ttls = tuple(
+        (e.error_code, float(e.error_caching_min_ttl)) for e in spec.custom_error_responses
+    )
+    behaviors = [_behavior(spec, b, error_ttl, error_min_ttls) for b in spec.behaviors]
     default = behaviors[-1]
     if cache_policy is not None:
         default.cache_policy = cache_policy
@@ -280,7 +284,9 @@ def selection(sel: Any, *, lower: bool = False) -> Selection:
     return "none"
 
 
-def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
+def _behavior(
+    spec: Any, b: Any, error_ttl: float, error_min_ttls: tuple[tuple[int, float], ...] = ()
+) -> CacheBehavior:
     cp = b.cache_policy
     headers = selection(cp.headers, lower=True)
     cache_policy = CachePolicy(
@@ -294,6 +300,7 @@ def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
         brotli=cp.brotli,
         cached_methods=b.cached_methods,
         error_ttl=error_ttl,
+        error_min_ttls=error_min_ttls,
     )
     orp = b.origin_request_policy
     origin_request_policy = (
@@ -333,25 +340,13 @@ def _behavior(spec: Any, b: Any, error_ttl: float) -> CacheBehavior:
 
 def behavior_notes(spec: Any, b: Any) -> tuple[str, ...]:
     """What a behaviour of the definition has that this version does not run yet: its
-    origin group's failover. Every trace of the behaviour carries these notes."""
+    nothing today (origin group failover and CloudFront Functions run). Every trace of
+    the behaviour carries these notes."""
     notes: list[str] = []
-    group = spec.origin_group(b.target_origin_id)
-    if group is not None:
-        notes.append(
-            f"origin group {group.id} of behaviour {b.path_pattern}: failover is not run "
-            f"yet; requests go to its primary, {group.primary}"
-        )
     return tuple(notes)
 
 
 def not_run_yet(spec: Any) -> list[str]:
     """Everything in the definition that ``edgelab request``, ``serve`` and ``replay`` do
     not run yet (``edgelab config show`` lists it)."""
-    out = [n for b in spec.behaviors for n in behavior_notes(spec, b)]
-    for e in spec.custom_error_responses:
-        page = f" ({e.response_page_path})" if e.response_page_path else ""
-        out.append(
-            f"the custom error response for {e.error_code}{page} is not served yet: "
-            "edgelab sends the status as it came"
-        )
-    return out
+    return [n for b in spec.behaviors for n in behavior_notes(spec, b)]

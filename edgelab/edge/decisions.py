@@ -44,7 +44,8 @@ CHAIN_DECISIONS: tuple[Decision, ...] = (
         "§8.2",
         "OResp's output, else the origin's response; TTL from `s-maxage` > `max-age` > "
         "`Expires` > default, clamped to min/max; `no-store`/`no-cache`/`private` → not "
-        "cached (min_ttl when > 0); 4xx/5xx without headers: 10 s",
+        "cached (min_ttl when > 0); 4xx/5xx: error caching (see the distribution "
+        "decisions)",
     ),
     Decision(
         "query string OReq/OResp see (UNSURE)",
@@ -251,5 +252,74 @@ DISTRIBUTION_DECISIONS: tuple[Decision, ...] = (
         "runs the staging distribution's behaviour for the viewer's uri, with its own "
         "functions, origins and caches (staging starts empty); `deployment` says which "
         "served it",
+    ),
+    Decision(
+        "which requests fail over",
+        "§2",
+        "GET, HEAD and OPTIONS, when the primary answers one of the group's failover "
+        "codes, cannot be reached (502) or times out (504); other methods get the "
+        "primary's answer, with a note; every request starts at the primary",
+    ),
+    Decision(
+        "failover and origin response (UNSURE)",
+        "§2, lambda-edge-facts §8.1",
+        "decided on the status the primary itself answered: origin response runs for the "
+        "primary's answer too (origin request and origin response run once per origin "
+        "tried) and what it made of it is dropped when the secondary is tried",
+    ),
+    Decision(
+        "an origin request function answers or fails in an origin group (UNSURE)",
+        "§2",
+        "no failover: only an origin's answer fails over; a generated response is "
+        "cached as usual, a function's failure goes to the viewer",
+    ),
+    Decision(
+        "the secondary's try (UNSURE)",
+        "§1.3, §2",
+        "the origin request is built again for the secondary from the request as viewer "
+        "request left it (its origin path, custom headers, read timeout and "
+        "`request.origin`, the viewer's body); a local origin is tried once, so an "
+        "unreachable one fails at once (ConnectionAttempts x ConnectionTimeout are not "
+        "waited out); each try's own time is in `trace.attempts`",
+    ),
+    Decision(
+        "what is cached after a failover (UNSURE)",
+        "§2, §6.2",
+        "the answer of the last try, under the viewer's cache key, as any miss: the "
+        "secondary's 2xx with its TTL, a secondary's error with error caching; the "
+        "trace's `origin_id` is the origin that answered",
+    ),
+    Decision(
+        "which responses get a custom error page (UNSURE)",
+        "§6.1, §6.3",
+        "an origin's status (fresh or cached), an unreachable origin's 502 or 504, and a "
+        "Lambda@Edge function's failure (500/502/503; a production setup relies on it for "
+        "timeouts); not a response a function generated, nor CloudFront's answers at the "
+        "edge (a redirect to HTTPS, the 403 for a protocol or method)",
+    ),
+    Decision(
+        "fetching the custom error page (UNSURE)",
+        "§6.1, §6.3",
+        "a GET of the page path through the first behaviour it matches: that behaviour's "
+        "cache (the page is cached under its own path with its TTLs), its origin or group, "
+        "its origin request and origin response (production reports them running for "
+        "error pages) and its response headers policy; viewer request and viewer response "
+        "do not run; the response code replaces the status (none given: the original "
+        "status)",
+    ),
+    Decision(
+        "the custom error page cannot be fetched",
+        "§6.1",
+        "the viewer gets what the page's origin answered (a status of 400 or more, or "
+        "CloudFront's 502/504), not the page; the trace's `error_page.served` is false",
+    ),
+    Decision(
+        "error caching (UNSURE for unlisted codes)",
+        "§6.2",
+        "404, 414, 500-504 cached without headers for the error caching TTL; 400, 403, "
+        "405, 412, 415 only with `max-age`/`s-maxage`/`Expires`; 416 never; the TTL is "
+        "max(ErrorCachingMinTTL, the header's value capped by MaxTTL); a custom error "
+        "response's ErrorCachingMinTTL replaces the 10 s default for its code only; other "
+        "codes are cached as any response",
     ),
 )

@@ -51,9 +51,9 @@ from .behavior import (
     TriggerConfig,
 )
 from .cache import Cache, CachePolicy
-from .chain import STACK, build_stack, run_chain
+from .chain import PAGE_STACK, STACK, build_stack, run_chain
 from .deployment import Staging
-from .exchange import Exchange, Next, Reply
+from .exchange import Next
 from .origins import HttpOrigin, Origin
 from .paths import match_behavior
 from .targets import LocalHttpOrigin, OriginTarget
@@ -138,6 +138,7 @@ class Distribution:
                 cff_rules or (self.rules.name if self.rules.name in CFF_RULE_SETS else None)
             )
         )
+        self._page_stacks: dict[int, Next] = {}
         if behaviors is None:
             behaviors, origins = self._short_form(
                 triggers, origin, cache_policy, origin_request_policy
@@ -309,19 +310,13 @@ class Distribution:
             region = self._regions[edge_location] = CacheTiers.regional_for(edge_location)
             return region
 
-    def note_unserved(self, ex: Exchange, reply: Reply) -> None:
-        """Say in the trace when the definition has a custom error response for the
-        status the viewer gets, which this version does not serve yet."""
-        errors = getattr(self.spec, "custom_error_responses", ())
-        if not errors or reply.generated_by is not None or reply.status < 400:
-            return
-        for e in errors:
-            if e.error_code == reply.status:
-                page = f" ({e.response_page_path})" if e.response_page_path else ""
-                ex.notes.append(
-                    f"the custom error response for {e.error_code}{page} is not served "
-                    "yet: edgelab sends the status as it came"
-                )
+    def error_page_stack(self, b: CacheBehavior) -> Next:
+        """The chain that fetches a custom error page through behaviour ``b`` (facts
+        §6.1): :data:`~edgelab.edge.chain.PAGE_STACK`, built on first use."""
+        app = self._page_stacks.get(id(b))
+        if app is None:
+            app = self._page_stacks[id(b)] = build_stack(self, PAGE_STACK, b)
+        return app
 
     # -- the short form's view ---------------------------------------------------------------
     @property

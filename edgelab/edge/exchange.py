@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from ..rules.outcome import decide, error_response
 from ..runtimes.base import Call
-from ..runtimes.context import ContextInfo, new_request_id
+from ..runtimes.context import ContextInfo, new_aws_request_id
 from ..triggers import Trigger
-from .trace import OriginCall, Stage
+from .trace import ErrorPage, OriginAttempt, OriginCall, Stage
 from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
@@ -79,8 +79,9 @@ class Exchange:
     reached); ``regional`` the regional edge cache used, None when the request
     bypassed it (``bypass`` says why); ``revalidate`` the expired object CloudFront is
     asking the origin about (facts §4.5); ``origin_override`` the origin a viewer-request
-    CloudFront Function chose or changed (cloudfront-functions-facts §5.5); ``notes``
-    what the trace should say.
+    CloudFront Function chose or changed (cloudfront-functions-facts §5.5); ``attempts``
+    each try of an origin group's members (facts §2); ``error_page`` the custom error
+    response served (facts §6); ``notes`` what the trace should say.
     """
 
     viewer: ViewerRequest
@@ -104,6 +105,8 @@ class Exchange:
     revalidate: Entry | None = None
     ttl: float | None = None
     age: int | None = None
+    attempts: list[OriginAttempt] = field(default_factory=list)
+    error_page: ErrorPage | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -162,7 +165,7 @@ def run_trigger(ex: Exchange, bound: BoundTrigger, cf_in: dict[str, Any], rules:
         bound.handler.function_name,
         bound.memory_mb,
         bound.timeout_s,
-        aws_request_id=new_request_id(),
+        aws_request_id=new_aws_request_id(),
         container_id=bound.container_id,
     )
     raw = bound.handler.invoke(Call({"Records": [{"cf": cf_in}]}, info))

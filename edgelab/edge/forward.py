@@ -37,7 +37,7 @@ class ForwardToOrigin(StageUnit):
     ``X-Forwarded-For``, the normalised ``Accept-Encoding`` (§1.8, §8.3), and the target
     origin's ``request.origin`` block (§1.6), or the origin a viewer-request CloudFront
     Function chose (``ex.origin_override``). For an origin group the primary is tried
-    (failover comes with the origin group stage)."""
+    first (:class:`~edgelab.edge.failover.OriginGroupFailover` tries the secondary)."""
 
     def __call__(self, ex: Exchange) -> Reply:
         override = ex.origin_override

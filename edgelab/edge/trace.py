@@ -137,6 +137,92 @@ class OriginCall:
 
 
 @dataclass
+class OriginAttempt:
+    """One try of an origin group's member (distribution facts §2): the origin, what it
+    answered (``status``) or why it could not (``error``), how long the origin took, the
+    functions that ran for this try (origin request, origin response) and, when the try
+    led to a failover, why (``failover``: the status, or ``unreachable`` / ``timeout``)."""
+
+    origin_id: str
+    status: int | None
+    error: str | None
+    duration_ms: float
+    stages: list[str] = field(default_factory=list)
+    failover: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "origin_id": self.origin_id,
+            "status": self.status,
+            "error": self.error,
+            "duration_ms": self.duration_ms,
+            "stages": list(self.stages),
+            "failover": self.failover,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> OriginAttempt:
+        return cls(
+            d["origin_id"],
+            d.get("status"),
+            d.get("error"),
+            float(d.get("duration_ms") or 0.0),
+            list(d.get("stages") or []),
+            d.get("failover"),
+        )
+
+
+@dataclass
+class ErrorPage:
+    """A custom error response served (distribution facts §6): the status the request
+    got (``original_status``), the page path, the behaviour that served the page and how
+    (``cache``, ``cache_tier``, the origin and the functions that ran for the fetch), its
+    status (``page_status``) and the status the viewer got (``status``). ``served`` is
+    False when the page could not be fetched (the viewer then gets what the page's
+    origin answered)."""
+
+    original_status: int
+    page: str
+    status: int
+    page_status: int
+    behavior: str
+    cache: str
+    cache_tier: str | None = None
+    origin_id: str | None = None
+    stages: list[Stage] = field(default_factory=list)
+    served: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "original_status": self.original_status,
+            "page": self.page,
+            "status": self.status,
+            "page_status": self.page_status,
+            "behavior": self.behavior,
+            "cache": self.cache,
+            "cache_tier": self.cache_tier,
+            "origin_id": self.origin_id,
+            "stages": [s.to_dict() for s in self.stages],
+            "served": self.served,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ErrorPage:
+        return cls(
+            int(d["original_status"]),
+            d["page"],
+            int(d["status"]),
+            int(d["page_status"]),
+            d.get("behavior") or "*",
+            d.get("cache") or "Miss",
+            d.get("cache_tier"),
+            d.get("origin_id"),
+            [Stage.from_dict(s) for s in d.get("stages", [])],
+            bool(d.get("served", True)),
+        )
+
+
+@dataclass
 class Trace:
     """One request through the distribution."""
 
@@ -171,6 +257,15 @@ class Trace:
     #: the CloudFront rule that answered at the edge (redirect-to-https, https-only,
     #: method-not-allowed), if one did
     edge_rule: str | None = None
+    #: each try of an origin group's members, in order (empty without an origin group)
+    attempts: list[OriginAttempt] = field(default_factory=list)
+    #: the custom error response served, if one was (facts §6)
+    error_page: ErrorPage | None = None
+
+    @property
+    def failover(self) -> bool:
+        """True when an origin group's secondary was tried (facts §2)."""
+        return len(self.attempts) > 1
 
     @property
     def status(self) -> int:
@@ -220,6 +315,9 @@ class Trace:
             "deployment": self.deployment,
             "edge_location": self.viewer.edge_location,
             "edge_rule": self.edge_rule,
+            "failover": self.failover,
+            "attempts": [a.to_dict() for a in self.attempts],
+            "error_page": self.error_page.to_dict() if self.error_page else None,
         }
 
     @classmethod
@@ -256,6 +354,8 @@ class Trace:
             d.get("regional_edge_cache"),
             d.get("deployment") or "primary",
             d.get("edge_rule"),
+            [OriginAttempt.from_dict(a) for a in d.get("attempts") or ()],
+            ErrorPage.from_dict(d["error_page"]) if d.get("error_page") else None,
         )
 
     @property
@@ -298,6 +398,10 @@ class Trace:
             "origin_kind": self.origin_kind,
             "deployment": self.deployment,
             "edge_rule": self.edge_rule,
+            "failover": self.failover,
+            "failover_reason": next((a.failover for a in self.attempts if a.failover), None),
+            "error_page": self.error_page.page if self.error_page else None,
+            "original_status": self.error_page.original_status if self.error_page else None,
             "outcome": self.outcome,
             "generated_by": self.generated_by.value if self.generated_by else None,
             "cache_key": _key_text(self.cache_key),

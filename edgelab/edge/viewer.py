@@ -11,7 +11,6 @@ into ``CloudFront-Viewer-*`` headers only after viewer request (facts §7); see
 from __future__ import annotations
 
 import base64
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -37,11 +36,6 @@ DEFAULT_CLIENT_IP = "203.0.113.178"
 #: What CloudFront reports in CloudFront-Viewer-Http-Version (facts §7).
 HTTP_VERSIONS = ("0.9", "1.0", "1.1", "2.0", "3.0")
 DEFAULT_USER_AGENT = "curl/7.66.0"
-
-
-def new_request_id() -> str:
-    """A CloudFront-like request id (``x-edge-request-id``): 56 URL-safe base64 chars."""
-    return base64.urlsafe_b64encode(os.urandom(42)).decode("ascii")
 
 
 @dataclass

@@ -16,7 +16,7 @@ import ipaddress
 import json
 import marshal
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from pathlib import Path
@@ -290,31 +290,9 @@ def build_event(
     querystring = check_querystring(querystring)
     method = check_method(method)
     client_ip = check_client_ip(client_ip)
-    given = header_args(headers)
-    cookie_pairs = cookie_args(cookies)
-    if cookie_pairs:
-        given.append(("Cookie", "; ".join(f"{n}={v}" for n, v in cookie_pairs)))
-    if country is not None or device is not None:
-        if trig is Trigger.VIEWER_REQUEST:
-            raise EventError(
-                "country and device headers are added by CloudFront after viewer request, so a "
-                "viewer-request function never sees them (facts §7); use another trigger, or "
-                "--header to simulate a viewer that sends them itself",
-                path="headers",
-            )
-        if country is not None:
-            given.append(("CloudFront-Viewer-Country", check_country(country)))
-        if device is not None:
-            if not isinstance(device, str) or device not in DEVICES:
-                raise EventError(
-                    f"device must be one of {', '.join(DEVICES)}; got {_kind(device)}",
-                    path="device",
-                )
-            given += [(h, "true" if d == device else "false") for d, h in DEVICE_HEADERS.items()]
-
+    given = _given_headers(trig, headers, cookies, country, device)
     _check_strings(request_id, distribution_domain, distribution_id, status_description)
     _check_body_and_origin(body, origin)
-
     request: dict[str, Any] = {
         "clientIp": client_ip,
         "headers": _merge_headers(_default_request_headers(trig), given),
@@ -322,28 +300,8 @@ def build_event(
         "querystring": querystring,
         "uri": uri,
     }
-    if body is not None:
-        if not trig.is_request:
-            raise EventError(
-                f"body is the request body exposed by Include Body, which exists only for "
-                f"viewer-request and origin-request; {trig.value} does not get it (facts §1.4, "
-                "§1.7)",
-                path="body",
-            )
-        request["body"] = encode_body(body, trig, rules)
-        size = len(body.encode() if isinstance(body, str) else body)
-        request["headers"].setdefault(
-            "content-length", [{"key": "Content-Length", "value": str(size)}]
-        )
-    if trig in (Trigger.ORIGIN_REQUEST, Trigger.ORIGIN_RESPONSE):
-        request["origin"] = copy.deepcopy(dict(origin)) if origin else custom_origin()
-    elif origin is not None:
-        raise EventError(
-            f"origin exists only in origin-request and origin-response events; "
-            f"not in {trig.value} (facts §1.3)",
-            path="origin",
-        )
-
+    _add_body(request, trig, body, rules)
+    _add_origin(request, trig, origin)
     cf: dict[str, Any] = {
         "config": {
             "distributionDomainName": distribution_domain,
@@ -353,6 +311,89 @@ def build_event(
         },
         "request": request,
     }
+    response = _response(trig, status, status_description, response_headers)
+    if response is not None:
+        cf["response"] = response
+    return {"Records": [{"cf": cf}]}
+
+
+def _given_headers(
+    trig: Trigger,
+    headers: HeadersArg,
+    cookies: Mapping[str, str] | Iterable[str] | None,
+    country: Any,
+    device: Any,
+) -> list[tuple[str, str]]:
+    """The request headers asked for: ``headers``, then one Cookie, then the viewer's."""
+    given = header_args(headers)
+    cookie_pairs = cookie_args(cookies)
+    if cookie_pairs:
+        given.append(("Cookie", "; ".join(f"{n}={v}" for n, v in cookie_pairs)))
+    return given + _viewer_headers(trig, country, device)
+
+
+def _viewer_headers(trig: Trigger, country: Any, device: Any) -> list[tuple[str, str]]:
+    """The CloudFront-Viewer-Country and CloudFront-Is-*-Viewer headers asked for; CloudFront
+    adds them after viewer request only (facts §7)."""
+    if country is None and device is None:
+        return []
+    if trig is Trigger.VIEWER_REQUEST:
+        raise EventError(
+            "country and device headers are added by CloudFront after viewer request, so a "
+            "viewer-request function never sees them (facts §7); use another trigger, or "
+            "--header to simulate a viewer that sends them itself",
+            path="headers",
+        )
+    added: list[tuple[str, str]] = []
+    if country is not None:
+        added.append(("CloudFront-Viewer-Country", check_country(country)))
+    if device is not None:
+        if not isinstance(device, str) or device not in DEVICES:
+            raise EventError(
+                f"device must be one of {', '.join(DEVICES)}; got {_kind(device)}",
+                path="device",
+            )
+        added += [(h, "true" if d == device else "false") for d, h in DEVICE_HEADERS.items()]
+    return added
+
+
+def _add_body(
+    request: dict[str, Any], trig: Trigger, body: str | bytes | None, rules: RuleSet | str | None
+) -> None:
+    """Include Body: the body as the trigger exposes it, and its Content-Length (§1.4)."""
+    if body is None:
+        return
+    if not trig.is_request:
+        raise EventError(
+            f"body is the request body exposed by Include Body, which exists only for "
+            f"viewer-request and origin-request; {trig.value} does not get it (facts §1.4, "
+            "§1.7)",
+            path="body",
+        )
+    request["body"] = encode_body(body, trig, rules)
+    size = len(body.encode() if isinstance(body, str) else body)
+    request["headers"].setdefault("content-length", [{"key": "Content-Length", "value": str(size)}])
+
+
+def _add_origin(request: dict[str, Any], trig: Trigger, origin: Mapping[str, Any] | None) -> None:
+    """The origin, in origin-request and origin-response events only (§1.3)."""
+    if trig in (Trigger.ORIGIN_REQUEST, Trigger.ORIGIN_RESPONSE):
+        request["origin"] = copy.deepcopy(dict(origin)) if origin else custom_origin()
+    elif origin is not None:
+        raise EventError(
+            f"origin exists only in origin-request and origin-response events; "
+            f"not in {trig.value} (facts §1.3)",
+            path="origin",
+        )
+
+
+def _response(
+    trig: Trigger,
+    status: int | str | None,
+    status_description: str | None,
+    response_headers: HeadersArg,
+) -> dict[str, Any] | None:
+    """The response of a response trigger's event; None for request triggers (§1.1)."""
     if trig.is_request:
         if status is not None or response_headers is not None:
             raise EventError(
@@ -360,18 +401,17 @@ def build_event(
                 f"{trig.value} has no response (facts §1.1)",
                 path="response",
             )
-    else:
-        code = 200 if status is None else _status_int(status)
-        defaults = list(_DEFAULT_RESPONSE_HEADERS)
-        if trig is Trigger.VIEWER_RESPONSE:
-            defaults.append(("Age", "2402"))
-        defaults += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "9593")]
-        cf["response"] = {
-            "headers": _merge_headers(defaults, header_args(response_headers)),
-            "status": str(code),
-            "statusDescription": status_description or status_phrase(code),
-        }
-    return {"Records": [{"cf": cf}]}
+        return None
+    code = 200 if status is None else _status_int(status)
+    defaults = list(_DEFAULT_RESPONSE_HEADERS)
+    if trig is Trigger.VIEWER_RESPONSE:
+        defaults.append(("Age", "2402"))
+    defaults += [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", "9593")]
+    return {
+        "headers": _merge_headers(defaults, header_args(response_headers)),
+        "status": str(code),
+        "statusDescription": status_description or status_phrase(code),
+    }
 
 
 def _check_strings(
@@ -623,6 +663,10 @@ def infer_trigger(cf: Mapping[str, Any]) -> Trigger:
     return Trigger.ORIGIN_REQUEST if has_origin else Trigger.VIEWER_REQUEST
 
 
+#: makes the error for a bad event: (message, path of the bad key)
+Fail = Callable[[str, str], EventError]
+
+
 def normalize_event(
     data: Any, *, trigger: Trigger | str | None = None, source: str = ""
 ) -> LoadedEvent:
@@ -636,73 +680,14 @@ def normalize_event(
     def fail(msg: str, path: str) -> EventError:
         return EventError(msg, path=path, source=source)
 
-    if not isinstance(data, Mapping):
-        raise fail(
-            f"an event must be a JSON object with a Records list; got {type(data).__name__}", ""
-        )
-    problem = json_problem(data, strict=True)
-    if problem:
-        raise fail(f"the event cannot be used: {problem}", "")
-    records = data.get("Records")
-    if not isinstance(records, list) or not records:
-        raise fail(
-            "an event needs a non-empty 'Records' list, as in "
-            '{"Records": [{"cf": {...}}]} (facts §1.1)',
-            "Records",
-        )
     notes: list[str] = []
-    if len(records) > 1:
-        notes.append(
-            f"the event has {len(records)} records; CloudFront sends one, "
-            "so only Records[0] is used"
-        )
-    record = records[0]
-    if not isinstance(record, Mapping) or not isinstance(record.get("cf"), Mapping):
-        raise fail(
-            "Records[0] needs a 'cf' object with config and request (facts §1.1)", "Records[0].cf"
-        )
-    cf = copy_event(dict(record["cf"]))
+    cf = _first_record(data, notes, fail)
     config = cf.get("config", {})
     if not isinstance(config, Mapping):
         raise fail("cf.config must be an object", "Records[0].cf.config")
     config = dict(config)
-
-    declared = config.get("eventType")
-    if trigger is not None:
-        trig = Trigger.parse(trigger)
-        if declared and declared != trig.value:
-            notes.append(f"config.eventType was {declared!r}; set to {trig.value!r} as asked")
-    elif declared:
-        try:
-            trig = Trigger(declared)
-        except ValueError:
-            raise fail(
-                f"config.eventType must be one of viewer-request, origin-request, "
-                f"origin-response, viewer-response; got {declared!r}",
-                "Records[0].cf.config.eventType",
-            ) from None
-    else:
-        trig = infer_trigger(cf)
-        notes.append(
-            f"config.eventType is missing; inferred {trig.value!r} from the event's "
-            "shape (a response makes it a response trigger, an origin an origin "
-            "trigger); pass a trigger to choose another"
-        )
-    for key, default in (
-        ("distributionDomainName", DISTRIBUTION_DOMAIN),
-        ("distributionId", DISTRIBUTION_ID),
-        ("requestId", EXAMPLE_REQUEST_ID),
-    ):
-        if key not in config:
-            if key == "distributionId" and "distributionID" in config:
-                config[key] = config.pop("distributionID")
-                notes.append(
-                    "config.distributionID renamed distributionId, as every AWS "
-                    "example spells it (facts §1.2)"
-                )
-                continue
-            config[key] = default
-            notes.append(f"config.{key} was missing; filled with {default!r}")
+    trig = _event_trigger(cf, config.get("eventType"), trigger, notes, fail)
+    _fill_config(config, notes)
     config["eventType"] = trig.value
     cf["config"] = config
 
@@ -732,6 +717,85 @@ def normalize_event(
         cf["response"] = _normalize_response(cf["response"], notes, fail)
     _note_hidden_headers(cf, trig, notes)
     return LoadedEvent({"Records": [{"cf": cf}]}, trig, notes)
+
+
+def _first_record(data: Any, notes: list[str], fail: Fail) -> dict[str, Any]:
+    """A copy of ``Records[0].cf``, the one record CloudFront sends (facts §1.1)."""
+    if not isinstance(data, Mapping):
+        raise fail(
+            f"an event must be a JSON object with a Records list; got {type(data).__name__}", ""
+        )
+    problem = json_problem(data, strict=True)
+    if problem:
+        raise fail(f"the event cannot be used: {problem}", "")
+    records = data.get("Records")
+    if not isinstance(records, list) or not records:
+        raise fail(
+            "an event needs a non-empty 'Records' list, as in "
+            '{"Records": [{"cf": {...}}]} (facts §1.1)',
+            "Records",
+        )
+    if len(records) > 1:
+        notes.append(
+            f"the event has {len(records)} records; CloudFront sends one, "
+            "so only Records[0] is used"
+        )
+    record = records[0]
+    if not isinstance(record, Mapping) or not isinstance(record.get("cf"), Mapping):
+        raise fail(
+            "Records[0] needs a 'cf' object with config and request (facts §1.1)", "Records[0].cf"
+        )
+    return copy_event(dict(record["cf"]))
+
+
+def _event_trigger(
+    cf: dict[str, Any],
+    declared: Any,
+    trigger: Trigger | str | None,
+    notes: list[str],
+    fail: Fail,
+) -> Trigger:
+    """The trigger asked for, else the event's ``eventType``, else the one its shape says."""
+    if trigger is not None:
+        trig = Trigger.parse(trigger)
+        if declared and declared != trig.value:
+            notes.append(f"config.eventType was {declared!r}; set to {trig.value!r} as asked")
+        return trig
+    if declared:
+        try:
+            return Trigger(declared)
+        except ValueError:
+            raise fail(
+                f"config.eventType must be one of viewer-request, origin-request, "
+                f"origin-response, viewer-response; got {declared!r}",
+                "Records[0].cf.config.eventType",
+            ) from None
+    trig = infer_trigger(cf)
+    notes.append(
+        f"config.eventType is missing; inferred {trig.value!r} from the event's "
+        "shape (a response makes it a response trigger, an origin an origin "
+        "trigger); pass a trigger to choose another"
+    )
+    return trig
+
+
+def _fill_config(config: dict[str, Any], notes: list[str]) -> None:
+    """The config fields CloudFront always sends, with AWS's example values (facts §1.2)."""
+    for key, default in (
+        ("distributionDomainName", DISTRIBUTION_DOMAIN),
+        ("distributionId", DISTRIBUTION_ID),
+        ("requestId", EXAMPLE_REQUEST_ID),
+    ):
+        if key not in config:
+            if key == "distributionId" and "distributionID" in config:
+                config[key] = config.pop("distributionID")
+                notes.append(
+                    "config.distributionID renamed distributionId, as every AWS "
+                    "example spells it (facts §1.2)"
+                )
+                continue
+            config[key] = default
+            notes.append(f"config.{key} was missing; filled with {default!r}")
 
 
 def _note_hidden_headers(cf: Mapping[str, Any], trig: Trigger, notes: list[str]) -> None:

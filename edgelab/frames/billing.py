@@ -277,33 +277,7 @@ def cost(
     for g in groups:
         inv[g] = results[g].astype(str).to_numpy()[inv["i"].to_numpy()]
     keys = [*groups, "trigger"]
-    rows = []
-    if len(inv):
-        g = inv.groupby(keys, sort=False)
-        le = pd.DataFrame(
-            {
-                "invocations": g["weight"].sum(),
-                "memory_mb": g["memory_mb"].max(),
-                "billed_ms": g.apply(
-                    lambda d: (
-                        np.average(d["billed_ms"], weights=d["weight"])
-                        if d["weight"].sum()
-                        else 0.0
-                    ),
-                    include_groups=False,
-                ),
-                "gb_seconds": g["gb_seconds"].sum(),
-            }
-        ).reset_index()
-        le["service"] = "Lambda@Edge"
-        le["request_cost"] = le["invocations"] * p["lambda_edge_request"]
-        le["duration_cost"] = le["gb_seconds"] * p["lambda_edge_gb_second"]
-        rows.append(le)
-        cff = le[le["trigger"].isin(VIEWER)][[*keys, "invocations"]].copy()
-        cff["service"] = "CloudFront Functions"
-        cff["request_cost"] = cff["invocations"] * p["cloudfront_functions_invocation"]
-        cff["duration_cost"] = 0.0
-        rows.append(cff)
+    rows = _service_rows(inv, keys, p) if len(inv) else []
     out = (
         pd.concat(rows, ignore_index=True)
         if rows
@@ -312,43 +286,78 @@ def cost(
         )
     )
     out["cost"] = out["request_cost"] + out["duration_cost"]
-    totals = []
-    for service in ("Lambda@Edge", "CloudFront Functions"):
-        part = out[out["service"] == service]
-        t = {
-            "service": service,
-            "trigger": "total",
-            **dict.fromkeys(groups, ""),
-            "invocations": part["invocations"].sum(),
-            "gb_seconds": part.get("gb_seconds", pd.Series(dtype=float)).sum(),
-            "request_cost": part["request_cost"].sum(),
-            "duration_cost": part["duration_cost"].sum(),
-        }
-        if service == "CloudFront Functions" and free_tier:
-            free = min(t["invocations"], p["cloudfront_functions_free_invocations"])
-            t["request_cost"] = max(
-                t["request_cost"] - free * p["cloudfront_functions_invocation"], 0.0
-            )
-        t["cost"] = t["request_cost"] + t["duration_cost"]
-        totals.append(t)
+    totals = [_total(out, service, groups, p, free_tier) for service in SERVICES]
     out = pd.concat([out, pd.DataFrame(totals)], ignore_index=True)
     out["per_million"] = out["cost"] / viewers * 1e6 if viewers else np.nan
-    cols = [
-        "service",
-        *groups,
-        "trigger",
-        "invocations",
-        "memory_mb",
-        "billed_ms",
-        "gb_seconds",
-        "request_cost",
-        "duration_cost",
-        "cost",
-        "per_million",
-    ]
-    out = out.reindex(columns=cols)
+    out = out.reindex(columns=[COST_COLUMNS[0], *groups, *COST_COLUMNS[1:]])
     out.attrs["viewer_requests"] = viewers
     return out
+
+
+SERVICES = ("Lambda@Edge", "CloudFront Functions")
+#: cost's columns; the ``by`` groups come after ``service``
+COST_COLUMNS = (
+    "service",
+    "trigger",
+    "invocations",
+    "memory_mb",
+    "billed_ms",
+    "gb_seconds",
+    "request_cost",
+    "duration_cost",
+    "cost",
+    "per_million",
+)
+
+
+def _service_rows(inv: pd.DataFrame, keys: list[str], p: Pricing) -> list[pd.DataFrame]:
+    """The Lambda@Edge bill per trigger (and group) and what the viewer triggers would cost
+    as CloudFront Functions (no duration charge)."""
+    g = inv.groupby(keys, sort=False)
+    le = pd.DataFrame(
+        {
+            "invocations": g["weight"].sum(),
+            "memory_mb": g["memory_mb"].max(),
+            "billed_ms": g.apply(
+                lambda d: (
+                    np.average(d["billed_ms"], weights=d["weight"]) if d["weight"].sum() else 0.0
+                ),
+                include_groups=False,
+            ),
+            "gb_seconds": g["gb_seconds"].sum(),
+        }
+    ).reset_index()
+    le["service"] = "Lambda@Edge"
+    le["request_cost"] = le["invocations"] * p["lambda_edge_request"]
+    le["duration_cost"] = le["gb_seconds"] * p["lambda_edge_gb_second"]
+    cff = le[le["trigger"].isin(VIEWER)][[*keys, "invocations"]].copy()
+    cff["service"] = "CloudFront Functions"
+    cff["request_cost"] = cff["invocations"] * p["cloudfront_functions_invocation"]
+    cff["duration_cost"] = 0.0
+    return [le, cff]
+
+
+def _total(
+    out: pd.DataFrame, service: str, groups: list[str], p: Pricing, free_tier: bool
+) -> dict[str, Any]:
+    """One service's total row; CloudFront Functions' free tier taken off when asked."""
+    part = out[out["service"] == service]
+    t = {
+        "service": service,
+        "trigger": "total",
+        **dict.fromkeys(groups, ""),
+        "invocations": part["invocations"].sum(),
+        "gb_seconds": part.get("gb_seconds", pd.Series(dtype=float)).sum(),
+        "request_cost": part["request_cost"].sum(),
+        "duration_cost": part["duration_cost"].sum(),
+    }
+    if service == "CloudFront Functions" and free_tier:
+        free = min(t["invocations"], p["cloudfront_functions_free_invocations"])
+        t["request_cost"] = max(
+            t["request_cost"] - free * p["cloudfront_functions_invocation"], 0.0
+        )
+    t["cost"] = t["request_cost"] + t["duration_cost"]
+    return t
 
 
 def scale_to(results: pd.DataFrame, rps: float, period: str = "30D") -> pd.DataFrame:

@@ -88,6 +88,46 @@ def capacity(
         ) from None
     if window <= 0:
         raise ConfigError(f"freq must be a positive duration; got {freq!r}")
+    frame = _regional_invocations(results, duration_ms, origin_shield_region)
+    if frame.empty:
+        return pd.DataFrame(columns=list(CAPACITY_COLUMNS))
+    frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.floor(f)
+    out = frame.groupby(["time", "region"], sort=True)[["requests", "busy_s"]].sum().reset_index()
+    out["rate_rps"] = out["requests"] / window
+    out["concurrency"] = out["busy_s"] / window
+    out["environments"] = np.maximum(
+        out["concurrency"], out["rate_rps"] / p["lambda_edge_rps_per_environment"]
+    )
+    out["concurrency_quota"] = max(p["lambda_edge_concurrency"] - other_concurrency, 0.0)
+    out["rate_quota"] = p["lambda_edge_rate"]
+    _mark_throttled(out)
+    out["window_s"] = window
+    return out[list(CAPACITY_COLUMNS)]
+
+
+CAPACITY_COLUMNS = (
+    "time",
+    "region",
+    "requests",
+    "rate_rps",
+    "concurrency",
+    "environments",
+    "concurrency_quota",
+    "rate_quota",
+    "throttled",
+    "reason",
+    "window_s",
+)
+
+
+def _regional_invocations(
+    results: pd.DataFrame,
+    duration_ms: float | Mapping[str, float] | None,
+    origin_shield_region: str | None,
+) -> pd.DataFrame:
+    """One row per invocation: its time, the Region that runs it (origin triggers run in
+    the Origin Shield Region when there is one), the requests it stands for in one repeat
+    of the sample's span, and the seconds they keep an environment busy."""
     inv = invocations(results, duration_ms=duration_ms)
     weight, repeat = row_weights(results)
     w = weight / repeat  # requests per occurrence in one repeat of the sample's span
@@ -98,7 +138,7 @@ def capacity(
         reg = np.where(
             inv["trigger"].isin(["origin-request", "origin-response"]), origin_shield_region, reg
         )
-    frame = pd.DataFrame(
+    return pd.DataFrame(
         {
             "time": pd.to_datetime(results["time"], utc=True).to_numpy()[idx],
             "region": reg,
@@ -106,30 +146,10 @@ def capacity(
             "busy_s": w[idx] * inv["ran_ms"].to_numpy() / 1e3,
         }
     )
-    cols = [
-        "time",
-        "region",
-        "requests",
-        "rate_rps",
-        "concurrency",
-        "environments",
-        "concurrency_quota",
-        "rate_quota",
-        "throttled",
-        "reason",
-        "window_s",
-    ]
-    if frame.empty:
-        return pd.DataFrame(columns=cols)
-    frame["time"] = pd.to_datetime(frame["time"], utc=True).dt.floor(f)
-    out = frame.groupby(["time", "region"], sort=True)[["requests", "busy_s"]].sum().reset_index()
-    out["rate_rps"] = out["requests"] / window
-    out["concurrency"] = out["busy_s"] / window
-    out["environments"] = np.maximum(
-        out["concurrency"], out["rate_rps"] / p["lambda_edge_rps_per_environment"]
-    )
-    out["concurrency_quota"] = max(p["lambda_edge_concurrency"] - other_concurrency, 0.0)
-    out["rate_quota"] = p["lambda_edge_rate"]
+
+
+def _mark_throttled(out: pd.DataFrame) -> None:
+    """``throttled`` and its ``reason``: the rate quota first, then concurrency."""
     over_c = out["environments"] > out["concurrency_quota"]
     over_r = out["rate_rps"] > out["rate_quota"]
     out["throttled"] = over_c | over_r
@@ -148,8 +168,6 @@ def capacity(
             "",
         ),
     )
-    out["window_s"] = window
-    return out[cols]
 
 
 def capacity_peaks(table: pd.DataFrame) -> pd.DataFrame:

@@ -518,6 +518,10 @@ RESULT_COLUMNS = (
     ("origin_kind", "category"),
     ("deployment", "category"),
     ("edge_rule", "category"),
+    ("failover", "bool"),
+    ("failover_reason", "category"),
+    ("error_page", "category"),
+    ("original_status", "Int64"),
     ("error_type", "category"),
     ("error_message", "str"),
     *[
@@ -560,7 +564,7 @@ RESULT_COLUMNS = (
 )
 
 
-_STATUS_COLUMNS = ("status", "origin_status")
+_STATUS_COLUMNS = ("status", "origin_status", "original_status")
 
 
 def _frame(
@@ -577,6 +581,8 @@ def _frame(
         values = got[col] if col in got else pd.Series([None] * len(got), dtype=object)
         if dtype in ("int64",):
             values = pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
+        elif dtype == "bool":
+            values = values.astype(object).where(values.notna(), False).astype(bool)
         elif dtype == "Int64":
             values = pd.to_numeric(values, errors="coerce").astype("Int64")
         elif dtype == "float64":

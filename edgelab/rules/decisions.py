@@ -168,8 +168,9 @@ DECISIONS: tuple[Decision, ...] = (
     Decision(
         "CloudFront-Error-Uri and CloudFront-Error-Args",
         "§13, §7",
-        "known CloudFront headers a policy may name; edgelab serves no custom error "
-        "pages, so it never adds them",
+        "known CloudFront headers a policy may name; added only to the fetch of a custom "
+        "error page whose behaviour's origin request policy names them: the uri and the "
+        "query string that got the error (as viewer request left them)",
     ),
     Decision(
         "TLS fingerprint headers",

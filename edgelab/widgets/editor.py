@@ -41,6 +41,11 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 HANDLER_SUFFIXES = (".py", *NODE_SUFFIXES)
 VIOLATION_COLUMNS = ("rule", "path", "actual", "limit", "message", "section")
 HandlerChoice = str | Callable[..., Any]
+_STYLE = {"description_width": "110px"}
+
+
+def _wide() -> W.Layout:
+    return W.Layout(width="460px")
 
 
 def handler_options(
@@ -91,70 +96,9 @@ class EventEditor(WidgetView):
                 "EventEditor needs a handler: pass handler=, handlers= (file "
                 "paths or functions) or directory= (a folder of .py/.js files)"
             )
-        style = {"description_width": "110px"}
-        wide = W.Layout(width="460px")
-        self.trigger = W.Dropdown(
-            options=TRIGGER_NAMES,
-            value=Trigger.parse(trigger).value,
-            description="trigger",
-            style=style,
-        )
-        self.method = W.Dropdown(options=METHODS, value="GET", description="method", style=style)
-        self.uri = W.Text(value=uri, description="uri", style=style, layout=wide)
-        self.querystring = W.Text(
-            value="", description="query string", style=style, layout=wide, placeholder="a=1&b=2"
-        )
-        self.cookies = W.Text(
-            value="",
-            description="cookies",
-            style=style,
-            layout=wide,
-            placeholder="name=value; other=2",
-        )
-        self.body = W.Textarea(
-            value="",
-            description="body",
-            style=style,
-            layout=wide,
-            placeholder="empty: Include Body off (request triggers only)",
-        )
-        self.country = W.Text(
-            value="",
-            description="viewer country",
-            style=style,
-            placeholder="e.g. FR (not in viewer-request)",
-        )
-        self.device = W.Dropdown(
-            options=[("(none)", ""), *[(d, d) for d in DEVICES]],
-            value="",
-            description="device",
-            style=style,
-        )
-        self.status = W.Text(
-            value="200", description="origin status", style=style, placeholder="response triggers"
-        )
-        self.handler = W.Dropdown(
-            options=choices, value=choices[0][1], description="handler", style=style, layout=wide
-        )
-        self.rules = W.Dropdown(
-            options=list(RULE_SETS),
-            value=get_rules(rules).name,
-            description="rule set",
-            style=style,
-        )
-        self.runtime = W.Dropdown(
-            options=[("Lambda@Edge (.py or .js)", ""), *[(r, r) for r in CFF_RUNTIMES]],
-            value=runtime or "",
-            description="runtime",
-            style=style,
-        )
-        self.kvs = W.Text(
-            value=kvs or "",
-            description="kvs file",
-            style=style,
-            layout=wide,
-            placeholder="CloudFront Functions: a KeyValueStore import file",
-        )
+        self._request_fields(trigger, uri)
+        self._viewer_fields()
+        self._run_fields(choices, rules, runtime, kvs)
         self.runtime.observe(self._runtime_changed, names="value")
         self._runtime_changed({"new": self.runtime.value})
         self.header_rows = W.VBox([])
@@ -162,7 +106,100 @@ class EventEditor(WidgetView):
         self.add_header_button.on_click(lambda _: self.add_header())
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.run_button.on_click(lambda _: self.run())
+        self._outputs()
+        self.result: InvocationResult | None = None
+        self.event: dict[str, Any] | None = None
+        self.error: str | None = None
+        self.runs = 0
+        self.widget = W.VBox([self._form(), self.summary, self.tabs])
 
+    def _request_fields(self, trigger: str, uri: str) -> None:
+        """The request's fields: trigger, method, uri, query string, cookies, body."""
+        self.trigger = W.Dropdown(
+            options=TRIGGER_NAMES,
+            value=Trigger.parse(trigger).value,
+            description="trigger",
+            style=_STYLE,
+        )
+        self.method = W.Dropdown(options=METHODS, value="GET", description="method", style=_STYLE)
+        self.uri = W.Text(value=uri, description="uri", style=_STYLE, layout=_wide())
+        self.querystring = W.Text(
+            value="",
+            description="query string",
+            style=_STYLE,
+            layout=_wide(),
+            placeholder="a=1&b=2",
+        )
+        self.cookies = W.Text(
+            value="",
+            description="cookies",
+            style=_STYLE,
+            layout=_wide(),
+            placeholder="name=value; other=2",
+        )
+        self.body = W.Textarea(
+            value="",
+            description="body",
+            style=_STYLE,
+            layout=_wide(),
+            placeholder="empty: Include Body off (request triggers only)",
+        )
+
+    def _viewer_fields(self) -> None:
+        """What CloudFront adds about the viewer, and the origin's status."""
+        self.country = W.Text(
+            value="",
+            description="viewer country",
+            style=_STYLE,
+            placeholder="e.g. FR (not in viewer-request)",
+        )
+        self.device = W.Dropdown(
+            options=[("(none)", ""), *[(d, d) for d in DEVICES]],
+            value="",
+            description="device",
+            style=_STYLE,
+        )
+        self.status = W.Text(
+            value="200", description="origin status", style=_STYLE, placeholder="response triggers"
+        )
+
+    def _run_fields(
+        self,
+        choices: list[tuple[str, HandlerChoice]],
+        rules: str | None,
+        runtime: str | None,
+        kvs: str | None,
+    ) -> None:
+        """What runs: the handler, the rule set, the runtime and a KeyValueStore file."""
+        self.handler = W.Dropdown(
+            options=choices,
+            value=choices[0][1],
+            description="handler",
+            style=_STYLE,
+            layout=_wide(),
+        )
+        self.rules = W.Dropdown(
+            options=list(RULE_SETS),
+            value=get_rules(rules).name,
+            description="rule set",
+            style=_STYLE,
+        )
+        self.runtime = W.Dropdown(
+            options=[("Lambda@Edge (.py or .js)", ""), *[(r, r) for r in CFF_RUNTIMES]],
+            value=runtime or "",
+            description="runtime",
+            style=_STYLE,
+        )
+        self.kvs = W.Text(
+            value=kvs or "",
+            description="kvs file",
+            style=_STYLE,
+            layout=_wide(),
+            placeholder="CloudFront Functions: a KeyValueStore import file",
+        )
+
+    def _outputs(self) -> None:
+        """The summary and the tabs a run fills."""
         self.summary = W.HTML("<i>press Run</i>")
         self.changes = W.HTML()
         self.violations = W.HTML()
@@ -177,11 +214,8 @@ class EventEditor(WidgetView):
         ):
             self.tabs.set_title(i, title)
 
-        self.result: InvocationResult | None = None
-        self.event: dict[str, Any] | None = None
-        self.error: str | None = None
-        self.runs = 0
-        form = W.VBox(
+    def _form(self) -> W.VBox:
+        return W.VBox(
             [
                 W.HBox([self.trigger, self.method]),
                 self.uri,
@@ -198,7 +232,6 @@ class EventEditor(WidgetView):
                 W.HBox([self.rules, self.run_button]),
             ]
         )
-        self.widget = W.VBox([form, self.summary, self.tabs])
 
     # -- header rows --------------------------------------------------------------------
     def add_header(self, name: str = "", value: str = "") -> int:

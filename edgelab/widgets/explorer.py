@@ -62,6 +62,9 @@ def distribution_options(distribution: Any) -> list[tuple[str, Any]]:
     return [(getattr(distribution, "__name__", type(distribution).__name__), distribution)]
 
 
+_STYLE = {"description_width": "130px"}
+
+
 class TrafficExplorer(WidgetView):
     """Controls: ``profile``, ``size``, ``seed``, ``distribution`` (traffic: a change replays
     once the explorer has run), ``weight_a`` (intended share of variant A; B gets the
@@ -90,50 +93,9 @@ class TrafficExplorer(WidgetView):
         plot: str = "ab_split",
         progress: bool = True,
     ) -> None:
-        style = {"description_width": "130px"}
         self.show_progress = progress
-        self.profile = W.Dropdown(
-            options=list(TRAFFIC_PROFILES), value=profile, description="profile", style=style
-        )
-        self.size = W.IntSlider(
-            value=size,
-            min=100,
-            max=max(20_000, size),
-            step=100,
-            description="requests",
-            style=style,
-            continuous_update=False,
-            layout=W.Layout(width="520px"),
-        )
-        self.seed = W.IntText(
-            value=seed, description="seed", style=style, layout=W.Layout(width="200px")
-        )
-        options = distribution_options(distribution)
-        self.distribution = W.Dropdown(
-            options=options, value=options[0][1], description="distribution", style=style
-        )
-        w = dict(weights or {"A": 0.5, "B": 0.5})
-        share_a = float(w.get("A", 0.5)) / float(sum(w.values()) or 1.0)
-        self.weight_a = W.FloatSlider(
-            value=share_a,
-            min=0.05,
-            max=0.95,
-            step=0.05,
-            description="intended A share",
-            style=style,
-            continuous_update=False,
-            readout_format=".2f",
-            layout=W.Layout(width="520px"),
-        )
-        self.split = W.Dropdown(options=SPLITS, value=split, description="A/B split", style=style)
-        self.unit = W.Dropdown(
-            options=UNITS,
-            value=unit,
-            description="count",
-            style={"description_width": "50px"},
-            layout=W.Layout(width="200px"),
-        )
-        self.plot = W.Dropdown(options=PLOT_NAMES, value=plot, description="plot", style=style)
+        self._traffic_controls(distribution, profile, size, seed)
+        self._analysis_controls(weights, split, unit, plot)
         self.run_button = W.Button(description="Run", button_style="primary", icon="play")
         self.run_button.on_click(lambda _: self.run())
         self.progress = W.IntProgress(
@@ -168,6 +130,56 @@ class TrafficExplorer(WidgetView):
                 self.image,
             ]
         )
+
+    def _traffic_controls(self, distribution: Any, profile: str, size: int, seed: int) -> None:
+        """What is replayed: a change replays once the explorer has run."""
+        self.profile = W.Dropdown(
+            options=list(TRAFFIC_PROFILES), value=profile, description="profile", style=_STYLE
+        )
+        self.size = W.IntSlider(
+            value=size,
+            min=100,
+            max=max(20_000, size),
+            step=100,
+            description="requests",
+            style=_STYLE,
+            continuous_update=False,
+            layout=W.Layout(width="520px"),
+        )
+        self.seed = W.IntText(
+            value=seed, description="seed", style=_STYLE, layout=W.Layout(width="200px")
+        )
+        options = distribution_options(distribution)
+        self.distribution = W.Dropdown(
+            options=options, value=options[0][1], description="distribution", style=_STYLE
+        )
+
+    def _analysis_controls(
+        self, weights: Mapping[str, float] | None, split: str, unit: str, plot: str
+    ) -> None:
+        """How the results are read: a change redraws."""
+        w = dict(weights or {"A": 0.5, "B": 0.5})
+        share_a = float(w.get("A", 0.5)) / float(sum(w.values()) or 1.0)
+        self.weight_a = W.FloatSlider(
+            value=share_a,
+            min=0.05,
+            max=0.95,
+            step=0.05,
+            description="intended A share",
+            style=_STYLE,
+            continuous_update=False,
+            readout_format=".2f",
+            layout=W.Layout(width="520px"),
+        )
+        self.split = W.Dropdown(options=SPLITS, value=split, description="A/B split", style=_STYLE)
+        self.unit = W.Dropdown(
+            options=UNITS,
+            value=unit,
+            description="count",
+            style={"description_width": "50px"},
+            layout=W.Layout(width="200px"),
+        )
+        self.plot = W.Dropdown(options=PLOT_NAMES, value=plot, description="plot", style=_STYLE)
 
     @property
     def weights(self) -> dict[str, float]:

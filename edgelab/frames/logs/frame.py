@@ -114,46 +114,21 @@ def _times(frame: pd.DataFrame) -> tuple[pd.Series, str]:
 def to_traffic(raw: Raw) -> pd.DataFrame:
     """One chunk in the traffic shape; unusable rows are reported to ``raw.stats``."""
     f = raw.frame
-    n = len(f)
     time, time_from = _times(f)
     time = pd.Series(time, index=f.index)
-    cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    for key, col in TO_TRAFFIC.items():
-        cols[col] = _text(f, key)
-    if "x_host_header" not in f and "cs_host" in f:  # no viewer Host logged: the domain
-        cols["host"] = _text(f, "cs_host")
+    cols = _text_columns(raw)
     ucodes, uvalues = cols["uri"]
-    if raw.uri_has_query:  # real-time: cs-uri-stem is '/path?query' (facts logs §3)
-        parts = [u.split("?", 1) for u in uvalues]
-        qcodes, qvalues = cols["querystring"]
-        stem = np.array([p[0] for p in parts], dtype=object)
-        query = np.array([p[1] if len(p) > 1 else "" for p in parts], dtype=object)
-        logged_q = qvalues[qcodes]
-        cols["querystring"] = (np.arange(n), np.where(query[ucodes] != "", query[ucodes], logged_q))
-        uvalues = stem
-        cols["uri"] = (ucodes, uvalues)
     bad_time = time.isna().to_numpy()
-    no_uri = uvalues[ucodes] == ""
-    bad = bad_time | no_uri
-    if bad.any():
-        for i in np.flatnonzero(bad):
-            if bad_time[i]:
-                shown = (
-                    f"{f['timestamp_ms'].iloc[i]!r}"
-                    if time_from == "timestamp(ms)"
-                    else f"{f['timestamp'].iloc[i]!r}"
-                    if time_from == "timestamp"
-                    else f"{f['date'].iloc[i]!r} {f['time'].iloc[i]!r}"
-                )
-                reason = (
-                    f"{time_from} {shown} is not a time (UTC: YYYY-MM-DD and HH:MM:SS, "
-                    "or epoch seconds/milliseconds)"
-                )
-            else:
-                reason = "no cs-uri-stem (the request's path)"
-            raw.stats.reject(
-                int(raw.lines[i]), reason, "\t".join(str(v) for v in f.iloc[i].tolist()[:12])
-            )
+    bad = bad_time | (uvalues[ucodes] == "")
+    for i in np.flatnonzero(bad):
+        reason = (
+            _bad_time_reason(f, int(i), time_from)
+            if bad_time[i]
+            else "no cs-uri-stem (the request's path)"
+        )
+        raw.stats.reject(
+            int(raw.lines[i]), reason, "\t".join(str(v) for v in f.iloc[i].tolist()[:12])
+        )
     keep = ~bad
     out: dict[str, object] = {
         "time": time[keep].reset_index(drop=True).astype("datetime64[ns, UTC]")
@@ -172,15 +147,7 @@ def to_traffic(raw: Raw) -> pd.DataFrame:
         np.zeros(m, np.int8), categories=pd.Index([raw.stats.path])
     )
     out["source_line"] = raw.lines[keep]
-    for key, (col, kind) in TO_LOG.items():
-        if key not in f:
-            continue
-        if kind == "str":
-            codes, values = _strings(f[key])
-            out[col] = _cat(codes[keep], values)
-        else:
-            num = _number(f[key])[keep].reset_index(drop=True)
-            out[col] = num.round().astype("Int64") if kind == "int" else num
+    _log_columns(out, f, keep)
     order = [*TRAFFIC_COLUMNS, *[c for c in out if c not in TRAFFIC_COLUMNS]]
     frame = pd.DataFrame({c: out[c] for c in order})
     frame["latitude"] = frame["latitude"].astype(np.float32)
@@ -193,6 +160,58 @@ def to_traffic(raw: Raw) -> pd.DataFrame:
         s.last = last if s.last is None else max(s.last, last)
     raw.stats.rows += m
     return frame
+
+
+def _text_columns(raw: Raw) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """The traffic columns read as text, each as (codes, unique values); a real-time
+    log's cs-uri-stem ``/path?query`` split in two (facts logs §3)."""
+    f = raw.frame
+    cols: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for key, col in TO_TRAFFIC.items():
+        cols[col] = _text(f, key)
+    if "x_host_header" not in f and "cs_host" in f:  # no viewer Host logged: the domain
+        cols["host"] = _text(f, "cs_host")
+    if raw.uri_has_query:
+        ucodes, uvalues = cols["uri"]
+        parts = [u.split("?", 1) for u in uvalues]
+        qcodes, qvalues = cols["querystring"]
+        stem = np.array([p[0] for p in parts], dtype=object)
+        query = np.array([p[1] if len(p) > 1 else "" for p in parts], dtype=object)
+        logged_q = qvalues[qcodes]
+        cols["querystring"] = (
+            np.arange(len(f)),
+            np.where(query[ucodes] != "", query[ucodes], logged_q),
+        )
+        cols["uri"] = (ucodes, stem)
+    return cols
+
+
+def _bad_time_reason(f: pd.DataFrame, i: int, time_from: str) -> str:
+    """Why row ``i`` has no time, quoting the logged value."""
+    shown = (
+        f"{f['timestamp_ms'].iloc[i]!r}"
+        if time_from == "timestamp(ms)"
+        else f"{f['timestamp'].iloc[i]!r}"
+        if time_from == "timestamp"
+        else f"{f['date'].iloc[i]!r} {f['time'].iloc[i]!r}"
+    )
+    return (
+        f"{time_from} {shown} is not a time (UTC: YYYY-MM-DD and HH:MM:SS, "
+        "or epoch seconds/milliseconds)"
+    )
+
+
+def _log_columns(out: dict[str, object], f: pd.DataFrame, keep: np.ndarray) -> None:
+    """The log's own fields beyond the traffic shape (TO_LOG), as text or numbers."""
+    for key, (col, kind) in TO_LOG.items():
+        if key not in f:
+            continue
+        if kind == "str":
+            codes, values = _strings(f[key])
+            out[col] = _cat(codes[keep], values)
+        else:
+            num = _number(f[key])[keep].reset_index(drop=True)
+            out[col] = num.round().astype("Int64") if kind == "int" else num
 
 
 def _place(out: dict[str, object], f: pd.DataFrame, keep: np.ndarray) -> None:

@@ -262,6 +262,8 @@ def input_errors(
             out[col] = pd.Series([pd.NaT] * k, dtype=dtype)
         elif col in _COUNTS:
             out[col] = np.zeros(k, dtype=dtype)
+        elif pd.api.types.is_bool_dtype(dtype):  # a flag (failover): not set
+            out[col] = np.zeros(k, dtype=bool)
         elif pd.api.types.is_float_dtype(dtype):
             out[col] = np.full(k, np.nan)
         elif pd.api.types.is_integer_dtype(dtype):  # int64 -> Int64: no value, not 0

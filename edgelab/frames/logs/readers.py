@@ -156,79 +156,102 @@ def read_w3c(
     delimiter: str | None = None,
     **_: Any,
 ) -> Iterator[Raw]:
-    given = delimiter.encode() if delimiter else None
-    names: list[str] | None = list(fields) if fields else None
-    keys = _keys(names) if names else []
-    if names:
-        stats.fields = list(names)
-    sep: bytes | None = None
-    buf: list[bytes] = []
-    nums: list[int] = []
-    extra = 0
-    first_extra = 0
-
-    def flush() -> Raw | None:
-        if not buf:
-            return None
-        raw = Raw(stats, _parse_delimited(buf, keys, sep or b"\t"), np.array(nums, np.int64))
-        buf.clear()
-        nums.clear()
-        return raw
-
+    reader = _W3cChunks(path, stats, fields, delimiter.encode() if delimiter else None)
     number = 0
     for number, line in lines(path):
         if not line.strip():
             stats.blank_lines += 1
             continue
         if line[:1] == b"#":
-            stats.header_lines += 1
-            if line.startswith(b"#Fields:"):
-                raw = flush()
-                if raw is not None:
-                    yield raw
-                names = line[len(b"#Fields:") :].decode("utf-8", "replace").split()
-                _check_fields(path, names, number)
-                keys = _keys(names)
-                stats.fields = list(names)
-                sep = None
+            raw = reader.comment(line, number)
+            if raw is not None:
+                yield raw
             continue
-        if names is None:
+        reader.data(line, number)
+        if reader.full(chunk_rows):
+            yield reader.flush()
+    stats.lines = number
+    reader.note_extra()
+    if reader.buf:
+        yield reader.flush()
+
+
+class _W3cChunks:
+    """A W3C log's lines gathered into chunks of raw rows: ``#Fields:`` lines name the
+    fields (a new one ends the chunk), data lines are split on the delimiter."""
+
+    def __init__(
+        self, path: Path, stats: FileStats, fields: Sequence[str] | None, given: bytes | None
+    ) -> None:
+        self.path, self.stats, self.given = path, stats, given
+        self.names: list[str] | None = list(fields) if fields else None
+        self.keys = _keys(self.names) if self.names else []
+        if self.names:
+            stats.fields = list(self.names)
+        self.sep: bytes | None = None
+        self.buf: list[bytes] = []
+        self.nums: list[int] = []
+        self.extra = 0
+        self.first_extra = 0
+
+    def flush(self) -> Raw:
+        raw = Raw(
+            self.stats,
+            _parse_delimited(self.buf, self.keys, self.sep or b"\t"),
+            np.array(self.nums, np.int64),
+        )
+        self.buf.clear()
+        self.nums.clear()
+        return raw
+
+    def full(self, chunk_rows: int) -> bool:
+        return len(self.buf) >= chunk_rows
+
+    def comment(self, line: bytes, number: int) -> Raw | None:
+        """A ``#`` line; a ``#Fields:`` line returns the chunk read with the former fields."""
+        self.stats.header_lines += 1
+        if not line.startswith(b"#Fields:"):
+            return None
+        raw = self.flush() if self.buf else None
+        names = line[len(b"#Fields:") :].decode("utf-8", "replace").split()
+        _check_fields(self.path, names, number)
+        self.names, self.keys, self.sep = names, _keys(names), None
+        self.stats.fields = list(names)
+        return raw
+
+    def data(self, line: bytes, number: int) -> None:
+        """One data line: kept (values past the named fields cut off) or rejected."""
+        if self.names is None:
             raise InputError(
-                f"access log {str(path)!r} has a data line (line {number}) before any "
+                f"access log {str(self.path)!r} has a data line (line {number}) before any "
                 "'#Fields:' line; a CloudFront standard log starts with '#Version: 1.0' and "
                 "'#Fields: date time x-edge-location ...' naming the fields (lambda-edge-facts "
                 "§12); a v2 'plain' file without a header needs fields=[...] (--fields on the "
                 "command line; facts logs §2)"
             )
-        n = len(keys)
-        if sep is None:
-            sep = _pick_delimiter(line, n, given)
-        count = line.count(sep) + 1
+        n = len(self.keys)
+        if self.sep is None:
+            self.sep = _pick_delimiter(line, n, self.given)
+        count = line.count(self.sep) + 1
+        if count < n:
+            self.stats.reject(number, f"{count} values, but the #Fields line names {n}", line)
+            return
         if count == n:
-            buf.append(line)
-        elif count > n:
-            buf.append(sep.join(line.split(sep, n)[:n]))
-            extra += 1
-            first_extra = first_extra or number
+            self.buf.append(line)
         else:
-            stats.reject(number, f"{count} values, but the #Fields line names {n}", line)
-            continue
-        nums.append(number)
-        if len(buf) >= chunk_rows:
-            raw = flush()
-            if raw is not None:
-                yield raw
-    stats.lines = number
-    if extra:
-        stats.notes.append(
-            f"{extra} line(s) had more values than the #Fields line names "
-            f"(first: line {first_extra}); the values past its {len(keys)} "
-            "fields were ignored, as newer formats add fields at the end "
-            "(facts logs §1)"
-        )
-    raw = flush()
-    if raw is not None:
-        yield raw
+            self.buf.append(self.sep.join(line.split(self.sep, n)[:n]))
+            self.extra += 1
+            self.first_extra = self.first_extra or number
+        self.nums.append(number)
+
+    def note_extra(self) -> None:
+        if self.extra:
+            self.stats.notes.append(
+                f"{self.extra} line(s) had more values than the #Fields line names "
+                f"(first: line {self.first_extra}); the values past its {len(self.keys)} "
+                "fields were ignored, as newer formats add fields at the end "
+                "(facts logs §1)"
+            )
 
 
 def _check_fields(path: Path, names: list[str], number: int) -> None:
