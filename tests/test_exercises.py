@@ -414,7 +414,8 @@ def test_a_cloudfront_functions_answer_of_the_wrong_shape_says_what_is_expected(
 
 def test_every_shipped_task_is_tested_here() -> None:
     tested = {c[0].task for c in CASES} | {"07.1"} | {c[0].task for c in NB09_CASES}
-    assert tested == set(TASKS)
+    # the workshop labs' checks are tested in tests/test_workshop.py
+    assert tested == {k for k in TASKS if not k.startswith("lab")}
 
 
 @pytest.mark.parametrize("number", sorted(TASKS))

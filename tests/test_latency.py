@@ -113,3 +113,46 @@ def test_unknown_edge_codes_fall_back_to_the_nearest_edge() -> None:
 def test_unknown_model_settings_are_refused() -> None:
     with pytest.raises(el.ConfigError, match="allowed"):
         el.LatencyModel.from_dict({"speed_of_light": 1})
+
+
+def test_origins_by_id_place_each_miss_at_its_own_origin() -> None:
+    frame = _frame(
+        latitude=[48.86] * 3,
+        longitude=[2.35] * 3,
+        edge_location=["CDG50-C1"] * 3,
+        method=["GET"] * 3,
+        cache=["Miss"] * 3,
+        origin_id=["eu", "us", "other"],
+    )
+    out = estimate_latency(frame, origins={"eu": "eu-west-1", "us": (38.9445, -77.4558)})
+    plain = estimate_latency(frame)
+    eu, us, other = out["latency_origin_ms"]
+    assert eu < us  # Paris -> Ireland is closer than Paris -> Virginia
+    assert us == pytest.approx(plain["latency_origin_ms"][1])  # us-east-1 is the default
+    assert other == pytest.approx(plain["latency_origin_ms"][2])  # not named: the model's
+    m = el.LatencyModel()
+    dublin = regional_edge_caches().set_index("region").loc["eu-west-1"]
+    paris = edge_locations().set_index("code").loc["CDG"]
+    # edge -> its regional edge cache (the table's, London for Paris) -> Ireland
+    rec = regional_edge_caches().set_index("region").loc[paris.regional_edge_cache]
+    want = (
+        m.rtt_ms(haversine_km(paris.latitude, paris.longitude, rec.latitude, rec.longitude))
+        + m.rtt_ms(haversine_km(rec.latitude, rec.longitude, dublin.latitude, dublin.longitude))
+        + m.origin_ms
+    )
+    assert eu == pytest.approx(float(want), abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("where", "words"),
+    [
+        ("mars-north-1", "must be an AWS Region (us-east-1"),
+        ((95.0, 0.0), "latitude in -90..90"),
+        ("(1, 2)", "must be an AWS Region"),
+        ((1.0,), "or a (latitude, longitude) pair; got (1.0,)"),
+    ],
+)
+def test_a_bad_origin_place_is_a_clear_error(where: object, words: str) -> None:
+    with pytest.raises(el.ConfigError, match=r"origins\['eu'\]") as info:
+        estimate_latency(_frame(origin_id=["eu"]), origins={"eu": where})
+    assert words in str(info.value)

@@ -64,16 +64,16 @@ def check_results(nb: Any) -> dict[str, str]:
     return out
 
 
-def execute(nb: Any, monkeypatch: pytest.MonkeyPatch) -> float:
+def execute(nb: Any, monkeypatch: pytest.MonkeyPatch, cwd: Path = NOTEBOOKS) -> float:
     from nbclient import NotebookClient
 
     monkeypatch.setenv("MPLBACKEND", "Agg")
     monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+        nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(cwd)}}
     )
     started = time.perf_counter()
-    client.execute(cwd=str(NOTEBOOKS), env=dict(os.environ))  # raises CellExecutionError
+    client.execute(cwd=str(cwd), env=dict(os.environ))  # raises CellExecutionError
     errors = [
         o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"
     ]

@@ -31,14 +31,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "lab",
         help="open JupyterLab on the workshop notebooks",
-        description="Start JupyterLab on the edgelab workshop notebooks. In a folder with a "
+        description="Start JupyterLab on the edgelab workshop notebooks (the numbered "
+        "notebooks, and the labs of the workshop track in workshop/). In a folder with a "
         "notebooks/ folder (the edgelab repository) it opens that; elsewhere it "
         "copies the notebooks that ship with edgelab (and their handlers) into "
         "--dir first, adding what is missing and keeping what a student edited. "
         "Ctrl-C stops it.",
         epilog="Any other option is passed to JupyterLab unchanged, for example "
-        "--ServerApp.token=secret or --LabApp.default_url=/lab/tree/01_event_anatomy"
-        ".ipynb.",
+        "--ServerApp.token=secret or --LabApp.default_url=/lab/tree/workshop/"
+        "lab1-security-headers.ipynb.",
     )
     p.add_argument(
         "--dir",

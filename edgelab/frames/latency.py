@@ -32,6 +32,7 @@ CloudFront's latency-based DNS routing roughly does.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any
@@ -158,10 +159,64 @@ LATENCY_COLUMNS = (
 )
 
 
+def origin_place(where: Any, origin_id: str = "origin") -> tuple[float, float]:
+    """Where an origin is: an AWS Region code (``"eu-west-1"``, one of the regional edge
+    caches' Regions) or a ``(latitude, longitude)`` pair."""
+    if isinstance(where, str):
+        table = regional_edge_caches().set_index("region")
+        if where not in table.index:
+            raise ConfigError(
+                f"origins[{origin_id!r}] must be an AWS Region ({', '.join(table.index)}) "
+                f"or a (latitude, longitude) pair; got {where!r}"
+            )
+        return float(table.at[where, "latitude"]), float(table.at[where, "longitude"])
+    try:
+        lat, lon = (float(v) for v in where)
+    except (TypeError, ValueError):
+        raise ConfigError(
+            f"origins[{origin_id!r}] must be an AWS Region or a (latitude, longitude) pair; "
+            f"got {where!r}"
+        ) from None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ConfigError(
+            f"origins[{origin_id!r}] must have a latitude in -90..90 and a longitude in "
+            f"-180..180; got ({lat:g}, {lon:g})"
+        )
+    return lat, lon
+
+
+def _origin_places(
+    frame: pd.DataFrame, m: LatencyModel, origins: Mapping[str, Any] | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, where its origin is: ``origins[origin_id]``, else the model's origin."""
+    n = len(frame)
+    lat, lon = np.full(n, m.origin_lat), np.full(n, m.origin_lon)
+    if not origins:
+        return lat, lon
+    ids = (
+        frame["origin_id"].astype(object).to_numpy(object)
+        if "origin_id" in frame
+        else np.full(n, None, dtype=object)
+    )
+    for origin_id, where in origins.items():
+        olat, olon = origin_place(where, origin_id)
+        rows = ids == origin_id
+        lat[rows], lon[rows] = olat, olon
+    return lat, lon
+
+
 def estimate_latency(
-    frame: pd.DataFrame, model: LatencyModel | None = None, *, edges: pd.DataFrame | None = None
+    frame: pd.DataFrame,
+    model: LatencyModel | None = None,
+    *,
+    edges: pd.DataFrame | None = None,
+    origins: Mapping[str, Any] | None = None,
 ) -> pd.DataFrame:
     """``frame`` with the columns of :data:`LATENCY_COLUMNS` added (milliseconds).
+
+    ``origins`` places a distribution's origins by id (``{"eu": "eu-west-1", "us":
+    (38.9, -77.5)}``: an AWS Region or a latitude/longitude pair); a row's miss goes to
+    the origin its ``origin_id`` names, and rows of other origins to the model's.
 
     Reads ``latitude``/``longitude`` (viewer; missing -> at the edge location),
     ``edge_location`` (missing -> the nearest), ``method``, ``cache`` (``Miss`` and other
@@ -207,10 +262,11 @@ def estimate_latency(
         rlon = np.where(rok, recs["longitude"].to_numpy(float)[rpos], elon)
     else:
         rlat, rlon = elat, elon
+    olat, olon = _origin_places(frame, m, origins)
     via_rec = m.rtt_ms(haversine_km(elat, elon, rlat, rlon)) + m.rtt_ms(
-        haversine_km(rlat, rlon, m.origin_lat, m.origin_lon)
+        haversine_km(rlat, rlon, olat, olon)
     )
-    direct = m.rtt_ms(haversine_km(elat, elon, m.origin_lat, m.origin_lon))
+    direct = m.rtt_ms(haversine_km(elat, elon, olat, olon))
     methods = (
         frame["method"].astype(str).str.upper().to_numpy(object)
         if "method" in frame

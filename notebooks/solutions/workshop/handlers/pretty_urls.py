@@ -1,0 +1,27 @@
+"""Lab 4: pretty URLs, 301 redirects from a table (a viewer-request function).
+
+redirects.json maps old paths to new ones. A redirect made in viewer request reaches the
+viewer straight away: no cache, no origin.
+"""
+
+import json
+from pathlib import Path
+
+REDIRECTS = json.loads(Path(__file__).with_name("redirects.json").read_text(encoding="utf-8"))
+
+
+def redirect(location):
+    return {
+        "status": "301",
+        "statusDescription": "Moved Permanently",
+        "headers": {"location": [{"key": "Location", "value": location}]},
+    }
+
+
+def handler(event, context):
+    request = event["Records"][0]["cf"]["request"]
+    new = REDIRECTS.get(request["uri"])
+    if new is None:
+        return request
+    query = request["querystring"]
+    return redirect(f"{new}?{query}" if query else new)
