@@ -22,7 +22,7 @@ import pytest
 
 import edgelab as el
 from edgelab.commands.lab import install_kit, kit_files
-from edgelab.exercises import TASKS, lab1, lab2, lab3, lab4, lab5, lab6
+from edgelab.exercises import TASKS, lab1, lab2, lab3, lab4, lab5, lab6, lab7
 from edgelab.exercises._labs import unfinished
 
 from .test_notebooks import answer_cells, execute, notebook_run
@@ -292,6 +292,30 @@ def origin_without_host(event: dict[str, Any], context: Any) -> dict[str, Any]:
     return request
 
 
+def card_from_json(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Lab 2's page, from cards.json: right for lab 2, not for lab 7."""
+    request = _request(event)
+    cards = json.loads((WORKSHOP / "handlers" / "cards.json").read_text())
+    name = request["uri"].removeprefix("/card/")
+    if not request["uri"].startswith("/card/"):
+        return request
+    if name not in cards:
+        return {"status": "404", "body": "no such card"}
+    return {"status": "200", "body": f"<h1>{cards[name]['title']}</h1>"}
+
+
+def card_by_scan(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    import boto3
+
+    request = _request(event)
+    name = request["uri"].removeprefix("/card/")
+    items = boto3.client("dynamodb", region_name="us-east-1").scan(TableName="cards")["Items"]
+    found = [i for i in items if i["name"]["S"] == name]
+    if not found:
+        return {"status": "404", "body": "no such card"}
+    return {"status": "200", "body": f"<h1>{found[0]['title']['S']}</h1>"}
+
+
 def solved(name: str) -> str:
     """A solution handler, run from a copy of the track (it reads the tables beside it)."""
     return str(SOLVED / "handlers" / name)
@@ -318,6 +342,8 @@ CASES: list[tuple[Callable[..., Any], Any, Any, str]] = [
     (lab5.task1, "device_content.py", mobile_first, "ask about the tablet first"),
     (lab5.task2, "device_content.py", trusts_the_headers, "KeyError: 'cloudfront-is-tablet"),
     (lab6.task1, "origin_by_country.py", origin_without_host, "set the Host header"),
+    (lab7.task1, "card_from_table.py", card_from_json, "the function called nothing"),
+    (lab7.task2, "card_from_table.py", card_by_scan, "['dynamodb Scan']"),
 ]
 
 
