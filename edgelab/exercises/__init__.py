@@ -12,7 +12,7 @@ stored answer, so they hold for any seed or size. ``TASKS`` lists every task by 
 (``"03.1"``); the teacher's solutions are in ``notebooks/solutions/``.
 """
 
-from . import nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09
+from . import nb01, nb02, nb03, nb04, nb05, nb06, nb07, nb08, nb09, nb10
 from ._check import TASKS, Check, NotYet
 
 __all__ = [
@@ -28,4 +28,5 @@ __all__ = [
     "nb07",
     "nb08",
     "nb09",
+    "nb10",
 ]
