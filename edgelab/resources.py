@@ -21,11 +21,11 @@ from .errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 CHECKOUT_DIR = PACKAGE_DIR.parent
-KINDS = ("notebooks", "data")
+KINDS = ("notebooks", "data", "examples")
 
 
 def bundled(kind: str) -> Path:
-    """The folder of bundled ``kind`` files (``notebooks`` or ``data``): inside the
+    """The folder of bundled ``kind`` files (``notebooks``, ``data`` or ``examples``): inside the
     package when installed from a wheel, else the checkout's top-level folder."""
     if kind not in KINDS:
         raise ConfigError(f"bundled files are one of {', '.join(KINDS)}; got {kind!r}")
@@ -68,4 +68,14 @@ def notebook_handler(name: str) -> Path:
     path = bundled("notebooks") / "handlers" / name
     if not path.is_file():
         raise ConfigError(f"the workshop notebooks have no handler {name!r} (in {path.parent})")
+    return path
+
+
+def example(name: str) -> Path:
+    """A file or folder of the examples the notebooks use (``cdk/cdk.out``,
+    ``cloudfront-functions/kvs-weights.js``): the checkout's ``examples/``, or the copy
+    the wheel carries, so a notebook ``edgelab lab`` copied elsewhere still finds them."""
+    path = bundled("examples") / name
+    if not path.exists():
+        raise ConfigError(f"edgelab has no bundled example {name!r} (looked in {path.parent})")
     return path

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -26,8 +28,10 @@ from edgelab.exercises import (
     nb07,
     nb08,
     nb09,
+    nb10,
 )
 from edgelab.resources import data_file, notebook_handler
+from tests.definitions_helpers import CDK_OUT
 
 # -- handlers the right and wrong answers use -----------------------------------------------
 
@@ -412,8 +416,60 @@ def test_a_cloudfront_functions_answer_of_the_wrong_shape_says_what_is_expected(
         assert "declares function handler" in check(42).message
 
 
+def _primary(broken: str) -> Callable[[dict[str, Any]], tuple[int, str]]:
+    """A primary API origin that answers ``broken``'s status for /users, 200 otherwise."""
+    status = int(broken)
+    return lambda request: (status, "down") if request["uri"] == "/users" else (200, "ok")
+
+
+NB10_RIGHT_1 = {
+    "/images/site.css": "images/*",
+    "/api/site.css": "/api/*",
+    "/images": "*",
+    "/docs/print.css": "*.css",
+    "/docs/": "*",
+}
+NB10_CASES: list[tuple[Any, Any, Any, str]] = [
+    # facts §3.1: first match in order; images/* is before *.css
+    (nb10.task1, NB10_RIGHT_1, {**NB10_RIGHT_1, "/images/site.css": "*.css"}, "then matches"),
+    # "/images" has nothing after the slash images/* needs
+    (nb10.task1, NB10_RIGHT_1, {**NB10_RIGHT_1, "/images": "images/*"}, "not 'images/*'"),
+    (nb10.task1, NB10_RIGHT_1, {**NB10_RIGHT_1, "/docs/": "/docs/*"}, "not a path pattern"),
+    # facts §2: 404 is not a failover status of the group
+    (nb10.task2, _primary("503"), _primary("404"), "fails over only on 500, 502, 503, 504"),
+    (nb10.task2, _primary("502"), lambda request: (500, "down"), "/api/status failed over"),
+]
+
+
+@pytest.mark.parametrize(
+    ("check", "right", "wrong", "why"),
+    NB10_CASES,
+    ids=[f"{c[0].task}-{i}" for i, c in enumerate(NB10_CASES)],
+)
+def test_the_distribution_checks_say_right_and_not_yet(
+    check: Any, right: Any, wrong: Any, why: str, tmp_path: Path
+) -> None:
+    cdk = shutil.copytree(CDK_OUT, tmp_path / "cdk.out")
+    good = check(right, cdk)
+    assert good and str(good).startswith("right: "), str(good)
+    bad = check(wrong, cdk)
+    assert not bad and str(bad).startswith("not yet: "), str(bad)
+    assert why in bad.message
+
+
+def test_a_distribution_answer_of_the_wrong_shape_says_what_is_expected(tmp_path: Path) -> None:
+    cdk = shutil.copytree(CDK_OUT, tmp_path / "cdk.out")
+    assert "give a dict with the keys '/images/site.css'" in nb10.task1(["*"], cdk).message
+    half = nb10.task1({**NB10_RIGHT_1, "/images": ...}, cdk)
+    assert "replace the ... of '/images'" in half.message
+    assert "give a function (request) -> (status, body)" in nb10.task2(503, cdk).message
+    nothing = nb10.task2(lambda request: None, cdk)
+    assert "your origin failed for /status" in nothing.message
+
+
 def test_every_shipped_task_is_tested_here() -> None:
     tested = {c[0].task for c in CASES} | {"07.1"} | {c[0].task for c in NB09_CASES}
+    tested |= {c[0].task for c in NB10_CASES}
     # the workshop labs' checks are tested in tests/test_workshop.py
     assert tested == {k for k in TASKS if not k.startswith("lab")}
 

@@ -5,6 +5,7 @@ real JupyterLab started that way."""
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import socket
 import subprocess
@@ -177,6 +178,9 @@ def test_resources_find_the_checkout_and_the_wheel_layouts(
     (wheel / "notebooks").mkdir(parents=True)
     monkeypatch.setattr(resources, "PACKAGE_DIR", wheel)
     assert resources.bundled("notebooks") == wheel / "notebooks"
+    assert resources.example("cdk/cdk.out").is_dir()
+    with pytest.raises(resources.ConfigError, match="no bundled example 'nothing'"):
+        resources.example("nothing")
     with pytest.raises(resources.ConfigError, match="bundled files are one of notebooks, data"):
         resources.bundled("models")
 
@@ -187,9 +191,13 @@ def test_the_wheel_ships_what_the_resources_look_for() -> None:
     assert shipped["notebooks"] == "edgelab/notebooks"
     for source, target in shipped.items():
         assert (ROOT / source).exists(), source
-        assert target.startswith(("edgelab/notebooks", "edgelab/data/"))
+        assert target.startswith(("edgelab/notebooks", "edgelab/data/", "edgelab/examples/"))
     for name in ("edge_locations.csv", "regional_edge_caches.csv", "sample-access-log.txt"):
         assert f"data/{name}" in shipped
+    # every example a notebook reads through resources.example() is shipped
+    for nb in (ROOT / "notebooks").rglob("*.ipynb"):
+        for used in re.findall(r'example\(\\"([^"\\]+)\\"\)', nb.read_text()):
+            assert any(used.startswith(s.removeprefix("examples/")) for s in shipped), used
 
 
 def _free_port() -> int:

@@ -142,9 +142,9 @@ def test_notebook_with_the_solutions_filled_in_says_right(
         assert text.startswith("right: "), (number, text)
 
 
-def test_the_workshop_has_nine_numbered_notebooks() -> None:
+def test_the_workshop_has_ten_numbered_notebooks() -> None:
     numbers = [p.name[:3] for p in ALL]
-    assert numbers == [f"{i:02d}_" for i in range(1, 10)], [p.name for p in ALL]
+    assert numbers == [f"{i:02d}_" for i in range(1, 11)], [p.name for p in ALL]
 
 
 @pytest.mark.parametrize("path", ALL, ids=[p.stem for p in ALL])

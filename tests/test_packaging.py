@@ -78,6 +78,10 @@ def test_installed_wheel_runs_the_demo_and_generates_traffic(tmp_path: Path) -> 
         "assert 'site-packages' in pathlib.Path(el.__file__).as_posix()\n"
         "frame = el.generate_traffic('shop', 500, seed=1)\n"
         "print(len(frame), frame['edge_location'].nunique() > 1)\n"
+        "from edgelab.resources import example\n"  # what notebooks 09 and 10 read
+        "assert 'site-packages' in example('cdk/cdk.out').as_posix()\n"
+        "assert example('cloudfront-functions/kvs-weights.js').is_file()\n"
+        "el.load_definition(example('cdk/cdk.out'))\n"
     )
     out = _run([str(python), "-c", code], cwd=elsewhere)
     assert out.stdout.split() == ["500", "True"]

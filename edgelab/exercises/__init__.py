@@ -34,6 +34,7 @@ from . import (
     nb07,
     nb08,
     nb09,
+    nb10,
 )
 from ._check import TASKS, Check, NotYet
 
@@ -57,4 +58,5 @@ __all__ = [
     "nb07",
     "nb08",
     "nb09",
+    "nb10",
 ]
