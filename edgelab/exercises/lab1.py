@@ -5,21 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..definitions.policies import REFERRER_POLICIES  # the values browsers accept
 from ..edge.origins import FolderOrigin
 from ._check import NotYet, as_number, need, task
 from ._labs import distribution, failed, handler_of, workshop_file
 
-#: the values browsers accept for Referrer-Policy
-REFERRER_POLICIES = (
-    "no-referrer",
-    "no-referrer-when-downgrade",
-    "origin",
-    "origin-when-cross-origin",
-    "same-origin",
-    "strict-origin",
-    "strict-origin-when-cross-origin",
-    "unsafe-url",
-)
 ONE_YEAR = 31_536_000
 #: the five headers the lab adds (lowercase, as in a trace's headers)
 SECURITY_HEADERS = (
