@@ -248,3 +248,26 @@ def test_readme_lists_every_log_and_billing_decision() -> None:
         if f"| {d.section} | {d.topic} | {d.decision} |" not in readme
     ]
     assert missing == []
+
+
+def test_viewer_stages_that_ran_as_cloudfront_functions_are_billed_as_such() -> None:
+    """A distribution's viewer request may be a CloudFront Function (replay rows say so in
+    ``vreq_kind``): those invocations are not on the Lambda@Edge bill nor count against
+    Lambda's concurrency quota; they are CloudFront Functions invocations (logs §5)."""
+    results = _results(100, vreq_ms=1.0, oreq_ms=1.0)
+    results["vreq_kind"] = ["cloudfront-function"] * 60 + ["lambda@edge"] * 40
+    table = analysis.cost(results)
+    assert _row(table, "Lambda@Edge", "viewer-request")["invocations"] == 40
+    assert _row(table, "Lambda@Edge", "origin-request")["invocations"] == 100
+    assert _row(table, "Lambda@Edge", "total")["invocations"] == 140
+    # all 100 viewer requests priced as CloudFront Functions: 60 ran so, 40 could have
+    assert _row(table, "CloudFront Functions", "viewer-request")["invocations"] == 100
+    only_cff = results.assign(vreq_kind="cloudfront-function").drop(
+        columns=["oreq_outcome", "oreq_ms"]
+    )
+    alone = analysis.cost(only_cff)
+    assert _row(alone, "Lambda@Edge", "total")["invocations"] == 0
+    assert _row(alone, "CloudFront Functions", "total")["cost"] == pytest.approx(100 * 1e-7)
+    busy = capacity.capacity(results, freq="1min")
+    mixed = capacity.capacity(results.assign(vreq_kind="lambda@edge"), freq="1min")
+    assert busy["concurrency"].sum() < mixed["concurrency"].sum()  # 60 invocations fewer

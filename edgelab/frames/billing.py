@@ -14,7 +14,9 @@ to the billing granularity (1 ms since 2021-04-01), times the function's memory 
 measured ones (``vreq_ms`` ...: this machine's, not AWS's), or ``duration_ms=`` to price
 an assumed duration. **CloudFront Functions** bill invocations only and run only on
 viewer events: the same traffic through CloudFront Functions is priced for the viewer
-request and viewer response invocations; origin triggers have no equivalent.
+request and viewer response invocations; origin triggers have no equivalent. A viewer
+stage that ran as a CloudFront Function in the distribution (``vreq_kind``) is priced as
+one only: it is not on the Lambda@Edge bill, nor in the capacity figures.
 
 Capacity, from the same invocations and the quotas of the same table, is
 :mod:`edgelab.frames.capacity`.
@@ -43,6 +45,8 @@ from ..triggers import Trigger
 PRICING_FILE = data_file("pricing.toml")
 TRIGGERS = tuple((t.value, t.prefix) for t in Trigger)
 VIEWER = tuple(t.value for t in Trigger if t.is_viewer)
+#: the ``kind`` of an invocation (the ``*_kind`` columns of replay rows)
+LAMBDA_EDGE, CLOUDFRONT_FUNCTION = "lambda@edge", "cloudfront-function"
 
 BILLING_DECISIONS: tuple[Decision, ...] = (
     Decision(
@@ -209,7 +213,9 @@ def invocations(
     results: pd.DataFrame, *, duration_ms: float | Mapping[str, float] | None = None
 ) -> pd.DataFrame:
     """Long form: one row per (request, trigger that ran): ``trigger``, ``ran_ms`` (the
-    measured or assumed duration), the request's position ``i``."""
+    measured or assumed duration), the request's position ``i``, and ``kind``: what ran
+    there, ``lambda@edge`` or ``cloudfront-function`` (a distribution's viewer stages may
+    be CloudFront Functions: the ``vreq_kind``/``vresp_kind`` columns of replay rows)."""
     fixed = _per_trigger(duration_ms, "duration_ms")
     parts = []
     for trig, short in TRIGGERS:
@@ -224,13 +230,22 @@ def invocations(
             ms = np.full(len(idx), fixed[trig])
         else:
             ms = pd.to_numeric(results[f"{short}_ms"], errors="coerce").fillna(0.0).to_numpy()[idx]
-        parts.append(pd.DataFrame({"i": idx, "trigger": trig, "ran_ms": np.maximum(ms, 0.0)}))
+        kinds = (
+            results[f"{short}_kind"].astype(object).to_numpy()[idx]
+            if f"{short}_kind" in results
+            else np.full(len(idx), None, dtype=object)
+        )
+        kind = np.where(pd.isna(kinds), LAMBDA_EDGE, kinds).astype(str)
+        parts.append(
+            pd.DataFrame({"i": idx, "trigger": trig, "ran_ms": np.maximum(ms, 0.0), "kind": kind})
+        )
     if not parts:
         return pd.DataFrame(
             {
                 "i": pd.Series([], dtype=int),
                 "trigger": pd.Series([], dtype=str),
                 "ran_ms": pd.Series([], dtype=float),
+                "kind": pd.Series([], dtype=str),
             }
         )
     return pd.concat(parts, ignore_index=True)
@@ -311,10 +326,38 @@ COST_COLUMNS = (
 
 
 def _service_rows(inv: pd.DataFrame, keys: list[str], p: Pricing) -> list[pd.DataFrame]:
-    """The Lambda@Edge bill per trigger (and group) and what the viewer triggers would cost
-    as CloudFront Functions (no duration charge)."""
+    """The Lambda@Edge bill per trigger (and group), of the invocations that ran as
+    Lambda@Edge functions, and the viewer triggers as CloudFront Functions (no duration
+    charge): those that ran as CloudFront Functions, and what the Lambda@Edge ones
+    would cost as such."""
+    cff_ran = inv[inv["kind"] == CLOUDFRONT_FUNCTION]
+    inv = inv[inv["kind"] != CLOUDFRONT_FUNCTION]
+    le = _lambda_edge_rows(inv, keys)
+    le["service"] = "Lambda@Edge"
+    le["request_cost"] = le["invocations"] * p["lambda_edge_request"]
+    le["duration_cost"] = le["gb_seconds"] * p["lambda_edge_gb_second"]
+    viewer = pd.concat([inv[inv["trigger"].isin(VIEWER)], cff_ran[cff_ran["trigger"].isin(VIEWER)]])
+    cff = viewer.groupby(keys, sort=False)["weight"].sum().rename("invocations").reset_index()
+    cff["service"] = "CloudFront Functions"
+    cff["request_cost"] = cff["invocations"] * p["cloudfront_functions_invocation"]
+    cff["duration_cost"] = 0.0
+    return [le, cff]
+
+
+def _lambda_edge_rows(inv: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Invocations, memory, mean billed duration and GB-seconds per ``keys`` group."""
+    if inv.empty:
+        return pd.DataFrame(
+            {
+                **{k: pd.Series([], dtype=str) for k in keys},
+                "invocations": pd.Series([], dtype=float),
+                "memory_mb": pd.Series([], dtype=float),
+                "billed_ms": pd.Series([], dtype=float),
+                "gb_seconds": pd.Series([], dtype=float),
+            }
+        )
     g = inv.groupby(keys, sort=False)
-    le = pd.DataFrame(
+    return pd.DataFrame(
         {
             "invocations": g["weight"].sum(),
             "memory_mb": g["memory_mb"].max(),
@@ -327,14 +370,6 @@ def _service_rows(inv: pd.DataFrame, keys: list[str], p: Pricing) -> list[pd.Dat
             "gb_seconds": g["gb_seconds"].sum(),
         }
     ).reset_index()
-    le["service"] = "Lambda@Edge"
-    le["request_cost"] = le["invocations"] * p["lambda_edge_request"]
-    le["duration_cost"] = le["gb_seconds"] * p["lambda_edge_gb_second"]
-    cff = le[le["trigger"].isin(VIEWER)][[*keys, "invocations"]].copy()
-    cff["service"] = "CloudFront Functions"
-    cff["request_cost"] = cff["invocations"] * p["cloudfront_functions_invocation"]
-    cff["duration_cost"] = 0.0
-    return [le, cff]
 
 
 def _total(

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError
-from .billing import Pricing, as_pricing, invocations, row_weights
+from .billing import CLOUDFRONT_FUNCTION, Pricing, as_pricing, invocations, row_weights
 from .latency import edge_locations
 
 FREQS = ("1s", "5s", "10s", "30s", "1min", "5min", "15min", "30min", "1h", "3h", "6h", "1D")
@@ -129,6 +129,7 @@ def _regional_invocations(
     the Origin Shield Region when there is one), the requests it stands for in one repeat
     of the sample's span, and the seconds they keep an environment busy."""
     inv = invocations(results, duration_ms=duration_ms)
+    inv = inv[inv["kind"] != CLOUDFRONT_FUNCTION].reset_index(drop=True)  # not Lambda's quota
     weight, repeat = row_weights(results)
     w = weight / repeat  # requests per occurrence in one repeat of the sample's span
     region = regions(results)
