@@ -42,6 +42,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from ..errors import ConfigError, RuntimeUnavailable
+from .mocks import checked_remote_call_ms
 
 REGION = "us-east-1"
 CREDENTIALS = {
@@ -115,17 +116,7 @@ class LocalAws:
                         f"aws.services {list(self.services)}",
                         key="aws.seed",
                     )
-        if remote_call_ms is not None and (
-            isinstance(remote_call_ms, bool)
-            or not isinstance(remote_call_ms, int | float)
-            or remote_call_ms < 0
-        ):
-            raise ConfigError(
-                f"aws.remote_call_ms must be a number of milliseconds, 0 or more; "
-                f"got {remote_call_ms!r}",
-                key="aws.remote_call_ms",
-            )
-        self.remote_call_ms = remote_call_ms
+        self.remote_call_ms = checked_remote_call_ms(remote_call_ms, "aws")
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self.account_id = f"{secrets.randbelow(9 * 10**11) + 10**11}"

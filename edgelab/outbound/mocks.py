@@ -261,17 +261,7 @@ class HttpMocks:
             str(name).lower().rstrip("."): _target(str(t), f"http.hosts.{name}")
             for name, t in (hosts or {}).items()
         }
-        if remote_call_ms is not None and (
-            isinstance(remote_call_ms, bool)
-            or not isinstance(remote_call_ms, int | float)
-            or remote_call_ms < 0
-        ):
-            raise ConfigError(
-                f"http.remote_call_ms must be a number of milliseconds, 0 or more; "
-                f"got {remote_call_ms!r}",
-                key="http.remote_call_ms",
-            )
-        self.remote_call_ms = remote_call_ms
+        self.remote_call_ms = checked_remote_call_ms(remote_call_ms, "http")
 
     @property
     def any_host(self) -> bool:
@@ -346,3 +336,16 @@ def http_mocks_from_config(table: Mapping[str, Any]) -> HttpMocks:
             key="http.hosts",
         )
     return HttpMocks(mocks, hosts=hosts, remote_call_ms=table.get("remote_call_ms"))
+
+
+def checked_remote_call_ms(value: Any, section: str) -> Any:
+    """``remote_call_ms`` of ``[http]`` or ``[aws]`` (``section``) as given: None, or a
+    number of milliseconds, 0 or more; anything else is a ConfigError naming the key."""
+    if value is not None and (
+        isinstance(value, bool) or not isinstance(value, int | float) or value < 0
+    ):
+        raise ConfigError(
+            f"{section}.remote_call_ms must be a number of milliseconds, 0 or more; got {value!r}",
+            key=f"{section}.remote_call_ms",
+        )
+    return value
