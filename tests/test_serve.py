@@ -328,3 +328,26 @@ def test_serve_refuses_a_handler_that_exits_at_import(
     )
     assert main(["serve", "--config", str(cfg)]) == 2
     assert "exited while importing (code 3)" in capsys.readouterr().err
+
+
+def test_traces_reads_the_rotated_files_oldest_first(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """serve rotates its trace file (traces.jsonl.1 is the newest old one): edgelab traces
+    and el.load_traces read them all, oldest first, unless told to read the current one."""
+    trace_file = tmp_path / "t.jsonl"
+    with _mapping_dist(**{"/a": "a", "/b": "b", "/c": "c", "/d": "d"}) as dist:
+        for name, uri in (("t.jsonl.2", "/a"), ("t.jsonl.1", "/b"), ("t.jsonl", "/c")):
+            line = json.dumps(dist.request(uri).to_dict())
+            (tmp_path / name).write_text(line + "\n")
+        (tmp_path / "t.jsonl.4").write_text(json.dumps(dist.request("/d").to_dict()) + "\n")
+    # .4 is not next in line after .2 (no .3): not one of serve's backups
+    assert [t.viewer.uri for t in read_trace_file(trace_file)] == ["/a", "/b", "/c"]
+    assert [t.viewer.uri for t in read_trace_file(trace_file, rotated=False)] == ["/c"]
+    assert el.load_traces(trace_file)["uri"].tolist() == ["/a", "/b", "/c"]
+    assert main(["traces", "--file", str(trace_file), "--last", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "/a" not in out and out.index("/b") < out.index("/c")
+    assert "2 trace(s) in" in out and "and 2 rotated files" in out
+    assert main(["traces", "--file", str(trace_file), "--current-only", "--json"]) == 0
+    assert [r["uri"] for r in json.loads(capsys.readouterr().out)] == ["/c"]

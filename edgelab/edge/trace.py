@@ -533,8 +533,20 @@ def traces_to_frame(traces: Iterable[Trace]) -> pd.DataFrame:
     return pd.DataFrame.from_records(rows)
 
 
-def read_trace_file(path: str | Path) -> list[Trace]:
-    """The traces in a JSON-lines file written by ``edgelab serve``."""
+def rotated_files(path: str | Path) -> list[Path]:
+    """The files of a trace file, oldest first: the rotated ones ``edgelab serve`` kept
+    (``traces.jsonl.3``, ``.2``, ``.1``: the higher the number, the older) and the
+    current one."""
+    p = Path(path)
+    backups: list[Path] = []
+    while (older := p.with_name(f"{p.name}.{len(backups) + 1}")).is_file():
+        backups.append(older)
+    return [*reversed(backups), p]
+
+
+def read_trace_file(path: str | Path, *, rotated: bool = True) -> list[Trace]:
+    """The traces in a JSON-lines file written by ``edgelab serve``, oldest first; with
+    ``rotated`` (the default), those of its rotated files (``traces.jsonl.1`` ...) too."""
     p = Path(path)
     if not p.is_file():
         raise InputError(
@@ -543,6 +555,13 @@ def read_trace_file(path: str | Path) -> list[Trace]:
             source=str(path),
             key="file",
         )
+    out: list[Trace] = []
+    for f in rotated_files(p) if rotated else [p]:
+        out.extend(_read_one(f))
+    return out
+
+
+def _read_one(p: Path) -> list[Trace]:
     out = []
     with p.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
@@ -552,13 +571,14 @@ def read_trace_file(path: str | Path) -> list[Trace]:
                 out.append(Trace.from_dict(json.loads(line)))
             except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
                 raise InputError(
-                    f"trace file {str(path)!r} line {n} is not a trace: {exc}",
-                    source=str(path),
+                    f"trace file {str(p)!r} line {n} is not a trace: {exc}",
+                    source=str(p),
                     key="file",
                 ) from None
     return out
 
 
-def load_traces(path: str | Path) -> pd.DataFrame:
-    """A DataFrame of the traces in a trace file (see :func:`traces_to_frame`)."""
-    return traces_to_frame(read_trace_file(path))
+def load_traces(path: str | Path, *, rotated: bool = True) -> pd.DataFrame:
+    """A DataFrame of the traces in a trace file, its rotated files included unless
+    ``rotated=False`` (see :func:`read_trace_file`, :func:`traces_to_frame`)."""
+    return traces_to_frame(read_trace_file(path, rotated=rotated))
