@@ -6,9 +6,14 @@ from __future__ import annotations
 import ast
 import json
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 import edgelab as el
@@ -244,3 +249,81 @@ def test_a_distribution_toml_declares_local_aws_and_its_functions_use_it(tmp_pat
     assert (moved.status, moved.headers["location"]) == (301, "/new")
     assert home.status == 200
     assert moved.to_row()["outbound_remote_ms"] == 12.0
+
+
+SERVED = """
+import urllib.request
+import boto3
+
+def handler(event, context):
+    request = event['Records'][0]['cf']['request']
+    if request['uri'] == '/flag':
+        flag = urllib.request.urlopen('https://api.example.com/flags').read().decode()
+        return {'status': '200', 'body': 'flag=' + flag}
+    item = boto3.client('dynamodb').get_item(TableName='redirects',
+        Key={'path': {'S': request['uri']}}).get('Item')
+    if item:
+        return {'status': '301', 'headers': {'location': [{'key': 'Location',
+            'value': item['location']['S']}]}}
+    return request
+"""
+
+
+@pytest.mark.slow
+def test_edgelab_serve_gives_its_functions_the_files_aws_and_http_sections(tmp_path: Path) -> None:
+    """``edgelab serve`` (a real process, Python handlers isolated as by default) starts
+    the local AWS and the HTTP mocks the definition declares, as request and replay do."""
+    (tmp_path / "seed.json").write_text(json.dumps({"dynamodb": SEED["dynamodb"]}))
+    (tmp_path / "vr.py").write_text(SERVED)
+    config = tmp_path / "distribution.toml"
+    config.write_text(
+        '[triggers]\nviewer-request = "vr.py"\n'
+        '[origin]\ntype = "mapping"\n[origin.responses]\n"/" = "home"\n'
+        '[aws]\nservices = ["dynamodb"]\nseed = ["seed.json"]\n'
+        '[[http.mocks]]\nurl = "https://api.example.com/flags"\nbody = "on"\n'
+    )
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as err:
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "edgelab",
+                "serve",
+                "--config",
+                str(config),
+                "--port",
+                str(port),
+            ],
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        with httpx.Client(trust_env=False, timeout=30) as client:
+            deadline = time.monotonic() + 60
+            while True:
+                assert proc.poll() is None, log.read_text()
+                try:
+                    home = client.get(url + "/")
+                    break
+                except httpx.TransportError:
+                    assert time.monotonic() < deadline, "edgelab serve did not start in 60 s"
+                    time.sleep(0.2)
+            moved = client.get(url + "/old", follow_redirects=False)
+            flag = client.get(url + "/flag")
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=5)
+    assert (home.status_code, home.text) == (200, "home")
+    assert (moved.status_code, moved.headers["location"]) == (301, "/new")
+    assert (flag.status_code, flag.text) == (200, "flag=on")
