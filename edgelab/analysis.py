@@ -106,42 +106,14 @@ def ab_split(
     groups = [by] if isinstance(by, str) else list(by or [])
     _need(results, groups, "ab_split")
     var = results[variant] if variant else ab_variants(results, pattern=pattern, column=column)
-    frame = results[groups].copy() if groups else pd.DataFrame(index=results.index)
-    frame["variant"] = var.astype(object)
-    if unit == "viewer":
-        _need(results, ["client_ip"], "ab_split(unit='viewer')")
-        frame["_viewer"] = results["client_ip"].astype(str)
-        frame = frame.dropna(subset=["variant"]).drop_duplicates("_viewer")
-    frame = frame.dropna(subset=["variant"])
-    names = sorted(weights) if weights else sorted(frame["variant"].unique())
-    w = np.array([float((weights or {}).get(n, 1.0)) for n in names])
-    if weights and (w <= 0).any():
-        raise ConfigError(f"weights must be positive numbers per variant; got {dict(weights)}")
-    expected = w / w.sum() if len(w) else w
+    frame = _assignments(results, groups, var, unit)
+    names, expected = _intended_shares(frame, weights)
     rows: list[dict[str, Any]] = []
     grouped = frame.groupby(groups, observed=True, sort=True) if groups else [((), frame)]
     for key, part in grouped:
         key = key if isinstance(key, tuple) else (key,)
-        counts = part["variant"].value_counts().reindex(names, fill_value=0).to_numpy()
-        total = int(counts.sum())
-        if total == 0:
-            continue
-        p = stats.chisquare(counts, expected * total).pvalue if len(names) > 1 else np.nan
-        for name, count, exp in zip(names, counts, expected, strict=True):
-            ci = stats.binomtest(int(count), total).proportion_ci(confidence, method="wilson")
-            rows.append(
-                {
-                    **dict(zip(groups, key, strict=True)),
-                    "variant": name,
-                    counted: int(count),
-                    "total": total,
-                    "share": float(count / total),
-                    "ci_low": float(ci.low),
-                    "ci_high": float(ci.high),
-                    "expected": float(exp),
-                    "p_value": float(p),
-                }
-            )
+        labels = dict(zip(groups, key, strict=True))
+        rows += _split_rows(part, names, expected, labels, counted, confidence)
     cols = [
         *groups,
         "variant",
@@ -154,6 +126,66 @@ def ab_split(
         "p_value",
     ]
     return pd.DataFrame(rows, columns=cols)
+
+
+def _assignments(
+    results: pd.DataFrame, groups: list[str], variant: pd.Series, unit: str
+) -> pd.DataFrame:
+    """The ``groups`` columns and the ``variant`` of each request in the test, or with
+    ``unit="viewer"`` of each viewer (client IP), as first assigned."""
+    frame = results[groups].copy() if groups else pd.DataFrame(index=results.index)
+    frame["variant"] = variant.astype(object)
+    if unit == "viewer":
+        _need(results, ["client_ip"], "ab_split(unit='viewer')")
+        frame["_viewer"] = results["client_ip"].astype(str)
+        frame = frame.dropna(subset=["variant"]).drop_duplicates("_viewer")
+    return frame.dropna(subset=["variant"])
+
+
+def _intended_shares(
+    frame: pd.DataFrame, weights: Mapping[str, float] | None
+) -> tuple[list[str], np.ndarray]:
+    """The variants (those of ``weights``, else those seen) and their intended shares
+    (equal without weights)."""
+    names = sorted(weights) if weights else sorted(frame["variant"].unique())
+    w = np.array([float((weights or {}).get(n, 1.0)) for n in names])
+    if weights and (w <= 0).any():
+        raise ConfigError(f"weights must be positive numbers per variant; got {dict(weights)}")
+    return names, w / w.sum() if len(w) else w
+
+
+def _split_rows(
+    part: pd.DataFrame,
+    names: list[str],
+    expected: np.ndarray,
+    labels: dict[str, Any],
+    counted: str,
+    confidence: float,
+) -> list[dict[str, Any]]:
+    """One group's rows of :func:`ab_split` (none when it has no one in the test): each
+    variant's count, share and Wilson interval, and the chi-square test of the group."""
+    counts = part["variant"].value_counts().reindex(names, fill_value=0).to_numpy()
+    total = int(counts.sum())
+    if total == 0:
+        return []
+    p = stats.chisquare(counts, expected * total).pvalue if len(names) > 1 else np.nan
+    rows = []
+    for name, count, exp in zip(names, counts, expected, strict=True):
+        ci = stats.binomtest(int(count), total).proportion_ci(confidence, method="wilson")
+        rows.append(
+            {
+                **labels,
+                "variant": name,
+                counted: int(count),
+                "total": total,
+                "share": float(count / total),
+                "ci_low": float(ci.low),
+                "ci_high": float(ci.high),
+                "expected": float(exp),
+                "p_value": float(p),
+            }
+        )
+    return rows
 
 
 # -- rewrites ------------------------------------------------------------------------------
@@ -651,48 +683,12 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
     the latency estimate.
     """
     n = len(results)
-    rows: list[tuple[str, Any, float | None]] = [("requests", n, 100.0 if n else None)]
-    cat = categories(results) if n else pd.Series(dtype=str)
-    counts = cat.value_counts()
-
-    def pct(k: float) -> float | None:
-        return round(100 * k / n, 1) if n else None
-
-    for name in CATEGORIES:
-        k = int(counts.get(name, 0))
-        if k == 0 and name in ("replay error", "input error", "answered by CloudFront"):
-            continue
-        rows.append((name + ("s" if name.endswith("error") else ""), k, pct(k)))
-        if name == "function error" and k and "error_type" in results:
-            types = results.loc[cat == "function error", "error_type"].astype(str).value_counts()
-            for etype, c in types.items():
-                code = FUNCTION_ERRORS.get(str(etype))
-                label = f"  {etype}" + (f" ({code})" if code else "")
-                rows.append((label, int(c), pct(int(c))))
-    ratio = hit_ratio(results) if n else None
-    rows.append(
-        (
-            "cache hit ratio",
-            None if ratio is None else round(ratio, 4),
-            None if ratio is None else round(100 * ratio, 1),
-        )
-    )
-    saved = origin_savings(results).iloc[0]
-    rows.append(
-        (
-            "origin requests saved",
-            int(saved["saved"]),
-            round(100 * float(saved["saved_share"]), 1) if n else None,
-        )
-    )
-    rows.append(
-        ("rule violations", int(results.get("violations", pd.Series(dtype=int)).sum()), None)
-    )
-    rows.append(("cold starts", int(results.get("cold_starts", pd.Series(dtype=int)).sum()), None))
-    lat = pd.to_numeric(results.get("latency_ms", pd.Series(dtype=float)), errors="coerce")
-    if lat.notna().any():
-        rows.append(("median latency, ms (estimate)", round(float(lat.median()), 1), None))
-        rows.append(("p99 latency, ms (estimate)", round(float(lat.quantile(0.99)), 1), None))
+    rows = [
+        ("requests", n, 100.0 if n else None),
+        *_category_rows(results),
+        *_cache_rows(results),
+        *_run_rows(results),
+    ]
     return pd.DataFrame(
         {
             "metric": [r[0] for r in rows],
@@ -700,6 +696,67 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
             "percent": pd.Series([r[2] for r in rows], dtype="Float64"),
         }
     )
+
+
+#: one row of :func:`summary`: metric, value, percent
+_SummaryRow = tuple[str, Any, float | None]
+
+
+def _percent(k: float, n: int) -> float | None:
+    return round(100 * k / n, 1) if n else None
+
+
+def _category_rows(results: pd.DataFrame) -> list[_SummaryRow]:
+    """How many requests fell in each of :data:`CATEGORIES` (function errors also per
+    error type); the rare categories only when some request is in them."""
+    n = len(results)
+    cat = categories(results) if n else pd.Series(dtype=str)
+    counts = cat.value_counts()
+    rows: list[_SummaryRow] = []
+    for name in CATEGORIES:
+        k = int(counts.get(name, 0))
+        if k == 0 and name in ("replay error", "input error", "answered by CloudFront"):
+            continue
+        rows.append((name + ("s" if name.endswith("error") else ""), k, _percent(k, n)))
+        if name == "function error" and k and "error_type" in results:
+            types = results.loc[cat == "function error", "error_type"].astype(str).value_counts()
+            for etype, c in types.items():
+                code = FUNCTION_ERRORS.get(str(etype))
+                label = f"  {etype}" + (f" ({code})" if code else "")
+                rows.append((label, int(c), _percent(int(c), n)))
+    return rows
+
+
+def _cache_rows(results: pd.DataFrame) -> list[_SummaryRow]:
+    """The hit ratio and the origin requests saved."""
+    n = len(results)
+    ratio = hit_ratio(results) if n else None
+    saved = origin_savings(results).iloc[0]
+    return [
+        (
+            "cache hit ratio",
+            None if ratio is None else round(ratio, 4),
+            None if ratio is None else round(100 * ratio, 1),
+        ),
+        (
+            "origin requests saved",
+            int(saved["saved"]),
+            round(100 * float(saved["saved_share"]), 1) if n else None,
+        ),
+    ]
+
+
+def _run_rows(results: pd.DataFrame) -> list[_SummaryRow]:
+    """Violations, cold starts and the latency estimate (when the frame has one)."""
+    rows: list[_SummaryRow] = [
+        ("rule violations", int(results.get("violations", pd.Series(dtype=int)).sum()), None),
+        ("cold starts", int(results.get("cold_starts", pd.Series(dtype=int)).sum()), None),
+    ]
+    lat = pd.to_numeric(results.get("latency_ms", pd.Series(dtype=float)), errors="coerce")
+    if lat.notna().any():
+        rows.append(("median latency, ms (estimate)", round(float(lat.median()), 1), None))
+        rows.append(("p99 latency, ms (estimate)", round(float(lat.quantile(0.99)), 1), None))
+    return rows
 
 
 def outcomes(results: pd.DataFrame) -> pd.DataFrame:

@@ -35,57 +35,66 @@ def _pair(value: str) -> tuple[str, str]:
     return key, rest
 
 
+#: The repeatable NAME=VALUE mapping options, in help order: (option, dest, metavar,
+#: help). ``dest`` is also the keyword of :func:`edgelab.load_definition` they feed.
+_PAIR_OPTIONS = (
+    (
+        "--function",
+        "functions",
+        "NAME_OR_ARN_OR_LOGICAL_ID=PATH[:export]",
+        "a function's local code: a handler file (file:export) or a folder (repeatable)",
+    ),
+    (
+        "--origin",
+        "origins",
+        "ORIGIN_ID=DIR_OR_URL",
+        "serve an origin from a folder (like S3) or a local http:// server "
+        "(repeatable; unmapped origins answer with the echo origin)",
+    ),
+    (
+        "--parameter",
+        "parameters",
+        "NAME=VALUE",
+        "a CloudFormation parameter or pseudo-parameter, e.g. AWS::Region=eu-west-1 (repeatable)",
+    ),
+    (
+        "--kvs",
+        "key_value_stores",
+        "NAME_OR_ARN=FILE.json",
+        "a key value store's import file (repeatable)",
+    ),
+    (
+        "--policy",
+        "policies",
+        "POLICY_ID=FILE.json",
+        "a custom policy's get-*-policy JSON, for files that name it by id only (repeatable)",
+    ),
+)
+
+#: ``--config``'s help where it names any definition edgelab reads
+DEFINITION_HELP = (
+    "the definition: distribution.toml, a template, a cdk.out folder, API or Terraform JSON"
+)
+
+
+def add_config_option(parser: argparse.ArgumentParser, help: str = DEFINITION_HELP) -> None:
+    """``--config FILE``, the definition a command runs (required)."""
+    parser.add_argument("--config", required=True, metavar="FILE", help=help)
+
+
 def add_mapping_options(parser: argparse.ArgumentParser) -> None:
     """The options that map what a definition cannot say locally (README: Your real
     distribution). Paths are relative to the working directory."""
     g = parser.add_argument_group("mapping options")
-    g.add_argument(
-        "--function",
-        type=_pair,
-        action="append",
-        default=[],
-        dest="functions",
-        metavar="NAME_OR_ARN_OR_LOGICAL_ID=PATH[:export]",
-        help="a function's local code: a handler file (file:export) or a folder (repeatable)",
-    )
-    g.add_argument(
-        "--origin",
-        type=_pair,
-        action="append",
-        default=[],
-        dest="origins",
-        metavar="ORIGIN_ID=DIR_OR_URL",
-        help="serve an origin from a folder (like S3) or a local http:// server "
-        "(repeatable; unmapped origins answer with the echo origin)",
-    )
-    g.add_argument(
-        "--parameter",
-        type=_pair,
-        action="append",
-        default=[],
-        dest="parameters",
-        metavar="NAME=VALUE",
-        help="a CloudFormation parameter or pseudo-parameter, e.g. "
-        "AWS::Region=eu-west-1 (repeatable)",
-    )
-    g.add_argument(
-        "--kvs",
-        type=_pair,
-        action="append",
-        default=[],
-        dest="key_value_stores",
-        metavar="NAME_OR_ARN=FILE.json",
-        help="a key value store's import file (repeatable)",
-    )
-    g.add_argument(
-        "--policy",
-        type=_pair,
-        action="append",
-        default=[],
-        dest="policies",
-        metavar="POLICY_ID=FILE.json",
-        help="a custom policy's get-*-policy JSON, for files that name it by id only (repeatable)",
-    )
+    for option, dest, metavar, text in _PAIR_OPTIONS:
+        g.add_argument(
+            option, type=_pair, action="append", default=[], dest=dest, metavar=metavar, help=text
+        )
+    _add_file_options(g)
+
+
+def _add_file_options(g: argparse._ArgumentGroup) -> None:
+    """Which file says the mappings, which distribution of the file, how to read it."""
     g.add_argument(
         "--map",
         metavar="FILE",
@@ -113,11 +122,7 @@ def add_mapping_options(parser: argparse.ArgumentParser) -> None:
 def mapping_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword arguments for :func:`edgelab.load_definition` from the mapping options."""
     return {
-        "functions": dict(args.functions),
-        "origins": dict(args.origins),
-        "parameters": dict(args.parameters),
-        "key_value_stores": dict(args.key_value_stores),
-        "policies": dict(args.policies),
+        **{dest: dict(getattr(args, dest)) for _, dest, _, _ in _PAIR_OPTIONS},
         "map_file": args.map_file,
         "distribution": args.distribution,
         "format": args.format,
@@ -255,44 +260,60 @@ def _outbound(spec: DistributionSpec) -> list[str]:
 def render(spec: DistributionSpec, indent: str = "") -> str:
     """The readable view of ``edgelab config show``."""
     lines = [
+        *_heading(spec),
+        "",
+        *_behaviors(spec),
+        "",
+        *_origins(spec),
+        *_error_responses(spec),
+        *_staging(spec),
+        *_outbound(spec),
+        *_skipped_and_notes(spec),
+    ]
+    return "\n".join(indent + line for line in lines)
+
+
+def _heading(spec: DistributionSpec) -> list[str]:
+    lines = [
         f"{spec.name} ({spec.format}, {spec.file})"
         + (f"  id {spec.id}" if spec.id and spec.id != spec.name else "")
         + ("  [staging]" if spec.is_staging else "")
     ]
     if spec.default_root_object:
         lines.append(f"default root object: {spec.default_root_object}")
-    lines.append("")
-    lines.append("behaviours (evaluation order, first match wins):")
-    rows = []
-    for i, b in enumerate(spec.behaviors):
-        rows.append(
-            [
-                str(i),
-                b.path_pattern,
-                b.target_origin_id,
-                b.viewer_protocol_policy,
-                ",".join(b.allowed_methods),
-                _policy(b.cache_policy),
-                _policy(b.origin_request_policy),
-                _policy(b.response_headers_policy),
-            ]
-        )
-    lines += [
-        "  " + r
-        for r in _table(
-            rows,
-            [
-                "#",
-                "pattern",
-                "target",
-                "viewer",
-                "methods",
-                "cache policy",
-                "origin request",
-                "response headers",
-            ],
-        )
+    return lines
+
+
+#: the columns of the behaviours table
+_BEHAVIOR_COLUMNS = [
+    "#",
+    "pattern",
+    "target",
+    "viewer",
+    "methods",
+    "cache policy",
+    "origin request",
+    "response headers",
+]
+
+
+def _behaviors(spec: DistributionSpec) -> list[str]:
+    """The behaviours as a table, then each one's cache key and functions."""
+    rows = [
+        [
+            str(i),
+            b.path_pattern,
+            b.target_origin_id,
+            b.viewer_protocol_policy,
+            ",".join(b.allowed_methods),
+            _policy(b.cache_policy),
+            _policy(b.origin_request_policy),
+            _policy(b.response_headers_policy),
+        ]
+        for i, b in enumerate(spec.behaviors)
     ]
+    lines = ["behaviours (evaluation order, first match wins):"]
+    lines += ["  " + r for r in _table(rows, _BEHAVIOR_COLUMNS)]
     for i, b in enumerate(spec.behaviors):
         cp = b.cache_policy
         lines.append(
@@ -301,10 +322,13 @@ def render(spec: DistributionSpec, indent: str = "") -> str:
             f"query strings {cp.query_strings}; cached {','.join(b.cached_methods)}"
             f"{'; compress' if b.compress else ''}"
         )
-        for f in _functions(b):
-            lines.append(f"      {f}")
-    lines.append("")
-    lines.append("origins:")
+        lines += [f"      {f}" for f in _functions(b)]
+    return lines
+
+
+def _origins(spec: DistributionSpec) -> list[str]:
+    """The origins (with how each is served here), then the origin groups."""
+    lines = ["origins:"]
     for o in spec.origins:
         extra = f" path {o.origin_path}" if o.origin_path else ""
         lines.append(f"  {o.id}: {o.kind} {o.domain_name}{extra} -> {_local(o)}")
@@ -313,32 +337,48 @@ def render(spec: DistributionSpec, indent: str = "") -> str:
         for g in spec.origin_groups:
             codes = ", ".join(map(str, g.failover_status_codes))
             lines.append(f"  {g.id}: {g.primary} then {g.secondary} on {codes}")
-    if spec.custom_error_responses:
-        lines.append("custom error responses:")
-        for e in spec.custom_error_responses:
-            page = (
-                f"{e.response_page_path} as {e.response_code or e.error_code}"
-                if e.response_page_path
-                else "no page"
-            )
-            lines.append(f"  {e.error_code}: {page}, cached {e.error_caching_min_ttl:g} s")
-    if spec.staging:
-        p = spec.staging.policy
-        how = (
-            f"weight {p.weight:g}"
-            if p.type == "SingleWeight"
-            else f"header {p.header}: {p.header_value}"
+    return lines
+
+
+def _error_responses(spec: DistributionSpec) -> list[str]:
+    if not spec.custom_error_responses:
+        return []
+    lines = ["custom error responses:"]
+    for e in spec.custom_error_responses:
+        page = (
+            f"{e.response_page_path} as {e.response_code or e.error_code}"
+            if e.response_page_path
+            else "no page"
         )
-        sticky = p.session_stickiness
-        if sticky:
-            how += f", sticky (idle {sticky.idle_ttl:g} s, max {sticky.maximum_ttl:g} s)"
-        lines.append(f"staging ({'enabled' if p.enabled else 'disabled'}, {how}):")
-        lines += ["  " + line for line in render(spec.staging.distribution).splitlines()]
-    lines += _outbound(spec)
+        lines.append(f"  {e.error_code}: {page}, cached {e.error_caching_min_ttl:g} s")
+    return lines
+
+
+def _staging(spec: DistributionSpec) -> list[str]:
+    """Continuous deployment: the policy, then the staging distribution, indented."""
+    if not spec.staging:
+        return []
+    p = spec.staging.policy
+    how = (
+        f"weight {p.weight:g}"
+        if p.type == "SingleWeight"
+        else f"header {p.header}: {p.header_value}"
+    )
+    sticky = p.session_stickiness
+    if sticky:
+        how += f", sticky (idle {sticky.idle_ttl:g} s, max {sticky.maximum_ttl:g} s)"
+    return [
+        f"staging ({'enabled' if p.enabled else 'disabled'}, {how}):",
+        *("  " + line for line in render(spec.staging.distribution).splitlines()),
+    ]
+
+
+def _skipped_and_notes(spec: DistributionSpec) -> list[str]:
+    """What the importer skipped, its notes, and what the chain does not run yet."""
+    lines = []
     if spec.skipped:
         lines.append("skipped:")
-        for s in spec.skipped:
-            lines.append(f"  {s.name} ({s.type}): {s.reason}")
+        lines += [f"  {s.name} ({s.type}): {s.reason}" for s in spec.skipped]
     if spec.notes:
         lines.append("notes:")
         lines += [f"  {n}" for n in spec.notes]
@@ -346,4 +386,4 @@ def render(spec: DistributionSpec, indent: str = "") -> str:
     if later:
         lines.append("not run yet (edgelab request, serve and replay say so in each trace):")
         lines += [f"  {n}" for n in later]
-    return "\n".join(indent + line for line in lines)
+    return lines

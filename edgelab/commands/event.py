@@ -38,12 +38,35 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
     """The options that describe an event (their defaults are applied by
     :func:`event_from_args`, so a command can tell whether any was given)."""
     g = p.add_argument_group("event options (as for edgelab event)")
-    g.add_argument("--uri", default=None, help="request uri (starts with /; default /)")
-    g.add_argument(
+    _add_request_options(g)
+    _add_response_options(g)
+    _add_cloudfront_options(g)
+
+
+def add_method_option(parser: argparse._ActionsContainer, default: str | None = None) -> None:
+    """``--method`` (``edgelab request`` registers it too, with its default given)."""
+    parser.add_argument(
         "--method",
-        default=None,
+        default=default,
         help="HTTP method, a single token such as GET or POST (default GET)",
     )
+
+
+def add_cookie_option(parser: argparse._ActionsContainer, default: list[str] | None = None) -> None:
+    """``--cookie``, repeatable (``edgelab request`` registers it too, default ``[]``)."""
+    parser.add_argument(
+        "--cookie",
+        action="append",
+        default=default,
+        metavar="name=value",
+        help="a cookie in the Cookie header (repeatable)",
+    )
+
+
+def _add_request_options(g: argparse._ArgumentGroup) -> None:
+    """What the viewer sends: the request line, headers, cookies, address and body."""
+    g.add_argument("--uri", default=None, help="request uri (starts with /; default /)")
+    add_method_option(g)
     g.add_argument("--querystring", default=None, help="query string, no leading ?")
     g.add_argument(
         "--header",
@@ -52,13 +75,7 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
         metavar="'Name: value'",
         help="request header (repeatable; replaces a default of that name)",
     )
-    g.add_argument(
-        "--cookie",
-        action="append",
-        default=None,
-        metavar="name=value",
-        help="a cookie in the Cookie header (repeatable)",
-    )
+    add_cookie_option(g)
     g.add_argument(
         "--client-ip",
         default=None,
@@ -70,6 +87,10 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
         default=None,
         help="request body (Include Body: base64, truncated at the trigger's limit)",
     )
+
+
+def _add_response_options(g: argparse._ArgumentGroup) -> None:
+    """The response the response triggers see."""
     g.add_argument(
         "--status",
         type=int_in(200, 599),
@@ -84,6 +105,10 @@ def add_event_options(p: argparse.ArgumentParser) -> None:
         metavar="'Name: value'",
         help="response header (response triggers; repeatable; replaces a default of that name)",
     )
+
+
+def _add_cloudfront_options(g: argparse._ArgumentGroup) -> None:
+    """What CloudFront adds: the viewer's country and device headers, request.origin."""
     g.add_argument(
         "--country",
         default=None,
@@ -112,12 +137,17 @@ def event_options_given(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def event_from_args(args: argparse.Namespace, trigger: str) -> dict[str, Any]:
-    """The event the options describe, for ``trigger``."""
-    v = {
+def _values(args: argparse.Namespace) -> dict[str, Any]:
+    """Each event option's value, its default when it was not given."""
+    return {
         name: default if getattr(args, name, None) is None else getattr(args, name)
         for name, default in EVENT_DEFAULTS.items()
     }
+
+
+def event_from_args(args: argparse.Namespace, trigger: str) -> dict[str, Any]:
+    """The event the options describe, for ``trigger``."""
+    v = _values(args)
     origin = None
     if v["origin"]:
         kind, sep, domain = v["origin"].partition(":")
@@ -149,10 +179,7 @@ def function_event_from_args(args: argparse.Namespace, trigger: str) -> dict[str
             "they cannot read the request body, and change the origin "
             "with cf.updateRequestOrigin (facts §2.2, §5.5)"
         )
-    v = {
-        name: default if getattr(args, name, None) is None else getattr(args, name)
-        for name, default in EVENT_DEFAULTS.items()
-    }
+    v = _values(args)
     return build_cff_event(
         trigger,
         uri=v["uri"],

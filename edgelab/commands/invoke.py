@@ -64,6 +64,17 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="HANDLER",
         help="path/file.py[:func], package.module:func or path/file.js|.cjs|.mjs[:export]",
     )
+    _add_event_source_options(p)
+    _add_output_options(p)
+    _add_isolation_options(p)
+    _add_function_options(p)
+    add_rules_options(p)
+    add_event_options(p)
+    p.set_defaults(func=run)
+
+
+def _add_event_source_options(p: argparse.ArgumentParser) -> None:
+    """Where the event comes from: a file, or --trigger with the event options."""
     p.add_argument(
         "--event",
         default=None,
@@ -76,6 +87,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="the trigger; default: the event's config.eventType (needed without --event)",
     )
+
+
+def _add_output_options(p: argparse.ArgumentParser) -> None:
+    """What is printed, what the handler's calls reach, and when it runs again."""
     p.add_argument(
         "--format",
         choices=FORMATS,
@@ -96,6 +111,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="run again whenever the handler, the event file or the config changes (Ctrl-C stops)",
     )
+
+
+def _add_isolation_options(p: argparse.ArgumentParser) -> None:
+    """--isolated (the default) or --in-process, for Python handlers."""
     mode = p.add_mutually_exclusive_group()
     mode.add_argument(
         "--isolated",
@@ -112,6 +131,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "can take the command with it)",
     )
     p.set_defaults(in_process=False)
+
+
+def _add_function_options(p: argparse.ArgumentParser) -> None:
+    """CloudFront Functions: the runtime, the KeyValueStore, the origin ids."""
     p.add_argument(
         "--runtime",
         choices=CFF_RUNTIMES,
@@ -132,9 +155,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="CloudFront Functions: the distribution's origin ids, so that "
         "selecting an unknown one is an error (facts §5.5)",
     )
-    add_rules_options(p)
-    add_event_options(p)
-    p.set_defaults(func=run)
 
 
 def _read_event(args: argparse.Namespace) -> Any:

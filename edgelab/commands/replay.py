@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ._common import clean_stdout, int_in
-from .config import add_mapping_options, mapping_kwargs
+from .config import add_config_option, add_mapping_options, mapping_kwargs
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -30,13 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="a .parquet or .csv traffic set, or CloudFront access logs (a file, .gz, a "
         "folder or a glob)",
     )
-    p.add_argument(
-        "--config",
-        required=True,
-        metavar="FILE",
-        help="the definition: distribution.toml, a template, a cdk.out folder, API or "
-        "Terraform JSON",
-    )
+    add_config_option(p)
     p.add_argument("--out", required=True, metavar="FILE", help="results.parquet or .csv")
     p.add_argument(
         "--workers",

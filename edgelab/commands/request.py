@@ -22,7 +22,8 @@ from ..edge.trace import Trace
 from ._common import clean_stdout, int_in, print_json
 from ._text import calls_lines
 from ._watch import handler_files, watch
-from .config import add_mapping_options, mapping_kwargs
+from .config import add_config_option, add_mapping_options, mapping_kwargs
+from .event import add_cookie_option, add_method_option
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -37,9 +38,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "then a hit. Exit 0 whenever the chain ran (handler failures are results).",
     )
     p.add_argument("path", metavar="PATH", help="e.g. /index.html or '/search?q=x'")
-    p.add_argument(
-        "--config", required=True, metavar="FILE", help="the definition (or a cdk.out folder)"
-    )
+    add_config_option(p, help="the definition (or a cdk.out folder)")
+    _add_request_options(p)
+    _add_viewer_options(p)
+    _add_run_options(p)
+    add_mapping_options(p)
+    p.set_defaults(func=run)
+
+
+def _add_request_options(p: argparse.ArgumentParser) -> None:
+    """What the request carries besides its path."""
     p.add_argument(
         "--header",
         action="append",
@@ -47,19 +55,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="'Name: value'",
         help="request header (repeatable)",
     )
-    p.add_argument(
-        "--cookie",
-        action="append",
-        default=[],
-        metavar="name=value",
-        help="a cookie in the Cookie header (repeatable)",
-    )
-    p.add_argument(
-        "--method",
-        default="GET",
-        help="HTTP method, a single token such as GET or POST (default GET)",
-    )
+    add_cookie_option(p, default=[])
+    add_method_option(p, default="GET")
     p.add_argument("--body", default=None, help="request body")
+
+
+def _add_viewer_options(p: argparse.ArgumentParser) -> None:
+    """Who sends it and through which edge location."""
     p.add_argument(
         "--scheme",
         choices=("http", "https"),
@@ -79,6 +81,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="IP",
         help="the viewer's IPv4 or IPv6 address (default: [viewer] client_ip, else 203.0.113.178)",
     )
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    """How often to send it, and how to print the traces."""
     p.add_argument(
         "--repeat",
         type=int_in(1, 1000),
@@ -95,8 +101,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="send again whenever the definition, a function's code, the map file or a "
         "seed file changes (Ctrl-C stops)",
     )
-    add_mapping_options(p)
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -204,84 +208,126 @@ def _short(value: Any, width: int = 60) -> str:
 
 
 def format_trace(t: Trace) -> str:
+    """The text view of one trace: the journey stage by stage, then the response."""
+    out = [
+        *_summary(t),
+        *_stage(t, "viewer-request"),
+        *_cache_hit(t),
+        *_stage(t, "origin-request"),
+        *_origin(t),
+        *_stage(t, "origin-response"),
+        *_origin_tries(t),
+        *_cache_store(t),
+        *_stage(t, "viewer-response"),
+        *_error_page(t),
+        *_response(t),
+        *(f"  note: {n}" for n in t.notes),
+    ]
+    return "\n".join(out) + "\n"
+
+
+def _summary(t: Trace) -> list[str]:
+    """The request and its status, the behaviour, and CloudFront's own answer if any."""
     v = t.viewer
     qs = f"?{v.querystring}" if v.querystring else ""
-    out = [
+    lines = [
         f"{v.method} {v.uri}{qs} -> {t.status} {t.cache} ({t.duration_ms:.2f} ms, "
         f"request id {t.request_id[:12]}…)",
         f"  {'behaviour':<16} {t.behavior}  (edge location {v.edge_location}, "
         f"{v.protocol}, deployment {t.deployment})",
     ]
     if t.edge_rule:
-        out.append(f"  {'CloudFront':<16} {t.edge_rule}: answered at the edge")
+        lines.append(f"  {'CloudFront':<16} {t.edge_rule}: answered at the edge")
+    return lines
 
-    def stage_line(trigger: str) -> None:
-        s = t.stage(trigger)
-        if s is None:
-            return
-        cff = (
-            f"  {s.runtime}, compute {s.compute_utilization:.0f} %"
-            if s.kind == "cloudfront-function" and s.compute_utilization is not None
-            else ""
-        )
-        out.append(
-            f"  {s.trigger:<16} {s.outcome:<9} {s.duration_ms:8.2f} ms{cff}"
-            + (f"  {s.error['type']}: {_short(s.error['message'], 70)}" if s.error else "")
-        )
-        out.extend(f"      {c.line()}" for c in changes(s.diff))
-        out.extend(calls_lines(s.calls, "      > "))
-        for viol in s.violations:
-            out.append(f"      ! {viol.rule}: {_short(viol.message, 80)}")
-        for log in s.logs.splitlines()[:5]:
-            out.append(f"      | {_short(log, 80)}")
 
-    stage_line("viewer-request")
-    if t.cache == "Hit":
-        out.append(
-            f"  {'cache':<16} Hit       {t.cache_tier} cache, age {t.age} s, ttl {t.ttl:g} s"
+def _stage(t: Trace, trigger: str) -> list[str]:
+    """The function that ran at ``trigger`` (none: no lines): its outcome and time, then
+    what it changed, its outbound calls, violations and first log lines."""
+    s = t.stage(trigger)
+    if s is None:
+        return []
+    cff = (
+        f"  {s.runtime}, compute {s.compute_utilization:.0f} %"
+        if s.kind == "cloudfront-function" and s.compute_utilization is not None
+        else ""
+    )
+    return [
+        f"  {s.trigger:<16} {s.outcome:<9} {s.duration_ms:8.2f} ms{cff}"
+        + (f"  {s.error['type']}: {_short(s.error['message'], 70)}" if s.error else ""),
+        *(f"      {c.line()}" for c in changes(s.diff)),
+        *calls_lines(s.calls, "      > "),
+        *(f"      ! {viol.rule}: {_short(viol.message, 80)}" for viol in s.violations),
+        *(f"      | {_short(log, 80)}" for log in s.logs.splitlines()[:5]),
+    ]
+
+
+def _cache_hit(t: Trace) -> list[str]:
+    if t.cache != "Hit":
+        return []
+    return [f"  {'cache':<16} Hit       {t.cache_tier} cache, age {t.age} s, ttl {t.ttl:g} s"]
+
+
+def _origin(t: Trace) -> list[str]:
+    """The call to the origin: its status, time, request and which origin served it."""
+    if t.origin is None:
+        return []
+    o = t.origin
+    status = o.status if o.status is not None else "no response"
+    return [
+        f"  {'origin':<16} {status!s:<9} {o.duration_ms:8.2f} ms  "
+        f"{o.request.get('method')} {o.request.get('uri')}  "
+        f"[{t.origin_id or 'not in the distribution'}: {t.origin_kind}]"
+        + (f"  {_short(o.error, 70)}" if o.error else "")
+    ]
+
+
+def _origin_tries(t: Trace) -> list[str]:
+    """Each try of an origin group's members, when the group failed over."""
+    if not t.failover:
+        return []
+    lines = []
+    for a in t.attempts:
+        got = a.status if a.status is not None else ("failed" if a.error else "none")
+        then = f"  -> failover ({a.failover})" if a.failover else ""
+        lines.append(
+            f"  {'origin try':<16} {got!s:<9} {a.duration_ms:8.2f} ms  "
+            f"{a.origin_id} [{', '.join(a.stages) or 'no function'}]{then}"
         )
-    stage_line("origin-request")
-    if t.origin is not None:
-        o = t.origin
-        status = o.status if o.status is not None else "no response"
-        out.append(
-            f"  {'origin':<16} {status!s:<9} {o.duration_ms:8.2f} ms  "
-            f"{o.request.get('method')} {o.request.get('uri')}  "
-            f"[{t.origin_id or 'not in the distribution'}: {t.origin_kind}]"
-            + (f"  {_short(o.error, 70)}" if o.error else "")
-        )
-    stage_line("origin-response")
-    if t.failover:
-        for a in t.attempts:
-            got = a.status if a.status is not None else ("failed" if a.error else "none")
-            then = f"  -> failover ({a.failover})" if a.failover else ""
-            out.append(
-                f"  {'origin try':<16} {got!s:<9} {a.duration_ms:8.2f} ms  "
-                f"{a.origin_id} [{', '.join(a.stages) or 'no function'}]{then}"
-            )
-    if t.cache in ("Miss", "RefreshHit") and t.ttl is not None:
-        tiers = "edge and regional" if t.regional_edge_cache else "edge"
-        stored = f"stored in the {tiers} cache" if t.ttl > 0 else "not stored"
-        out.append(
-            f"  {'cache':<16} {stored}"
-            + (f", ttl {t.ttl:g} s" if t.ttl > 0 else "")
-            + (" (revalidated: 304)" if t.cache == "RefreshHit" else "")
-        )
-    stage_line("viewer-response")
-    if t.error_page is not None:
-        ep = t.error_page
-        how = f"sent as {ep.status}" if ep.served else f"not fetched ({ep.page_status})"
-        out.append(
-            f"  {'error page':<16} {ep.original_status} -> {ep.page} (behaviour "
-            f"{ep.behavior}, {ep.cache}), {how}"
-        )
-    out.append(f"  response {t.status} {t.response.get('statusDescription', '')}")
+    return lines
+
+
+def _cache_store(t: Trace) -> list[str]:
+    """Whether a response from the origin was stored, in which tiers and for how long."""
+    if t.cache not in ("Miss", "RefreshHit") or t.ttl is None:
+        return []
+    tiers = "edge and regional" if t.regional_edge_cache else "edge"
+    stored = f"stored in the {tiers} cache" if t.ttl > 0 else "not stored"
+    return [
+        f"  {'cache':<16} {stored}"
+        + (f", ttl {t.ttl:g} s" if t.ttl > 0 else "")
+        + (" (revalidated: 304)" if t.cache == "RefreshHit" else "")
+    ]
+
+
+def _error_page(t: Trace) -> list[str]:
+    if t.error_page is None:
+        return []
+    ep = t.error_page
+    how = f"sent as {ep.status}" if ep.served else f"not fetched ({ep.page_status})"
+    return [
+        f"  {'error page':<16} {ep.original_status} -> {ep.page} (behaviour "
+        f"{ep.behavior}, {ep.cache}), {how}"
+    ]
+
+
+def _response(t: Trace) -> list[str]:
+    """The response the viewer got: status, headers, the start of the body."""
+    lines = [f"  response {t.status} {t.response.get('statusDescription', '')}"]
     for name, elems in t.response.get("headers", {}).items():
-        for e in elems:
-            out.append(f"    {e.get('key') or name}: {_short(e['value'], 70)}")
+        lines += [f"    {e.get('key') or name}: {_short(e['value'], 70)}" for e in elems]
     body = t.body
     if body:
         text = body[:200].decode("utf-8", "replace")
-        out.append("    " + _short(text.replace("\n", " "), 90) + f"  ({len(body)} bytes)")
-    out.extend(f"  note: {n}" for n in t.notes)
-    return "\n".join(out) + "\n"
+        lines.append("    " + _short(text.replace("\n", " "), 90) + f"  ({len(body)} bytes)")
+    return lines

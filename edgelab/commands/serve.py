@@ -20,7 +20,7 @@ from ..limits import (
     UI_KEEP_MAX,
 )
 from ._common import int_in
-from .config import add_mapping_options, mapping_kwargs
+from .config import add_config_option, add_mapping_options, mapping_kwargs
 
 
 def default_trace_file(config: str | Path) -> Path:
@@ -46,13 +46,24 @@ def register(sub: argparse._SubParsersAction) -> None:
         "when they change. Python handlers run in worker processes unless the "
         "config says isolated = false.",
     )
+    add_config_option(p)
+    _add_server_options(p)
+    _add_sharing_options(p)
+    _add_trace_size_options(p)
     p.add_argument(
-        "--config",
-        required=True,
-        metavar="FILE",
-        help="the definition: distribution.toml, a template, a cdk.out folder, API or "
-        "Terraform JSON",
+        "--scheme",
+        choices=("https", "http"),
+        default="https",
+        help="the protocol viewers are taken to use (default https: the local server speaks "
+        "plain HTTP, but a redirect-to-https behaviour serves the browser; http: every "
+        "request meets the viewer protocol policy as an HTTP request)",
     )
+    add_mapping_options(p)
+    p.set_defaults(func=run)
+
+
+def _add_server_options(p: argparse.ArgumentParser) -> None:
+    """Where the server listens, where it writes traces, the largest body it takes."""
     p.add_argument(
         "--host",
         default="127.0.0.1",
@@ -80,6 +91,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="BYTES",
         help=f"largest request body accepted; a larger one gets 413 (default {SERVE_MAX_BODY:,})",
     )
+
+
+def _add_sharing_options(p: argparse.ArgumentParser) -> None:
+    """What traces keep of credentials, and which clients may read them."""
     p.add_argument(
         "--keep-credentials",
         action="store_true",
@@ -92,6 +107,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="show /_edgelab/ (the request UI) and /_edgelab/traces to any client "
         "(default: loopback clients only; replay stays loopback only)",
     )
+
+
+def _add_trace_size_options(p: argparse.ArgumentParser) -> None:
+    """How much of the traces the file and the UI keep."""
     p.add_argument(
         "--trace-max-bytes",
         type=int_in(0),
@@ -122,16 +141,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"requests the UI at /_edgelab/ keeps in memory, 1-{UI_KEEP_MAX:,} (default "
         f"{UI_KEEP}; the trace file keeps them all)",
     )
-    p.add_argument(
-        "--scheme",
-        choices=("https", "http"),
-        default="https",
-        help="the protocol viewers are taken to use (default https: the local server speaks "
-        "plain HTTP, but a redirect-to-https behaviour serves the browser; http: every "
-        "request meets the viewer protocol policy as an HTTP request)",
-    )
-    add_mapping_options(p)
-    p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -35,7 +35,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -226,47 +226,99 @@ def estimate_latency(
     else ``outbound_remote_ms`` (absent -> 0).
     """
     m = model or LatencyModel()
+    at = _places(frame, m, edges, origins)
+    hit, bypass, regional_tier = _cache_paths(frame)
+    edge_to_regional = m.rtt_ms(haversine_km(*at.edge, *at.regional))
+    viewer = _viewer_ms(m, at)
+    origin = _origin_ms(m, at, edge_to_regional, hit, bypass)
+    regional = np.where(hit & regional_tier, np.nan_to_num(edge_to_regional), 0.0)
+    functions = np.nan_to_num(_functions_ms(frame, m))
+    out = frame.copy()
+    out["latency_viewer_ms"] = np.round(viewer, 3)
+    out["latency_origin_ms"] = np.round(origin, 3)
+    out["latency_regional_ms"] = np.round(regional, 3)
+    out["latency_functions_ms"] = np.round(functions, 3)
+    out["latency_ms"] = np.round(viewer + origin + regional + functions, 3)
+    return out
+
+
+class _Places(NamedTuple):
+    """Per row, (latitudes, longitudes) of the viewer, the edge location that served it,
+    that location's regional edge cache and the origin (NaN where the edge is unknown)."""
+
+    viewer: tuple[np.ndarray, np.ndarray]
+    edge: tuple[np.ndarray, np.ndarray]
+    regional: tuple[np.ndarray, np.ndarray]
+    origin: tuple[np.ndarray, np.ndarray]
+
+
+def _places(
+    frame: pd.DataFrame,
+    m: LatencyModel,
+    edges: pd.DataFrame | None,
+    origins: Mapping[str, Any] | None,
+) -> _Places:
+    """Where each row's viewer, edge location, regional edge cache and origin are; a
+    viewer without coordinates is placed at its edge location."""
     table = edges_table(edges).set_index("code")
-    recs = regional_edge_caches().set_index("region")
-    n = len(frame)
     lat = _col(frame, "latitude", np.nan)
     lon = _col(frame, "longitude", np.nan)
+    have_xy = ~(np.isnan(lat) | np.isnan(lon))
+    pos, ok = _edge_rows(frame, table, edges, (lat, lon), have_xy)
+    elat = np.where(ok, table["latitude"].to_numpy(float)[pos], np.nan)
+    elon = np.where(ok, table["longitude"].to_numpy(float)[pos], np.nan)
+    return _Places(
+        viewer=(np.where(have_xy, lat, elat), np.where(have_xy, lon, elon)),
+        edge=(elat, elon),
+        regional=_regional_places(table, pos, elat, elon),
+        origin=_origin_places(frame, m, origins),
+    )
+
+
+def _edge_rows(
+    frame: pd.DataFrame,
+    table: pd.DataFrame,
+    edges: pd.DataFrame | None,
+    viewer: tuple[np.ndarray, np.ndarray],
+    have_xy: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's position in the edge table (0 where unknown) and whether it is known:
+    the ``edge_location`` column's airport code, else the edge nearest the viewer."""
     if "edge_location" in frame:
         codes = frame["edge_location"].astype(str).str[:3].str.upper().to_numpy(object)
     else:
-        codes = np.full(n, "", dtype=object)
+        codes = np.full(len(frame), "", dtype=object)
     known = pd.Index(table.index)
-    bad = known.get_indexer(codes) < 0
-    have_xy = ~(np.isnan(lat) | np.isnan(lon))
-    fix = np.asarray(bad) & have_xy
+    fix = np.asarray(known.get_indexer(codes) < 0) & have_xy
     if fix.any():
         codes = codes.copy()
-        codes[fix] = nearest_edge(lat[fix], lon[fix], edges)
+        codes[fix] = nearest_edge(viewer[0][fix], viewer[1][fix], edges)
     pos = known.get_indexer(codes)
     ok = pos >= 0
-    pos = np.where(ok, pos, 0)
-    elat = np.where(ok, table["latitude"].to_numpy(float)[pos], np.nan)
-    elon = np.where(ok, table["longitude"].to_numpy(float)[pos], np.nan)
-    vlat = np.where(have_xy, lat, elat)
-    vlon = np.where(have_xy, lon, elon)
-    rtt_v = m.rtt_ms(np.nan_to_num(haversine_km(vlat, vlon, elat, elon))) + m.last_mile_ms
-    setup = (m.tcp_rtts + m.tls_rtts) * (1 - m.connection_reuse) * rtt_v
-    viewer = setup + rtt_v + m.edge_ms
+    return np.where(ok, pos, 0), ok
 
-    if "regional_edge_cache" in table:
-        rec_region = table["regional_edge_cache"].to_numpy(object)[pos]
-        rpos = pd.Index(recs.index).get_indexer(rec_region)
-        rok = rpos >= 0
-        rpos = np.where(rok, rpos, 0)
-        rlat = np.where(rok, recs["latitude"].to_numpy(float)[rpos], elat)
-        rlon = np.where(rok, recs["longitude"].to_numpy(float)[rpos], elon)
-    else:
-        rlat, rlon = elat, elon
-    olat, olon = _origin_places(frame, m, origins)
-    via_rec = m.rtt_ms(haversine_km(elat, elon, rlat, rlon)) + m.rtt_ms(
-        haversine_km(rlat, rlon, olat, olon)
+
+def _regional_places(
+    table: pd.DataFrame, pos: np.ndarray, elat: np.ndarray, elon: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Where each row's regional edge cache is (the edge location itself when the edge
+    table does not say, or names an unknown one)."""
+    if "regional_edge_cache" not in table:
+        return elat, elon
+    recs = regional_edge_caches().set_index("region")
+    rpos = pd.Index(recs.index).get_indexer(table["regional_edge_cache"].to_numpy(object)[pos])
+    rok = rpos >= 0
+    rpos = np.where(rok, rpos, 0)
+    return (
+        np.where(rok, recs["latitude"].to_numpy(float)[rpos], elat),
+        np.where(rok, recs["longitude"].to_numpy(float)[rpos], elon),
     )
-    direct = m.rtt_ms(haversine_km(elat, elon, olat, olon))
+
+
+def _cache_paths(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per row: a cache hit; a miss that bypasses the regional edge cache (its method,
+    facts §11, or the replay says so); a hit the regional edge cache answered."""
+    n = len(frame)
     methods = (
         frame["method"].astype(str).str.upper().to_numpy(object)
         if "method" in frame
@@ -277,31 +329,43 @@ def estimate_latency(
         hit = frame["cache"].astype(str).str.contains("Hit", regex=False).to_numpy(bool)
     else:
         hit = np.zeros(n, dtype=bool)
-    regional = np.zeros(n)
-    if "cache_tier" in frame:  # the replay says which tier answered and what it bypassed
-        tier = frame["cache_tier"].astype(str).to_numpy(object)
-        regional = np.where(
-            hit & (tier == "regional"),
-            np.nan_to_num(m.rtt_ms(haversine_km(elat, elon, rlat, rlon))),
-            0.0,
-        )
-        if "regional_edge_cache" in frame:
-            bypass = bypass | (
-                frame["regional_edge_cache"].isna().to_numpy(bool) & (tier == "origin")
-            )
-    origin = np.where(hit, 0.0, np.nan_to_num(np.where(bypass, direct, via_rec)) + m.origin_ms)
-    functions = _col(frame, "duration_ms", 0.0) + _col(frame, "cold_starts", 0.0) * m.cold_start_ms
+    if "cache_tier" not in frame:
+        return hit, bypass, np.zeros(n, dtype=bool)
+    tier = frame["cache_tier"].astype(str).to_numpy(object)
+    if "regional_edge_cache" in frame:
+        bypass = bypass | (frame["regional_edge_cache"].isna().to_numpy(bool) & (tier == "origin"))
+    return hit, bypass, tier == "regional"
+
+
+def _viewer_ms(m: LatencyModel, at: _Places) -> np.ndarray:
+    """Viewer to edge location: a round trip plus the last mile, the connection set-up
+    when the connection is new, and the edge's own time."""
+    rtt = m.rtt_ms(np.nan_to_num(haversine_km(*at.viewer, *at.edge))) + m.last_mile_ms
+    setup = (m.tcp_rtts + m.tls_rtts) * (1 - m.connection_reuse) * rtt
+    return setup + rtt + m.edge_ms
+
+
+def _origin_ms(
+    m: LatencyModel,
+    at: _Places,
+    edge_to_regional: np.ndarray,
+    hit: np.ndarray,
+    bypass: np.ndarray,
+) -> np.ndarray:
+    """A miss's way to the origin (through the regional edge cache unless it bypasses
+    it) plus the origin's own time; 0 for a hit."""
+    via_regional = edge_to_regional + m.rtt_ms(haversine_km(*at.regional, *at.origin))
+    direct = m.rtt_ms(haversine_km(*at.edge, *at.origin))
+    return np.where(hit, 0.0, np.nan_to_num(np.where(bypass, direct, via_regional)) + m.origin_ms)
+
+
+def _functions_ms(frame: pd.DataFrame, m: LatencyModel) -> np.ndarray:
+    """Handler durations, cold starts and the network time of the functions' outbound
+    calls."""
+    ms = _col(frame, "duration_ms", 0.0) + _col(frame, "cold_starts", 0.0) * m.cold_start_ms
     if m.remote_call_ms is not None:
-        functions = functions + _col(frame, "outbound_calls", 0.0) * m.remote_call_ms
-    else:
-        functions = functions + _col(frame, "outbound_remote_ms", 0.0)
-    out = frame.copy()
-    out["latency_viewer_ms"] = np.round(viewer, 3)
-    out["latency_origin_ms"] = np.round(origin, 3)
-    out["latency_regional_ms"] = np.round(regional, 3)
-    out["latency_functions_ms"] = np.round(np.nan_to_num(functions), 3)
-    out["latency_ms"] = np.round(viewer + origin + regional + np.nan_to_num(functions), 3)
-    return out
+        return ms + _col(frame, "outbound_calls", 0.0) * m.remote_call_ms
+    return ms + _col(frame, "outbound_remote_ms", 0.0)
 
 
 def _col(frame: pd.DataFrame, name: str, default: float) -> np.ndarray:

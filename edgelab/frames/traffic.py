@@ -38,7 +38,7 @@ from ..event.build import (
 )
 from ..event.jsoncheck import json_problem
 from ..limits import MAX_TRAFFIC_ROWS
-from .columns import CATEGORICAL, categorical, normalize_traffic
+from .columns import CATEGORICAL, TRAFFIC_COLUMNS, categorical, normalize_traffic
 from .latency import nearest_edge
 from .logs import is_parquet_log, read_access_logs
 
@@ -448,31 +448,120 @@ def generate_traffic(
     Same profile, ``n`` and ``seed`` -> the same frame. Keyword overrides replace
     profile fields: ``generate("shop", 1000, seed=1, returning=0.9)``.
     """
-    p = get_profile(profile)
-    if overrides:
-        try:
-            p = replace(p, **overrides)
-        except TypeError as exc:
-            raise ConfigError(
-                f"{exc}; profile fields are: {', '.join(TrafficProfile.__dataclass_fields__)}"
-            ) from None
+    p = _with_overrides(get_profile(profile), overrides)
     _check_size(n, seed)
     rng = np.random.default_rng(seed)
-    devices, dev_w = _shares(p.devices, "devices", DEVICE_CLASSES)
-    countries, cty_w = _shares(p.countries, "countries", COUNTRIES)
+    # The draws happen in this order (each step draws from ``rng`` in turn): the same
+    # seed gives the same frame only as long as the order stays.
+    viewers = _Viewers.draw(p, n, rng)
+    viewer = _pick_viewers(p, n, viewers, rng)
+    requests = _draw_requests(p, n, rng)
+    time = pd.DatetimeIndex(_times(p, n, rng).astype("datetime64[ms]")).tz_localize("UTC")
+    columns = {"time": time, **requests, **viewers.columns(viewer)}
+    frame = pd.DataFrame({name: columns[name] for name in TRAFFIC_COLUMNS})
+    frame.attrs["profile"] = p.name
+    frame.attrs["seed"] = int(seed)
+    return frame
 
-    # -- the viewer population --------------------------------------------------------
-    n_ret = max(1, int(n * p.returning / max(p.requests_per_viewer, 1)))
-    n_new = max(1, int(n * (1 - p.returning)))
-    nv = n_ret + n_new
-    v_dev = rng.choice(len(devices), size=nv, p=dev_w)
-    ua_table = [USER_AGENTS[d] for d in devices]
-    v_ua_pick = rng.integers(0, 1 << 30, size=nv)
-    ua_flat = np.array([ua for uas in ua_table for ua in uas], dtype=object)
-    ua_off = np.cumsum([0] + [len(u) for u in ua_table])[:-1]
-    ua_len = np.array([len(u) for u in ua_table])
-    v_ua = ua_off[v_dev] + v_ua_pick % ua_len[v_dev]
-    v_cty = rng.choice(len(countries), size=nv, p=cty_w)
+
+def _with_overrides(p: TrafficProfile, overrides: dict[str, Any]) -> TrafficProfile:
+    if not overrides:
+        return p
+    try:
+        return replace(p, **overrides)
+    except TypeError as exc:
+        raise ConfigError(
+            f"{exc}; profile fields are: {', '.join(TrafficProfile.__dataclass_fields__)}"
+        ) from None
+
+
+@dataclass(frozen=True)
+class _Viewers:
+    """The population the requests come from: per viewer, codes into tables of values
+    (so each column of the frame is one categorical), and where they are. Viewers
+    ``0 .. returning - 1`` come back (and carry session cookies); the ``new`` others
+    come once."""
+
+    returning: int
+    new: int
+    devices: list[str]
+    device: np.ndarray
+    user_agents: np.ndarray
+    user_agent: np.ndarray
+    countries: list[str]
+    country: np.ndarray
+    languages: np.ndarray
+    cities: np.ndarray
+    city: np.ndarray
+    latitude: np.ndarray
+    longitude: np.ndarray
+    edge_location: np.ndarray
+    client_ip: np.ndarray
+    cookie: np.ndarray
+
+    @classmethod
+    def draw(cls, p: TrafficProfile, n: int, rng: np.random.Generator) -> _Viewers:
+        """Enough viewers for ``n`` requests: device and user agent, country and city,
+        address, cookies (in that order of draws)."""
+        devices, dev_w = _shares(p.devices, "devices", DEVICE_CLASSES)
+        countries, cty_w = _shares(p.countries, "countries", COUNTRIES)
+        n_ret = max(1, int(n * p.returning / max(p.requests_per_viewer, 1)))
+        n_new = max(1, int(n * (1 - p.returning)))
+        nv = n_ret + n_new
+        device, user_agents, user_agent = _draw_devices(devices, dev_w, nv, rng)
+        country = rng.choice(len(countries), size=nv, p=cty_w)
+        places = _draw_places(countries, country, rng)
+        return cls(
+            returning=n_ret,
+            new=n_new,
+            devices=devices,
+            device=device,
+            user_agents=user_agents,
+            user_agent=user_agent,
+            countries=countries,
+            country=country,
+            languages=np.array([COUNTRIES[c][0] for c in countries], dtype=object),
+            **places,
+            client_ip=_draw_addresses(p, country, rng),
+            cookie=_draw_cookies(p, n_ret, nv, rng),
+        )
+
+    def columns(self, viewer: np.ndarray) -> dict[str, Any]:
+        """The frame's columns about the viewer of each request (``viewer``: indices)."""
+        return {
+            "user_agent": categorical(self.user_agents, self.user_agent[viewer]),
+            "accept_language": categorical(self.languages, self.country[viewer]),
+            "cookie": categorical(self.cookie, viewer),
+            "device": categorical(np.asarray(self.devices, dtype=object), self.device[viewer]),
+            "country": categorical(np.asarray(self.countries, dtype=object), self.country[viewer]),
+            "city": categorical(self.cities, self.city[viewer]),
+            "latitude": self.latitude[viewer].astype(np.float32),
+            "longitude": self.longitude[viewer].astype(np.float32),
+            "client_ip": categorical(self.client_ip, viewer),
+            "edge_location": categorical(self.edge_location, viewer),
+        }
+
+
+def _draw_devices(
+    devices: list[str], weights: np.ndarray, nv: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each viewer's device class, and a user agent of that class: (device codes, the
+    table of user agents, user-agent codes)."""
+    device = rng.choice(len(devices), size=nv, p=weights)
+    table = [USER_AGENTS[d] for d in devices]
+    pick = rng.integers(0, 1 << 30, size=nv)
+    flat = np.array([ua for uas in table for ua in uas], dtype=object)
+    offset = np.cumsum([0] + [len(u) for u in table])[:-1]
+    length = np.array([len(u) for u in table])
+    return device, flat, offset[device] + pick % length[device]
+
+
+def _draw_places(
+    countries: list[str], country: np.ndarray, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
+    """Each viewer's city in its country (by the cities' weights), coordinates near it,
+    and the edge location nearest the city (latency-based DNS)."""
+    nv = len(country)
     city_rows = [
         (ci, c, name, la, lo, w)
         for ci, c in enumerate(countries)
@@ -481,49 +570,84 @@ def generate_traffic(
     city_cty = np.array([r[0] for r in city_rows])
     city_w = np.array([r[5] for r in city_rows], dtype=float)
     # pick a city within the viewer's country: weighted by a per-country cumulative draw
-    v_city = np.empty(nv, dtype=np.int64)
+    city = np.empty(nv, dtype=np.int64)
     u = rng.random(nv)
     for ci in range(len(countries)):
         idx = np.flatnonzero(city_cty == ci)
         cw = np.cumsum(city_w[idx]) / city_w[idx].sum()
-        mask = v_cty == ci
-        v_city[mask] = idx[np.minimum(np.searchsorted(cw, u[mask]), len(idx) - 1)]
-    v_lat = np.array([r[3] for r in city_rows])[v_city] + rng.normal(0, 0.08, nv)
-    v_lon = np.array([r[4] for r in city_rows])[v_city] + rng.normal(0, 0.08, nv)
-    cities = np.array([r[2] for r in city_rows], dtype=object)
-    langs = np.array([COUNTRIES[c][0] for c in countries], dtype=object)
-    # each viewer is served by the edge location nearest their city (latency-based DNS)
+        mask = country == ci
+        city[mask] = idx[np.minimum(np.searchsorted(cw, u[mask]), len(idx) - 1)]
+    latitude = np.array([r[3] for r in city_rows])[city] + rng.normal(0, 0.08, nv)
+    longitude = np.array([r[4] for r in city_rows])[city] + rng.normal(0, 0.08, nv)
     city_edge = nearest_edge([r[3] for r in city_rows], [r[4] for r in city_rows])
-    v_edge = np.array([f"{c}50-C1" for c in city_edge], dtype=object)[v_city]
+    return {
+        "cities": np.array([r[2] for r in city_rows], dtype=object),
+        "city": city,
+        "latitude": latitude,
+        "longitude": longitude,
+        "edge_location": np.array([f"{c}50-C1" for c in city_edge], dtype=object)[city],
+    }
 
+
+def _draw_addresses(p: TrafficProfile, country: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Each viewer's client IP: IPv6 (2001:db8::/32) for a ``p.ipv6`` share, else IPv4
+    (198.18.0.0/15), the high bits following the country."""
+    nv = len(country)
     v6 = rng.random(nv) < p.ipv6
     host_part = rng.integers(1, 1 << 16, size=nv)
-    k = (v_cty.astype(np.int64) * 4099 + host_part * 7) % 131072
+    k = (country.astype(np.int64) * 4099 + host_part * 7) % 131072
     v4 = [f"198.{18 + (x >> 16)}.{(x >> 8) & 255}.{x & 255 or 1}" for x in k.tolist()]
     v6s = [
-        f"2001:db8:{c:x}::{h:x}" for c, h in zip(v_cty.tolist(), host_part.tolist(), strict=True)
+        f"2001:db8:{c:x}::{h:x}" for c, h in zip(country.tolist(), host_part.tolist(), strict=True)
     ]
-    v_ip = np.where(v6, np.array(v6s, dtype=object), np.array(v4, dtype=object))
+    return np.where(v6, np.array(v6s, dtype=object), np.array(v4, dtype=object))
 
+
+def _draw_cookies(p: TrafficProfile, n_ret: int, nv: int, rng: np.random.Generator) -> np.ndarray:
+    """Each viewer's Cookie header: a session id for returning viewers, with an A/B
+    variant for the ``p.ab_share`` of them in the test; new viewers have none."""
     session = rng.integers(0, 1 << 62, size=n_ret)
     variants, var_w = _shares(p.ab_weights, "ab_weights") if p.ab_share > 0 else ([], np.array([]))
     in_ab = rng.random(n_ret) < p.ab_share
-    v_cookie = np.full(nv, "", dtype=object)
+    cookie = np.full(nv, "", dtype=object)
     base = [f"session-id={s:016x}" for s in session.tolist()]
     if variants:
         var = rng.choice(len(variants), size=n_ret, p=var_w)
-        v_cookie[:n_ret] = [
+        cookie[:n_ret] = [
             f"{b}; {p.ab_cookie}={variants[v]}" if ab else b
             for b, v, ab in zip(base, var.tolist(), in_ab.tolist(), strict=True)
         ]
     else:
-        v_cookie[:n_ret] = base
+        cookie[:n_ret] = base
+    return cookie
 
-    # -- the requests ---------------------------------------------------------------
+
+def _pick_viewers(
+    p: TrafficProfile, n: int, viewers: _Viewers, rng: np.random.Generator
+) -> np.ndarray:
+    """The viewer of each request: returning viewers (a ``p.returning`` share) by a
+    heavy-tailed law, a few very active and most back a few times; else a new one."""
+    n_ret = viewers.returning
     is_ret = rng.random(n) < p.returning
-    # returning viewers: a few are very active (Zipf-ish), most come back a few times
     ret_pick = np.minimum((rng.pareto(1.5, n) * n_ret / 8).astype(np.int64), n_ret - 1)
-    viewer = np.where(is_ret, ret_pick, n_ret + rng.integers(0, n_new, size=n))
+    return np.where(is_ret, ret_pick, n_ret + rng.integers(0, viewers.new, size=n))
+
+
+#: the bodies of write requests (the first, empty, is every read's)
+_BODIES = np.array(
+    [
+        "",
+        '{"item":"item-1","qty":1}',
+        '{"item":"item-7","qty":2}',
+        '{"event":"click","target":"buy"}',
+    ],
+    dtype=object,
+)
+
+
+def _draw_requests(p: TrafficProfile, n: int, rng: np.random.Generator) -> dict[str, Any]:
+    """The frame's columns about each request itself: method, host, path (a read by
+    Zipf's law over the catalogue, or a write), query string, referer, body."""
     catalogue = _catalogue(p)
     ranks = np.arange(1, len(catalogue) + 1, dtype=float)
     pz = ranks**-p.zipf_s
@@ -534,49 +658,23 @@ def generate_traffic(
     path = np.where(writes, len(catalogue) + rng.integers(0, len(write_paths), size=n), path)
     qs_keys, qs_w = _shares(p.querystrings, "querystrings")
     qs = rng.choice(len(qs_keys), size=n, p=qs_w)
-    bodies = np.array(
-        [
-            "",
-            '{"item":"item-1","qty":1}',
-            '{"item":"item-7","qty":2}',
-            '{"event":"click","target":"buy"}',
-        ],
-        dtype=object,
-    )
     body = np.where(writes, 1 + rng.integers(0, 3, size=n), 0)
     referers = np.array(
         ["", f"https://{p.host}/", "https://www.google.com/", "https://t.co/"], dtype=object
     )
     ref = np.where(rng.random(n) < 0.35, rng.integers(1, 4, size=n), 0)
-
-    frame = pd.DataFrame(
-        {
-            "time": pd.DatetimeIndex(_times(p, n, rng).astype("datetime64[ms]")).tz_localize("UTC"),
-            "method": pd.Categorical.from_codes(
-                writes.astype(np.int8), categories=pd.Index(["GET", "POST"], dtype=str)
-            ),
-            "host": pd.Categorical.from_codes(
-                np.zeros(n, np.int8), categories=pd.Index([p.host], dtype=str)
-            ),
-            "uri": categorical(uris, path),
-            "querystring": categorical(np.asarray(qs_keys, dtype=object), qs),
-            "user_agent": categorical(ua_flat, v_ua[viewer]),
-            "accept_language": categorical(langs, v_cty[viewer]),
-            "cookie": categorical(v_cookie, viewer),
-            "referer": categorical(referers, ref),
-            "device": categorical(np.asarray(devices, dtype=object), v_dev[viewer]),
-            "country": categorical(np.asarray(countries, dtype=object), v_cty[viewer]),
-            "city": categorical(cities, v_city[viewer]),
-            "latitude": v_lat[viewer].astype(np.float32),
-            "longitude": v_lon[viewer].astype(np.float32),
-            "client_ip": categorical(v_ip, viewer),
-            "body": categorical(bodies, body),
-            "edge_location": categorical(v_edge, viewer),
-        }
-    )
-    frame.attrs["profile"] = p.name
-    frame.attrs["seed"] = int(seed)
-    return frame
+    return {
+        "method": pd.Categorical.from_codes(
+            writes.astype(np.int8), categories=pd.Index(["GET", "POST"], dtype=str)
+        ),
+        "host": pd.Categorical.from_codes(
+            np.zeros(n, np.int8), categories=pd.Index([p.host], dtype=str)
+        ),
+        "uri": categorical(uris, path),
+        "querystring": categorical(np.asarray(qs_keys, dtype=object), qs),
+        "referer": categorical(referers, ref),
+        "body": categorical(_BODIES, body),
+    }
 
 
 # -- saving and loading ------------------------------------------------------------------
