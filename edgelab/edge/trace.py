@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..event.headers import header_bytes
+from ..event.headers import Headers, header_bytes
 from ..rules.validate import Violation
 from ..runtimes.jsonwire import dumps_sorted, dumps_text
 from ..triggers import TRIGGERS, Trigger
@@ -288,7 +288,7 @@ class Trace:
     @property
     def headers(self) -> dict[str, str]:
         """The final response's headers, first value per lowercase name."""
-        return {k: v[0]["value"] for k, v in self.response.get("headers", {}).items() if v}
+        return Headers(self.response.get("headers", {})).first_values()
 
     @property
     def body(self) -> bytes:

@@ -164,6 +164,10 @@ class Headers(Mapping[str, str]):
         """Every value of ``name``, one per header line, in order."""
         return [e.get("value", "") for e in self._raw.get(name.lower(), ())]
 
+    def first_values(self) -> dict[str, str]:
+        """``{map name: first value}`` for every name that has a line, in map order."""
+        return {name: elems[0].get("value", "") for name, elems in self._raw.items() if elems}
+
     def key_of(self, name: str) -> str:
         """The original-case name of the first ``name`` line (filled if missing)."""
         elems = self._raw.get(name.lower()) or [{}]
