@@ -390,7 +390,9 @@ def _behavior(
             cloudfront_functions[a.event_type] = a.function
         else:
             f = a.function
-            triggers[a.event_type] = TriggerConfig(f.handler, a.include_body, f.timeout_s)
+            triggers[a.event_type] = TriggerConfig(
+                f.handler, a.include_body, f.timeout_s, f.runtime or None
+            )
     return CacheBehavior(
         "*" if b.is_default else b.path_pattern,
         b.target_origin_id,

@@ -41,6 +41,7 @@ from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from ..outbound.sandbox import AwsLike, HttpLike, Sandbox
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
+from ..runtimes.base import lambda_runtime
 from ..runtimes.cloudfront_js import CloudFrontFunctionHandler
 from ..triggers import Trigger
 from .behavior import (
@@ -297,8 +298,15 @@ class Distribution:
         timeout = self.rules.timeout_s(trig)
         if conf.timeout_s is not None:
             timeout = min(timeout, conf.timeout_s)
+        runtime = lambda_runtime(conf.runtime, handler.language)
         return BoundTrigger(
-            trig, handler, conf.include_body, timeout, self.rules.memory_mb(trig), container
+            trig,
+            handler,
+            conf.include_body,
+            timeout,
+            self.rules.memory_mb(trig),
+            container,
+            runtime,
         )
 
     # -- what the stages look up ----------------------------------------------------------

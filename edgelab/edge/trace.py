@@ -50,9 +50,11 @@ class Stage:
     logs: str = ""
     error: dict[str, str] | None = None
     cold_start: bool = False
-    #: ``lambda@edge`` or ``cloudfront-function``; a CloudFront Function's ``runtime``
-    #: (``cloudfront-js-1.0`` / ``-2.0``) and ``compute_utilization`` (percent of its
-    #: compute budget; cloudfront-functions-facts §8)
+    #: ``lambda@edge`` or ``cloudfront-function``; the function's ``runtime`` (a Lambda@Edge
+    #: function's Lambda runtime, ``python3.12`` / ``nodejs20.x`` as its definition names
+    #: it, else its language's default; a CloudFront Function's ``cloudfront-js-1.0`` /
+    #: ``-2.0``); a CloudFront Function's ``compute_utilization`` (percent of its compute
+    #: budget; cloudfront-functions-facts §8)
     kind: str = "lambda@edge"
     runtime: str | None = None
     compute_utilization: float | None = None
