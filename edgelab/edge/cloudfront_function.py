@@ -33,7 +33,7 @@ from ..cloudfront_functions.event import (
     to_lambda_response,
 )
 from ..cloudfront_functions.result import FunctionResult, cff_error_response
-from ..event.headers import canonical_key, header_map
+from ..event.headers import Headers, canonical_key, header_map
 from ..triggers import Trigger
 from .cloudfront_headers import add_cloudfront_headers
 from .exchange import Exchange, OriginOverride, Reply, Step
@@ -242,7 +242,7 @@ def _headers_from_cff(
     for name, entry in after.items():
         values = [str(v) for v in effective_values(entry)]
         old = before.get(name)
-        if old is not None and [e.get("value") for e in old] == values:
+        if old is not None and Headers(before).get_list(name) == values:
             out[name] = old
         else:
             key = canonical_key(name)
