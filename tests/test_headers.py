@@ -63,6 +63,17 @@ def test_headers_get_list_gives_every_line_and_values_are_not_split() -> None:
     assert el.Headers(RAW).get_list("nope") == []
 
 
+def test_headers_first_values_and_value_lists_by_map_name() -> None:
+    h = el.Headers(RAW)
+    assert h.first_values() == {"host": "example.org", "cookie": "a=1; b=2"}
+    assert h.value_lists() == {
+        "host": ["example.org"],
+        "cookie": ["a=1; b=2", "c=3"],
+        "x-empty": [],
+    }
+    assert el.Headers().first_values() == {} and el.Headers(None).value_lists() == {}
+
+
 def test_headers_skip_names_with_no_lines() -> None:
     h = el.Headers(RAW)
     assert "x-empty" not in h and list(h) == ["host", "cookie"] and len(h) == 2

@@ -31,6 +31,38 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def _entry_bytes(key: Any, value: Any, where: str, key_max: int, value_max: int) -> int:
+    """The bytes one ``key``/``value`` pair takes in a store (UTF-8 key plus value); a
+    :class:`ConfigError` unless both are strings within their size limits (facts §5.4)."""
+    if not isinstance(key, str) or not key:
+        raise ConfigError(
+            f"{where}a KeyValueStore key must be a non-empty string; got {key!r} (facts §5.4)",
+            key="kvs",
+        )
+    if not isinstance(value, str):
+        raise ConfigError(
+            f"{where}the value of key {key!r} must be a string (a KeyValueStore keeps "
+            f"strings; store JSON as text and read it with format 'json'); got "
+            f"{type(value).__name__}",
+            key="kvs",
+        )
+    kb, vb = len(key.encode("utf-8")), len(value.encode("utf-8"))
+    if kb > key_max:
+        raise ConfigError(
+            f"{where}key {key[:40]!r}... is {kb:,} bytes; a KeyValueStore "
+            f"key is at most {key_max:,} bytes (facts §5.4)",
+            key="kvs",
+        )
+    if vb > value_max:
+        raise ConfigError(
+            f"{where}the value of key {key!r} is {vb:,} bytes; a "
+            f"KeyValueStore value is at most {value_max:,} bytes (facts "
+            "§5.4)",
+            key="kvs",
+        )
+    return kb + vb
+
+
 class KeyValueStoreData:
     """An immutable key/value store as a CloudFront Function sees it at the edge."""
 
@@ -54,34 +86,7 @@ class KeyValueStoreData:
         items: dict[str, str] = {}
         total = 0
         for key, value in data.items():
-            if not isinstance(key, str) or not key:
-                raise ConfigError(
-                    f"{where}a KeyValueStore key must be a non-empty string; got "
-                    f"{key!r} (facts §5.4)",
-                    key="kvs",
-                )
-            if not isinstance(value, str):
-                raise ConfigError(
-                    f"{where}the value of key {key!r} must be a string (a KeyValueStore keeps "
-                    f"strings; store JSON as text and read it with format 'json'); got "
-                    f"{type(value).__name__}",
-                    key="kvs",
-                )
-            kb, vb = len(key.encode("utf-8")), len(value.encode("utf-8"))
-            if kb > key_max:
-                raise ConfigError(
-                    f"{where}key {key[:40]!r}... is {kb:,} bytes; a KeyValueStore "
-                    f"key is at most {key_max:,} bytes (facts §5.4)",
-                    key="kvs",
-                )
-            if vb > value_max:
-                raise ConfigError(
-                    f"{where}the value of key {key!r} is {vb:,} bytes; a "
-                    f"KeyValueStore value is at most {value_max:,} bytes (facts "
-                    "§5.4)",
-                    key="kvs",
-                )
-            total += kb + vb
+            total += _entry_bytes(key, value, where, key_max, value_max)
             items[key] = value
         if total > total_max:
             raise ConfigError(

@@ -205,7 +205,17 @@ class OriginChangeRules:
                 limit=sorted(UPDATE_ORIGIN_KEYS),
             )
         self.domain_name(params.get("domainName"), where)
-        path = params.get("originPath")
+        self.origin_path(params.get("originPath"), where)
+        self.custom_headers(params.get("customHeaders"), where)
+        self.connection_attempts(params.get("connectionAttempts"), where)
+        self.origin_shield(params.get("originShield"), where)
+        self.origin_access_control(params.get("originAccessControlConfig"), where)
+        self.timeouts(params.get("timeouts"), f"{where}.timeouts")
+        self.custom_origin_config(params.get("customOriginConfig"), where)
+        self.ip_address_type(params, where)
+        self.tls(params, where)
+
+    def origin_path(self, path: Any, where: str) -> None:
         if path is not None and (
             not isinstance(path, str)
             or not path.startswith("/")
@@ -219,8 +229,8 @@ class OriginChangeRules:
                 "§5.5",
                 actual=path,
             )
-        self.custom_headers(params.get("customHeaders"), where)
-        attempts = params.get("connectionAttempts")
+
+    def connection_attempts(self, attempts: Any, where: str) -> None:
         if attempts is not None and (isinstance(attempts, bool) or attempts not in (1, 2, 3)):
             self.add(
                 "origin-param",
@@ -230,7 +240,8 @@ class OriginChangeRules:
                 actual=attempts,
                 limit=[1, 3],
             )
-        shield = params.get("originShield")
+
+    def origin_shield(self, shield: Any, where: str) -> None:
         if shield is not None and (
             not isinstance(shield, Mapping) or not isinstance(shield.get("enabled"), bool)
         ):
@@ -241,46 +252,51 @@ class OriginChangeRules:
                 "§5.5",
                 actual=shield,
             )
-        oac = params.get("originAccessControlConfig")
-        if oac is not None:
-            if not isinstance(oac, Mapping):
-                self.add(
-                    "origin-param",
-                    f"{where}.originAccessControlConfig",
-                    "an object",
-                    "§5.5",
-                    actual=oac,
-                )
-            else:
-                for key, allowed in OAC_VALUES.items():
-                    if key in oac and oac[key] not in allowed:
-                        self.add(
-                            "origin-param",
-                            f"{where}.originAccessControlConfig.{key}",
-                            f"{key} must be one of {', '.join(allowed)}",
-                            "§5.5",
-                            actual=oac[key],
-                            limit=list(allowed),
-                        )
-        self.timeouts(params.get("timeouts"), f"{where}.timeouts")
-        custom = params.get("customOriginConfig")
-        if custom is not None:
-            ok = (
-                isinstance(custom, Mapping)
-                and custom.get("protocol", "https") in ("http", "https")
-                and isinstance(custom.get("port", 443), int)
-                and 1 <= custom.get("port", 443) <= 65535
-                and all(p in SSL_PROTOCOLS for p in custom.get("sslProtocols", []))
+
+    def origin_access_control(self, oac: Any, where: str) -> None:
+        if oac is None:
+            return
+        if not isinstance(oac, Mapping):
+            self.add(
+                "origin-param",
+                f"{where}.originAccessControlConfig",
+                "an object",
+                "§5.5",
+                actual=oac,
             )
-            if not ok:
+            return
+        for key, allowed in OAC_VALUES.items():
+            if key in oac and oac[key] not in allowed:
                 self.add(
                     "origin-param",
-                    f"{where}.customOriginConfig",
-                    "customOriginConfig is "
-                    "{port 1-65535, protocol http|https, sslProtocols: [...]}",
+                    f"{where}.originAccessControlConfig.{key}",
+                    f"{key} must be one of {', '.join(allowed)}",
                     "§5.5",
-                    actual=custom,
+                    actual=oac[key],
+                    limit=list(allowed),
                 )
+
+    def custom_origin_config(self, custom: Any, where: str) -> None:
+        if custom is None:
+            return
+        ok = (
+            isinstance(custom, Mapping)
+            and custom.get("protocol", "https") in ("http", "https")
+            and isinstance(custom.get("port", 443), int)
+            and 1 <= custom.get("port", 443) <= 65535
+            and all(p in SSL_PROTOCOLS for p in custom.get("sslProtocols", []))
+        )
+        if not ok:
+            self.add(
+                "origin-param",
+                f"{where}.customOriginConfig",
+                "customOriginConfig is {port 1-65535, protocol http|https, sslProtocols: [...]}",
+                "§5.5",
+                actual=custom,
+            )
+
+    def ip_address_type(self, params: Mapping[str, Any], where: str) -> None:
+        """``ipAddressType`` is one of three, and only beside a ``domainName``."""
         ip_type = params.get("ipAddressType")
         if ip_type is not None and (
             ip_type not in ("ipv4", "ipv6", "dualstack") or "domainName" not in params
@@ -292,7 +308,6 @@ class OriginChangeRules:
                 "§5.5",
                 actual=ip_type,
             )
-        self.tls(params, where)
 
     def timeouts(self, value: Any, where: str) -> None:
         if value is None:

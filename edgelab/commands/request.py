@@ -19,6 +19,7 @@ from ..edge.config import load_distribution
 from ..edge.diff import changes
 from ..edge.locations import pop_code
 from ..edge.trace import Trace
+from ..event.headers import Headers
 from ._common import clean_stdout, int_in, print_json
 from ._text import calls_lines
 from ._watch import handler_files, watch
@@ -324,8 +325,8 @@ def _error_page(t: Trace) -> list[str]:
 def _response(t: Trace) -> list[str]:
     """The response the viewer got: status, headers, the start of the body."""
     lines = [f"  response {t.status} {t.response.get('statusDescription', '')}"]
-    for name, elems in t.response.get("headers", {}).items():
-        lines += [f"    {e.get('key') or name}: {_short(e['value'], 70)}" for e in elems]
+    headers = Headers(t.response.get("headers", {}))
+    lines += [f"    {key}: {_short(value, 70)}" for key, value in headers.multi_items()]
     body = t.body
     if body:
         text = body[:200].decode("utf-8", "replace")

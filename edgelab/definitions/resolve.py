@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import DefinitionError
+from ..runtimes.base import DEFAULT_LAMBDA_RUNTIMES
 from .decode import Loc
 from .model import (
     CloudFrontFunction,
@@ -398,7 +399,7 @@ class FunctionFinder:
         return LambdaEdgeFunction(
             name=name,
             arn=arn,
-            runtime=runtime or ("python3.12" if language == "python" else "nodejs20.x"),
+            runtime=runtime or DEFAULT_LAMBDA_RUNTIMES[language],
             language=language,
             handler=f"{file}:{export}",
             path=str(file),

@@ -222,6 +222,124 @@ def _ttl(value: Any, loc: Loc) -> float:
     return float(value)
 
 
+#: What each key of a [[behaviors]] table is called in CloudFormation's shape.
+_BEHAVIOR_LABELS = {
+    "PathPattern": "path_pattern",
+    "TargetOriginId": "target_origin",
+    "ViewerProtocolPolicy": "viewer_protocol_policy",
+    "AllowedMethods": "allowed_methods",
+    "CachedMethods": "cached_methods",
+    "Compress": "compress",
+    "CachePolicyId": "cache_policy",
+    "OriginRequestPolicyId": "origin_request_policy",
+    "ResponseHeadersPolicyId": "response_headers_policy",
+    "ForwardedValues": "forwarded_values",
+    "MinTTL": "min_ttl",
+    "DefaultTTL": "default_ttl",
+    "MaxTTL": "max_ttl",
+}
+#: A behaviour's policy keys: (TOML key, policy kind, CloudFormation key).
+_POLICY_REFS = (
+    ("cache_policy", "cache", "CachePolicyId"),
+    ("origin_request_policy", "origin_request", "OriginRequestPolicyId"),
+    ("response_headers_policy", "response_headers", "ResponseHeadersPolicyId"),
+)
+_RHP_KEYS = (
+    "cors",
+    "security_headers",
+    "custom_headers",
+    "remove_headers",
+    "server_timing",
+    "comment",
+)
+_CORS_KEYS = (
+    "allow_origins",
+    "allow_methods",
+    "allow_headers",
+    "expose_headers",
+    "allow_credentials",
+    "max_age",
+    "origin_override",
+)
+#: [security_headers] key -> (CloudFormation key, the key of its value, if it has one).
+_SECURITY_HEADERS = {
+    "content_security_policy": ("ContentSecurityPolicy", "ContentSecurityPolicy"),
+    "content_type_options": ("ContentTypeOptions", None),
+    "frame_options": ("FrameOptions", "FrameOption"),
+    "referrer_policy": ("ReferrerPolicy", "ReferrerPolicy"),
+    "strict_transport_security": ("StrictTransportSecurity", None),
+    "xss_protection": ("XSSProtection", None),
+}
+
+
+def _forwarded_values(fv: Mapping[str, Any], loc: Loc) -> Node:
+    """A behaviour's legacy ``forwarded_values`` as CloudFormation's ``ForwardedValues``."""
+    _keys(fv, ("query_string", "query_string_cache_keys", "cookies", "headers"), loc)
+    cookies = fv.get("cookies", "none")
+    forward = (
+        Node({"Forward": "whitelist", "WhitelistedNames": list(cookies)})
+        if isinstance(cookies, list)
+        else Node({"Forward": cookies})
+    )
+    conv = Node(
+        {
+            "QueryString": fv.get("query_string", False),
+            "Cookies": forward,
+            "Headers": fv.get("headers", []),
+            "QueryStringCacheKeys": fv.get("query_string_cache_keys", []),
+        }
+    )
+    conv.key_labels = {
+        "QueryString": "query_string",
+        "Cookies": "cookies",
+        "Headers": "headers",
+        "QueryStringCacheKeys": "query_string_cache_keys",
+    }
+    return conv
+
+
+def _cors_config(c: Mapping[str, Any], loc: Loc) -> dict[str, Any]:
+    """A response headers policy's ``[cors]`` as CloudFormation's ``CorsConfig``."""
+    _keys(c, _CORS_KEYS, loc)
+    return {
+        "AccessControlAllowOrigins": c.get("allow_origins", []),
+        "AccessControlAllowMethods": c.get("allow_methods", []),
+        "AccessControlAllowHeaders": c.get("allow_headers", []),
+        "AccessControlExposeHeaders": c.get("expose_headers", []),
+        "AccessControlAllowCredentials": c.get("allow_credentials", False),
+        "OriginOverride": c.get("origin_override", True),
+        **({"AccessControlMaxAgeSec": c["max_age"]} if "max_age" in c else {}),
+    }
+
+
+def _security_headers_config(s: Mapping[str, Any], loc: Loc) -> dict[str, Any]:
+    """A response headers policy's ``[security_headers]`` as ``SecurityHeadersConfig``."""
+    _keys(s, tuple(_SECURITY_HEADERS), loc)
+    sec: dict[str, Any] = {}
+    for key, (cfn, value_key) in _SECURITY_HEADERS.items():
+        if key not in s:
+            continue
+        item = _need_table(s[key], loc.at(s, key))
+        entry = {"Override": item.get("override", False)}
+        if value_key:
+            entry[value_key] = item.get("value")
+        if key == "strict_transport_security":
+            entry.update(
+                AccessControlMaxAgeSec=item.get("max_age", 31536000),
+                IncludeSubdomains=item.get("include_subdomains", False),
+                Preload=item.get("preload", False),
+            )
+        if key == "xss_protection":
+            entry.update(
+                Protection=item.get("protection", True),
+                ModeBlock=item.get("mode_block", False),
+            )
+            if item.get("report_uri"):
+                entry["ReportUri"] = item["report_uri"]
+        sec[cfn] = entry
+    return sec
+
+
 class TomlImporter(Importer):
     format = "toml"
     default_http_version = "http2"
@@ -383,6 +501,18 @@ class TomlImporter(Importer):
 
     # -- the full form ----------------------------------------------------------------------
     def _new_format(self, cfg: Node) -> None:
+        self._origins(cfg)
+        self._origin_groups(cfg)
+        self._cache_behaviors(cfg)
+        self._custom_error_responses(cfg)
+        data = self.data
+        if "staging" in data:
+            self.staging_table = _need_table(data["staging"], self.root.at(data, "staging"))
+            cfg["ContinuousDeploymentPolicyId"] = "toml:staging"
+            cfg.key_labels["ContinuousDeploymentPolicyId"] = "staging"
+
+    def _origins(self, cfg: Node) -> None:
+        """``[[origins]]`` as ``Origins`` (at least one)."""
         data = self.data
         origins = data.get("origins")
         oloc = self.root.at(data, "origins", "origins")
@@ -395,6 +525,10 @@ class TomlImporter(Importer):
             ]
         )
         cfg.key_labels["Origins"] = "origins"
+
+    def _origin_groups(self, cfg: Node) -> None:
+        """``[[origin_groups]]`` as ``OriginGroups``, when there are any."""
+        data = self.data
         groups = data.get("origin_groups", [])
         gloc = self.root.at(data, "origin_groups", "origin_groups")
         out_groups = NodeList()
@@ -422,6 +556,11 @@ class TomlImporter(Importer):
         if out_groups:
             cfg["OriginGroups"] = out_groups
             cfg.key_labels["OriginGroups"] = "origin_groups"
+
+    def _cache_behaviors(self, cfg: Node) -> None:
+        """``[[behaviors]]`` as ``CacheBehaviors``, the last one as the
+        ``DefaultCacheBehavior``."""
+        data = self.data
         behaviors = data.get("behaviors")
         bloc = self.root.at(data, "behaviors", "behaviors")
         if not isinstance(behaviors, list) or not behaviors:
@@ -449,6 +588,10 @@ class TomlImporter(Importer):
         cfg.key_labels["CacheBehaviors"] = "behaviors"
         cfg["DefaultCacheBehavior"] = converted[-1]
         cfg.key_labels["DefaultCacheBehavior"] = f"behaviors[{len(behaviors) - 1}]"
+
+    def _custom_error_responses(self, cfg: Node) -> None:
+        """``[[custom_error_responses]]`` as ``CustomErrorResponses``, when any."""
+        data = self.data
         errors = data.get("custom_error_responses", [])
         eloc = self.root.at(data, "custom_error_responses", "custom_error_responses")
         out_errors = NodeList()
@@ -474,10 +617,6 @@ class TomlImporter(Importer):
         if out_errors:
             cfg["CustomErrorResponses"] = out_errors
             cfg.key_labels["CustomErrorResponses"] = "custom_error_responses"
-        if "staging" in data:
-            self.staging_table = _need_table(data["staging"], self.root.at(data, "staging"))
-            cfg["ContinuousDeploymentPolicyId"] = "toml:staging"
-            cfg.key_labels["ContinuousDeploymentPolicyId"] = "staging"
 
     def _origin(self, o: Mapping[str, Any], loc: Loc, *, old: bool) -> Node:
         kind = o.get("type")
@@ -530,83 +669,13 @@ class TomlImporter(Importer):
     def _local(
         self, kind: str, o: Mapping[str, Any], loc: Loc, oid: str
     ) -> tuple[LocalTarget, str, bool, Node]:
+        """What serves a local origin of ``kind``: (its target, the domain name it gets,
+        whether it is an S3 origin, its CustomOriginConfig)."""
         custom = Node({"OriginProtocolPolicy": "https-only"})
         if kind == "folder":
-            path = o.get("path")
-            if not isinstance(path, str):
-                raise loc.at(o, "path").error(
-                    f"must be the folder to serve (relative to the file); got {path!r}"
-                )
-            folder = (self.base / path).resolve()
-            if not folder.is_dir():
-                raise loc.at(o, "path").error(
-                    f"the folder {path!r} does not exist (looked for "
-                    f"{folder}); paths are relative to the file"
-                )
-            missing = o.get("missing", 403)
-            if missing not in (403, 404) or isinstance(missing, bool):
-                raise loc.at(o, "missing").error(
-                    "must be 403 (AccessDenied, as S3 answers "
-                    "without ListBucket) or 404 (NoSuchKey); got "
-                    f"{missing!r}"
-                )
-            bucket = "".join(c if c.isalnum() or c == "-" else "-" for c in oid.lower())
-            return (
-                LocalTarget("folder", path=str(folder), missing=missing),
-                f"{bucket}.s3.us-east-1.amazonaws.com",
-                True,
-                custom,
-            )
+            return self._local_folder(o, loc, oid, custom)
         if kind == "http":
-            url = o.get("url")
-            parts = urlsplit(url) if isinstance(url, str) else None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-                raise loc.at(o, "url").error(
-                    f'must be a URL such as "http://127.0.0.1:8000"; got {url!r}'
-                )
-            resolve = o.get("resolve", {})
-            if not isinstance(resolve, Mapping) or not all(
-                isinstance(v, str) for v in resolve.values()
-            ):
-                raise loc.at(o, "resolve").error(
-                    f'must map domain names to loopback "host:port" strings; got {resolve!r}'
-                )
-            timeout = o.get("read_timeout")
-            try:
-                port = parts.port or (443 if parts.scheme == "https" else 80)
-            except ValueError:
-                raise loc.at(o, "url").error(f"has an invalid port; got {url!r}") from None
-            try:  # the checks of edgelab.edge.origins.HttpOrigin, at the key's position
-                check_http_origin(url, resolve=resolve, read_timeout=timeout)
-            except ConfigError as exc:
-                key = exc.key.removeprefix("origin.").partition(".")[0]
-                text = str(exc).removeprefix(f"{exc.key} ")
-                raise loc.at(o, key).error(text) from None  # the key that would fix it
-            host = parts.hostname
-            domain = "localhost" if host.replace(".", "").isdigit() or ":" in host else host
-            custom = Node(
-                {
-                    "OriginProtocolPolicy": "http-only" if parts.scheme == "http" else "https-only",
-                    "HTTPPort" if parts.scheme == "http" else "HTTPSPort": port,
-                }
-            )
-            base = f"{parts.scheme}://{parts.netloc}"
-            path = parts.path.rstrip("/")
-            if path and "origin_path" not in o:
-                custom["OriginPath"] = path  # moved to the origin below
-            return (
-                LocalTarget(
-                    "http",
-                    url=base,
-                    resolve=dict(resolve),
-                    read_timeout=None
-                    if timeout is None
-                    else _ttl(timeout, loc.at(o, "read_timeout")),
-                ),
-                domain,
-                False,
-                custom,
-            )
+            return self._local_http(o, loc)
         if kind == "mapping":
             return (
                 LocalTarget("mapping", responses=self._responses(o, loc)),
@@ -615,21 +684,107 @@ class TomlImporter(Importer):
                 custom,
             )
         if kind == "callable":
-            handler = o.get("handler")
-            if not isinstance(handler, str) or ":" not in handler:
-                raise loc.at(o, "handler").error(
-                    f'must be "file.py:func" or "module:func"; got {handler!r}'
-                )
-            target, _, func = handler.rpartition(":")
-            if target.endswith(".py") or "/" in target:
-                path = (self.base / target).resolve()
-                if not path.is_file():
-                    raise loc.at(o, "handler").error(
-                        f"the file {target!r} does not exist (looked for {path})"
-                    )
-                handler = f"{path}:{func}"
-            return LocalTarget("callable", handler=handler), "origin.example", False, custom
+            return self._local_callable(o, loc, custom)
         return LocalTarget("echo", mapped_by="definition"), "origin.example", False, custom
+
+    def _local_folder(
+        self, o: Mapping[str, Any], loc: Loc, oid: str, custom: Node
+    ) -> tuple[LocalTarget, str, bool, Node]:
+        """A folder served as an S3 bucket named after the origin id."""
+        path = o.get("path")
+        if not isinstance(path, str):
+            raise loc.at(o, "path").error(
+                f"must be the folder to serve (relative to the file); got {path!r}"
+            )
+        folder = (self.base / path).resolve()
+        if not folder.is_dir():
+            raise loc.at(o, "path").error(
+                f"the folder {path!r} does not exist (looked for "
+                f"{folder}); paths are relative to the file"
+            )
+        missing = o.get("missing", 403)
+        if missing not in (403, 404) or isinstance(missing, bool):
+            raise loc.at(o, "missing").error(
+                "must be 403 (AccessDenied, as S3 answers "
+                "without ListBucket) or 404 (NoSuchKey); got "
+                f"{missing!r}"
+            )
+        bucket = "".join(c if c.isalnum() or c == "-" else "-" for c in oid.lower())
+        return (
+            LocalTarget("folder", path=str(folder), missing=missing),
+            f"{bucket}.s3.us-east-1.amazonaws.com",
+            True,
+            custom,
+        )
+
+    def _local_http(self, o: Mapping[str, Any], loc: Loc) -> tuple[LocalTarget, str, bool, Node]:
+        """A server on this machine, checked as ``edgelab.edge.origins.HttpOrigin`` checks it."""
+        url = o.get("url")
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+            raise loc.at(o, "url").error(
+                f'must be a URL such as "http://127.0.0.1:8000"; got {url!r}'
+            )
+        resolve = o.get("resolve", {})
+        if not isinstance(resolve, Mapping) or not all(
+            isinstance(v, str) for v in resolve.values()
+        ):
+            raise loc.at(o, "resolve").error(
+                f'must map domain names to loopback "host:port" strings; got {resolve!r}'
+            )
+        timeout = o.get("read_timeout")
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise loc.at(o, "url").error(f"has an invalid port; got {url!r}") from None
+        try:  # the checks of edgelab.edge.origins.HttpOrigin, at the key's position
+            check_http_origin(url, resolve=resolve, read_timeout=timeout)
+        except ConfigError as exc:
+            key = exc.key.removeprefix("origin.").partition(".")[0]
+            text = str(exc).removeprefix(f"{exc.key} ")
+            raise loc.at(o, key).error(text) from None  # the key that would fix it
+        host = parts.hostname
+        domain = "localhost" if host.replace(".", "").isdigit() or ":" in host else host
+        custom = Node(
+            {
+                "OriginProtocolPolicy": "http-only" if parts.scheme == "http" else "https-only",
+                "HTTPPort" if parts.scheme == "http" else "HTTPSPort": port,
+            }
+        )
+        base = f"{parts.scheme}://{parts.netloc}"
+        path = parts.path.rstrip("/")
+        if path and "origin_path" not in o:
+            custom["OriginPath"] = path  # moved to the origin below
+        return (
+            LocalTarget(
+                "http",
+                url=base,
+                resolve=dict(resolve),
+                read_timeout=None if timeout is None else _ttl(timeout, loc.at(o, "read_timeout")),
+            ),
+            domain,
+            False,
+            custom,
+        )
+
+    def _local_callable(
+        self, o: Mapping[str, Any], loc: Loc, custom: Node
+    ) -> tuple[LocalTarget, str, bool, Node]:
+        """A Python callable, ``file.py:func`` (relative to the file) or ``module:func``."""
+        handler = o.get("handler")
+        if not isinstance(handler, str) or ":" not in handler:
+            raise loc.at(o, "handler").error(
+                f'must be "file.py:func" or "module:func"; got {handler!r}'
+            )
+        target, _, func = handler.rpartition(":")
+        if target.endswith(".py") or "/" in target:
+            path = (self.base / target).resolve()
+            if not path.is_file():
+                raise loc.at(o, "handler").error(
+                    f"the file {target!r} does not exist (looked for {path})"
+                )
+            handler = f"{path}:{func}"
+        return LocalTarget("callable", handler=handler), "origin.example", False, custom
 
     def _responses(self, o: Mapping[str, Any], loc: Loc) -> dict[str, Any]:
         responses = o.get("responses")
@@ -669,21 +824,6 @@ class TomlImporter(Importer):
     ) -> Node:
         _keys(b, BEHAVIOR_KEYS, loc)
         node = Node()
-        labels = {
-            "PathPattern": "path_pattern",
-            "TargetOriginId": "target_origin",
-            "ViewerProtocolPolicy": "viewer_protocol_policy",
-            "AllowedMethods": "allowed_methods",
-            "CachedMethods": "cached_methods",
-            "Compress": "compress",
-            "CachePolicyId": "cache_policy",
-            "OriginRequestPolicyId": "origin_request_policy",
-            "ResponseHeadersPolicyId": "response_headers_policy",
-            "ForwardedValues": "forwarded_values",
-            "MinTTL": "min_ttl",
-            "DefaultTTL": "default_ttl",
-            "MaxTTL": "max_ttl",
-        }
         if not is_default:
             node["PathPattern"] = b.get("path_pattern")
         target = b.get("target_origin", default_target)
@@ -702,46 +842,16 @@ class TomlImporter(Importer):
             if key in b:
                 node[cfn] = b[key]
         if "forwarded_values" in b:
-            fv = _need_table(b["forwarded_values"], loc.at(b, "forwarded_values"))
             floc = loc.at(b, "forwarded_values")
-            _keys(fv, ("query_string", "query_string_cache_keys", "cookies", "headers"), floc)
-            cookies = fv.get("cookies", "none")
-            forward = (
-                Node({"Forward": "whitelist", "WhitelistedNames": list(cookies)})
-                if isinstance(cookies, list)
-                else Node({"Forward": cookies})
+            node["ForwardedValues"] = _forwarded_values(
+                _need_table(b["forwarded_values"], floc), floc
             )
-            conv = Node(
-                {
-                    "QueryString": fv.get("query_string", False),
-                    "Cookies": forward,
-                    "Headers": fv.get("headers", []),
-                    "QueryStringCacheKeys": fv.get("query_string_cache_keys", []),
-                }
-            )
-            conv.key_labels = {
-                "QueryString": "query_string",
-                "Cookies": "cookies",
-                "Headers": "headers",
-                "QueryStringCacheKeys": "query_string_cache_keys",
-            }
-            node["ForwardedValues"] = conv
         elif "cache_policy" not in b:
             node["CachePolicyId"] = DEFAULT_CACHE_POLICY
-        for key, kind in (
-            ("cache_policy", "cache"),
-            ("origin_request_policy", "origin_request"),
-            ("response_headers_policy", "response_headers"),
-        ):
+        for key, kind, cfn in _POLICY_REFS:
             if key in b:
-                node[
-                    {
-                        "cache": "CachePolicyId",
-                        "origin_request": "OriginRequestPolicyId",
-                        "response_headers": "ResponseHeadersPolicyId",
-                    }[kind]
-                ] = self._policy_ref(b[key], kind, loc.at(b, key))
-        node.key_labels = labels
+                node[cfn] = self._policy_ref(b[key], kind, loc.at(b, key))
+        node.key_labels = dict(_BEHAVIOR_LABELS)
         functions = _need_table(b.get("functions", {}), loc.at(b, "functions"))
         self._functions(node, functions, loc.at(b, "functions"))
         return node
@@ -848,78 +958,16 @@ class TomlImporter(Importer):
         )
 
     def _rhp(self, table: Mapping[str, Any], loc: Loc, name: str) -> ResponseHeadersPolicySpec:
-        _keys(
-            table,
-            (
-                "cors",
-                "security_headers",
-                "custom_headers",
-                "remove_headers",
-                "server_timing",
-                "comment",
-            ),
-            loc,
-        )
+        _keys(table, _RHP_KEYS, loc)
         cfg: dict[str, Any] = {"Name": name, "Comment": str(table.get("comment", ""))}
         if "cors" in table:
-            c = _need_table(table["cors"], loc.at(table, "cors"))
-            _keys(
-                c,
-                (
-                    "allow_origins",
-                    "allow_methods",
-                    "allow_headers",
-                    "expose_headers",
-                    "allow_credentials",
-                    "max_age",
-                    "origin_override",
-                ),
-                loc.at(table, "cors"),
-            )
-            cfg["CorsConfig"] = {
-                "AccessControlAllowOrigins": c.get("allow_origins", []),
-                "AccessControlAllowMethods": c.get("allow_methods", []),
-                "AccessControlAllowHeaders": c.get("allow_headers", []),
-                "AccessControlExposeHeaders": c.get("expose_headers", []),
-                "AccessControlAllowCredentials": c.get("allow_credentials", False),
-                "OriginOverride": c.get("origin_override", True),
-                **({"AccessControlMaxAgeSec": c["max_age"]} if "max_age" in c else {}),
-            }
+            cloc = loc.at(table, "cors")
+            cfg["CorsConfig"] = _cors_config(_need_table(table["cors"], cloc), cloc)
         if "security_headers" in table:
-            s = _need_table(table["security_headers"], loc.at(table, "security_headers"))
             sloc = loc.at(table, "security_headers")
-            names = {
-                "content_security_policy": ("ContentSecurityPolicy", "ContentSecurityPolicy"),
-                "content_type_options": ("ContentTypeOptions", None),
-                "frame_options": ("FrameOptions", "FrameOption"),
-                "referrer_policy": ("ReferrerPolicy", "ReferrerPolicy"),
-                "strict_transport_security": ("StrictTransportSecurity", None),
-                "xss_protection": ("XSSProtection", None),
-            }
-            _keys(s, tuple(names), sloc)
-            sec: dict[str, Any] = {}
-            for key, (cfn, value_key) in names.items():
-                if key not in s:
-                    continue
-                item = _need_table(s[key], sloc.at(s, key))
-                entry = {"Override": item.get("override", False)}
-                if value_key:
-                    entry[value_key] = item.get("value")
-                if key == "strict_transport_security":
-                    entry.update(
-                        AccessControlMaxAgeSec=item.get("max_age", 31536000),
-                        IncludeSubdomains=item.get("include_subdomains", False),
-                        Preload=item.get("preload", False),
-                    )
-                if key == "xss_protection":
-                    entry.update(
-                        Protection=item.get("protection", True),
-                        ModeBlock=item.get("mode_block", False),
-                    )
-                    if item.get("report_uri"):
-                        entry["ReportUri"] = item["report_uri"]
-                sec[cfn] = entry
-            cfg["SecurityHeadersConfig"] = sec
+            cfg["SecurityHeadersConfig"] = _security_headers_config(
+                _need_table(table["security_headers"], sloc), sloc
+            )
         if "custom_headers" in table:
             items = table["custom_headers"]
             if not isinstance(items, list):

@@ -45,6 +45,9 @@ class TriggerConfig:
     include_body: bool = False
     #: the function's own Timeout (seconds), when its definition gives one
     timeout_s: float | None = None
+    #: the function's Lambda runtime (``python3.12``, ``nodejs20.x``) when its definition
+    #: names one; else the default of the handler's language (``runtimes.base``)
+    runtime: str | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +180,8 @@ class BoundTrigger:
     timeout_s: float
     memory_mb: int
     container_id: str
+    #: the Lambda runtime its stages report (``python3.12``, ``nodejs20.x``)
+    runtime: str = ""
 
 
 @dataclass(eq=False)

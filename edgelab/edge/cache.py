@@ -23,7 +23,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from ..errors import ConfigError
-from ..event.headers import HeaderMap, select_cookies
+from ..event.headers import HeaderMap, Headers, select_cookies
 
 SIGNED_URL_PARAMS = frozenset({"Expires", "Key-Pair-Id", "Policy", "Signature"})
 #: Cached for the policy's TTL (CloudFront's list of cacheable statuses).
@@ -196,13 +196,13 @@ class CachePolicy:
         self, domain: str, method: str, uri: str, querystring: str, headers: HeaderMap
     ) -> tuple[Any, ...]:
         """The cache key of a request (§8.3): a hashable tuple."""
+        view = Headers(headers)
         hvals = tuple(
-            (name, tuple(e["value"] for e in headers.get(name, ())))
+            (name, tuple(view.get_list(name)))
             for name in sorted(self.headers)
             if name != "accept-encoding"
         )
-        ae_elems = headers.get("accept-encoding")
-        ae = self.accept_encoding(ae_elems[0]["value"] if ae_elems else None)
+        ae = self.accept_encoding(view.get("accept-encoding"))
         return (
             domain,
             uri,
@@ -244,8 +244,8 @@ class CachePolicy:
         (:meth:`error_caching_ttl`).
         """
         directives: dict[str, str] = {}
-        for elem in headers.get("cache-control", ()):
-            for part in elem["value"].split(","):
+        for line in Headers(headers).get_list("cache-control"):
+            for part in line.split(","):
                 name, _, value = part.strip().partition("=")
                 if name:
                     directives.setdefault(name.lower(), value.strip().strip('"'))
@@ -281,11 +281,11 @@ def _seconds(value: str | None) -> float | None:
 
 
 def _expires(headers: HeaderMap, now: float) -> float | None:
-    elems = headers.get("expires")
-    if not elems:
+    value = Headers(headers).get("expires")
+    if value is None:
         return None
     try:
-        when = parsedate_to_datetime(elems[0]["value"]).timestamp()
+        when = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
         return 0.0  # an invalid Expires means already expired (RFC 9111 §5.3)
     return max(0.0, when - now)
@@ -309,12 +309,12 @@ class Entry:
     def validators(self) -> dict[str, str]:
         """The headers a revalidation sends (``If-None-Match`` from ``ETag``,
         ``If-Modified-Since`` from ``Last-Modified``); empty when the object has none."""
-        h = self.response.get("headers", {})
+        h = Headers(self.response.get("headers", {}))
         out = {}
-        if h.get("etag"):
-            out["If-None-Match"] = h["etag"][0]["value"]
-        if h.get("last-modified"):
-            out["If-Modified-Since"] = h["last-modified"][0]["value"]
+        if "etag" in h:
+            out["If-None-Match"] = h["etag"]
+        if "last-modified" in h:
+            out["If-Modified-Since"] = h["last-modified"]
         return out
 
 

@@ -33,7 +33,7 @@ from ..cloudfront_functions.event import (
     to_lambda_response,
 )
 from ..cloudfront_functions.result import FunctionResult, cff_error_response
-from ..event.headers import canonical_key, header_map
+from ..event.headers import Headers, canonical_key, header_map
 from ..triggers import Trigger
 from .cloudfront_headers import add_cloudfront_headers
 from .exchange import Exchange, OriginOverride, Reply, Step
@@ -144,6 +144,36 @@ def run_cloudfront_function(
     its stage and say what the chain does next; the step's message is in the chain's
     shape."""
     trig = fn.trigger
+    event = _function_event(ex, dist, trig, request, response)
+    qs = request.get("querystring") or ""
+    res: FunctionResult = fn.handler.invoke(
+        event,
+        trigger=trig,
+        now=ex.now,
+        request_id=ex.request_id,
+        raw_querystring=qs or None,
+        edge_location=edge(ex.viewer.edge_location) if trig is VREQ else {},
+    )
+    out = _result_in_chain_shape(res, event, request, response)
+    _record_stage(ex, trig, res, response if response is not None else request, out)
+    if res.error is not None:
+        assert res.status is not None
+        page = cff_error_response(res.status, res.error.type, request_id=ex.request_id)
+        return Step("fail", to_lambda_response(page)), res
+    assert out is not None
+    if res.outcome == "response" and trig is VREQ:
+        return Step("respond", out), res
+    return Step("continue", out), res
+
+
+def _function_event(
+    ex: Exchange,
+    dist: Distribution,
+    trig: Trigger,
+    request: dict[str, Any],
+    response: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """The CloudFront Functions event of this request (and response) (CFF §2)."""
     event: dict[str, Any] = {
         "version": "1.0",
         "context": {
@@ -157,21 +187,32 @@ def run_cloudfront_function(
     }
     if response is not None:
         event["response"] = cff_response(response)
-    qs = request.get("querystring") or ""
-    res: FunctionResult = fn.handler.invoke(
-        event,
-        trigger=trig,
-        now=ex.now,
-        request_id=ex.request_id,
-        raw_querystring=qs or None,
-        edge_location=edge(ex.viewer.edge_location) if trig is VREQ else {},
-    )
-    before = response if response is not None else request
-    out: dict[str, Any] | None = None
+    return event
+
+
+def _result_in_chain_shape(
+    res: FunctionResult,
+    event: Mapping[str, Any],
+    request: dict[str, Any],
+    response: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """What the function returned, as the chain's request or response; None when it
+    returned nothing usable (an error)."""
     if res.outcome == "request" and res.request is not None:
-        out = request_from_cff(res.request, request, event["request"])
-    elif res.outcome == "response" and res.response is not None:
-        out = response_from_cff(res.response, response, event.get("response"))
+        return request_from_cff(res.request, request, event["request"])
+    if res.outcome == "response" and res.response is not None:
+        return response_from_cff(res.response, response, event.get("response"))
+    return None
+
+
+def _record_stage(
+    ex: Exchange,
+    trig: Trigger,
+    res: FunctionResult,
+    before: dict[str, Any],
+    out: dict[str, Any] | None,
+) -> None:
+    """The function's stage in the trace: what it saw, what it returned, its cost."""
     ex.stages.append(
         Stage(
             trig.value,
@@ -188,14 +229,6 @@ def run_cloudfront_function(
             round(res.compute_utilization, 2),
         )
     )
-    if res.error is not None:
-        assert res.status is not None
-        page = cff_error_response(res.status, res.error.type, request_id=ex.request_id)
-        return Step("fail", to_lambda_response(page)), res
-    assert out is not None
-    if res.outcome == "response" and trig is VREQ:
-        return Step("respond", out), res
-    return Step("continue", out), res
 
 
 # -- the function's result in the chain's shape ---------------------------------------------
@@ -209,7 +242,7 @@ def _headers_from_cff(
     for name, entry in after.items():
         values = [str(v) for v in effective_values(entry)]
         old = before.get(name)
-        if old is not None and [e.get("value") for e in old] == values:
+        if old is not None and Headers(before).get_list(name) == values:
             out[name] = old
         else:
             key = canonical_key(name)

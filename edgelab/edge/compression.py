@@ -26,6 +26,7 @@ from typing import Any
 
 import brotli
 
+from ..event.headers import Headers
 from .exchange import Exchange, Reply
 from .origins import body_bytes
 from .stage import StageUnit
@@ -85,8 +86,7 @@ MIN_SIZE, MAX_SIZE = 1_000, 10_000_000
 
 
 def _first(headers: dict[str, list[dict[str, str]]], name: str) -> str | None:
-    elems = headers.get(name)
-    return elems[0]["value"] if elems else None
+    return Headers(headers).get(name)
 
 
 class Compress(StageUnit):

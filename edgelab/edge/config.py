@@ -189,54 +189,10 @@ def from_spec(
     origin ids to Python callables that serve them, ``origin`` serves the default
     behaviour's origin, ``cache_policy`` / ``origin_request_policy`` replace the default
     behaviour's; other ``overrides`` go to the constructor."""
-    settings = dict(spec.settings)
-    error_ttl = float(spec.default_error_caching_ttl)
-    error_min_ttls = tuple(
-        (e.error_code, float(e.error_caching_min_ttl)) for e in spec.custom_error_responses
-    )
-    behaviors = [_behavior(spec, b, error_ttl, error_min_ttls) for b in spec.behaviors]
-    default = behaviors[-1]
-    if cache_policy is not None:
-        default.cache_policy = cache_policy
-    if origin_request_policy is not None:
-        default.origin_request_policy = origin_request_policy
-    if cache_policy is not None or origin_request_policy is not None:
-        default.plan()
-    callables = dict(origins or {})
-    if origin is not None:
-        first = spec.default_behavior.target_origin_id
-        group = spec.origin_group(first)
-        callables[group.primary if group else first] = origin
-    targets: dict[str, OriginTarget] = {}
-    resolve: dict[str, str] = {}
-    for o in spec.origins:
-        if o.id in callables:
-            fn = callables[o.id]
-            block, https = origin_blocks(o)
-            targets[o.id] = OriginTarget(o.id, fn, block, https, kind_of(fn), "python", o)
-        else:
-            targets[o.id] = target_from_spec(o)
-            if isinstance(targets[o.id].local, LocalHttpOrigin):
-                resolve.update(o.local.resolve)
-    unknown = sorted(set(callables) - set(targets))
-    if unknown:
-        raise ConfigError(
-            f"origins names {unknown[0]!r}, which is not an origin of the distribution "
-            f"({', '.join(targets)})",
-            key=f"origins.{unknown[0]}",
-        )
-    kw: dict[str, Any] = {
-        "rules": settings.get("rules"),
-        "isolated": settings.get("isolated", default_isolated),
-        "viewer_defaults": settings.get("viewer") or {},
-        "resolve": resolve,
-    }
-    if settings.get("edge_location"):
-        kw["edge_location"] = settings["edge_location"]
-    if spec.domain_name:
-        kw["domain_name"] = spec.domain_name
-    if spec.id:
-        kw["distribution_id"] = spec.id
+    behaviors = _behaviors(spec, cache_policy, origin_request_policy)
+    callables = _origin_callables(spec, origins, origin)
+    targets, resolve = _origin_targets(spec, callables)
+    kw = _distribution_options(spec, default_isolated, resolve)
     seed = int(overrides.pop("seed", 0) or 0)
     kw.update(outbound_of(spec))
     kw.update(overrides)
@@ -256,6 +212,86 @@ def from_spec(
         if staging is not None:
             staging.distribution.close()
         raise
+
+
+def _behaviors(
+    spec: Any,
+    cache_policy: CachePolicy | None,
+    origin_request_policy: OriginRequestPolicy | None,
+) -> list[CacheBehavior]:
+    """The spec's cache behaviours, the default last, with the caller's policies in place
+    of the default behaviour's."""
+    error_ttl = float(spec.default_error_caching_ttl)
+    error_min_ttls = tuple(
+        (e.error_code, float(e.error_caching_min_ttl)) for e in spec.custom_error_responses
+    )
+    behaviors = [_behavior(spec, b, error_ttl, error_min_ttls) for b in spec.behaviors]
+    default = behaviors[-1]
+    if cache_policy is not None:
+        default.cache_policy = cache_policy
+    if origin_request_policy is not None:
+        default.origin_request_policy = origin_request_policy
+    if cache_policy is not None or origin_request_policy is not None:
+        default.plan()
+    return behaviors
+
+
+def _origin_callables(spec: Any, origins: Mapping[str, Any] | None, origin: Any) -> dict[str, Any]:
+    """Origin id -> the Python callable that serves it; ``origin`` serves the default
+    behaviour's origin (the primary of its origin group)."""
+    callables = dict(origins or {})
+    if origin is not None:
+        first = spec.default_behavior.target_origin_id
+        group = spec.origin_group(first)
+        callables[group.primary if group else first] = origin
+    return callables
+
+
+def _origin_targets(
+    spec: Any, callables: Mapping[str, Any]
+) -> tuple[dict[str, OriginTarget], dict[str, str]]:
+    """Every origin of the spec as a target (a callable by id, else what the spec maps
+    it to), and the host names its local HTTP origins resolve; an id in ``callables``
+    that is no origin of the spec is a :class:`ConfigError`."""
+    targets: dict[str, OriginTarget] = {}
+    resolve: dict[str, str] = {}
+    for o in spec.origins:
+        if o.id in callables:
+            fn = callables[o.id]
+            block, https = origin_blocks(o)
+            targets[o.id] = OriginTarget(o.id, fn, block, https, kind_of(fn), "python", o)
+        else:
+            targets[o.id] = target_from_spec(o)
+            if isinstance(targets[o.id].local, LocalHttpOrigin):
+                resolve.update(o.local.resolve)
+    unknown = sorted(set(callables) - set(targets))
+    if unknown:
+        raise ConfigError(
+            f"origins names {unknown[0]!r}, which is not an origin of the distribution "
+            f"({', '.join(targets)})",
+            key=f"origins.{unknown[0]}",
+        )
+    return targets, resolve
+
+
+def _distribution_options(
+    spec: Any, default_isolated: bool, resolve: dict[str, str]
+) -> dict[str, Any]:
+    """The :class:`Distribution` keywords the spec's settings and names give."""
+    settings = dict(spec.settings)
+    kw: dict[str, Any] = {
+        "rules": settings.get("rules"),
+        "isolated": settings.get("isolated", default_isolated),
+        "viewer_defaults": settings.get("viewer") or {},
+        "resolve": resolve,
+    }
+    if settings.get("edge_location"):
+        kw["edge_location"] = settings["edge_location"]
+    if spec.domain_name:
+        kw["domain_name"] = spec.domain_name
+    if spec.id:
+        kw["distribution_id"] = spec.id
+    return kw
 
 
 def _staging(
@@ -354,7 +390,9 @@ def _behavior(
             cloudfront_functions[a.event_type] = a.function
         else:
             f = a.function
-            triggers[a.event_type] = TriggerConfig(f.handler, a.include_body, f.timeout_s)
+            triggers[a.event_type] = TriggerConfig(
+                f.handler, a.include_body, f.timeout_s, f.runtime or None
+            )
     return CacheBehavior(
         "*" if b.is_default else b.path_pattern,
         b.target_origin_id,

@@ -27,7 +27,7 @@ import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..event.headers import cookie_header, cookie_pairs
+from ..event.headers import Headers, cookie_header, cookie_pairs
 from .exchange import Exchange, Reply
 from .stage import StageUnit
 
@@ -73,7 +73,7 @@ class Router:
         if not p.enabled:
             return Route("primary", reason="the continuous deployment policy is disabled")
         if p.type == "SingleHeader":
-            values = [e["value"] for e in headers.get(str(p.header).lower(), ())]
+            values = Headers(headers).get_list(str(p.header))
             if p.header_value in values:
                 return Route("staging", reason=f"header {p.header}: {p.header_value}")
             return Route("primary")
@@ -91,7 +91,7 @@ class Router:
 
 def _session(headers: Any, now: float, sticky: Any) -> tuple[str, float] | None:
     """The viewer's live session from its stickiness cookie: (deployment, start)."""
-    pairs = cookie_pairs(e["value"] for e in headers.get("cookie", ()))
+    pairs = cookie_pairs(Headers(headers).get_list("cookie"))
     value = next((v for n, v in pairs if n == STICKY_COOKIE), None)
     if value is None:
         return None
@@ -131,7 +131,7 @@ def _without_sticky_cookie(request: dict[str, Any]) -> dict[str, Any]:
     lines = headers.get("cookie")
     if not lines:
         return request
-    pairs = cookie_pairs(e["value"] for e in lines)
+    pairs = cookie_pairs(Headers(headers).get_list("cookie"))
     kept = [(n, v) for n, v in pairs if n != STICKY_COOKIE]
     if len(kept) == len(pairs):
         return request

@@ -13,13 +13,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from ..event.headers import Headers
+
 FIELDS = ("uri", "querystring", "status", "statusDescription", "origin", "body")
 Kind = Literal["added", "removed", "changed", "generated"]
 _MARK = {"added": "+", "removed": "-", "changed": "~", "generated": "+"}
 
 
 def header_values(headers: Mapping[str, Any] | None) -> dict[str, list[str]]:
-    return {name: [e.get("value", "") for e in elems] for name, elems in (headers or {}).items()}
+    return Headers(headers).value_lists()
 
 
 def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -41,6 +41,7 @@ from ..event.build import DISTRIBUTION_DOMAIN, DISTRIBUTION_ID
 from ..outbound.sandbox import AwsLike, HttpLike, Sandbox
 from ..rules.tables import RuleSet, get_rules
 from ..runtimes import Handler, load_handler
+from ..runtimes.base import lambda_runtime
 from ..runtimes.cloudfront_js import CloudFrontFunctionHandler
 from ..triggers import Trigger
 from .behavior import (
@@ -72,6 +73,22 @@ __all__ = [
     "TriggerConfig",
     "check_viewer_defaults",
 ]
+
+
+def _cache_tiers(cache: CacheTiers | Cache | None, clock: Callable[[], float]) -> CacheTiers:
+    """The distribution's cache tiers: a :class:`Cache` gives its clock and size bound to
+    every tier; none gives fresh tiers on ``clock``."""
+    if isinstance(cache, Cache):
+        return CacheTiers(clock=cache.clock, max_entries=cache.max_entries)
+    return cache if cache is not None else CacheTiers(clock=clock)
+
+
+def _cff_rule_set(cff_rules: RuleSet | str | None, rules: RuleSet) -> RuleSet:
+    """The CloudFront Functions rule set: the one given, else the one named like the
+    Lambda@Edge ``rules`` when there is one, else the default."""
+    if isinstance(cff_rules, RuleSet):
+        return cff_rules
+    return get_cff_rules(cff_rules or (rules.name if rules.name in CFF_RULE_SETS else None))
 
 
 class Distribution:
@@ -122,9 +139,7 @@ class Distribution:
         self.distribution_id = distribution_id
         self.rules = rules if isinstance(rules, RuleSet) else get_rules(rules)
         self.clock = clock
-        if isinstance(cache, Cache):
-            cache = CacheTiers(clock=cache.clock, max_entries=cache.max_entries)
-        self.cache = cache if cache is not None else CacheTiers(clock=clock)
+        self.cache = _cache_tiers(cache, clock)
         self.edge_location = edge_location
         self.viewer_defaults = check_viewer_defaults(viewer_defaults)
         self.default_root_object = default_root_object
@@ -139,13 +154,7 @@ class Distribution:
         self.sandbox: Sandbox | None = None
         self._cff_handlers: dict[tuple[str, str, str], CloudFrontFunctionHandler] = {}
         #: the CloudFront Functions rule set (default: the one named like ``rules``)
-        self.cff_rules = (
-            cff_rules
-            if isinstance(cff_rules, RuleSet)
-            else get_cff_rules(
-                cff_rules or (self.rules.name if self.rules.name in CFF_RULE_SETS else None)
-            )
-        )
+        self.cff_rules = _cff_rule_set(cff_rules, self.rules)
         self._page_stacks: dict[int, Next] = {}
         if behaviors is None:
             behaviors, origins = self._short_form(
@@ -157,9 +166,15 @@ class Distribution:
                 "behaviour) or behaviors and origins, not both",
                 key="behaviors",
             )
+        self._set_origins(origins or {}, spec)
+        self._set_behaviors(behaviors, http, aws)
+
+    # -- building ---------------------------------------------------------------------------
+    def _set_origins(self, origins: Mapping[str, Any], spec: Any) -> None:
+        """The origins by id and by domain name, the origin groups and the statuses with
+        custom error responses."""
         self.origins: dict[str, OriginTarget] = {
-            oid: o if isinstance(o, OriginTarget) else _target(oid, o)
-            for oid, o in (origins or {}).items()
+            oid: o if isinstance(o, OriginTarget) else _target(oid, o) for oid, o in origins.items()
         }
         self._by_domain = {
             (kind, str(block.get("domainName", "")).lower()): t
@@ -171,6 +186,12 @@ class Distribution:
         self.error_codes = frozenset(
             e.error_code for e in getattr(spec, "custom_error_responses", ())
         )
+
+    def _set_behaviors(
+        self, behaviors: Sequence[CacheBehavior], http: HttpLike | None, aws: AwsLike | None
+    ) -> None:
+        """Start the outbound sandbox, load each behaviour's functions and build its
+        stage stack; on a failure, close what started."""
         self.behaviors: list[CacheBehavior] = list(behaviors)
         if not self.behaviors:
             raise ConfigError(
@@ -277,8 +298,15 @@ class Distribution:
         timeout = self.rules.timeout_s(trig)
         if conf.timeout_s is not None:
             timeout = min(timeout, conf.timeout_s)
+        runtime = lambda_runtime(conf.runtime, handler.language)
         return BoundTrigger(
-            trig, handler, conf.include_body, timeout, self.rules.memory_mb(trig), container
+            trig,
+            handler,
+            conf.include_body,
+            timeout,
+            self.rules.memory_mb(trig),
+            container,
+            runtime,
         )
 
     # -- what the stages look up ----------------------------------------------------------

@@ -182,6 +182,7 @@ def run_trigger(ex: Exchange, bound: BoundTrigger, cf_in: dict[str, Any], rules:
             res.logs,
             res.error.to_dict() if res.error else None,
             res.cold_start,
+            runtime=bound.runtime or None,
             calls=res.calls,
         )
     )

@@ -150,11 +150,7 @@ class CallOrigin:
             "x-amz-cf-id": [{"key": "X-Amz-Cf-Id", "value": ex.request_id}],
         }
         if custom:  # §1.2: origin custom headers overwrite the viewer's of the same name
-            headers.update(
-                header_map(
-                    [(e.get("key") or n, e["value"]) for n, es in custom.items() for e in es]
-                )
-            )
+            headers.update(header_map(Headers(custom).multi_items()))
         send["headers"] = headers
         if ex.body is not None:
             send["body"] = {"encoding": "base64", "data": base64.b64encode(ex.body).decode("ascii")}

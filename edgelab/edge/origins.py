@@ -43,7 +43,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import ConfigError, OriginError
 from ..event.build import custom_origin, s3_origin, status_phrase
-from ..event.headers import HeaderMap, header_map
+from ..event.headers import HeaderMap, Headers, header_map
 
 Origin = Callable[[dict[str, Any]], dict[str, Any]]
 HOP_BY_HOP = frozenset(
@@ -263,11 +263,11 @@ class FolderOrigin:
             "Content-Length": str(st.st_size),
             "Server": "AmazonS3",
         }
-        h = request.get("headers", {})
+        h = Headers(request.get("headers", {}))
         inm = h.get("if-none-match")
         ims = h.get("if-modified-since")
-        if (inm and inm[0]["value"] in (etag, "*")) or (
-            not inm and ims and _not_modified(ims[0]["value"], st)
+        if (inm is not None and inm in (etag, "*")) or (
+            inm is None and ims is not None and _not_modified(ims, st)
         ):
             headers.pop("Content-Length")
             return make_response(304, None, headers)
@@ -424,6 +424,14 @@ def _loopback_target(host: str, resolve: Mapping[str, str]) -> tuple[str, int | 
     return (f"[{addr}]" if addr.version == 6 else str(addr)), port
 
 
+def _origin_headers(request: Mapping[str, Any], custom: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The header lines an HTTP origin gets: the request's, without hop-by-hop headers
+    and ``Content-Length`` (the client sets it), then the origin's custom headers."""
+    raw = request.get("headers", {})
+    sent = {n: es for n, es in raw.items() if n not in HOP_BY_HOP and n != "content-length"}
+    return Headers(sent).multi_items() + Headers(custom.get("customHeaders", {})).multi_items()
+
+
 class HttpOrigin:
     """A real HTTP origin on this machine, at ``url`` (e.g. ``http://127.0.0.1:8000``).
 
@@ -461,8 +469,6 @@ class HttpOrigin:
         self._client = httpx.Client(trust_env=False, verify=False, follow_redirects=False)
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
-        import httpx
-
         origin = request.get("origin") or self.origin_object
         custom = origin.get("custom")
         if custom is None:
@@ -470,21 +476,43 @@ class HttpOrigin:
                 502,
                 "the request's origin is an S3 origin; an http origin serves only custom origins",
             )
+        url = self._url(custom, request)
+        resp, data = self._send(request, url, _origin_headers(request, custom), custom)
+        enc = resp.headers.encoding
+        out = [
+            (k.decode(enc), v.decode(enc))
+            for k, v in resp.headers.raw
+            if k.decode(enc).lower() not in HOP_BY_HOP
+        ]
+        return make_response(
+            resp.status_code,
+            data if request.get("method") != "HEAD" else None,
+            header_map(out),
+            resp.reason_phrase or None,
+        )
+
+    def _url(self, custom: Mapping[str, Any], request: Mapping[str, Any]) -> str:
+        """The loopback URL the request goes to: its custom origin's protocol, resolved
+        host and port, origin path, then the uri and query string."""
         host, port = _loopback_target(custom["domainName"], self.resolve)
         port = port or int(custom.get("port") or 80)
         scheme = custom.get("protocol", "http")
         qs = request.get("querystring", "")
-        url = f"{scheme}://{host}:{port}{custom.get('path', '')}{request.get('uri', '/')}" + (
+        return f"{scheme}://{host}:{port}{custom.get('path', '')}{request.get('uri', '/')}" + (
             f"?{qs}" if qs else ""
         )
-        headers = [
-            (e.get("key") or name, e["value"])
-            for name, elems in request.get("headers", {}).items()
-            for e in elems
-            if name not in HOP_BY_HOP and name != "content-length"
-        ]
-        for name, elems in custom.get("customHeaders", {}).items():
-            headers += [(e.get("key") or name, e["value"]) for e in elems]
+
+    def _send(
+        self,
+        request: Mapping[str, Any],
+        url: str,
+        headers: list[tuple[str, str]],
+        custom: Mapping[str, Any],
+    ) -> tuple[Any, bytes]:
+        """Send the request within the origin's read timeout; (the httpx response, its
+        raw body). A timeout is a 504 :class:`OriginError`, any other failure a 502."""
+        import httpx
+
         read = (
             self.read_timeout
             if self.read_timeout is not None
@@ -509,18 +537,7 @@ class HttpOrigin:
             raise OriginError(
                 502, f"the origin at {url} cannot be reached: {type(exc).__name__}: {exc}"
             ) from None
-        enc = resp.headers.encoding
-        out = [
-            (k.decode(enc), v.decode(enc))
-            for k, v in resp.headers.raw
-            if k.decode(enc).lower() not in HOP_BY_HOP
-        ]
-        return make_response(
-            resp.status_code,
-            data if request.get("method") != "HEAD" else None,
-            header_map(out),
-            resp.reason_phrase or None,
-        )
+        return resp, data
 
     def close(self) -> None:
         self._client.close()

@@ -36,7 +36,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
-from ..event.headers import HeaderMap
+from ..event.headers import HeaderMap, Headers
 from .exchange import Exchange, Next, Reply, perf
 from .stage import StageUnit
 
@@ -135,8 +135,7 @@ def allowed_origin(origin: str, allowed: Sequence[str]) -> str | None:
 def cors_headers(cors: Any, request: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The CORS headers a policy's ``CorsConfig`` gives ``request`` (facts §5.1), as
     ``(name, value)`` pairs; none when its ``Origin`` is not allowed."""
-    headers = request.get("headers", {})
-    origin = next((e["value"] for e in headers.get("origin", ())), "")
+    origin = Headers(request.get("headers", {})).get("origin", "")
     allow = allowed_origin(origin, cors.allow_origins)
     if allow is None:
         return []
@@ -161,7 +160,7 @@ def sampled(rate: float, request_id: str, headers: Mapping[str, Any]) -> bool:
     """Whether a request gets ``Server-Timing`` at ``rate`` percent: always with
     ``Pragma: server-timing``; else when the request id's hash falls in the rate (the
     same request id always gives the same answer, so a replay is reproducible)."""
-    pragma = ",".join(e["value"] for e in headers.get("pragma", ())).lower()
+    pragma = ",".join(Headers(headers).get_list("pragma")).lower()
     if "server-timing" in (p.strip() for p in pragma.split(",")):
         return True
     if rate <= 0:
@@ -231,7 +230,7 @@ def apply_policy(
     if "date" in removed and "date" not in headers:
         headers["date"] = [{"key": "Date", "value": formatdate(now, usegmt=True)}]
     if timing is not None:
-        kept = [] if hit else [e["value"] for e in headers.get("server-timing", ())]
+        kept = [] if hit else Headers(headers).get_list("server-timing")
         headers["server-timing"] = [{"key": "Server-Timing", "value": ",".join([*kept, timing])}]
     return {**response, "headers": headers}
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..event.build import custom_origin, s3_origin
-from ..event.headers import header_map
+from ..event.headers import Headers, header_map
 from ..runtimes.python import parse_python_spec
 from .locations import s3_region
 from .origins import (
@@ -59,11 +59,7 @@ class EchoOrigin:
             "uri": request.get("uri", "/"),
             "path": origin_path(request) + request.get("uri", "/"),
             "querystring": request.get("querystring", ""),
-            "headers": {
-                (e.get("key") or name): e["value"]
-                for name, elems in request.get("headers", {}).items()
-                for e in elems
-            },
+            "headers": dict(Headers(request.get("headers", {})).multi_items()),
         }
         return make_response(
             200,

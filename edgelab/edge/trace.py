@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InputError
-from ..event.headers import header_bytes
+from ..event.headers import Headers, header_bytes
 from ..rules.validate import Violation
 from ..runtimes.jsonwire import dumps_sorted, dumps_text
 from ..triggers import TRIGGERS, Trigger
@@ -50,9 +50,11 @@ class Stage:
     logs: str = ""
     error: dict[str, str] | None = None
     cold_start: bool = False
-    #: ``lambda@edge`` or ``cloudfront-function``; a CloudFront Function's ``runtime``
-    #: (``cloudfront-js-1.0`` / ``-2.0``) and ``compute_utilization`` (percent of its
-    #: compute budget; cloudfront-functions-facts §8)
+    #: ``lambda@edge`` or ``cloudfront-function``; the function's ``runtime`` (a Lambda@Edge
+    #: function's Lambda runtime, ``python3.12`` / ``nodejs20.x`` as its definition names
+    #: it, else its language's default; a CloudFront Function's ``cloudfront-js-1.0`` /
+    #: ``-2.0``); a CloudFront Function's ``compute_utilization`` (percent of its compute
+    #: budget; cloudfront-functions-facts §8)
     kind: str = "lambda@edge"
     runtime: str | None = None
     compute_utilization: float | None = None
@@ -288,7 +290,7 @@ class Trace:
     @property
     def headers(self) -> dict[str, str]:
         """The final response's headers, first value per lowercase name."""
-        return {k: v[0]["value"] for k, v in self.response.get("headers", {}).items() if v}
+        return Headers(self.response.get("headers", {})).first_values()
 
     @property
     def body(self) -> bytes:

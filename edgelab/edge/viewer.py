@@ -122,6 +122,28 @@ class ViewerRequest:
     def check(self) -> ViewerRequest:
         """Raise :class:`EventError` naming the field when this request is not one a viewer
         could send or CloudFront could locate; return the request itself otherwise."""
+        self._check_http_request()
+        check_client_ip(self.client_ip)
+        if self.country is not None:
+            self.country = check_country(self.country)
+        _check_degrees(self)
+        _check_location_texts(self)
+        _check_whole_numbers(self)
+        if self.protocol not in ("http", "https"):
+            raise EventError(
+                f"protocol must be http or https; got {_short(self.protocol)}", path="protocol"
+            )
+        if self.http_version not in HTTP_VERSIONS:
+            raise EventError(
+                f"http_version must be one of {', '.join(HTTP_VERSIONS)}; got "
+                f"{_short(self.http_version)}",
+                path="http_version",
+            )
+        return self
+
+    def _check_http_request(self) -> None:
+        """The HTTP request itself: uri, query string, method, header pairs, body bytes
+        (the method and the header pairs come back in their checked form)."""
         check_uri(self.uri)
         check_querystring(self.querystring)
         self.method = check_method(self.method)
@@ -134,59 +156,6 @@ class ViewerRequest:
         self.headers = [_header_pair(*_pair(p), "headers") for p in self.headers]
         if self.body is not None and not isinstance(self.body, bytes):
             raise EventError(f"body must be bytes; got a {type(self.body).__name__}", path="body")
-        check_client_ip(self.client_ip)
-        if self.country is not None:
-            self.country = check_country(self.country)
-        for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if (
-                isinstance(value, bool)
-                or not isinstance(value, int | float)
-                or not low <= value <= high
-            ):
-                raise EventError(
-                    f"{name} must be a number of degrees from {low} to {high}; got {_short(value)}",
-                    path=name,
-                )
-        for name in (
-            "country_name",
-            "region",
-            "region_name",
-            "city",
-            "postal_code",
-            "time_zone",
-            "metro_code",
-            "edge_location",
-        ):
-            value = getattr(self, name)
-            if value is not None and (
-                not isinstance(value, str) or _BAD_VALUE_CHAR.search(value) or json_problem(value)
-            ):
-                raise EventError(
-                    f"{name} must be text (no line breaks or NUL); got {_short(value)}", path=name
-                )
-        for name, low, high in (("client_port", 0, 65535), ("asn", 0, 4294967295)):
-            value = getattr(self, name)
-            if value is None and name == "asn":
-                continue
-            if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-                raise EventError(
-                    f"{name} must be a whole number from {low} to {high}; got {_short(value)}",
-                    path=name,
-                )
-        if self.protocol not in ("http", "https"):
-            raise EventError(
-                f"protocol must be http or https; got {_short(self.protocol)}", path="protocol"
-            )
-        if self.http_version not in HTTP_VERSIONS:
-            raise EventError(
-                f"http_version must be one of {', '.join(HTTP_VERSIONS)}; got "
-                f"{_short(self.http_version)}",
-                path="http_version",
-            )
-        return self
 
     def header(self, name: str, default: str | None = None) -> str | None:
         lower = name.lower()
@@ -245,3 +214,58 @@ def _pair(item: Any) -> tuple[Any, Any]:
     if isinstance(item, tuple | list) and len(item) == 2:
         return item[0], item[1]
     raise EventError(f"headers must be (name, value) pairs; got {_short(item)}", path="headers")
+
+
+#: The viewer's location fields that are text, when given.
+_LOCATION_TEXTS = (
+    "country_name",
+    "region",
+    "region_name",
+    "city",
+    "postal_code",
+    "time_zone",
+    "metro_code",
+    "edge_location",
+)
+
+
+def _check_degrees(viewer: ViewerRequest) -> None:
+    """Latitude and longitude, when given, are numbers of degrees in range."""
+    for name, low, high in (("latitude", -90, 90), ("longitude", -180, 180)):
+        value = getattr(viewer, name)
+        if value is None:
+            continue
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not low <= value <= high
+        ):
+            raise EventError(
+                f"{name} must be a number of degrees from {low} to {high}; got {_short(value)}",
+                path=name,
+            )
+
+
+def _check_location_texts(viewer: ViewerRequest) -> None:
+    """The text location fields, when given, are one line of JSON-safe text."""
+    for name in _LOCATION_TEXTS:
+        value = getattr(viewer, name)
+        if value is not None and (
+            not isinstance(value, str) or _BAD_VALUE_CHAR.search(value) or json_problem(value)
+        ):
+            raise EventError(
+                f"{name} must be text (no line breaks or NUL); got {_short(value)}", path=name
+            )
+
+
+def _check_whole_numbers(viewer: ViewerRequest) -> None:
+    """The client port, and the ASN when given, are whole numbers in range."""
+    for name, low, high in (("client_port", 0, 65535), ("asn", 0, 4294967295)):
+        value = getattr(viewer, name)
+        if value is None and name == "asn":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+            raise EventError(
+                f"{name} must be a whole number from {low} to {high}; got {_short(value)}",
+                path=name,
+            )

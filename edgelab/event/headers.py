@@ -164,6 +164,14 @@ class Headers(Mapping[str, str]):
         """Every value of ``name``, one per header line, in order."""
         return [e.get("value", "") for e in self._raw.get(name.lower(), ())]
 
+    def first_values(self) -> dict[str, str]:
+        """``{map name: first value}`` for every name that has a line, in map order."""
+        return {name: elems[0].get("value", "") for name, elems in self._raw.items() if elems}
+
+    def value_lists(self) -> dict[str, list[str]]:
+        """``{map name: every value}``, one value per header line, in map order."""
+        return {name: [e.get("value", "") for e in elems] for name, elems in self._raw.items()}
+
     def key_of(self, name: str) -> str:
         """The original-case name of the first ``name`` line (filled if missing)."""
         elems = self._raw.get(name.lower()) or [{}]

@@ -12,6 +12,7 @@ from ..edge.behavior import CacheBehavior
 from ..edge.cache import CachePolicy
 from ..edge.distribution import OriginRequestPolicy
 from ..edge.origins import MappingOrigin
+from ..event.headers import Headers
 from ._check import NotYet, as_number, need, task
 from ._labs import distribution, failed, handler_of
 
@@ -69,7 +70,7 @@ def task1(answer: Any) -> str:
                 )
             )
         sent = trace.origin.request if trace.origin else {}
-        host = (sent.get("headers", {}).get("host") or [{"value": None}])[0]["value"]
+        host = Headers(sent.get("headers", {})).get("host")
         domain = EU_DOMAIN if want == "eu" else US_DOMAIN
         need(
             host == domain,

@@ -8,6 +8,7 @@ Python and Node.js handlers.
 from __future__ import annotations
 
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -123,6 +124,21 @@ class Call:
 
     event: dict[str, Any]
     info: ContextInfo
+
+
+#: The Lambda runtime a function of each language gets when nothing names a version (a
+#: handler given by path, a definition that says only "python" or "nodejs").
+DEFAULT_LAMBDA_RUNTIMES = {"python": "python3.12", "node": "nodejs20.x"}
+#: What a versioned Lambda runtime identifier looks like (``python3.12``, ``nodejs20.x``).
+LAMBDA_RUNTIME_ID = re.compile(r"python3\.\d+|nodejs\d+\.x")
+
+
+def lambda_runtime(named: str | None, language: str) -> str:
+    """The Lambda runtime of a function in ``language`` (``python`` or ``node``): the
+    versioned one ``named`` (a definition's ``Runtime``), else the language's default."""
+    if named and LAMBDA_RUNTIME_ID.fullmatch(named):
+        return named
+    return DEFAULT_LAMBDA_RUNTIMES.get(language, language)
 
 
 class Handler(ABC):
