@@ -15,13 +15,14 @@ for :func:`replay`) before the next chunk is read, so memory stays bounded.
 
 Deterministic by design: the request id of row ``i`` is derived from ``(seed, i)``,
 the clock is the row's ``time`` (never wall time), and rows run in time order (within
-each chunk; a DataFrame as a whole). With ``workers=N`` (:mod:`.replay_pool`) each
-worker process owns the cache entries of a set of (regional edge cache, cache key)
-partitions, worked out after the viewer-facing stages, and sees them in the same order
-as a single process would: the results equal a one-worker run but for what is
-*measured* (:data:`MEASURED_COLUMNS`: handler and origin durations, latency that
-includes them, logs with timestamps, and cold starts: each worker process is its own
-set of Lambda containers, so N workers have up to N cold starts per function).
+each chunk; a DataFrame as a whole). With ``workers=N`` (:mod:`.replay_dask`, a local
+Dask cluster, or ``scheduler=`` an existing one) each worker process owns the cache
+entries of a set of (regional edge cache, cache key) partitions, worked out after the
+viewer-facing stages, and sees them in the same order as a single process would: the
+results equal a one-worker run but for what is *measured* (:data:`MEASURED_COLUMNS`:
+handler and origin durations, latency that includes them, logs with timestamps, and
+cold starts: each worker process is its own set of Lambda containers, so N workers have
+up to N cold starts per function).
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
 from .logs.reader import input_errors
+from .replay_dask import DaskEngine, require_dask
 from .replay_io import CHUNK_ROWS, Chunk, MemorySink, Sink, check_chunk_rows, file_sink, open_source
-from .replay_pool import Pool, Tape
+from .replay_tape import Tape
 from .traffic import row_problems
 
 #: copied from the traffic row
@@ -253,6 +255,7 @@ def replay(
     traffic: pd.DataFrame | str | Path,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     progress: Progress = True,
     seed: int = 0,
     latency: LatencyModel | None = None,
@@ -267,6 +270,9 @@ def replay(
     ``distribution``: a Distribution, the path of a definition file (any format
     ``el.load_distribution`` reads), or a picklable function that builds one
     (``workers > 1`` needs a path or a function: each worker process loads its own).
+    ``workers``: 1 runs here; N > 1 starts a local Dask cluster of N worker processes for
+    the replay (the ``edgelab[dask]`` extra); ``scheduler`` (``"tcp://host:port"``) runs
+    on an existing Dask cluster instead, on all its workers. The results are the same.
     ``traffic``: a DataFrame, a saved traffic set (``.parquet``/``.csv``) or CloudFront
     logs of any format (a file, a folder, a glob), read ``chunk_rows`` rows at a time.
     ``isolated``: for a path, whether Python handlers run in worker processes; by
@@ -287,6 +293,7 @@ def replay(
         traffic,
         MemorySink(),
         workers=workers,
+        scheduler=scheduler,
         progress=progress,
         seed=seed,
         latency=latency,
@@ -306,6 +313,7 @@ def replay_to(
     out: str | Path,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     progress: Progress = True,
     seed: int = 0,
     latency: LatencyModel | None = None,
@@ -322,6 +330,7 @@ def replay_to(
         traffic,
         file_sink(out),
         workers=workers,
+        scheduler=scheduler,
         progress=progress,
         seed=seed,
         latency=latency,
@@ -336,7 +345,7 @@ class _InProcess:
     request function has a round trip (isolated Python, Node.js), each piece of rows runs
     in stages: the stages in front of the cache for the whole piece, its calls batched
     (one round trip per function), then every row through the chain in time order, the
-    viewer request answered from the tape (:class:`~.replay_pool.Tape`)."""
+    viewer request answered from the tape (:class:`~.replay_tape.Tape`)."""
 
     def __init__(self, distribution: DistributionLike, isolated: bool | None, seed: int):
         self.dist, self.opened = _open(distribution, isolated)
@@ -381,17 +390,27 @@ class _InProcess:
 _PIECE = 500  # rows between progress updates
 
 
-def _runner(distribution: Any, isolated: bool | None, workers: int, seed: int) -> Any:
-    if workers == 1 and not _supervise(distribution, isolated):
-        return _InProcess(distribution, isolated, seed)
+def _runner(
+    distribution: Any, isolated: bool | None, workers: int, seed: int, scheduler: str | None
+) -> Any:
+    """Where the rows run: here (one worker), or on a Dask cluster (N workers, a
+    scheduler, or one supervised worker for in-process handlers when Dask is there)."""
+    if workers == 1 and scheduler is None:
+        if not _supervise(distribution, isolated):
+            return _InProcess(distribution, isolated, seed)
+        try:
+            require_dask()
+        except ConfigError:  # no Dask: in-process handlers run here, unsupervised
+            return _InProcess(distribution, isolated, seed)
     if isinstance(distribution, Distribution):
         raise ConfigError(
             "replay with workers > 1 needs the distribution as a distribution.toml path or "
             "a picklable function that builds it (each worker process loads its own); got "
             "a Distribution object"
         )
+    require_dask()
     _check_before_workers(distribution, isolated)
-    return Pool(distribution, isolated, workers, seed)
+    return DaskEngine(distribution, isolated, workers, seed, scheduler)
 
 
 class _Progress:
@@ -437,6 +456,7 @@ def _replay(
     sink: Sink,
     *,
     workers: int,
+    scheduler: str | None,
     progress: Progress,
     seed: int,
     latency: LatencyModel | None,
@@ -465,7 +485,7 @@ def _replay(
         shown.add(piece)
 
     try:
-        runner = _runner(distribution, isolated, workers, seed)
+        runner = _runner(distribution, isolated, workers, seed, scheduler)
         for chunk in source.chunks:
             got.clear()
             times = chunk.frame["time"]
