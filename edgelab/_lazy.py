@@ -39,7 +39,6 @@ LAZY: dict[str, str] = {
     "resource": "the memory quota in isolated Python workers (POSIX only)",
     "dask": "the replay engine on several processes or a cluster (the `dask` extra), only "
     "when a replay asks for workers",
-    "distributed": "the replay engine's Dask cluster, client and worker plugins (the `dask` "
-    "extra)",
+    "distributed": "the replay engine's Dask cluster, client and worker plugins (the `dask` extra)",
     "fcntl": "the worker protocol's private pipe descriptors (POSIX only)",
 }

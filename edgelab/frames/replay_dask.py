@@ -187,6 +187,8 @@ class DaskEngine:
     # -- a chunk ------------------------------------------------------------------------
     def run(self, frame: pd.DataFrame, rows: np.ndarray, tick: Callable[[list[Row]], None]) -> None:
         """Run one chunk (rows in time order); ``tick`` gets every result row, in pieces."""
+        owned: dict[int, np.ndarray]
+        taped: dict[int, Any]
         if len(self.slots) == 1:  # one owner: no front phase
             owned, taped = {0: np.arange(len(rows))}, {}
         else:
