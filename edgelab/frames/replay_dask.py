@@ -52,6 +52,15 @@ _POLL = 0.5
 
 Row = dict[str, Any]
 
+#: the local cluster's settings (its nannies pass them on to the worker processes)
+LOCAL_CONFIG = {
+    # a task that killed its worker is not run again on another: the replay finds the
+    # row that did it and gives it a replay-error row
+    "distributed.scheduler.allowed-failures": 0,
+    # the workers' sampling profiler takes the GIL from the handlers every 10 ms
+    "distributed.worker.profile.enabled": False,
+}
+
 
 def require_dask() -> Any:
     """The ``distributed`` module, or a ConfigError naming the extra to install."""
@@ -134,7 +143,7 @@ class DaskEngine:
         else:
             import dask
 
-            with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+            with dask.config.set(LOCAL_CONFIG):
                 self.cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
