@@ -48,6 +48,7 @@ START_SECONDS = 60.0  # a local cluster's start, the workers of a scheduler
 CONNECT_SECONDS = 10.0  # a scheduler's first answer
 REPLACE_SECONDS = 60.0  # a dead worker's replacement (then its slot moves to another)
 CLOSE_SECONDS = 10.0
+STALL_SECONDS = 2.0  # no task ended for this long: check that the workers are alive
 _POLL = 0.5
 
 Row = dict[str, Any]
@@ -259,6 +260,7 @@ class DaskEngine:
         """Run the jobs, each slot's one after the other on its worker; what a job gave
         goes to ``got``, rows it could not give to ``lost`` (as replay-error rows)."""
         running: dict[int, tuple[Any, _Job]] = {}
+        quiet = time.monotonic()  # when a task last ended
         try:
             while running or any(jobs.values()):
                 for s, queue in jobs.items():
@@ -271,6 +273,10 @@ class DaskEngine:
                     if future.done():
                         del running[s]
                         self._settle(s, future, job, rows, jobs[s], got, lost)
+                        quiet = time.monotonic()
+                if running and time.monotonic() - quiet > STALL_SECONDS:
+                    self._check_alive(running, rows, jobs, lost)
+                    quiet = time.monotonic()
         finally:
             for future, _ in running.values():
                 with contextlib.suppress(Exception):
@@ -307,35 +313,74 @@ class DaskEngine:
         lost: Callable[[list[Row]], None],
     ) -> None:
         indices = rows[job.positions]
+        error: BaseException | None = None
         if future.status == "finished":
             try:
-                got(future.result(timeout=START_SECONDS))
-                return
+                result = future.result(timeout=START_SECONDS)
             except Exception as exc:  # the result could not be fetched: its worker is gone
-                error: BaseException | None = exc
+                error = exc
+            else:
+                got(result)
+                return
         else:
             error = future.exception(timeout=START_SECONDS) if future.status == "error" else None
         if not self._died(error, future.status):
             lost(failed_rows(indices, self.seed, f"{type(error).__name__}: {error}"))
             return
-        dead = self.slots[s]
-        code = self._exit_code(dead)
+        self._lost_worker(s, job, indices, queue, lost)
+
+    def _check_alive(
+        self,
+        running: dict[int, tuple[Any, _Job]],
+        rows: np.ndarray,
+        jobs: dict[int, deque[_Job]],
+        lost: Callable[[list[Row]], None],
+    ) -> None:
+        """A worker that died without its task being told (it died between two tasks, or
+        a scheduler of ours would retry the task on that worker alone): its job is lost
+        as if it had died running it."""
+        alive = set(self._alive())
+        for s, (future, job) in list(running.items()):
+            if self.slots[s] not in alive:
+                del running[s]
+                with contextlib.suppress(Exception):
+                    future.cancel()
+                self._lost_worker(s, job, rows[job.positions], jobs[s], lost)
+
+    def _lost_worker(
+        self,
+        s: int,
+        job: _Job,
+        indices: np.ndarray,
+        queue: deque[_Job],
+        lost: Callable[[list[Row]], None],
+    ) -> None:
+        """Slot ``s``'s worker died running ``job``: a piece runs again row by row on the
+        replacement; a single row is the culprit (a replay-error row), and the rest of
+        its piece runs again as one task."""
+        code = self._exit_code(self.slots[s])
         self._replace(s)
         if len(job.positions) > 1:  # find the row that killed it: one row per task
-            singles = [
-                _Job(job.kind, job.positions[k : k + 1], job.tapes, True)
-                for k in range(len(job.positions))
-            ]
-            queue.extendleft(reversed(singles))
+            queue.extendleft(
+                reversed(
+                    [
+                        _Job(job.kind, job.positions[k : k + 1], job.tapes, True)
+                        for k in range(len(job.positions))
+                    ]
+                )
+            )
             return
         lost(failed_rows(indices, self.seed, _death_message(code), error_type="ReplayWorkerDied"))
-        if queue and queue[0].split:  # the rest of the lost piece: one task again
-            rest: list[_Job] = []
-            while queue and queue[0].split:
-                rest.append(queue.popleft())
-            positions = np.concatenate([j.positions for j in rest])
+        rest: list[_Job] = []
+        while queue and queue[0].split:
+            rest.append(queue.popleft())
+        if rest:
             queue.appendleft(
-                _Job(job.kind, positions, {k: v for j in rest for k, v in j.tapes.items()})
+                _Job(
+                    job.kind,
+                    np.concatenate([j.positions for j in rest]),
+                    {k: v for j in rest for k, v in j.tapes.items()},
+                )
             )
 
     def _died(self, error: BaseException | None, status: str) -> bool:
