@@ -37,5 +37,8 @@ LAZY: dict[str, str] = {
     "werkzeug": "the local AWS server (with moto)",
     "boto3": "seeding the local AWS services (the `aws` extra)",
     "resource": "the memory quota in isolated Python workers (POSIX only)",
+    "dask": "the replay engine on several processes or a cluster (the `dask` extra), only "
+    "when a replay asks for workers",
+    "distributed": "the replay engine's Dask cluster, client and worker plugins (the `dask` extra)",
     "fcntl": "the worker protocol's private pipe descriptors (POSIX only)",
 }

@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int_in(1, 256),
         default=1,
         metavar="N",
-        help="worker processes, 1-256 (default 1)",
+        help="worker processes, 1-256 (default 1; N > 1 runs on a local Dask cluster, the "
+        "edgelab[dask] extra)",
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run)

@@ -37,7 +37,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int_in(1, 256),
         default=1,
         metavar="N",
-        help="worker processes, 1-256 (default 1; results equal a 1-worker run)",
+        help="worker processes, 1-256 (default 1; N > 1 starts a local Dask cluster of N "
+        "workers, the edgelab[dask] extra; results equal a 1-worker run)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="ADDRESS",
+        help="run on an existing Dask cluster, on all its workers (tcp://HOST:PORT of `dask "
+        "scheduler`); the definition file and handlers must be at the same path on every "
+        "worker",
     )
     p.add_argument(
         "--chunk-rows",
@@ -71,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
             args.traffic,
             args.out,
             workers=args.workers,
+            scheduler=args.scheduler,
             seed=args.seed,
             progress=not args.no_progress,
             mapping=mapping_kwargs(args),

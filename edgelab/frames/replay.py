@@ -15,13 +15,14 @@ for :func:`replay`) before the next chunk is read, so memory stays bounded.
 
 Deterministic by design: the request id of row ``i`` is derived from ``(seed, i)``,
 the clock is the row's ``time`` (never wall time), and rows run in time order (within
-each chunk; a DataFrame as a whole). With ``workers=N`` (:mod:`.replay_pool`) each
-worker process owns the cache entries of a set of (regional edge cache, cache key)
-partitions, worked out after the viewer-facing stages, and sees them in the same order
-as a single process would: the results equal a one-worker run but for what is
-*measured* (:data:`MEASURED_COLUMNS`: handler and origin durations, latency that
-includes them, logs with timestamps, and cold starts: each worker process is its own
-set of Lambda containers, so N workers have up to N cold starts per function).
+each chunk; a DataFrame as a whole). With ``workers=N`` (:mod:`.replay_dask`, a local
+Dask cluster, or ``scheduler=`` an existing one) each worker process owns the cache
+entries of a set of (regional edge cache, cache key) partitions, worked out after the
+viewer-facing stages, and sees them in the same order as a single process would: the
+results equal a one-worker run but for what is *measured* (:data:`MEASURED_COLUMNS`:
+handler and origin durations, latency that includes them, logs with timestamps, and
+cold starts: each worker process is its own set of Lambda containers, so N workers have
+up to N cold starts per function).
 """
 
 from __future__ import annotations
@@ -49,8 +50,9 @@ from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
 from .logs.reader import input_errors
+from .replay_dask import DaskEngine, require_dask
 from .replay_io import CHUNK_ROWS, Chunk, MemorySink, Sink, check_chunk_rows, file_sink, open_source
-from .replay_pool import Pool, Tape
+from .replay_tape import Tape
 from .traffic import row_problems
 
 #: copied from the traffic row
@@ -253,6 +255,7 @@ def replay(
     traffic: pd.DataFrame | str | Path,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     progress: Progress = True,
     seed: int = 0,
     latency: LatencyModel | None = None,
@@ -267,6 +270,9 @@ def replay(
     ``distribution``: a Distribution, the path of a definition file (any format
     ``el.load_distribution`` reads), or a picklable function that builds one
     (``workers > 1`` needs a path or a function: each worker process loads its own).
+    ``workers``: 1 runs here; N > 1 starts a local Dask cluster of N worker processes for
+    the replay (the ``edgelab[dask]`` extra); ``scheduler`` (``"tcp://host:port"``) runs
+    on an existing Dask cluster instead, on all its workers. The results are the same.
     ``traffic``: a DataFrame, a saved traffic set (``.parquet``/``.csv``) or CloudFront
     logs of any format (a file, a folder, a glob), read ``chunk_rows`` rows at a time.
     ``isolated``: for a path, whether Python handlers run in worker processes; by
@@ -287,6 +293,7 @@ def replay(
         traffic,
         MemorySink(),
         workers=workers,
+        scheduler=scheduler,
         progress=progress,
         seed=seed,
         latency=latency,
@@ -306,6 +313,7 @@ def replay_to(
     out: str | Path,
     *,
     workers: int = 1,
+    scheduler: str | None = None,
     progress: Progress = True,
     seed: int = 0,
     latency: LatencyModel | None = None,
@@ -322,6 +330,7 @@ def replay_to(
         traffic,
         file_sink(out),
         workers=workers,
+        scheduler=scheduler,
         progress=progress,
         seed=seed,
         latency=latency,
@@ -336,7 +345,7 @@ class _InProcess:
     request function has a round trip (isolated Python, Node.js), each piece of rows runs
     in stages: the stages in front of the cache for the whole piece, its calls batched
     (one round trip per function), then every row through the chain in time order, the
-    viewer request answered from the tape (:class:`~.replay_pool.Tape`)."""
+    viewer request answered from the tape (:class:`~.replay_tape.Tape`)."""
 
     def __init__(self, distribution: DistributionLike, isolated: bool | None, seed: int):
         self.dist, self.opened = _open(distribution, isolated)
@@ -381,17 +390,27 @@ class _InProcess:
 _PIECE = 500  # rows between progress updates
 
 
-def _runner(distribution: Any, isolated: bool | None, workers: int, seed: int) -> Any:
-    if workers == 1 and not _supervise(distribution, isolated):
-        return _InProcess(distribution, isolated, seed)
+def _runner(
+    distribution: Any, isolated: bool | None, workers: int, seed: int, scheduler: str | None
+) -> Any:
+    """Where the rows run: here (one worker), or on a Dask cluster (N workers, a
+    scheduler, or one supervised worker for in-process handlers when Dask is there)."""
+    if workers == 1 and scheduler is None:
+        if not _supervise(distribution, isolated):
+            return _InProcess(distribution, isolated, seed)
+        try:
+            require_dask()
+        except ConfigError:  # no Dask: in-process handlers run here, unsupervised
+            return _InProcess(distribution, isolated, seed)
     if isinstance(distribution, Distribution):
         raise ConfigError(
             "replay with workers > 1 needs the distribution as a distribution.toml path or "
             "a picklable function that builds it (each worker process loads its own); got "
             "a Distribution object"
         )
+    require_dask()
     _check_before_workers(distribution, isolated)
-    return Pool(distribution, isolated, workers, seed)
+    return DaskEngine(distribution, isolated, workers, seed, scheduler)
 
 
 class _Progress:
@@ -431,12 +450,71 @@ def _total(traffic: Any) -> int | None:
     return None
 
 
+def _check_args(workers: Any, scheduler: Any, chunk_rows: Any) -> None:
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a whole number >= 1; got {workers!r}")
+    if scheduler is not None and (not isinstance(scheduler, str) or workers != 1):
+        raise ConfigError(
+            "scheduler must be the address of a Dask scheduler (tcp://HOST:PORT), given "
+            "without workers (the replay runs on all the cluster's workers); got "
+            f"scheduler={scheduler!r}, workers={workers!r}"
+        )
+    check_chunk_rows(chunk_rows)
+
+
+class _Feed:
+    """The chunks of a source through a runner into a sink, one after the other."""
+
+    def __init__(self, sink: Sink, shown: _Progress, latency: LatencyModel | None) -> None:
+        self.sink, self.shown, self.latency = sink, shown, latency
+        self.got: list[dict[str, Any]] = []
+        self.chunk: Chunk | None = None  # the chunk running
+        self.latest: Any = None  # the latest time of the chunks before (rows out of order)
+        self.late = 0
+
+    def tick(self, piece: list[dict[str, Any]]) -> None:
+        self.got.extend(piece)
+        self.shown.add(piece)
+
+    def run(self, runner: Any, source: Any, run: ReplayRun) -> None:
+        like = None
+        for chunk in source.chunks:
+            like = self._one(runner, chunk)
+        if like is None:
+            like = _frame(Chunk(_empty_traffic(), np.zeros(0, np.int64)), [], self.latency)
+            self.sink.write(like)
+        run.rejected = source.rejected_lines()
+        if run.rejected:
+            self.sink.write(input_errors(run.rejected, like, first_row=self.shown.done))
+            run.input_errors = len(run.rejected)
+
+    def _one(self, runner: Any, chunk: Chunk) -> pd.DataFrame:
+        self.got.clear()
+        self.chunk = chunk
+        times = chunk.frame["time"]
+        if self.latest is not None and len(times):
+            self.late += int((times < self.latest).sum())
+        runner.run(chunk.frame, chunk.rows, self.tick)
+        like, self.chunk = _frame(chunk, self.got, self.latency), None
+        self.sink.write(like)
+        if len(times) and times.notna().any():
+            top = times.max()
+            self.latest = top if self.latest is None else max(self.latest, top)
+        return like
+
+    def keep_partial(self) -> None:
+        """After Ctrl-C: the rows of the chunk that ran are kept too."""
+        if self.chunk is not None and self.got:
+            self.sink.write(_frame(self.chunk, self.got, self.latency, partial=True))
+
+
 def _replay(
     distribution: DistributionLike,
     traffic: pd.DataFrame | str | Path,
     sink: Sink,
     *,
     workers: int,
+    scheduler: str | None,
     progress: Progress,
     seed: int,
     latency: LatencyModel | None,
@@ -444,48 +522,20 @@ def _replay(
     mapping: Mapping[str, Any] | None,
     chunk_rows: int,
 ) -> ReplayRun:
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers must be a whole number >= 1; got {workers!r}")
-    check_chunk_rows(chunk_rows)
+    _check_args(workers, scheduler, chunk_rows)
     if mapping and isinstance(distribution, str | Path):
         distribution = (distribution, dict(mapping))
     started = time.perf_counter()
     source = open_source(traffic, chunk_rows)
     run = ReplayRun(out=None)
     shown = _Progress(progress, _total(traffic))
+    feed = _Feed(sink, shown, latency)
     runner: Any = None
-    like: pd.DataFrame | None = None
-    latest: Any = None  # the latest time of the chunks before (rows out of order)
-    late = 0
-    got: list[dict[str, Any]] = []
-    chunk: Chunk | None = None
-
-    def tick(piece: list[dict[str, Any]]) -> None:
-        got.extend(piece)
-        shown.add(piece)
-
     try:
-        runner = _runner(distribution, isolated, workers, seed)
-        for chunk in source.chunks:
-            got.clear()
-            times = chunk.frame["time"]
-            if latest is not None and len(times):
-                late += int((times < latest).sum())
-            runner.run(chunk.frame, chunk.rows, tick)
-            like, chunk = _frame(chunk, got, latency), None
-            sink.write(like)
-            if len(times) and times.notna().any():
-                latest = times.max() if latest is None else max(latest, times.max())
-        if like is None:
-            like = _frame(Chunk(_empty_traffic(), np.zeros(0, np.int64)), [], latency)
-            sink.write(like)
-        run.rejected = source.rejected_lines()
-        if run.rejected:
-            sink.write(input_errors(run.rejected, like, first_row=shown.done))
-            run.input_errors = len(run.rejected)
+        runner = _runner(distribution, isolated, workers, seed, scheduler)
+        feed.run(runner, source, run)
     except KeyboardInterrupt:
-        if chunk is not None and got:  # the rows of the chunk that ran: kept too
-            sink.write(_frame(chunk, got, latency, partial=True))
+        feed.keep_partial()
         run.interrupted = (
             f"replay stopped by Ctrl-C after {shown.done:,} rows; the results hold those "
             f"{sink.rows:,} rows (rows numbered by their input position), the rest of the "
@@ -499,11 +549,11 @@ def _replay(
         shown.close()
         if runner is not None:
             runner.close(abort=run.interrupted is not None)
-    if late:
+    if feed.late:
         run.notes.append(
-            f"{late:,} rows ran after a later-stamped row of an earlier chunk: rows run in "
-            f"time order within each chunk of {chunk_rows:,} rows (sort the input by time, "
-            "or raise chunk_rows, for one time order overall)"
+            f"{feed.late:,} rows ran after a later-stamped row of an earlier chunk: rows run "
+            f"in time order within each chunk of {chunk_rows:,} rows (sort the input by "
+            "time, or raise chunk_rows, for one time order overall)"
         )
     run.rows = sink.rows
     run.out = sink.close()
@@ -632,38 +682,8 @@ def _frame(
             out["row"] = numbers
             continue
         values = got[col] if col in got else pd.Series([None] * len(got), dtype=object)
-        if dtype in ("int64",):
-            values = pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
-        elif dtype == "bool":
-            values = values.astype(object).where(values.notna(), False).astype(bool)
-        elif dtype == "Int64":
-            values = pd.to_numeric(values, errors="coerce").astype("Int64")
-        elif dtype == "float64":
-            values = pd.to_numeric(values, errors="coerce").astype("float64")
-        elif dtype == "category":
-            values = values.astype(object).where(values.notna(), None).astype("category")
-        else:
-            values = values.astype(object).where(values.notna(), "").astype(str)
-        # .array keeps the categorical dtype, and the nullable Int64 of the status columns
-        # (the README's contract; the size columns stay float64, as the report reads them)
-        out[col] = (
-            values.array if dtype == "category" or col in _STATUS_COLUMNS else values.to_numpy()
-        )
-    # without a viewer-request function the edge sees the viewer's uri
-    no_vreq = out["edge_uri"].isna().to_numpy()
-    if no_vreq.any():
-        out["edge_uri"] = (
-            out["edge_uri"]
-            .astype(object)
-            .where(~no_vreq, out["uri"].astype(object))
-            .astype("category")
-        )
-        out["edge_querystring"] = (
-            out["edge_querystring"]
-            .astype(object)
-            .where(~no_vreq, out["querystring"].astype(object))
-            .astype("category")
-        )
+        out[col] = _column(col, values, dtype)
+    _edge_uri_default(out)
     # the latency model reads the summed function time as duration_ms
     lat = estimate_latency(
         out.rename(columns={"duration_ms": "chain_ms", "handler_ms": "duration_ms"}), latency
@@ -674,6 +694,38 @@ def _frame(
         if col in ("source_file", "source_line") or str(col).startswith("log_"):
             out[col] = traffic[col]
     return out
+
+
+def _column(col: str, values: pd.Series, dtype: str) -> Any:
+    """One result column from the rows' values, in its :data:`RESULT_COLUMNS` type."""
+    if dtype in ("int64",):
+        values = pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
+    elif dtype == "bool":
+        values = values.astype(object).where(values.notna(), False).astype(bool)
+    elif dtype == "Int64":
+        values = pd.to_numeric(values, errors="coerce").astype("Int64")
+    elif dtype == "float64":
+        values = pd.to_numeric(values, errors="coerce").astype("float64")
+    elif dtype == "category":
+        values = values.astype(object).where(values.notna(), None).astype("category")
+    else:
+        values = values.astype(object).where(values.notna(), "").astype(str)
+    # .array keeps the categorical dtype, and the nullable Int64 of the status columns
+    # (the README's contract; the size columns stay float64, as the report reads them)
+    return values.array if dtype == "category" or col in _STATUS_COLUMNS else values.to_numpy()
+
+
+def _edge_uri_default(out: pd.DataFrame) -> None:
+    """Without a viewer-request function the edge sees the viewer's uri."""
+    no_vreq = out["edge_uri"].isna().to_numpy()
+    if no_vreq.any():
+        for edge, viewer in (("edge_uri", "uri"), ("edge_querystring", "querystring")):
+            out[edge] = (
+                out[edge]
+                .astype(object)
+                .where(~no_vreq, out[viewer].astype(object))
+                .astype("category")
+            )
 
 
 def comparable(results: pd.DataFrame) -> pd.DataFrame:

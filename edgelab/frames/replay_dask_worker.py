@@ -1,0 +1,127 @@
+"""What runs inside the Dask workers of a replay (imported by :mod:`.replay_dask` only
+once a replay asks for workers, and by the workers when they unpickle a task).
+
+- :class:`WarmDistribution`, a worker plugin: each worker loads the distribution once
+  when the replay starts (and a replacement worker when it joins), with its
+  :class:`~.replay_tape.Tape`, and keeps it for the whole replay: its caches and its warm
+  function containers (isolated Python workers, Node.js workers). Its teardown closes it.
+- :class:`ExitCodes`, a nanny plugin: the nanny records the exit code of a worker
+  process that ends, so the replay can say how a worker died (``os._exit(7)``).
+- :func:`front_task` and :func:`back_task`: one piece of rows of the front and the back
+  phase (see :mod:`.replay_tape`), on the worker's loaded distribution.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+from distributed import NannyPlugin, WorkerPlugin
+
+from .replay import _open, _run_rows, _viewer_request, _viewers, request_id
+from .replay_tape import Tape, TapeKey
+
+Row = dict[str, Any]
+
+
+@dataclass
+class _Loaded:
+    dist: Any = None
+    tape: Tape | None = None
+    error: str | None = None
+
+
+#: in a worker process: plugin name -> the distribution that replay loaded
+_LOADED: dict[str, _Loaded] = {}
+_LOCK = threading.Lock()
+
+
+class WarmDistribution(WorkerPlugin):
+    """Loads the distribution once per worker and keeps it for the replay (one plugin per
+    replay, under its own name)."""
+
+    def __init__(self, name: str, spec: Any, isolated: bool | None) -> None:
+        self.name, self.spec, self.isolated = name, spec, isolated
+
+    def setup(self, worker: Any) -> None:
+        try:
+            dist, _ = _open(self.spec, self.isolated)
+            loaded = _Loaded(dist, Tape(dist))
+        except Exception as exc:  # the tasks turn it into replay-error rows
+            loaded = _Loaded(error=f"{type(exc).__name__}: {exc}")
+        with _LOCK:
+            _LOADED[self.name] = loaded
+
+    def teardown(self, worker: Any) -> None:
+        with _LOCK:
+            loaded = _LOADED.pop(self.name, None)
+        if loaded is not None and loaded.dist is not None:
+            assert loaded.tape is not None
+            loaded.tape.remove()
+            loaded.dist.close()
+
+
+def _loaded(name: str) -> _Loaded:
+    with _LOCK:
+        loaded = _LOADED.get(name)
+    if loaded is None or loaded.dist is None:
+        why = "it was not loaded" if loaded is None else loaded.error
+        raise RuntimeError(f"this replay worker has no distribution: {why}")
+    return loaded
+
+
+def front_task(name: str, frame: pd.DataFrame, rows: list[int], seed: int) -> list[Any]:
+    """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``."""
+    loaded = _loaded(name)
+    assert loaded.tape is not None
+    edge = loaded.dist.edge_location
+    requests = [
+        None if v["problem"] is not None else _viewer_request(v, request_id(seed, i), edge)
+        for v, i in zip(_viewers(frame), rows, strict=True)
+    ]
+    keys = loaded.tape.front_keys(requests)
+    return [(i, key, taped) for i, (key, taped) in zip(rows, keys, strict=True)]
+
+
+def back_task(
+    name: str, frame: pd.DataFrame, rows: list[int], tapes: dict[TapeKey, Any], seed: int
+) -> list[Row]:
+    """The back phase of a piece of rows (the owner's, in time order): one result each,
+    the front stages' functions answered from ``tapes``."""
+    loaded = _loaded(name)
+    assert loaded.tape is not None
+    loaded.tape.replaying = tapes
+    try:
+        return _run_rows(loaded.dist, _viewers(frame), rows, seed)
+    finally:
+        loaded.tape.replaying = {}
+
+
+class ExitCodes(NannyPlugin):
+    """Keeps, in the nanny, the exit code of each worker process that ended (by the
+    worker's address), for :func:`exit_codes`."""
+
+    name = "edgelab-exit-codes"
+    idempotent = True
+
+    def setup(self, nanny: Any) -> None:
+        codes: dict[str, int] = nanny.__dict__.setdefault("_edgelab_exit_codes", {})
+        original = type(nanny)._on_worker_exit_sync
+
+        def on_exit(code: int) -> None:
+            process = nanny.process
+            address = getattr(process, "worker_address", None)
+            if address:
+                codes[address] = code
+            original(nanny, code)
+
+        nanny._on_worker_exit_sync = on_exit  # the next worker processes call it
+        if nanny.process is not None:
+            nanny.process.on_exit = on_exit  # and the running one
+
+
+def exit_codes(dask_worker: Any) -> dict[str, int]:
+    """Run in each nanny (``client.run(..., nanny=True)``): worker address -> exit code."""
+    return dict(getattr(dask_worker, "_edgelab_exit_codes", {}))

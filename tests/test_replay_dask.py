@@ -1,0 +1,182 @@
+"""The replay engine on Dask (issue 13): a local cluster for ``workers=N``, an existing
+cluster for ``scheduler=``, the same results as one worker, clear errors without Dask or
+without a scheduler. Most tests share one local cluster through ``scheduler=`` (a
+cluster starts in about 2 s)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import edgelab as el
+from edgelab.cli import main
+from edgelab.demo import CONFIG
+from edgelab.frames import replay_dask
+from edgelab.frames.replay import comparable
+
+distributed = pytest.importorskip("distributed")
+
+#: the demo distribution, its handlers in-process (a factory: each worker builds its own)
+DEMO = functools.partial(el.load_distribution, CONFIG, isolated=False)
+LOGS = Path(__file__).resolve().parent.parent / "data" / "sample-access-log.txt.gz"
+
+
+@pytest.fixture(scope="module")
+def scheduler() -> Iterator[str]:
+    """An existing two-worker cluster, as a user would start with `dask scheduler`."""
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+        host="127.0.0.1",
+    )
+    try:
+        yield cluster.scheduler_address
+    finally:
+        cluster.close(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def one_worker() -> pd.DataFrame:
+    return el.replay(DEMO, LOGS, progress=False, chunk_rows=60)
+
+
+def same(a: pd.DataFrame, b: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(comparable(a), comparable(b), check_categorical=False)
+
+
+def test_a_local_cluster_gives_the_one_worker_results_across_chunks(one_worker) -> None:
+    # 400 log lines in 7 chunks: an owner keeps its partitions (and its cache entries)
+    # from one chunk to the next, so the hits are the one-worker hits
+    assert one_worker["cache"].eq("Hit").sum() > 50
+    assert set(one_worker["cache_tier"].dropna()) >= {"edge", "regional", "origin"}
+    two = el.replay(DEMO, LOGS, progress=False, chunk_rows=60, workers=2)
+    same(one_worker, two)
+
+
+def test_an_existing_cluster_gives_the_one_worker_results(scheduler: str, one_worker) -> None:
+    on_cluster = el.replay(DEMO, LOGS, progress=False, chunk_rows=60, scheduler=scheduler)
+    same(one_worker, on_cluster)
+
+
+def test_isolated_handlers_are_taped_and_batched_on_the_workers(scheduler: str) -> None:
+    # the config's default: Python handlers isolated, viewer request batched per piece
+    traffic = el.generate_traffic("workshop-small", 400, seed=11)
+    here = el.replay(CONFIG, traffic, progress=False, chunk_rows=150)
+    there = el.replay(CONFIG, traffic, progress=False, chunk_rows=150, scheduler=scheduler)
+    same(here, there)
+    assert here["cache"].eq("Hit").any()
+
+
+def test_the_cli_runs_on_a_scheduler(scheduler: str, tmp_path: Path, one_worker) -> None:
+    out = tmp_path / "r.parquet"
+    args = ["replay", str(LOGS), "--config", str(CONFIG), "--out", str(out)]
+    code = main([*args, "--chunk-rows", "60", "--scheduler", scheduler, "--no-progress"])
+    assert code == 0
+    back = pd.read_parquet(out)
+    assert back["row"].tolist() == list(range(len(one_worker)))
+    assert back["cache"].astype(str).tolist() == one_worker["cache"].astype(str).tolist()
+
+
+def test_each_worker_keeps_the_distribution_for_the_replay_only(scheduler: str) -> None:
+    with distributed.Client(scheduler, set_as_default=False, timeout=10) as client:
+
+        def ours() -> list[str]:
+            plugins = client.run(lambda dask_worker: list(dask_worker.plugins))
+            return [n for names in plugins.values() for n in names if "edgelab-replay-" in n]
+
+        during: list[list[str]] = []
+        el.replay(DEMO, LOGS, progress=lambda p: during.append(ours()), scheduler=scheduler)
+        # the plugin (one per replay) is on both workers while it runs, gone after
+        assert during and all(len(names) == 2 and len(set(names)) == 1 for names in during)
+        assert ours() == []
+
+
+def without_dask(monkeypatch: pytest.MonkeyPatch) -> None:
+    """As if the extra were not installed: importing dask or distributed fails."""
+    for name in ("dask", "distributed"):
+        monkeypatch.setitem(sys.modules, name, None)
+
+
+def test_workers_without_the_extra_is_a_config_error_naming_it(monkeypatch) -> None:
+    without_dask(monkeypatch)
+    traffic = el.generate_traffic("workshop-small", 20, seed=1)
+    with pytest.raises(el.ConfigError, match=r"pip install 'edgelab\[dask\]'"):
+        el.replay(DEMO, traffic, progress=False, workers=2)
+    with pytest.raises(el.ConfigError, match="not installed"):
+        el.replay(DEMO, traffic, progress=False, scheduler="tcp://127.0.0.1:8786")
+
+
+def test_the_cli_exits_2_without_the_extra(monkeypatch, tmp_path: Path, capsys) -> None:
+    without_dask(monkeypatch)
+    args = ["replay", str(LOGS), "--config", str(CONFIG), "--out", str(tmp_path / "r.parquet")]
+    assert main([*args, "--workers", "2", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "edgelab replay: error:" in err and "edgelab[dask]" in err
+    assert "Traceback" not in err
+
+
+def test_in_process_handlers_without_the_extra_run_here(monkeypatch, tmp_path: Path) -> None:
+    # a definition file with isolated = false: supervised by a one-worker cluster when
+    # Dask is there; without it, the rows run in this process (the README says so)
+    cfg = tmp_path / "distribution.toml"
+    home = CONFIG.parent.as_posix()
+    cfg.write_text(
+        CONFIG.read_text()
+        .replace("[distribution]", "[distribution]\nisolated = false", 1)
+        .replace('"handlers/', f'"{home}/handlers/')
+        .replace('path = "site"', f'path = "{home}/site"')
+    )
+    assert "isolated = false" in cfg.read_text()
+    without_dask(monkeypatch)
+    traffic = el.generate_traffic("workshop-small", 50, seed=2)
+    results = el.replay(cfg, traffic, progress=False)
+    assert len(results) == 50 and results["outcome"].ne("replay-error").all()
+
+
+def test_an_unreachable_scheduler_is_a_clear_error_after_a_bounded_wait(
+    monkeypatch, tmp_path: Path, capsys
+) -> None:
+    monkeypatch.setattr(replay_dask, "CONNECT_SECONDS", 2.0)
+    traffic = el.generate_traffic("workshop-small", 20, seed=1)
+    with pytest.raises(el.ConfigError, match=r"could not reach the Dask scheduler at tcp://"):
+        el.replay(DEMO, traffic, progress=False, scheduler="tcp://127.0.0.1:9")
+    args = ["replay", str(LOGS), "--config", str(CONFIG), "--out", str(tmp_path / "r.parquet")]
+    assert main([*args, "--scheduler", "tcp://127.0.0.1:9", "--no-progress"]) == 2
+    assert "could not reach the Dask scheduler" in capsys.readouterr().err
+    assert not (tmp_path / "r.parquet").exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"scheduler": "127.0.0.1:8786"}, "must be a Dask scheduler address"),
+        ({"scheduler": "tcp://127.0.0.1:8786", "workers": 2}, "given without workers"),
+        ({"scheduler": 8786}, "scheduler must be the address of a Dask scheduler"),
+    ],
+)
+def test_bad_scheduler_arguments_are_config_errors(kwargs, message: str) -> None:
+    traffic = el.generate_traffic("workshop-small", 5, seed=1)
+    with pytest.raises(el.ConfigError, match=message):
+        el.replay(DEMO, traffic, progress=False, **kwargs)
+
+
+def test_import_edgelab_and_the_cli_do_not_import_dask() -> None:
+    code = (
+        "import sys, edgelab, edgelab.cli, edgelab.frames.replay\n"
+        "edgelab.cli.build_parser()\n"
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert out.stdout.strip() == "[]"
