@@ -27,7 +27,10 @@ from edgelab.frames.replay_batch import batches_after_cache, run_rows_batched
 from edgelab.frames.replay_io import Chunk
 from edgelab.frames.replay_pool import Tape
 from edgelab.frames.traffic import normalize_traffic
+from edgelab.runtimes.base import Call, Handler, RawResult
 from edgelab.runtimes.node import NodeHandler
+from edgelab.runtimes.python import InProcessPython
+from edgelab.triggers import Trigger
 
 pytestmark = pytest.mark.node
 
@@ -225,6 +228,43 @@ def test_a_handler_that_throws_or_times_out_costs_only_its_row(tmp_path: Path) -
     ]  # fmt: skip
     assert batched["error_type"].astype(str).tolist()[1] == "LambdaExecutionError"
     assert batched["error_type"].astype(str).tolist()[3] == "LambdaLimitExceeded"
+
+
+class Flaky(Handler):
+    """A handler with a round trip whose batches always fail: each call is asked again
+    alone, and the one that raises then costs only its own row."""
+
+    def __init__(self) -> None:
+        self.inner = InProcessPython.from_callable(
+            lambda event, context: event["Records"][0]["cf"]["request"]
+        )
+
+    def invoke(self, call: Call) -> RawResult:
+        if call.event["Records"][0]["cf"]["request"]["uri"] == "/boom":
+            raise RuntimeError("the worker went away")
+        return self.inner.invoke(call)
+
+    def invoke_many(self, calls: Any) -> list[RawResult]:
+        raise RuntimeError("the batch went away")
+
+
+def test_a_batch_that_raises_is_asked_again_call_by_call(tmp_path: Path) -> None:
+    cfg = site_toml(tmp_path, ("origin-request",))
+
+    def load() -> Any:
+        dist = el.load_distribution(cfg)
+        flaky = Flaky()
+        for b in dist.behaviors:
+            b.bound[Trigger.ORIGIN_REQUEST].handler = flaky
+        return dist
+
+    frame = traffic(["/a.html", "/boom", "/b.html", "/c.html"])
+    batched = el.replay(load, frame, progress=False)
+    same(batched, one_after_another(load, frame))
+    assert batched["outcome"].astype(str).tolist() == [
+        "served", "replay-error", "served", "served",
+    ]  # fmt: skip
+    assert "the worker went away" in batched["error_message"][1]
 
 
 FAILOVER = """

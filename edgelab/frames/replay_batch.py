@@ -57,8 +57,10 @@ mid-chain would see changed by another row):
 * a function's module state: a function sees the calls of different partitions in
   another order than one row after the other (each function's calls of one partition
   keep their order). Results that depend on that order (a counter in module state)
-  differ, as they do in CloudFront, where concurrent requests run in different
-  containers: a decision, :data:`BATCH_DECISIONS`.
+  can differ from one row after the other. A choice: CloudFront runs concurrent
+  requests in separate containers (up to the Regional concurrency quota,
+  lambda-edge-facts §5), so it promises no order between requests either, and
+  batching is what makes a Node.js replay fast. The README says so.
 
 A handler that throws, times out or whose worker dies inside a batch costs only its own
 call (``invoke_many`` gives one result per call); a handler whose ``invoke_many`` itself
@@ -82,22 +84,10 @@ from ..runtimes.base import Call, Handler, RawResult
 from ..triggers import Trigger
 from .replay_pool import _Taped
 
-__all__ = ["BATCH_DECISIONS", "IN_FLIGHT", "batches_after_cache", "run_rows_batched"]
+__all__ = ["IN_FLIGHT", "batches_after_cache", "run_rows_batched"]
 
 #: partitions in flight at a time (bounds the greenlets and exchanges kept)
 IN_FLIGHT = 256
-
-#: (what, decision, why): the choices this engine makes where order is not specified
-BATCH_DECISIONS = (
-    (
-        "order of a function's calls across cache partitions",
-        "the calls of rows of different partitions reach a function in rounds, each "
-        "round's calls in row order; a partition's own calls keep their order",
-        "CloudFront runs concurrent requests in separate containers (lambda-edge-facts "
-        "§5): no order between requests is promised, and batching is what makes a "
-        "Node.js replay fast",
-    ),
-)
 
 _AFTER_CACHE = (Trigger.ORIGIN_REQUEST, Trigger.ORIGIN_RESPONSE, Trigger.VIEWER_RESPONSE)
 
