@@ -50,6 +50,8 @@ mid-chain would see changed by another row):
   sandbox saw while one invocation ran: it must make its calls one at a time, so it is
   called directly, never parked (it would gain nothing: its ``invoke_many`` is one call
   after another);
+* the latency model: it runs after the rows, on their columns (the row's ``time`` is
+  its clock, never the wall's), so the interleaving cannot touch it;
 * timing: the trace's ``duration_ms`` (now minus the exchange's start) would count the
   time a row spent parked while others ran, so the row's ``duration_ms`` is replaced by
   its own time: its slices of running plus its share of each round trip it waited on;
