@@ -38,6 +38,7 @@ def scheduler() -> Iterator[str]:
         dashboard_address=None,
         silence_logs=logging.ERROR,
         host="127.0.0.1",
+        scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},  # not 8787: may be taken
     )
     try:
         yield cluster.scheduler_address
@@ -180,3 +181,22 @@ def test_import_edgelab_and_the_cli_do_not_import_dask() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.node
+def test_a_custom_error_page_shared_by_partitions_gives_the_one_worker_results(
+    scheduler: str, tmp_path: Path
+) -> None:
+    """An error page is cached under its own key by whichever row got the error: with
+    error pages, rows are owned by regional edge cache (replay_tape.coarse_partitions),
+    so the page's hits are the one-worker hits."""
+    from tests.test_replay_batch import failover_toml, traffic
+
+    extra = '\n[[custom_error_responses]]\nerror_code = 404\nresponse_page_path = "/404.html"\n'
+    cfg = failover_toml(tmp_path, extra)
+    uris = ["/nope", "/b.html", "/gone", "/404.html", "/nope", "/c.html", "/other", "/x"]
+    frame = traffic(uris * 6, pops=["IAD89-C1", "FRA56-P1", "NRT57-P2", "GRU50-C1"])
+    here = el.replay(cfg, frame, progress=False)
+    there = el.replay(cfg, frame, progress=False, scheduler=scheduler)
+    same(here, there)
+    assert (here["error_page"].astype(str) == "/404.html").sum() >= 20

@@ -50,6 +50,7 @@ from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
 from .logs.reader import input_errors
+from .replay_batch import batches_after_cache, run_rows_batched
 from .replay_dask import DaskEngine, require_dask
 from .replay_io import CHUNK_ROWS, Chunk, MemorySink, Sink, check_chunk_rows, file_sink, open_source
 from .replay_tape import Tape
@@ -341,17 +342,21 @@ def replay_to(
 
 
 class _InProcess:
-    """Rows run here, on one distribution kept for the whole replay. When a viewer
-    request function has a round trip (isolated Python, Node.js), each piece of rows runs
-    in stages: the stages in front of the cache for the whole piece, its calls batched
-    (one round trip per function), then every row through the chain in time order, the
-    viewer request answered from the tape (:class:`~.replay_tape.Tape`)."""
+    """Rows run here, on one distribution kept for the whole replay. When a function has
+    a round trip (isolated Python, Node.js), each piece of rows runs in stages: the
+    stages in front of the cache for the whole piece, its calls batched (one round trip
+    per function), then every row through the chain, the viewer request answered from
+    the tape (:class:`~.replay_tape.Tape`): in time order, or, when a function after the
+    cache has a round trip, rows of different cache partitions interleaved so that their
+    calls are batched too (:func:`~.replay_batch.run_rows_batched`)."""
 
     def __init__(self, distribution: DistributionLike, isolated: bool | None, seed: int):
         self.dist, self.opened = _open(distribution, isolated)
         self.seed = seed
         self.tape: Tape | None = Tape(self.dist)
-        if not self.tape.batches:
+        # a function after the cache with a round trip: rows interleaved by partition
+        self.batched = batches_after_cache(self.dist)
+        if not self.tape.batches and not self.batched:
             self.tape.remove()
             self.tape = None
 
@@ -375,7 +380,11 @@ class _InProcess:
             taped = self.tape.front_keys(requests)
             self.tape.replaying = {k: raw for _, calls in taped for k, raw in calls}
             try:
-                done = _run_rows(self.dist, vs, ix, self.seed)
+                done = (
+                    run_rows_batched(self.dist, vs, ix, self.seed, [k for k, _ in taped])
+                    if self.batched
+                    else _run_rows(self.dist, vs, ix, self.seed)
+                )
             finally:
                 self.tape.replaying = {}
             tick(done)

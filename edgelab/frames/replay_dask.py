@@ -152,6 +152,10 @@ class DaskEngine:
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
                     host="127.0.0.1",
+                    # the scheduler serves HTTP (metrics) even without a dashboard, by
+                    # default on port 8787: a free loopback port instead, so two replays
+                    # (or another Dask) can run at once
+                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 )
             self.client = distributed.Client(
                 self.cluster, set_as_default=False, timeout=START_SECONDS

@@ -9,7 +9,11 @@ the workers of a Dask cluster, :mod:`.replay_dask`):
    row's *partition key* is (the deployment, primary or staging; the regional edge cache
    its edge location uses, or the edge location when it has none; the cache key): every
    cache entry a request can read or write (its POP's and its regional edge cache's)
-   belongs to one partition key. What each function returned in this phase is recorded
+   belongs to one partition key. Two things reach entries no cache key names: a custom
+   error page (fetched and cached under the page's own key) and a cache with a bounded
+   size (its evictions depend on every request's order): a distribution with either is
+   partitioned by the regional edge cache (or edge location) alone, both deployments
+   together (:func:`coarse_partitions`). What each function returned in this phase is recorded
    on a *tape*; the calls of a function with a round trip (isolated Python, Node.js) are
    gathered and sent in one batch per piece of rows (:meth:`Tape.front_keys`).
 2. **back**: a stable hash (CRC-32) of the partition key picks the worker that owns the
@@ -37,6 +41,7 @@ from typing import Any
 
 from ..edge.caching import EdgeCache
 from ..edge.chain import STACK, build_stack
+from ..edge.error_pages import CustomErrorResponses
 from ..runtimes.base import Call, Handler, RawResult
 
 Row = dict[str, Any]
@@ -120,6 +125,7 @@ class Tape:
         #: behaviours, functions and caches: its requests are taped and stopped at its
         #: cache the same way)
         self.distributions = [dist] + ([staging.distribution] if staging is not None else [])
+        self.coarse = coarse_partitions(self.distributions)
         self.behaviors = [b for d in self.distributions for b in d.behaviors]
         for b in self.behaviors:
             for bound in b.bound.values():
@@ -209,7 +215,28 @@ class Tape:
             finally:
                 self.collecting = None
                 self.replaying = {}
+        if self.coarse:  # every request, those that never reached the cache too
+            out = [
+                (None if v is None else self._group(v), taped)
+                for v, (_, taped) in zip(viewers, out, strict=True)
+            ]
         return out
+
+    def _group(self, viewer: Any) -> str:
+        pop = viewer.edge_location
+        return repr(("group", self.dist.regional_for(pop) or f"edge:{pop}"))
+
+
+def coarse_partitions(distributions: Sequence[Any]) -> bool:
+    """Whether requests reach cache entries the front phase cannot name (a custom error
+    page's, or any in a cache of bounded size): then a partition is a regional edge cache
+    or edge location (module docstring)."""
+    for d in distributions:
+        if any(CustomErrorResponses.wanted(d, b) for b in d.behaviors):
+            return True
+        if getattr(d.cache, "max_entries", None) is not None:
+            return True
+    return False
 
 
 def owner_of(key: str | None, row: int, workers: int) -> int:
