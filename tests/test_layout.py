@@ -156,9 +156,6 @@ LONG_FUNCTIONS_STILL_TO_SPLIT = {
     "edgelab/frames/replay.py::_frame",
     "edgelab/frames/replay_pool.py::_serve",
     "edgelab/frames/traffic.py::generate_traffic",
-    "edgelab/runtimes/python.py::_Loader.load",
-    "edgelab/runtimes/worker.py::WorkerProcess.start",
-    "edgelab/runtimes/worker.py::run_calls",
 }
 
 
