@@ -410,9 +410,12 @@ def test_no_python_runtime_module_but_protocol_spells_a_message_field() -> None:
         if path.name == "protocol.py":
             continue
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str):
-                if node.value in names:
-                    found.setdefault(path.name, set()).add(node.value)
+            if (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.value in names
+            ):
+                found.setdefault(path.name, set()).add(node.value)
     assert found == NOT_MESSAGE_FIELDS
 
 
