@@ -37,6 +37,7 @@ FDS_ENV: str = _FRAMING["env"]["fds"]
 #: The variable holding the nonce the worker's ``ready`` line answers.
 HELLO_ENV: str = _FRAMING["env"]["hello"]
 
+# JSON's types as the decoder makes them: exact types (a bool is not a number).
 _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
     "number": (int, float),
@@ -46,6 +47,7 @@ _JSON_TYPES: dict[str, tuple[type, ...]] = {
     "array": (list,),
     "null": (type(None),),
 }
+Types = frozenset[type]
 
 
 @dataclass(frozen=True)
@@ -58,21 +60,21 @@ class Message:
     workers: tuple[str, ...]
     fields: tuple[str, ...]
     required: frozenset[str]
-    types: Mapping[str, tuple[type, ...] | None]
+    types: Mapping[str, Types | None]
     consts: Mapping[str, Any]
     statuses: tuple[str, ...]
 
 
-def _types(prop: Mapping[str, Any]) -> tuple[type, ...] | None:
+def _types(prop: Mapping[str, Any]) -> Types | None:
     if "const" in prop:
-        return (type(prop["const"]),)
+        return frozenset({type(prop["const"])})
     if "enum" in prop:
-        return tuple({type(v) for v in prop["enum"]})
+        return frozenset({type(v) for v in prop["enum"]})
     kind = prop.get("type")
     if kind is None:
         return None
     names = [kind] if isinstance(kind, str) else list(kind)
-    return tuple(t for name in names for t in _JSON_TYPES[name])
+    return frozenset(t for name in names for t in _JSON_TYPES[name])
 
 
 def _message(name: str, spec: Mapping[str, Any]) -> Message:
@@ -115,7 +117,7 @@ def _build(message: Message, fields: Mapping[str, Any]) -> dict[str, Any]:
     return {**message.consts, **kept}
 
 
-def _nullable(types: tuple[type, ...] | None) -> bool:
+def _nullable(types: Types | None) -> bool:
     return types is None or type(None) in types
 
 
@@ -194,8 +196,9 @@ def bad_answer(why: str) -> dict[str, Any]:
 def check_answer(answer: Any) -> dict[str, Any]:
     """``answer`` when it is a message of the schema, else :func:`bad_answer` saying why.
 
-    Checks what the parent reads: an object, a known status, and the type of each field
-    present (unknown fields are not read, so they are left alone)."""
+    Checks what the parent reads: an object, a known status, the required fields and the
+    exact JSON type of each field present (unknown fields are not read, so they are left
+    alone): a dict lookup and a set membership per field."""
     if not isinstance(answer, dict):
         return bad_answer("the worker's answer is not an object")
     kind = KIND_OF_STATUS.get(answer.get("status"))  # type: ignore[arg-type]
@@ -204,16 +207,14 @@ def check_answer(answer: Any) -> dict[str, Any]:
     types = kind.types
     for name, value in answer.items():
         allowed = types.get(name)
-        if allowed is not None and (
-            not isinstance(value, allowed) or (type(value) is bool and bool not in allowed)
-        ):
+        if allowed is not None and type(value) not in allowed:
             return bad_answer(
                 f"the worker's {kind.name} answer has {name}={value!r:.80}, which is not "
-                f"{'/'.join(t.__name__ for t in allowed)}"
+                f"{'/'.join(sorted(t.__name__ for t in allowed))}"
             )
-    for name in kind.required:
-        if name not in answer:
-            return bad_answer(f"the worker's {kind.name} answer has no {name}")
+    if not kind.required <= answer.keys():
+        missing = sorted(kind.required - answer.keys())
+        return bad_answer(f"the worker's {kind.name} answer has no {', '.join(missing)}")
     return answer
 
 
