@@ -127,14 +127,6 @@ def test_one_request_id_generator() -> None:
 
 #: The most lines a function of the package may span, ``def`` to its last line (issue 10).
 MAX_FUNCTION_LINES = 60
-#: Functions still over the limit, in modules other work was changing when the rest were
-#: split: still to split. The list only shrinks: a function split below the limit must
-#: leave it (the test below says so).
-LONG_FUNCTIONS_STILL_TO_SPLIT = {
-    "edgelab/runtimes/python.py::_Loader.load",
-    "edgelab/runtimes/worker.py::WorkerProcess.start",
-    "edgelab/runtimes/worker.py::run_calls",
-}
 
 
 def _function_lengths() -> dict[str, int]:
@@ -160,20 +152,11 @@ def _function_lengths() -> dict[str, int]:
 
 
 def test_no_function_over_60_lines() -> None:
-    """Long functions are split by meaning into named steps (issue 10); only the listed
-    ones are still to split."""
+    """Long functions are split by meaning into named steps (issue 10): none is left."""
     long = {
         name: lines for name, lines in _function_lengths().items() if lines > MAX_FUNCTION_LINES
     }
-    assert sorted(set(long) - LONG_FUNCTIONS_STILL_TO_SPLIT) == []
-
-
-def test_the_list_of_functions_still_to_split_only_shrinks() -> None:
-    lengths = _function_lengths()
-    done = sorted(
-        name for name in LONG_FUNCTIONS_STILL_TO_SPLIT if lengths.get(name, 0) <= MAX_FUNCTION_LINES
-    )
-    assert done == [], "split (or gone): remove from LONG_FUNCTIONS_STILL_TO_SPLIT"
+    assert long == {}
 
 
 #: Modules outside ``edgelab/event/`` that index ``["value"]`` on something that is not a

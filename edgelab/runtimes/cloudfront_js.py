@@ -44,7 +44,7 @@ from ..cloudfront_functions.result import FunctionResult, decide_cff, log_cap
 from ..errors import ConfigError, HandlerLoadError
 from ..rules.tables import RuleSet
 from ..triggers import Trigger
-from . import jsonwire
+from . import jsonwire, protocol
 from .base import Call, RawResult, file_stamp
 from .context import ContextInfo, new_request_id
 from .nodefind import find_node
@@ -169,7 +169,7 @@ class CloudFrontFunctionHandler:
                 f"sandbox worker stopped ({tail.strip()[-300:]})",
                 spec=self.spec,
             ) from None
-        load = self._worker.hello.get("load") or {}
+        load = protocol.hello_load(self._worker.hello)
         if not load.get("ok"):
             problems = load.get("problems") or []
             self.close()
@@ -180,7 +180,7 @@ class CloudFrontFunctionHandler:
                 f"refuses it when it is created; facts §1): {shown}{more}",
                 spec=self.spec,
             )
-        self.node_version = str(self._worker.hello.get("node", ""))
+        self.node_version = protocol.hello_node(self._worker.hello)
 
     def _refresh(self) -> None:
         """An edited file is a new function: check and load it again."""
@@ -230,20 +230,21 @@ class CloudFrontFunctionHandler:
         return _Run(loaded, jsonwire.dumps(call), kvs, recheck)
 
     def _encode(self, call: Call) -> dict[str, Any]:
-        run: _Run = call.event["run"]
-        message: dict[str, Any] = {
-            "c": run.call_json,
-            "kvs": run.kvs.digest if run.kvs else "",
-            "recheckMs": run.recheck_ms,
-        }
+        run: _Run = call.event["prepared"]
+        kvs_data = None
         if run.kvs is not None:
             worker = self._worker
             assert worker is not None
             start = worker.starts if worker.alive else worker.starts + 1
             if (start, run.kvs.digest) not in self._kvs_sent:
                 self._kvs_sent.add((start, run.kvs.digest))
-                message["kvsData"] = jsonwire.dumps(run.kvs.to_worker())
-        return message
+                kvs_data = jsonwire.dumps(run.kvs.to_worker())
+        return protocol.run_request(
+            run.call_json,
+            kvs=run.kvs.digest if run.kvs else "",
+            recheck_ms=run.recheck_ms,
+            kvs_data=kvs_data,
+        )
 
     def run_many(self, runs: Sequence[_Run], *, stop_ms: float) -> list[RawResult]:
         """Run prepared runs in the worker: one :class:`RawResult` each, whatever happens."""
@@ -255,7 +256,7 @@ class CloudFrontFunctionHandler:
             memory_limit_in_mb=WORKER_HEAP_MB,
             timeout_s=stop_ms / 1000,
         )
-        calls = [Call({"run": r}, info) for r in runs]
+        calls = [Call({"prepared": r}, info) for r in runs]
         return run_calls(
             self._worker,
             calls,

@@ -22,8 +22,9 @@
 // installed first. A run that adds or replaces globals, or leaves a promise pending,
 // gets a fresh context for the next run.
 //
-// Protocol: edgelab's private worker protocol (edgelab/runtimes/worker.py), as
-// node_worker.mjs speaks it. Requests arrive on a pipe and answers leave on another,
+// Protocol: edgelab's private worker protocol (edgelab/runtimes/worker.py), spoken
+// through protocol.mjs as node_worker.mjs speaks it (protocol.json, the one schema, names
+// every message and field). Requests arrive on a pipe and answers leave on another,
 // both named by $EDGELAB_PROTOCOL_FDS, which is read and removed before anything else
 // (the function file is not even read yet); stdin is /dev/null. Each request carries a
 // nonce and each answer line is `<nonce>:<pid>:<json>`. The function itself runs in a vm
@@ -33,12 +34,11 @@
 // here anyway, before the sandbox exists, and the sandbox reports a run as a string it
 // encodes by hand, so nothing the function does to its realm's prototypes (a toJSON, a
 // setter) changes what this process sends.
-//   request  {"n": nonce, "c": <call JSON string for the sandbox's begin()>,
-//             "kvs": id or "", "kvsData": <store JSON string, when this process may not
-//             have it yet>, "recheckMs": a run using more CPU than this is measured twice}
-//   answer   {"status": "ok"|"error", "value": {how the run ended, what it returned, logs,
-//             cpu_ms, wall_ms, heap_bytes, ...}, "error_type", "error_message", "logs",
-//             "duration_ms", "cold_start"}
+//   request  "run": the call (JSON text for the sandbox's begin()), the KeyValueStore's id,
+//            its data when this process may not have it yet, and the CPU time past which
+//            a run is measured twice
+//   answer   "ready" (how loading went), then a "result" per run, whose value is the run's
+//            record: how it ended, what it returned, logs, cpu_ms, wall_ms, heap_bytes...
 // Logs are CloudFront's (the rule set's log-size, 10 KB) and never more than edgelab's
 // per-call cap ($EDGELAB_MAX_LOGS, 1 MB), which the parent puts in each call's logMax.
 // A run that never finishes (an endless loop) is not answered: the parent kills this
@@ -46,7 +46,6 @@
 
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -55,34 +54,15 @@ import vm from 'node:vm';
 
 import * as acorn from './vendor/acorn.mjs';
 import * as walk from './vendor/acorn-walk.mjs';
+import { NONCE, readRequests, send, sendReady } from './protocol.mjs';
 
 // Bound before anything else runs.
-const stringify = JSON.stringify;
 const parseJSON = JSON.parse;
-const writeSync = fs.writeSync;
-const bufferFrom = Buffer.from.bind(Buffer);
-const PID = process.pid;
-const exit = process.exit.bind(process);
-const [REQ_FD, ANS_FD] = String(process.env.EDGELAB_PROTOCOL_FDS || '').split(',').map(Number);
-const HELLO = String(process.env.EDGELAB_PROTOCOL_HELLO || '');
-delete process.env.EDGELAB_PROTOCOL_FDS;
-delete process.env.EDGELAB_PROTOCOL_HELLO;
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const [functionFile, specJson] = process.argv.slice(2);
 const spec = parseJSON(specJson);
 const FILENAME = path.basename(functionFile);
 spec.filename = FILENAME;
-
-function send(nonce, obj) {
-  let buf = bufferFrom(`${nonce}:${PID}:${stringify(obj)}\n`, 'utf8');
-  while (buf.length) {
-    try {
-      buf = buf.subarray(writeSync(ANS_FD, buf));
-    } catch (err) {
-      if (err.code !== 'EAGAIN') throw err;
-    }
-  }
-}
 
 // -- the runtime's language (§1) ----------------------------------------------------------
 // Syntax newer than a runtime's ECMAScript edition, found when the edition's parse fails
@@ -390,7 +370,7 @@ function runOne(msg) {
     }
     api.setStore(kvsId, kvsId ? stores.get(kvsId) : '');
   }
-  let out = measuredRun(sandbox, msg.c);
+  let out = measuredRun(sandbox, msg.call);
   if (sandbox.runs === 0 && (out.state === 'returned' || out.state === 'threw') && !api.globalsChanged()) {
     // A new sandbox's first run also pays V8's one-time work (inline caches, first calls
     // into the runtime library); CloudFront compiles a function when it is created, so
@@ -399,7 +379,7 @@ function runOne(msg) {
     // allocates the same either way, and a garbage collection during one of them only
     // hides some of it.
     const first = out;
-    out = measuredRun(sandbox, msg.c);
+    out = measuredRun(sandbox, msg.call);
     out.heap_bytes = Math.max(out.heap_bytes, first.heap_bytes);
   }
   if (out.cpu_ms > (msg.recheckMs ?? Infinity) && (out.state === 'returned' || out.state === 'threw')
@@ -407,7 +387,7 @@ function runOne(msg) {
     // A run over half its budget is measured once more and the smaller CPU time counts:
     // a garbage collection or a compile that fell in one run is the engine's, not the
     // function's (CloudFront's engine has neither).
-    const again = measuredRun(sandbox, msg.c);
+    const again = measuredRun(sandbox, msg.call);
     if (again.cpu_ms < out.cpu_ms) {
       again.heap_bytes = Math.max(again.heap_bytes, out.heap_bytes);
       out = again;
@@ -417,8 +397,8 @@ function runOne(msg) {
   if (out.state === 'pending' || api.globalsChanged()) sandbox = null;
   const answer = { status: out.state === 'returned' ? 'ok' : 'error', value: out, logs: out.logs.join('\n'), duration_ms: out.wall_ms, cold_start: false };
   if (out.state === 'threw') {
-    answer.error_type = out.error.name;
-    answer.error_message = out.error.message;
+    answer.error_type = String(out.error.name);
+    answer.error_message = String(out.error.message);
   } else if (out.state === 'pending') {
     answer.error_type = 'FunctionExecutionError';
     answer.error_message = 'the promise the function returned never settled';
@@ -456,15 +436,7 @@ try {
   load = { ok: false, problems: [{ line: 1, feature: 'unreadable', message: `the file cannot be read: ${err.message}` }] };
 }
 
-let partial = []; // pieces of a request line not yet ended (joined once: linear)
-
-function answerLine(line) {
-  let msg;
-  try {
-    msg = parseJSON(line);
-  } catch {
-    return; // not edgelab's request (the parent never sends such lines)
-  }
+function answerOne(msg) {
   let answer;
   try {
     answer = runOne(msg);
@@ -475,24 +447,8 @@ function answerLine(line) {
     const text = err instanceof Error ? `${err.name}: ${err.message}` : 'an error from the sandbox';
     answer = { status: 'error', error_type: 'Runtime.WorkerError', error_message: text };
   }
-  send(String(msg && msg.n), answer);
+  send(msg[NONCE], answer);
 }
 
-const input = new net.Socket({ fd: REQ_FD, readable: true, writable: false });
-input.setEncoding('utf8');
-input.on('data', (chunk) => {
-  let start = 0;
-  let at = chunk.indexOf('\n');
-  while (at >= 0) {
-    partial.push(chunk.slice(start, at));
-    const line = partial.join('');
-    partial = [];
-    if (line) answerLine(line);
-    start = at + 1;
-    at = chunk.indexOf('\n', start);
-  }
-  if (start < chunk.length) partial.push(chunk.slice(start));
-});
-input.on('end', () => exit(0));
-input.on('error', () => exit(0));
-send(HELLO, { status: 'ready', ready: true, node: process.version, load });
+readRequests(answerOne);
+sendReady({ node: process.version, load });

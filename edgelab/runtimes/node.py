@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandlerLoadError
+from . import protocol
 from .base import Call, Handler, RawResult, file_stamp
 from .nodefind import find_node
 from .worker import KILL_GRACE_S, WorkerDied, WorkerProcess, WorkerTimeout, run_calls
@@ -54,10 +55,6 @@ def parse_node_spec(spec: str) -> tuple[str, str]:
             spec=spec,
         )
     return target, name
-
-
-def _restart_needed(answer: dict[str, Any]) -> bool:
-    return bool(answer.get("restart"))
 
 
 def _last_words(stderr_tail: str) -> str:
@@ -117,8 +114,8 @@ class NodeHandler(Handler):
                 f"it{': ' + tail if tail else ''}",
                 spec=spec,
             ) from None
-        self._check_load(probe.hello)
-        self.node_version = str(probe.hello.get("node", ""))
+        self._check_load(protocol.hello_load(probe.hello))
+        self.node_version = protocol.hello_node(probe.hello)
 
     # -- workers ----------------------------------------------------------------------
     def _worker_for(self, memory_mb: int) -> WorkerProcess:
@@ -158,8 +155,7 @@ class NodeHandler(Handler):
             self._workers[memory_mb] = worker
         return worker
 
-    def _check_load(self, hello: dict[str, Any]) -> None:
-        load = hello.get("load") or {}
+    def _check_load(self, load: dict[str, Any]) -> None:
         if load.get("ok"):
             return
         self.close()
@@ -208,7 +204,7 @@ class NodeHandler(Handler):
         return run_calls(
             worker,
             calls,
-            encode=lambda c: {"e": c.event, "c": c.info.to_json()},
+            encode=lambda c: protocol.invoke_request(c.event, c.info.to_json()),
             timeout_text=lambda c: (
                 f"the function ran past its {c.info.timeout_s:g} s timeout (facts §5.1) and "
                 "did not give the event loop back (for example an endless loop); its node "
@@ -219,7 +215,7 @@ class NodeHandler(Handler):
                 f"{INIT_TIMEOUT_S:g} s init phase; its node worker was killed"
             ),
             crashed=self._crash,
-            stop=_restart_needed,
+            stop=protocol.wants_restart,
         )
 
     @staticmethod

@@ -4,20 +4,19 @@
 //
 // Loads the handler module once (Node's own resolution: dynamic import() of a file://
 // URL, which runs .cjs and CommonJS .js through require() semantics and .mjs / "type":
-// "module" .js as ES modules), then answers requests read from stdin, one JSON object per
-// line, with one JSON line each, in order, on the descriptor named by
-// $EDGELAB_PROTOCOL_FD. Nothing the handler writes (console.*, process.stdout/stderr, even
-// fs.writeSync(1, ...)) can reach that descriptor: console and process.stdout/stderr go
-// to a per-invocation log buffer in Lambda's format, raw fd 1/2 writes to the parent's
-// "last words" buffer.
+// "module" .js as ES modules), then answers requests, one JSON line each, in order.
+// Nothing the handler writes (console.*, process.stdout/stderr, even fs.writeSync(1, ...))
+// can reach the answer channel: console and process.stdout/stderr go to a per-invocation
+// log buffer in Lambda's format, raw fd 1/2 writes to the parent's "last words" buffer.
 //
-// The protocol is private (see edgelab/runtimes/worker.py): requests arrive on a pipe and
-// answers leave on another, both named by $EDGELAB_PROTOCOL_FDS, which is removed before
-// the handler is imported; stdin is /dev/null. Each request carries a nonce and each
-// answer line is `<nonce>:<pid>:<json>`, so bytes the handler writes into the answer
-// pipe cannot pass for an answer. JSON.stringify/parse, fs.writeSync, Buffer.from and
-// the other functions this file relies on are bound before the handler is imported, and
-// the answer's envelope is written by hand, so a handler that patches them (or defines
+// The protocol is private (see edgelab/runtimes/worker.py) and spoken only through
+// protocol.mjs (imported first, so it runs before the handler is imported): requests
+// arrive on a pipe and answers leave on another, both named by $EDGELAB_PROTOCOL_FDS,
+// which is removed; stdin is /dev/null. Each request carries a nonce and each answer line
+// is `<nonce>:<pid>:<json>`, so bytes the handler writes into the answer pipe cannot pass
+// for an answer. JSON.stringify/parse, fs.writeSync, Buffer.from and the other functions
+// this file and protocol.mjs rely on are bound before the handler is imported, and the
+// answer's envelope is written by hand, so a handler that patches them (or defines
 // Object.prototype.toJSON) cannot corrupt the protocol.
 //
 // Outbound network (see edgelab/runtimes/netguard.py for the Python twin): before the
@@ -26,10 +25,10 @@
 // edgelab's loopback server, let loopback through, and refuse everything else with a
 // clear error; each answer lists the refused calls as "outbound".
 //
-// Request:  {"n": nonce, "e": event, "c": context fields (ContextInfo.to_json())}
-// Answer:   {"status": "ok"|"error"|"timeout"|"retry", "value", "error_type",
-//            "error_message", "logs", "duration_ms", "cold_start", "restart"?}
-// "restart": true asks the parent to replace this container (after a timeout or an
+// Messages (protocol.json, through protocol.mjs): requests are "invoke" (the event and
+// the context fields, ContextInfo.to_json()); answers are "ready" (the first line: Node's
+// version and how loading went), "result" and "retry".
+// A result's "restart": true asks the parent to replace this container (after a timeout or an
 // unhandled rejection, as Lambda resets the execution environment); this worker then
 // answers nothing more and waits to be killed. "retry": the container broke between
 // calls (an error thrown or a promise rejected after the previous call returned): the
@@ -43,6 +42,8 @@ import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import util from 'node:util';
 
+import { NONCE, readRequests, send, sendReady } from './protocol.mjs';
+
 // Bound before any handler code can replace them.
 const stringify = JSON.stringify;
 const parse = JSON.parse;
@@ -54,12 +55,6 @@ const apply = Reflect.apply;
 const toISOString = Date.prototype.toISOString;
 const DateCtor = Date;
 const isoNow = () => apply(toISOString, new DateCtor(), []);
-const PID = process.pid;
-const exit = process.exit.bind(process);
-const [REQ_FD, ANS_FD] = String(process.env.EDGELAB_PROTOCOL_FDS || '').split(',').map(Number);
-const HELLO = String(process.env.EDGELAB_PROTOCOL_HELLO || '');
-delete process.env.EDGELAB_PROTOCOL_FDS;
-delete process.env.EDGELAB_PROTOCOL_HELLO;
 const [handlerFile, exportName = 'handler'] = process.argv.slice(2);
 const MAX_LOGS = maxLogs(process.env.EDGELAB_MAX_LOGS);
 const OUTBOUND = readOutbound(process.env.EDGELAB_OUTBOUND);
@@ -87,37 +82,13 @@ function field(name, value) {
   return `,${stringify(name)}:${value === undefined ? 'null' : stringify(value)}`;
 }
 
-function envelope(obj) {
-  let text = `{"status":${stringify(String(obj.status))}`;
-  for (const k of ['error_type', 'error_message', 'logs', 'duration_ms', 'cold_start', 'restart', 'ready', 'node']) {
-    if (obj[k] !== undefined) text += field(k, obj[k]);
-  }
-  if (obj.load !== undefined) text += `,"load":${stringify(obj.load)}`;
-  if (obj.outbound !== undefined) text += `,"outbound":${obj.outbound}`;
-  if ('value' in obj) text += `,"value":${obj.valueJSON}`;
-  return text + '}';
-}
-
-function send(nonce, obj) {
-  let buf = bufferFrom(`${nonce}:${PID}:${envelope(obj)}\n`, 'utf8');
-  while (buf.length) {
-    try {
-      const n = writeSync(ANS_FD, buf);
-      buf = buf.subarray(n);
-    } catch (err) {
-      if (err.code !== 'EAGAIN') throw err;
-    }
-  }
-}
-
 // What CloudFront receives: the result as JSON, the way Lambda's runtime encodes it. A
 // result it cannot encode (a BigInt, a cycle, nesting past the stack) is a function
 // error, Runtime.MarshalError (500), as for Python.
-function marshal(answer, value) {
+function marshal(answer, raw, value) {
   try {
     const text = stringify(value === undefined ? null : value);
-    answer.value = null;
-    answer.valueJSON = text === undefined ? 'null' : text;
+    raw.value = text === undefined ? 'null' : text;
   } catch (err) {
     const f = errorFields(err);
     answer.status = 'error';
@@ -416,7 +387,7 @@ function makeContext(c, deadline, callback) {
 
 function invoke(msg) {
   return new Promise((resolve) => {
-    const c = msg.c || {};
+    const c = msg.context || {};
     const timeoutMs = Number(c.timeoutMs) || 3000;
     requestId = String(c.awsRequestId || 'undefined');
     const started = now();
@@ -436,15 +407,16 @@ function invoke(msg) {
         // It ran past its time (a long synchronous stretch) yet finished: still a timeout.
         answer = timeoutAnswer();
       }
-      if (answer.status === 'ok') marshal(answer, value);
-      answer.outbound = takeRefused();
+      const raw = {};
+      if (answer.status === 'ok') marshal(answer, raw, value);
+      raw.outbound = takeRefused();
       answer.duration_ms = duration;
       answer.cold_start = wasCold;
       answer.logs = takeLogs();
       requestId = 'undefined';
       if (answer.restart) dead = true;
       answered += 1;
-      resolve(answer);
+      resolve({ answer, raw });
     };
     const timeoutAnswer = () => ({
       status: 'timeout',
@@ -478,7 +450,7 @@ function invoke(msg) {
     const baseline = activeResources().length;
     let ret;
     try {
-      ret = fn(msg.e, makeContext(c, deadline, callback), callback);
+      ret = fn(msg.event, makeContext(c, deadline, callback), callback);
     } catch (err) {
       fail(err);
       return;
@@ -534,21 +506,14 @@ process.on('unhandledRejection', (reason) => strayError(reason, 'rejection'));
 // -- the request loop -------------------------------------------------------------------
 const queue = [];
 let pumping = false;
-let partial = []; // pieces of a request line not yet ended (joined once: linear)
 
 async function pump() {
   if (pumping) return;
   pumping = true;
   try {
     while (queue.length && !dead) {
-      const line = queue.shift();
-      let msg;
-      try {
-        msg = parse(line);
-      } catch {
-        continue; // not edgelab's request (the parent never sends such lines)
-      }
-      const nonce = String(msg && msg.n);
+      const msg = queue.shift();
+      const nonce = msg[NONCE];
       if (broken) {
         if (answered > 0) {
           // The container broke after the previous call: this call runs elsewhere.
@@ -564,7 +529,8 @@ async function pump() {
         dead = true;
         break;
       }
-      send(nonce, await invoke(msg));
+      const { answer, raw } = await invoke(msg);
+      send(nonce, answer, raw);
     }
   } finally {
     pumping = false;
@@ -573,28 +539,12 @@ async function pump() {
 
 await load();
 
-const input = new net.Socket({ fd: REQ_FD, readable: true, writable: false });
-input.setEncoding('utf8');
-input.on('data', (chunk) => {
-  let start = 0;
-  let at = chunk.indexOf('\n');
-  while (at >= 0) {
-    partial.push(chunk.slice(start, at));
-    const line = partial.join('');
-    partial = [];
-    if (line) queue.push(line);
-    start = at + 1;
-    at = chunk.indexOf('\n', start);
-  }
-  if (start < chunk.length) partial.push(chunk.slice(start));
+readRequests((msg) => {
+  queue.push(msg);
   pump();
 });
-input.on('end', () => exit(0));
-input.on('error', () => exit(0));
 
-send(HELLO, {
-  status: 'ready',
-  ready: true,
+sendReady({
   node: process.version,
   load: loadError ? { ok: false, ...loadError } : { ok: true, arity: fn.length },
 });

@@ -36,6 +36,7 @@ from typing import Any
 
 from ..errors import HandlerLoadError
 from ..event.build import copy_event
+from . import protocol
 from .base import Call, Handler, LogBuffer, RawResult, RawStatus, file_stamp
 from .context import ContextInfo, LambdaContext
 from .jsonwire import marshal_result
@@ -138,75 +139,82 @@ class _Loader:
 
     def load(self) -> None:
         """Import the module afresh; raises HandlerLoadError with a clear message."""
-        if self.is_file:
-            assert self.path is not None
-            if not self.path.is_file():
-                raise HandlerLoadError(
-                    f"handler file {self.target!r} does not exist; give path/file.py, "
-                    "path/file.py:function or package.module:function",
-                    spec=self.spec,
-                )
-            _Loader._counter += 1
-            name = f"_edgelab_handler_{self.path.stem}_{_Loader._counter}"
-            spec = importlib.util.spec_from_file_location(name, self.path)
-            if spec is None or spec.loader is None:  # not a .py file: nothing can import it
-                raise HandlerLoadError(
-                    f"handler file {self.target!r} is not a Python (.py) or Node.js (.js, .cjs, "
-                    ".mjs) file",
-                    spec=self.spec,
-                )
-            module = importlib.util.module_from_spec(spec)
-            folder = str(self.path.parent)
-            sys.path.insert(0, folder)
-            # Registered under its unique name, as an import would: dataclasses, pickle and
-            # typing look a class's module up in sys.modules.
-            sys.modules[name] = module
-            try:
-                self.stamp = file_stamp(self.path)
-                loader = spec.loader
-                assert loader is not None
-                _call_with_timeout(lambda: loader.exec_module(module), INIT_TIMEOUT_S)
-            except _Timeout:
-                sys.modules.pop(name, None)
-                raise HandlerLoadError(
-                    f"handler {self.spec!r} did not finish importing within Lambda's "
-                    f"{INIT_TIMEOUT_S:g} s init phase",
-                    spec=self.spec,
-                ) from None
-            except BaseException as exc:
-                sys.modules.pop(name, None)
-                raise HandlerLoadError(
-                    f"handler {self.spec!r} does not import: {_one_line(exc)}", spec=self.spec
-                ) from exc
-            finally:
-                with contextlib.suppress(ValueError):
-                    sys.path.remove(folder)
-        else:
-
-            def imp() -> Any:
-                mod = importlib.import_module(self.target)
-                return importlib.reload(mod) if self.module is not None else mod
-
-            try:
-                module = _call_with_timeout(imp, INIT_TIMEOUT_S)
-            except _Timeout:
-                raise HandlerLoadError(
-                    f"handler module {self.target!r} did not finish importing within "
-                    f"Lambda's {INIT_TIMEOUT_S:g} s init phase",
-                    spec=self.spec,
-                ) from None
-            except BaseException as exc:
-                raise HandlerLoadError(
-                    f"handler module {self.target!r} does not import: {_one_line(exc)}",
-                    spec=self.spec,
-                ) from exc
-            file = getattr(module, "__file__", None)
-            self.path = Path(file) if file else None
-            self.stamp = file_stamp(self.path) if self.path else None
+        module = self._import_file() if self.is_file else self._import_module()
         previous, self.module = self.module, module
         self.function = self._find(module)
         if self.is_file and previous is not None and previous is not module:
             sys.modules.pop(previous.__name__, None)
+
+    def _import_file(self) -> Any:
+        """``path/file.py``: a new module under a unique name, its folder on the path
+        while it runs (Lambda's init phase, bounded)."""
+        assert self.path is not None
+        if not self.path.is_file():
+            raise HandlerLoadError(
+                f"handler file {self.target!r} does not exist; give path/file.py, "
+                "path/file.py:function or package.module:function",
+                spec=self.spec,
+            )
+        _Loader._counter += 1
+        name = f"_edgelab_handler_{self.path.stem}_{_Loader._counter}"
+        spec = importlib.util.spec_from_file_location(name, self.path)
+        if spec is None or spec.loader is None:  # not a .py file: nothing can import it
+            raise HandlerLoadError(
+                f"handler file {self.target!r} is not a Python (.py) or Node.js (.js, .cjs, "
+                ".mjs) file",
+                spec=self.spec,
+            )
+        module = importlib.util.module_from_spec(spec)
+        folder = str(self.path.parent)
+        sys.path.insert(0, folder)
+        # Registered under its unique name, as an import would: dataclasses, pickle and
+        # typing look a class's module up in sys.modules.
+        sys.modules[name] = module
+        try:
+            self.stamp = file_stamp(self.path)
+            loader = spec.loader
+            _call_with_timeout(lambda: loader.exec_module(module), INIT_TIMEOUT_S)
+        except _Timeout:
+            sys.modules.pop(name, None)
+            raise HandlerLoadError(
+                f"handler {self.spec!r} did not finish importing within Lambda's "
+                f"{INIT_TIMEOUT_S:g} s init phase",
+                spec=self.spec,
+            ) from None
+        except BaseException as exc:
+            sys.modules.pop(name, None)
+            raise HandlerLoadError(
+                f"handler {self.spec!r} does not import: {_one_line(exc)}", spec=self.spec
+            ) from exc
+        finally:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(folder)
+        return module
+
+    def _import_module(self) -> Any:
+        """``package.module``: imported (reloaded after the first time), bounded."""
+
+        def imp() -> Any:
+            mod = importlib.import_module(self.target)
+            return importlib.reload(mod) if self.module is not None else mod
+
+        try:
+            module = _call_with_timeout(imp, INIT_TIMEOUT_S)
+        except _Timeout:
+            raise HandlerLoadError(
+                f"handler module {self.target!r} did not finish importing within "
+                f"Lambda's {INIT_TIMEOUT_S:g} s init phase",
+                spec=self.spec,
+            ) from None
+        except BaseException as exc:
+            raise HandlerLoadError(
+                f"handler module {self.target!r} does not import: {_one_line(exc)}",
+                spec=self.spec,
+            ) from exc
+        file = getattr(module, "__file__", None)
+        self.path = Path(file) if file else None
+        self.stamp = file_stamp(self.path) if self.path else None
+        return module
 
     def _find(self, module: Any) -> Callable[..., Any]:
         names = (self.func_name,) if self.func_name else DEFAULT_NAMES
@@ -549,12 +557,13 @@ class IsolatedPython(Handler):
         self.function_name = self._function_name
 
     def _init(self, worker: WorkerProcess) -> None:
-        answer = worker.request({"op": "load", "spec": self._spec_abs}, timeout_s=INIT_TIMEOUT_S)
-        if answer.get("status") == "loaded":
-            self._function_name = str(answer.get("function_name"))
+        answer = worker.request(protocol.load_request(self._spec_abs), timeout_s=INIT_TIMEOUT_S)
+        name = protocol.loaded_name(answer)
+        if name is not None:
+            self._function_name = name
             self._load_error = None
         else:  # the call that follows reports it (Runtime.ImportModuleError)
-            self._load_error = str(answer.get("error_message"))
+            self._load_error = protocol.error_message(answer)
 
     def invoke(self, call: Call) -> RawResult:
         return self.invoke_many([call])[0]
@@ -563,7 +572,7 @@ class IsolatedPython(Handler):
         return run_calls(
             self._worker,
             calls,
-            encode=lambda c: {"spec": self._spec_abs, "event": c.event, "info": c.info.__dict__},
+            encode=lambda c: protocol.invoke_request(c.event, c.info.__dict__, spec=self._spec_abs),
             timeout_text=lambda c: (
                 f"the function ran past its {c.info.timeout_s:g} s timeout; its worker "
                 "process was killed and will be replaced"

@@ -13,9 +13,11 @@ Outbound network goes through :mod:`edgelab.runtimes.netguard`, installed (from
 ``$EDGELAB_OUTBOUND``, then removed) before the handler is imported; each answer carries
 the calls it refused as ``outbound``.
 
-Requests are ``{"op": "load", "spec"}`` (Lambda's init phase: import the handler) or a
-call (``spec``, ``event``, ``info``), each with its nonce ``n``; each answer is one line
-``<nonce>:<pid>:<json>`` (see :mod:`edgelab.runtimes.worker`).
+Requests are ``load`` (Lambda's init phase: import the handler) or ``invoke`` (one call),
+each with its nonce; each answer (``ready``, ``loaded``, ``result``) is one line
+``<nonce>:<pid>:<json>``. Messages are built and read through
+:mod:`edgelab.runtimes.protocol` (the schema ``protocol.json``; see
+:mod:`edgelab.runtimes.worker` for the framing).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from ..errors import HandlerLoadError
+from . import protocol
 from .context import ContextInfo
 from .jsonwire import dumps, loads
 from .netguard import ENV as OUTBOUND_ENV
@@ -105,8 +108,8 @@ def memory_limit(megabytes: int) -> Iterator[None]:
 class _Worker:
     def __init__(self, guard: Guard) -> None:
         self.guard = guard
-        r, w = (int(x) for x in os.environ.pop("EDGELAB_PROTOCOL_FDS").split(","))
-        self.hello = os.environ.pop("EDGELAB_PROTOCOL_HELLO")
+        r, w = (int(x) for x in os.environ.pop(protocol.FDS_ENV).split(","))
+        self.hello = os.environ.pop(protocol.HELLO_ENV)
         self.rfd, self.wfd = _private(r), _private(w)
         self.pid = _getpid()
         self.loaders: dict[str, _Loader] = {}
@@ -130,15 +133,16 @@ class _Worker:
         # The function's prints go to its capture buffer; outside a call, to fd 1 (the
         # parent's "last words"), line by line.
         sys.stdout = os.fdopen(1, "w", buffering=1, encoding="utf-8", closefd=False)
-        self.send(self.hello, {"ready": True, "pid": self.pid})
+        self.send(self.hello, protocol.ready_answer(self.pid))
         reader = os.fdopen(self.rfd, "rb", closefd=False)
         for line in reader:
             try:
-                msg = loads(line)
-                nonce = msg["n"]
-            except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+                request = protocol.read_python_request(loads(line))
+            except (ValueError, UnicodeDecodeError):
+                request = None
+            if request is None:
                 continue  # not edgelab's request (the parent never sends such lines)
-            self.send(nonce, self.answer(msg))
+            self.send(request.nonce, self.answer(request))
 
     def _load(self, spec: str) -> _Loader:
         target, func, is_file = parse_python_spec(spec)
@@ -147,16 +151,16 @@ class _Worker:
         self.loaders[spec] = loader
         return loader
 
-    def answer(self, msg: dict[str, Any]) -> dict[str, Any]:
-        spec = msg["spec"]
-        if msg.get("op") == "load":  # the init phase only: import, report the name
+    def answer(self, request: protocol.PythonRequest) -> dict[str, Any]:
+        spec = request.spec
+        if request.is_load:  # the init phase only: import, report the name
             self.loaders.pop(spec, None)
             try:
                 loaded = self._load(spec)
             except HandlerLoadError as exc:
-                return {"status": "error", "error_message": str(exc)}
+                return protocol.result_answer("error", error_message=str(exc))
             self.fresh.add(spec)
-            return {"status": "loaded", "function_name": loaded.function_name}
+            return protocol.loaded_answer(loaded.function_name)
         loader = self.loaders.get(spec)
         cold = spec in self.fresh
         self.fresh.discard(spec)
@@ -166,16 +170,16 @@ class _Worker:
                 loader = self._load(spec)
                 cold = True
         except HandlerLoadError as exc:
-            return {
-                "status": "error",
-                "error_type": "Runtime.ImportModuleError",
-                "error_message": str(exc),
-                "cold_start": True,
-            }
-        info = ContextInfo(**msg["info"])
+            return protocol.result_answer(
+                "error",
+                error_type="Runtime.ImportModuleError",
+                error_message=str(exc),
+                cold_start=True,
+            )
+        info = ContextInfo(**request.context)
         assert loader.function is not None
         with memory_limit(info.memory_limit_in_mb):
-            result = run_function(loader.function, msg["event"], info, cold_start=cold, copy=False)
+            result = run_function(loader.function, request.event, info, cold_start=cold, copy=False)
         if result.error_type == "MemoryError":
             result.error_message = (
                 f"the function used more than its {info.memory_limit_in_mb} MB memory "
@@ -185,16 +189,7 @@ class _Worker:
             # Lambda resets the environment after a timeout: the next call re-imports
             # the handler (cold start, fresh module state).
             self.loaders.pop(spec, None)
-        return {
-            "status": result.status,
-            "value": result.value,
-            "error_type": result.error_type,
-            "error_message": result.error_message,
-            "logs": result.logs,
-            "duration_ms": result.duration_ms,
-            "cold_start": result.cold_start,
-            "outbound": self.guard.take(),
-        }
+        return protocol.result_of(result, self.guard.take())
 
 
 def main() -> None:

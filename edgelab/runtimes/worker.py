@@ -13,6 +13,10 @@ one process per simulated container. The protocol is out of the function's reach
   answer pipe (it can find the descriptor by trying numbers) is discarded and noted in
   that call's logs, and a process forked by the function (another pid) can never answer
   for the worker;
+* every message is one of the schema ``protocol.json`` (built and checked through
+  :mod:`edgelab.runtimes.protocol`; the Node.js workers through ``protocol.mjs``): each
+  answer is checked against it before anything reads it, and a malformed one is a
+  ``Runtime.BadAnswer`` error for its call;
 * answers are read in large chunks into a buffer scanned only where new bytes arrived,
   so a big answer (a lot of logs) costs linear time.
 
@@ -35,8 +39,8 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from . import jsonwire
-from .base import Call, RawResult, RawStatus
+from . import jsonwire, protocol
+from .base import Call, RawResult
 
 # Payloads larger than this are written from a helper thread while answers are read, so
 # a worker blocked writing answers (pipe full) never waits on a parent blocked writing
@@ -133,12 +137,20 @@ class WorkerProcess:
             self._tail = bytearray()
         self._forged = 0
         self.starts += 1
+        hello_nonce = _nonce()
+        self._spawn(hello_nonce)
+        self.hello = self._await_ready(hello_nonce)
+        if self.init is not None:
+            self._run_init()
+
+    def _spawn(self, hello_nonce: str) -> None:
+        """The child, with the two private pipes (their numbers and the hello nonce in
+        its environment) and a thread draining its stdout and stderr."""
         req_r, req_w = os.pipe()
         ans_r, ans_w = os.pipe()
-        hello_nonce = _nonce()
         env = dict(self.env if self.env is not None else os.environ)
-        env["EDGELAB_PROTOCOL_FDS"] = f"{req_r},{ans_w}"
-        env["EDGELAB_PROTOCOL_HELLO"] = hello_nonce
+        env[protocol.FDS_ENV] = f"{req_r},{ans_w}"
+        env[protocol.HELLO_ENV] = hello_nonce
         try:
             # stdout and stderr both feed the "last words" drain; stdin is empty.
             self.proc = subprocess.Popen(
@@ -163,6 +175,11 @@ class WorkerProcess:
         threading.Thread(
             target=self._drain, args=(self.proc.stdout,), daemon=True, name="edgelab-worker-drain"
         ).start()
+
+    def _await_ready(self, hello_nonce: str) -> dict[str, Any]:
+        """The worker's ``ready`` answer; the worker killed and the error raised
+        (``during_start``) when it is late, dies or says something else."""
+        assert self.proc is not None
         try:
             hello = self._read_answer(hello_nonce, time.monotonic() + self.ready_timeout_s)
         except WorkerTimeout:
@@ -172,7 +189,7 @@ class WorkerProcess:
             exc.during_start = True
             self.kill()
             raise
-        if hello.get("ready") is not True:
+        if not protocol.is_ready(hello):
             code, tail = self.proc.poll(), self.stderr_tail()
             self.kill()
             raise WorkerDied(
@@ -181,17 +198,19 @@ class WorkerProcess:
                 stderr_tail=tail,
                 during_start=True,
             )
-        self.hello = hello
-        if self.init is not None:
-            carry, self._carry = self._carry, ""  # for the first call, not for init's
-            try:
-                self.init(self)
-            except (WorkerTimeout, WorkerDied) as exc:
-                exc.during_start = True
-                self.kill()
-                raise
-            finally:
-                self._carry = carry + self._carry
+        return hello
+
+    def _run_init(self) -> None:
+        assert self.init is not None
+        carry, self._carry = self._carry, ""  # for the first call, not for init's
+        try:
+            self.init(self)
+        except (WorkerTimeout, WorkerDied) as exc:
+            exc.during_start = True
+            self.kill()
+            raise
+        finally:
+            self._carry = carry + self._carry
 
     def kill(self) -> None:
         proc, self.proc = self.proc, None
@@ -288,7 +307,7 @@ class WorkerProcess:
                 raise
             nonces = [_nonce() for _ in messages]
             payload = b"".join(
-                jsonwire.dumps({**m, "n": n}).encode() + b"\n"
+                jsonwire.dumps(protocol.with_nonce(m, n)).encode() + b"\n"
                 for m, n in zip(messages, nonces, strict=True)
             )
             writer: threading.Thread | None = None
@@ -306,7 +325,7 @@ class WorkerProcess:
                 for nonce in nonces:
                     answer = self._read_answer(nonce, time.monotonic() + timeout_s)
                     if self._carry:
-                        answer["logs"] = self._carry + (answer.get("logs") or "")
+                        protocol.prepend_logs(answer, self._carry)
                         self._carry = ""
                     answers.append(answer)
                     if stop is not None and stop(answer):
@@ -356,17 +375,13 @@ class WorkerProcess:
                     returncode=code,
                     stderr_tail="",
                 ) from None
-            if not isinstance(answer, dict):
-                answer = {
-                    "status": "error",
-                    "error_type": "Runtime.BadAnswer",
-                    "error_message": "the worker's answer is not an object",
-                }
+            answer = protocol.check_answer(answer)
             if self._forged:
-                answer["logs"] = (
+                protocol.prepend_logs(
+                    answer,
                     f"[edgelab: discarded {self._forged} line(s) that the function's process "
                     "wrote into edgelab's private answer channel; they cannot forge an "
-                    "answer]\n" + (answer.get("logs") or "")
+                    "answer]\n",
                 )
                 self._forged = 0
             return answer
@@ -421,29 +436,6 @@ class WorkerProcess:
             self.kill()
 
 
-def answer_to_result(answer: Mapping[str, Any]) -> RawResult:
-    """A worker's JSON answer as a :class:`RawResult` (the shape both workers write)."""
-    status: RawStatus = answer.get("status", "error")
-    if status not in ("ok", "error", "timeout", "crash"):
-        status = "error"
-    outbound = answer.get("outbound")
-    calls = [c for c in outbound if isinstance(c, dict)] if isinstance(outbound, list) else []
-    return RawResult(
-        status,
-        answer.get("value"),
-        answer.get("error_type"),
-        answer.get("error_message"),
-        answer.get("logs") or "",
-        answer.get("duration_ms") or 0.0,
-        bool(answer.get("cold_start")),
-        calls,
-    )
-
-
-def _retry(answer: Mapping[str, Any]) -> bool:
-    return answer.get("status") == "retry"
-
-
 def run_calls(
     worker: WorkerProcess,
     calls: Sequence[Call],
@@ -456,18 +448,18 @@ def run_calls(
 ) -> list[RawResult]:
     """Run ``calls`` on ``worker`` in batches, one result per call, whatever happens.
 
-    A call that runs past its timeout gets a ``timeout`` result and one whose worker dies
+    ``encode`` makes each call's request (through :mod:`edgelab.runtimes.protocol`). A
+    call that runs past its timeout gets a ``timeout`` result and one whose worker dies
     a ``crashed(...)`` result; either way the worker is replaced and the remaining calls
-    are sent to the new one (as are the calls after an answer ``stop`` says yes to). An
-    answer ``{"status": "retry"}`` means the container broke between calls (a stray
-    error after the previous call returned): its logs are carried and the call runs on
-    a fresh container.
+    are sent to the new one (as are the calls after an answer ``stop`` says yes to). A
+    ``retry`` answer means the container broke between calls (a stray error after the
+    previous call returned): its logs are carried and the call runs on a fresh container.
     """
     results: list[RawResult] = []
     pending = list(calls)
 
     def stop_or_retry(answer: dict[str, Any]) -> bool:
-        return _retry(answer) or (stop is not None and stop(answer))
+        return protocol.is_retry(answer) or (stop is not None and stop(answer))
 
     while pending:
         timeout = max(c.info.timeout_s for c in pending)
@@ -478,51 +470,62 @@ def run_calls(
             )
         except WorkerTimeout as exc:
             answers = exc.answers  # type: ignore[attr-defined]
-            results += [answer_to_result(a) for a in answers]
             call = pending[len(answers)]
             text = (
                 init_text(call)
                 if exc.during_start and init_text is not None
                 else timeout_text(call)
             )
-            results.append(
-                RawResult(
-                    "timeout",
-                    None,
-                    "LambdaLimitExceeded",
-                    text,
-                    logs=worker.stderr_tail() if exc.during_start else "",
-                    duration_ms=(time.monotonic() - started) * 1000,
-                    cold_start=bool(exc.during_start),
-                )
-            )
-            pending = pending[len(answers) + 1 :]
-            continue
+            failed = _timed_out(worker, exc, text, started)
         except WorkerDied as exc:
             answers = exc.answers  # type: ignore[attr-defined]
-            results += [answer_to_result(a) for a in answers]
-            if isinstance(exc, ProtocolBroken):
-                results.append(
-                    RawResult(
-                        "crash",
-                        None,
-                        "Runtime.ProtocolViolation",
-                        f"{exc}; the container was replaced",
-                        duration_ms=(time.monotonic() - started) * 1000,
-                    )
-                )
-            else:
-                results.append(crashed(exc, started))
-            pending = pending[len(answers) + 1 :]
+            failed = _died(exc, crashed, started)
+        else:
+            answers = _carry_retry(worker, answers)
+            results += [protocol.answer_to_result(a) for a in answers]
+            pending = pending[len(answers) :]  # the rest after a stop or retry, if any
             continue
-        if answers and _retry(answers[-1]):
-            worker.carry(
-                "[edgelab: the previous container broke between calls (an error "
-                "thrown or a promise rejected after its call returned) and was "
-                "replaced; this call is a cold start. Its logs:]\n"
-                + (answers[-1].get("logs") or "")
-            )
-            answers = answers[:-1]
-        results += [answer_to_result(a) for a in answers]
-        pending = pending[len(answers) :]  # the rest after a stop or retry, if any
+        results += [protocol.answer_to_result(a) for a in answers]
+        results.append(failed)
+        pending = pending[len(answers) + 1 :]
     return results
+
+
+def _timed_out(worker: WorkerProcess, exc: WorkerTimeout, text: str, started: float) -> RawResult:
+    """The result of the call in flight when the worker missed its deadline."""
+    return RawResult(
+        "timeout",
+        None,
+        "LambdaLimitExceeded",
+        text,
+        logs=worker.stderr_tail() if exc.during_start else "",
+        duration_ms=(time.monotonic() - started) * 1000,
+        cold_start=bool(exc.during_start),
+    )
+
+
+def _died(
+    exc: WorkerDied, crashed: Callable[[WorkerDied, float], RawResult], started: float
+) -> RawResult:
+    """The result of the call in flight when its worker died (or broke the protocol)."""
+    if isinstance(exc, ProtocolBroken):
+        return RawResult(
+            "crash",
+            None,
+            "Runtime.ProtocolViolation",
+            f"{exc}; the container was replaced",
+            duration_ms=(time.monotonic() - started) * 1000,
+        )
+    return crashed(exc, started)
+
+
+def _carry_retry(worker: WorkerProcess, answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``answers`` without a last ``retry`` answer, whose logs go to the next call."""
+    if not answers or not protocol.is_retry(answers[-1]):
+        return answers
+    worker.carry(
+        "[edgelab: the previous container broke between calls (an error "
+        "thrown or a promise rejected after its call returned) and was "
+        "replaced; this call is a cold start. Its logs:]\n" + protocol.logs_of(answers[-1])
+    )
+    return answers[:-1]
