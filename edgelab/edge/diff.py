@@ -31,6 +31,8 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> d
     new]}}, "uri": [old, new], "querystring": ..., "status": ..., "origin": ...,
     "body": ...}``; a key is present only when something changed there.
     """
+    if before == after:  # a function that passed its input on: one comparison, in C
+        return {}
     before, after = before or {}, after or {}
     out: dict[str, Any] = {}
     hb, ha = header_values(before.get("headers")), header_values(after.get("headers"))

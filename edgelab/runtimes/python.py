@@ -17,6 +17,7 @@ returns from the function it exits at once, so it cannot answer for its parent.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # signal.signal without its enum wrapping
 import contextlib
 import ctypes
 import importlib
@@ -47,6 +48,12 @@ from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 # Bound before any handler code runs (a handler may replace them).
 _getpid = os.getpid
 _exit = os._exit
+# the C functions that signal.signal and signal.setitimer wrap (the timeout of every
+# in-process call sets and restores SIGALRM: without the enum conversions of the wrapper)
+_SIGNAL = _signal.signal
+_SETITIMER = getattr(_signal, "setitimer", None)
+_SIGALRM = int(getattr(signal, "SIGALRM", 14))
+_ITIMER_REAL = int(getattr(signal, "ITIMER_REAL", 0))
 
 DEFAULT_NAMES = ("handler", "lambda_handler")
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase: importing the handler module
@@ -267,14 +274,14 @@ def _raise_timeout(signum: int, frame: Any) -> None:
 
 
 def _call_with_timeout(fn: Callable[[], Any], timeout_s: float) -> Any:
-    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
-        previous = signal.signal(signal.SIGALRM, _raise_timeout)
-        signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    if _SETITIMER is not None and threading.current_thread() is threading.main_thread():
+        previous = _SIGNAL(_SIGALRM, _raise_timeout)
+        _SETITIMER(_ITIMER_REAL, timeout_s)
         try:
             return fn()
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-            signal.signal(signal.SIGALRM, previous)
+            _SETITIMER(_ITIMER_REAL, 0)
+            _SIGNAL(_SIGALRM, previous)
     return _call_in_thread(fn, timeout_s)
 
 
