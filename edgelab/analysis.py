@@ -26,7 +26,9 @@ report draw these tables.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
@@ -685,7 +687,7 @@ def summary(results: pd.DataFrame) -> pd.DataFrame:
     n = len(results)
     rows = [
         ("requests", n, 100.0 if n else None),
-        *_category_rows(results),
+        *OutcomeTally.of(results).category_rows(),
         *_cache_rows(results),
         *_run_rows(results),
     ]
@@ -706,25 +708,66 @@ def _percent(k: float, n: int) -> float | None:
     return round(100 * k / n, 1) if n else None
 
 
-def _category_rows(results: pd.DataFrame) -> list[_SummaryRow]:
-    """How many requests fell in each of :data:`CATEGORIES` (function errors also per
-    error type); the rare categories only when some request is in them."""
-    n = len(results)
-    cat = categories(results) if n else pd.Series(dtype=str)
-    counts = cat.value_counts()
-    rows: list[_SummaryRow] = []
-    for name in CATEGORIES:
-        k = int(counts.get(name, 0))
-        if k == 0 and name in ("replay error", "input error", "answered by CloudFront"):
-            continue
-        rows.append((name + ("s" if name.endswith("error") else ""), k, _percent(k, n)))
-        if name == "function error" and k and "error_type" in results:
-            types = results.loc[cat == "function error", "error_type"].astype(str).value_counts()
-            for etype, c in types.items():
-                code = FUNCTION_ERRORS.get(str(etype))
-                label = f"  {etype}" + (f" ({code})" if code else "")
-                rows.append((label, int(c), _percent(int(c), n)))
-    return rows
+@dataclass
+class OutcomeTally:
+    """What :func:`summary` counts of the requests' outcomes, in a form that adds up:
+    the tallies of the pieces of a results file sum to the tally of the whole (``edgelab
+    replay`` counts a streamed replay's results piece by piece, so its closing summary
+    never holds every row)."""
+
+    requests: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
+    function_errors: Counter[str] = field(default_factory=Counter)
+    hits: int = 0
+    cacheable: int = 0
+
+    @classmethod
+    def of(cls, results: pd.DataFrame) -> OutcomeTally:
+        if not len(results):
+            return cls()
+        cat = categories(results)
+        errors: Counter[str] = Counter()
+        if "error_type" in results:
+            failed = results.loc[cat == "function error", "error_type"].astype(str)
+            errors.update(failed.value_counts().to_dict())
+        hit, counted = _hits(results)
+        return cls(
+            len(results),
+            Counter(cat.value_counts().to_dict()),
+            errors,
+            int(hit.sum()),
+            int(counted.sum()),
+        )
+
+    def __add__(self, other: OutcomeTally) -> OutcomeTally:
+        return OutcomeTally(
+            self.requests + other.requests,
+            self.categories + other.categories,
+            self.function_errors + other.function_errors,
+            self.hits + other.hits,
+            self.cacheable + other.cacheable,
+        )
+
+    @property
+    def hit_ratio(self) -> float | None:
+        """:data:`HIT_RATIO_DEFINITION` (None with nothing to count)."""
+        return self.hits / self.cacheable if self.cacheable else None
+
+    def category_rows(self) -> list[_SummaryRow]:
+        """How many requests fell in each of :data:`CATEGORIES` (function errors also per
+        error type); the rare categories only when some request is in them."""
+        n, rows = self.requests, []
+        for name in CATEGORIES:
+            k = int(self.categories.get(name, 0))
+            if k == 0 and name in ("replay error", "input error", "answered by CloudFront"):
+                continue
+            rows.append((name + ("s" if name.endswith("error") else ""), k, _percent(k, n)))
+            if name == "function error" and k:
+                for etype, c in self.function_errors.most_common():
+                    code = FUNCTION_ERRORS.get(etype)
+                    label = f"  {etype}" + (f" ({code})" if code else "")
+                    rows.append((label, int(c), _percent(int(c), n)))
+        return rows
 
 
 def _cache_rows(results: pd.DataFrame) -> list[_SummaryRow]:

@@ -367,3 +367,34 @@ def test_text_and_config_are_for_lambda_edge_handlers(handler: Path) -> None:
     )  # fmt: skip
     assert out.returncode == 2
     assert "--format text and --config are for Lambda@Edge handlers" in out.stderr
+
+
+def test_the_summary_of_a_results_file_is_counted_a_piece_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """edgelab replay's closing summary reads a streamed replay's results a piece at a
+    time (memory stays bounded): the counts of the pieces add up to the whole's."""
+    from edgelab.commands import replay as command
+
+    traffic = el.generate_traffic("workshop-small", 300, seed=4)
+    results = el.replay(ROOT / "examples" / "distribution" / "distribution.toml", traffic,
+                        progress=False)  # fmt: skip
+    results = results.astype({"outcome": object, "error_type": object, "status": "Int64"})
+    for k, etype in zip(range(5, 300, 40), ["LambdaLimitExceeded", "LambdaValidationError"] * 4,
+                        strict=True):  # fmt: skip
+        results.loc[k, ["outcome", "status", "error_type"]] = ["error", 503, etype]
+    whole = command.outcome_summary(results)
+    assert "  LambdaLimitExceeded" in whole and "  LambdaValidationError" in whole
+    assert "function errors" in whole and "cache hit ratio" in whole
+    monkeypatch.setattr(command, "SUMMARY_PIECE_ROWS", 37)
+    for name in ("r.parquet", "r.csv"):
+        path = tmp_path / name
+        if name.endswith(".parquet"):
+            results.to_parquet(path, row_group_size=50)
+        else:
+            results.to_csv(path, index=False)
+        assert command.outcome_summary(command._counted(path)) == whole
+    parts = [analysis.OutcomeTally.of(results.iloc[k : k + 37]) for k in range(0, 300, 37)]
+    total = sum(parts[1:], parts[0])
+    assert total == analysis.OutcomeTally.of(results)
+    assert total.category_rows() == analysis.OutcomeTally.of(results).category_rows()

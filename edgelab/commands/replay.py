@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,6 +14,8 @@ from .config import add_config_option, add_mapping_options, mapping_kwargs
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from ..analysis import OutcomeTally
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -102,36 +105,57 @@ def run(args: argparse.Namespace) -> int:
         f"req/s); wrote {run.out}",
         file=sys.stderr,
     )
-    print(outcome_summary(_summary_frame(run.out)), file=sys.stderr)
+    print(outcome_summary(_counted(run.out)), file=sys.stderr)
     return 130 if run.interrupted else 0
 
 
-def outcome_summary(results: pd.DataFrame) -> str:
+def outcome_summary(results: pd.DataFrame | Counted) -> str:
     """What became of the requests (served, generated, function errors by type, origin
     and CloudFront errors) and the cache hit ratio, as ``analysis.summary`` counts them;
     then the outbound calls, when the functions made any."""
-    from ..analysis import summary
-
-    table = summary(results)
+    counted = results if isinstance(results, Counted) else Counted.of(results)
     lines = ["outcomes:"]
-    for metric, value, percent in table.itertuples(index=False):
-        if metric == "requests":
-            continue
-        if metric == "cache hit ratio":
-            ratio = "n/a (nothing cacheable)" if value is None else f"{percent:.1f}%"
-            lines.append(
-                f"  {'cache hit ratio':<34} {ratio:>9}  (hits / (hits + misses), GET and "
-                "HEAD answered below 400)"
-            )
-            break
-        share = "" if percent is None or percent != percent else f"{percent:5.1f}%"
+    for metric, value, percent in counted.tally.category_rows():
+        share = "" if percent is None else f"{percent:5.1f}%"
         lines.append(f"  {metric:<34} {int(value):>8,}  {share}")
-    if "outbound_calls" in results:
-        calls = int(results["outbound_calls"].sum())
-        refused = int(results["outbound_refused"].sum()) if "outbound_refused" in results else 0
-        if calls or refused:
-            lines.append(f"  outbound calls {calls:,}, refused (not declared) {refused:,}")
+    ratio = counted.tally.hit_ratio
+    shown = "n/a (nothing cacheable)" if ratio is None else f"{round(100 * ratio, 1):.1f}%"
+    lines.append(
+        f"  {'cache hit ratio':<34} {shown:>9}  (hits / (hits + misses), GET and "
+        "HEAD answered below 400)"
+    )
+    if counted.outbound_calls or counted.outbound_refused:
+        lines.append(
+            f"  outbound calls {counted.outbound_calls:,}, refused (not declared) "
+            f"{counted.outbound_refused:,}"
+        )
     return "\n".join(lines)
+
+
+@dataclass
+class Counted:
+    """The outcome tally of results and their outbound calls: sums, so a results file
+    is counted a piece at a time (:func:`_counted`)."""
+
+    tally: OutcomeTally
+    outbound_calls: int = 0
+    outbound_refused: int = 0
+
+    @classmethod
+    def of(cls, results: pd.DataFrame) -> Counted:
+        from ..analysis import OutcomeTally
+
+        def total(column: str) -> int:
+            return int(results[column].sum()) if column in results else 0
+
+        return cls(OutcomeTally.of(results), total("outbound_calls"), total("outbound_refused"))
+
+    def __add__(self, other: Counted) -> Counted:
+        return Counted(
+            self.tally + other.tally,
+            self.outbound_calls + other.outbound_calls,
+            self.outbound_refused + other.outbound_refused,
+        )
 
 
 #: the result columns the outcome summary reads (a streamed replay's results are read
@@ -143,25 +167,37 @@ SUMMARY_COLUMNS = (
     "method",
     "error_type",
     "origin_status",
-    "violations",
-    "cold_starts",
-    "latency_ms",
     "outbound_calls",
     "outbound_refused",
 )
 
 
-def _summary_frame(out: Any) -> pd.DataFrame:
-    """The results the summary needs: ``out`` itself when it is a DataFrame, else the
-    :data:`SUMMARY_COLUMNS` the results file has (Parquet or CSV)."""
+#: result rows counted at a time for the closing summary
+SUMMARY_PIECE_ROWS = 200_000
+
+
+def _counted(out: Any) -> Counted:
+    """The closing summary's counts: of ``out`` itself when it is a DataFrame, else of
+    the :data:`SUMMARY_COLUMNS` of the results file (Parquet or CSV), read
+    :data:`SUMMARY_PIECE_ROWS` rows at a time, so memory stays bounded whatever the
+    replay's size."""
     import pandas as pd
 
+    from ..analysis import OutcomeTally
+
     if isinstance(out, pd.DataFrame):
-        return out
+        return Counted.of(out)
     path = Path(out)
+    total = Counted(OutcomeTally())
     if path.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
-        names = set(pq.read_schema(path).names)
-        return pd.read_parquet(path, columns=[c for c in SUMMARY_COLUMNS if c in names])
-    return pd.read_csv(path, usecols=lambda c: c in SUMMARY_COLUMNS, low_memory=False)
+        with pq.ParquetFile(path) as f:
+            names = [c for c in SUMMARY_COLUMNS if c in set(f.schema_arrow.names)]
+            for batch in f.iter_batches(batch_size=SUMMARY_PIECE_ROWS, columns=names):
+                total = total + Counted.of(batch.to_pandas())
+        return total
+    usecols = lambda c: c in SUMMARY_COLUMNS  # noqa: E731
+    for piece in pd.read_csv(path, usecols=usecols, low_memory=False, chunksize=SUMMARY_PIECE_ROWS):
+        total = total + Counted.of(piece)
+    return total
