@@ -310,7 +310,7 @@ class DaskEngine:
     def _submit(self, frame: pd.DataFrame, rows: np.ndarray, s: int, job: _Job, after: Any) -> Any:
         from .replay_dask_worker import back_task, front_task
 
-        piece, indices = frame.iloc[job.positions], rows[job.positions].tolist()
+        piece, indices = _compact(frame.iloc[job.positions]), rows[job.positions].tolist()
         args: tuple[Any, ...] = (
             (front_task, self.name, piece, indices, self.seed, after)
             if job.kind == "front"
@@ -456,6 +456,18 @@ class DaskEngine:
                 f"within {wait:.0f} s; the replay cannot go on"
             )
         self.slots[s] = others[0]
+
+
+def _compact(piece: pd.DataFrame) -> pd.DataFrame:
+    """A piece without the categories its rows do not use: a chunk's categoricals carry
+    every value of the chunk (every client IP...), which each task would otherwise carry
+    to the scheduler and its worker (8x the bytes for 20,000 rows)."""
+    used = {
+        c: piece[c].cat.remove_unused_categories()
+        for c in piece.columns
+        if isinstance(piece[c].dtype, pd.CategoricalDtype)
+    }
+    return piece.assign(**used) if used else piece
 
 
 def _death_message(code: int | None) -> str:

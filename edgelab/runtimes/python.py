@@ -2,8 +2,9 @@
 
 * :class:`InProcessPython` runs the function in this interpreter: the fast mode. Its
   timeout is real: in the main thread (scripts, the CLI, a Jupyter cell) a timer signal
-  interrupts the function, elsewhere an asynchronous exception is raised in the thread
-  running it.
+  interrupts the function, elsewhere it runs in the calling thread's handler thread
+  (one kept per calling thread) and an asynchronous exception is raised in it at the
+  deadline (a thread stuck past it is abandoned).
 * :class:`IsolatedPython` runs it in a worker process per simulated container
   (``edgelab.runtimes.pyworker``), killed and replaced on timeout or crash.
 
