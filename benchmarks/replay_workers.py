@@ -14,7 +14,10 @@ Prints each rate, the ratio of the 2-worker rate to the 1-worker rate (target >=
 2-core machine), and whether the results are identical (measured columns aside).
 ``--isolated`` runs the Python handlers isolated (worker processes; slower) instead of
 in-process. ``--profile`` prints where the parent spends its time with 2 workers (what it
-does per row limits the speed-up).
+does per row limits the speed-up). Beside each wall time: the CPU seconds of this process
+(with a local cluster: the client, the scheduler and the nannies) and of the Dask workers
+(read just before the cluster closes): CPU is far less disturbed by a shared machine than
+wall time.
 
     uv run python benchmarks/replay_workers.py [--n 20000] [--isolated] [--dask-one] [--profile]
 """
@@ -33,10 +36,40 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from replay_overhead import setup
 
+#: CPU seconds of the Dask workers of the last replay, read just before its cluster closed
+WORKER_CPU: list[float] = []
 
-def run(spec: Any, traffic: Path, out: Path, workers: int, profile: Path | None) -> float:
+
+def _watch_workers() -> None:
+    """Before a replay's Dask cluster closes, read its workers' CPU seconds."""
+    from edgelab.frames import replay_dask
+
+    close = replay_dask.DaskEngine.close
+
+    def closing(self: Any, abort: bool = False) -> None:
+        if self.client is not None:
+            times = self.client.run(_cpu_seconds)
+            WORKER_CPU[:] = [float(t) for t in times.values()]
+        close(self, abort)
+
+    replay_dask.DaskEngine.close = closing  # type: ignore[method-assign]
+
+
+def _cpu_seconds() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run(
+    spec: Any, traffic: Path, out: Path, workers: int, profile: Path | None
+) -> tuple[float, float, float]:
+    """Wall seconds, this process's CPU seconds, the workers' CPU seconds."""
     import edgelab as el
 
+    WORKER_CPU.clear()
+    cpu = _cpu_seconds()
     started = time.perf_counter()
     if profile is None:
         el.replay_to(spec, traffic, out, workers=workers, progress=False)
@@ -49,7 +82,8 @@ def run(spec: Any, traffic: Path, out: Path, workers: int, profile: Path | None)
             {"el": el, "spec": spec, "traffic": traffic, "out": out, "workers": workers},
             str(profile),
         )
-    return time.perf_counter() - started
+    wall = time.perf_counter() - started
+    return wall, _cpu_seconds() - cpu, sum(WORKER_CPU)
 
 
 def main() -> None:
@@ -66,6 +100,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        _watch_workers()
         config, fast, traffic = setup(root, args.n)
         cfg = config if args.isolated else fast
         factory = functools.partial(el.load_distribution, cfg, isolated=args.isolated)
@@ -87,12 +122,13 @@ def main() -> None:
 
             pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(30)
     mode = "isolated" if args.isolated else "in-process"
-    for name, seconds in took.items():
+    for name, (seconds, cpu, workers_cpu) in took.items():
         print(
             f"{name:24}: {args.n:,} requests in {seconds:.2f} s = {args.n / seconds:,.0f} "
-            f"req/s (Python handlers {mode}; Parquet in and out)"
+            f"req/s (Python handlers {mode}; Parquet in and out); CPU s: this process "
+            f"{cpu:.2f}, workers {workers_cpu:.2f}"
         )
-    base, two_s = took["1 worker, this process"], took["2 workers, Dask"]
+    base, two_s = took["1 worker, this process"][0], took["2 workers, Dask"][0]
     print(f"2 workers / 1 worker    : {base / two_s:.2f}x the rate (target >= 1.6 on 2 cores)")
     print(f"results                 : {same} (measured columns aside; {hits:,} hits)")
 

@@ -342,6 +342,38 @@ def test_timeout_in_process_from_another_thread_gives_503(handlers_dir: Path, bo
     assert box["result"].status == 503 and box["result"].error.type == "LambdaLimitExceeded"
 
 
+def test_off_the_main_thread_calls_share_a_handler_thread_until_one_times_out(
+    handlers_dir: Path,
+) -> None:
+    spec = write(
+        handlers_dir / "where.py",
+        "import threading, time\n"
+        "SEEN = []  # the threads stay referenced: no id is reused\n"
+        "def handler(event, context):\n"
+        "    if event['Records'][0]['cf']['request']['uri'] == '/sleep':\n"
+        "        time.sleep(100)\n"
+        "    SEEN.append(threading.current_thread())\n"
+        "    print(id(SEEN[-1]))\n"
+        "    return event['Records'][0]['cf']['request']\n",
+    )
+    box: dict[str, list[el.InvocationResult]] = {"results": []}
+
+    def calls_in_a_thread() -> None:
+        for uri in ("/a", "/b", "/sleep", "/c", "/d"):
+            box["results"].append(el.invoke(spec, event(uri), rules=QUICK))
+
+    thread = threading.Thread(target=calls_in_a_thread)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive()
+    a, b, stuck, c, d = box["results"]
+    assert (stuck.status, stuck.error.type) == (503, "LambdaLimitExceeded")
+    assert [r.error for r in (a, b, c, d)] == [None] * 4
+    where = [int(r.logs.strip()) for r in (a, b, c, d)]
+    assert where[0] == where[1] != where[2] == where[3]  # the stuck thread was abandoned
+    assert id(threading.current_thread()) not in where and id(thread) not in where
+
+
 def test_handler_that_finishes_in_time_is_not_a_timeout() -> None:
     assert el.invoke(lambda e, c: {"status": "200"}, event(), rules=QUICK).status == 200
 

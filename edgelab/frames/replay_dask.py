@@ -44,6 +44,7 @@ from ..errors import ConfigError
 from .replay_tape import TapeKey, owner_of
 
 PIECE = 500  # rows of a task at most: progress moves, and a worker death loses little
+AHEAD = 2  # a slot's tasks in flight: the next is on its worker when one ends
 START_SECONDS = 60.0  # a local cluster's start, the workers of a scheduler
 CONNECT_SECONDS = 10.0  # a scheduler's first answer
 REPLACE_SECONDS = 60.0  # a dead worker's replacement (then its slot moves to another)
@@ -261,39 +262,63 @@ class DaskEngine:
         got: Callable[[list[Any]], None],
         lost: Callable[[list[Row]], None],
     ) -> None:
-        """Run the jobs, each slot's one after the other on its worker; what a job gave
-        goes to ``got``, rows it could not give to ``lost`` (as replay-error rows)."""
-        running: dict[int, tuple[Any, _Job]] = {}
+        """Run the jobs, each slot's one after the other on its worker (:data:`AHEAD`
+        in flight, each task depending on the one before, so the worker never waits for
+        the parent between two); what a job gave goes to ``got``, rows it could not give
+        to ``lost`` (as replay-error rows)."""
+        running: dict[int, deque[tuple[Any, _Job]]] = {s: deque() for s in jobs}
         quiet = time.monotonic()  # when a task last ended
         try:
-            while running or any(jobs.values()):
+            while any(running.values()) or any(jobs.values()):
                 for s, queue in jobs.items():
-                    if s not in running and queue:
+                    flying = running[s]
+                    # the rows of a piece lost with its worker run one at a time
+                    while queue and (
+                        not flying
+                        or (len(flying) < AHEAD and not (queue[0].split or flying[-1][1].split))
+                    ):
                         job = queue.popleft()
-                        running[s] = (self._submit(frame, rows, s, job), job)
+                        after = flying[-1][0] if flying else None
+                        flying.append((self._submit(frame, rows, s, job, after), job))
                 self.settled.wait(_POLL)
                 self.settled.clear()
-                for s, (future, job) in list(running.items()):
-                    if future.done():
-                        del running[s]
-                        self._settle(s, future, job, rows, jobs[s], got, lost)
+                for s, flying in running.items():
+                    while flying and flying[0][0].done():
+                        future, job = flying.popleft()
+                        if not self._settle(s, future, job, rows, jobs[s], got, lost):
+                            self._requeue(flying, jobs[s])
                         quiet = time.monotonic()
-                if running and time.monotonic() - quiet > STALL_SECONDS:
+                if any(running.values()) and time.monotonic() - quiet > STALL_SECONDS:
                     self._check_alive(running, rows, jobs, lost)
                     quiet = time.monotonic()
         finally:
-            for future, _ in running.values():
-                with contextlib.suppress(Exception):
-                    future.cancel()
+            for flying in running.values():
+                for future, _ in flying:
+                    with contextlib.suppress(Exception):
+                        future.cancel()
 
-    def _submit(self, frame: pd.DataFrame, rows: np.ndarray, s: int, job: _Job) -> Any:
+    @staticmethod
+    def _requeue(flying: deque[tuple[Any, _Job]], queue: deque[_Job]) -> None:
+        """The jobs in flight behind one lost with its worker go back to the front of
+        the slot's queue, in order, behind the lost job's own reruns (which
+        :meth:`_lost_worker` queued at the very front)."""
+        split = 0
+        while split < len(queue) and queue[split].split:
+            split += 1
+        for k, (future, job) in enumerate(flying):
+            with contextlib.suppress(Exception):
+                future.cancel()
+            queue.insert(split + k, job)
+        flying.clear()
+
+    def _submit(self, frame: pd.DataFrame, rows: np.ndarray, s: int, job: _Job, after: Any) -> Any:
         from .replay_dask_worker import back_task, front_task
 
-        piece, indices = frame.iloc[job.positions], rows[job.positions].tolist()
+        piece, indices = _compact(frame.iloc[job.positions]), rows[job.positions].tolist()
         args: tuple[Any, ...] = (
-            (front_task, self.name, piece, indices, self.seed)
+            (front_task, self.name, piece, indices, self.seed, after)
             if job.kind == "front"
-            else (back_task, self.name, piece, indices, job.tapes, self.seed)
+            else (back_task, self.name, piece, indices, job.tapes, self.seed, after)
         )
         future = self.client.submit(
             *args,
@@ -315,7 +340,9 @@ class DaskEngine:
         queue: deque[_Job],
         got: Callable[[list[Any]], None],
         lost: Callable[[list[Row]], None],
-    ) -> None:
+    ) -> bool:
+        """Give a finished job's rows; False when its worker died (the jobs behind it on
+        that worker are to run again)."""
         indices = rows[job.positions]
         error: BaseException | None = None
         if future.status == "finished":
@@ -325,31 +352,33 @@ class DaskEngine:
                 error = exc
             else:
                 got(result)
-                return
+                return True
         else:
             error = future.exception(timeout=START_SECONDS) if future.status == "error" else None
         if not self._died(error, future.status):
             lost(failed_rows(indices, self.seed, f"{type(error).__name__}: {error}"))
-            return
+            return True
         self._lost_worker(s, job, indices, queue, lost)
+        return False
 
     def _check_alive(
         self,
-        running: dict[int, tuple[Any, _Job]],
+        running: dict[int, deque[tuple[Any, _Job]]],
         rows: np.ndarray,
         jobs: dict[int, deque[_Job]],
         lost: Callable[[list[Row]], None],
     ) -> None:
         """A worker that died without its task being told (it died between two tasks, or
-        a scheduler of ours would retry the task on that worker alone): its job is lost
-        as if it had died running it."""
+        a scheduler of ours would retry the task on that worker alone): its first job is
+        lost as if it had died running it, the others run again."""
         alive = set(self._alive())
-        for s, (future, job) in list(running.items()):
-            if self.slots[s] not in alive:
-                del running[s]
+        for s, flying in running.items():
+            if flying and self.slots[s] not in alive:
+                future, job = flying.popleft()
                 with contextlib.suppress(Exception):
                     future.cancel()
                 self._lost_worker(s, job, rows[job.positions], jobs[s], lost)
+                self._requeue(flying, jobs[s])
 
     def _lost_worker(
         self,
@@ -431,6 +460,18 @@ class DaskEngine:
                 f"within {wait:.0f} s; the replay cannot go on"
             )
         self.slots[s] = others[0]
+
+
+def _compact(piece: pd.DataFrame) -> pd.DataFrame:
+    """A piece without the categories its rows do not use: a chunk's categoricals carry
+    every value of the chunk (every client IP...), which each task would otherwise carry
+    to the scheduler and its worker (8x the bytes for 20,000 rows)."""
+    used = {
+        c: piece[c].cat.remove_unused_categories()
+        for c in piece.columns
+        if isinstance(piece[c].dtype, pd.CategoricalDtype)
+    }
+    return piece.assign(**used) if used else piece
 
 
 def _death_message(code: int | None) -> str:

@@ -72,8 +72,11 @@ def _loaded(name: str) -> _Loaded:
     return loaded
 
 
-def front_task(name: str, frame: pd.DataFrame, rows: list[int], seed: int) -> list[Any]:
-    """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``."""
+def front_task(
+    name: str, frame: pd.DataFrame, rows: list[int], seed: int, after: Any = None
+) -> list[Any]:
+    """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``
+    (``after``: the result of the slot's task before, only there to keep the order)."""
     loaded = _loaded(name)
     assert loaded.tape is not None
     edge = loaded.dist.edge_location
@@ -86,10 +89,16 @@ def front_task(name: str, frame: pd.DataFrame, rows: list[int], seed: int) -> li
 
 
 def back_task(
-    name: str, frame: pd.DataFrame, rows: list[int], tapes: dict[TapeKey, Any], seed: int
+    name: str,
+    frame: pd.DataFrame,
+    rows: list[int],
+    tapes: dict[TapeKey, Any],
+    seed: int,
+    after: Any = None,
 ) -> list[Row]:
     """The back phase of a piece of rows (the owner's, in time order): one result each,
-    the front stages' functions answered from ``tapes``."""
+    the front stages' functions answered from ``tapes`` (``after``: as for
+    :func:`front_task`)."""
     loaded = _loaded(name)
     assert loaded.tape is not None
     loaded.tape.replaying = tapes

@@ -2,8 +2,9 @@
 
 * :class:`InProcessPython` runs the function in this interpreter: the fast mode. Its
   timeout is real: in the main thread (scripts, the CLI, a Jupyter cell) a timer signal
-  interrupts the function, elsewhere an asynchronous exception is raised in the thread
-  running it.
+  interrupts the function, elsewhere it runs in the calling thread's handler thread
+  (one kept per calling thread) and an asynchronous exception is raised in it at the
+  deadline (a thread stuck past it is abandoned).
 * :class:`IsolatedPython` runs it in a worker process per simulated container
   (``edgelab.runtimes.pyworker``), killed and replaced on timeout or crash.
 
@@ -25,11 +26,13 @@ import importlib.util
 import io
 import logging
 import os
+import queue
 import signal
 import sys
 import threading
 import time
 import traceback
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -286,34 +289,75 @@ def _call_with_timeout(fn: Callable[[], Any], timeout_s: float) -> Any:
 
 
 def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
-    """Off the main thread: run ``fn`` in a helper thread and, past the deadline, raise
-    an asynchronous exception in it. A function blocked inside C code cannot be stopped
-    this way; it is abandoned (use the isolated mode for such handlers)."""
-    box: dict[str, Any] = {}
+    """Off the main thread: run ``fn`` in the calling thread's handler thread (one kept per
+    calling thread: starting a thread per call cost more than a trivial handler) and,
+    past the deadline, raise an asynchronous exception in it. A function blocked inside C
+    code cannot be stopped this way; its thread is abandoned, and the next call starts a
+    new one (use the isolated mode for such handlers)."""
     owner_buf = getattr(_capture, "buf", None)
     owner_rid = getattr(_capture, "request_id", "")
 
-    def run() -> None:
+    def job() -> tuple[bool, Any]:
         _capture.buf, _capture.request_id = owner_buf, owner_rid
         try:
-            box["value"] = fn()
+            return True, fn()
         except BaseException as exc:
-            box["error"] = exc
+            return False, exc
         finally:
             _capture.buf = None
 
-    worker = threading.Thread(target=run, daemon=True, name="edgelab-handler")
-    worker.start()
-    worker.join(timeout_s)
-    if worker.is_alive():
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(
-            ctypes.c_ulong(worker.ident or 0), ctypes.py_object(_Timeout)
+    helper = getattr(_helpers, "helper", None)
+    if helper is None:
+        helper = _helpers.helper = _HandlerThread()
+    helper.inbox.put(job)
+    try:
+        ok, value = helper.out.get(timeout=timeout_s)
+    except queue.Empty:
+        _helpers.helper = None  # abandoned: the next call gets a new thread
+        helper.abandon()
+        raise _Timeout() from None
+    if not ok:
+        raise value
+    return value
+
+
+class _HandlerThread:
+    """A calling thread's handler thread: jobs in, ``(ok, value)`` out. It ends when its
+    calling thread does (this object is then collected) or when it is abandoned."""
+
+    def __init__(self) -> None:
+        self.inbox: queue.SimpleQueue[Callable[[], tuple[bool, Any]] | None] = queue.SimpleQueue()
+        self.out: queue.SimpleQueue[tuple[bool, Any]] = queue.SimpleQueue()
+        self.thread = threading.Thread(
+            target=_serve_jobs, args=(self.inbox, self.out), daemon=True, name="edgelab-handler"
         )
-        worker.join(0.5)
-        raise _Timeout()
-    if "error" in box:
-        raise box["error"]
-    return box.get("value")
+        self.thread.start()
+        weakref.finalize(self, self.inbox.put, None)
+
+    def abandon(self) -> None:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(self.thread.ident or 0), ctypes.py_object(_Timeout)
+        )
+        self.inbox.put(None)  # it ends once the function returns, if it ever does
+        self.thread.join(0.5)
+
+
+def _serve_jobs(
+    inbox: queue.SimpleQueue[Callable[[], tuple[bool, Any]] | None],
+    out: queue.SimpleQueue[tuple[bool, Any]],
+) -> None:
+    pid = _getpid()
+    try:
+        while (job := inbox.get()) is not None:
+            done = job()
+            if _getpid() != pid:  # a child the function forked came back: it never answers
+                _exit(0)
+            out.put(done)
+    except BaseException:  # a timeout that arrived after its function returned: abandoned
+        return
+
+
+_helpers = threading.local()
 
 
 def run_function(
