@@ -29,12 +29,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
+import tempfile
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -48,6 +51,7 @@ AHEAD = 2  # a slot's tasks in flight: the next is on its worker when one ends
 START_SECONDS = 60.0  # a local cluster's start, the workers of a scheduler
 CONNECT_SECONDS = 10.0  # a scheduler's first answer
 REPLACE_SECONDS = 60.0  # a dead worker's replacement (then its slot moves to another)
+EXIT_CODE_SECONDS = 5.0  # a dead worker's exit code (a crash's comes from its nanny)
 CLOSE_SECONDS = 10.0
 STALL_SECONDS = 2.0  # no task ended for this long: check that the workers are alive
 _POLL = 0.5
@@ -127,6 +131,7 @@ class DaskEngine:
         self.name = f"edgelab-replay-{uuid.uuid4().hex}"
         self.cluster: Any = None
         self.client: Any = None
+        self.exit_dir: str | None = None  # local cluster: where workers leave exit codes
         self.warm = False
         self.settled = threading.Event()  # a task ended
         try:
@@ -177,7 +182,10 @@ class DaskEngine:
 
         if self.cluster is not None:  # the nannies we started tell how a worker died
             self.client.register_plugin(ExitCodes())
-        self.client.register_plugin(WarmDistribution(self.name, spec, isolated), name=self.name)
+            self.exit_dir = tempfile.mkdtemp(prefix="edgelab-exits-")
+        self.client.register_plugin(
+            WarmDistribution(self.name, spec, isolated, self.exit_dir), name=self.name
+        )
         self.warm = True
 
     def close(self, abort: bool = False) -> None:
@@ -191,7 +199,9 @@ class DaskEngine:
         if self.cluster is not None:
             with contextlib.suppress(Exception):
                 self.cluster.close(timeout=CLOSE_SECONDS)
-        self.client = self.cluster = None
+        if self.exit_dir is not None:
+            shutil.rmtree(self.exit_dir, ignore_errors=True)
+        self.client = self.cluster = self.exit_dir = None
 
     def _where(self) -> str:
         return self.scheduler if self.scheduler is not None else "started for the replay"
@@ -422,14 +432,16 @@ class DaskEngine:
         return isinstance(error, KilledWorker | OSError) or status in ("lost", "cancelled")
 
     def _exit_code(self, address: str) -> int | None:
-        """The exit code of a worker process that ended, as its nanny saw it (None when no
-        nanny of ours watched it)."""
-        if self.cluster is None:
+        """The exit code of a worker process that ended: the one it left calling
+        ``os._exit``, else as its nanny saw it (None when no nanny of ours watched it)."""
+        if self.cluster is None or self.exit_dir is None:
             return None
-        from .replay_dask_worker import exit_codes
+        from .replay_dask_worker import exit_codes, exit_file
 
-        deadline = time.monotonic() + 5
+        deadline = time.monotonic() + EXIT_CODE_SECONDS
         while time.monotonic() < deadline:
+            with contextlib.suppress(Exception):
+                return int(exit_file(Path(self.exit_dir), address).read_text())
             with contextlib.suppress(Exception):
                 for codes in self.client.run(exit_codes, nanny=True, on_error="ignore").values():
                     if isinstance(codes, dict) and address in codes:
