@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -21,3 +22,13 @@ def write(path: Path, text: str) -> str:
 
 def event(uri: str = "/", trigger: str = "viewer-request") -> dict[str, Any]:
     return el.build_event(trigger, uri=uri)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    """End a server started by a test: terminate, then kill if it has not gone in 20 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)

@@ -32,6 +32,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import stop
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
@@ -183,12 +185,7 @@ def lab(tmp_path: Path) -> Iterator[Callable[[str], str]]:
 
         yield open_notebook
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 
@@ -407,12 +404,7 @@ def edgelab_serve(tmp_path: Path) -> Iterator[str]:
             time.sleep(0.2)  # polling a server that is starting; no test timing depends on it
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()
 
 

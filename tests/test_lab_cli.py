@@ -20,6 +20,7 @@ import pytest
 from edgelab import resources
 from edgelab.cli import main
 from edgelab.commands import lab
+from tests.helpers import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -262,10 +263,5 @@ def test_edgelab_lab_starts_jupyterlab_on_a_copy_with_options_passed_through(
             == 403
         )  # the token passed
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
         log.close()

@@ -21,6 +21,7 @@ from edgelab.errors import ConfigError
 from edgelab.outbound.aws import operation_of, service_of
 from edgelab.testing import missing_node_modules
 from tests.conftest import ON_CI, ROOT
+from tests.helpers import stop
 
 PROJECT = ROOT / "examples" / "handler-project"
 SEED = {
@@ -318,12 +319,7 @@ def test_edgelab_serve_gives_its_functions_the_files_aws_and_http_sections(tmp_p
             moved = client.get(url + "/old", follow_redirects=False)
             flag = client.get(url + "/flag")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+        stop(proc)
     assert (home.status_code, home.text) == (200, "home")
     assert (moved.status_code, moved.headers["location"]) == (301, "/new")
     assert (flag.status_code, flag.text) == (200, "flag=on")
