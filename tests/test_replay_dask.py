@@ -200,3 +200,31 @@ def test_a_custom_error_page_shared_by_partitions_gives_the_one_worker_results(
     there = el.replay(cfg, frame, progress=False, scheduler=scheduler)
     same(here, there)
     assert (here["error_page"].astype(str) == "/404.html").sum() >= 20
+
+
+@pytest.mark.node
+def test_calls_after_the_cache_are_batched_on_the_workers_too(
+    scheduler: str, tmp_path: Path
+) -> None:
+    """Node.js origin request and origin response functions: each worker interleaves its
+    rows by partition and batches their calls (replay_dask_worker._run_batched), with
+    the one-worker results."""
+    from edgelab.frames import replay_dask_worker
+    from tests.test_replay_batch import failover_toml, traffic
+
+    cfg = failover_toml(tmp_path)
+    uris = [f"/{name}.html" for name in ("a", "b", "c", "d", "e", "f")] * 8
+    frame = traffic(uris, pops=["IAD89-C1", "FRA56-P1", "NRT57-P2"])
+    here = el.replay(cfg, frame, progress=False)
+    there = el.replay(cfg, frame, progress=False, scheduler=scheduler)
+    same(here, there)
+    assert here["oreq_outcome"].notna().sum() >= 12 and here["cache"].eq("Hit").any()
+    # in this process, the worker side takes the batched path for this distribution
+    loaded = replay_dask_worker._Loaded(
+        d := el.load_distribution(cfg), replay_dask_worker.Tape(d),
+        batched=replay_dask_worker.batches_after_cache(d),
+    )  # fmt: skip
+    try:
+        assert loaded.batched
+    finally:
+        d.close()

@@ -25,6 +25,7 @@ import pandas as pd
 from distributed import NannyPlugin, WorkerPlugin
 
 from .replay import _open, _run_rows, _viewer_request, _viewers, request_id
+from .replay_batch import batches_after_cache, run_rows_batched
 from .replay_tape import Tape, TapeKey
 
 Row = dict[str, Any]
@@ -35,6 +36,8 @@ class _Loaded:
     dist: Any = None
     tape: Tape | None = None
     error: str | None = None
+    #: a function after the cache has a round trip: rows interleaved, calls batched
+    batched: bool = False
 
 
 #: in a worker process: plugin name -> the distribution that replay loaded
@@ -57,7 +60,7 @@ class WarmDistribution(WorkerPlugin):
             note_exits(Path(self.exit_dir), worker.address)
         try:
             dist, _ = _open(self.spec, self.isolated)
-            loaded = _Loaded(dist, Tape(dist))
+            loaded = _Loaded(dist, Tape(dist), batched=batches_after_cache(dist))
         except Exception as exc:  # the tasks turn it into replay-error rows
             loaded = _Loaded(error=f"{type(exc).__name__}: {exc}")
         with _LOCK:
@@ -112,6 +115,8 @@ def back_task(
     assert loaded.tape is not None
     loaded.tape.replaying = tapes
     try:
+        if loaded.batched:
+            return _run_batched(loaded, frame, rows, tapes, seed)
         return _run_rows(loaded.dist, _viewers(frame), rows, seed)
     finally:
         loaded.tape.replaying = {}
@@ -135,6 +140,24 @@ def note_exits(folder: Path, address: str) -> None:
 
     noted.__wrapped__ = real  # type: ignore[attr-defined]
     os._exit = noted
+
+
+def _run_batched(
+    loaded: _Loaded, frame: pd.DataFrame, rows: list[int], tapes: dict[TapeKey, Any], seed: int
+) -> list[Row]:
+    """The back phase with the calls after the cache batched (:mod:`.replay_batch`):
+    the rows' partition keys again (their front functions answered from ``tapes``, or
+    batched here when the engine had no front phase), then the rows interleaved."""
+    assert loaded.tape is not None
+    viewers = _viewers(frame)
+    edge = loaded.dist.edge_location
+    requests = [
+        None if v["problem"] is not None else _viewer_request(v, request_id(seed, i), edge)
+        for v, i in zip(viewers, rows, strict=True)
+    ]
+    found = loaded.tape.front_keys(requests)  # (it ends with an empty tape)
+    loaded.tape.replaying = {**tapes, **{k: raw for _, calls in found for k, raw in calls}}
+    return run_rows_batched(loaded.dist, viewers, rows, seed, [key for key, _ in found])
 
 
 class ExitCodes(NannyPlugin):
