@@ -166,7 +166,6 @@ VALUE_KEYS_THAT_ARE_NOT_HEADER_ELEMENTS = {
     "edgelab/analysis.py": "a DataFrame column named value",
     "edgelab/report.py": "a DataFrame column named value",
     "edgelab/frames/billing.py": "a row of the price table",
-    "edgelab/runtimes/python.py": "the box a timed call leaves its result in",
     "edgelab/cloudfront_functions/kvs.py": "an entry of a key value store import file",
     "edgelab/cloudfront_functions/event.py": "CloudFront Functions' own header shape, "
     "{name: {value}} (cloudfront-functions facts §2.2)",

@@ -398,7 +398,6 @@ def _field_names() -> set[str]:
 
 # String constants in the runtimes that equal a message field name but are not one.
 NOT_MESSAGE_FIELDS = {
-    "python.py": {"value"},  # the box a thread's return value is passed back in
     "node.py": {"node"},  # the handler's language
     "base.py": {"node"},  # a language, in the table of default Lambda runtimes
     "nodefind.py": {"node"},  # the executable's name
