@@ -53,7 +53,7 @@ from .logs.reader import input_errors
 from .replay_batch import batches_after_cache, run_rows_batched
 from .replay_dask import DaskEngine, require_dask
 from .replay_io import CHUNK_ROWS, Chunk, MemorySink, Sink, check_chunk_rows, file_sink, open_source
-from .replay_tape import Tape
+from .replay_tape import Tape, TapeKey
 from .traffic import row_problems
 
 #: copied from the traffic row
@@ -209,6 +209,42 @@ def _run_rows(
         row["row"] = i
         out.append(row)
     return out
+
+
+def viewer_requests(
+    viewers: Sequence[dict[str, Any]], indices: Sequence[int], seed: int, default_edge: str
+) -> list[ViewerRequest | None]:
+    """The viewer request of each row (None for a row no viewer could send)."""
+    return [
+        None if v["problem"] is not None else _viewer_request(v, request_id(seed, i), default_edge)
+        for v, i in zip(viewers, indices, strict=True)
+    ]
+
+
+def staged_rows(
+    dist: Any,
+    tape: Tape,
+    viewers: Sequence[dict[str, Any]],
+    indices: Sequence[int],
+    seed: int,
+    *,
+    batched: bool,
+    taped: Mapping[TapeKey, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows run in stages: the stages in front of the cache for all of them (their
+    functions' calls batched, or answered from ``taped``: what the engine's front phase
+    recorded), then every row through the chain, those functions answered from the
+    tape: one row after the other, or (``batched``: a function after the cache has a
+    round trip) interleaved by partition (:func:`~.replay_batch.run_rows_batched`)."""
+    tape.replaying = dict(taped or {})
+    found = tape.front_keys(viewer_requests(viewers, indices, seed, dist.edge_location))
+    tape.replaying = {**(taped or {}), **{k: raw for _, calls in found for k, raw in calls}}
+    try:
+        if batched:
+            return run_rows_batched(dist, viewers, indices, seed, [key for key, _ in found])
+        return _run_rows(dist, viewers, indices, seed)
+    finally:
+        tape.replaying = {}
 
 
 def _input_error_row(rid: str, index: int, problem: str) -> dict[str, Any]:
@@ -370,23 +406,7 @@ class _InProcess:
             if self.tape is None:
                 tick(_run_rows(self.dist, vs, ix, self.seed))
                 continue
-            edge = self.dist.edge_location
-            requests = [
-                None
-                if v["problem"] is not None
-                else _viewer_request(v, request_id(self.seed, i), edge)
-                for v, i in zip(vs, ix, strict=True)
-            ]
-            taped = self.tape.front_keys(requests)
-            self.tape.replaying = {k: raw for _, calls in taped for k, raw in calls}
-            try:
-                done = (
-                    run_rows_batched(self.dist, vs, ix, self.seed, [k for k, _ in taped])
-                    if self.batched
-                    else _run_rows(self.dist, vs, ix, self.seed)
-                )
-            finally:
-                self.tape.replaying = {}
+            done = staged_rows(self.dist, self.tape, vs, ix, self.seed, batched=self.batched)
             tick(done)
 
     def close(self, abort: bool = False) -> None:

@@ -24,8 +24,8 @@ from typing import Any, NoReturn
 import pandas as pd
 from distributed import NannyPlugin, WorkerPlugin
 
-from .replay import _open, _run_rows, _viewer_request, _viewers, request_id
-from .replay_batch import batches_after_cache, run_rows_batched
+from .replay import _open, _run_rows, _viewers, staged_rows, viewer_requests
+from .replay_batch import batches_after_cache
 from .replay_tape import Tape, TapeKey
 
 Row = dict[str, Any]
@@ -91,11 +91,7 @@ def front_task(
     (``after``: the result of the slot's task before, only there to keep the order)."""
     loaded = _loaded(name)
     assert loaded.tape is not None
-    edge = loaded.dist.edge_location
-    requests = [
-        None if v["problem"] is not None else _viewer_request(v, request_id(seed, i), edge)
-        for v, i in zip(_viewers(frame), rows, strict=True)
-    ]
+    requests = viewer_requests(_viewers(frame), rows, seed, loaded.dist.edge_location)
     keys = loaded.tape.front_keys(requests)
     return [(i, key, taped) for i, (key, taped) in zip(rows, keys, strict=True)]
 
@@ -115,8 +111,9 @@ def back_task(
     assert loaded.tape is not None
     loaded.tape.replaying = tapes
     try:
-        if loaded.batched:
-            return _run_batched(loaded, frame, rows, tapes, seed)
+        if loaded.batched:  # the rows' keys again, then the rows interleaved
+            return staged_rows(loaded.dist, loaded.tape, _viewers(frame), rows, seed,
+                               batched=True, taped=tapes)  # fmt: skip
         return _run_rows(loaded.dist, _viewers(frame), rows, seed)
     finally:
         loaded.tape.replaying = {}
@@ -140,24 +137,6 @@ def note_exits(folder: Path, address: str) -> None:
 
     noted.__wrapped__ = real  # type: ignore[attr-defined]
     os._exit = noted
-
-
-def _run_batched(
-    loaded: _Loaded, frame: pd.DataFrame, rows: list[int], tapes: dict[TapeKey, Any], seed: int
-) -> list[Row]:
-    """The back phase with the calls after the cache batched (:mod:`.replay_batch`):
-    the rows' partition keys again (their front functions answered from ``tapes``, or
-    batched here when the engine had no front phase), then the rows interleaved."""
-    assert loaded.tape is not None
-    viewers = _viewers(frame)
-    edge = loaded.dist.edge_location
-    requests = [
-        None if v["problem"] is not None else _viewer_request(v, request_id(seed, i), edge)
-        for v, i in zip(viewers, rows, strict=True)
-    ]
-    found = loaded.tape.front_keys(requests)  # (it ends with an empty tape)
-    loaded.tape.replaying = {**tapes, **{k: raw for _, calls in found for k, raw in calls}}
-    return run_rows_batched(loaded.dist, viewers, rows, seed, [key for key, _ in found])
 
 
 class ExitCodes(NannyPlugin):
