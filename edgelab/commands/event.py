@@ -154,21 +154,23 @@ def event_from_args(args: argparse.Namespace, trigger: str) -> dict[str, Any]:
         if not sep or kind not in ("custom", "s3") or not domain:
             raise EdgelabError(f"--origin must be custom:DOMAIN or s3:DOMAIN; got {v['origin']!r}")
         origin = custom_origin(domain) if kind == "custom" else s3_origin(domain)
-    return build_event(
-        trigger,
-        uri=v["uri"],
-        method=v["method"],
-        querystring=v["querystring"],
-        headers=v["header"],
-        cookies=v["cookie"],
-        client_ip=v["client_ip"],
-        body=v["body"],
-        origin=origin,
-        status=v["status"],
-        response_headers=v["response_header"] or None,
-        country=v["country"],
-        device=v["device"],
-    )
+    return build_event(trigger, body=v["body"], origin=origin, **_event_values(v))
+
+
+def _event_values(v: dict[str, Any]) -> dict[str, Any]:
+    """The options both kinds of event take, as the event builders' keywords."""
+    return {
+        "uri": v["uri"],
+        "method": v["method"],
+        "querystring": v["querystring"],
+        "headers": v["header"],
+        "cookies": v["cookie"],
+        "client_ip": v["client_ip"],
+        "status": v["status"],
+        "response_headers": v["response_header"] or None,
+        "country": v["country"],
+        "device": v["device"],
+    }
 
 
 def function_event_from_args(args: argparse.Namespace, trigger: str) -> dict[str, Any]:
@@ -180,19 +182,7 @@ def function_event_from_args(args: argparse.Namespace, trigger: str) -> dict[str
             "with cf.updateRequestOrigin (facts §2.2, §5.5)"
         )
     v = _values(args)
-    return build_cff_event(
-        trigger,
-        uri=v["uri"],
-        method=v["method"],
-        querystring=v["querystring"],
-        headers=v["header"],
-        cookies=v["cookie"],
-        client_ip=v["client_ip"],
-        status=v["status"],
-        response_headers=v["response_header"] or None,
-        country=v["country"],
-        device=v["device"],
-    )
+    return build_cff_event(trigger, **_event_values(v))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
