@@ -19,9 +19,15 @@ the larger of the peak RSS (``ru_maxrss``) of the replay process and of that chi
 
     uv run python benchmarks/replay_memory.py [--n 2000000] [--small 200000] [--chunk-rows N]
                                               [--no-handlers | --both] [--logs FORMAT]
+                                              [--workers N] [--progress]
 
 ``--no-handlers``: the same replay without functions (quicker; the replay's own memory).
 ``--both``: with the handlers and without, one after the other, in one run.
+``--workers N``: each replay runs a second time with ``--workers N`` (a local Dask cluster
+of N worker processes), and the two results files are compared column by column (so the
+comparison's memory stays bounded too), measured columns aside: issue 13's "on one worker
+and on a local Dask cluster with identical results". ``--progress`` lets each replay's
+progress bar through to the terminal.
 
 Target: the 2,000,000-request peak well under 1 GB, and close to the 200,000 one.
 """
@@ -75,14 +81,48 @@ print(json.dumps({"code": code, "seconds": took, "self_kb": me, "child_kb": kids
 """
 
 
-def replay(config: Path, traffic: Path, out: Path, chunk_rows: int | None) -> dict:
-    args = ["replay", str(traffic), "--config", str(config), "--out", str(out), "--no-progress"]
+def replay(
+    config: Path,
+    traffic: Path,
+    out: Path,
+    chunk_rows: int | None,
+    workers: int = 1,
+    progress: bool = False,
+) -> dict:
+    args = ["replay", str(traffic), "--config", str(config), "--out", str(out)]
+    args += ["--workers", str(workers)] + ([] if progress else ["--no-progress"])
     if chunk_rows:
         args += ["--chunk-rows", str(chunk_rows)]
     done = subprocess.run(
-        [sys.executable, "-c", REPLAY, *args], capture_output=True, text=True, check=True
+        [sys.executable, "-c", REPLAY, *args],
+        stdout=subprocess.PIPE,
+        stderr=None if progress else subprocess.PIPE,
+        text=True,
+        check=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def same_results(one: Path, other: Path) -> str:
+    """ "identical", or the first difference: two results files compared one column at a
+    time (measured columns aside)."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    from edgelab.frames.replay import MEASURED_COLUMNS
+
+    names = pq.read_schema(one).names
+    if names != pq.read_schema(other).names:
+        return f"DIFFERENT columns: {names} vs {pq.read_schema(other).names}"
+    for name in names:
+        if name in MEASURED_COLUMNS:
+            continue
+        a, b = (pq.read_table(path, columns=[name]).to_pandas()[name] for path in (one, other))
+        try:
+            pd.testing.assert_series_equal(a, b, check_categorical=False)
+        except AssertionError as exc:
+            return f"DIFFERENT in {name}: {str(exc).splitlines()[0]}"
+    return "identical"
 
 
 def make_input(root: Path, n: int, logs: str | None) -> Path:
@@ -118,6 +158,8 @@ def main() -> None:
     which.add_argument("--no-handlers", action="store_true", help="no functions")
     which.add_argument("--both", action="store_true", help="with the handlers, then without")
     ap.add_argument("--logs", choices=LOG_FORMATS, default=None, help="input as CloudFront logs")
+    ap.add_argument("--workers", type=int, default=None, help="also on N Dask workers")
+    ap.add_argument("--progress", action="store_true", help="show each replay's progress bar")
     args = ap.parse_args()
     modes = [True, False] if args.both else [not args.no_handlers]
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,32 +170,44 @@ def main() -> None:
             '[distribution]\nisolated = false\n[origin]\ntype = "folder"\npath = "site"\n'
             "[cache]\ndefault_ttl = 3600\n"
         )
-        rows = []
+        rows, compared = [], []
         for n in (args.small, args.n):
             source = make_input(root, n, args.logs)
             for handlers in modes:
                 config = with_handlers if handlers else without
-                started = time.perf_counter()
-                got = replay(config, source, root / f"results-{n}.parquet", args.chunk_rows)
-                wall = time.perf_counter() - started
-                peak_mb = max(got["self_kb"], got["child_kb"]) / 1024
-                me, kid = got["self_kb"] / 1024, got["child_kb"] / 1024
-                rows.append((handlers, n, peak_mb, me, kid, wall))
+                for workers in (1, args.workers) if args.workers else (1,):
+                    out = root / f"results-{n}-{workers}.parquet"
+                    started = time.perf_counter()
+                    got = replay(config, source, out, args.chunk_rows, workers, args.progress)
+                    wall = time.perf_counter() - started
+                    peak_mb = max(got["self_kb"], got["child_kb"]) / 1024
+                    me, kid = got["self_kb"] / 1024, got["child_kb"] / 1024
+                    rows.append((handlers, n, workers, peak_mb, me, kid, wall))
+                if args.workers:
+                    ones, many = (root / f"results-{n}-{w}.parquet" for w in (1, args.workers))
+                    compared.append((handlers, n, same_results(ones, many)))
+                    remove(many)
             remove(source)
         what = f"CloudFront logs, {args.logs}" if args.logs else "traffic set (Parquet)"
         print(f"input: {what}; chunk rows: {args.chunk_rows or 'default'}")
-        head = f"{'handlers':>8} {'requests':>10} {'peak RSS':>10} {'replay':>9} {'child':>9}"
-        print(f"{head} {'req/s':>8}")
-        for handlers, n, peak, me, kid, wall in rows:
+        head = f"{'handlers':>8} {'requests':>10} {'workers':>7} {'peak RSS':>10} {'replay':>9}"
+        print(f"{head} {'child':>9} {'req/s':>8}")
+        for handlers, n, workers, peak, me, kid, wall in rows:
             print(
-                f"{'4' if handlers else 'none':>8} {n:>10,} {peak:>7.0f} MB {me:>6.0f} MB "
-                f"{kid:>6.0f} MB {n / wall:>8,.0f}"
+                f"{'4' if handlers else 'none':>8} {n:>10,} {workers:>7} {peak:>7.0f} MB "
+                f"{me:>6.0f} MB {kid:>6.0f} MB {n / wall:>8,.0f}"
             )
         for handlers in modes:
-            small, big = (r[2] for r in rows if r[0] == handlers)
+            for workers in (1, args.workers) if args.workers else (1,):
+                small, big = (r[3] for r in rows if r[0] == handlers and r[2] == workers)
+                print(
+                    f"{'with' if handlers else 'without'} handlers, {workers} worker(s): peak "
+                    f"at {args.n:,} / peak at {args.small:,}: {big / small:.2f}x"
+                )
+        for handlers, n, same in compared:
             print(
-                f"{'with' if handlers else 'without'} handlers: peak at {args.n:,} / peak at "
-                f"{args.small:,}: {big / small:.2f}x"
+                f"{'with' if handlers else 'without'} handlers, {n:,} requests: 1 worker vs "
+                f"{args.workers} workers: {same} (measured columns aside)"
             )
 
 
