@@ -70,7 +70,7 @@ PINNED = {
         f"{C}::test_origin_helpers_act_on_the_distributions_origins"
     ),
     "createRequestOriginGroup in a distribution": (
-        f"{C}::test_origin_helpers_act_on_the_distributions_origins"
+        "test_failover::test_an_origin_group_a_cloudfront_function_built_fails_over"
     ),
     "request.rawQueryString() in a distribution": (
         f"{C}::test_raw_query_string_and_the_query_string_sent_on"

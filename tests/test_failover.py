@@ -429,3 +429,108 @@ def test_an_origin_a_cloudfront_function_chose_does_not_fail_over(tmp_path: Path
     assert (trace.status, trace.origin_id) == (503, "primary")
     assert not secondary.requests and not trace.failover
     assert any("a CloudFront Function chose the origin" in n for n in trace.notes)
+
+
+GROUP_FUNCTION = """
+import cf from 'cloudfront';
+
+function handler(event) {
+    const how = event.request.querystring.how ? event.request.querystring.how.value : '';
+    if (how === 'list') {
+        cf.createRequestOriginGroup({originIds: ['primary', 'secondary'], failoverCriteria: [503]});
+    } else if (how === 'overrides') {
+        cf.createRequestOriginGroup({
+            originIds: ['primary', {
+                originId: 'secondary',
+                originOverrides: {originPath: '/o', hostHeader: 'alt.example'}
+            }],
+            failoverCriteria: {statusCodes: [503]}
+        });
+    } else {
+        cf.createRequestOriginGroup({
+            originIds: ['primary', 'secondary'], failoverCriteria: {statusCodes: [503]}
+        });
+    }
+    return event.request;
+}
+"""
+
+# (id, the behaviour's target, ?how=, primary's answer, status, origin_id, attempts)
+FAILED_OVER = [("primary", 503, "503"), ("secondary", 200, None)]
+FUNCTION_GROUPS = {
+    "CFF §5.5 a function's group fails over on its own criteria": (
+        "primary", "", 503, 200, "secondary", FAILED_OVER
+    ),
+    "CFF §5.5 failoverCriteria as a list": (
+        "primary", "list", 503, 200, "secondary", FAILED_OVER
+    ),
+    "CFF §5.5 a status outside the function's criteria does not fail over": (
+        "primary", "", 500, 500, "primary", [("primary", 500, None)]
+    ),
+    "CFF §5.5 the function's criteria replace the behaviour's group's": (
+        "ha", "", 500, 500, "primary", [("primary", 500, None)]
+    ),
+    "CFF §5.5 the function's group is used instead of the behaviour's": (
+        "ha", "", 503, 200, "secondary", FAILED_OVER
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.node
+@pytest.mark.parametrize(
+    ("target", "how", "first", "status", "origin_id", "tries"),
+    FUNCTION_GROUPS.values(),
+    ids=FUNCTION_GROUPS.keys(),
+)
+def test_an_origin_group_a_cloudfront_function_built_fails_over(
+    tmp_path: Path,
+    target: str,
+    how: str,
+    first: int,
+    status: int,
+    origin_id: str,
+    tries: list[tuple[str, int | None, str | None]],
+) -> None:
+    """cloudfront-functions-facts §5.5: createRequestOriginGroup builds an origin group
+    for the request from the distribution's origins; its failoverCriteria override the
+    failover codes, on a behaviour with one origin or with a group of its own."""
+    dist, primary, secondary = _function_group(tmp_path, target, first)
+    try:
+        trace = dist.request(f"/page?how={how}")
+    finally:
+        dist.close()
+    assert (trace.status, trace.origin_id) == (status, origin_id)
+    assert attempts(trace) == tries and trace.failover == (len(tries) > 1)
+    assert len(primary.requests) == 1 and len(secondary.requests) == len(tries) - 1
+    assert any(
+        "cf.createRequestOriginGroup: origin group (primary, secondary)" in n for n in trace.notes
+    )
+
+
+@pytest.mark.node
+def test_a_function_groups_origin_overrides_change_that_member(tmp_path: Path) -> None:
+    """cloudfront-functions-facts §5.5: a member's originOverrides change what that
+    origin is sent (its path, its Host); the other member keeps its own settings."""
+    dist, primary, secondary = _function_group(tmp_path, "primary", 503)
+    try:
+        trace = dist.request("/page?how=overrides")
+    finally:
+        dist.close()
+    assert (trace.status, trace.origin_id) == (200, "secondary")
+    sent, first = secondary.requests[0], primary.requests[0]
+    assert sent["origin"]["custom"]["path"] == "/o"
+    assert sent["headers"]["host"][0]["value"] == "alt.example"
+    assert first["origin"]["custom"]["path"] == "/p"
+    assert first["headers"]["host"][0]["value"] == "primary.example.com"
+
+
+def _function_group(
+    tmp_path: Path, target: str, first: int
+) -> tuple[el.Distribution, Origin, Origin]:
+    (tmp_path / "group.js").write_text(GROUP_FUNCTION)
+    cfg = tmp_path / "dist.toml"
+    toml = TOML.format(functions='viewer-request = { function = "group.js" }')
+    cfg.write_text(toml.replace('target_origin = "ha"', f'target_origin = "{target}"'))
+    primary, secondary = Origin(first), Origin(200)
+    dist = el.load_distribution(cfg, origins={"primary": primary, "secondary": secondary})
+    return dist, primary, secondary

@@ -212,8 +212,10 @@ CFF_DECISIONS: tuple[Decision, ...] = (
     Decision(
         "createRequestOriginGroup in a distribution",
         "§5.5",
-        "the request goes to the group's first origin, with a note; failing over to the "
-        "second is the origin group stage's work",
+        "the request tries the group's first origin, then fails over to the second as a "
+        "configured group would (GET, HEAD, OPTIONS; the function's failoverCriteria "
+        "replace the behaviour's group's codes); a member's originOverrides change what "
+        "that origin is sent; selectionCriteria does not change the order",
     ),
     Decision(
         "request.rawQueryString() in a distribution",

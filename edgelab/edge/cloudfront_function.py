@@ -36,7 +36,7 @@ from ..cloudfront_functions.result import FunctionResult, cff_error_response
 from ..event.headers import Headers, canonical_key, header_map
 from ..triggers import Trigger
 from .cloudfront_headers import add_cloudfront_headers
-from .exchange import Exchange, OriginOverride, Reply, Step
+from .exchange import Exchange, FunctionOriginGroup, OriginOverride, Reply, Step
 from .stage import StageUnit, keep_body, without
 from .trace import Stage
 
@@ -309,8 +309,9 @@ def apply_origin_changes(
     changes: list[dict[str, Any]],
 ) -> None:
     """Apply a viewer-request function's origin helper calls, in order, to this request:
-    ``selectRequestOriginById`` and ``createRequestOriginGroup`` pick an origin of the
-    distribution (the group's first; the validator has checked the ids),
+    ``selectRequestOriginById`` picks an origin of the distribution (the validator has
+    checked the ids), ``createRequestOriginGroup`` builds a group of two (its primary is
+    tried first; :class:`~edgelab.edge.failover.OriginGroupFailover` fails over),
     ``updateRequestOrigin`` changes the fields of the origin's ``request.origin`` (a new
     ``domainName`` of another origin of the distribution is that origin; another custom
     domain is requested over HTTP on loopback, as when origin request switches origin)."""
@@ -318,21 +319,49 @@ def apply_origin_changes(
     target: OriginTarget = behavior.target or dist.first_origin(behavior)
     block: dict[str, Any] | None = None
     host: str | None = None
+    group: FunctionOriginGroup | None = None
     for change in changes:
         helper, params = change.get("helper"), change.get("params") or {}
         if helper == "selectRequestOriginById":
             target, block, host = dist.origins[params["originId"]], None, params.get("hostHeader")
+            group = None
         elif helper == "createRequestOriginGroup":
-            ids = [i.get("originId") if isinstance(i, Mapping) else i for i in params["originIds"]]
-            target, block, host = dist.origins[str(ids[0])], None, None
+            group = function_group(dist, params, scheme)
+            target, block, host = dist.origins[group.primary], None, None
             ex.notes.append(
-                f"cf.createRequestOriginGroup: the request goes to the group's first origin, "
-                f"{ids[0]}; failing over to {ids[1]} is left to the origin group stage"
+                f"cf.createRequestOriginGroup: origin group ({group.primary}, "
+                f"{group.secondary}), failing over on {', '.join(map(str, sorted(group.codes)))}"
             )
         elif helper == "updateRequestOrigin":
-            block = updated_block(block or target.block(scheme), params)
+            start = block or (group.blocks.get(target.id) if group is not None else None)
+            block = updated_block(start or target.block(scheme), params)
             host = params.get("hostHeader", host)
-    ex.origin_override = OriginOverride(target, block, host)
+    ex.origin_override = OriginOverride(target, block, host, group)
+
+
+def function_group(
+    dist: Distribution, params: Mapping[str, Any], scheme: str
+) -> FunctionOriginGroup:
+    """``createRequestOriginGroup``'s parameters (the validator checked them, CFF §5.5) as
+    the group :class:`~edgelab.edge.failover.OriginGroupFailover` tries: ``originIds``
+    as ids or ``{originId, originOverrides}`` (the overrides change that member's block
+    as ``updateRequestOrigin`` would), ``failoverCriteria`` as ``{statusCodes}`` or a
+    list. ``selectionCriteria`` does not change which origin is tried first here."""
+    members = [m if isinstance(m, Mapping) else {"originId": m} for m in params["originIds"]]
+    ids = [str(m["originId"]) for m in members]
+    blocks: dict[str, dict[str, Any]] = {}
+    hosts: dict[str, str] = {}
+    for oid, member in zip(ids, members, strict=True):
+        overrides = member.get("originOverrides")
+        if isinstance(overrides, Mapping):
+            blocks[oid] = updated_block(dist.origins[oid].block(scheme), overrides)
+            if overrides.get("hostHeader"):
+                hosts[oid] = str(overrides["hostHeader"])
+    failover = params.get("failoverCriteria")
+    codes = failover.get("statusCodes") if isinstance(failover, Mapping) else failover
+    return FunctionOriginGroup(
+        ids[0], ids[1], frozenset(int(c) for c in codes or ()), blocks, hosts
+    )
 
 
 def updated_block(block: dict[str, Any], params: Mapping[str, Any]) -> dict[str, Any]:

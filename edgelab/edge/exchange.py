@@ -44,22 +44,47 @@ perf = time.perf_counter
 
 
 @dataclass(frozen=True, slots=True)
+class FunctionOriginGroup:
+    """The origin group a CloudFront Function built with ``createRequestOriginGroup``
+    (cloudfront-functions-facts §5.5): its two origin ids, the status codes that fail
+    over (``failoverCriteria``), and what each member's ``originOverrides`` made of its
+    ``request.origin`` block and ``Host`` (by origin id)."""
+
+    primary: str
+    secondary: str
+    codes: frozenset[int]
+    blocks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hosts: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class OriginOverride:
     """What a CloudFront Function's origin helpers made of the request's origin
     (cloudfront-functions-facts §5.5): ``target`` the origin of the distribution it goes
     to, ``block`` its ``request.origin`` as ``updateRequestOrigin`` changed it (None:
-    unchanged), ``host`` the ``Host`` to send (``hostHeader``)."""
+    unchanged), ``host`` the ``Host`` to send (``hostHeader``), ``group`` the origin
+    group ``createRequestOriginGroup`` built (``target`` is its primary)."""
 
     target: OriginTarget
     block: dict[str, Any] | None = None
     host: str | None = None
+    group: FunctionOriginGroup | None = None
 
     def block_for(self, origin: OriginTarget, scheme: str) -> dict[str, Any]:
         """The block to send ``origin``: the changed one for the origin it changed (only
-        that one: a group's secondary keeps its own)."""
+        that one: a configured group's secondary keeps its own; a function's group's
+        secondary has what its ``originOverrides`` made)."""
         if self.block is not None and origin is self.target:
             return self.block
+        if self.group is not None and origin.id in self.group.blocks:
+            return self.group.blocks[origin.id]
         return origin.block(scheme)
+
+    def host_for(self, origin: OriginTarget) -> str | None:
+        """The ``Host`` a helper asked for ``origin`` (None: the usual one)."""
+        if self.host and origin is self.target:
+            return self.host
+        return self.group.hosts.get(origin.id) if self.group is not None else None
 
 
 @dataclass(slots=True)

@@ -20,8 +20,10 @@ rows of :data:`~edgelab.edge.decisions.DISTRIBUTION_DECISIONS`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..triggers import Trigger
 from .exchange import Exchange, Reply
 from .forward import ForwardToOrigin
 from .stage import StageUnit
@@ -35,44 +37,57 @@ if TYPE_CHECKING:
 FAILOVER_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """The two origins a request may try, and the status codes that fail over."""
+
+    name: str
+    primary: str
+    secondary: str
+    codes: frozenset[int]
+
+
 class OriginGroupFailover(StageUnit):
     """An origin group's failover; see the module docstring."""
 
     @classmethod
     def wanted(cls, dist: Distribution, behavior: CacheBehavior) -> bool:
-        return behavior.target_origin in dist.origin_groups
+        # a configured group, or a viewer-request CloudFront Function, which may build a
+        # group for the request (cloudfront-functions-facts §5.5)
+        return (
+            behavior.target_origin in dist.origin_groups or Trigger.VIEWER_REQUEST in behavior.cff
+        )
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.group = self.dist.origin_groups[self.behavior.target_origin]
-        self.codes = frozenset(int(c) for c in self.group.failover_status_codes)
+        group = self.dist.origin_groups.get(self.behavior.target_origin)
+        self.group = None if group is None else _Group(
+            f"origin group {group.id}",
+            group.primary,
+            group.secondary,
+            frozenset(int(c) for c in group.failover_status_codes),
+        )  # fmt: skip
         self.forward = ForwardToOrigin(self.next, self.dist, self.behavior)
 
     def __call__(self, ex: Exchange) -> Reply:
-        if ex.origin_override is not None:
-            # a viewer-request CloudFront Function chose the origin (cloudfront-functions
-            # facts §5.5): the request goes there alone, not to this group's members
-            ex.notes.append(
-                f"origin group {self.group.id}: not used, a CloudFront Function chose the "
-                "origin; no failover"
-            )
+        group = self.group_for(ex)
+        if group is None:
             return self.next(ex)
-        group = self.group
         body = ex.body
         reply, attempt = self.attempt(ex, group.primary)
-        reason = self.reason(ex, reply)
+        reason = self.reason(ex, reply, group.codes)
         if reason is None:
             return reply
         method = ex.request["method"]
         if method not in FAILOVER_METHODS:
             ex.notes.append(
-                f"origin group {group.id}: the primary {group.primary} {_said(reason)}, but "
+                f"{group.name}: the primary {group.primary} {_said(reason)}, but "
                 f"{method} requests do not fail over (GET, HEAD and OPTIONS only, facts §2)"
             )
             return reply
         attempt.failover = reason
         ex.notes.append(
-            f"origin group {group.id}: the primary {group.primary} {_said(reason)}; "
+            f"{group.name}: the primary {group.primary} {_said(reason)}; "
             f"CloudFront tried the secondary, {group.secondary} (facts §2)"
         )
         secondary = self.dist.origins[group.secondary]
@@ -80,6 +95,28 @@ class OriginGroupFailover(StageUnit):
         ex.origin_request, ex.forwarded_querystring = self.forward.origin_request(ex, secondary)
         reply, _ = self.attempt(ex, group.secondary)
         return reply
+
+    def group_for(self, ex: Exchange) -> _Group | None:
+        """The group this request fails over in: the one a viewer-request CloudFront
+        Function built, else the behaviour's (none when a function chose one origin)."""
+        override = ex.origin_override
+        if override is None:
+            return self.group
+        made = override.group
+        if made is not None:
+            return _Group(
+                f"the function's origin group ({made.primary}, {made.secondary})",
+                made.primary,
+                made.secondary,
+                made.codes,
+            )
+        if self.group is not None:
+            # a viewer-request CloudFront Function chose the origin (cloudfront-functions
+            # facts §5.5): the request goes there alone, not to this group's members
+            ex.notes.append(
+                f"{self.group.name}: not used, a CloudFront Function chose the origin; no failover"
+            )
+        return None
 
     def attempt(self, ex: Exchange, member: str) -> tuple[Reply, OriginAttempt]:
         """Try one member: the rest of the chain (origin request, the origin, origin
@@ -98,7 +135,7 @@ class OriginGroupFailover(StageUnit):
         ex.attempts.append(attempt)
         return reply, attempt
 
-    def reason(self, ex: Exchange, reply: Reply) -> str | None:
+    def reason(self, ex: Exchange, reply: Reply, codes: frozenset[int]) -> str | None:
         """Why the try just made fails over, None when it does not: the status the
         origin itself answered when it is a failover code (whatever origin response made
         of it), ``unreachable`` or ``timeout``. A try in which no origin was asked
@@ -109,7 +146,7 @@ class OriginGroupFailover(StageUnit):
         if call.error is not None:
             return "timeout" if reply.status == 504 else "unreachable"
         status = call.status
-        return str(status) if status in self.codes else None
+        return str(status) if status in codes else None
 
 
 def _said(reason: str) -> str:

@@ -58,8 +58,9 @@ class ForwardToOrigin(StageUnit):
         else:  # a CloudFront Function chose or changed the origin (CFF facts §5.5)
             block = override.block_for(origin, ex.viewer.protocol)
         out = MutableHeaders(self.forwarded_headers(vh, block))
-        if override is not None and override.host and origin is override.target:
-            out["Host"] = override.host
+        host = override.host_for(origin) if override is not None else None
+        if host:
+            out["Host"] = host
         viewer = Headers(vh)
         if "user-agent" not in out:
             out["User-Agent"] = "Amazon CloudFront"
