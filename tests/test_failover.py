@@ -417,11 +417,7 @@ function handler(event) {
 def test_an_origin_a_cloudfront_function_chose_does_not_fail_over(tmp_path: Path) -> None:
     """cloudfront-functions-facts §5.5: selectRequestOriginById sends the request to that
     origin alone; the behaviour's group (and its failover) is not used."""
-    (tmp_path / "select.js").write_text(SELECT_PRIMARY)
-    cfg = tmp_path / "dist.toml"
-    cfg.write_text(TOML.format(functions='viewer-request = { function = "select.js" }'))
-    primary, secondary = Origin(503), Origin(200)
-    dist = el.load_distribution(cfg, origins={"primary": primary, "secondary": secondary})
+    dist, _, secondary = _with_function(tmp_path, SELECT_PRIMARY, "ha", 503)
     try:
         trace = dist.request("/page")
     finally:
@@ -494,7 +490,7 @@ def test_an_origin_group_a_cloudfront_function_built_fails_over(
     """cloudfront-functions-facts §5.5: createRequestOriginGroup builds an origin group
     for the request from the distribution's origins; its failoverCriteria override the
     failover codes, on a behaviour with one origin or with a group of its own."""
-    dist, primary, secondary = _function_group(tmp_path, target, first)
+    dist, primary, secondary = _with_function(tmp_path, GROUP_FUNCTION, target, first)
     try:
         trace = dist.request(f"/page?how={how}")
     finally:
@@ -511,7 +507,7 @@ def test_an_origin_group_a_cloudfront_function_built_fails_over(
 def test_a_function_groups_origin_overrides_change_that_member(tmp_path: Path) -> None:
     """cloudfront-functions-facts §5.5: a member's originOverrides change what that
     origin is sent (its path, its Host); the other member keeps its own settings."""
-    dist, primary, secondary = _function_group(tmp_path, "primary", 503)
+    dist, primary, secondary = _with_function(tmp_path, GROUP_FUNCTION, "primary", 503)
     try:
         trace = dist.request("/page?how=overrides")
     finally:
@@ -524,12 +520,15 @@ def test_a_function_groups_origin_overrides_change_that_member(tmp_path: Path) -
     assert first["headers"]["host"][0]["value"] == "primary.example.com"
 
 
-def _function_group(
-    tmp_path: Path, target: str, first: int
+def _with_function(
+    tmp_path: Path, code: str, target: str, first: int
 ) -> tuple[el.Distribution, Origin, Origin]:
-    (tmp_path / "group.js").write_text(GROUP_FUNCTION)
+    """The distribution of :data:`TOML` with a viewer-request CloudFront Function of
+    ``code``, its behaviour targeting ``target``; the primary answers ``first`` and the
+    secondary 200."""
+    (tmp_path / "function.js").write_text(code)
     cfg = tmp_path / "dist.toml"
-    toml = TOML.format(functions='viewer-request = { function = "group.js" }')
+    toml = TOML.format(functions='viewer-request = { function = "function.js" }')
     cfg.write_text(toml.replace('target_origin = "ha"', f'target_origin = "{target}"'))
     primary, secondary = Origin(first), Origin(200)
     dist = el.load_distribution(cfg, origins={"primary": primary, "secondary": secondary})
