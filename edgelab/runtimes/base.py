@@ -88,11 +88,11 @@ class LogBuffer:
         return out
 
 
-def file_stamp(path: Path) -> tuple[int, int] | None:
+def file_stamp(path: str | Path) -> tuple[int, int] | None:
     """``(mtime_ns, size)`` of a handler file, or None when it is gone: runtimes compare
     stamps before each call to pick up an edited handler (a cold start)."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)

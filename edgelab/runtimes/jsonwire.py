@@ -86,6 +86,14 @@ def _FLOAT_TEXT(o: float) -> str:
 
 #: ``json.dumps(value, separators=(",", ":"))`` as bound at import (Decimal as a number).
 dumps = _make_encoder(_default)
+#: :data:`dumps` without the circular-reference check (``check_circular=False``): a cycle
+#: then ends in RecursionError, after which :func:`marshal_result` encodes again with
+#: the check, for the same message as before; a quarter cheaper on every result.
+_dumps_unchecked = (
+    _C_MAKE_ENCODER(None, _default, _ENCODE_STR, None, ":", ",", False, False, True)
+    if _C_MAKE_ENCODER is not None
+    else None
+)
 
 
 def _fallback(obj: Any) -> Any:
@@ -136,7 +144,7 @@ def marshal_result(value: Any) -> tuple[bool, Any, str]:
         except (UnicodeDecodeError, ValueError):
             return True, raw.decode("utf-8", "replace"), ""
     try:
-        text = dumps(value)
+        text = _encode(value)
     except RecursionError:
         return (
             False,
@@ -161,3 +169,15 @@ def marshal_result(value: Any) -> tuple[bool, Any, str]:
                 "(maximum recursion depth exceeded while encoding it)"
             ),
         )
+
+
+def _encode(value: Any) -> str:
+    """:data:`dumps` of a result: first without the circular-reference check; a value that
+    recursed too deeply (a cycle, or real depth) is encoded again with it, which tells
+    the two apart (ValueError "Circular reference detected", or RecursionError again)."""
+    if _dumps_unchecked is not None:
+        try:
+            return _JOIN(_dumps_unchecked(value, 0))
+        except RecursionError:
+            pass
+    return dumps(value)

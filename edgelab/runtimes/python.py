@@ -482,8 +482,16 @@ class _Surroundings:
                     os.environ[name] = value
 
     def run(self, fn: Callable[..., Any], call: Call, cold: bool) -> RawResult:
-        with self.around():
-            result = run_function(fn, call.event, call.info, cold_start=cold)
+        if self.env:
+            with self.around():
+                result = run_function(fn, call.event, call.info, cold_start=cold)
+        else:  # no variables to set: around() would only install the guard (cheaper so)
+            guard = self.guard
+            guard.install()
+            try:
+                result = run_function(fn, call.event, call.info, cold_start=cold)
+            finally:
+                guard.uninstall()
         result.calls = self.guard.take()
         return result
 
