@@ -116,6 +116,10 @@ class RawResult:
     duration_ms: float = 0.0
     cold_start: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
+    #: True when ``value`` is known to be JSON data the validator's "is it JSON" check
+    #: passes (worked out where it was encoded: ``jsonwire.marshal_checked``), so that
+    #: check is not made twice; False: unknown, the validator makes it
+    json_checked: bool = False
 
 
 @dataclass
