@@ -60,7 +60,10 @@ def lowercase_names(raw: Mapping[Any, Any], *, exact: bool = True) -> bool:
         return all(n == n.lower() for n in raw)
     if names != names.lower():
         return False
-    return not exact or all(type(n) is str for n in raw)
+    return not exact or set(map(type, raw)) <= _STR
+
+
+_STR = frozenset({str})
 
 
 def _keys_filled(raw: Mapping[str, Any]) -> bool:
