@@ -23,7 +23,13 @@ def canonical_key(name: str) -> str:
 def header_map(items: Iterable[tuple[str, str]] | Mapping[str, str] | None = None) -> HeaderMap:
     """Build a CloudFront header map from ``(name, value)`` pairs, keeping name case in key."""
     out: HeaderMap = {}
-    pairs = items.items() if isinstance(items, Mapping) else (items or ())
+    pairs = (
+        items
+        if type(items) is list
+        else items.items()
+        if isinstance(items, Mapping)
+        else (items or ())
+    )
     for name, value in pairs:
         out.setdefault(name.lower(), []).append({"key": name, "value": str(value)})
     return out

@@ -248,7 +248,8 @@ def _header_notes(result: Mapping[str, Any], kind: str | None, trigger: Trigger)
             "'headers given as a list in a generated response'); use {lowercase-name: "
             "[{key, value}]}"
         ]
-    if not isinstance(headers, Mapping) or lowercase_names(headers):
+    # (type() first: the usual dict, without the ABC's instance check)
+    if (type(headers) is not dict and not isinstance(headers, Mapping)) or lowercase_names(headers):
         return []
     return header_name_notes(headers, f"{kind}.headers")
 
