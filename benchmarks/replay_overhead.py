@@ -17,6 +17,7 @@ the least any emulator that gives each call its own event must do.
 
     uv run python benchmarks/replay_overhead.py [--n 100000] [--workers 1] [--rounds 1]
                                                 [--one-edge] [--profile] [--no-isolated]
+                                                [--before CHECKOUT ...]
 
 Each side is timed in CPU seconds (this process and its children that ended: the
 replay's supervised child, the isolated workers; the floor's own process time), which
@@ -26,6 +27,14 @@ alternating, and compares the least of each. ``--profile`` runs the in-process c
 once in this process under cProfile (``el.replay_to`` on a loaded distribution: the
 same rows and stages the child process runs) and prints the 30 most expensive
 functions.
+
+``--before CHECKOUT`` adds another checkout of edgelab as a side, named by its folder
+(repeat it for several; issue 10's "no slower than before": ``git worktree add /tmp/old
+a837b34``, then ``--before /tmp/old``): the same traffic through its ``edgelab replay``
+with in-process handlers (a checkout that does not know the ``isolated`` key gets the
+plain configuration: it ran them in-process), in a child process whose CPU time is taken
+around the command alone, its own children included (interpreter start-up and imports
+are not counted, as for the other sides).
 
 Prints the rates and their ratios, measured in one run. Target (issue 13): the
 in-process replay within 2x of the floor's CPU time (the like-for-like comparison: both
@@ -138,6 +147,43 @@ def floor(
     return len(rows), sum(len(t) for t in calls), took
 
 
+#: run in the other checkout's interpreter: ``edgelab replay ARGS``, then the CPU time it
+#: took (this process and its children that ended) and its wall time on the last line
+_BEFORE = (
+    "import os, sys, time\n"
+    "from edgelab.cli import main\n"
+    "t, w = os.times(), time.perf_counter()\n"
+    "assert main(sys.argv[1:]) == 0\n"
+    "u, w = os.times(), time.perf_counter() - w\n"
+    "print(sum(u[:4]) - sum(t[:4]), w)\n"
+)
+
+
+def before_side(
+    checkout: Path, traffic: Path, configs: tuple[Path, Path], out: Path
+) -> tuple[float, float]:
+    """(CPU s, wall s) of ``edgelab replay`` in ``checkout`` (its own package first on
+    the path), around the command: with the in-process configuration, or the plain one
+    where the checkout does not know the ``isolated`` key (it then ran in-process)."""
+    done = _replay_in(checkout, traffic, configs[0], out)
+    if done.returncode != 0:
+        done = _replay_in(checkout, traffic, configs[1], out)
+    if done.returncode != 0:
+        raise SystemExit(f"the replay in {checkout} failed:\n{done.stderr[-2000:]}")
+    cpu, wall = done.stdout.strip().splitlines()[-1].split()
+    return float(cpu), float(wall)
+
+
+def _replay_in(checkout: Path, traffic: Path, config: Path, out: Path) -> Any:
+    import subprocess
+    import sys
+
+    argv = [sys.executable, "-c", _BEFORE, "replay", str(traffic), "--config", str(config)]
+    argv += ["--out", str(out), "--no-progress"]
+    env = dict(os.environ, PYTHONPATH=str(checkout))
+    return subprocess.run(argv, env=env, cwd=checkout, capture_output=True, text=True)
+
+
 def cpu_seconds() -> float:
     """CPU time of this process and of its children that have ended (the replay's
     supervised child, isolated workers): less disturbed by other jobs than wall time."""
@@ -168,6 +214,14 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=1, help="alternate the sides R times")
     ap.add_argument("--profile", action="store_true", help="cProfile the in-process chain")
     ap.add_argument("--no-isolated", action="store_true", help="the in-process replay only")
+    ap.add_argument(
+        "--before",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="CHECKOUT",
+        help="another checkout of edgelab as a side (for example a837b34 in a git worktree)",
+    )
     ap.add_argument(
         "--one-edge",
         action="store_true",
@@ -204,6 +258,12 @@ def main() -> None:
                 if calls and ran != calls:  # cache hits are deterministic: a bug if not
                     raise SystemExit(f"{mode}: the replay ran other triggers than before")
                 calls = ran
+            for checkout in args.before:
+                cpu, wall = before_side(
+                    checkout.resolve(), traffic, (fast, config), root / "results-before.parquet"
+                )
+                used.setdefault(str(checkout), []).append(cpu)
+                took.setdefault(str(checkout), []).append(wall)
             started = time.perf_counter()
             _, n_calls, t = floor(traffic, root / "handlers", calls)
             took["floor"].append(time.perf_counter() - started)
@@ -216,7 +276,13 @@ def main() -> None:
         print(
             f"replay {mode:10}: {args.n:,} requests in {best[mode]:.2f} s = {rate:,.0f} req/s "
             f"(workers={args.workers}; traffic file in, results file out); "
-            f"{least[mode]:.2f} CPU s; {least[mode] / least['floor']:.2f}x the floor's CPU time"
+            f"{least[mode]:.2f} CPU s = {args.n / least[mode]:,.0f} req/CPU s; "
+            f"{least[mode] / least['floor']:.2f}x the floor's CPU time"
+        )
+    for checkout in map(str, args.before):
+        print(
+            f"before           : {checkout} takes {least[checkout]:.2f} CPU s; in-process "
+            f"takes {least['in-process'] / least[checkout]:.2f}x that"
         )
     print(
         f"floor            : {args.n:,} requests, {n_calls:,} handler calls "

@@ -259,3 +259,91 @@ def test_a_non_string_ssl_protocol_in_a_passed_through_origin_is_a_502() -> None
     result = el.invoke(_passthrough, event)
     assert (result.status, result.error.type) == (502, "LambdaValidationError")
     assert "sslProtocols" in result.error.message
+
+
+# -- the hot path's shortcuts give the answers of the rules they stand for ----------------
+_NAME_KEYS = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["Σ", "x-Σ", "İ", "ǅ", "ß", "ﬁ", "123", "x-a"]),
+    st.integers(),
+    st.none(),
+)
+
+
+@given(st.dictionaries(_NAME_KEYS, st.just([]), max_size=5))
+def test_lowercase_names_answers_name_by_name(raw: dict[Any, Any]) -> None:
+    from edgelab.event.headers import lowercase_names
+
+    def by_name(exact: bool) -> bool | type[BaseException]:
+        try:
+            if exact:
+                return all(type(n) is str and n == n.lower() for n in raw)
+            return all(n == n.lower() for n in raw)
+        except AttributeError:
+            return AttributeError
+
+    for exact in (True, False):
+        try:
+            got: bool | type[BaseException] = lowercase_names(raw, exact=exact)
+        except AttributeError:
+            got = AttributeError
+        assert got == by_name(exact)
+
+
+@given(s.header_maps | s.raw_header_maps)
+def test_header_bytes_and_fill_keys_keep_their_rules(raw: dict[str, Any]) -> None:
+    from edgelab.event.headers import fill_keys, header_bytes
+
+    try:
+        expected = sum(
+            len(e.get("key") or name) + len(e["value"]) + 4
+            for name, elems in raw.items()
+            for e in elems
+        )
+    except (AttributeError, KeyError, TypeError):
+        expected = None
+    if expected is not None:
+        assert header_bytes(raw) == expected
+
+    def outcome(fn: Any) -> Any:  # the map itself, an equal copy, or the error raised
+        try:
+            out = fn(raw)
+        except (AttributeError, TypeError) as exc:
+            return type(exc)
+        return "same" if out is raw else out
+
+    def as_before(raw: dict[str, Any]) -> Any:  # fill_keys as written before the shortcut
+        if all(n == n.lower() for n in raw) and all(
+            type(e) is dict and "key" in e for elems in raw.values() for e in elems
+        ):
+            return raw
+        return _copy_fill(raw)
+
+    assert outcome(fill_keys) == outcome(as_before)
+
+
+def _copy_fill(raw: dict[str, Any]) -> dict[str, Any]:
+    from collections.abc import Mapping
+
+    from edgelab.event.headers import canonical_key
+
+    out: dict[str, Any] = {}
+    for name, elems in raw.items():
+        lower = name.lower()
+        out.setdefault(lower, []).extend(
+            {"key": e.get("key") or canonical_key(lower), "value": e.get("value", "")}
+            if isinstance(e, Mapping)
+            else e
+            for e in elems
+        )
+    return out
+
+
+@given(s.handler_returns | st.text(max_size=6).map(lambda t: {"uri": t + "\ud800"}))
+def test_a_result_marked_json_checked_passes_the_json_check(value: Any) -> None:
+    from edgelab.event.jsoncheck import json_problem
+    from edgelab.runtimes.jsonwire import marshal_checked
+
+    ok, data, _, checked = marshal_checked(value)
+    if checked:
+        assert ok and json_problem(data) is None

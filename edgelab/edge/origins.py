@@ -37,6 +37,7 @@ import socket
 from collections.abc import Callable, Mapping
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 from urllib.parse import SplitResult, unquote_to_bytes, urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -101,6 +102,15 @@ def body_bytes(message: Mapping[str, Any]) -> bytes:
     if not data:
         return b""
     return base64.b64decode(data) if enc == "base64" else str(data).encode("utf-8")
+
+
+def body_size(message: Mapping[str, Any]) -> int:
+    """``len(body_bytes(message))``, without the bytes for an ASCII text body (the usual
+    case: one character, one byte)."""
+    body = message.get("body")
+    if type(body) is str and body.isascii() and message.get("bodyEncoding", "text") != "base64":
+        return len(body)
+    return len(body_bytes(message))
 
 
 def as_response(value: Any) -> dict[str, Any]:
@@ -200,7 +210,12 @@ class FolderOrigin:
             )
         self.missing = missing
         self.origin_object = s3_origin(f"{bucket}.s3.us-east-1.amazonaws.com")
-        self._etags: dict[tuple[str, int, int], str] = {}
+        # the resolved folder as text: a key's real path is inside when it starts so
+        self._root = str(self.root)
+        self._inside = self._root if self._root.endswith(os.sep) else self._root + os.sep
+        # per (real path, mtime_ns, size): its ETag, Last-Modified and Content-Type,
+        # worked out once per version of a file (a changed file has another stamp)
+        self._etags: dict[tuple[str, int, int], tuple[str, str, str]] = {}
 
     def _error(self, code: str, key: str, request_id: str) -> dict[str, Any]:
         status, message = _S3_ERRORS[code]
@@ -242,19 +257,28 @@ class FolderOrigin:
     def _object(
         self, request: dict[str, Any], method: str, key: str, rid: str, missing: str
     ) -> dict[str, Any]:
-        path = (self.root / key).resolve() if key else self.root
-        inside = path == self.root or self.root in path.parents
-        if not key or key.endswith("/") or not inside or not path.is_file():
+        if not key or key.endswith("/"):
             return self._error(missing, key, rid)
-        st = path.stat()
-        stamp = (str(path), st.st_mtime_ns, st.st_size)
-        etag = self._etags.get(stamp)
+        # the real path (symlinks and ".." resolved): only a file inside the folder counts
+        path = os.path.realpath(os.path.join(self._root, key))
+        if not path.startswith(self._inside):
+            return self._error(missing, key, rid)
+        st = os.stat(path)  # gone, a loop ...: OSError, no such object (see __call__)
+        if not S_ISREG(st.st_mode):
+            return self._error(missing, key, rid)
+        stamp = (path, st.st_mtime_ns, st.st_size)
+        known = self._etags.get(stamp)
         data = None
-        if etag is None:
-            data = path.read_bytes()
-            etag = self._etags[stamp] = f'"{hashlib.md5(data).hexdigest()}"'
-        last_modified = formatdate(st.st_mtime, usegmt=True)
-        ctype = mimetypes.guess_type(path.name)[0] or "binary/octet-stream"
+        if known is None:
+            with open(path, "rb") as fh:
+                data = fh.read()
+            ctype = mimetypes.guess_type(os.path.basename(path))[0] or "binary/octet-stream"
+            known = self._etags[stamp] = (
+                f'"{hashlib.md5(data).hexdigest()}"',
+                formatdate(st.st_mtime, usegmt=True),
+                ctype,
+            )
+        etag, last_modified, ctype = known
         headers = {
             "Last-Modified": last_modified,
             "ETag": etag,
@@ -273,7 +297,10 @@ class FolderOrigin:
             return make_response(304, None, headers)
         if method == "HEAD":
             return make_response(200, None, headers)
-        return make_response(200, data if data is not None else path.read_bytes(), headers)
+        if data is None:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        return make_response(200, data, headers)
 
 
 def _not_modified(since: str, st: os.stat_result) -> bool:

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..errors import InputError
 from ..event.headers import Headers, header_bytes
@@ -26,7 +26,7 @@ from ..rules.validate import Violation
 from ..runtimes.jsonwire import dumps_sorted, dumps_text
 from ..triggers import TRIGGERS, Trigger
 from .diff import diff, header_values
-from .origins import body_bytes
+from .origins import body_bytes, body_size
 from .viewer import ViewerRequest
 
 if TYPE_CHECKING:
@@ -418,7 +418,7 @@ class Trace:
         }
         row.update(_NO_STAGE_COLUMNS)
         for stage in self.stages:
-            _stage_columns(row, Trigger(stage.trigger), stage)
+            _stage_columns(row, stage)
         _origin_columns(row, self.origin)
         _summary_columns(row, self)
         return row
@@ -448,62 +448,133 @@ for _t in TRIGGERS:  # every stage's columns, None until the stage runs
         )
 
 
-def _stage_columns(row: dict[str, Any], trig: Trigger, s: Stage) -> None:
+class _Columns(NamedTuple):
+    """A trigger's stage columns and what decides which it fills, worked out once per
+    trigger (building the names per row cost more than filling them)."""
+
+    trigger: Trigger
+    is_request: bool
+    is_viewer: bool
+    first: bool
+    outcome: str
+    ms: str
+    kind: str
+    runtime: str
+    compute_utilization: str
+    violations: str
+    uri: str
+    querystring: str
+    changes: str
+    uri_qs_len: str
+    request_bytes: str
+    generated_bytes: str
+
+    @classmethod
+    def of(cls, trig: Trigger) -> _Columns:
+        p = trig.prefix
+        names = [f"{p}_{f}" for f in cls._fields[4:]]
+        return cls(trig, trig.is_request, trig.is_viewer, trig is TRIGGERS[0], *names)
+
+
+_COLUMNS = {t.value: _Columns.of(t) for t in TRIGGERS}
+
+
+def _stage_columns(row: dict[str, Any], s: Stage) -> None:
     """``vreq_outcome``, ``vreq_ms`` ... of a stage that ran."""
-    p = trig.prefix
-    row[f"{p}_outcome"], row[f"{p}_ms"] = s.outcome, s.duration_ms
-    if trig.is_viewer:
-        row[f"{p}_kind"], row[f"{p}_runtime"] = s.kind, s.runtime
-        row[f"{p}_compute_utilization"] = s.compute_utilization
-    row[f"{p}_violations"] = len(s.violations)
-    out = s.output
-    if trig.is_request:
-        row[f"{p}_uri"], row[f"{p}_querystring"] = s.input.get("uri"), s.input.get("querystring")
-    generated = trig.is_request and s.outcome == "response" and out is not None
-    d = {"generated": {"status": out.get("status")}} if generated and out else s.diff
-    row[f"{p}_changes"] = dumps_sorted(d) if d else None
-    if s.outcome == "request" and out is not None:
+    c = _COLUMNS.get(s.trigger) or _Columns.of(Trigger(s.trigger))  # not a trigger: raises
+    outcome, out = s.outcome, s.output
+    row[c.outcome], row[c.ms] = outcome, s.duration_ms
+    if c.is_viewer:
+        row[c.kind], row[c.runtime] = s.kind, s.runtime
+        row[c.compute_utilization] = s.compute_utilization
+    row[c.violations] = len(s.violations)
+    if c.is_request:
+        row[c.uri], row[c.querystring] = s.input.get("uri"), s.input.get("querystring")
+    generated = c.is_request and outcome == "response" and out is not None
+    if generated and out:
+        d: dict[str, Any] = {"generated": {"status": out.get("status")}}
+    elif out is None or generated:
+        d = s.diff
+    else:
+        d = diff(s.input, out)  # what s.diff gives for a stage that generated nothing
+    row[c.changes] = dumps_sorted(d) if d else None
+    if outcome == "request" and out is not None:
         uri_qs = len(out.get("uri", "")) + len(out.get("querystring", ""))
-        row[f"{p}_uri_qs_len"] = uri_qs
-        row[f"{p}_request_bytes"] = uri_qs + header_bytes(out.get("headers", {}))
-    elif s.outcome == "response" and out is not None and (generated or "body" in d):
+        row[c.uri_qs_len] = uri_qs
+        row[c.request_bytes] = uri_qs + header_bytes(out.get("headers", {}))
+    elif outcome == "response" and out is not None and (generated or "body" in d):
         size = header_bytes(out.get("headers", {})) + len(str(out.get("body", "")))
-        row[f"{p}_generated_bytes"] = size
-    if trig is TRIGGERS[0]:
-        after = out if s.outcome == "request" and out is not None else None
+        row[c.generated_bytes] = size
+    if c.first:
+        after = out if outcome == "request" and out is not None else None
         row["edge_uri"] = after.get("uri") if after else None
         row["edge_querystring"] = after.get("querystring") if after else None
 
 
 def _origin_columns(row: dict[str, Any], o: OriginCall | None) -> None:
-    row["origin_uri"] = o.request.get("uri") if o else None
-    row["origin_querystring"] = o.request.get("querystring") if o else None
-    row["origin_status"] = o.status if o else None
-    row["origin_ms"] = o.duration_ms if o else None
-    row["origin_error"] = o.error if o else None
+    if o is None:
+        row.update(_NO_ORIGIN_COLUMNS)
+        return
+    row["origin_uri"] = o.request.get("uri")
+    row["origin_querystring"] = o.request.get("querystring")
+    row["origin_status"] = o.status
+    row["origin_ms"] = o.duration_ms
+    row["origin_error"] = o.error
+
+
+_NO_ORIGIN_COLUMNS = dict.fromkeys(
+    ("origin_uri", "origin_querystring", "origin_status", "origin_ms", "origin_error")
+)
 
 
 def _summary_columns(row: dict[str, Any], t: Trace) -> None:
     """Errors, violations, logs, handler time, cold starts and sizes over all stages."""
-    failed = next((s.error for s in t.stages if s.error), None)
+    stages = t.stages
+    failed = None
+    violations: list[dict[str, Any]] = []
+    logs: list[str] = []
+    cold_starts = 0
+    calls: list[dict[str, Any]] = []
+    for s in stages:  # one pass over the stages for what is usually empty
+        if failed is None and s.error:
+            failed = s.error
+        if s.violations:
+            violations += [v.to_dict() for v in s.violations]
+        if s.logs:
+            logs.append(f"[{s.trigger}] {s.logs}")
+        if s.cold_start:
+            cold_starts += 1
+        if s.calls:
+            calls += [{"trigger": s.trigger, **c} for c in s.calls]
     if failed is None and t.origin is not None and t.origin.error:
         failed = {"type": "OriginError", "message": t.origin.error}
     row["error_type"] = failed.get("type") if failed else None
     row["error_message"] = failed.get("message") if failed else None
-    violations = [v.to_dict() for s in t.stages for v in s.violations]
     row["violations"] = len(violations)
     row["violation_list"] = dumps_text(violations) if violations else ""
-    row["logs"] = "".join(f"[{s.trigger}] {s.logs}" for s in t.stages if s.logs)
-    row["handler_ms"] = sum(s.duration_ms for s in t.stages)
-    row["cold_starts"] = sum(bool(s.cold_start) for s in t.stages)
-    calls = [{"trigger": s.trigger, **c} for s in t.stages for c in s.calls]
-    row["outbound_calls"] = sum(c.get("via") != "refused" for c in calls)
-    row["outbound_refused"] = sum(c.get("via") == "refused" for c in calls)
-    row["outbound_ms"] = sum(float(c.get("duration_ms") or 0.0) for c in calls)
-    row["outbound_remote_ms"] = remote_call_ms(calls)
-    row["outbound_list"] = dumps_text(calls) if calls else ""
-    row["response_bytes"] = len(t.body)
+    row["logs"] = "".join(logs)
+    row["handler_ms"] = sum([s.duration_ms for s in stages])  # sum(), as ever (3.12 rounds)
+    row["cold_starts"] = cold_starts
+    if calls:
+        row["outbound_calls"] = sum(c.get("via") != "refused" for c in calls)
+        row["outbound_refused"] = sum(c.get("via") == "refused" for c in calls)
+        row["outbound_ms"] = sum(float(c.get("duration_ms") or 0.0) for c in calls)
+        row["outbound_remote_ms"] = remote_call_ms(calls)
+        row["outbound_list"] = dumps_text(calls)
+    else:
+        row.update(_NO_CALL_COLUMNS)
+    row["response_bytes"] = body_size(t.response)
     row["response_header_bytes"] = header_bytes(t.response.get("headers", {}))
+
+
+#: the outbound columns of a trace whose functions made no call (what the sums give)
+_NO_CALL_COLUMNS: dict[str, Any] = {
+    "outbound_calls": 0,
+    "outbound_refused": 0,
+    "outbound_ms": 0,
+    "outbound_remote_ms": 0.0,
+    "outbound_list": "",
+}
 
 
 #: the remote latency a call adds when its service gives none (``remote_call_ms`` of

@@ -23,7 +23,13 @@ def canonical_key(name: str) -> str:
 def header_map(items: Iterable[tuple[str, str]] | Mapping[str, str] | None = None) -> HeaderMap:
     """Build a CloudFront header map from ``(name, value)`` pairs, keeping name case in key."""
     out: HeaderMap = {}
-    pairs = items.items() if isinstance(items, Mapping) else (items or ())
+    pairs = (
+        items
+        if type(items) is list
+        else items.items()
+        if isinstance(items, Mapping)
+        else (items or ())
+    )
     for name, value in pairs:
         out.setdefault(name.lower(), []).append({"key": name, "value": str(value)})
     return out
@@ -34,9 +40,7 @@ def fill_keys(raw: Mapping[str, Any]) -> HeaderMap:
     of names that differ only in case merged in map order, and every missing ``key``
     filled as Lambda@Edge fills it. The same object when nothing needs changing, else a
     copy (see :func:`header_name_notes` for what changed)."""
-    if all(n == n.lower() for n in raw) and all(
-        type(e) is dict and "key" in e for elems in raw.values() for e in elems
-    ):
+    if lowercase_names(raw, exact=False) and _keys_filled(raw):
         return raw  # type: ignore[return-value]
     out: HeaderMap = {}
     for name, elems in raw.items():
@@ -48,6 +52,33 @@ def fill_keys(raw: Mapping[str, Any]) -> HeaderMap:
             for e in elems
         )
     return out
+
+
+def lowercase_names(raw: Mapping[Any, Any], *, exact: bool = True) -> bool:
+    """Whether every name of ``raw`` is lowercase: ``n == n.lower()`` for each (``exact``:
+    and a ``str``, not a subclass), answered for the usual map of ``str`` names with one
+    join (a string equals its lowercase exactly when each of its characters does)."""
+    try:
+        names = "".join(raw)
+    except TypeError:  # a name that is no str: name by name, as the callers always did
+        if exact:
+            return all(type(n) is str and n == n.lower() for n in raw)
+        return all(n == n.lower() for n in raw)
+    if names != names.lower():
+        return False
+    return not exact or set(map(type, raw)) <= _STR
+
+
+_STR = frozenset({str})
+
+
+def _keys_filled(raw: Mapping[str, Any]) -> bool:
+    """Every element a ``dict`` with a ``key`` (a plain loop: cheaper than ``all()``)."""
+    for elems in raw.values():
+        for e in elems:
+            if type(e) is not dict or "key" not in e:
+                return False
+    return True
 
 
 def header_name_notes(raw: Mapping[str, Any], where: str = "headers") -> list[str]:
@@ -110,11 +141,11 @@ def header_bytes(raw: Mapping[str, Any]) -> int:
     """Size of a header map's lines as ``Name: value\\r\\n``; elements that are not
     ``{key, value}`` objects (a handler's mistake, reported by validation) count 0."""
     try:  # the usual, well-formed map: one pass without checks
-        return sum(
-            len(e.get("key") or name) + len(e["value"]) + 4
-            for name, elems in raw.items()
-            for e in elems
-        )
+        size = 0
+        for name, elems in raw.items():
+            for e in elems:
+                size += len(e.get("key") or name) + len(e["value"]) + 4
+        return size
     except (AttributeError, KeyError, TypeError):
         pass
     total = 0

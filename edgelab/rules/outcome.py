@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..event.build import status_phrase
-from ..event.headers import fill_keys, header_name_notes
+from ..event.headers import fill_keys, header_name_notes, lowercase_names
 from ..runtimes.base import RawResult
 from ..triggers import Trigger
 from .tables import RuleSet
@@ -168,7 +168,9 @@ def _decide(
         message += event_type_hint(raw, trigger)
         return _error(raw, trigger, request_in, "LambdaExecutionError", message)
 
-    kind, violations = validate_result(raw.value, trigger=trigger, cf_in=cf_in, rules=rules)
+    kind, violations = validate_result(
+        raw.value, trigger=trigger, cf_in=cf_in, rules=rules, known_json=raw.json_checked
+    )
     if violations:
         first = violations[0].message
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
@@ -246,7 +248,8 @@ def _header_notes(result: Mapping[str, Any], kind: str | None, trigger: Trigger)
             "'headers given as a list in a generated response'); use {lowercase-name: "
             "[{key, value}]}"
         ]
-    if not isinstance(headers, Mapping) or all(type(n) is str and n == n.lower() for n in headers):
+    # (type() first: the usual dict, without the ABC's instance check)
+    if (type(headers) is not dict and not isinstance(headers, Mapping)) or lowercase_names(headers):
         return []
     return header_name_notes(headers, f"{kind}.headers")
 

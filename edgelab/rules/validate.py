@@ -24,12 +24,20 @@ __all__ = ["Violation", "classify", "validate_result"]
 
 
 def validate_result(
-    result: Any, *, trigger: Trigger, cf_in: Mapping[str, Any], rules: RuleSet
+    result: Any,
+    *,
+    trigger: Trigger,
+    cf_in: Mapping[str, Any],
+    rules: RuleSet,
+    known_json: bool = False,
 ) -> tuple[str | None, list[Violation]]:
-    """Classify ``result`` and check it against ``rules``; see the module docstring."""
-    unreadable = Subject(trigger, rules)
-    if not_json(unreadable, result):
-        return None, unreadable.found
+    """Classify ``result`` and check it against ``rules``; see the module docstring.
+    ``known_json``: the runtime already knows ``result`` is JSON CloudFront can read
+    (``RawResult.json_checked``), so that check is skipped."""
+    if not known_json:
+        unreadable = Subject(trigger, rules)
+        if not_json(unreadable, result):
+            return None, unreadable.found
     kind = classify(result, trigger)
     if kind == "request":
         request = RequestSubject(trigger, rules, result, cf_in.get("request", {}))

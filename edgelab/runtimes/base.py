@@ -88,11 +88,11 @@ class LogBuffer:
         return out
 
 
-def file_stamp(path: Path) -> tuple[int, int] | None:
+def file_stamp(path: str | Path) -> tuple[int, int] | None:
     """``(mtime_ns, size)`` of a handler file, or None when it is gone: runtimes compare
     stamps before each call to pick up an edited handler (a cold start)."""
     try:
-        st = path.stat()
+        st = os.stat(path)
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)
@@ -116,6 +116,10 @@ class RawResult:
     duration_ms: float = 0.0
     cold_start: bool = False
     calls: list[dict[str, Any]] = field(default_factory=list)
+    #: True when ``value`` is known to be JSON data the validator's "is it JSON" check
+    #: passes (worked out where it was encoded: ``jsonwire.marshal_checked``), so that
+    #: check is not made twice; False: unknown, the validator makes it
+    json_checked: bool = False
 
 
 @dataclass

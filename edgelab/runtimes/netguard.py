@@ -120,6 +120,8 @@ class Guard:
 
     def take(self) -> list[dict[str, Any]]:
         """What was refused since the last call of this method."""
+        if not self.refused:  # the usual case, without the lock (an append after this
+            return []  # check is taken next time, as it would be after the lock)
         with self._lock:
             out, self.refused = self.refused, []
         return out

@@ -43,7 +43,7 @@ from ..event.build import copy_event
 from . import protocol
 from .base import Call, Handler, LogBuffer, RawResult, RawStatus, file_stamp
 from .context import ContextInfo, LambdaContext
-from .jsonwire import marshal_result
+from .jsonwire import marshal_checked
 from .netguard import ENV as OUTBOUND_ENV
 from .netguard import Guard, config_from_env
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
@@ -371,7 +371,7 @@ def run_function(
     """Call ``fn(event, context)`` on a copy of ``event``, with capture and the timeout.
 
     Never raises; nothing the function does changes the caller's event. The value is
-    what Lambda's runtime would send on: JSON data (:func:`marshal_result`), or a
+    what Lambda's runtime would send on: JSON data (:func:`~.jsonwire.marshal_result`), or a
     ``Runtime.MarshalError`` when it cannot be encoded. A process the function forked
     that returns here exits at once (it must never answer for its parent)."""
     if copy:
@@ -385,6 +385,7 @@ def run_function(
     root.addHandler(_LOG_HANDLER)
     started = time.monotonic()
     context = LambdaContext(info, started=started)
+    checked = False
     try:
         value = _call_with_timeout(lambda: fn(event, context), info.timeout_s)
         elapsed = time.monotonic() - started
@@ -392,7 +393,7 @@ def run_function(
             raise _Timeout()
         status: RawStatus = "ok"
         err_type, err_msg = None, None
-        ok, value, why = marshal_result(value)
+        ok, value, why, checked = marshal_checked(value)
         if not ok:
             status, err_type, err_msg = "error", "Runtime.MarshalError", why
             buf.append(f"[ERROR] Runtime.MarshalError: {why}\n", force=True)
@@ -410,7 +411,9 @@ def run_function(
         duration = (time.monotonic() - started) * 1000
         root.removeHandler(_LOG_HANDLER)
         _capture.buf = prev_buf
-    return RawResult(status, value, err_type, err_msg, buf.text(), duration, cold_start)
+    return RawResult(
+        status, value, err_type, err_msg, buf.text(), duration, cold_start, json_checked=checked
+    )
 
 
 def _text(exc: BaseException) -> str:
@@ -482,8 +485,16 @@ class _Surroundings:
                     os.environ[name] = value
 
     def run(self, fn: Callable[..., Any], call: Call, cold: bool) -> RawResult:
-        with self.around():
-            result = run_function(fn, call.event, call.info, cold_start=cold)
+        if self.env:
+            with self.around():
+                result = run_function(fn, call.event, call.info, cold_start=cold)
+        else:  # no variables to set: around() would only install the guard (cheaper so)
+            guard = self.guard
+            guard.install()
+            try:
+                result = run_function(fn, call.event, call.info, cold_start=cold)
+            finally:
+                guard.uninstall()
         result.calls = self.guard.take()
         return result
 

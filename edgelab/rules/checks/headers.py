@@ -39,7 +39,7 @@ def header_map(
 ) -> bool:
     """Shape of a header map, then what changed against ``before`` (§1.5, §3); False
     when ``after`` is no map at all."""
-    if not isinstance(after, Mapping):
+    if type(after) is not dict and not isinstance(after, Mapping):
         _not_a_map(s, after, path, side)
         return False
     before = before or {}

@@ -18,7 +18,7 @@ from ..violation import RequestSubject, ResponseSubject, Subject
 
 def classify(result: Any, trigger: Trigger) -> str | None:
     """``"request"``, ``"response"`` or None (not a request or response object at all)."""
-    if not isinstance(result, Mapping) or "Records" in result:
+    if (type(result) is not dict and not isinstance(result, Mapping)) or "Records" in result:
         return None
     if "status" in result:
         return "response"
