@@ -13,6 +13,7 @@ once a replay asks for workers, and by the workers when they unpickle a task).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import threading
@@ -21,10 +22,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import pandas as pd
 from distributed import NannyPlugin, WorkerPlugin
 
-from .replay import _open, _run_rows, _viewers, staged_rows, viewer_requests
+from .replay import (
+    Columns,
+    ViewerColumns,
+    _open,
+    _run_rows,
+    columns_of,
+    staged_rows,
+    viewer_requests,
+    viewers_of,
+)
 from .replay_batch import batches_after_cache
 from .replay_tape import Tape, TapeKey
 
@@ -43,6 +52,9 @@ class _Loaded:
 #: in a worker process: plugin name -> the distribution that replay loaded
 _LOADED: dict[str, _Loaded] = {}
 _LOCK = threading.Lock()
+
+#: rows run between two turns of the worker's event loop (tasks run in it: module docstring)
+BREATHE = 50
 
 
 class WarmDistribution(WorkerPlugin):
@@ -84,39 +96,58 @@ def _loaded(name: str) -> _Loaded:
     return loaded
 
 
-def front_task(
-    name: str, frame: pd.DataFrame, rows: list[int], seed: int, after: Any = None
-) -> list[Any]:
-    """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``
-    (``after``: the result of the slot's task before, only there to keep the order)."""
+async def default_edge(name: str) -> str:
+    """The edge location of the distribution this worker loaded (rows without one)."""
+    return str(_loaded(name).dist.edge_location)
+
+
+async def own_task(name: str, piece: ViewerColumns, rows: list[int], seed: int) -> Columns:
+    """A piece of rows this worker owns whole (rows by group): each runs here once, in
+    stages as in one process (:class:`~.replay._InProcess`); their results as columns."""
     loaded = _loaded(name)
     assert loaded.tape is not None
-    requests = viewer_requests(_viewers(frame), rows, seed, loaded.dist.edge_location)
+    viewers = viewers_of(piece)
+    if loaded.tape.batches or loaded.batched:
+        got = staged_rows(loaded.dist, loaded.tape, viewers, rows, seed, batched=loaded.batched)
+        return columns_of(got)
+    got = []
+    for k in range(0, len(rows), BREATHE):
+        got.extend(_run_rows(loaded.dist, viewers[k : k + BREATHE], rows[k : k + BREATHE], seed))
+        await asyncio.sleep(0)  # the worker answers (sends results, heartbeats) meanwhile
+    return columns_of(got)
+
+
+async def front_task(name: str, piece: ViewerColumns, rows: list[int], seed: int) -> list[Any]:
+    """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``."""
+    loaded = _loaded(name)
+    assert loaded.tape is not None
+    requests = viewer_requests(viewers_of(piece), rows, seed, loaded.dist.edge_location)
     keys = loaded.tape.front_keys(requests)
     return [(i, key, taped) for i, (key, taped) in zip(rows, keys, strict=True)]
 
 
-def back_task(
+async def back_task(
     name: str,
-    frame: pd.DataFrame,
+    piece: ViewerColumns,
     rows: list[int],
     tapes: dict[TapeKey, Any],
     seed: int,
-    after: Any = None,
-) -> list[Row]:
-    """The back phase of a piece of rows (the owner's, in time order): one result each,
-    the front stages' functions answered from ``tapes`` (``after``: as for
-    :func:`front_task`)."""
+) -> Columns:
+    """The back phase of a piece of rows (the owner's, in time order): their results as
+    columns, the front stages' functions answered from ``tapes``."""
     loaded = _loaded(name)
     assert loaded.tape is not None
     loaded.tape.replaying = tapes
+    viewers = viewers_of(piece)
     try:
         if loaded.batched:  # the rows' keys again, then the rows interleaved
-            return staged_rows(loaded.dist, loaded.tape, _viewers(frame), rows, seed,
-                               batched=True, taped=tapes)  # fmt: skip
-        return _run_rows(loaded.dist, _viewers(frame), rows, seed)
+            got = staged_rows(loaded.dist, loaded.tape, viewers, rows, seed,
+                              batched=True, taped=tapes)  # fmt: skip
+        else:
+            got = _run_rows(loaded.dist, viewers, rows, seed)
     finally:
         loaded.tape.replaying = {}
+    return columns_of(got)
 
 
 def exit_file(folder: Path, address: str) -> Path:
