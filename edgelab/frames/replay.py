@@ -147,17 +147,16 @@ def viewer_columns(frame: pd.DataFrame) -> ViewerColumns:
     cols: dict[str, list[Any]] = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
     cols["time"] = epoch_seconds(frame["time"]).tolist() if len(frame) else []
     cols["problem"] = list(row_problems(frame))  # a row no viewer could send: input error
-    out = {}
-    for name, values in cols.items():
-        out[name] = np.empty(len(values), dtype=object)
-        out[name][:] = values
-    return out
+    return {
+        name: np.fromiter(values, dtype=object, count=len(values)) for name, values in cols.items()
+    }
 
 
 def viewers_of(columns: ViewerColumns) -> list[dict[str, Any]]:
     """The rows of :func:`viewer_columns` (or of a piece of them)."""
     names = list(columns)
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns.values(), strict=True)]
+    lists = [values.tolist() for values in columns.values()]
+    return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
 
 
 def _viewer_request(v: dict[str, Any], rid: str, default_edge: str) -> ViewerRequest:
@@ -743,12 +742,7 @@ def _frame(
 ) -> pd.DataFrame:
     """The results of one chunk, in row order: its traffic columns beside what each row
     gave (``partial``: only the rows that ran, for a replay stopped by Ctrl-C)."""
-    if isinstance(rows, dict):
-        got = pd.DataFrame(rows) if rows.get("row") else pd.DataFrame({"row": []})
-    else:
-        got = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"row": []})
-    got = got.sort_values("row", kind="stable").reset_index(drop=True)
-    numbers = got["row"].to_numpy(dtype=np.int64)
+    numbers, got = _results(rows)
     order = np.argsort(chunk.rows, kind="stable")
     wanted = chunk.rows[order]
     if partial:
@@ -762,8 +756,7 @@ def _frame(
         if col == "row":
             out["row"] = numbers
             continue
-        values = got[col] if col in got else pd.Series([None] * len(got), dtype=object)
-        out[col] = _column(col, values, dtype)
+        out[col] = _column(col, got(col), dtype)
     _edge_uri_default(out)
     # the latency model reads the summed function time as duration_ms
     lat = estimate_latency(
@@ -775,6 +768,33 @@ def _frame(
         if col in ("source_file", "source_line") or str(col).startswith("log_"):
             out[col] = traffic[col]
     return out
+
+
+def _results(
+    rows: list[dict[str, Any]] | Columns,
+) -> tuple[np.ndarray, Callable[[str], pd.Series]]:
+    """The row numbers the rows gave, in order, and each result column in that order
+    (a column no row has: all None)."""
+    if isinstance(rows, dict):  # columns: no frame of them, each column taken once
+        numbers = np.fromiter(rows.get("row", ()), dtype=np.int64)
+        order = np.argsort(numbers, kind="stable")
+
+        def column(col: str) -> pd.Series:
+            values = rows.get(col)
+            if values is None:
+                return pd.Series([None] * len(order), dtype=object)
+            return pd.Series(
+                np.fromiter(values, dtype=object, count=len(order))[order], dtype=object
+            )
+
+        return numbers[order], column
+    got = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"row": []})
+    got = got.sort_values("row", kind="stable").reset_index(drop=True)
+
+    def from_frame(col: str) -> pd.Series:
+        return got[col] if col in got else pd.Series([None] * len(got), dtype=object)
+
+    return got["row"].to_numpy(dtype=np.int64), from_frame
 
 
 def _merge(

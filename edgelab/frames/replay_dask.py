@@ -50,7 +50,7 @@ from ..errors import ConfigError
 from .replay_io import Chunk
 from .replay_tape import TapeKey, owner_of
 
-PIECE = 500  # rows of a task at most: progress moves, and a worker death loses little
+PIECE = 1000  # rows of a task at most: progress moves, and a worker death loses little
 #: the next chunk is read once fewer pieces than this (a slot) wait to be submitted
 REFILL = 2
 #: rows go by group when, on the first chunk, no slot gets more than this times its share
@@ -168,10 +168,8 @@ class DaskEngine:
         self.warm = False
         self.settled = threading.Event()  # a task ended
         try:
-            print("K start", round(time.time() % 1000, 2), flush=True)
             self._start(workers)
             self._warm(spec, isolated)
-            print("K warm", round(time.time() % 1000, 2), flush=True)
         except BaseException:
             self.close(abort=True)
             raise
@@ -233,7 +231,6 @@ class DaskEngine:
     def close(self, abort: bool = False) -> None:
         """Unregister the plugin (the workers close their distributions), then close the
         client and the local cluster; bounded waits."""
-        print("K close", round(time.time() % 1000, 2), flush=True)
         if self.client is not None and self.warm:
             with contextlib.suppress(Exception):
                 self.client.unregister_worker_plugin(self.name)
@@ -493,7 +490,7 @@ class DaskEngine:
         if columns is None:  # what the workers read of each row, worked out once a chunk
             columns = job.flight.columns = viewer_columns(chunk.frame)
         piece = {name: values[job.positions] for name, values in columns.items()}
-        indices = chunk.rows[job.positions].tolist()
+        indices = chunk.rows[job.positions]  # an array: Dask looks inside a list
         args: tuple[Any, ...]
         if job.kind == "own":
             args = (own_task, self.name, piece, indices, self.seed)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+import numpy as np
 from distributed import NannyPlugin, WorkerPlugin
 
 from .replay import (
@@ -101,10 +102,10 @@ async def default_edge(name: str) -> str:
     return str(_loaded(name).dist.edge_location)
 
 
-async def own_task(name: str, piece: ViewerColumns, rows: list[int], seed: int) -> Columns:
+async def own_task(name: str, piece: ViewerColumns, numbers: np.ndarray, seed: int) -> Columns:
     """A piece of rows this worker owns whole (rows by group): each runs here once, in
     stages as in one process (:class:`~.replay._InProcess`); their results as columns."""
-    loaded = _loaded(name)
+    loaded, rows = _loaded(name), numbers.tolist()
     assert loaded.tape is not None
     viewers = viewers_of(piece)
     if loaded.tape.batches or loaded.batched:
@@ -117,9 +118,9 @@ async def own_task(name: str, piece: ViewerColumns, rows: list[int], seed: int) 
     return columns_of(got)
 
 
-async def front_task(name: str, piece: ViewerColumns, rows: list[int], seed: int) -> list[Any]:
+async def front_task(name: str, piece: ViewerColumns, numbers: np.ndarray, seed: int) -> list[Any]:
     """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``."""
-    loaded = _loaded(name)
+    loaded, rows = _loaded(name), numbers.tolist()
     assert loaded.tape is not None
     requests = viewer_requests(viewers_of(piece), rows, seed, loaded.dist.edge_location)
     keys = loaded.tape.front_keys(requests)
@@ -129,13 +130,13 @@ async def front_task(name: str, piece: ViewerColumns, rows: list[int], seed: int
 async def back_task(
     name: str,
     piece: ViewerColumns,
-    rows: list[int],
+    numbers: np.ndarray,
     tapes: dict[TapeKey, Any],
     seed: int,
 ) -> Columns:
     """The back phase of a piece of rows (the owner's, in time order): their results as
     columns, the front stages' functions answered from ``tapes``."""
-    loaded = _loaded(name)
+    loaded, rows = _loaded(name), numbers.tolist()
     assert loaded.tape is not None
     loaded.tape.replaying = tapes
     viewers = viewers_of(piece)
