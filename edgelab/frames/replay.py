@@ -17,8 +17,9 @@ Deterministic by design: the request id of row ``i`` is derived from ``(seed, i)
 the clock is the row's ``time`` (never wall time), and rows run in time order (within
 each chunk; a DataFrame as a whole). With ``workers=N`` (:mod:`.replay_dask`, a local
 Dask cluster, or ``scheduler=`` an existing one) each worker process owns the cache
-entries of a set of (regional edge cache, cache key) partitions, worked out after the
-viewer-facing stages, and sees them in the same order as a single process would: the
+entries of a set of regional edge caches (or, when the traffic comes from too few of
+them to share out, of (regional edge cache, cache key) partitions, worked out after the
+viewer-facing stages), and sees them in the same order as a single process would: the
 results equal a one-worker run but for what is *measured* (:data:`MEASURED_COLUMNS`:
 handler and origin durations, latency that includes them, logs with timestamps, and
 cold starts: each worker process is its own set of Lambda containers, so N workers have

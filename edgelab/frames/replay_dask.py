@@ -7,14 +7,37 @@ imported only here, once a replay asks for workers.
 
 Each worker loads the distribution once (a worker plugin,
 :class:`~.replay_dask_worker.WarmDistribution`) and keeps it, its caches and warm
-function containers, for the whole replay. Each chunk runs in the two phases of
-:mod:`.replay_tape`: the front phase deals the rows to the workers in turn, pieces of at
-most :data:`PIECE` rows; then every row goes to the worker that owns its partition key
-(:func:`~.replay_tape.owner_of` picks a *slot*; slot -> worker address is fixed at the
-start, so an owner keeps its partitions for the whole replay, across chunks), in time
-order, in pieces. A slot's pieces run one after the other: the next is submitted when
-the previous one's rows are back (deterministic order; a piece lost with a worker is
-the only thing to run again).
+function containers, for the whole replay. A worker owns cache entries, so that it sees
+them in the order one process would; rows reach their owner one of two ways:
+
+- **by group** (:meth:`DaskEngine._by_group`): every entry a request can read or write
+  is in its edge location's cache or its regional edge cache (the staging copy's too),
+  so a *group*, the edge locations that use one regional edge cache (an edge location
+  without one is a group of its own), can belong to one worker. The first chunk's groups
+  are dealt to the *slots* (one per worker; slot -> worker address is fixed at the start,
+  a replacement takes its slot) largest first, each to the slot with the fewest rows so
+  far; a group keeps its slot for the replay, one first seen later goes to the slot with
+  the fewest rows. When that leaves no slot more than :data:`BALANCE` times its share
+  (traffic from several regions), each row runs once, whole, on its group's worker
+  (:func:`~.replay_dask_worker.own_task`), and the chunks stream: the next chunk's
+  pieces are queued behind the current ones, so the workers do not wait while this
+  process writes a chunk and reads the next.
+- **by cache key** otherwise (traffic from one or two regions): each chunk runs in the
+  two phases of :mod:`.replay_tape`: the front phase deals the rows to the workers in
+  turn, then every row goes to the worker that owns its partition key
+  (:func:`~.replay_tape.owner_of` picks a slot), in time order, the front stages'
+  functions answered from the tape; one chunk after the other.
+
+Tasks are pieces of at most :data:`PIECE` rows; each slot has up to :data:`AHEAD` of
+them on its worker, which runs them in the order they were submitted (each task's Dask
+priority is its submission number: no dependency between them, so no round trip to the
+scheduler between two). A task is a coroutine function, so a worker runs it in its event
+loop, the process's main thread: an in-process handler's timeout is the ``SIGALRM`` of
+one process (no crossing to a handler thread for each call), and the task hands the
+loop back every :data:`~.replay_dask_worker.BREATHE` rows so the worker keeps sending
+results and heartbeats. A piece travels as the plain values its rows need
+(:func:`~.replay.viewer_columns`, worked out once a chunk) and comes back as columns
+(:func:`~.replay.columns_of`); the chunk's frame is made here, once.
 
 Supervision: every wait is bounded. A worker that dies (an in-process handler that
 called ``os._exit``, a crash in native code) costs the row it was running: the lost
@@ -50,7 +73,7 @@ from ..errors import ConfigError
 from .replay_io import Chunk
 from .replay_tape import TapeKey, owner_of
 
-PIECE = 1000  # rows of a task at most: progress moves, and a worker death loses little
+PIECE = 1000  # rows of a task at most: progress moves, a worker death loses little
 #: the next chunk is read once fewer pieces than this (a slot) wait to be submitted
 REFILL = 2
 #: rows go by group when, on the first chunk, no slot gets more than this times its share

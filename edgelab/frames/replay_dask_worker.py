@@ -7,8 +7,11 @@ once a replay asks for workers, and by the workers when they unpickle a task).
   function containers (isolated Python workers, Node.js workers). Its teardown closes it.
 - :class:`ExitCodes`, a nanny plugin: the nanny records the exit code of a worker
   process that ends, so the replay can say how a worker died (``os._exit(7)``).
-- :func:`front_task` and :func:`back_task`: one piece of rows of the front and the back
-  phase (see :mod:`.replay_tape`), on the worker's loaded distribution.
+- :func:`own_task`: one piece of rows the worker owns whole (rows by group), and
+  :func:`front_task` and :func:`back_task`: one piece of rows of the front and the back
+  phase (rows by cache key, see :mod:`.replay_tape`), on the worker's loaded
+  distribution. They are coroutine functions: a worker runs them in its event loop, in
+  the main thread (see :mod:`.replay_dask`).
 """
 
 from __future__ import annotations
