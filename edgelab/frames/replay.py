@@ -139,7 +139,7 @@ def _viewers(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return viewers_of(viewer_columns(frame))
 
 
-ViewerColumns = dict[str, np.ndarray]
+ViewerColumns = dict[str, Any]  # object arrays, or lists
 
 
 def viewer_columns(frame: pd.DataFrame) -> ViewerColumns:
@@ -156,7 +156,7 @@ def viewer_columns(frame: pd.DataFrame) -> ViewerColumns:
 def viewers_of(columns: ViewerColumns) -> list[dict[str, Any]]:
     """The rows of :func:`viewer_columns` (or of a piece of them)."""
     names = list(columns)
-    lists = [values.tolist() for values in columns.values()]
+    lists = [v.tolist() if isinstance(v, np.ndarray) else v for v in columns.values()]
     return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
 
 

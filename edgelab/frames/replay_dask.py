@@ -36,8 +36,10 @@ loop, the process's main thread: an in-process handler's timeout is the ``SIGALR
 one process (no crossing to a handler thread for each call), and the task hands the
 loop back every :data:`~.replay_dask_worker.BREATHE` rows so the worker keeps sending
 results and heartbeats. A piece travels as the plain values its rows need
-(:func:`~.replay.viewer_columns`, worked out once a chunk) and comes back as columns
-(:func:`~.replay.columns_of`); the chunk's frame is made here, once.
+(:func:`~.replay.viewer_columns`, worked out once a chunk), pickled here into one bytes
+object (numpy arrays given to Dask as a task's arguments stayed alive in this process,
+which grew by about 1.4 KB a row), and comes back as columns (:func:`~.replay.columns_of`);
+the chunk's frame is made here, once.
 
 Supervision: every wait is bounded. A worker that dies (an in-process handler that
 called ``os._exit``, a crash in native code) costs the row it was running: the lost
@@ -54,6 +56,7 @@ import contextlib
 import ctypes
 import itertools
 import logging
+import pickle
 import shutil
 import tempfile
 import threading
@@ -138,16 +141,32 @@ def failed_rows(
 
 @dataclass
 class _Flight:
-    """A chunk in flight: its rows, where what its jobs give goes (``got``: a piece's
-    result, ``lost``: replay-error rows for rows a job could not give), and, streamed,
-    the pieces given so far and the rows still to come."""
+    """A chunk in flight: its rows, and what its jobs gave. Each piece goes to ``tick``
+    and, kept (``keep``), to ``parts``; ``left``: the rows still to come. A front phase's
+    jobs give their keys to ``tick`` and the rows they lost to ``gone``. (No callback
+    refers back to its flight: a reference cycle would keep a chunk's rows and results
+    until a full garbage collection.)"""
 
     chunk: Chunk
-    got: Callable[[Any], None]
-    lost: Callable[[list[Row]], None]
+    tick: Callable[[Any], None]
+    gone: Callable[[list[Row]], None] | None = None
+    keep: bool = True
     parts: list[Any] = field(default_factory=list)
     left: int = 0
     columns: dict[str, np.ndarray] | None = None  # the rows as the workers read them
+
+    def got(self, piece: Any) -> None:
+        if self.keep:
+            self.parts.append(piece)
+            self.left -= _length(piece)
+        self.tick(piece)
+
+    def lost(self, rows: list[Row]) -> None:
+        """Replay-error rows for rows a job could not give."""
+        if self.gone is not None:
+            self.gone(rows)
+        else:
+            self.got(rows)
 
 
 @dataclass
@@ -316,14 +335,7 @@ class DaskEngine:
     ) -> None:
         """A chunk's pieces behind those queued, each slot's rows in time order."""
         assert owned is not None  # the first chunk decided: rows go by group
-        flight = _Flight(chunk, tick, tick, left=len(chunk.rows))
-
-        def got(piece: Any) -> None:
-            flight.parts.append(piece)
-            flight.left -= _length(piece)
-            tick(piece)
-
-        flight.got = flight.lost = got
+        flight = _Flight(chunk, tick, left=len(chunk.rows))
         self.flights.append(flight)
         for s, p in owned.items():
             jobs[s].extend(_Job("own", p[k : k + PIECE], flight) for k in range(0, len(p), PIECE))
@@ -359,22 +371,16 @@ class DaskEngine:
     ) -> Iterator[tuple[Chunk, list[Any]]]:
         """The chunks one after the other, rows by cache key."""
         for chunk in chunks:
-            flight = _Flight(chunk, tick, tick)
-
-            def got(piece: Any, flight: _Flight = flight) -> None:
-                flight.parts.append(piece)
-                tick(piece)
-
+            flight = _Flight(chunk, tick, left=len(chunk.rows))
             self.flights.append(flight)
-            self._by_key(chunk, got)
+            self._by_key(flight)
             self.flights.clear()
             yield chunk, flight.parts
             release_freed_memory()
 
-    def _by_key(self, chunk: Chunk, tick: Callable[[Any], None]) -> None:
+    def _by_key(self, flight: _Flight) -> None:
         """One chunk, rows by cache key: the front phase, then each owner's rows."""
-        keyed, taped = self._front(chunk, tick)
-        flight = _Flight(chunk, tick, tick)
+        keyed, taped = self._front(flight.chunk, flight.got)
         jobs = {
             s: deque(self._back_jobs(flight, positions, taped)) for s, positions in keyed.items()
         }
@@ -411,7 +417,7 @@ class DaskEngine:
             lost.update(r["row"] for r in piece)
             tick(piece)
 
-        flight = _Flight(chunk, got, gone)
+        flight = _Flight(chunk, got, gone, keep=False)
         jobs = {}
         for s in range(n):
             dealt = np.arange(s, len(rows), n)
@@ -512,15 +518,22 @@ class DaskEngine:
         chunk, columns = job.flight.chunk, job.flight.columns
         if columns is None:  # what the workers read of each row, worked out once a chunk
             columns = job.flight.columns = viewer_columns(chunk.frame)
-        piece = {name: values[job.positions] for name, values in columns.items()}
-        indices = chunk.rows[job.positions]  # an array: Dask looks inside a list
+        # one opaque blob: Dask neither walks it nor keeps it (numpy arrays given as a
+        # task's arguments stayed in this process: the parent grew by ~1.4 KB a row)
+        piece = pickle.dumps(
+            (
+                {name: values[job.positions].tolist() for name, values in columns.items()},
+                chunk.rows[job.positions].tolist(),
+            ),
+            protocol=pickle.HIGHEST_PROTOCOL,
+        )
         args: tuple[Any, ...]
         if job.kind == "own":
-            args = (own_task, self.name, piece, indices, self.seed)
+            args = (own_task, self.name, piece, self.seed)
         elif job.kind == "front":
-            args = (front_task, self.name, piece, indices, self.seed)
+            args = (front_task, self.name, piece, self.seed)
         else:
-            args = (back_task, self.name, piece, indices, job.tapes, self.seed)
+            args = (back_task, self.name, piece, job.tapes, self.seed)
         self.submitted += 1
         future = self.client.submit(
             *args,

@@ -19,18 +19,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import numpy as np
 from distributed import NannyPlugin, WorkerPlugin
 
 from .replay import (
     Columns,
-    ViewerColumns,
     _open,
     _run_rows,
     columns_of,
@@ -105,12 +104,12 @@ async def default_edge(name: str) -> str:
     return str(_loaded(name).dist.edge_location)
 
 
-async def own_task(name: str, piece: ViewerColumns, numbers: np.ndarray, seed: int) -> Columns:
+async def own_task(name: str, piece: bytes, seed: int) -> Columns:
     """A piece of rows this worker owns whole (rows by group): each runs here once, in
     stages as in one process (:class:`~.replay._InProcess`); their results as columns."""
-    loaded, rows = _loaded(name), numbers.tolist()
+    loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
     assert loaded.tape is not None
-    viewers = viewers_of(piece)
+    viewers = viewers_of(columns)
     if loaded.tape.batches or loaded.batched:
         got = staged_rows(loaded.dist, loaded.tape, viewers, rows, seed, batched=loaded.batched)
         return columns_of(got)
@@ -121,28 +120,27 @@ async def own_task(name: str, piece: ViewerColumns, numbers: np.ndarray, seed: i
     return columns_of(got)
 
 
-async def front_task(name: str, piece: ViewerColumns, numbers: np.ndarray, seed: int) -> list[Any]:
+async def front_task(name: str, piece: bytes, seed: int) -> list[Any]:
     """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``."""
-    loaded, rows = _loaded(name), numbers.tolist()
+    loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
     assert loaded.tape is not None
-    requests = viewer_requests(viewers_of(piece), rows, seed, loaded.dist.edge_location)
+    requests = viewer_requests(viewers_of(columns), rows, seed, loaded.dist.edge_location)
     keys = loaded.tape.front_keys(requests)
     return [(i, key, taped) for i, (key, taped) in zip(rows, keys, strict=True)]
 
 
 async def back_task(
     name: str,
-    piece: ViewerColumns,
-    numbers: np.ndarray,
+    piece: bytes,
     tapes: dict[TapeKey, Any],
     seed: int,
 ) -> Columns:
     """The back phase of a piece of rows (the owner's, in time order): their results as
     columns, the front stages' functions answered from ``tapes``."""
-    loaded, rows = _loaded(name), numbers.tolist()
+    loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
     assert loaded.tape is not None
     loaded.tape.replaying = tapes
-    viewers = viewers_of(piece)
+    viewers = viewers_of(columns)
     try:
         if loaded.batched:  # the rows' keys again, then the rows interleaved
             got = staged_rows(loaded.dist, loaded.tape, viewers, rows, seed,
