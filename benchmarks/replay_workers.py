@@ -6,7 +6,10 @@ per trigger, a folder origin, a saved ``shop`` traffic set in Parquet), run with
 
 - 1 worker, in this process (the distribution given as a factory, so nothing is
   supervised: the one-worker baseline);
-- ``workers=2``: a local Dask cluster of two worker processes, rows partitioned by cache;
+- ``workers=2``: a local Dask cluster of two worker processes, rows partitioned by
+  regional edge cache (the ``shop`` viewers come from all over the world); with
+  ``--one-edge`` every viewer is at one edge location, so rows go by cache key (a front
+  phase first: see ``edgelab.frames.replay_dask``);
 - with ``--dask-one``, also ``workers=1`` on a one-worker local cluster (what a
   definition file with in-process handlers gets: a supervised worker).
 
@@ -19,7 +22,8 @@ does per row limits the speed-up). Beside each wall time: the CPU seconds of thi
 (read just before the cluster closes): CPU is far less disturbed by a shared machine than
 wall time.
 
-    uv run python benchmarks/replay_workers.py [--n 20000] [--isolated] [--dask-one] [--profile]
+    uv run python benchmarks/replay_workers.py [--n 20000] [--isolated] [--dask-one] [--one-edge]
+                                               [--profile]
 """
 
 from __future__ import annotations
@@ -91,6 +95,7 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=20_000)
     ap.add_argument("--isolated", action="store_true", help="Python handlers isolated")
     ap.add_argument("--dask-one", action="store_true", help="also a one-worker Dask cluster")
+    ap.add_argument("--one-edge", action="store_true", help="every viewer at one edge location")
     ap.add_argument("--profile", action="store_true", help="cProfile the parent, 2 workers")
     args = ap.parse_args()
     import pandas as pd
@@ -101,7 +106,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _watch_workers()
-        config, fast, traffic = setup(root, args.n)
+        config, fast, traffic = setup(root, args.n, one_edge=args.one_edge)
         cfg = config if args.isolated else fast
         factory = functools.partial(el.load_distribution, cfg, isolated=args.isolated)
         took = {"1 worker, this process": run(factory, traffic, root / "one.parquet", 1, None)}

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -228,3 +229,131 @@ def test_calls_after_the_cache_are_batched_on_the_workers_too(
         assert loaded.batched
     finally:
         d.close()
+
+
+# -- rows by regional edge cache, or by cache key ----------------------------------------
+def fronts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the chunks that ran a front phase (rows by cache key)."""
+    calls: list[int] = []
+    real = replay_dask.DaskEngine._front
+
+    def counted(self: Any, *args: Any) -> Any:
+        calls.append(1)
+        return real(self, *args)
+
+    monkeypatch.setattr(replay_dask.DaskEngine, "_front", counted)
+    return calls
+
+
+def test_rows_go_by_regional_edge_cache_when_those_balance(scheduler: str, monkeypatch) -> None:
+    # viewers all over the world: each row runs once, on the worker owning its regional
+    # edge cache's group, with no front phase; the one-worker results, hits included
+    ran_front = fronts(monkeypatch)
+    traffic = el.generate_traffic("shop", 1500, seed=4)
+    here = el.replay(DEMO, traffic, progress=False, chunk_rows=500)
+    there = el.replay(DEMO, traffic, progress=False, chunk_rows=500, scheduler=scheduler)
+    same(here, there)
+    assert here["cache"].eq("Hit").sum() > 100
+    assert ran_front == []
+
+
+def test_rows_at_one_edge_location_go_by_cache_key(scheduler: str, monkeypatch) -> None:
+    # one regional edge cache cannot be shared by two workers: the front phase works out
+    # each row's cache key, and the workers own keys instead
+    ran_front = fronts(monkeypatch)
+    traffic = el.generate_traffic("shop", 600, seed=5).assign(edge_location="FRA56-P1")
+    here = el.replay(DEMO, traffic, progress=False, chunk_rows=200)
+    there = el.replay(DEMO, traffic, progress=False, chunk_rows=200, scheduler=scheduler)
+    same(here, there)
+    assert here["cache"].eq("Hit").sum() > 50
+    assert len(ran_front) == 3  # every chunk
+
+
+def engine(slots: int = 2, default_edge: str = "IAD89-C1") -> Any:
+    """A DaskEngine's dealing of groups, without a cluster."""
+    e = replay_dask.DaskEngine.__new__(replay_dask.DaskEngine)
+    e.groups, e.loads, e.by_key, e.default_edge = None, [0] * slots, False, default_edge
+    return e
+
+
+def pops(*counts: tuple[str, int]) -> pd.DataFrame:
+    values = [pop for pop, n in counts for _ in range(n)]
+    return pd.DataFrame({"edge_location": pd.Categorical(values)})
+
+
+def test_groups_go_largest_first_to_the_slot_with_fewest_rows_and_stay_there() -> None:
+    from edgelab.edge.tiers import CacheTiers
+
+    four = ("FRA56-P1", "IAD89-C1", "NRT57-P2", "GRU50-C1")
+    assert len({CacheTiers.regional_for(p) for p in four}) == 4  # four groups
+    e = engine()
+    # 5, 4, 3, 2 rows: 5 -> slot 0, 4 -> slot 1, 3 -> slot 1 (4 < 5), 2 -> slot 0
+    first = e._by_group(pops(("FRA56-P1", 5), ("IAD89-C1", 4), ("NRT57-P2", 3), ("GRU50-C1", 2)))
+    assert first[0].tolist() == [0, 1, 2, 3, 4, 12, 13]
+    assert first[1].tolist() == [5, 6, 7, 8, 9, 10, 11]
+    assert e.loads == [7, 7]
+    # the next chunk: known groups keep their slot; a new one goes to the lighter slot
+    # (a row without an edge location is in its distribution's edge location's group)
+    e.loads = [7, 9]
+    later = e._by_group(pops(("GRU50-C1", 1), ("", 1), ("SIN52-C1", 2)))
+    assert later[0].tolist() == [0, 2, 3] and later[1].tolist() == [1]
+
+
+def test_groups_that_do_not_balance_send_rows_by_cache_key() -> None:
+    e = engine()
+    assert e._by_group(pops(("FRA56-P1", 9), ("IAD89-C1", 3))) is None
+    assert e.by_key
+    alone = engine(slots=1)  # one worker: everything balances
+    assert alone._by_group(pops(("FRA56-P1", 9)))[0].tolist() == list(range(9))
+
+
+# -- in-process handlers on a worker ------------------------------------------------------
+SPIN = (
+    "import time\n"
+    "def handler(event, context):\n"
+    "    request = event['Records'][0]['cf']['request']\n"
+    "    if request['uri'] == '/spin':\n"
+    "        while True:\n"
+    "            pass\n"
+    "    if request['uri'] == '/sleep':\n"
+    "        time.sleep(3600)\n"
+    "    return request\n"
+)
+
+
+def one_second_timeout(cfg: Path) -> el.Distribution:
+    """A picklable factory: in-process handlers with a 1 s timeout."""
+    from edgelab.edge.config import load_distribution
+
+    return load_distribution(
+        cfg, default_isolated=False, rules=el.get_rules(overrides={"timeout": 1})
+    )
+
+
+@pytest.mark.timeout(300)
+def test_an_in_process_handler_past_its_timeout_is_stopped_on_a_worker(
+    scheduler: str, tmp_path: Path
+) -> None:
+    # tasks run in the worker's main thread, so the timeout interrupts a busy loop and a
+    # call blocked in C alike (SIGALRM), as in one process; the other rows go on
+    (tmp_path / "vreq.py").write_text(SPIN)
+    (tmp_path / "site").mkdir()
+    (tmp_path / "site" / "ok.html").write_text("ok")
+    cfg = tmp_path / "distribution.toml"
+    cfg.write_text(
+        '[triggers]\nviewer-request = "vreq.py"\n[origin]\ntype = "folder"\npath = "site"\n'
+    )
+    uris = ["/ok.html", "/spin", "/ok.html", "/sleep", "/ok.html"]
+    frame = pd.DataFrame(
+        {
+            "time": pd.date_range("2026-01-01", periods=len(uris), freq="s", tz="UTC"),
+            "method": "GET",
+            "uri": uris,
+        }
+    )
+    factory = functools.partial(one_second_timeout, cfg)
+    here = el.replay(factory, frame, progress=False)
+    there = el.replay(factory, frame, progress=False, scheduler=scheduler)
+    same(here, there)
+    assert there["status"].tolist() == [200, 503, 200, 503, 200]
+    assert set(there["error_type"].dropna().astype(str)) == {"LambdaLimitExceeded"}

@@ -17,8 +17,9 @@ Deterministic by design: the request id of row ``i`` is derived from ``(seed, i)
 the clock is the row's ``time`` (never wall time), and rows run in time order (within
 each chunk; a DataFrame as a whole). With ``workers=N`` (:mod:`.replay_dask`, a local
 Dask cluster, or ``scheduler=`` an existing one) each worker process owns the cache
-entries of a set of (regional edge cache, cache key) partitions, worked out after the
-viewer-facing stages, and sees them in the same order as a single process would: the
+entries of a set of regional edge caches (or, when the traffic comes from too few of
+them to share out, of (regional edge cache, cache key) partitions, worked out after the
+viewer-facing stages), and sees them in the same order as a single process would: the
 results equal a one-worker run but for what is *measured* (:data:`MEASURED_COLUMNS`:
 handler and origin durations, latency that includes them, logs with timestamps, and
 cold starts: each worker process is its own set of Lambda containers, so N workers have
@@ -34,7 +35,7 @@ import sys
 import time
 import traceback
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -135,13 +136,28 @@ def epoch_seconds(times: pd.Series) -> np.ndarray:
 
 def _viewers(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Per-row plain values, converted column by column (fast for categoricals)."""
-    cols = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
-    times = epoch_seconds(frame["time"]).tolist() if len(frame) else []
-    problems = row_problems(frame)  # a row no viewer could send: an input-error row
-    return [
-        dict(zip(cols, vals, strict=True), time=t, problem=p)
-        for vals, t, p in zip(zip(*cols.values(), strict=True), times, problems, strict=True)
-    ]
+    return viewers_of(viewer_columns(frame))
+
+
+ViewerColumns = dict[str, Any]  # object arrays, or lists
+
+
+def viewer_columns(frame: pd.DataFrame) -> ViewerColumns:
+    """What :func:`_viewers` reads of each row, as columns of plain values (object
+    arrays: a piece of them is what a Dask worker gets)."""
+    cols: dict[str, list[Any]] = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
+    cols["time"] = epoch_seconds(frame["time"]).tolist() if len(frame) else []
+    cols["problem"] = list(row_problems(frame))  # a row no viewer could send: input error
+    return {
+        name: np.fromiter(values, dtype=object, count=len(values)) for name, values in cols.items()
+    }
+
+
+def viewers_of(columns: ViewerColumns) -> list[dict[str, Any]]:
+    """The rows of :func:`viewer_columns` (or of a piece of them)."""
+    names = list(columns)
+    lists = [v.tolist() if isinstance(v, np.ndarray) else v for v in columns.values()]
+    return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
 
 
 def _viewer_request(v: dict[str, Any], rid: str, default_edge: str) -> ViewerRequest:
@@ -209,6 +225,17 @@ def _run_rows(
         row["row"] = i
         out.append(row)
     return out
+
+
+#: result rows as columns (column name -> one value per row): what a Dask worker sends
+Columns = dict[str, list[Any]]
+
+
+def columns_of(rows: Sequence[dict[str, Any]]) -> Columns:
+    """Result rows as columns (None where a row has no such key), far fewer objects to
+    send than one dict per row."""
+    names = dict.fromkeys(k for r in rows for k in r)
+    return {name: [r.get(name) for r in rows] for name in names} if rows else {"row": []}
 
 
 def viewer_requests(
@@ -455,10 +482,15 @@ class _Progress:
         self.done = 0
         self.outcomes: Counter[str] = Counter()
 
-    def add(self, piece: Sequence[dict[str, Any]]) -> None:
-        self.done += len(piece)
-        self.outcomes.update(str(r.get("outcome")) for r in piece)
-        self.bar.update(len(piece))
+    def add(self, piece: Sequence[dict[str, Any]] | Columns) -> None:
+        if isinstance(piece, dict):  # a worker's results, as columns
+            n = len(piece["row"])
+            self.outcomes.update(str(o) for o in piece.get("outcome", [None] * n))
+        else:
+            n = len(piece)
+            self.outcomes.update(str(r.get("outcome")) for r in piece)
+        self.done += n
+        self.bar.update(n)
         self.bar.set_postfix(dict(self.outcomes.most_common()), refresh=False)
         if self.call is not None:
             self.call({"rows": self.done, "outcomes": dict(self.outcomes)})
@@ -498,6 +530,7 @@ class _Feed:
         self.sink, self.shown, self.latency = sink, shown, latency
         self.got: list[dict[str, Any]] = []
         self.chunk: Chunk | None = None  # the chunk running
+        self.runner: Any = None
         self.latest: Any = None  # the latest time of the chunks before (rows out of order)
         self.late = 0
 
@@ -507,8 +540,16 @@ class _Feed:
 
     def run(self, runner: Any, source: Any, run: ReplayRun) -> None:
         like = None
-        for chunk in source.chunks:
-            like = self._one(runner, chunk)
+        self.runner = runner
+        if hasattr(runner, "stream"):  # the chunks run ahead of what is written
+            for chunk, pieces in runner.stream(self._late(source.chunks), self.shown.add):
+                like = self._write(chunk, pieces, [])
+        else:
+            for chunk in self._late(source.chunks):
+                self.got.clear()
+                self.chunk = chunk
+                runner.run(chunk.frame, chunk.rows, self.tick)
+                like, self.chunk = self._write(chunk, [], self.got), None
         if like is None:
             like = _frame(Chunk(_empty_traffic(), np.zeros(0, np.int64)), [], self.latency)
             self.sink.write(like)
@@ -517,24 +558,29 @@ class _Feed:
             self.sink.write(input_errors(run.rejected, like, first_row=self.shown.done))
             run.input_errors = len(run.rejected)
 
-    def _one(self, runner: Any, chunk: Chunk) -> pd.DataFrame:
-        self.got.clear()
-        self.chunk = chunk
-        times = chunk.frame["time"]
-        if self.latest is not None and len(times):
-            self.late += int((times < self.latest).sum())
-        runner.run(chunk.frame, chunk.rows, self.tick)
-        like, self.chunk = _frame(chunk, self.got, self.latency), None
+    def _late(self, chunks: Iterator[Chunk]) -> Iterator[Chunk]:
+        """The chunks, counting the rows stamped before a row of an earlier chunk."""
+        for chunk in chunks:
+            times = chunk.frame["time"]
+            if self.latest is not None and len(times):
+                self.late += int((times < self.latest).sum())
+            if len(times) and times.notna().any():
+                top = times.max()
+                self.latest = top if self.latest is None else max(self.latest, top)
+            yield chunk
+
+    def _write(self, chunk: Chunk, pieces: list[Any], rows: list[dict[str, Any]]) -> pd.DataFrame:
+        like = _merge(chunk, pieces, rows, self.latency)
         self.sink.write(like)
-        if len(times) and times.notna().any():
-            top = times.max()
-            self.latest = top if self.latest is None else max(self.latest, top)
         return like
 
     def keep_partial(self) -> None:
-        """After Ctrl-C: the rows of the chunk that ran are kept too."""
+        """After Ctrl-C: the rows of the chunks that ran are kept too."""
         if self.chunk is not None and self.got:
-            self.sink.write(_frame(self.chunk, self.got, self.latency, partial=True))
+            self.sink.write(_merge(self.chunk, [], self.got, self.latency, partial=True))
+        if hasattr(self.runner, "partial"):
+            for chunk, pieces in self.runner.partial():
+                self.sink.write(_merge(chunk, pieces, [], self.latency, partial=True))
 
 
 def _replay(
@@ -690,13 +736,14 @@ _STATUS_COLUMNS = ("status", "origin_status", "original_status")
 
 
 def _frame(
-    chunk: Chunk, rows: list[dict[str, Any]], latency: LatencyModel | None, partial: bool = False
+    chunk: Chunk,
+    rows: list[dict[str, Any]] | Columns,
+    latency: LatencyModel | None,
+    partial: bool = False,
 ) -> pd.DataFrame:
     """The results of one chunk, in row order: its traffic columns beside what each row
     gave (``partial``: only the rows that ran, for a replay stopped by Ctrl-C)."""
-    got = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"row": []})
-    got = got.sort_values("row", kind="stable").reset_index(drop=True)
-    numbers = got["row"].to_numpy(dtype=np.int64)
+    numbers, got = _results(rows)
     order = np.argsort(chunk.rows, kind="stable")
     wanted = chunk.rows[order]
     if partial:
@@ -710,8 +757,7 @@ def _frame(
         if col == "row":
             out["row"] = numbers
             continue
-        values = got[col] if col in got else pd.Series([None] * len(got), dtype=object)
-        out[col] = _column(col, values, dtype)
+        out[col] = _column(col, got(col), dtype)
     _edge_uri_default(out)
     # the latency model reads the summed function time as duration_ms
     lat = estimate_latency(
@@ -722,6 +768,61 @@ def _frame(
     for col in traffic.columns:  # where a log row came from, and what CloudFront logged
         if col in ("source_file", "source_line") or str(col).startswith("log_"):
             out[col] = traffic[col]
+    return out
+
+
+def _results(
+    rows: list[dict[str, Any]] | Columns,
+) -> tuple[np.ndarray, Callable[[str], pd.Series]]:
+    """The row numbers the rows gave, in order, and each result column in that order
+    (a column no row has: all None)."""
+    if isinstance(rows, dict):  # columns: no frame of them, each column taken once
+        numbers = np.fromiter(rows.get("row", ()), dtype=np.int64)
+        order = np.argsort(numbers, kind="stable")
+
+        def column(col: str) -> pd.Series:
+            values = rows.get(col)
+            if values is None:
+                return pd.Series([None] * len(order), dtype=object)
+            return pd.Series(
+                np.fromiter(values, dtype=object, count=len(order))[order], dtype=object
+            )
+
+        return numbers[order], column
+    got = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"row": []})
+    got = got.sort_values("row", kind="stable").reset_index(drop=True)
+
+    def from_frame(col: str) -> pd.Series:
+        return got[col] if col in got else pd.Series([None] * len(got), dtype=object)
+
+    return got["row"].to_numpy(dtype=np.int64), from_frame
+
+
+def _merge(
+    chunk: Chunk,
+    pieces: list[Any],
+    rows: list[dict[str, Any]],
+    latency: LatencyModel | None,
+    partial: bool = False,
+) -> pd.DataFrame:
+    """The results of one chunk (:func:`_frame`) from the pieces a Dask engine gave (a
+    worker's columns, or rows it could not give) and the rows run here."""
+    if not pieces:
+        return _frame(chunk, rows, latency, partial)
+    parts = [*pieces, columns_of(rows)] if rows else pieces
+    return _frame(chunk, _joined([p if isinstance(p, dict) else columns_of(p) for p in parts]),
+                  latency, partial)  # fmt: skip
+
+
+def _joined(parts: list[Columns]) -> Columns:
+    """Columns end to end (None where a part has no such column)."""
+    names = list(dict.fromkeys(k for p in parts for k in p))
+    out: Columns = {}
+    for name in names:
+        values: list[Any] = []
+        for p in parts:
+            values.extend(p[name] if name in p else [None] * len(p["row"]))
+        out[name] = values
     return out
 
 

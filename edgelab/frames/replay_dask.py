@@ -7,14 +7,39 @@ imported only here, once a replay asks for workers.
 
 Each worker loads the distribution once (a worker plugin,
 :class:`~.replay_dask_worker.WarmDistribution`) and keeps it, its caches and warm
-function containers, for the whole replay. Each chunk runs in the two phases of
-:mod:`.replay_tape`: the front phase deals the rows to the workers in turn, pieces of at
-most :data:`PIECE` rows; then every row goes to the worker that owns its partition key
-(:func:`~.replay_tape.owner_of` picks a *slot*; slot -> worker address is fixed at the
-start, so an owner keeps its partitions for the whole replay, across chunks), in time
-order, in pieces. A slot's pieces run one after the other: the next is submitted when
-the previous one's rows are back (deterministic order; a piece lost with a worker is
-the only thing to run again).
+function containers, for the whole replay. A worker owns cache entries, so that it sees
+them in the order one process would; rows reach their owner one of two ways:
+
+- **by group** (:meth:`DaskEngine._by_group`): every entry a request can read or write
+  is in its edge location's cache or its regional edge cache (the staging copy's too),
+  so a *group*, the edge locations that use one regional edge cache (an edge location
+  without one is a group of its own), can belong to one worker. The first chunk's groups
+  are dealt to the *slots* (one per worker; slot -> worker address is fixed at the start,
+  a replacement takes its slot) largest first, each to the slot with the fewest rows so
+  far; a group keeps its slot for the replay, one first seen later goes to the slot with
+  the fewest rows. When that leaves no slot more than :data:`BALANCE` times its share
+  (traffic from several regions), each row runs once, whole, on its group's worker
+  (:func:`~.replay_dask_worker.own_task`), and the chunks stream: the next chunk's
+  pieces are queued behind the current ones, so the workers do not wait while this
+  process writes a chunk and reads the next.
+- **by cache key** otherwise (traffic from one or two regions): each chunk runs in the
+  two phases of :mod:`.replay_tape`: the front phase deals the rows to the workers in
+  turn, then every row goes to the worker that owns its partition key
+  (:func:`~.replay_tape.owner_of` picks a slot), in time order, the front stages'
+  functions answered from the tape; one chunk after the other.
+
+Tasks are pieces of at most :data:`PIECE` rows; each slot has up to :data:`AHEAD` of
+them on its worker, which runs them in the order they were submitted (each task's Dask
+priority is its submission number: no dependency between them, so no round trip to the
+scheduler between two). A task is a coroutine function, so a worker runs it in its event
+loop, the process's main thread: an in-process handler's timeout is the ``SIGALRM`` of
+one process (no crossing to a handler thread for each call), and the task hands the
+loop back every :data:`~.replay_dask_worker.BREATHE` rows so the worker keeps sending
+results and heartbeats. A piece travels as the plain values its rows need
+(:func:`~.replay.viewer_columns`, worked out once a chunk), pickled here into one bytes
+object (numpy arrays given to Dask as a task's arguments stayed alive in this process,
+which grew by about 1.4 KB a row), and comes back as columns (:func:`~.replay.columns_of`);
+the chunk's frame is made here, once.
 
 Supervision: every wait is bounded. A worker that dies (an in-process handler that
 called ``os._exit``, a crash in native code) costs the row it was running: the lost
@@ -29,14 +54,16 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import itertools
 import logging
+import pickle
 import shutil
 import tempfile
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,11 +71,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..edge.tiers import CacheTiers
 from ..errors import ConfigError
+from .replay_io import Chunk
 from .replay_tape import TapeKey, owner_of
 
-PIECE = 500  # rows of a task at most: progress moves, and a worker death loses little
-AHEAD = 2  # a slot's tasks in flight: the next is on its worker when one ends
+PIECE = 1000  # rows of a task at most: progress moves, a worker death loses little
+#: the next chunk is read once fewer pieces than this (a slot) wait to be submitted
+REFILL = 2
+#: rows go by group when, on the first chunk, no slot gets more than this times its share
+BALANCE = 1.25
+AHEAD = 8  # a slot's tasks in flight: its worker has work while this process writes
 START_SECONDS = 60.0  # a local cluster's start, the workers of a scheduler
 CONNECT_SECONDS = 10.0  # a scheduler's first answer
 REPLACE_SECONDS = 60.0  # a dead worker's replacement (then its slot moves to another)
@@ -107,13 +140,47 @@ def failed_rows(
 
 
 @dataclass
+class _Flight:
+    """A chunk in flight: its rows, and what its jobs gave. Each piece goes to ``tick``
+    and, kept (``keep``), to ``parts``; ``left``: the rows still to come. A front phase's
+    jobs give their keys to ``tick`` and the rows they lost to ``gone``. (No callback
+    refers back to its flight: a reference cycle would keep a chunk's rows and results
+    until a full garbage collection.)"""
+
+    chunk: Chunk
+    tick: Callable[[Any], None]
+    gone: Callable[[list[Row]], None] | None = None
+    keep: bool = True
+    parts: list[Any] = field(default_factory=list)
+    left: int = 0
+    columns: dict[str, np.ndarray] | None = None  # the rows as the workers read them
+
+    def got(self, piece: Any) -> None:
+        if self.keep:
+            self.parts.append(piece)
+            self.left -= _length(piece)
+        self.tick(piece)
+
+    def lost(self, rows: list[Row]) -> None:
+        """Replay-error rows for rows a job could not give."""
+        if self.gone is not None:
+            self.gone(rows)
+        else:
+            self.got(rows)
+
+
+@dataclass
 class _Job:
     """A piece of a chunk's rows for one slot (``positions`` in the chunk's frame)."""
 
-    kind: str  # "front" or "back"
+    kind: str  # "own" (rows by group), "front" or "back" (rows by cache key)
     positions: np.ndarray
+    flight: _Flight
     tapes: dict[TapeKey, Any] = field(default_factory=dict)
     split: bool = False  # one row of a piece lost with its worker
+
+    def again(self, positions: np.ndarray, tapes: dict[TapeKey, Any], split: bool) -> _Job:
+        return _Job(self.kind, positions, self.flight, tapes, split)
 
 
 class DaskEngine:
@@ -129,6 +196,13 @@ class DaskEngine:
     ) -> None:
         self.distributed = require_dask()
         self.seed, self.scheduler = seed, scheduler
+        #: regional edge cache (or edge location) -> its slot; None: rows go by cache key
+        self.groups: dict[str, int] | None = None
+        self.loads: list[int] = []  # rows given to each slot so far, by group
+        self.by_key = False  # the groups did not balance: rows go by cache key
+        self.default_edge: str | None = None  # the distribution's, for rows without one
+        self.flights: deque[_Flight] = deque()  # the chunks in flight, oldest first
+        self.submitted = 0  # tasks submitted so far
         self.name = f"edgelab-replay-{uuid.uuid4().hex}"
         self.cluster: Any = None
         self.client: Any = None
@@ -179,7 +253,7 @@ class DaskEngine:
         self.slots = sorted(self._alive())
 
     def _warm(self, spec: Any, isolated: bool | None) -> None:
-        from .replay_dask_worker import ExitCodes, WarmDistribution
+        from .replay_dask_worker import ExitCodes, WarmDistribution, default_edge
 
         if self.cluster is not None:  # the nannies we started tell how a worker died
             self.client.register_plugin(ExitCodes())
@@ -188,6 +262,13 @@ class DaskEngine:
             WarmDistribution(self.name, spec, isolated, self.exit_dir), name=self.name
         )
         self.warm = True
+        self.loads = [0] * len(self.slots)
+        try:
+            self.default_edge = self.client.submit(
+                default_edge, self.name, workers=[self.slots[0]], pure=False
+            ).result(timeout=START_SECONDS)
+        except Exception:  # the distribution did not load there: its rows will say why
+            self.by_key = True
 
     def close(self, abort: bool = False) -> None:
         """Unregister the plugin (the workers close their distributions), then close the
@@ -210,35 +291,118 @@ class DaskEngine:
     def _alive(self) -> list[str]:
         return list(self.client.scheduler_info(n_workers=-1)["workers"])
 
-    # -- a chunk ------------------------------------------------------------------------
-    def run(self, frame: pd.DataFrame, rows: np.ndarray, tick: Callable[[list[Row]], None]) -> None:
-        """Run one chunk (rows in time order); ``tick`` gets every result row, in pieces."""
-        owned: dict[int, np.ndarray]
-        taped: dict[int, Any]
-        if len(self.slots) == 1:  # one owner: no front phase
-            owned, taped = {0: np.arange(len(rows))}, {}
-        else:
-            owned, taped = self._front(frame, rows, tick)
-        jobs = {s: deque(self._back_jobs(rows, positions, taped)) for s, positions in owned.items()}
-        self._phase(frame, rows, jobs, tick, tick)
-        release_freed_memory()
+    # -- the chunks ---------------------------------------------------------------------
+    def stream(
+        self, chunks: Iterator[Chunk], tick: Callable[[Any], None]
+    ) -> Iterator[tuple[Chunk, list[Any]]]:
+        """Run the chunks (rows in time order in each), giving each chunk's pieces of
+        results as soon as they come (``tick``) and each chunk with its pieces once
+        done, in order. Rows by group: the next chunk's pieces are queued behind the
+        last ones of the chunk before, so the workers never wait for this process to
+        write a chunk or read the next; rows by cache key: one chunk after the other."""
+        source = iter(chunks)
+        first = next(source, None)
+        if first is None:
+            return
+        owned = None if self.by_key else self._by_group(first.frame)
+        if owned is None:
+            yield from self._keyed(itertools.chain([first], source), tick)
+            return
+        self.flights.clear()
+        jobs: dict[int, deque[_Job]] = {s: deque() for s in range(len(self.slots))}
+        self._queue(first, owned, jobs, tick)
+
+        def refill(jobs: dict[int, deque[_Job]]) -> None:
+            while sum(len(q) for q in jobs.values()) < REFILL * len(jobs):
+                chunk = next(source, None)
+                if chunk is None:
+                    return
+                self._queue(chunk, self._by_group(chunk.frame), jobs, tick)
+
+        for _ in itertools.chain(self._rounds(jobs, refill), [None]):
+            while self.flights and self.flights[0].left == 0:
+                done = self.flights.popleft()
+                yield done.chunk, done.parts
+                release_freed_memory()
+        assert not self.flights, "a chunk's rows never all came back"
+
+    def _queue(
+        self,
+        chunk: Chunk,
+        owned: dict[int, np.ndarray] | None,
+        jobs: dict[int, deque[_Job]],
+        tick: Callable[[Any], None],
+    ) -> None:
+        """A chunk's pieces behind those queued, each slot's rows in time order."""
+        assert owned is not None  # the first chunk decided: rows go by group
+        flight = _Flight(chunk, tick, left=len(chunk.rows))
+        self.flights.append(flight)
+        for s, p in owned.items():
+            jobs[s].extend(_Job("own", p[k : k + PIECE], flight) for k in range(0, len(p), PIECE))
+
+    def partial(self) -> list[tuple[Chunk, list[Any]]]:
+        """The chunks in flight with the pieces they got (a replay stopped by Ctrl-C)."""
+        return [(f.chunk, f.parts) for f in self.flights if f.parts]
+
+    def _by_group(self, frame: pd.DataFrame) -> dict[int, np.ndarray] | None:
+        """The positions each slot owns when rows go by group (the regional edge cache
+        their edge location uses, or the edge location: module docstring), each new group
+        to the slot with the fewest rows so far, the largest first; None, from the first
+        chunk on, when that leaves a slot more than :data:`BALANCE` times its share."""
+        groups = _row_groups(frame, self.default_edge or "")
+        names, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+        assigned = dict(self.groups or {})
+        loads = list(self.loads)
+        for k in sorted(range(len(names)), key=lambda k: (-counts[k], names[k])):
+            slot = assigned.get(names[k])
+            if slot is None:
+                slot = assigned[names[k]] = min(range(len(loads)), key=loads.__getitem__)
+            loads[slot] += int(counts[k])
+        first = self.groups is None and len(frame)  # the first chunk decides
+        if first and max(loads) > BALANCE * len(frame) / len(loads):
+            self.by_key = True
+            return None
+        self.groups, self.loads = assigned, loads
+        slot_of = np.array([assigned[g] for g in names], dtype=np.int64)[inverse]
+        return {s: np.flatnonzero(slot_of == s) for s in range(len(loads))}
+
+    def _keyed(
+        self, chunks: Iterator[Chunk], tick: Callable[[Any], None]
+    ) -> Iterator[tuple[Chunk, list[Any]]]:
+        """The chunks one after the other, rows by cache key."""
+        for chunk in chunks:
+            flight = _Flight(chunk, tick, left=len(chunk.rows))
+            self.flights.append(flight)
+            self._by_key(flight)
+            self.flights.clear()
+            yield chunk, flight.parts
+            release_freed_memory()
+
+    def _by_key(self, flight: _Flight) -> None:
+        """One chunk, rows by cache key: the front phase, then each owner's rows."""
+        keyed, taped = self._front(flight.chunk, flight.got)
+        jobs = {
+            s: deque(self._back_jobs(flight, positions, taped)) for s, positions in keyed.items()
+        }
+        for _ in self._rounds(jobs):
+            pass
 
     @staticmethod
-    def _back_jobs(rows: np.ndarray, positions: np.ndarray, taped: dict[int, Any]) -> list[_Job]:
+    def _back_jobs(flight: _Flight, positions: np.ndarray, taped: dict[int, Any]) -> list[_Job]:
         """An owner's rows in pieces, each with the taped calls of its rows."""
-        jobs = []
+        rows, jobs = flight.chunk.rows, []
         for k in range(0, len(positions), PIECE):
             piece = positions[k : k + PIECE]
             tapes = {tk: raw for i in rows[piece].tolist() for tk, raw in taped.get(i, ())}
-            jobs.append(_Job("back", piece, tapes))
+            jobs.append(_Job("back", piece, flight, tapes))
         return jobs
 
     def _front(
-        self, frame: pd.DataFrame, rows: np.ndarray, tick: Callable[[list[Row]], None]
+        self, chunk: Chunk, tick: Callable[[Any], None]
     ) -> tuple[dict[int, np.ndarray], dict[int, Any]]:
         """The front phase: rows dealt to the slots in turn; then the positions each slot
         owns, and each row's taped calls."""
-        n = len(self.slots)
+        n, rows = len(self.slots), chunk.rows
         keys: dict[int, str | None] = {}
         taped: dict[int, Any] = {}
         lost: set[int] = set()
@@ -253,61 +417,85 @@ class DaskEngine:
             lost.update(r["row"] for r in piece)
             tick(piece)
 
+        flight = _Flight(chunk, got, gone, keep=False)
         jobs = {}
         for s in range(n):
             dealt = np.arange(s, len(rows), n)
             jobs[s] = deque(
-                _Job("front", dealt[k : k + PIECE]) for k in range(0, len(dealt), PIECE)
+                _Job("front", dealt[k : k + PIECE], flight) for k in range(0, len(dealt), PIECE)
             )
-        self._phase(frame, rows, jobs, got, gone)
+        for _ in self._rounds(jobs):
+            pass
         by_owner: dict[int, list[int]] = {s: [] for s in range(n)}
         for k, i in enumerate(rows.tolist()):
             if i not in lost:
                 by_owner[owner_of(keys[i], i, n)].append(k)
         return {s: np.array(p, dtype=np.int64) for s, p in by_owner.items()}, taped
 
-    def _phase(
+    def _rounds(
         self,
-        frame: pd.DataFrame,
-        rows: np.ndarray,
         jobs: dict[int, deque[_Job]],
-        got: Callable[[list[Any]], None],
-        lost: Callable[[list[Row]], None],
-    ) -> None:
+        refill: Callable[[dict[int, deque[_Job]]], None] | None = None,
+    ) -> Iterator[None]:
         """Run the jobs, each slot's one after the other on its worker (:data:`AHEAD`
         in flight, each task depending on the one before, so the worker never waits for
-        the parent between two); what a job gave goes to ``got``, rows it could not give
-        to ``lost`` (as replay-error rows)."""
+        the parent between two); what a job gave goes to its flight. Yields after each
+        wait; ``refill`` may queue more jobs before each."""
         running: dict[int, deque[tuple[Any, _Job]]] = {s: deque() for s in jobs}
         quiet = time.monotonic()  # when a task last ended
         try:
-            while any(running.values()) or any(jobs.values()):
-                for s, queue in jobs.items():
-                    flying = running[s]
-                    # the rows of a piece lost with its worker run one at a time
-                    while queue and (
-                        not flying
-                        or (len(flying) < AHEAD and not (queue[0].split or flying[-1][1].split))
-                    ):
-                        job = queue.popleft()
-                        after = flying[-1][0] if flying else None
-                        flying.append((self._submit(frame, rows, s, job, after), job))
+            while True:
+                if refill is not None:
+                    refill(jobs)
+                if not (any(running.values()) or any(jobs.values())):
+                    return
+                self._launch(jobs, running)
                 self.settled.wait(_POLL)
                 self.settled.clear()
-                for s, flying in running.items():
-                    while flying and flying[0][0].done():
-                        future, job = flying.popleft()
-                        if not self._settle(s, future, job, rows, jobs[s], got, lost):
-                            self._requeue(flying, jobs[s])
-                        quiet = time.monotonic()
-                if any(running.values()) and time.monotonic() - quiet > STALL_SECONDS:
-                    self._check_alive(running, rows, jobs, lost)
+                if self._collect(jobs, running):
                     quiet = time.monotonic()
+                elif any(running.values()) and time.monotonic() - quiet > STALL_SECONDS:
+                    self._check_alive(running, jobs)
+                    quiet = time.monotonic()
+                yield
         finally:
             for flying in running.values():
                 for future, _ in flying:
                     with contextlib.suppress(Exception):
                         future.cancel()
+
+    def _launch(
+        self, jobs: dict[int, deque[_Job]], running: dict[int, deque[tuple[Any, _Job]]]
+    ) -> None:
+        """Submit what each slot may have in flight (the rows of a piece lost with its
+        worker run one at a time)."""
+        for s, queue in jobs.items():
+            flying = running[s]
+            while queue and (
+                not flying or (len(flying) < AHEAD and not (queue[0].split or flying[-1][1].split))
+            ):
+                job = queue.popleft()
+                flying.append((self._submit(s, job), job))
+
+    def _collect(
+        self, jobs: dict[int, deque[_Job]], running: dict[int, deque[tuple[Any, _Job]]]
+    ) -> bool:
+        """Settle the tasks that ended, in each slot's order; whether any did. Their
+        results are fetched together (one wait for every worker's)."""
+        done = [f for flying in running.values() for f, _ in flying if f.status == "finished"]
+        fetched: dict[str, Any] = {}
+        if done:
+            with contextlib.suppress(Exception):  # a worker is gone: each alone, below
+                results = self.client.gather(done)
+                fetched = {f.key: r for f, r in zip(done, results, strict=True)}
+        ended = False
+        for s, flying in running.items():
+            while flying and flying[0][0].done():
+                future, job = flying.popleft()
+                if not self._settle(s, future, job, jobs[s], fetched):
+                    self._requeue(flying, jobs[s])
+                ended = True
+        return ended
 
     @staticmethod
     def _requeue(flying: deque[tuple[Any, _Job]], queue: deque[_Job]) -> None:
@@ -323,62 +511,71 @@ class DaskEngine:
             queue.insert(split + k, job)
         flying.clear()
 
-    def _submit(self, frame: pd.DataFrame, rows: np.ndarray, s: int, job: _Job, after: Any) -> Any:
-        from .replay_dask_worker import back_task, front_task
+    def _submit(self, s: int, job: _Job) -> Any:
+        from .replay import viewer_columns
+        from .replay_dask_worker import back_task, front_task, own_task
 
-        piece, indices = _compact(frame.iloc[job.positions]), rows[job.positions].tolist()
-        args: tuple[Any, ...] = (
-            (front_task, self.name, piece, indices, self.seed, after)
-            if job.kind == "front"
-            else (back_task, self.name, piece, indices, job.tapes, self.seed, after)
+        chunk, columns = job.flight.chunk, job.flight.columns
+        if columns is None:  # what the workers read of each row, worked out once a chunk
+            columns = job.flight.columns = viewer_columns(chunk.frame)
+        # one opaque blob: Dask neither walks it nor keeps it (numpy arrays given as a
+        # task's arguments stayed in this process: the parent grew by ~1.4 KB a row)
+        piece = pickle.dumps(
+            (
+                {name: values[job.positions].tolist() for name, values in columns.items()},
+                chunk.rows[job.positions].tolist(),
+            ),
+            protocol=pickle.HIGHEST_PROTOCOL,
         )
+        args: tuple[Any, ...]
+        if job.kind == "own":
+            args = (own_task, self.name, piece, self.seed)
+        elif job.kind == "front":
+            args = (front_task, self.name, piece, self.seed)
+        else:
+            args = (back_task, self.name, piece, job.tapes, self.seed)
+        self.submitted += 1
         future = self.client.submit(
             *args,
             workers=[self.slots[s]],
             allow_other_workers=False,
             pure=False,
             retries=0,
+            # a worker runs its ready tasks by priority: the order they were submitted in
+            priority=-self.submitted,
             key=f"{job.kind}-{uuid.uuid4().hex}",
         )
         future.add_done_callback(lambda _: self.settled.set())
         return future
 
     def _settle(
-        self,
-        s: int,
-        future: Any,
-        job: _Job,
-        rows: np.ndarray,
-        queue: deque[_Job],
-        got: Callable[[list[Any]], None],
-        lost: Callable[[list[Row]], None],
+        self, s: int, future: Any, job: _Job, queue: deque[_Job], fetched: dict[str, Any]
     ) -> bool:
-        """Give a finished job's rows; False when its worker died (the jobs behind it on
-        that worker are to run again)."""
-        indices = rows[job.positions]
+        """Give a finished job's rows (``fetched``: results already here, by key); False
+        when its worker died (the jobs behind it on that worker are to run again)."""
+        indices = job.flight.chunk.rows[job.positions]
         error: BaseException | None = None
+        if future.key in fetched:
+            job.flight.got(fetched[future.key])
+            return True
         if future.status == "finished":
             try:
                 result = future.result(timeout=START_SECONDS)
             except Exception as exc:  # the result could not be fetched: its worker is gone
                 error = exc
             else:
-                got(result)
+                job.flight.got(result)
                 return True
         else:
             error = future.exception(timeout=START_SECONDS) if future.status == "error" else None
         if not self._died(error, future.status):
-            lost(failed_rows(indices, self.seed, f"{type(error).__name__}: {error}"))
+            job.flight.lost(failed_rows(indices, self.seed, f"{type(error).__name__}: {error}"))
             return True
-        self._lost_worker(s, job, indices, queue, lost)
+        self._lost_worker(s, job, queue)
         return False
 
     def _check_alive(
-        self,
-        running: dict[int, deque[tuple[Any, _Job]]],
-        rows: np.ndarray,
-        jobs: dict[int, deque[_Job]],
-        lost: Callable[[list[Row]], None],
+        self, running: dict[int, deque[tuple[Any, _Job]]], jobs: dict[int, deque[_Job]]
     ) -> None:
         """A worker that died without its task being told (it died between two tasks, or
         a scheduler of ours would retry the task on that worker alone): its first job is
@@ -389,17 +586,10 @@ class DaskEngine:
                 future, job = flying.popleft()
                 with contextlib.suppress(Exception):
                     future.cancel()
-                self._lost_worker(s, job, rows[job.positions], jobs[s], lost)
+                self._lost_worker(s, job, jobs[s])
                 self._requeue(flying, jobs[s])
 
-    def _lost_worker(
-        self,
-        s: int,
-        job: _Job,
-        indices: np.ndarray,
-        queue: deque[_Job],
-        lost: Callable[[list[Row]], None],
-    ) -> None:
+    def _lost_worker(self, s: int, job: _Job, queue: deque[_Job]) -> None:
         """Slot ``s``'s worker died running ``job``: a piece runs again row by row on the
         replacement; a single row is the culprit (a replay-error row), and the rest of
         its piece runs again as one task."""
@@ -409,22 +599,25 @@ class DaskEngine:
             queue.extendleft(
                 reversed(
                     [
-                        _Job(job.kind, job.positions[k : k + 1], job.tapes, True)
+                        job.again(job.positions[k : k + 1], job.tapes, True)
                         for k in range(len(job.positions))
                     ]
                 )
             )
             return
-        lost(failed_rows(indices, self.seed, _death_message(code), error_type="ReplayWorkerDied"))
+        indices = job.flight.chunk.rows[job.positions]
+        job.flight.lost(
+            failed_rows(indices, self.seed, _death_message(code), error_type="ReplayWorkerDied")
+        )
         rest: list[_Job] = []
         while queue and queue[0].split:
             rest.append(queue.popleft())
         if rest:
             queue.appendleft(
-                _Job(
-                    job.kind,
+                job.again(
                     np.concatenate([j.positions for j in rest]),
                     {k: v for j in rest for k, v in j.tapes.items()},
+                    False,
                 )
             )
 
@@ -476,16 +669,22 @@ class DaskEngine:
         self.slots[s] = others[0]
 
 
-def _compact(piece: pd.DataFrame) -> pd.DataFrame:
-    """A piece without the categories its rows do not use: a chunk's categoricals carry
-    every value of the chunk (every client IP...), which each task would otherwise carry
-    to the scheduler and its worker (8x the bytes for 20,000 rows)."""
-    used = {
-        c: piece[c].cat.remove_unused_categories()
-        for c in piece.columns
-        if isinstance(piece[c].dtype, pd.CategoricalDtype)
-    }
-    return piece.assign(**used) if used else piece
+def _length(piece: Any) -> int:
+    """The rows of a piece of results: columns (a worker's) or a list of rows."""
+    return len(piece["row"]) if isinstance(piece, dict) else len(piece)
+
+
+def _row_groups(frame: pd.DataFrame, default_edge: str) -> np.ndarray:
+    """Each row's group: the regional edge cache its edge location uses (the
+    distribution's edge location for a row without one), else the edge location, as
+    :meth:`~.replay_tape.Tape._group` names it."""
+    col = frame["edge_location"]
+    values = col.astype(str).to_numpy(dtype=object) if len(col) else np.zeros(0, dtype=object)
+    group = {}
+    for v in set(values.tolist()):
+        pop = str(v or default_edge)
+        group[v] = repr(("group", CacheTiers.regional_for(pop) or f"edge:{pop}"))
+    return np.array([group[v] for v in values.tolist()], dtype=object)
 
 
 def release_freed_memory() -> None:

@@ -7,24 +7,36 @@ once a replay asks for workers, and by the workers when they unpickle a task).
   function containers (isolated Python workers, Node.js workers). Its teardown closes it.
 - :class:`ExitCodes`, a nanny plugin: the nanny records the exit code of a worker
   process that ends, so the replay can say how a worker died (``os._exit(7)``).
-- :func:`front_task` and :func:`back_task`: one piece of rows of the front and the back
-  phase (see :mod:`.replay_tape`), on the worker's loaded distribution.
+- :func:`own_task`: one piece of rows the worker owns whole (rows by group), and
+  :func:`front_task` and :func:`back_task`: one piece of rows of the front and the back
+  phase (rows by cache key, see :mod:`.replay_tape`), on the worker's loaded
+  distribution. They are coroutine functions: a worker runs them in its event loop, in
+  the main thread (see :mod:`.replay_dask`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
+import pickle
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import pandas as pd
 from distributed import NannyPlugin, WorkerPlugin
 
-from .replay import _open, _run_rows, _viewers, staged_rows, viewer_requests
+from .replay import (
+    Columns,
+    _open,
+    _run_rows,
+    columns_of,
+    staged_rows,
+    viewer_requests,
+    viewers_of,
+)
 from .replay_batch import batches_after_cache
 from .replay_tape import Tape, TapeKey
 
@@ -43,6 +55,9 @@ class _Loaded:
 #: in a worker process: plugin name -> the distribution that replay loaded
 _LOADED: dict[str, _Loaded] = {}
 _LOCK = threading.Lock()
+
+#: rows run between two turns of the worker's event loop (tasks run in it: module docstring)
+BREATHE = 50
 
 
 class WarmDistribution(WorkerPlugin):
@@ -84,39 +99,57 @@ def _loaded(name: str) -> _Loaded:
     return loaded
 
 
-def front_task(
-    name: str, frame: pd.DataFrame, rows: list[int], seed: int, after: Any = None
-) -> list[Any]:
-    """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``
-    (``after``: the result of the slot's task before, only there to keep the order)."""
-    loaded = _loaded(name)
+async def default_edge(name: str) -> str:
+    """The edge location of the distribution this worker loaded (rows without one)."""
+    return str(_loaded(name).dist.edge_location)
+
+
+async def own_task(name: str, piece: bytes, seed: int) -> Columns:
+    """A piece of rows this worker owns whole (rows by group): each runs here once, in
+    stages as in one process (:class:`~.replay._InProcess`); their results as columns."""
+    loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
     assert loaded.tape is not None
-    requests = viewer_requests(_viewers(frame), rows, seed, loaded.dist.edge_location)
+    viewers = viewers_of(columns)
+    if loaded.tape.batches or loaded.batched:
+        got = staged_rows(loaded.dist, loaded.tape, viewers, rows, seed, batched=loaded.batched)
+        return columns_of(got)
+    got = []
+    for k in range(0, len(rows), BREATHE):
+        got.extend(_run_rows(loaded.dist, viewers[k : k + BREATHE], rows[k : k + BREATHE], seed))
+        await asyncio.sleep(0)  # the worker answers (sends results, heartbeats) meanwhile
+    return columns_of(got)
+
+
+async def front_task(name: str, piece: bytes, seed: int) -> list[Any]:
+    """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``."""
+    loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
+    assert loaded.tape is not None
+    requests = viewer_requests(viewers_of(columns), rows, seed, loaded.dist.edge_location)
     keys = loaded.tape.front_keys(requests)
     return [(i, key, taped) for i, (key, taped) in zip(rows, keys, strict=True)]
 
 
-def back_task(
+async def back_task(
     name: str,
-    frame: pd.DataFrame,
-    rows: list[int],
+    piece: bytes,
     tapes: dict[TapeKey, Any],
     seed: int,
-    after: Any = None,
-) -> list[Row]:
-    """The back phase of a piece of rows (the owner's, in time order): one result each,
-    the front stages' functions answered from ``tapes`` (``after``: as for
-    :func:`front_task`)."""
-    loaded = _loaded(name)
+) -> Columns:
+    """The back phase of a piece of rows (the owner's, in time order): their results as
+    columns, the front stages' functions answered from ``tapes``."""
+    loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
     assert loaded.tape is not None
     loaded.tape.replaying = tapes
+    viewers = viewers_of(columns)
     try:
         if loaded.batched:  # the rows' keys again, then the rows interleaved
-            return staged_rows(loaded.dist, loaded.tape, _viewers(frame), rows, seed,
-                               batched=True, taped=tapes)  # fmt: skip
-        return _run_rows(loaded.dist, _viewers(frame), rows, seed)
+            got = staged_rows(loaded.dist, loaded.tape, viewers, rows, seed,
+                              batched=True, taped=tapes)  # fmt: skip
+        else:
+            got = _run_rows(loaded.dist, viewers, rows, seed)
     finally:
         loaded.tape.replaying = {}
+    return columns_of(got)
 
 
 def exit_file(folder: Path, address: str) -> Path:

@@ -1,7 +1,7 @@
 """The staged engine's front phase: the Tape, and the partition key of each request.
 
 A chunk of rows runs in two phases (on one process, :class:`~.replay._InProcess`, or on
-the workers of a Dask cluster, :mod:`.replay_dask`):
+the workers of a Dask cluster when rows go to them by cache key, :mod:`.replay_dask`):
 
 1. **front**: each row runs the stages in front of the cache (viewer protocol policy,
    allowed methods, viewer request, CloudFront headers, default root object) up to the
