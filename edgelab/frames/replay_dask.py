@@ -99,7 +99,11 @@ LOCAL_CONFIG = {
     "distributed.scheduler.allowed-failures": 0,
     # the workers' sampling profiler takes the GIL from the handlers every 10 ms
     "distributed.worker.profile.enabled": False,
+    # each batched stream (client -> scheduler, scheduler -> worker) keeps its last 1,000
+    # messages for debugging, task pieces included: 300-400 MB of a long replay's peak
+    "distributed.admin.low-level-log-length": 16,
 }
+LOG_LENGTH = "distributed.admin.low-level-log-length"
 
 
 def require_dask() -> Any:
@@ -238,9 +242,9 @@ class DaskEngine:
                     # (or another Dask) can run at once
                     scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                 )
-            self.client = distributed.Client(
-                self.cluster, set_as_default=False, timeout=START_SECONDS
-            )
+                self.client = distributed.Client(
+                    self.cluster, set_as_default=False, timeout=START_SECONDS
+                )
             want = workers
         try:
             self.client.wait_for_workers(want, timeout=START_SECONDS)
@@ -714,7 +718,11 @@ def _connect(distributed: Any, address: str) -> Any:
             f"{address!r}"
         )
     try:
-        return distributed.Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
+        import dask
+
+        # this client's stream keeps few messages (LOCAL_CONFIG); the scheduler's are its own
+        with dask.config.set({LOG_LENGTH: LOCAL_CONFIG[LOG_LENGTH]}):
+            return distributed.Client(address, timeout=CONNECT_SECONDS, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ConfigError(
             f"could not reach the Dask scheduler at {address} within {CONNECT_SECONDS:.0f} s "
