@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,14 @@ def write(path: Path, text: str) -> str:
 
 def event(uri: str = "/", trigger: str = "viewer-request") -> dict[str, Any]:
     return el.build_event(trigger, uri=uri)
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on (bound, read, closed again)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
 
 
 def stop(proc: subprocess.Popen[bytes]) -> None:

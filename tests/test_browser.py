@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.helpers import stop
+from tests.helpers import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -71,12 +71,6 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning:playwright.*"),
     pytest.mark.filterwarnings("ignore::DeprecationWarning:asyncio.*"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _notebook(path: Path, source: str) -> None:
@@ -138,7 +132,7 @@ def lab(tmp_path: Path) -> Iterator[Callable[[str], str]]:
     (settings / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False})
     )
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),
@@ -384,7 +378,7 @@ def edgelab_serve(tmp_path: Path) -> Iterator[str]:
     (tmp_path / "ores.py").write_text(ORES)
     cfg = tmp_path / "distribution.toml"
     cfg.write_text(SERVED)
-    port = _free_port()
+    port = free_port()
     argv = [sys.executable, "-m", "edgelab", "serve", "--config", str(cfg), "--port", str(port)]
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(argv, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)

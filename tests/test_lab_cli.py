@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -20,7 +19,7 @@ import pytest
 from edgelab import resources
 from edgelab.cli import main
 from edgelab.commands import lab
-from tests.helpers import stop
+from tests.helpers import free_port, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -201,18 +200,12 @@ def test_the_wheel_ships_what_the_resources_look_for() -> None:
             assert any(used.startswith(s.removeprefix("examples/")) for s in shipped), used
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_edgelab_lab_starts_jupyterlab_on_a_copy_with_options_passed_through(
     tmp_path: Path,
 ) -> None:
-    port, token = _free_port(), secrets.token_hex(8)
+    port, token = free_port(), secrets.token_hex(8)
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(tmp_path / "config"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import ast
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from edgelab.errors import ConfigError
 from edgelab.outbound.aws import operation_of, service_of
 from edgelab.testing import missing_node_modules
 from tests.conftest import ON_CI, ROOT
-from tests.helpers import stop
+from tests.helpers import free_port, stop
 
 PROJECT = ROOT / "examples" / "handler-project"
 SEED = {
@@ -283,9 +282,7 @@ def test_edgelab_serve_gives_its_functions_the_files_aws_and_http_sections(tmp_p
         '[aws]\nservices = ["dynamodb"]\nseed = ["seed.json"]\n'
         '[[http.mocks]]\nurl = "https://api.example.com/flags"\nbody = "on"\n'
     )
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     log = tmp_path / "serve.log"
     with log.open("wb") as err:
         proc = subprocess.Popen(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -19,6 +18,7 @@ import edgelab as el
 from edgelab.cli import main
 from edgelab.edge.server import EdgeApp
 from edgelab.edge.trace import read_trace_file
+from tests.helpers import free_port
 
 HANDLER = (
     "def handler(event, context):\n"
@@ -26,12 +26,6 @@ HANDLER = (
     "    r['headers']['x-version'] = [{{'key': 'X-Version', 'value': '{v}'}}]\n"
     "    return r\n"
 )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -56,7 +50,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Path, EdgeApp]]:
 @contextlib.contextmanager
 def _serve(app: EdgeApp) -> Iterator[str]:
     """uvicorn in a background thread on a free loopback port."""
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="off")
     )
