@@ -92,6 +92,8 @@ _POLL = 0.5
 
 Row = dict[str, Any]
 
+LOG_LENGTH = "distributed.admin.low-level-log-length"
+
 #: the local cluster's settings (its nannies pass them on to the worker processes)
 LOCAL_CONFIG = {
     # a task that killed its worker is not run again on another: the replay finds the
@@ -101,9 +103,8 @@ LOCAL_CONFIG = {
     "distributed.worker.profile.enabled": False,
     # each batched stream (client -> scheduler, scheduler -> worker) keeps its last 1,000
     # messages for debugging, task pieces included: 300-400 MB of a long replay's peak
-    "distributed.admin.low-level-log-length": 16,
+    LOG_LENGTH: 16,
 }
-LOG_LENGTH = "distributed.admin.low-level-log-length"
 
 
 def require_dask() -> Any:
