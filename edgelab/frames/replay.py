@@ -31,6 +31,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import itertools
 import sys
 import time
 import traceback
@@ -52,7 +53,7 @@ from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
 from .logs.reader import input_errors
 from .replay_batch import batches_after_cache, run_rows_batched
-from .replay_dask import DaskEngine, require_dask
+from .replay_dask import DaskEngine, NotLoaded, require_dask
 from .replay_io import CHUNK_ROWS, Chunk, MemorySink, Sink, check_chunk_rows, file_sink, open_source
 from .replay_tape import Tape, TapeKey
 from .traffic import row_problems
@@ -233,9 +234,16 @@ Columns = dict[str, list[Any]]
 
 def columns_of(rows: Sequence[dict[str, Any]]) -> Columns:
     """Result rows as columns (None where a row has no such key), far fewer objects to
-    send than one dict per row."""
-    names = dict.fromkeys(k for r in rows for k in r)
-    return {name: [r.get(name) for r in rows] for name in names} if rows else {"row": []}
+    send than one dict per row. Rows with the same keys in the same order (a replay's
+    usually are: ``Trace.to_row`` fills every column) are turned in C (``zip``), about
+    3x faster than a lookup per row and column."""
+    if not rows:
+        return {"row": []}
+    first = tuple(rows[0])
+    if all(tuple(r) == first for r in rows):
+        return dict(zip(first, map(list, zip(*map(dict.values, rows), strict=True)), strict=True))
+    names = dict.fromkeys(itertools.chain.from_iterable(rows))
+    return {name: [r.get(name) for r in rows] for name in names}
 
 
 def viewer_requests(
@@ -451,7 +459,8 @@ def _runner(
 ) -> Any:
     """Where the rows run: here (one worker), or on a Dask cluster (N workers, a
     scheduler, or one supervised worker for in-process handlers when Dask is there)."""
-    if workers == 1 and scheduler is None:
+    supervised = workers == 1 and scheduler is None
+    if supervised:
         if not _supervise(distribution, isolated):
             return _InProcess(distribution, isolated, seed)
         try:
@@ -465,8 +474,21 @@ def _runner(
             "a Distribution object"
         )
     require_dask()
-    _check_before_workers(distribution, isolated)
-    return DaskEngine(distribution, isolated, workers, seed, scheduler)
+    if not supervised:
+        _check_before_workers(distribution, isolated)
+        return DaskEngine(distribution, isolated, workers, seed, scheduler)
+    # the check's dry run (every Python handler imported in a process of its own) only
+    # when the supervised worker could not load the distribution: it then says why, as
+    # it does before N workers
+    try:
+        return DaskEngine(distribution, isolated, 1, seed, supervised=True)
+    except NotLoaded as exc:
+        _check_before_workers(distribution, isolated)
+        raise ConfigError(
+            f"the replay's supervised worker process could not load the distribution "
+            f"({exc}), though a dry run of it in this process found nothing wrong; run it "
+            "again, or run its Python handlers isolated (isolated = true)"
+        ) from None
 
 
 class _Progress:

@@ -38,8 +38,9 @@ loop back every :data:`~.replay_dask_worker.BREATHE` rows so the worker keeps se
 results and heartbeats. A piece travels as the plain values its rows need
 (:func:`~.replay.viewer_columns`, worked out once a chunk), pickled here into one bytes
 object (numpy arrays given to Dask as a task's arguments stayed alive in this process,
-which grew by about 1.4 KB a row), and comes back as columns (:func:`~.replay.columns_of`);
-the chunk's frame is made here, once.
+which grew by about 1.4 KB a row), and comes back as columns (:func:`~.replay.columns_of`),
+pickled by the worker into one bytes object too (Dask walks a dict of columns, measures
+it and pickles it column by column); the chunk's frame is made here, once.
 
 Supervision: every wait is bounded. A worker that dies (an in-process handler that
 called ``os._exit``, a crash in native code) costs the row it was running: the lost
@@ -54,6 +55,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import gc
 import itertools
 import logging
 import pickle
@@ -104,7 +106,54 @@ LOCAL_CONFIG = {
     # each batched stream (client -> scheduler, scheduler -> worker) keeps its last 1,000
     # messages for debugging, task pieces included: 300-400 MB of a long replay's peak
     LOG_LENGTH: 16,
+    # what a replay never uses, running on timers in each process (the scheduler and the
+    # nannies here, the workers): the loop health check every 20 ms (500 ms, as Dask's
+    # own test clusters), the system monitor every 500 ms (psutil readings for the
+    # dashboard), work stealing (every task is pinned to its worker) and the active
+    # memory manager (a task's result is fetched and released at once)
+    "distributed.admin.tick.interval": "500ms",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.scheduler.work-stealing": False,
+    "distributed.scheduler.active-memory-manager.start": False,
 }
+
+
+#: the supervised one-worker cluster's extra settings: its worker process is a fork of
+#: this one (see :func:`_frozen`)
+FORKED_CONFIG = {"distributed.worker.multiprocessing-method": "fork"}
+
+
+@contextlib.contextmanager
+def _frozen(frozen: bool) -> Iterator[None]:
+    """While the worker forks: every object of this process in the collector's permanent
+    generation (``gc.freeze``), so the child's collections never walk (and write to) the
+    pages it shares with this process."""
+    if not frozen:
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+class NotLoaded(Exception):
+    """The supervised worker could not load the distribution (it raised, or its process
+    ended while importing a handler): the replay's dry run then says why."""
+
+
+@contextlib.contextmanager
+def _quiet(name: str, quiet: bool) -> Iterator[None]:
+    """Logger ``name`` says only what is critical meanwhile (when ``quiet``)."""
+    logger = logging.getLogger(name)
+    level = logger.level
+    if quiet:
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def require_dask() -> Any:
@@ -198,8 +247,12 @@ class DaskEngine:
         workers: int,
         seed: int,
         scheduler: str | None = None,
+        *,
+        supervised: bool = False,
     ) -> None:
         self.distributed = require_dask()
+        #: one local worker that supervises in-process handlers: started by fork
+        self.supervised = supervised and scheduler is None and workers == 1
         self.seed, self.scheduler = seed, scheduler
         #: regional edge cache (or edge location) -> its slot; None: rows go by cache key
         self.groups: dict[str, int] | None = None
@@ -230,7 +283,8 @@ class DaskEngine:
         else:
             import dask
 
-            with dask.config.set(LOCAL_CONFIG):
+            config = {**LOCAL_CONFIG, **(FORKED_CONFIG if self.supervised else {})}
+            with dask.config.set(config), _frozen(self.supervised):
                 self.cluster = distributed.LocalCluster(
                     n_workers=workers,
                     threads_per_worker=1,
@@ -263,17 +317,27 @@ class DaskEngine:
         if self.cluster is not None:  # the nannies we started tell how a worker died
             self.client.register_plugin(ExitCodes())
             self.exit_dir = tempfile.mkdtemp(prefix="edgelab-exits-")
-        self.client.register_plugin(
-            WarmDistribution(self.name, spec, isolated, self.exit_dir), name=self.name
-        )
-        self.warm = True
         self.loads = [0] * len(self.slots)
         try:
-            self.default_edge = self.client.submit(
+            # a supervised worker's process may end importing a handler: the caller's dry
+            # run then says why, better than the scheduler's log of the failed broadcast
+            with _quiet("distributed.scheduler", self.supervised):
+                self.client.register_plugin(
+                    WarmDistribution(self.name, spec, isolated, self.exit_dir), name=self.name
+                )
+            self.warm = True
+            self.default_edge, error = self.client.submit(
                 default_edge, self.name, workers=[self.slots[0]], pure=False
             ).result(timeout=START_SECONDS)
-        except Exception:  # the distribution did not load there: its rows will say why
-            self.by_key = True
+        except Exception as exc:
+            if not (self.warm or self.supervised):
+                raise
+            error = f"{type(exc).__name__}: {exc}"
+        if error is None:
+            return
+        if self.supervised:  # the caller finds out why (replay._runner)
+            raise NotLoaded(error)
+        self.by_key = True  # the distribution did not load there: its rows say why
 
     def close(self, abort: bool = False) -> None:
         """Unregister the plugin (the workers close their distributions), then close the
@@ -492,7 +556,7 @@ class DaskEngine:
         if done:
             with contextlib.suppress(Exception):  # a worker is gone: each alone, below
                 results = self.client.gather(done)
-                fetched = {f.key: r for f, r in zip(done, results, strict=True)}
+                fetched = {f.key: unpacked(r) for f, r in zip(done, results, strict=True)}
         ended = False
         for s, flying in running.items():
             while flying and flying[0][0].done():
@@ -569,7 +633,7 @@ class DaskEngine:
             except Exception as exc:  # the result could not be fetched: its worker is gone
                 error = exc
             else:
-                job.flight.got(result)
+                job.flight.got(unpacked(result))
                 return True
         else:
             error = future.exception(timeout=START_SECONDS) if future.status == "error" else None
@@ -672,6 +736,11 @@ class DaskEngine:
                 f"within {wait:.0f} s; the replay cannot go on"
             )
         self.slots[s] = others[0]
+
+
+def unpacked(result: Any) -> Any:
+    """A task's result as the worker pickled it (:func:`~.replay_dask_worker.packed`)."""
+    return pickle.loads(result) if isinstance(result, bytes) else result
 
 
 def _length(piece: Any) -> int:

@@ -10,7 +10,8 @@ once a replay asks for workers, and by the workers when they unpickle a task).
 - :func:`own_task`: one piece of rows the worker owns whole (rows by group), and
   :func:`front_task` and :func:`back_task`: one piece of rows of the front and the back
   phase (rows by cache key, see :mod:`.replay_tape`), on the worker's loaded
-  distribution. They are coroutine functions: a worker runs them in its event loop, in
+  distribution, each giving its result as one pickled blob (:func:`packed`). They are
+  coroutine functions: a worker runs them in its event loop, in
   the main thread (see :mod:`.replay_dask`).
 """
 
@@ -29,7 +30,6 @@ from typing import Any, NoReturn
 from distributed import NannyPlugin, WorkerPlugin
 
 from .replay import (
-    Columns,
     _open,
     _run_rows,
     columns_of,
@@ -99,12 +99,24 @@ def _loaded(name: str) -> _Loaded:
     return loaded
 
 
-async def default_edge(name: str) -> str:
-    """The edge location of the distribution this worker loaded (rows without one)."""
-    return str(_loaded(name).dist.edge_location)
+async def default_edge(name: str) -> tuple[str | None, str | None]:
+    """The edge location of the distribution this worker loaded (rows without one), or
+    why it has none: ``(edge location, None)`` or ``(None, reason)``."""
+    with _LOCK:
+        loaded = _LOADED.get(name)
+    if loaded is None or loaded.dist is None:
+        return None, "it was not loaded" if loaded is None else loaded.error
+    return str(loaded.dist.edge_location), None
 
 
-async def own_task(name: str, piece: bytes, seed: int) -> Columns:
+def packed(result: Any) -> bytes:
+    """A task's result as one pickled blob: Dask sends it as it is, where a dict of
+    columns is walked, measured and pickled column by column (the parent unpickles it:
+    :func:`~.replay_dask.unpacked`)."""
+    return pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+async def own_task(name: str, piece: bytes, seed: int) -> bytes:
     """A piece of rows this worker owns whole (rows by group): each runs here once, in
     stages as in one process (:class:`~.replay._InProcess`); their results as columns."""
     loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
@@ -112,21 +124,21 @@ async def own_task(name: str, piece: bytes, seed: int) -> Columns:
     viewers = viewers_of(columns)
     if loaded.tape.batches or loaded.batched:
         got = staged_rows(loaded.dist, loaded.tape, viewers, rows, seed, batched=loaded.batched)
-        return columns_of(got)
+        return packed(columns_of(got))
     got = []
     for k in range(0, len(rows), BREATHE):
         got.extend(_run_rows(loaded.dist, viewers[k : k + BREATHE], rows[k : k + BREATHE], seed))
         await asyncio.sleep(0)  # the worker answers (sends results, heartbeats) meanwhile
-    return columns_of(got)
+    return packed(columns_of(got))
 
 
-async def front_task(name: str, piece: bytes, seed: int) -> list[Any]:
+async def front_task(name: str, piece: bytes, seed: int) -> bytes:
     """The front phase of a piece of rows: ``[(row, partition key, taped calls)]``."""
     loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
     assert loaded.tape is not None
     requests = viewer_requests(viewers_of(columns), rows, seed, loaded.dist.edge_location)
     keys = loaded.tape.front_keys(requests)
-    return [(i, key, taped) for i, (key, taped) in zip(rows, keys, strict=True)]
+    return packed([(i, key, taped) for i, (key, taped) in zip(rows, keys, strict=True)])
 
 
 async def back_task(
@@ -134,7 +146,7 @@ async def back_task(
     piece: bytes,
     tapes: dict[TapeKey, Any],
     seed: int,
-) -> Columns:
+) -> bytes:
     """The back phase of a piece of rows (the owner's, in time order): their results as
     columns, the front stages' functions answered from ``tapes``."""
     loaded, (columns, rows) = _loaded(name), pickle.loads(piece)
@@ -149,7 +161,7 @@ async def back_task(
             got = _run_rows(loaded.dist, viewers, rows, seed)
     finally:
         loaded.tape.replaying = {}
-    return columns_of(got)
+    return packed(columns_of(got))
 
 
 def exit_file(folder: Path, address: str) -> Path:
