@@ -283,20 +283,8 @@ class DaskEngine:
         else:
             import dask
 
-            config = {**LOCAL_CONFIG, **(FORKED_CONFIG if self.supervised else {})}
-            with dask.config.set(config), _frozen(self.supervised):
-                self.cluster = distributed.LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                    host="127.0.0.1",
-                    # the scheduler serves HTTP (metrics) even without a dashboard, by
-                    # default on port 8787: a free loopback port instead, so two replays
-                    # (or another Dask) can run at once
-                    scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
-                )
+            self.cluster = self._local_cluster(workers)
+            with dask.config.set(LOCAL_CONFIG):
                 self.client = distributed.Client(
                     self.cluster, set_as_default=False, timeout=START_SECONDS
                 )
@@ -310,6 +298,18 @@ class DaskEngine:
             ) from None
         #: slot -> worker address, fixed for the replay (a replacement takes its slot)
         self.slots = sorted(self._alive())
+
+    def _local_cluster(self, workers: int) -> Any:
+        """A local cluster of ``workers`` processes. The supervised one's worker is a
+        fork of this process (:data:`FORKED_CONFIG`); a fork that did not start within
+        :data:`REPLACE_SECONDS` (a lock another thread of this process held when it
+        forked) gives way to a spawned worker, as N workers are."""
+        if self.supervised:
+            with contextlib.suppress(Exception):
+                return _local_cluster(
+                    self.distributed, workers, FORKED_CONFIG, death_timeout=REPLACE_SECONDS
+                )
+        return _local_cluster(self.distributed, workers, {})
 
     def _warm(self, spec: Any, isolated: bool | None) -> None:
         from .replay_dask_worker import ExitCodes, WarmDistribution, default_edge
@@ -741,6 +741,28 @@ class DaskEngine:
 def unpacked(result: Any) -> Any:
     """A task's result as the worker pickled it (:func:`~.replay_dask_worker.packed`)."""
     return pickle.loads(result) if isinstance(result, bytes) else result
+
+
+def _local_cluster(distributed: Any, workers: int, config: dict[str, Any], **kwargs: Any) -> Any:
+    """A local cluster of ``workers`` processes, one thread each, on loopback, with
+    :data:`LOCAL_CONFIG` and ``config``; ``kwargs`` go to the nannies."""
+    import dask
+
+    forked = "distributed.worker.multiprocessing-method" in config
+    with dask.config.set({**LOCAL_CONFIG, **config}), _frozen(forked):
+        return distributed.LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            dashboard_address=None,
+            silence_logs=logging.ERROR,
+            host="127.0.0.1",
+            # the scheduler serves HTTP (metrics) even without a dashboard, by default on
+            # port 8787: a free loopback port instead, so two replays (or another Dask)
+            # can run at once
+            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+            **kwargs,
+        )
 
 
 def _length(piece: Any) -> int:

@@ -23,10 +23,12 @@ import os
 import pickle
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
+import distributed.utils
 from distributed import NannyPlugin, WorkerPlugin
 
 from .replay import (
@@ -57,7 +59,7 @@ _LOADED: dict[str, _Loaded] = {}
 _LOCK = threading.Lock()
 
 #: rows run between two turns of the worker's event loop (tasks run in it: module docstring)
-BREATHE = 50
+BREATHE = 200
 
 
 class WarmDistribution(WorkerPlugin):
@@ -71,6 +73,7 @@ class WarmDistribution(WorkerPlugin):
         self.exit_dir = exit_dir
 
     def setup(self, worker: Any) -> None:
+        fresh_offload_thread()
         if self.exit_dir is not None:
             note_exits(Path(self.exit_dir), worker.address)
         try:
@@ -88,6 +91,18 @@ class WarmDistribution(WorkerPlugin):
             assert loaded.tape is not None
             loaded.tape.remove()
             loaded.dist.close()
+
+
+def fresh_offload_thread() -> None:
+    """In a worker forked from a process whose Dask offload thread had run (a replay
+    before this one): the executor was copied without its thread, and believes it idle,
+    so what Dask offloads (a message over 10 MB) would wait forever; a new one."""
+    executor = getattr(distributed.utils, "_offload_executor", None)
+    threads = getattr(executor, "_threads", None)
+    if threads and not any(t.is_alive() for t in threads):
+        distributed.utils._offload_executor = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="Dask-Offload"
+        )
 
 
 def _loaded(name: str) -> _Loaded:
