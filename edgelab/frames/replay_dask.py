@@ -49,6 +49,19 @@ nanny starts one; the scheduler does not retry a task that killed a worker:
 ``allowed-failures`` is 0), the row that kills it gets a ``replay-error`` row
 (``ReplayWorkerDied``, with the exit code the nanny saw), and the other rows run again
 in the new process (whose caches start empty).
+
+The supervised one-worker cluster (``supervised``: a definition file whose Python
+handlers run in-process, one worker) is made to cost what one process costs: its worker
+is a *fork* of this process (:data:`FORKED_CONFIG`; nothing imported again, about a
+second of CPU less than a spawned worker), with every object of this process frozen out
+of the child's garbage collections (:func:`_frozen`); it forks while the cluster starts,
+before this replay's tasks, so this process's other threads (Dask's event loop, idle,
+waiting for the worker) hold no lock the child needs, and a fork that does not start
+within :data:`REPLACE_SECONDS` gives way to a spawned worker. A replacement after a
+death is spawned, as N workers are. The dry run of the definition
+(``check_distribution``, every Python handler imported in a process of its own) runs
+only when that worker cannot load the distribution (:class:`NotLoaded`), to refuse it
+with the same error as N workers would.
 """
 
 from __future__ import annotations
