@@ -34,6 +34,15 @@ WHERE = (
     f"    request['uri'] = '/forked' if {__name__!r} in sys.modules else '/spawned'\n"
     "    return request\n"
 )
+#: rewrites every uri to say whether its process ignores Ctrl-C (SIGINT)
+HEARS = (
+    "import signal\n"
+    "def handler(event, context):\n"
+    "    request = event['Records'][0]['cf']['request']\n"
+    "    ignored = signal.getsignal(signal.SIGINT) is signal.SIG_IGN\n"
+    "    request['uri'] = '/ignores-ctrl-c' if ignored else '/hears-ctrl-c'\n"
+    "    return request\n"
+)
 EXITS = "import os\nos._exit(3)\n"
 SYNTAX = "def handler(event, context) return\n"
 
@@ -129,6 +138,17 @@ def test_ctrl_c_keeps_the_rows_the_supervised_worker_gave(tmp_path: Path, traffi
     assert 300 <= run.rows == len(back) < len(traffic)
     whole = in_one_process(cfg, traffic).iloc[back["row"].to_numpy()].reset_index(drop=True)
     pd.testing.assert_frame_equal(comparable(whole), comparable(back), check_categorical=False)
+
+
+def test_the_supervised_worker_leaves_ctrl_c_to_the_replaying_process(
+    tmp_path: Path, traffic
+) -> None:
+    # a terminal's Ctrl-C reaches the worker too: it ignores it, this process stops it
+    cfg = site(tmp_path, HEARS)
+    assert set(el.replay(cfg, traffic.head(20), progress=False)["edge_uri"].astype(str)) == {
+        "/ignores-ctrl-c"
+    }
+    assert set(in_one_process(cfg, traffic.head(20))["edge_uri"].astype(str)) == {"/hears-ctrl-c"}
 
 
 def test_progress_counts_the_supervised_workers_rows(tmp_path: Path, traffic) -> None:

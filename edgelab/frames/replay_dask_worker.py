@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import os
 import pickle
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -74,8 +75,9 @@ class WarmDistribution(WorkerPlugin):
 
     def setup(self, worker: Any) -> None:
         fresh_offload_thread()
-        if self.exit_dir is not None:
+        if self.exit_dir is not None:  # a worker of the replay's own local cluster
             note_exits(Path(self.exit_dir), worker.address)
+            ignore_ctrl_c()
         try:
             dist, _ = _open(self.spec, self.isolated)
             loaded = _Loaded(dist, Tape(dist), batched=batches_after_cache(dist))
@@ -91,6 +93,14 @@ class WarmDistribution(WorkerPlugin):
             assert loaded.tape is not None
             loaded.tape.remove()
             loaded.dist.close()
+
+
+def ignore_ctrl_c() -> None:
+    """A terminal's Ctrl-C reaches every process of its group, the local cluster's
+    workers too: the replaying process stops them (and keeps the rows done), so they
+    ignore it rather than print a traceback each."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def fresh_offload_thread() -> None:
