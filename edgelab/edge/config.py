@@ -152,10 +152,11 @@ def check_distribution(path: Any, **options: Any) -> None:
     Every value is checked and every handler imported, Python ones in worker processes
     (the runtime's isolated mode), so a handler that calls ``os._exit`` or hangs while
     importing is reported as a :class:`~edgelab.errors.HandlerLoadError` instead of
-    taking the caller with it. Replay (before its supervised or parallel processes) and
-    ``edgelab serve`` (for in-process handlers) call this, so one worker and N workers
-    refuse the same definition with the same message. ``options`` are the mapping
-    options of :func:`load_distribution`.
+    taking the caller with it. Replay on N workers (before it starts them), the
+    supervised one-worker replay (only when its worker could not load the definition)
+    and ``edgelab serve`` (for in-process handlers) call this, so one worker and N
+    workers refuse the same definition with the same message. ``options`` are the
+    mapping options of :func:`load_distribution`.
     """
     options = {k: v for k, v in options.items() if k != "isolated"}
     load_distribution(path, isolated=True, **options).close()
