@@ -438,6 +438,50 @@ def test_edit_that_breaks_the_handler_gives_500_until_fixed(handlers_dir: Path) 
     assert el.invoke(spec, event()).status == 203
 
 
+def test_in_a_steady_files_block_an_edit_is_picked_up_at_the_next_block(
+    handlers_dir: Path,
+) -> None:
+    """A replay runs each chunk of rows in a steady_files block: the handler file is
+    looked at once per block (no stat per call), so an edit shows at the next block."""
+    from edgelab.runtimes.base import Call, steady_files
+    from edgelab.runtimes.context import ContextInfo
+    from edgelab.runtimes.python import InProcessPython
+
+    path = handlers_dir / "steady.py"
+    source = "def handler(event, context):\n    return {{'status': '{}'}}\n"
+    handler = InProcessPython(write(path, source.format(201)))
+
+    def status() -> str:
+        return handler.invoke(Call(event(), ContextInfo("steady", 128, 5.0))).value["status"]
+
+    with steady_files():
+        assert status() == "201"
+        write(path, source.format(202))
+        assert status() == "201"  # the same block: the file was looked at already
+    with steady_files():
+        assert status() == "202"  # a new block looks again
+        with steady_files():  # a nested block is a new block too
+            write(path, source.format(203))
+            assert status() == "203"
+    write(path, source.format(204))
+    assert status() == "204"  # outside any block: every call looks
+    write(path, source.format(205))
+    assert status() == "205"
+    done = threading.Event()
+
+    def other_thread() -> None:  # a block is per thread: another thread's calls look
+        write(path, source.format(206))
+        assert status() == "206"
+        done.set()
+
+    with steady_files():
+        assert status() == "205"
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join(10)
+    assert done.is_set()
+
+
 # -- isolation of the import (Lambda's init phase) -------------------------------------------
 def test_isolated_import_runs_only_in_the_worker(
     handlers_dir: Path, capfd: pytest.CaptureFixture[str]

@@ -7,10 +7,12 @@ Python and Node.js handlers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -96,6 +98,35 @@ def file_stamp(path: str | Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)
+
+
+_steady = threading.local()
+
+
+@contextlib.contextmanager
+def steady_files() -> Iterator[None]:
+    """Within this block (in this thread), a runtime compares its handler file's stamp
+    once rather than before every call (:func:`stamp_due`): a replay runs each chunk of
+    rows in one such block, so an edited handler is picked up at the next chunk, not
+    at the next call, and a call does not pay a ``stat`` each. Outside any block (a
+    notebook, ``el.invoke``, the server), every call compares it, as before."""
+    previous = getattr(_steady, "block", None)
+    _steady.block = object()
+    try:
+        yield
+    finally:
+        _steady.block = previous
+
+
+def stamp_due(owner: Any) -> bool:
+    """Whether ``owner`` (a runtime's loader) should compare its file's stamp now: always
+    outside :func:`steady_files`, once per block inside one (it remembers the block in
+    its ``checked_in`` attribute)."""
+    block = getattr(_steady, "block", None)
+    if block is not None and owner.checked_in is block:
+        return False
+    owner.checked_in = block
+    return True
 
 
 @dataclass

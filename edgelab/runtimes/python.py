@@ -41,7 +41,7 @@ from typing import Any
 from ..errors import HandlerLoadError
 from ..event.build import copy_event
 from . import protocol
-from .base import Call, Handler, LogBuffer, RawResult, RawStatus, file_stamp
+from .base import Call, Handler, LogBuffer, RawResult, RawStatus, file_stamp, stamp_due
 from .context import ContextInfo, LambdaContext
 from .jsonwire import marshal_checked
 from .netguard import ENV as OUTBOUND_ENV
@@ -140,6 +140,7 @@ class _Loader:
         self.module: Any = None
         self.function: Callable[..., Any] | None = None
         self.stamp: tuple[int, int] | None = None
+        self.checked_in: object | None = None  # the steady_files block last checked in
 
     @property
     def function_name(self) -> str:
@@ -247,7 +248,9 @@ class _Loader:
         )
 
     def changed(self) -> bool:
-        return self.path is not None and file_stamp(self.path) != self.stamp
+        """Whether the handler file changed on disk since it was loaded (a cold start
+        follows); inside a ``steady_files`` block, looked at once per block."""
+        return self.path is not None and stamp_due(self) and file_stamp(self.path) != self.stamp
 
 
 def parse_python_spec(spec: str) -> tuple[str, str | None, bool]:
@@ -376,12 +379,13 @@ def run_function(
     that returns here exits at once (it must never answer for its parent)."""
     if copy:
         event = copy_event(event)
-    _install_routing()
+    if type(sys.stdout) is not _RoutedStream or type(sys.stderr) is not _RoutedStream:
+        _install_routing()
     buf = LogBuffer()
     pid = _getpid()
     prev_buf = getattr(_capture, "buf", None)
     _capture.buf, _capture.request_id = buf, info.aws_request_id
-    root = logging.getLogger()
+    root = logging.root  # what logging.getLogger() returns
     root.addHandler(_LOG_HANDLER)
     started = time.monotonic()
     context = LambdaContext(info, started=started)
