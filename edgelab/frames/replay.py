@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import hashlib
 import sys
 import time
@@ -204,11 +205,20 @@ def _run_rows(
     supervisor knows which row a process was running when it died."""
     default_edge = dist.edge_location
     out = []
-    with steady_files():  # handler files are looked at once per piece, not per call
-        for k, (v, i) in enumerate(zip(viewers, indices, strict=True)):
-            if position is not None:
-                position.value = k
-            out.append(_run_row(dist, v, i, request_id(seed, i), default_edge))
+    # What existed before the piece (imports, the distribution, earlier results) is left
+    # out of the collector's full passes while it runs (a caller's own freeze is kept).
+    freeze = gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        with steady_files():  # handler files are looked at once per piece, not per call
+            for k, (v, i) in enumerate(zip(viewers, indices, strict=True)):
+                if position is not None:
+                    position.value = k
+                out.append(_run_row(dist, v, i, request_id(seed, i), default_edge))
+    finally:
+        if freeze:
+            gc.unfreeze()
     return out
 
 
