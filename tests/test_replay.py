@@ -194,6 +194,7 @@ def test_a_handler_edited_during_a_replay_runs_from_the_next_piece_of_rows(
     handler = tmp_path / "h.py"
     handler.write_text(
         "import gc, os, pathlib\n"
+        "NEW = 'def handler(event, context):\\n    return {\"status\": \"418\"}\\n'\n"
         "seen = []\n"
         "def handler(event, context):\n"
         "    seen.append(gc.get_freeze_count())\n"
@@ -202,7 +203,7 @@ def test_a_handler_edited_during_a_replay_runs_from_the_next_piece_of_rows(
         "    if len(seen) == 1:  # the first call rewrites this file, with a later mtime\n"
         "        path = pathlib.Path(__file__)\n"
         "        mtime = path.stat().st_mtime_ns + 2_000_000_000\n"
-        "        path.write_text(\"def handler(event, context):\\n    return {'status': '418'}\\n\")\n"
+        "        path.write_text(NEW)\n"
         "        os.utime(path, ns=(mtime, mtime))\n"
         "    return request\n"
     )
