@@ -194,7 +194,7 @@ def test_a_handler_edited_during_a_replay_runs_from_the_next_piece_of_rows(
     handler = tmp_path / "h.py"
     handler.write_text(
         "import gc, os, pathlib\n"
-        "NEW = 'def handler(event, context):\\n    return {\"status\": \"418\"}\\n'\n"
+        'NEW = \'def handler(event, context):\\n    return {"status": "418"}\\n\'\n'
         "seen = []\n"
         "def handler(event, context):\n"
         "    seen.append(gc.get_freeze_count())\n"

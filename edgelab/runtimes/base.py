@@ -118,6 +118,12 @@ def steady_files() -> Iterator[None]:
         _steady.block = previous
 
 
+def steady_block() -> object | None:
+    """The :func:`steady_files` block this thread is in (None: none): whatever is looked
+    up on disk once per block can be kept in it (a folder origin's files, for example)."""
+    return getattr(_steady, "block", None)
+
+
 def stamp_due(owner: Any) -> bool:
     """Whether ``owner`` (a runtime's loader) should compare its file's stamp now: always
     outside :func:`steady_files`, once per block inside one (it remembers the block in
