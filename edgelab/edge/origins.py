@@ -37,7 +37,7 @@ import socket
 from collections.abc import Callable, Mapping
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 from typing import Any
 from urllib.parse import SplitResult, unquote_to_bytes, urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -328,7 +328,28 @@ class FolderOrigin:
         return found  # type: ignore[return-value]
 
     def _look(self, key: str) -> tuple[str, os.stat_result] | None:
-        # the real path (symlinks and ".." resolved): only a file inside the folder counts
+        """The real path (symlinks and ".." resolved) and ``stat`` of ``key``: only a file
+        inside the folder counts. The usual key, plain names without a symlink, is
+        walked from the resolved folder, an ``lstat`` per name (the last one is the
+        file's ``stat``); anything else is resolved in full by ``os.path.realpath``."""
+        path, st = self._root.rstrip(os.sep), None
+        for part in key.split("/"):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                return self._resolved(key)
+            path = f"{path}{os.sep}{part}"
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return self._resolved(key)
+            if S_ISLNK(st.st_mode):
+                return self._resolved(key)
+        if st is None or not S_ISREG(st.st_mode):
+            return None
+        return path, st
+
+    def _resolved(self, key: str) -> tuple[str, os.stat_result] | None:
         path = os.path.realpath(os.path.join(self._root, key))
         if not path.startswith(self._inside):
             return None
