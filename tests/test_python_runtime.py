@@ -482,6 +482,55 @@ def test_in_a_steady_files_block_an_edit_is_picked_up_at_the_next_block(
     assert done.is_set()
 
 
+def test_in_a_steady_files_block_the_timeout_handler_is_kept_then_put_back(
+    handlers_dir: Path,
+) -> None:
+    """In a block the SIGALRM handler of the timeout stays installed between calls (no
+    swap per call) and the one before the block is put back when it ends; a function
+    that installs its own is overruled at the next call, whose timeout still works."""
+    import signal
+
+    from edgelab.runtimes.base import Call, steady_files
+    from edgelab.runtimes.context import ContextInfo
+    from edgelab.runtimes.python import InProcessPython
+
+    spec = write(
+        handlers_dir / "alarms.py",
+        "import signal, time\n"
+        "def handler(event, context):\n"
+        "    uri = event['Records'][0]['cf']['request']['uri']\n"
+        "    if uri == '/own':\n"
+        "        signal.signal(signal.SIGALRM, lambda *a: None)\n"
+        "    if uri == '/sleep':\n"
+        "        time.sleep(100)\n"
+        "    return {'status': '200'}\n",
+    )
+    handler = InProcessPython(spec)
+
+    def call(uri: str) -> str:
+        return handler.invoke(Call(event(uri), ContextInfo("alarms", 128, 0.3))).status
+
+    def mine(signum: int, frame: Any) -> None:
+        raise AssertionError("the caller's SIGALRM handler ran")
+
+    before = signal.signal(signal.SIGALRM, mine)
+    try:
+        with steady_files():
+            assert call("/") == "ok"
+            kept = signal.getsignal(signal.SIGALRM)
+            assert kept is not mine and callable(kept)  # the timeout's, between calls
+            assert call("/own") == "ok"
+            assert call("/sleep") == "timeout"  # installed again, so the timeout works
+            with steady_files():  # a nested block puts back what was there before it
+                assert call("/") == "ok"
+            assert signal.getsignal(signal.SIGALRM) is kept
+            assert call("/sleep") == "timeout"
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert call("/") == "ok" and signal.getsignal(signal.SIGALRM) is mine
+    finally:
+        signal.signal(signal.SIGALRM, before)
+
+
 # -- isolation of the import (Lambda's init phase) -------------------------------------------
 def test_isolated_import_runs_only_in_the_worker(
     handlers_dir: Path, capfd: pytest.CaptureFixture[str]

@@ -12,7 +12,7 @@ import os
 import re
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -111,14 +111,26 @@ def steady_files() -> Iterator[None]:
     at the next call, and a call does not pay a ``stat`` each. Outside any block (a
     notebook, ``el.invoke``, the server), every call compares it, as before."""
     previous = getattr(_steady, "block", None)
-    _steady.block = object()
+    block = _steady.block = SteadyBlock()
     try:
         yield
     finally:
         _steady.block = previous
+        while block.undo:  # what was left in place for the block, undone in reverse
+            block.undo.pop()()
 
 
-def steady_block() -> object | None:
+class SteadyBlock:
+    """One :func:`steady_files` block: ``undo`` holds what to run when it ends (a
+    runtime may leave something in place for the block's calls, see python.py)."""
+
+    __slots__ = ("undo",)
+
+    def __init__(self) -> None:
+        self.undo: list[Callable[[], object]] = []
+
+
+def steady_block() -> SteadyBlock | None:
     """The :func:`steady_files` block this thread is in (None: none): whatever is looked
     up on disk once per block can be kept in it (a folder origin's files, for example)."""
     return getattr(_steady, "block", None)
