@@ -90,10 +90,10 @@ def normalize_request(
     out = dict(req)
     for key in ("clientIp", "method", "querystring"):
         out.setdefault(key, before.get(key, ""))
-    headers = req.get("headers")
-    if headers is None and "headers" not in req:
-        headers = before.get("headers", {})
-        lowercase = False
+    if "headers" in req:
+        headers: Any = req["headers"]
+    else:
+        headers, lowercase = before.get("headers", {}), False
     out["headers"] = fill_keys(headers, lowercase=lowercase)
     if "origin" in before and "origin" not in out:
         out["origin"] = before["origin"]
