@@ -460,9 +460,10 @@ def test_in_a_steady_files_block_an_edit_is_picked_up_at_the_next_block(
         assert status() == "201"  # the same block: the file was looked at already
     with steady_files():
         assert status() == "202"  # a new block looks again
-        with steady_files():  # a nested block is a new block too
+        with steady_files():  # a block entered inside it is part of it
             write(path, source.format(203))
-            assert status() == "203"
+            assert status() == "202"
+    assert status() == "203"
     write(path, source.format(204))
     assert status() == "204"  # outside any block: every call looks
     write(path, source.format(205))
@@ -521,7 +522,7 @@ def test_in_a_steady_files_block_the_timeout_handler_is_kept_then_put_back(
             assert kept is not mine and callable(kept)  # the timeout's, between calls
             assert call("/own") == "ok"
             assert call("/sleep") == "timeout"  # installed again, so the timeout works
-            with steady_files():  # a nested block puts back what was there before it
+            with steady_files():  # part of the same block: nothing is put back
                 assert call("/") == "ok"
             assert signal.getsignal(signal.SIGALRM) is kept
             assert call("/sleep") == "timeout"
@@ -529,6 +530,36 @@ def test_in_a_steady_files_block_the_timeout_handler_is_kept_then_put_back(
         assert call("/") == "ok" and signal.getsignal(signal.SIGALRM) is mine
     finally:
         signal.signal(signal.SIGALRM, before)
+
+
+def test_steady_files_blocks_left_out_of_order_end_with_the_last_one() -> None:
+    """The greenlets of a batched piece enter and leave their rows' blocks interleaved
+    in one thread: the block lasts until the last one is left, then what it kept in
+    place (the timeout's SIGALRM handler) is put back."""
+    import signal
+
+    from greenlet import greenlet
+
+    from edgelab.runtimes.base import steady_block, steady_files
+    from edgelab.runtimes.python import _call_with_timeout
+
+    def row() -> None:
+        with steady_files():
+            _call_with_timeout(lambda: None, 5.0)
+            parent.switch()  # parked, as a row waiting for its batched call
+
+    before = signal.getsignal(signal.SIGALRM)
+    parent = greenlet.getcurrent()
+    first, second = greenlet(row), greenlet(row)
+    first.switch()
+    second.switch()
+    block = steady_block()
+    assert block is not None and signal.getsignal(signal.SIGALRM) is not before
+    first.switch()  # the first one entered leaves first
+    assert steady_block() is block and signal.getsignal(signal.SIGALRM) is not before
+    second.switch()
+    assert first.dead and second.dead
+    assert steady_block() is None and signal.getsignal(signal.SIGALRM) is before
 
 
 # -- isolation of the import (Lambda's init phase) -------------------------------------------

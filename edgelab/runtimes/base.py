@@ -106,27 +106,38 @@ _steady = threading.local()
 @contextlib.contextmanager
 def steady_files() -> Iterator[None]:
     """Within this block (in this thread), a runtime compares its handler file's stamp
-    once rather than before every call (:func:`stamp_due`): a replay runs each chunk of
-    rows in one such block, so an edited handler is picked up at the next chunk, not
+    once rather than before every call (:func:`stamp_due`): a replay runs each piece of
+    rows in one such block, so an edited handler is picked up at the next piece, not
     at the next call, and a call does not pay a ``stat`` each. Outside any block (a
-    notebook, ``el.invoke``, the server), every call compares it, as before."""
-    previous = getattr(_steady, "block", None)
-    block = _steady.block = SteadyBlock()
+    notebook, ``el.invoke``, the server), every call compares it, as before.
+
+    A block entered inside another one of the same thread is part of it: the block
+    ends when the last one entered is left, whatever the order (the greenlets of a
+    batched piece run their rows' blocks interleaved in one thread)."""
+    block = getattr(_steady, "block", None)
+    if block is None:
+        block = _steady.block = SteadyBlock()
+    block.depth += 1
     try:
         yield
     finally:
-        _steady.block = previous
-        while block.undo:  # what was left in place for the block, undone in reverse
-            block.undo.pop()()
+        block.depth -= 1
+        if block.depth == 0:
+            if getattr(_steady, "block", None) is block:
+                _steady.block = None
+            while block.undo:  # what was left in place for the block, undone in reverse
+                block.undo.pop()()
 
 
 class SteadyBlock:
-    """One :func:`steady_files` block: ``undo`` holds what to run when it ends (a
-    runtime may leave something in place for the block's calls, see python.py)."""
+    """One :func:`steady_files` block: how many entries are open in it, and ``undo``:
+    what to run when it ends (a runtime may leave something in place for the block's
+    calls, see python.py)."""
 
-    __slots__ = ("undo",)
+    __slots__ = ("depth", "undo")
 
     def __init__(self) -> None:
+        self.depth = 0
         self.undo: list[Callable[[], object]] = []
 
 
