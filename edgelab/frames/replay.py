@@ -205,9 +205,12 @@ def _run_rows(
     supervisor knows which row a process was running when it died."""
     default_edge = dist.edge_location
     out = []
-    # What existed before the piece (imports, the distribution, earlier results) is left
-    # out of the collector's full passes while it runs (a caller's own freeze is kept).
-    freeze = gc.get_freeze_count() == 0
+    # What existed before a piece (imports, the distribution, earlier results) is left
+    # out of the collector's passes while it runs; what the piece made is collected young
+    # at its end, as it would have been, before the rest is put back (a caller's own
+    # freeze is kept). Not for a few rows (a Dask worker runs rows one by one): the
+    # young pass would cost more than it saves.
+    freeze = len(viewers) >= _FREEZE_ROWS and gc.get_freeze_count() == 0
     if freeze:
         gc.freeze()
     try:
@@ -218,8 +221,12 @@ def _run_rows(
                 out.append(_run_row(dist, v, i, request_id(seed, i), default_edge))
     finally:
         if freeze:
+            gc.collect(1)
             gc.unfreeze()
     return out
+
+
+_FREEZE_ROWS = 64  # the fewest rows a piece runs frozen (see _run_rows)
 
 
 def _run_row(dist: Any, v: dict[str, Any], i: int, rid: str, default_edge: str) -> dict[str, Any]:
