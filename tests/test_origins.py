@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Iterator
@@ -290,3 +291,48 @@ def test_malformed_url_is_config_error(url: str) -> None:
     with pytest.raises(el.ConfigError) as info:
         el.HttpOrigin(url)
     assert info.value.key == "origin.url"
+
+
+def test_a_folder_origin_in_a_steady_files_block_looks_a_key_up_once(site: Path) -> None:
+    """A replay's piece of rows runs in a steady_files block: a key is resolved and
+    stat'ed once per block, so a file changed meanwhile is served as it was until the
+    next block; outside any block, every request looks at the file."""
+    from edgelab.runtimes.base import steady_files
+
+    origin = el.FolderOrigin(site)
+    page = site / "index.html"
+    with steady_files():
+        assert body_bytes(origin(req("/index.html"))) == b"<h1>hi</h1>"
+        page.write_text("<h1>changed</h1>")
+        os.utime(page, ns=(1, 1))
+        assert body_bytes(origin(req("/index.html"))) == b"<h1>hi</h1>"
+        (site / "new.html").write_text("new")  # a key first asked for in the block
+        assert body_bytes(origin(req("/new.html"))) == b"new"
+    with steady_files():
+        assert body_bytes(origin(req("/index.html"))) == b"<h1>changed</h1>"
+        page.unlink()
+        assert origin(req("/index.html"))["status"] == "200"
+    assert origin(req("/index.html"))["status"] == "403"  # outside: looked at each time
+    (site / "new.html").write_text("newer")
+    os.utime(site / "new.html", ns=(1, 1))
+    assert body_bytes(origin(req("/new.html"))) == b"newer"
+
+
+def test_a_folder_origin_keeps_only_small_files_bytes_within_its_budget(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from edgelab.edge import origins
+
+    monkeypatch.setattr(origins, "KEPT_FILE_BYTES", 8)
+    monkeypatch.setattr(origins, "KEPT_BYTES", 12)
+    for name, text in (("a.txt", "aaaaaaa"), ("b.txt", "bbbbbbb"), ("big.txt", "x" * 20)):
+        (site / name).write_text(text)
+    origin = el.FolderOrigin(site)
+    for _ in range(2):
+        for name, text in (("a.txt", "aaaaaaa"), ("b.txt", "bbbbbbb"), ("big.txt", "x" * 20)):
+            assert body_bytes(origin(req(f"/{name}"))) == text.encode()
+    kept = {stamp[0].rsplit("/", 1)[-1]: data for stamp, data in origin._bodies.items()}
+    assert kept == {"a.txt": b"aaaaaaa"}  # b.txt would pass the budget, big.txt is too big
+    (site / "a.txt").write_text("A new a")  # another version: read and kept again
+    os.utime(site / "a.txt", ns=(1, 1))
+    assert body_bytes(origin(req("/a.txt"))) == b"A new a"

@@ -347,3 +347,47 @@ def test_a_result_marked_json_checked_passes_the_json_check(value: Any) -> None:
     ok, data, _, checked = marshal_checked(value)
     if checked:
         assert ok and json_problem(data) is None
+
+
+_FOLDER_PARTS = ["a.html", "d", "b.html", "in", "out", "loop", "secret.txt", "..", ".", ""]
+
+
+@pytest.fixture(scope="module")
+def folder_site(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A site folder with plain files, a sub-folder, symlinks inside and out, a loop."""
+    root = tmp_path_factory.mktemp("folder-origin")
+    site, outside = root / "site", root / "outside"
+    (site / "d").mkdir(parents=True)
+    outside.mkdir()
+    (site / "a.html").write_text("a")
+    (site / "d" / "b.html").write_text("b")
+    (outside / "secret.txt").write_text("secret")
+    (site / "in").symlink_to(site / "d")
+    (site / "out").symlink_to(outside)
+    (site / "d" / "loop").symlink_to(site / "d" / "loop")
+    (site / "d" / "a.html").symlink_to(site / "a.html")
+    return el.FolderOrigin(site)
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from(_FOLDER_PARTS), min_size=1, max_size=5))
+def test_a_folder_key_walked_name_by_name_is_what_realpath_finds(
+    folder_site: Any, parts: list[str]
+) -> None:
+    """The folder origin walks the usual key from the resolved folder (an lstat per
+    name); the oracle resolves it in full (os.path.realpath, then stat): the same file
+    or none, whatever the names, symlinks, loops and '..' in the key."""
+    key = "/".join(parts)
+
+    def outcome(look: Any) -> Any:
+        try:
+            found = look(key)
+        except OSError:
+            return "OSError"
+        return None if found is None else (found[0], found[1].st_ino)
+
+    walked, resolved = outcome(folder_site._look), outcome(folder_site._resolved)
+    if walked == "OSError" or resolved == "OSError":  # no such object either way
+        assert walked in ("OSError", None) and resolved in ("OSError", None)
+    else:
+        assert walked == resolved

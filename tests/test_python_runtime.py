@@ -438,6 +438,130 @@ def test_edit_that_breaks_the_handler_gives_500_until_fixed(handlers_dir: Path) 
     assert el.invoke(spec, event()).status == 203
 
 
+def test_in_a_steady_files_block_an_edit_is_picked_up_at_the_next_block(
+    handlers_dir: Path,
+) -> None:
+    """A replay runs each chunk of rows in a steady_files block: the handler file is
+    looked at once per block (no stat per call), so an edit shows at the next block."""
+    from edgelab.runtimes.base import Call, steady_files
+    from edgelab.runtimes.context import ContextInfo
+    from edgelab.runtimes.python import InProcessPython
+
+    path = handlers_dir / "steady.py"
+    source = "def handler(event, context):\n    return {{'status': '{}'}}\n"
+    handler = InProcessPython(write(path, source.format(201)))
+
+    def status() -> str:
+        return handler.invoke(Call(event(), ContextInfo("steady", 128, 5.0))).value["status"]
+
+    with steady_files():
+        assert status() == "201"
+        write(path, source.format(202))
+        assert status() == "201"  # the same block: the file was looked at already
+    with steady_files():
+        assert status() == "202"  # a new block looks again
+        with steady_files():  # a block entered inside it is part of it
+            write(path, source.format(203))
+            assert status() == "202"
+    assert status() == "203"
+    write(path, source.format(204))
+    assert status() == "204"  # outside any block: every call looks
+    write(path, source.format(205))
+    assert status() == "205"
+    done = threading.Event()
+
+    def other_thread() -> None:  # a block is per thread: another thread's calls look
+        write(path, source.format(206))
+        assert status() == "206"
+        done.set()
+
+    with steady_files():
+        assert status() == "205"
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join(10)
+    assert done.is_set()
+
+
+def test_in_a_steady_files_block_the_timeout_handler_is_kept_then_put_back(
+    handlers_dir: Path,
+) -> None:
+    """In a block the SIGALRM handler of the timeout stays installed between calls (no
+    swap per call) and the one before the block is put back when it ends; a function
+    that installs its own is overruled at the next call, whose timeout still works."""
+    import signal
+
+    from edgelab.runtimes.base import Call, steady_files
+    from edgelab.runtimes.context import ContextInfo
+    from edgelab.runtimes.python import InProcessPython
+
+    spec = write(
+        handlers_dir / "alarms.py",
+        "import signal, time\n"
+        "def handler(event, context):\n"
+        "    uri = event['Records'][0]['cf']['request']['uri']\n"
+        "    if uri == '/own':\n"
+        "        signal.signal(signal.SIGALRM, lambda *a: None)\n"
+        "    if uri == '/sleep':\n"
+        "        time.sleep(100)\n"
+        "    return {'status': '200'}\n",
+    )
+    handler = InProcessPython(spec)
+
+    def call(uri: str) -> str:
+        return handler.invoke(Call(event(uri), ContextInfo("alarms", 128, 0.3))).status
+
+    def mine(signum: int, frame: Any) -> None:
+        raise AssertionError("the caller's SIGALRM handler ran")
+
+    before = signal.signal(signal.SIGALRM, mine)
+    try:
+        with steady_files():
+            assert call("/") == "ok"
+            kept = signal.getsignal(signal.SIGALRM)
+            assert kept is not mine and callable(kept)  # the timeout's, between calls
+            assert call("/own") == "ok"
+            assert call("/sleep") == "timeout"  # installed again, so the timeout works
+            with steady_files():  # part of the same block: nothing is put back
+                assert call("/") == "ok"
+            assert signal.getsignal(signal.SIGALRM) is kept
+            assert call("/sleep") == "timeout"
+        assert signal.getsignal(signal.SIGALRM) is mine
+        assert call("/") == "ok" and signal.getsignal(signal.SIGALRM) is mine
+    finally:
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_steady_files_blocks_left_out_of_order_end_with_the_last_one() -> None:
+    """The greenlets of a batched piece enter and leave their rows' blocks interleaved
+    in one thread: the block lasts until the last one is left, then what it kept in
+    place (the timeout's SIGALRM handler) is put back."""
+    import signal
+
+    from greenlet import greenlet
+
+    from edgelab.runtimes.base import steady_block, steady_files
+    from edgelab.runtimes.python import _call_with_timeout
+
+    def row() -> None:
+        with steady_files():
+            _call_with_timeout(lambda: None, 5.0)
+            parent.switch()  # parked, as a row waiting for its batched call
+
+    before = signal.getsignal(signal.SIGALRM)
+    parent = greenlet.getcurrent()
+    first, second = greenlet(row), greenlet(row)
+    first.switch()
+    second.switch()
+    block = steady_block()
+    assert block is not None and signal.getsignal(signal.SIGALRM) is not before
+    first.switch()  # the first one entered leaves first
+    assert steady_block() is block and signal.getsignal(signal.SIGALRM) is not before
+    second.switch()
+    assert first.dead and second.dead
+    assert steady_block() is None and signal.getsignal(signal.SIGALRM) is before
+
+
 # -- isolation of the import (Lambda's init phase) -------------------------------------------
 def test_isolated_import_runs_only_in_the_worker(
     handlers_dir: Path, capfd: pytest.CaptureFixture[str]

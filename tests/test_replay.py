@@ -179,3 +179,47 @@ def test_results_have_latency_estimates(results) -> None:
     assert (results["latency_ms"] > 0).all()
     hits = results["cache"] == "Hit"
     assert (results.loc[hits, "latency_origin_ms"] == 0).all()
+
+
+def test_a_handler_edited_during_a_replay_runs_from_the_next_piece_of_rows(
+    tmp_path: Path,
+) -> None:
+    """A replay looks at a handler file once per piece of rows (no stat per call): a
+    file edited while a piece runs is loaded again for the next piece (a cold start)."""
+    import gc
+
+    from edgelab.frames.replay import _PIECE
+
+    (tmp_path / "site").mkdir()
+    handler = tmp_path / "h.py"
+    handler.write_text(
+        "import gc, os, pathlib\n"
+        'NEW = \'def handler(event, context):\\n    return {"status": "418"}\\n\'\n'
+        "seen = []\n"
+        "def handler(event, context):\n"
+        "    seen.append(gc.get_freeze_count())\n"
+        "    request = event['Records'][0]['cf']['request']\n"
+        "    request['headers']['x-frozen'] = [{'key': 'X-Frozen', 'value': str(seen[-1] > 0)}]\n"
+        "    if len(seen) == 1:  # the first call rewrites this file, with a later mtime\n"
+        "        path = pathlib.Path(__file__)\n"
+        "        mtime = path.stat().st_mtime_ns + 2_000_000_000\n"
+        "        path.write_text(NEW)\n"
+        "        os.utime(path, ns=(mtime, mtime))\n"
+        "    return request\n"
+    )
+    cfg = tmp_path / "d.toml"
+    cfg.write_text(
+        '[distribution]\nisolated = false\n[triggers]\nviewer-request = "h.py"\n'
+        '[origin]\ntype = "folder"\npath = "site"\n'
+    )
+    traffic = el.generate_traffic("workshop-small", _PIECE + 40, seed=3)
+    frozen_before = gc.get_freeze_count()
+    with el.load_distribution(cfg) as dist:
+        out = el.replay(dist, traffic, progress=False)
+    assert (out["status"] == 418).sum() == 40  # the second piece, and only it
+    assert (out.loc[out["status"] == 418, "cold_starts"] == 1).sum() == 1
+    # the piece ran with what existed before it frozen out of the collector's full
+    # passes (gc.freeze), undone after it
+    first = out.loc[out["status"] != 418, "vreq_changes"].astype(str)
+    assert first.str.contains('"x-frozen": \\["True"\\]').all(), first.iloc[0]
+    assert gc.get_freeze_count() == frozen_before

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from fnmatch import fnmatchcase
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..errors import ConfigError
@@ -114,6 +115,18 @@ def _cached_methods(value: Any) -> tuple[str, ...]:
     )
 
 
+@lru_cache(maxsize=512)
+def _accept_encoding(value: Any, gzip: bool, brotli: bool) -> str | None:
+    """:meth:`CachePolicy.accept_encoding` of a value (viewers send few distinct ones:
+    each is parsed once)."""
+    codings = {part.split(";")[0].strip().lower() for part in (value or "").split(",")}
+    if brotli and "br" in codings and "gzip" in codings:
+        return "br,gzip"
+    if gzip and "gzip" in codings:
+        return "gzip"
+    return None
+
+
 @dataclass(frozen=True)
 class CachePolicy:
     """What goes in the cache key and how long objects live (facts §8.3)."""
@@ -170,14 +183,11 @@ class CachePolicy:
 
     def accept_encoding(self, value: str | None) -> str | None:
         """``Accept-Encoding`` normalised as CloudFront does with compression caching on."""
-        if not self.compresses:
+        if not (self.gzip or self.brotli):
             return None
-        codings = {part.split(";")[0].strip().lower() for part in (value or "").split(",")}
-        if self.brotli and "br" in codings and "gzip" in codings:
-            return "br,gzip"
-        if self.gzip and "gzip" in codings:
-            return "gzip"
-        return None
+        if value is None or type(value) is str:
+            return _accept_encoding(value, self.gzip, self.brotli)
+        return _accept_encoding.__wrapped__(value, self.gzip, self.brotli)
 
     def key_querystring(self, querystring: str) -> str:
         """The query string as it counts in the key: order and case kept (§8.3)."""
@@ -197,11 +207,7 @@ class CachePolicy:
     ) -> tuple[Any, ...]:
         """The cache key of a request (§8.3): a hashable tuple."""
         view = Headers(headers)
-        hvals = tuple(
-            (name, tuple(view.get_list(name)))
-            for name in sorted(self.headers)
-            if name != "accept-encoding"
-        )
+        hvals = tuple((name, tuple(view.get_list(name))) for name in self._key_headers)
         ae = self.accept_encoding(view.get("accept-encoding"))
         return (
             domain,
@@ -209,9 +215,14 @@ class CachePolicy:
             method if method == "OPTIONS" else "",
             self.key_querystring(querystring),
             hvals,
-            self.key_cookies(headers),
+            () if self.cookies == "none" else self.key_cookies(headers),
             ae,
         )
+
+    @cached_property
+    def _key_headers(self) -> tuple[str, ...]:
+        """The header names the key holds, sorted (Accept-Encoding counts on its own)."""
+        return tuple(name for name in sorted(self.headers) if name != "accept-encoding")
 
     # -- TTL ---------------------------------------------------------------------------
     def error_min_ttl(self, status: int) -> float:

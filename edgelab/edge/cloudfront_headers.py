@@ -205,8 +205,10 @@ def add_cloudfront_headers(
 
 
 @lru_cache(maxsize=256)
+@lru_cache(maxsize=1024)
 def via_value(distribution_domain: str, edge_location: str) -> str:
-    """``2.0 <hash>.cloudfront.net (CloudFront)``: the hash is stable per edge location."""
+    """``2.0 <hash>.cloudfront.net (CloudFront)``: the hash is stable per edge location
+    (worked out once per distribution and edge location)."""
     digest = hashlib.md5(f"{distribution_domain}|{edge_location}".encode()).hexdigest()
     return f"2.0 {digest}.cloudfront.net (CloudFront)"
 

@@ -37,7 +37,7 @@ import socket
 from collections.abc import Callable, Mapping
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
-from stat import S_ISREG
+from stat import S_ISLNK, S_ISREG
 from typing import Any
 from urllib.parse import SplitResult, unquote_to_bytes, urlsplit
 from xml.sax.saxutils import escape as xml_escape
@@ -45,6 +45,7 @@ from xml.sax.saxutils import escape as xml_escape
 from ..errors import ConfigError, OriginError
 from ..event.build import custom_origin, s3_origin, status_phrase
 from ..event.headers import HeaderMap, Headers, header_map
+from ..runtimes.base import steady_block
 
 Origin = Callable[[dict[str, Any]], dict[str, Any]]
 HOP_BY_HOP = frozenset(
@@ -190,6 +191,13 @@ _S3_ERRORS = {
 MAX_KEY_BYTES = 1024
 
 
+#: A folder origin keeps the bytes of files up to KEPT_FILE_BYTES, KEPT_BYTES in all (a
+#: site's pages and assets are read once per version, not once per request).
+KEPT_FILE_BYTES = 256 * 1024
+KEPT_BYTES = 32 * 1024 * 1024
+_UNSEEN = object()
+
+
 class FolderOrigin:
     """A local folder served like an S3 bucket (see the module docstring)."""
 
@@ -216,6 +224,11 @@ class FolderOrigin:
         # per (real path, mtime_ns, size): its ETag, Last-Modified and Content-Type,
         # worked out once per version of a file (a changed file has another stamp)
         self._etags: dict[tuple[str, int, int], tuple[str, str, str]] = {}
+        # the bytes of small files, per version too (at most KEPT_BYTES in all)
+        self._bodies: dict[tuple[str, int, int], bytes] = {}
+        self._kept = 0
+        # (a steady_files block, the keys looked up in it): see _found
+        self._seen: tuple[object | None, dict[str, Any]] = (None, {})
 
     def _error(self, code: str, key: str, request_id: str) -> dict[str, Any]:
         status, message = _S3_ERRORS[code]
@@ -259,19 +272,15 @@ class FolderOrigin:
     ) -> dict[str, Any]:
         if not key or key.endswith("/"):
             return self._error(missing, key, rid)
-        # the real path (symlinks and ".." resolved): only a file inside the folder counts
-        path = os.path.realpath(os.path.join(self._root, key))
-        if not path.startswith(self._inside):
+        found = self._found(key)
+        if found is None:
             return self._error(missing, key, rid)
-        st = os.stat(path)  # gone, a loop ...: OSError, no such object (see __call__)
-        if not S_ISREG(st.st_mode):
-            return self._error(missing, key, rid)
+        path, st = found
         stamp = (path, st.st_mtime_ns, st.st_size)
         known = self._etags.get(stamp)
-        data = None
+        data = self._bodies.get(stamp)
         if known is None:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            data = self._read(path, stamp)
             ctype = mimetypes.guess_type(os.path.basename(path))[0] or "binary/octet-stream"
             known = self._etags[stamp] = (
                 f'"{hashlib.md5(data).hexdigest()}"',
@@ -298,9 +307,63 @@ class FolderOrigin:
         if method == "HEAD":
             return make_response(200, None, headers)
         if data is None:
-            with open(path, "rb") as fh:
-                data = fh.read()
+            data = self._read(path, stamp)
         return make_response(200, data, headers)
+
+    def _found(self, key: str) -> tuple[str, os.stat_result] | None:
+        """The real path of ``key`` and its ``stat``, None when it is no file inside the
+        folder; raises OSError for a key that cannot be looked at (see ``__call__``).
+        Inside a ``steady_files`` block (a replay's piece of rows) a key is looked up
+        once per block: a file changed meanwhile is seen from the next piece on."""
+        block = steady_block()
+        if block is None:
+            return self._look(key)
+        kept_in, seen = self._seen
+        if kept_in is not block:  # one attribute: threads in other blocks never mix
+            seen = {}
+            self._seen = (block, seen)
+        found = seen.get(key, _UNSEEN)
+        if found is _UNSEEN:
+            found = seen[key] = self._look(key)
+        return found  # type: ignore[return-value]
+
+    def _look(self, key: str) -> tuple[str, os.stat_result] | None:
+        """The real path (symlinks and ".." resolved) and ``stat`` of ``key``: only a file
+        inside the folder counts. The usual key, plain names without a symlink, is
+        walked from the resolved folder, an ``lstat`` per name (the last one is the
+        file's ``stat``); anything else is resolved in full by ``os.path.realpath``."""
+        path, st = self._root.rstrip(os.sep), None
+        for part in key.split("/"):
+            if part in ("", "."):
+                continue
+            if part == "..":
+                return self._resolved(key)
+            path = f"{path}{os.sep}{part}"
+            try:
+                st = os.lstat(path)
+            except OSError:
+                return self._resolved(key)
+            if S_ISLNK(st.st_mode):
+                return self._resolved(key)
+        if st is None or not S_ISREG(st.st_mode):
+            return None
+        return path, st
+
+    def _resolved(self, key: str) -> tuple[str, os.stat_result] | None:
+        path = os.path.realpath(os.path.join(self._root, key))
+        if not path.startswith(self._inside):
+            return None
+        st = os.stat(path)  # gone, a loop ...: OSError, no such object (see __call__)
+        return (path, st) if S_ISREG(st.st_mode) else None
+
+    def _read(self, path: str, stamp: tuple[str, int, int]) -> bytes:
+        """The file's bytes; a small file's are kept per version (:data:`KEPT_BYTES`)."""
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if len(data) <= KEPT_FILE_BYTES and self._kept + len(data) <= KEPT_BYTES:
+            self._bodies[stamp] = data
+            self._kept += len(data)
+        return data
 
 
 def _not_modified(since: str, st: os.stat_result) -> bool:

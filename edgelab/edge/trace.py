@@ -34,7 +34,22 @@ if TYPE_CHECKING:
 
 
 def _key_text(key: Any) -> str | None:
-    return key if key is None or isinstance(key, str) else repr(key)
+    """A cache key as text (its ``repr``); the few keys of a replay's requests are each
+    written once, then looked up (a key is a hashable tuple of strings)."""
+    if key is None or isinstance(key, str):
+        return key
+    try:
+        text = _KEY_TEXTS.get(key)
+    except TypeError:  # not hashable: no cache key edgelab makes
+        return repr(key)
+    if text is None:
+        if len(_KEY_TEXTS) >= 4096:
+            _KEY_TEXTS.clear()
+        text = _KEY_TEXTS[key] = repr(key)
+    return text
+
+
+_KEY_TEXTS: dict[Any, str] = {}
 
 
 @dataclass

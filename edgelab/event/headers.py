@@ -35,12 +35,13 @@ def header_map(items: Iterable[tuple[str, str]] | Mapping[str, str] | None = Non
     return out
 
 
-def fill_keys(raw: Mapping[str, Any]) -> HeaderMap:
+def fill_keys(raw: Mapping[str, Any], *, lowercase: bool = False) -> HeaderMap:
     """``raw`` as CloudFront carries it on (§1.5, §13): map names lowercased, the elements
     of names that differ only in case merged in map order, and every missing ``key``
     filled as Lambda@Edge fills it. The same object when nothing needs changing, else a
-    copy (see :func:`header_name_notes` for what changed)."""
-    if lowercase_names(raw, exact=False) and _keys_filled(raw):
+    copy (see :func:`header_name_notes` for what changed). ``lowercase``: the caller
+    already knows every name is a lowercase ``str`` (:func:`lowercase_names`)."""
+    if (lowercase or lowercase_names(raw, exact=False)) and _keys_filled(raw):
         return raw  # type: ignore[return-value]
     out: HeaderMap = {}
     for name, elems in raw.items():

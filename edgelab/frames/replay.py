@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import gc
 import hashlib
 import itertools
 import sys
@@ -48,6 +49,7 @@ from ..edge.config import check_distribution, configured_isolated, load_distribu
 from ..edge.distribution import Distribution
 from ..edge.viewer import ViewerRequest
 from ..errors import ConfigError
+from ..runtimes.base import steady_files
 from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
 from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
@@ -204,28 +206,49 @@ def _run_rows(
     supervisor knows which row a process was running when it died."""
     default_edge = dist.edge_location
     out = []
-    for k, (v, i) in enumerate(zip(viewers, indices, strict=True)):
-        if position is not None:
-            position.value = k
-        rid = request_id(seed, i)
-        try:
-            row = (
-                _input_error_row(rid, i, v["problem"])
-                if v["problem"] is not None
-                else dist.send(_viewer_request(v, rid, default_edge)).to_row()
-            )
-        except Exception as exc:  # a row the chain cannot take: an error row, never lost
-            row = {
-                "request_id": rid,
-                "outcome": "replay-error",
-                "status": None,
-                "cache": "Error",
-                "error_type": type(exc).__name__,
-                "error_message": f"{exc}".strip() or traceback.format_exc(limit=1),
-            }
-        row["row"] = i
-        out.append(row)
+    # What existed before a piece (imports, the distribution, earlier results) is left
+    # out of the collector's passes while it runs; what the piece made is collected young
+    # at its end, as it would have been, before the rest is put back (a caller's own
+    # freeze is kept). Not for a few rows (a Dask worker runs rows one by one): the
+    # young pass would cost more than it saves.
+    freeze = len(viewers) >= _FREEZE_ROWS and gc.get_freeze_count() == 0
+    if freeze:
+        gc.freeze()
+    try:
+        with steady_files():  # handler files are looked at once per piece, not per call
+            for k, (v, i) in enumerate(zip(viewers, indices, strict=True)):
+                if position is not None:
+                    position.value = k
+                out.append(_run_row(dist, v, i, request_id(seed, i), default_edge))
+    finally:
+        if freeze:
+            gc.collect(1)
+            gc.unfreeze()
     return out
+
+
+_FREEZE_ROWS = 64  # the fewest rows a piece runs frozen (see _run_rows)
+
+
+def _run_row(dist: Any, v: dict[str, Any], i: int, rid: str, default_edge: str) -> dict[str, Any]:
+    """One row's result; a row the chain cannot take is an error row, never lost."""
+    try:
+        row = (
+            _input_error_row(rid, i, v["problem"])
+            if v["problem"] is not None
+            else dist.send(_viewer_request(v, rid, default_edge)).to_row()
+        )
+    except Exception as exc:
+        row = {
+            "request_id": rid,
+            "outcome": "replay-error",
+            "status": None,
+            "cache": "Error",
+            "error_type": type(exc).__name__,
+            "error_message": f"{exc}".strip() or traceback.format_exc(limit=1),
+        }
+    row["row"] = i
+    return row
 
 
 #: result rows as columns (column name -> one value per row): what a Dask worker sends

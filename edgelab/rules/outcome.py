@@ -82,32 +82,42 @@ class InvocationResult:
         }
 
 
-def normalize_request(req: Mapping[str, Any], before: Mapping[str, Any]) -> dict[str, Any]:
-    """The request as CloudFront carries it on: read-only fields kept, keys filled (§1.5)."""
+def normalize_request(
+    req: Mapping[str, Any], before: Mapping[str, Any], *, lowercase: bool = False
+) -> dict[str, Any]:
+    """The request as CloudFront carries it on: read-only fields kept, keys filled (§1.5).
+    ``lowercase``: ``req`` has headers whose names are known to be lowercase."""
     out = dict(req)
     for key in ("clientIp", "method", "querystring"):
         out.setdefault(key, before.get(key, ""))
-    out["headers"] = fill_keys(req.get("headers", before.get("headers", {})))
+    if "headers" in req:
+        headers: Any = req["headers"]
+    else:
+        headers, lowercase = before.get("headers", {}), False
+    out["headers"] = fill_keys(headers, lowercase=lowercase)
     if "origin" in before and "origin" not in out:
         out["origin"] = before["origin"]
     return out
 
 
 def normalize_response(
-    resp: Mapping[str, Any], before: Mapping[str, Any] | None = None
+    resp: Mapping[str, Any], before: Mapping[str, Any] | None = None, *, lowercase: bool = False
 ) -> dict[str, Any]:
     """A response with a string status, a description and filled header keys (§1.5, §4).
 
     In a response trigger (``before`` is the input response) a result without ``headers``
     keeps the input's headers, as the validator reads it (an omitted field is unchanged).
+    ``lowercase``: ``resp`` has headers whose names are known to be lowercase.
     """
     out = dict(resp)
     out["status"] = str(int(resp["status"]))
     out.setdefault("statusDescription", status_phrase(resp["status"]))
-    default = (before or {}).get("headers", {})
-    headers = resp.get("headers", default)
+    if "headers" in resp:
+        headers = resp["headers"]
+    else:
+        headers, lowercase = (before or {}).get("headers", {}), False
     # A list in a generated response: CloudFront serves it without the headers (DECISIONS).
-    out["headers"] = {} if isinstance(headers, list) else fill_keys(headers)
+    out["headers"] = {} if isinstance(headers, list) else fill_keys(headers, lowercase=lowercase)
     if "body" in out:
         out.setdefault("bodyEncoding", "text")
     return out
@@ -176,11 +186,16 @@ def _decide(
         more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
         message = f"the function result failed validation: {first}{more}"
         return _error(raw, trigger, request_in, "LambdaValidationError", message, violations)
-    notes = _header_notes(raw.value, kind, trigger)
+    headers = raw.value.get("headers")
+    # the usual map of lowercase names: no note to make, no name to lowercase after
+    lowercase = type(headers) is dict and lowercase_names(headers)
+    notes = [] if lowercase else _header_notes(raw.value, kind, trigger)
     if kind == "request":
-        request = normalize_request(raw.value, request_in or {})
+        request = normalize_request(raw.value, request_in or {}, lowercase=lowercase)
         return _passed(raw, trigger, "request", request, None, notes)
-    response = normalize_response(raw.value, None if trigger.is_request else response_in)
+    response = normalize_response(
+        raw.value, None if trigger.is_request else response_in, lowercase=lowercase
+    )
     if (
         not trigger.is_request
         and response_in is not None

@@ -7,10 +7,12 @@ Python and Node.js handlers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -96,6 +98,64 @@ def file_stamp(path: str | Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)
+
+
+_steady = threading.local()
+
+
+@contextlib.contextmanager
+def steady_files() -> Iterator[None]:
+    """Within this block (in this thread), a runtime compares its handler file's stamp
+    once rather than before every call (:func:`stamp_due`): a replay runs each piece of
+    rows in one such block, so an edited handler is picked up at the next piece, not
+    at the next call, and a call does not pay a ``stat`` each. Outside any block (a
+    notebook, ``el.invoke``, the server), every call compares it, as before.
+
+    A block entered inside another one of the same thread is part of it: the block
+    ends when the last one entered is left, whatever the order (the greenlets of a
+    batched piece run their rows' blocks interleaved in one thread)."""
+    block = getattr(_steady, "block", None)
+    if block is None:
+        block = _steady.block = SteadyBlock()
+    block.depth += 1
+    try:
+        yield
+    finally:
+        block.depth -= 1
+        if block.depth == 0:
+            if getattr(_steady, "block", None) is block:
+                _steady.block = None
+            while block.undo:  # what was left in place for the block, undone in reverse
+                block.undo.pop()()
+
+
+class SteadyBlock:
+    """One :func:`steady_files` block: how many entries are open in it, and ``undo``:
+    what to run when it ends (a runtime may leave something in place for the block's
+    calls, see python.py)."""
+
+    __slots__ = ("depth", "undo")
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.undo: list[Callable[[], object]] = []
+
+
+def steady_block() -> SteadyBlock | None:
+    """The :func:`steady_files` block this thread is in (None: none): whatever is looked
+    up on disk once per block can be kept in it (a folder origin's files, for example)."""
+    return getattr(_steady, "block", None)
+
+
+def stamp_due(owner: Any) -> bool:
+    """Whether ``owner`` (a runtime's loader) should compare its file's stamp now: always
+    outside :func:`steady_files`, once per block inside one (it remembers the block in
+    its ``checked_in`` attribute)."""
+    block = getattr(_steady, "block", None)
+    if block is not None and owner.checked_in is block:
+        return False
+    owner.checked_in = block
+    return True
 
 
 @dataclass

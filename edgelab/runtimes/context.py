@@ -88,17 +88,42 @@ class ContextInfo:
         }
 
 
+#: (function name, version, container id) -> (day, ARN, log group, log stream): the
+#: context's names, the same for every call of a function on one day (a handful of
+#: functions per process; emptied if it ever holds more than 1,024)
+_NAMES: dict[tuple[str, str, str], tuple[str, str, str, str]] = {}
+
+
+def _names(info: ContextInfo) -> tuple[str, str, str, str]:
+    """``info``'s ARN, log group and log stream names, worked out once per function and
+    day (:class:`ContextInfo`'s properties are the definition)."""
+    key = (info.function_name, info.function_version, info.container_id)
+    day = _today()
+    names = _NAMES.get(key)
+    if names is None or names[0] != day:
+        if len(_NAMES) >= 1024:
+            _NAMES.clear()
+        names = _NAMES[key] = (
+            day,
+            info.invoked_function_arn,
+            info.log_group_name,
+            info.log_stream_name,
+        )
+    return names
+
+
 class LambdaContext:
     """The Python runtime's context: snake_case attributes and the remaining-time clock."""
 
     def __init__(self, info: ContextInfo, *, started: float | None = None) -> None:
         self.function_name = info.function_name
         self.function_version = info.function_version
-        self.invoked_function_arn = info.invoked_function_arn
+        names = _names(info)
+        self.invoked_function_arn = names[1]
         self.memory_limit_in_mb = str(info.memory_limit_in_mb)  # a string, as in Lambda
         self.aws_request_id = info.aws_request_id
-        self.log_group_name = info.log_group_name
-        self.log_stream_name = info.log_stream_name
+        self.log_group_name = names[2]
+        self.log_stream_name = names[3]
         self.identity = None
         self.client_context = None
         self._deadline = (started if started is not None else time.monotonic()) + info.timeout_s

@@ -167,11 +167,21 @@ def marshal_checked(value: Any) -> tuple[bool, Any, str, bool]:
     except Exception as exc:  # a value whose own methods raise while being encoded
         return False, None, f"Unable to marshal response: {type(exc).__name__}: {exc}", False
     try:
-        data = loads(text)
+        data = _decode_own(text)
     except RecursionError:
         return False, None, _TOO_DEEP, False
     clean = "\\ud" not in text and text.count("{") + text.count("[") <= MAX_DEPTH
     return True, data, "", clean
+
+
+def _decode_own(text: str) -> Any:
+    """:func:`loads` of text :func:`_encode` wrote: compact, so no whitespace to skip
+    around the value (anything else goes through :func:`loads`, which says why)."""
+    try:
+        data, end = _SCAN(text, 0)
+    except StopIteration:
+        return loads(text)
+    return data if end == len(text) else loads(text)
 
 
 _TOO_DEEP = (

@@ -92,6 +92,7 @@ class Guard:
         self.refused: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._depth = 0
+        self._hooks: tuple[Any, ...] | None = None
 
     # -- decisions ------------------------------------------------------------------------
     def declared(self, host: str) -> bool:
@@ -197,10 +198,18 @@ class Guard:
         self._depth += 1
         if self._depth > 1:
             return
+        hooks = self._hooks
+        if hooks is None:  # made once: an in-process call installs them every time
+            hooks = self._hooks = self._make_hooks()
+        getaddrinfo, gethostbyname, gethostbyname_ex, connect, connect_ex = hooks
+        socket.getaddrinfo = getaddrinfo
+        socket.gethostbyname = gethostbyname
+        socket.gethostbyname_ex = gethostbyname_ex
+        socket.socket.connect = connect  # type: ignore[method-assign]
+        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign]
+
+    def _make_hooks(self) -> tuple[Any, ...]:
         guard = self
-        socket.getaddrinfo = guard.getaddrinfo  # type: ignore[assignment]
-        socket.gethostbyname = guard.gethostbyname
-        socket.gethostbyname_ex = guard.gethostbyname_ex
 
         def connect(sock: socket.socket, address: Any) -> None:
             return guard.connect(sock, address)
@@ -208,8 +217,7 @@ class Guard:
         def connect_ex(sock: socket.socket, address: Any) -> int:
             return guard.connect_ex(sock, address)
 
-        socket.socket.connect = connect  # type: ignore[method-assign, assignment]
-        socket.socket.connect_ex = connect_ex  # type: ignore[method-assign, assignment]
+        return (guard.getaddrinfo, guard.gethostbyname, guard.gethostbyname_ex, connect, connect_ex)
 
     def uninstall(self) -> None:
         self._depth = max(0, self._depth - 1)

@@ -41,7 +41,16 @@ from typing import Any
 from ..errors import HandlerLoadError
 from ..event.build import copy_event
 from . import protocol
-from .base import Call, Handler, LogBuffer, RawResult, RawStatus, file_stamp
+from .base import (
+    Call,
+    Handler,
+    LogBuffer,
+    RawResult,
+    RawStatus,
+    file_stamp,
+    stamp_due,
+    steady_block,
+)
 from .context import ContextInfo, LambdaContext
 from .jsonwire import marshal_checked
 from .netguard import ENV as OUTBOUND_ENV
@@ -54,6 +63,7 @@ _exit = os._exit
 # the C functions that signal.signal and signal.setitimer wrap (the timeout of every
 # in-process call sets and restores SIGALRM: without the enum conversions of the wrapper)
 _SIGNAL = _signal.signal
+_GETSIGNAL = _signal.getsignal
 _SETITIMER = getattr(_signal, "setitimer", None)
 _SIGALRM = int(getattr(signal, "SIGALRM", 14))
 _ITIMER_REAL = int(getattr(signal, "ITIMER_REAL", 0))
@@ -140,6 +150,7 @@ class _Loader:
         self.module: Any = None
         self.function: Callable[..., Any] | None = None
         self.stamp: tuple[int, int] | None = None
+        self.checked_in: object | None = None  # the steady_files block last checked in
 
     @property
     def function_name(self) -> str:
@@ -247,7 +258,9 @@ class _Loader:
         )
 
     def changed(self) -> bool:
-        return self.path is not None and file_stamp(self.path) != self.stamp
+        """Whether the handler file changed on disk since it was loaded (a cold start
+        follows); inside a ``steady_files`` block, looked at once per block."""
+        return self.path is not None and stamp_due(self) and file_stamp(self.path) != self.stamp
 
 
 def parse_python_spec(spec: str) -> tuple[str, str | None, bool]:
@@ -278,14 +291,42 @@ def _raise_timeout(signum: int, frame: Any) -> None:
 
 def _call_with_timeout(fn: Callable[[], Any], timeout_s: float) -> Any:
     if _SETITIMER is not None and threading.current_thread() is threading.main_thread():
-        previous = _SIGNAL(_SIGALRM, _raise_timeout)
+        kept = _alarm_kept()
+        previous = None if kept else _SIGNAL(_SIGALRM, _raise_timeout)
         _SETITIMER(_ITIMER_REAL, timeout_s)
         try:
             return fn()
         finally:
             _SETITIMER(_ITIMER_REAL, 0)
-            _SIGNAL(_SIGALRM, previous)
+            if not kept:
+                _SIGNAL(_SIGALRM, previous)
     return _call_in_thread(fn, timeout_s)
+
+
+_alarm_block: list[Any] = [None]  # the steady_files block our SIGALRM handler is kept for
+
+
+def _alarm_kept() -> bool:
+    """In a ``steady_files`` block (a replay's piece of rows, main thread), the timeout's
+    SIGALRM handler is installed at the block's first call and kept until the block ends
+    (then the one before it is put back), rather than swapped in and out around every
+    call; a function that replaced it gets it installed again at the next call."""
+    block = steady_block()
+    if block is None:
+        return False
+    if _alarm_block[0] is block and _GETSIGNAL(_SIGALRM) is _raise_timeout:
+        return True
+    previous = _SIGNAL(_SIGALRM, _raise_timeout)
+    if _alarm_block[0] is not block:
+        _alarm_block[0] = block
+        block.undo.append(lambda: _restore_alarm(block, previous))
+    return True
+
+
+def _restore_alarm(block: Any, previous: Any) -> None:
+    _SIGNAL(_SIGALRM, previous)
+    if _alarm_block[0] is block:
+        _alarm_block[0] = None
 
 
 def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
@@ -376,12 +417,13 @@ def run_function(
     that returns here exits at once (it must never answer for its parent)."""
     if copy:
         event = copy_event(event)
-    _install_routing()
+    if type(sys.stdout) is not _RoutedStream or type(sys.stderr) is not _RoutedStream:
+        _install_routing()
     buf = LogBuffer()
     pid = _getpid()
     prev_buf = getattr(_capture, "buf", None)
     _capture.buf, _capture.request_id = buf, info.aws_request_id
-    root = logging.getLogger()
+    root = logging.root  # what logging.getLogger() returns
     root.addHandler(_LOG_HANDLER)
     started = time.monotonic()
     context = LambdaContext(info, started=started)
