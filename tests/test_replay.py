@@ -181,6 +181,28 @@ def test_results_have_latency_estimates(results) -> None:
     assert (results.loc[hits, "latency_origin_ms"] == 0).all()
 
 
+@pytest.mark.parametrize(
+    ("frozen", "answers", "asked"),
+    [(0, [True, True, True], 3), (5, [False, False, False], 1)],
+    ids=["nothing-frozen-asked-each-time", "frozen-asked-once-per-process"],
+)
+def test_a_piece_asks_the_costly_freeze_count_once_a_process_has_frozen_objects(
+    monkeypatch: pytest.MonkeyPatch, frozen: int, answers: list[bool], asked: int
+) -> None:
+    """``gc.get_freeze_count`` walks every frozen object (10 ms in a forked supervised
+    worker): with nothing frozen it is asked for each piece (a caller's later freeze is
+    seen), once objects were frozen it is not asked again in that process."""
+    import gc
+
+    import edgelab.frames.replay as replay
+
+    calls = []
+    monkeypatch.setattr(replay, "_FROZEN_IN", None)
+    monkeypatch.setattr(gc, "get_freeze_count", lambda: calls.append(1) or frozen)
+    assert [replay._nothing_frozen() for _ in answers] == answers
+    assert len(calls) == asked
+
+
 def test_a_handler_edited_during_a_replay_runs_from_the_next_piece_of_rows(
     tmp_path: Path,
 ) -> None:

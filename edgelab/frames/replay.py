@@ -33,6 +33,7 @@ import contextlib
 import gc
 import hashlib
 import itertools
+import os
 import sys
 import time
 import traceback
@@ -211,7 +212,7 @@ def _run_rows(
     # at its end, as it would have been, before the rest is put back (a caller's own
     # freeze is kept). Not for a few rows (a Dask worker runs rows one by one): the
     # young pass would cost more than it saves.
-    freeze = len(viewers) >= _FREEZE_ROWS and gc.get_freeze_count() == 0
+    freeze = len(viewers) >= _FREEZE_ROWS and _nothing_frozen()
     if freeze:
         gc.freeze()
     try:
@@ -228,6 +229,25 @@ def _run_rows(
 
 
 _FREEZE_ROWS = 64  # the fewest rows a piece runs frozen (see _run_rows)
+#: the process that was seen with objects frozen by someone else (None: none yet)
+_FROZEN_IN: int | None = None
+
+
+def _nothing_frozen() -> bool:
+    """Whether nothing is frozen (``gc.freeze``) in this process, so a piece of rows may
+    freeze and unfreeze. Once a process was seen with frozen objects, its pieces never
+    freeze again without asking: ``gc.get_freeze_count`` walks every frozen object (in a
+    supervised worker, a fork whose parent froze its objects, about 10 ms; asked for
+    each piece, it took a quarter of the replay's CPU time). With nothing frozen it
+    answers at once, so a caller's later freeze is still seen and kept."""
+    global _FROZEN_IN
+    pid = os.getpid()
+    if pid == _FROZEN_IN:
+        return False
+    if gc.get_freeze_count():
+        _FROZEN_IN = pid
+        return False
+    return True
 
 
 def _run_row(dist: Any, v: dict[str, Any], i: int, rid: str, default_edge: str) -> dict[str, Any]:
