@@ -183,7 +183,7 @@ class CachePolicy:
 
     def accept_encoding(self, value: str | None) -> str | None:
         """``Accept-Encoding`` normalised as CloudFront does with compression caching on."""
-        if not (self.gzip or self.brotli):
+        if not self.compresses:
             return None
         if value is None or type(value) is str:
             return _accept_encoding(value, self.gzip, self.brotli)

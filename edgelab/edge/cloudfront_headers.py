@@ -204,7 +204,6 @@ def add_cloudfront_headers(
     return out
 
 
-@lru_cache(maxsize=256)
 @lru_cache(maxsize=1024)
 def via_value(distribution_domain: str, edge_location: str) -> str:
     """``2.0 <hash>.cloudfront.net (CloudFront)``: the hash is stable per edge location
