@@ -157,6 +157,22 @@ LATENCY_COLUMNS = (
     "latency_functions_ms",
     "latency_ms",
 )
+#: every column :func:`estimate_latency` reads (a frame of just these gives the same
+#: latency columns as the whole frame)
+LATENCY_INPUTS = (
+    "latitude",
+    "longitude",
+    "edge_location",
+    "method",
+    "cache",
+    "cache_tier",
+    "regional_edge_cache",
+    "origin_id",
+    "duration_ms",
+    "cold_starts",
+    "outbound_calls",
+    "outbound_remote_ms",
+)
 
 
 def origin_place(where: Any, origin_id: str = "origin") -> tuple[float, float]:

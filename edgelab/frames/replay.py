@@ -53,7 +53,7 @@ from ..errors import ConfigError
 from ..runtimes.base import steady_files
 from ..triggers import TRIGGERS
 from .columns import TRAFFIC_COLUMNS, normalize_traffic
-from .latency import LATENCY_COLUMNS, LatencyModel, estimate_latency
+from .latency import LATENCY_COLUMNS, LATENCY_INPUTS, LatencyModel, estimate_latency
 from .logs.reader import input_errors
 from .replay_batch import batches_after_cache, run_rows_batched
 from .replay_dask import DaskEngine, NotLoaded, require_dask
@@ -271,22 +271,32 @@ def _run_row(dist: Any, v: dict[str, Any], i: int, rid: str, default_edge: str) 
     return row
 
 
-#: result rows as columns (column name -> one value per row): what a Dask worker sends
-Columns = dict[str, list[Any]]
+#: result rows as columns (column name -> one value per row, an object array): what a
+#: Dask worker sends, and what the results frame is built from
+Columns = dict[str, np.ndarray]
 
 
 def columns_of(rows: Sequence[dict[str, Any]]) -> Columns:
-    """Result rows as columns (None where a row has no such key), far fewer objects to
-    send than one dict per row. Rows with the same keys in the same order (a replay's
-    usually are: ``Trace.to_row`` fills every column) are turned in C (``zip``), about
-    3x faster than a lookup per row and column."""
+    """Result rows as columns of objects (None where a row has no such key), far fewer
+    objects to send than one dict per row. Rows with the same keys in the same order (a
+    replay's: ``Trace.to_row`` and the error rows fill every column, in one order) are
+    turned in C: every value, row after row, into one array (``np.fromiter`` stores
+    each as it is, never reading a list value as a nested row), then read by column."""
     if not rows:
-        return {"row": []}
+        return {"row": np.zeros(0, dtype=object)}
     first = tuple(rows[0])
-    if all(tuple(r) == first for r in rows):
-        return dict(zip(first, map(list, zip(*map(dict.values, rows), strict=True)), strict=True))
+    if all(map(first.__eq__, map(tuple, rows))):
+        flat = np.fromiter(
+            itertools.chain.from_iterable(map(dict.values, rows)),
+            dtype=object,
+            count=len(rows) * len(first),
+        )
+        return dict(zip(first, flat.reshape(len(rows), len(first)).T.copy(), strict=True))
     names = dict.fromkeys(itertools.chain.from_iterable(rows))
-    return {name: [r.get(name) for r in rows] for name in names}
+    return {
+        name: np.fromiter((r.get(name) for r in rows), dtype=object, count=len(rows))
+        for name in names
+    }
 
 
 def viewer_requests(
@@ -807,7 +817,8 @@ def _frame(
     partial: bool = False,
 ) -> pd.DataFrame:
     """The results of one chunk, in row order: its traffic columns beside what each row
-    gave (``partial``: only the rows that ran, for a replay stopped by Ctrl-C)."""
+    gave (``partial``: only the rows that ran, for a replay stopped by Ctrl-C). Each
+    column is built once, in its final type, and the frame once from all of them."""
     numbers, got = _results(rows)
     order = np.argsort(chunk.rows, kind="stable")
     wanted = chunk.rows[order]
@@ -817,50 +828,48 @@ def _frame(
     if len(numbers) != len(wanted) or not np.array_equal(numbers, wanted):
         raise AssertionError("replay lost or duplicated rows; this is a bug in edgelab")
     traffic = chunk.frame.iloc[order].reset_index(drop=True)
-    out = traffic[list(CARRIED)].copy()
-    for col, dtype in RESULT_COLUMNS:
-        if col == "row":
-            out["row"] = numbers
-            continue
-        out[col] = _column(col, got(col), dtype)
-    _edge_uri_default(out)
+    n = len(numbers)
+    data: dict[str, Any] = {col: traffic[col] for col in CARRIED}
+    data["row"] = numbers
+    for col, dtype in RESULT_COLUMNS[1:]:
+        data[col] = _column(col, got(col), n, dtype)
+    _edge_uri_default(data, n)
     # the latency model reads the summed function time as duration_ms
-    lat = estimate_latency(
-        out.rename(columns={"duration_ms": "chain_ms", "handler_ms": "duration_ms"}), latency
-    )
+    reads = {c: data["handler_ms" if c == "duration_ms" else c] for c in LATENCY_INPUTS}
+    lat = estimate_latency(pd.DataFrame(reads), latency)
     for col in LATENCY_COLUMNS:
-        out[col] = lat[col].to_numpy()
+        data[col] = lat[col].to_numpy()
     for col in traffic.columns:  # where a log row came from, and what CloudFront logged
         if col in ("source_file", "source_line") or str(col).startswith("log_"):
-            out[col] = traffic[col]
-    return out
+            data[col] = traffic[col]
+    return pd.DataFrame(data)
 
 
 def _results(
     rows: list[dict[str, Any]] | Columns,
-) -> tuple[np.ndarray, Callable[[str], pd.Series]]:
+) -> tuple[np.ndarray, Callable[[str], np.ndarray | None]]:
     """The row numbers the rows gave, in order, and each result column in that order
-    (a column no row has: all None)."""
-    if isinstance(rows, dict):  # columns: no frame of them, each column taken once
-        numbers = np.fromiter(rows.get("row", ()), dtype=np.int64)
-        order = np.argsort(numbers, kind="stable")
+    (an object array; None for a column no row has)."""
+    columns = rows if isinstance(rows, dict) else columns_of(rows)
+    numbers = _objects(columns.get("row", ())).astype(np.int64)
+    order = np.argsort(numbers, kind="stable")
+    in_order = bool((order == np.arange(len(order))).all())
 
-        def column(col: str) -> pd.Series:
-            values = rows.get(col)
-            if values is None:
-                return pd.Series([None] * len(order), dtype=object)
-            return pd.Series(
-                np.fromiter(values, dtype=object, count=len(order))[order], dtype=object
-            )
+    def column(col: str) -> np.ndarray | None:
+        values = columns.get(col)
+        if values is None:
+            return None
+        values = _objects(values)
+        return values if in_order else values[order]
 
-        return numbers[order], column
-    got = pd.DataFrame.from_records(rows) if rows else pd.DataFrame({"row": []})
-    got = got.sort_values("row", kind="stable").reset_index(drop=True)
+    return numbers[order], column
 
-    def from_frame(col: str) -> pd.Series:
-        return got[col] if col in got else pd.Series([None] * len(got), dtype=object)
 
-    return got["row"].to_numpy(dtype=np.int64), from_frame
+def _objects(values: Any) -> np.ndarray:
+    """Values as a one-dimensional object array (a list value stays one value)."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return values
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def _merge(
@@ -882,17 +891,72 @@ def _merge(
 def _joined(parts: list[Columns]) -> Columns:
     """Columns end to end (None where a part has no such column)."""
     names = list(dict.fromkeys(k for p in parts for k in p))
-    out: Columns = {}
-    for name in names:
-        values: list[Any] = []
-        for p in parts:
-            values.extend(p[name] if name in p else [None] * len(p["row"]))
-        out[name] = values
-    return out
+    sizes = [len(p["row"]) for p in parts]
+    return {
+        name: np.concatenate(
+            [
+                _objects(p[name]) if name in p else np.full(size, None, dtype=object)
+                for p, size in zip(parts, sizes, strict=True)
+            ]
+        )
+        if parts
+        else np.zeros(0, dtype=object)
+        for name in names
+    }
 
 
-def _column(col: str, values: pd.Series, dtype: str) -> Any:
-    """One result column from the rows' values, in its :data:`RESULT_COLUMNS` type."""
+_NONE = type(None)
+#: the types of value each column type is built from directly (others: :func:`_any_column`)
+_DIRECT: dict[str, frozenset[type]] = {
+    "int64": frozenset({int, _NONE}),
+    "Int64": frozenset({int, _NONE}),
+    "float64": frozenset({int, float, _NONE}),
+    "bool": frozenset({bool, _NONE}),
+    "category": frozenset({str, _NONE}),
+    "str": frozenset({str, _NONE}),
+}
+
+
+def _column(col: str, values: np.ndarray | None, n: int, dtype: str) -> Any:
+    """One result column from the rows' values (an object array, None: no row has it),
+    in its :data:`RESULT_COLUMNS` type: built at once from the values when they are of
+    the usual types, else through pandas' conversions (:func:`_any_column`), which give
+    the same column for the usual types too."""
+    if values is None:
+        values = np.full(n, None, dtype=object)
+    items = values.tolist()
+    kinds = set(map(type, items))
+    if kinds <= _DIRECT[dtype]:
+        with contextlib.suppress(OverflowError):  # an int beyond int64: pandas' way
+            return _direct_column(col, values, items, _NONE in kinds, dtype)
+    return _any_column(col, pd.Series(values, dtype=object), dtype)
+
+
+def _direct_column(col: str, values: np.ndarray, items: list[Any], gaps: bool, dtype: str) -> Any:
+    """:func:`_column` of values of the :data:`_DIRECT` types (``gaps``: some are None)."""
+    n = len(items)
+    if dtype == "category":  # what astype("category") gives: sorted categories
+        codes, uniques = pd.factorize(values, sort=True)
+        return pd.Categorical.from_codes(codes, categories=uniques)
+    if dtype == "str":
+        return np.fromiter(["" if v is None else v for v in items] if gaps else items, object, n)
+    if dtype in ("float64", "bool"):
+        return np.array(items, dtype=dtype)  # None: NaN, False
+    if dtype == "int64":
+        return np.fromiter([0 if v is None else v for v in items] if gaps else items, np.int64, n)
+    # Int64: the nullable status columns; a size column is int64, or float64 with NaN
+    # where a row has none (what the nullable column's to_numpy gives)
+    if col not in _STATUS_COLUMNS:
+        return np.array(items, dtype=np.float64) if gaps else np.fromiter(items, np.int64, n)
+    if not gaps:
+        return pd.arrays.IntegerArray(np.fromiter(items, np.int64, n), np.zeros(n, dtype=bool))
+    mask = np.array([v is None for v in items], dtype=bool)
+    data = np.fromiter([0 if v is None else v for v in items], np.int64, n)
+    return pd.arrays.IntegerArray(data, mask)
+
+
+def _any_column(col: str, values: pd.Series, dtype: str) -> Any:
+    """:func:`_column` of values of any types, through pandas' conversions."""
     if dtype in ("int64",):
         values = pd.to_numeric(values, errors="coerce").fillna(0).astype("int64")
     elif dtype == "bool":
@@ -910,17 +974,14 @@ def _column(col: str, values: pd.Series, dtype: str) -> Any:
     return values.array if dtype == "category" or col in _STATUS_COLUMNS else values.to_numpy()
 
 
-def _edge_uri_default(out: pd.DataFrame) -> None:
+def _edge_uri_default(data: dict[str, Any], n: int) -> None:
     """Without a viewer-request function the edge sees the viewer's uri."""
-    no_vreq = out["edge_uri"].isna().to_numpy()
+    no_vreq = np.asarray(data["edge_uri"].isna(), dtype=bool)
     if no_vreq.any():
         for edge, viewer in (("edge_uri", "uri"), ("edge_querystring", "querystring")):
-            out[edge] = (
-                out[edge]
-                .astype(object)
-                .where(~no_vreq, out[viewer].astype(object))
-                .astype("category")
-            )
+            seen = np.asarray(data[edge], dtype=object)
+            given = data[viewer].to_numpy(dtype=object)
+            data[edge] = _column(edge, np.where(no_vreq, given, seen), n, "category")
 
 
 def comparable(results: pd.DataFrame) -> pd.DataFrame:
