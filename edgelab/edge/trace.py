@@ -400,41 +400,45 @@ class Trace:
         batch replay (``edgelab.frames.replay``) all build their rows here.
         """
         v = self.viewer
-        row: dict[str, Any] = {
-            "request_id": self.request_id,
-            "time": self.time,
-            "method": v.method,
-            "uri": v.uri,
-            "querystring": v.querystring,
-            "client_ip": v.client_ip,
-            "country": v.country,
-            "edge_location": v.edge_location,
-            "user_agent": v.user_agent,
-            "status": self.status,
-            "cache": self.cache,
-            "cache_tier": self.cache_tier,
-            "regional_edge_cache": self.regional_edge_cache,
-            "behavior": self.behavior,
-            "origin_id": self.origin_id,
-            "origin_kind": self.origin_kind,
-            "deployment": self.deployment,
-            "edge_rule": self.edge_rule,
-            "failover": self.failover,
-            "failover_reason": next((a.failover for a in self.attempts if a.failover), None),
-            "error_page": self.error_page.page if self.error_page else None,
-            "original_status": self.error_page.original_status if self.error_page else None,
-            "outcome": self.outcome,
-            "generated_by": self.generated_by.value if self.generated_by else None,
-            "cache_key": _key_text(self.cache_key),
-            "ttl": self.ttl,
-            "age": self.age,
-            "duration_ms": self.duration_ms,
-            "stages": ">".join(s.trigger for s in self.stages),
-        }
-        row.update(_NO_STAGE_COLUMNS)
-        for stage in self.stages:
-            _stage_columns(row, stage)
-        _origin_columns(row, self.origin)
+        row = _ROW.copy()  # every column in its place, as a trace with no stage has it
+        row["request_id"] = self.request_id
+        row["time"] = self.time
+        row["method"] = v.method
+        row["uri"] = v.uri
+        row["querystring"] = v.querystring
+        row["client_ip"] = v.client_ip
+        row["country"] = v.country
+        row["edge_location"] = v.edge_location
+        row["user_agent"] = v.user_agent
+        row["status"] = self.status
+        row["cache"] = self.cache
+        row["cache_tier"] = self.cache_tier
+        row["regional_edge_cache"] = self.regional_edge_cache
+        row["behavior"] = self.behavior
+        row["origin_id"] = self.origin_id
+        row["origin_kind"] = self.origin_kind
+        row["deployment"] = self.deployment
+        row["edge_rule"] = self.edge_rule
+        if self.attempts:
+            row["failover"] = len(self.attempts) > 1
+            row["failover_reason"] = next((a.failover for a in self.attempts if a.failover), None)
+        if self.error_page is not None:
+            row["error_page"] = self.error_page.page
+            row["original_status"] = self.error_page.original_status
+        row["outcome"] = self.outcome
+        if self.generated_by is not None:
+            row["generated_by"] = self.generated_by.value
+        row["cache_key"] = _key_text(self.cache_key)
+        row["ttl"] = self.ttl
+        row["age"] = self.age
+        row["duration_ms"] = self.duration_ms
+        stages = self.stages
+        if stages:
+            row["stages"] = ">".join([s.trigger for s in stages])
+            for stage in stages:
+                _stage_columns(row, stage)
+        if self.origin is not None:
+            _origin_columns(row, self.origin)
         _summary_columns(row, self)
         return row
 
@@ -526,10 +530,7 @@ def _stage_columns(row: dict[str, Any], s: Stage) -> None:
         row["edge_querystring"] = after.get("querystring") if after else None
 
 
-def _origin_columns(row: dict[str, Any], o: OriginCall | None) -> None:
-    if o is None:
-        row.update(_NO_ORIGIN_COLUMNS)
-        return
+def _origin_columns(row: dict[str, Any], o: OriginCall) -> None:
     row["origin_uri"] = o.request.get("uri")
     row["origin_querystring"] = o.request.get("querystring")
     row["origin_status"] = o.status
@@ -537,9 +538,7 @@ def _origin_columns(row: dict[str, Any], o: OriginCall | None) -> None:
     row["origin_error"] = o.error
 
 
-_NO_ORIGIN_COLUMNS = dict.fromkeys(
-    ("origin_uri", "origin_querystring", "origin_status", "origin_ms", "origin_error")
-)
+_ORIGIN_COLUMNS = ("origin_uri", "origin_querystring", "origin_status", "origin_ms", "origin_error")
 
 
 def _summary_columns(row: dict[str, Any], t: Trace) -> None:
@@ -576,8 +575,6 @@ def _summary_columns(row: dict[str, Any], t: Trace) -> None:
         row["outbound_ms"] = sum(float(c.get("duration_ms") or 0.0) for c in calls)
         row["outbound_remote_ms"] = remote_call_ms(calls)
         row["outbound_list"] = dumps_text(calls)
-    else:
-        row.update(_NO_CALL_COLUMNS)
     row["response_bytes"] = body_size(t.response)
     row["response_header_bytes"] = header_bytes(t.response.get("headers", {}))
 
@@ -590,6 +587,29 @@ _NO_CALL_COLUMNS: dict[str, Any] = {
     "outbound_remote_ms": 0.0,
     "outbound_list": "",
 }
+
+#: a row's columns in order, as a trace with no stage, no origin call and no outbound
+#: call has them (:meth:`Trace.to_row` copies it, then fills what the trace has)
+_ROW: dict[str, Any] = {
+    **dict.fromkeys(
+        ("request_id", "time", "method", "uri", "querystring", "client_ip", "country",
+         "edge_location", "user_agent", "status", "cache", "cache_tier",
+         "regional_edge_cache", "behavior", "origin_id", "origin_kind", "deployment",
+         "edge_rule")
+    ),
+    "failover": False,
+    **dict.fromkeys(("failover_reason", "error_page", "original_status", "outcome",
+                     "generated_by", "cache_key", "ttl", "age", "duration_ms")),
+    "stages": "",
+    **_NO_STAGE_COLUMNS,
+    **dict.fromkeys(_ORIGIN_COLUMNS),
+    **dict.fromkeys(("error_type", "error_message", "violations", "violation_list", "logs",
+                     "handler_ms", "cold_starts")),
+    **_NO_CALL_COLUMNS,
+    **dict.fromkeys(("response_bytes", "response_header_bytes")),
+}  # fmt: skip
+#: the columns of :meth:`Trace.to_row`, in order
+ROW_COLUMNS = tuple(_ROW)
 
 
 #: the remote latency a call adds when its service gives none (``remote_call_ms`` of

@@ -48,6 +48,7 @@ import pandas as pd
 
 from ..edge.config import check_distribution, configured_isolated, load_distribution
 from ..edge.distribution import Distribution
+from ..edge.trace import ROW_COLUMNS
 from ..edge.viewer import ViewerRequest
 from ..errors import ConfigError
 from ..runtimes.base import steady_files
@@ -259,16 +260,17 @@ def _run_row(dist: Any, v: dict[str, Any], i: int, rid: str, default_edge: str) 
             else dist.send(_viewer_request(v, rid, default_edge)).to_row()
         )
     except Exception as exc:
-        row = {
-            "request_id": rid,
-            "outcome": "replay-error",
-            "status": None,
-            "cache": "Error",
-            "error_type": type(exc).__name__,
-            "error_message": f"{exc}".strip() or traceback.format_exc(limit=1),
-        }
+        row = _NO_TRACE.copy()
+        row["request_id"], row["outcome"], row["cache"] = rid, "replay-error", "Error"
+        row["error_type"] = type(exc).__name__
+        row["error_message"] = f"{exc}".strip() or traceback.format_exc(limit=1)
     row["row"] = i
     return row
+
+
+#: a row without a trace (an input error, a replay error): a trace row's columns, in its
+#: order (so that a piece's rows turn into columns at once: ``columns_of``), all None
+_NO_TRACE: dict[str, Any] = dict.fromkeys(ROW_COLUMNS)
 
 
 #: result rows as columns (column name -> one value per row, an object array): what a
@@ -338,14 +340,10 @@ def staged_rows(
 def _input_error_row(rid: str, index: int, problem: str) -> dict[str, Any]:
     """A row no viewer could send: reported with its number and reason; no function ran,
     so none is blamed (``edgelab.frames.traffic.row_problems``)."""
-    return {
-        "request_id": rid,
-        "outcome": "input-error",
-        "status": None,
-        "cache": None,
-        "error_type": "InputError",
-        "error_message": f"traffic row {index}: {problem}",
-    }
+    row = _NO_TRACE.copy()
+    row["request_id"], row["outcome"], row["error_type"] = rid, "input-error", "InputError"
+    row["error_message"] = f"traffic row {index}: {problem}"
+    return row
 
 
 @dataclass
