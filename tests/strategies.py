@@ -459,3 +459,27 @@ stored_traces = st.fixed_dictionaries(
         "cache_tier": json_values,
     },
 )
+
+
+# A result column's values as rows give them: mostly the usual types of the column's kind,
+# sometimes a value of another type (a handler's odd uri, a float where an int is usual).
+_ODD_RESULT_VALUES = (
+    st.booleans()
+    | st.floats()
+    | st.integers(min_value=-(2**40), max_value=2**40)
+    | st.sampled_from(["", "12", "x", "1.5"])
+)
+RESULT_VALUES = {
+    "int64": st.none() | st.integers(min_value=-(2**40), max_value=2**40),
+    "Int64": st.none() | st.integers(min_value=0, max_value=2**40),
+    "float64": st.none() | st.integers(-1000, 1000) | st.floats(allow_nan=False, width=32),
+    "bool": st.none() | st.booleans(),
+    "category": st.none() | st.sampled_from(["", "/a", "/b", "Miss", "é"]),
+    "str": st.none() | st.text(max_size=4),
+}
+
+
+def result_values(dtype: str) -> st.SearchStrategy[list[Any]]:
+    """Lists of a result column's values (:data:`edgelab.frames.replay.RESULT_COLUMNS`)."""
+    usual = RESULT_VALUES[dtype]
+    return st.lists(usual, max_size=12) | st.lists(usual | _ODD_RESULT_VALUES, max_size=12)
