@@ -141,20 +141,25 @@ def epoch_seconds(times: pd.Series) -> np.ndarray:
 
 def _viewers(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """Per-row plain values, converted column by column (fast for categoricals)."""
-    return viewers_of(viewer_columns(frame))
+    return viewers_of(_viewer_lists(frame))
 
 
 ViewerColumns = dict[str, Any]  # object arrays, or lists
 
 
-def viewer_columns(frame: pd.DataFrame) -> ViewerColumns:
-    """What :func:`_viewers` reads of each row, as columns of plain values (object
-    arrays: a piece of them is what a Dask worker gets)."""
+def _viewer_lists(frame: pd.DataFrame) -> dict[str, list[Any]]:
     cols: dict[str, list[Any]] = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
     cols["time"] = epoch_seconds(frame["time"]).tolist() if len(frame) else []
     cols["problem"] = list(row_problems(frame))  # a row no viewer could send: input error
+    return cols
+
+
+def viewer_columns(frame: pd.DataFrame) -> ViewerColumns:
+    """What :func:`_viewers` reads of each row, as columns of plain values (object
+    arrays: a piece of them is what a Dask worker gets)."""
     return {
-        name: np.fromiter(values, dtype=object, count=len(values)) for name, values in cols.items()
+        name: np.fromiter(values, dtype=object, count=len(values))
+        for name, values in _viewer_lists(frame).items()
     }
 
 
