@@ -324,13 +324,12 @@ def _call_with_timeout(fn: Callable[..., Any], timeout_s: float, *args: Any) -> 
             return fn(*args)
         finally:
             _deadline[0] = outer
-            if not kept:
-                _SETITIMER(_ITIMER_REAL, 0)
-                _SIGNAL(_SIGALRM, previous)
-            elif outer != _INF:  # back in the call this one was nested in: its deadline
+            if outer != _INF:  # back in the call this one was nested in: its deadline
                 _SETITIMER(_ITIMER_REAL, max(outer - _monotonic(), 0.0005))
-            elif _GETSIGNAL(_SIGALRM) is not _raise_timeout:
-                _SETITIMER(_ITIMER_REAL, 0)  # the function's own handler: never after it
+            elif not kept or _GETSIGNAL(_SIGALRM) is not _raise_timeout:
+                _SETITIMER(_ITIMER_REAL, 0)  # (a function's own handler: never after it)
+            if not kept:
+                _SIGNAL(_SIGALRM, previous)
     return _call_in_thread(lambda: fn(*args), timeout_s)
 
 
