@@ -4,6 +4,7 @@ without its pattern, the chain's stage records of a function's outcome."""
 
 from __future__ import annotations
 
+import copy
 import re
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 import edgelab as el
 from edgelab.rules.outcome import decide, decide_outcome
+from edgelab.rules.validate import validate_result, walk_checks
 from edgelab.rules.violation import status_code
 from edgelab.runtimes.base import RawResult
 from edgelab.runtimes.jsonwire import marshal_checked
@@ -111,3 +113,93 @@ def test_a_status_with_a_space_int_does_not_take_is_a_502_not_a_crash() -> None:
     refused it, so the validator raised; it is an invalid status (502) like any other."""
     result = el.invoke(lambda e, c: {"status": "200\x1f"}, el.build_event("viewer-request"))
     assert (result.status, [v.rule for v in result.violations]) == (502, ["status-invalid"])
+
+
+RULE_SETS = [
+    el.get_rules(),
+    el.get_rules("2023-03"),
+    el.get_rules(overrides={"uri-querystring-length": 20, "status-min": 250, "status-max": 404}),
+]
+
+
+@settings(max_examples=500)
+@given(
+    request=strategies.requests_like | strategies.usual_requests,
+    response=strategies.responses_like | strategies.usual_responses,
+    trigger=st.sampled_from(TRIGGERS),
+    rules=st.sampled_from(RULE_SETS),
+    change=st.sampled_from([None, "uri", "status", "header"]),
+)
+def test_a_result_equal_to_its_input_gets_what_the_walk_of_every_check_gives(
+    request: dict[str, Any],
+    response: dict[str, Any],
+    trigger: el.Trigger,
+    rules: Any,
+    change: str | None,
+) -> None:
+    """validate_result's shortcut for a result equal (==) to the request or response the
+    function was given finds what walking every check finds, whatever the input's shape
+    (odd uris, statuses, header maps, bodies) and the rule set's limits (§2, §4, §6)."""
+    cf_in = {"request": request, "response": response}
+    result = copy.deepcopy(request if trigger.is_request else response)
+    if change == "uri":
+        result["uri"] = "/changed"
+    elif change == "status":
+        result["status"] = "203"
+    elif change == "header":
+        result["headers"] = {**(result.get("headers") or {}), "x-new": [{"value": "1"}]}
+    kind, found = validate_result(result, trigger=trigger, cf_in=cf_in, rules=rules)
+    if kind is not None:
+        assert found == walk_checks(kind, result, trigger=trigger, cf_in=cf_in, rules=rules)
+
+
+@pytest.mark.parametrize("trigger", TRIGGERS, ids=lambda t: f"{t.value}-§6")
+def test_the_shortcut_is_taken_for_the_usual_unchanged_input(trigger: el.Trigger) -> None:
+    """The usual event's request or response, returned unchanged, passes without the walk
+    (the shortcut's own conditions hold), and passes the walk too."""
+    from edgelab.rules import validate
+
+    cf_in = el.cf_record(el.build_event(trigger.value))
+    result = copy.deepcopy(cf_in["request" if trigger.is_request else "response"])
+    rules = el.get_rules()
+    if trigger.is_request:
+        assert validate.passes_unchanged_request(result, trigger, rules)
+    else:
+        assert validate.passes_unchanged_response(result, rules, trigger)
+    kind = "request" if trigger.is_request else "response"
+    assert walk_checks(kind, result, trigger=trigger, cf_in=cf_in, rules=rules) == []
+    assert validate_result(result, trigger=trigger, cf_in=cf_in, rules=rules) == (kind, [])
+
+
+VREQ, OREQ, ORESP, VRESP = TRIGGERS
+_GOOD_HEADERS = {"x-a": [{"key": "X-A", "value": "1"}]}
+
+
+@pytest.mark.parametrize(
+    ("trigger", "part", "rule"),
+    [
+        (VRESP, {"status": "0200", "headers": {}}, "status-read-only"),  # §1.7: as read
+        (ORESP, {"status": "0200", "headers": {}}, None),
+        (ORESP, {"status": "600", "headers": {}}, "status-range"),
+        (ORESP, {"status": "200", "headers": {"x-a": ({"key": "X-A", "value": "1"},)}}, "header-shape"),
+        (ORESP, {"status": "200", "body": "%%%", "bodyEncoding": "base64"}, "body-base64-invalid"),
+        (ORESP, {"status": "200", "statusDescription": 5}, "response-invalid"),
+        (VREQ, {"uri": "a", "querystring": "", "headers": _GOOD_HEADERS}, "uri-invalid"),
+        (VREQ, {"uri": "/a", "querystring": "", "headers": {"x-a": ({"value": "1"},)}}, "header-shape"),
+        (OREQ, {"uri": "/" + "a" * 9000, "querystring": "", "headers": {}}, "uri-querystring-length"),
+        (VREQ, {"uri": "/a", "querystring": 5, "headers": {}}, "querystring-invalid"),
+    ],
+    ids=["§1.7", "§4", "§4-range", "§1.5", "§4-base64", "§4-desc", "§1.3", "§1.5-req", "§5.3", "§1.3-qs"],
+)
+def test_an_unchanged_input_of_an_odd_shape_gets_the_walks_violations(
+    trigger: el.Trigger, part: dict[str, Any], rule: str | None
+) -> None:
+    """The shortcut's conditions, one by one: an input the walk finds something in,
+    returned unchanged, is still found (§6: a 502), as when it was changed."""
+    cf_in = {"request" if trigger.is_request else "response": part}
+    if not trigger.is_request:
+        cf_in["request"] = {"uri": "/", "querystring": "", "headers": {}}
+    result = copy.deepcopy(part)
+    kind, found = validate_result(result, trigger=trigger, cf_in=cf_in, rules=el.get_rules())
+    assert found == walk_checks(kind or "", result, trigger=trigger, cf_in=cf_in, rules=el.get_rules())
+    assert [v.rule for v in found][:1] == ([rule] if rule else [])
