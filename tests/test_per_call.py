@@ -20,7 +20,10 @@ from edgelab.runtimes.base import RawResult
 from edgelab.runtimes.jsonwire import marshal_checked
 from tests import strategies
 
-TRIGGERS = [el.Trigger(t) for t in ("viewer-request", "origin-request", "origin-response", "viewer-response")]
+TRIGGERS = [
+    el.Trigger(t)
+    for t in ("viewer-request", "origin-request", "origin-response", "viewer-response")
+]
 _STATUS_TEXT = re.compile(r"^\s*[0-9]{1,6}\s*$")
 
 
@@ -181,15 +184,38 @@ _GOOD_HEADERS = {"x-a": [{"key": "X-A", "value": "1"}]}
         (VRESP, {"status": "0200", "headers": {}}, "status-read-only"),  # §1.7: as read
         (ORESP, {"status": "0200", "headers": {}}, None),
         (ORESP, {"status": "600", "headers": {}}, "status-range"),
-        (ORESP, {"status": "200", "headers": {"x-a": ({"key": "X-A", "value": "1"},)}}, "header-shape"),
+        (
+            ORESP,
+            {"status": "200", "headers": {"x-a": ({"key": "X-A", "value": "1"},)}},
+            "header-shape",
+        ),
         (ORESP, {"status": "200", "body": "%%%", "bodyEncoding": "base64"}, "body-base64-invalid"),
         (ORESP, {"status": "200", "statusDescription": 5}, "response-invalid"),
         (VREQ, {"uri": "a", "querystring": "", "headers": _GOOD_HEADERS}, "uri-invalid"),
-        (VREQ, {"uri": "/a", "querystring": "", "headers": {"x-a": ({"value": "1"},)}}, "header-shape"),
-        (OREQ, {"uri": "/" + "a" * 9000, "querystring": "", "headers": {}}, "uri-querystring-length"),
+        (
+            VREQ,
+            {"uri": "/a", "querystring": "", "headers": {"x-a": ({"value": "1"},)}},
+            "header-shape",
+        ),
+        (
+            OREQ,
+            {"uri": "/" + "a" * 9000, "querystring": "", "headers": {}},
+            "uri-querystring-length",
+        ),
         (VREQ, {"uri": "/a", "querystring": 5, "headers": {}}, "querystring-invalid"),
     ],
-    ids=["§1.7", "§4", "§4-range", "§1.5", "§4-base64", "§4-desc", "§1.3", "§1.5-req", "§5.3", "§1.3-qs"],
+    ids=[
+        "§1.7",
+        "§4",
+        "§4-range",
+        "§1.5",
+        "§4-base64",
+        "§4-desc",
+        "§1.3",
+        "§1.5-req",
+        "§5.3",
+        "§1.3-qs",
+    ],
 )
 def test_an_unchanged_input_of_an_odd_shape_gets_the_walks_violations(
     trigger: el.Trigger, part: dict[str, Any], rule: str | None
@@ -201,5 +227,7 @@ def test_an_unchanged_input_of_an_odd_shape_gets_the_walks_violations(
         cf_in["request"] = {"uri": "/", "querystring": "", "headers": {}}
     result = copy.deepcopy(part)
     kind, found = validate_result(result, trigger=trigger, cf_in=cf_in, rules=el.get_rules())
-    assert found == walk_checks(kind or "", result, trigger=trigger, cf_in=cf_in, rules=el.get_rules())
+    assert found == walk_checks(
+        kind or "", result, trigger=trigger, cf_in=cf_in, rules=el.get_rules()
+    )
     assert [v.rule for v in found][:1] == ([rule] if rule else [])

@@ -298,7 +298,7 @@ def _raise_timeout(signum: int, frame: Any) -> None:
     if deadline == _INF:  # a timer left armed in a steady_files block fired between calls
         return
     left = deadline - _monotonic()
-    if left > 0.0005:  # armed for a call nested in this one: wait for this one's deadline
+    if left > 0.0005 and _SETITIMER is not None:  # armed for a call nested in this one
         _SETITIMER(_ITIMER_REAL, left)
         return
     raise _Timeout()
@@ -355,8 +355,8 @@ def _alarm_kept() -> bool:
 
 
 def _restore_alarm(block: Any, previous: Any) -> None:
-    if _deadline[0] == _INF:  # (a block that ends inside a call leaves that call its timer)
-        _SETITIMER(_ITIMER_REAL, 0)
+    if _deadline[0] == _INF and _SETITIMER is not None:  # (a block that ends inside a
+        _SETITIMER(_ITIMER_REAL, 0)  # call leaves that call its timer)
     _SIGNAL(_SIGALRM, previous)
     if _alarm_block[0] is block:
         _alarm_block[0] = None
