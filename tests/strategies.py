@@ -119,6 +119,36 @@ responses_like = st.fixed_dictionaries(
 
 handler_returns = st.one_of(json_values, requests_like, responses_like)
 
+# Requests and responses of the usual shape, with the odd value here and there: what a
+# handler most often returns unchanged (the validator's shortcut for it, §2, §4, §6).
+usual_requests = st.fixed_dictionaries(
+    {
+        "uri": uris | st.from_regex(r"/[a-z]{8,40}", fullmatch=True) | st.sampled_from(["", "a"]),
+        "querystring": querystrings | st.sampled_from(["", "a=1&b=2&c=3&d=4"]),
+        "headers": st.builds(el.header_map, header_pairs)
+        | st.just({"x-a": ({"key": "X-A", "value": "1"},)}),
+    },
+    optional={
+        "method": st.sampled_from(["GET", "POST"]),
+        "clientIp": st.just(el.event.build.EXAMPLE_CLIENT_IP),
+        "body": st.just({"action": "read-only", "data": "", "encoding": "base64"}),
+        "origin": st.just({"custom": {"domainName": "example.com"}}),
+    },
+)
+usual_responses = st.fixed_dictionaries(
+    {
+        "status": st.sampled_from(["200", "249", "250", "404", "405", "599", "600"])
+        | st.sampled_from(["0200", " 200", "1000000", "²00", "200\x1f"])
+        | st.integers(100, 700).map(str),
+    },
+    optional={
+        "statusDescription": st.sampled_from(["OK", ""]) | st.integers(),
+        "headers": st.builds(el.header_map, header_pairs) | st.just({"x-a": "1"}),
+        "body": st.sampled_from(["hello", "aGVsbG8=", "%%%"]) | st.integers(),
+        "bodyEncoding": st.sampled_from(["text", "base64", "gzip"]),
+    },
+)
+
 # -- raw header maps: any case, CR/LF, control and wide characters (facts §1.5, §6, §13) -------
 # RFC 9110 token characters, spelled out here apart from the validator's regex.
 TOKEN_CHARS = frozenset(

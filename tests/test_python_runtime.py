@@ -623,3 +623,94 @@ def test_isolated_handler_over_its_memory_quota_gets_500(handlers_dir: Path) -> 
     assert (over.outcome, over.status, over.error.type) == ("error", 500, "LambdaExecutionError")
     assert "128 MB memory limit" in over.error.message
     assert fits.outcome == "request" and roomier.outcome == "request"
+
+
+def test_in_a_steady_files_block_the_timer_left_armed_never_stops_code_between_calls(
+    handlers_dir: Path,
+) -> None:
+    """In a block the timeout's timer is armed at each call and left running after it
+    (one system call less a call): when it fires between calls nothing is stopped, the
+    next call's timeout still works, and the block disarms it when it ends."""
+    import signal
+    import time
+
+    from edgelab.runtimes.base import Call, steady_files
+    from edgelab.runtimes.context import ContextInfo
+    from edgelab.runtimes.python import InProcessPython
+
+    spec = write(
+        handlers_dir / "naps.py",
+        "import time\n"
+        "def handler(event, context):\n"
+        "    if event['Records'][0]['cf']['request']['uri'] == '/sleep':\n"
+        "        time.sleep(100)\n"
+        "    return {'status': '200'}\n",
+    )
+    handler = InProcessPython(spec)
+
+    def call(uri: str, timeout_s: float) -> str:
+        return handler.invoke(Call(event(uri), ContextInfo("naps", 128, timeout_s))).status
+
+    with steady_files():
+        assert call("/", 0.05) == "ok"
+        assert signal.getitimer(signal.ITIMER_REAL)[0] > 0  # left running
+        deadline = time.monotonic() + 0.3
+        while time.monotonic() < deadline:  # it fires here, between calls: ignored
+            time.sleep(0.01)
+        assert signal.getitimer(signal.ITIMER_REAL)[0] == 0  # it fired
+        assert call("/sleep", 0.2) == "timeout"  # armed again by the next call
+        assert call("/", 5.0) == "ok"
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # disarmed with the block
+
+
+def test_in_a_steady_files_block_a_functions_own_alarm_handler_never_runs_after_its_call(
+    handlers_dir: Path,
+) -> None:
+    """A function that puts its own SIGALRM handler in place during its call: the timer
+    left armed after the call is disarmed at once, so that handler never runs later,
+    outside the function (as when the timer was disarmed after every call)."""
+    import signal
+
+    from edgelab.runtimes.base import Call, steady_files
+    from edgelab.runtimes.context import ContextInfo
+    from edgelab.runtimes.python import InProcessPython
+
+    spec = write(
+        handlers_dir / "own_alarm.py",
+        "import signal\n"
+        "def handler(event, context):\n"
+        "    def later(signum, frame):\n"
+        "        raise RuntimeError('the function handler ran after its call')\n"
+        "    signal.signal(signal.SIGALRM, later)\n"
+        "    return {'status': '200'}\n",
+    )
+    handler = InProcessPython(spec)
+    before = signal.getsignal(signal.SIGALRM)
+    try:
+        with steady_files():
+            result = handler.invoke(Call(event("/"), ContextInfo("own-alarm", 128, 0.05)))
+            assert result.status == "ok"
+            assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    finally:
+        signal.signal(signal.SIGALRM, before)
+
+
+def test_a_call_nested_in_another_leaves_the_outer_one_its_timeout() -> None:
+    """A call made inside another (a function that invokes one in-process) arms the timer
+    for itself; when it returns, the outer call's deadline is armed again, inside a
+    steady_files block or not."""
+    import time
+
+    from edgelab.runtimes.base import steady_files
+    from edgelab.runtimes.python import _call_with_timeout, _Timeout
+
+    def outer() -> None:
+        _call_with_timeout(lambda: None, 5.0)  # a longer inner timeout, returned early
+        time.sleep(100)
+
+    with steady_files(), pytest.raises(_Timeout):
+        _call_with_timeout(outer, 0.2)
+    started = time.monotonic()
+    with pytest.raises(_Timeout):
+        _call_with_timeout(outer, 0.2)
+    assert time.monotonic() - started < 50

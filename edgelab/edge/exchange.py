@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..rules.outcome import decide, error_response
+from ..rules.outcome import decide_outcome, error_response
 from ..runtimes.base import Call
 from ..runtimes.context import ContextInfo, new_aws_request_id
 from ..triggers import Trigger
@@ -190,32 +190,35 @@ def run_trigger(ex: Exchange, bound: BoundTrigger, cf_in: dict[str, Any], rules:
         bound.handler.function_name,
         bound.memory_mb,
         bound.timeout_s,
-        aws_request_id=new_aws_request_id(),
-        container_id=bound.container_id,
+        "1",
+        new_aws_request_id(),
+        bound.container_id,
     )
     raw = bound.handler.invoke(Call({"Records": [{"cf": cf_in}]}, info))
-    res = decide(raw, trigger=trig, cf_in=cf_in, rules=rules)
+    # decide() without its copies of the input and of the calls, which only
+    # el.invoke's result keeps: the stage records cf_in's part and raw.calls
+    res = decide_outcome(raw, trigger=trig, cf_in=cf_in, rules=rules)
+    error = res.error
     out = res.request if res.outcome == "request" else res.response
     ex.stages.append(
         Stage(
-            trig.value,
+            trig._value_,
             res.outcome,
             cf_in["request" if trig.is_request else "response"],
             out,
             res.duration_ms,
             res.violations,
             res.logs,
-            res.error.to_dict() if res.error else None,
+            None if error is None else {"type": error.type, "message": error.message},
             res.cold_start,
             runtime=bound.runtime or None,
-            calls=res.calls,
+            calls=raw.calls,
         )
     )
-    if res.error is not None:
+    if error is not None:
         assert res.status is not None
         return Step(
-            "fail",
-            error_response(res.status, res.error.type, res.error.message, request_id=ex.request_id),
+            "fail", error_response(res.status, error.type, error.message, request_id=ex.request_id)
         )
     assert out is not None
     if res.outcome == "response" and trig.is_request:

@@ -182,7 +182,8 @@ class CallOrigin:
         ex.origin_call = OriginCall(send, resp, (perf() - started) * 1000)
         if b.forward_cookies == "none" and "set-cookie" in resp["headers"]:
             resp = {**resp, "headers": without(resp["headers"], "set-cookie")}
-        resp.setdefault("statusDescription", status_phrase(resp["status"]))
+        if "statusDescription" not in resp:
+            resp["statusDescription"] = status_phrase(resp["status"])
         return Reply(resp, "Miss")
 
     def failed(

@@ -111,7 +111,8 @@ def normalize_response(
     """
     out = dict(resp)
     out["status"] = str(int(resp["status"]))
-    out.setdefault("statusDescription", status_phrase(resp["status"]))
+    if "statusDescription" not in out:  # (not setdefault: the phrase only when missing)
+        out["statusDescription"] = status_phrase(resp["status"])
     if "headers" in resp:
         headers = resp["headers"]
     else:
@@ -127,7 +128,7 @@ def decide(
     raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any], rules: RuleSet
 ) -> InvocationResult:
     """Turn what the function did into CloudFront's outcome."""
-    result = _decide(raw, trigger=trigger, cf_in=cf_in, rules=rules)
+    result = decide_outcome(raw, trigger=trigger, cf_in=cf_in, rules=rules)
     result.calls = list(raw.calls)
     result.input = dict(cf_in)
     return result
@@ -164,9 +165,12 @@ def event_type_hint(raw: RawResult, trigger: Trigger) -> str:
     return ""
 
 
-def _decide(
+def decide_outcome(
     raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any], rules: RuleSet
 ) -> InvocationResult:
+    """:func:`decide` without the copies of ``cf_in`` and of the outbound calls its
+    result keeps (``input``, ``calls``: left empty): for the chain, whose stage
+    records keep ``cf_in``'s part and ``raw.calls`` themselves."""
     request_in = cf_in.get("request")
     response_in = cf_in.get("response")
     if raw.status == "timeout":

@@ -136,6 +136,8 @@ _STATUS_TEXT = re.compile(r"^\s*[0-9]{1,6}\s*$")
 def status_code(status: Any) -> int | None:
     """The status as an int: a string of ASCII digits or an integer (§4 accepts both);
     a whole float counts too. Anything else (bool, inf, '1e3', other digits) is None."""
+    if type(status) is str and status.isdigit() and status.isascii() and len(status) <= 6:
+        return int(status)  # the usual "200", without the pattern (the same answer)
     if isinstance(status, bool):
         return None
     if isinstance(status, int):
@@ -143,7 +145,10 @@ def status_code(status: Any) -> int | None:
     if isinstance(status, float):
         return int(status) if status.is_integer() else None
     if isinstance(status, str) and _STATUS_TEXT.match(status):
-        return int(status)
+        try:
+            return int(status)
+        except ValueError:  # a space int() does not strip ("\x1f"): no status either
+            return None
     return None
 
 

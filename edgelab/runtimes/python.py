@@ -65,6 +65,8 @@ _exit = os._exit
 _SIGNAL = _signal.signal
 _GETSIGNAL = _signal.getsignal
 _SETITIMER = getattr(_signal, "setitimer", None)
+_get_ident = threading.get_ident
+_monotonic = time.monotonic
 _SIGALRM = int(getattr(signal, "SIGALRM", 14))
 _ITIMER_REAL = int(getattr(signal, "ITIMER_REAL", 0))
 
@@ -285,22 +287,50 @@ def parse_python_spec(spec: str) -> tuple[str, str | None, bool]:
 
 
 # -- running with a real timeout -------------------------------------------------------
+_INF = float("inf")
+#: the deadline (``time.monotonic``) of the in-process call running in the main thread,
+#: inf between calls: what the SIGALRM handler reads
+_deadline: list[float] = [_INF]
+
+
 def _raise_timeout(signum: int, frame: Any) -> None:
+    deadline = _deadline[0]
+    if deadline == _INF:  # a timer left armed in a steady_files block fired between calls
+        return
+    left = deadline - _monotonic()
+    if left > 0.0005 and _SETITIMER is not None:  # armed for a call nested in this one
+        _SETITIMER(_ITIMER_REAL, left)
+        return
     raise _Timeout()
 
 
-def _call_with_timeout(fn: Callable[[], Any], timeout_s: float) -> Any:
-    if _SETITIMER is not None and threading.current_thread() is threading.main_thread():
+def _call_with_timeout(fn: Callable[..., Any], timeout_s: float, *args: Any) -> Any:
+    """``fn(*args)``, stopped by :class:`_Timeout` past ``timeout_s`` (the arguments are
+    passed on rather than bound in a closure: one object less on every call).
+
+    In the main thread a SIGALRM timer interrupts it. Inside a ``steady_files`` block
+    (see :func:`_alarm_kept`) the timer is armed at each call and left running after
+    it, rather than disarmed (one system call less a call): the handler ignores a
+    timer that fires between calls, and the block disarms it when it ends (at once if
+    the function put its own SIGALRM handler in place, which must never run after its
+    call)."""
+    if _SETITIMER is not None and _get_ident() == threading.main_thread().ident:
         kept = _alarm_kept()
         previous = None if kept else _SIGNAL(_SIGALRM, _raise_timeout)
+        outer = _deadline[0]
+        _deadline[0] = _monotonic() + timeout_s
         _SETITIMER(_ITIMER_REAL, timeout_s)
         try:
-            return fn()
+            return fn(*args)
         finally:
-            _SETITIMER(_ITIMER_REAL, 0)
+            _deadline[0] = outer
+            if outer != _INF:  # back in the call this one was nested in: its deadline
+                _SETITIMER(_ITIMER_REAL, max(outer - _monotonic(), 0.0005))
+            elif not kept or _GETSIGNAL(_SIGALRM) is not _raise_timeout:
+                _SETITIMER(_ITIMER_REAL, 0)  # (a function's own handler: never after it)
             if not kept:
                 _SIGNAL(_SIGALRM, previous)
-    return _call_in_thread(fn, timeout_s)
+    return _call_in_thread(lambda: fn(*args), timeout_s)
 
 
 _alarm_block: list[Any] = [None]  # the steady_files block our SIGALRM handler is kept for
@@ -309,8 +339,9 @@ _alarm_block: list[Any] = [None]  # the steady_files block our SIGALRM handler i
 def _alarm_kept() -> bool:
     """In a ``steady_files`` block (a replay's piece of rows, main thread), the timeout's
     SIGALRM handler is installed at the block's first call and kept until the block ends
-    (then the one before it is put back), rather than swapped in and out around every
-    call; a function that replaced it gets it installed again at the next call."""
+    (then the timer is disarmed and the handler before it put back), rather than
+    swapped in and out around every call; a function that replaced it gets it installed
+    again at the next call."""
     block = steady_block()
     if block is None:
         return False
@@ -324,6 +355,8 @@ def _alarm_kept() -> bool:
 
 
 def _restore_alarm(block: Any, previous: Any) -> None:
+    if _deadline[0] == _INF and _SETITIMER is not None:  # (a block that ends inside a
+        _SETITIMER(_ITIMER_REAL, 0)  # call leaves that call its timer)
     _SIGNAL(_SIGALRM, previous)
     if _alarm_block[0] is block:
         _alarm_block[0] = None
@@ -429,7 +462,7 @@ def run_function(
     context = LambdaContext(info, started=started)
     checked = False
     try:
-        value = _call_with_timeout(lambda: fn(event, context), info.timeout_s)
+        value = _call_with_timeout(fn, info.timeout_s, event, context)
         elapsed = time.monotonic() - started
         if elapsed > info.timeout_s:  # it swallowed the interrupt and carried on
             raise _Timeout()
