@@ -79,11 +79,14 @@ def test_isolated_handlers_are_taped_and_batched_on_the_workers(scheduler: str) 
     assert here["cache"].eq("Hit").any()
 
 
-def test_the_cli_runs_on_a_scheduler(scheduler: str, tmp_path: Path, one_worker) -> None:
+def test_the_cli_runs_on_a_scheduler(scheduler: str, tmp_path: Path, one_worker, capsys) -> None:
     out = tmp_path / "r.parquet"
     args = ["replay", str(LOGS), "--config", str(CONFIG), "--out", str(out)]
     code = main([*args, "--chunk-rows", "60", "--scheduler", scheduler, "--no-progress"])
     assert code == 0
+    # the path the rows took, and why, in one note line
+    [note] = [line for line in capsys.readouterr().err.splitlines() if "rows went to" in line]
+    assert note.startswith("note: rows went to 2 workers by ") and "modelled (" in note
     back = pd.read_parquet(out)
     assert back["row"].tolist() == list(range(len(one_worker)))
     assert back["cache"].astype(str).tolist() == one_worker["cache"].astype(str).tolist()
