@@ -70,13 +70,20 @@ def test_an_existing_cluster_gives_the_one_worker_results(scheduler: str, one_wo
     same(one_worker, on_cluster)
 
 
-def test_isolated_handlers_are_taped_and_batched_on_the_workers(scheduler: str) -> None:
+def test_isolated_handlers_are_taped_and_batched_on_the_workers(
+    scheduler: str, tmp_path: Path
+) -> None:
     # the config's default: Python handlers isolated, viewer request batched per piece
     traffic = el.generate_traffic("workshop-small", 400, seed=11)
     here = el.replay(CONFIG, traffic, progress=False, chunk_rows=150)
-    there = el.replay(CONFIG, traffic, progress=False, chunk_rows=150, scheduler=scheduler)
-    same(here, there)
+    run = el.replay_to(
+        CONFIG, traffic, tmp_path / "r.parquet", progress=False, chunk_rows=150,
+        scheduler=scheduler,
+    )  # fmt: skip
+    same(here, pd.read_parquet(run.out))
     assert here["cache"].eq("Hit").any()
+    # the workers told the cost rule that these functions cost a round trip a call
+    assert any("(round-trip functions)" in note for note in run.notes)
 
 
 def test_the_cli_runs_on_a_scheduler(scheduler: str, tmp_path: Path, one_worker, capsys) -> None:

@@ -283,7 +283,7 @@ class DaskEngine:
         self.route: Route | None = None  # the path the first chunk chose, and why
         self.kind = "in-process"  # the distribution's functions (replay_route.COSTS)
         #: cores the parent and the workers share (a local cluster); None: each its own
-        self.cores = (os.cpu_count() or 1) if scheduler is None else None
+        self.cores = _cores() if scheduler is None else None
         self.default_edge: str | None = None  # the distribution's, for rows without one
         self.flights: deque[_Flight] = deque()  # the chunks in flight, oldest first
         self.submitted = 0  # tasks submitted so far
@@ -799,6 +799,13 @@ def _local_cluster(distributed: Any, workers: int, config: dict[str, Any], **kwa
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             **kwargs,
         )
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's limit too, where the system says)."""
+    with contextlib.suppress(AttributeError, OSError):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _length(piece: Any) -> int:
