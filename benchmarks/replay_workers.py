@@ -18,7 +18,8 @@ per trigger, a folder origin, a saved ``shop`` traffic set in Parquet), run with
 Prints each rate, the ratio of the N-worker rate to the 1-worker rate (target >= 1.6 on a
 2-core machine with 2 workers), and whether the results are identical (measured columns
 aside). The per-row figures (microseconds of CPU a row, this process and the workers) are
-what ``edgelab.frames.replay_route.COSTS`` holds.
+what ``edgelab.frames.replay_route.COSTS`` holds; by cache key, the CPU this process
+spends between phases (no worker has work meanwhile) is printed too.
 ``--isolated`` runs the Python handlers isolated (worker processes; slower) instead of
 in-process. ``--profile`` prints where the parent spends its time with N workers (what it
 does per row limits the speed-up). Beside each wall time: the CPU seconds of this process
@@ -66,6 +67,34 @@ def _watch_workers() -> None:
     replay_dask.DaskEngine.close = closing  # type: ignore[method-assign]
 
 
+#: the main thread's CPU seconds between a phase's (or a chunk's) last result and the next
+#: task, when no worker has work (rows by cache key), and how many such gaps
+SERIAL: dict[str, float] = {"cpu": 0.0, "gaps": 0}
+
+
+def _watch_phases() -> None:
+    """Time what this process does between two phases of rows by cache key (the owners
+    and back pieces worked out, a chunk written and the next read): from the end of a
+    round of tasks to the next task submitted (``replay_route.COSTS``'s ``key_serial``)."""
+    from edgelab.frames import replay_dask
+
+    rounds, submit = replay_dask.DaskEngine._rounds, replay_dask.DaskEngine._submit
+    ended: list[float] = []
+
+    def timed_rounds(self: Any, jobs: Any, refill: Any = None) -> Any:
+        yield from rounds(self, jobs, refill)
+        ended[:] = [time.thread_time()]
+
+    def timed_submit(self: Any, s: int, job: Any) -> Any:
+        if ended:
+            SERIAL["cpu"] += time.thread_time() - ended.pop()
+            SERIAL["gaps"] += 1
+        return submit(self, s, job)
+
+    replay_dask.DaskEngine._rounds = timed_rounds  # type: ignore[method-assign]
+    replay_dask.DaskEngine._submit = timed_submit  # type: ignore[method-assign]
+
+
 def _cpu_seconds() -> float:
     import resource
 
@@ -82,7 +111,7 @@ def run(
     WORKER_CPU.clear()
     cpu = _cpu_seconds()
     started = time.perf_counter()
-    kwargs = {"workers": workers, "progress": False, "chunk_rows": chunk_rows}
+    kwargs: dict[str, Any] = {"workers": workers, "progress": False, "chunk_rows": chunk_rows}
     if profile is None:
         done = el.replay_to(spec, traffic, out, **kwargs)
     else:
@@ -129,6 +158,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _watch_workers()
+        _watch_phases()
         config, fast, traffic = setup(root, args.n, one_edge=args.one_edge)
         cfg = config if args.isolated else fast
         factory = functools.partial(el.load_distribution, cfg, isolated=args.isolated)
@@ -141,6 +171,7 @@ def main() -> None:
         prof = root / "profile" if args.profile else None
         # one worker on Dask: the supervised one-worker cluster of a definition file
         spec = factory if args.workers > 1 else str(cfg)
+        SERIAL.update(cpu=0.0, gaps=0)
         took[n_name] = run(spec, traffic, root / "two.parquet", args.workers, prof, rows)
         one = comparable(pd.read_parquet(root / "one.parquet"))
         two = comparable(pd.read_parquet(root / "two.parquet"))
@@ -167,6 +198,11 @@ def main() -> None:
         f"{n_name} / 1 worker: {base / two_s:.2f}x the rate (target >= 1.6, 2 workers on 2 cores)"
     )
     print(f"results                 : {same} (measured columns aside; {hits:,} hits)")
+    if SERIAL["gaps"]:
+        print(
+            f"between phases          : {SERIAL['cpu']:.2f} CPU s of this process's main thread "
+            f"in {SERIAL['gaps']:.0f} gaps ({SERIAL['cpu'] / args.n * 1e6:.0f} us a row)"
+        )
     for note in took[n_name][3]:
         print(f"path                    : {note}")
 
