@@ -21,30 +21,58 @@ def one_region(workers: int) -> list[int]:
     ("loads", "workers", "cores", "kind", "path"),
     [
         # this machine: a local cluster shares 2 cores with the replaying process
-        pytest.param(one_region(2), 2, 2, "in-process", "group", id="one-region-2-workers-2-cores"),
         pytest.param(
-            one_region(16), 16, 2, "in-process", "group", id="one-region-16-workers-2-cores"
+            one_region(2), 2, 2, "in-process", "group", id="in-process-one-region-2-workers-2-cores"
+        ),
+        pytest.param(
+            one_region(16),
+            16,
+            2,
+            "in-process",
+            "group",
+            id="in-process-one-region-16-workers-2-cores",
         ),
         # by cache key the replaying process spends about what a worker spends by group
         # (122 + 12 against 137 us a row): more workers of their own cannot make
         # in-process functions much faster that way, and a near tie goes by group
-        pytest.param(one_region(2), 2, None, "in-process", "group", id="one-region-2-workers"),
-        pytest.param(one_region(64), 64, None, "in-process", "group", id="one-region-64-workers"),
-        # functions in other processes: a row costs a worker 3x more, the split pays
-        pytest.param(one_region(16), 16, None, "round-trip", "key", id="one-region-16-workers"),
-        pytest.param(one_region(2), 2, None, "round-trip", "key", id="round-trip-2-workers"),
-        pytest.param(one_region(2), 2, 2, "round-trip", "key", id="round-trip-2-workers-2-cores"),
         pytest.param(
-            [N // 2, N // 2, 0, 0], 4, None, "round-trip", "key", id="2-regions-4-workers"
+            one_region(2), 2, None, "in-process", "group", id="in-process-one-region-2-workers"
+        ),
+        pytest.param(
+            one_region(64), 64, None, "in-process", "group", id="in-process-one-region-64-workers"
+        ),
+        # functions in other processes: a row costs a worker 3x more, the split pays
+        pytest.param(
+            one_region(16), 16, None, "round-trip", "key", id="round-trip-one-region-16-workers"
+        ),
+        pytest.param(
+            one_region(2), 2, None, "round-trip", "key", id="round-trip-one-region-2-workers"
+        ),
+        pytest.param(
+            one_region(2), 2, 2, "round-trip", "key", id="round-trip-one-region-2-workers-2-cores"
+        ),
+        pytest.param(
+            [N // 2, N // 2, 0, 0],
+            4,
+            None,
+            "round-trip",
+            "key",
+            id="round-trip-2-regions-4-workers",
         ),
         # groups that balance: each row once, no front phase
-        pytest.param([N // 4] * 4, 4, None, "round-trip", "group", id="4-regions-4-workers"),
-        pytest.param([N // 2] * 2, 2, 2, "round-trip", "group", id="2-regions-2-workers-2-cores"),
-        pytest.param([12_000, 8_000], 2, 2, "in-process", "group", id="regions-60-40-2-cores"),
-        pytest.param([N // 4] * 4, 4, None, "in-process", "group", id="4-regions-in-process"),
+        pytest.param(
+            [N // 4] * 4, 4, None, "round-trip", "group", id="round-trip-4-regions-4-workers"
+        ),
+        pytest.param(
+            [N // 2] * 2, 2, 2, "round-trip", "group", id="round-trip-2-regions-2-workers-2-cores"
+        ),
+        pytest.param(
+            [12_000, 8_000], 2, 2, "in-process", "group", id="in-process-regions-60-40-2-cores"
+        ),
+        pytest.param([N // 4] * 4, 4, None, "in-process", "group", id="in-process-4-regions"),
         # one worker: nothing to split
-        pytest.param([N], 1, None, "round-trip", "group", id="one-worker"),
-        pytest.param([0, 0], 2, 2, "in-process", "group", id="an-empty-chunk"),
+        pytest.param([N], 1, None, "round-trip", "group", id="round-trip-one-worker"),
+        pytest.param([0, 0], 2, 2, "in-process", "group", id="in-process-an-empty-chunk"),
     ],
 )
 def test_the_cheaper_modelled_path_is_chosen(loads, workers, cores, kind: str, path: str) -> None:
