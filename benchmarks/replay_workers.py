@@ -1,4 +1,4 @@
-"""Replay on Dask workers: the same replay with 1 worker and with ``--workers 2``.
+"""Replay on Dask workers: the same replay with 1 worker and with ``--workers N`` (2).
 
 The replay: ``benchmarks/replay_overhead.py``'s setup (four trivial Python handlers, one
 per trigger, a folder origin, a saved ``shop`` traffic set in Parquet), run with
@@ -6,24 +6,30 @@ per trigger, a folder origin, a saved ``shop`` traffic set in Parquet), run with
 
 - 1 worker, in this process (the distribution given as a factory, so nothing is
   supervised: the one-worker baseline);
-- ``workers=2``: a local Dask cluster of two worker processes, rows partitioned by
+- ``workers=N``: a local Dask cluster of N worker processes, rows partitioned by
   regional edge cache (the ``shop`` viewers come from all over the world); with
-  ``--one-edge`` every viewer is at one edge location, so rows go by cache key (a front
-  phase first: see ``edgelab.frames.replay_dask``);
+  ``--one-edge`` every viewer is at one edge location, one group: the cost rule
+  (``edgelab.frames.replay_route``) picks rows by group or by cache key (a front phase
+  first: see ``edgelab.frames.replay_dask``); ``--path group|key`` forces one path
+  (``auto``, the default: the rule's choice), which the closing line names;
 - with ``--dask-one``, also ``workers=1`` on a one-worker local cluster (what a
   definition file with in-process handlers gets: a supervised worker).
 
-Prints each rate, the ratio of the 2-worker rate to the 1-worker rate (target >= 1.6 on a
-2-core machine), and whether the results are identical (measured columns aside).
+Prints each rate, the ratio of the N-worker rate to the 1-worker rate (target >= 1.6 on a
+2-core machine with 2 workers), and whether the results are identical (measured columns
+aside). The per-row figures (microseconds of CPU a row, this process and the workers) are
+what ``edgelab.frames.replay_route.COSTS`` holds; by cache key, the CPU this process
+spends between phases (no worker has work meanwhile) is printed too.
 ``--isolated`` runs the Python handlers isolated (worker processes; slower) instead of
-in-process. ``--profile`` prints where the parent spends its time with 2 workers (what it
+in-process. ``--profile`` prints where the parent spends its time with N workers (what it
 does per row limits the speed-up). Beside each wall time: the CPU seconds of this process
 (with a local cluster: the client, the scheduler and the nannies) and of the Dask workers
 (read just before the cluster closes): CPU is far less disturbed by a shared machine than
 wall time.
 
     uv run python benchmarks/replay_workers.py [--n 20000] [--isolated] [--dask-one] [--one-edge]
-                                               [--profile]
+                                               [--workers 2] [--path auto|group|key]
+                                               [--chunk-rows N] [--profile]
 """
 
 from __future__ import annotations
@@ -39,6 +45,8 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from replay_overhead import setup
+
+from edgelab.frames.replay_io import CHUNK_ROWS
 
 #: CPU seconds of the Dask workers of the last replay, read just before its cluster closed
 WORKER_CPU: list[float] = []
@@ -59,6 +67,34 @@ def _watch_workers() -> None:
     replay_dask.DaskEngine.close = closing  # type: ignore[method-assign]
 
 
+#: the main thread's CPU seconds between a phase's (or a chunk's) last result and the next
+#: task, when no worker has work (rows by cache key), and how many such gaps
+SERIAL: dict[str, float] = {"cpu": 0.0, "gaps": 0}
+
+
+def _watch_phases() -> None:
+    """Time what this process does between two phases of rows by cache key (the owners
+    and back pieces worked out, a chunk written and the next read): from the end of a
+    round of tasks to the next task submitted (``replay_route.COSTS``'s ``key_serial``)."""
+    from edgelab.frames import replay_dask
+
+    rounds, submit = replay_dask.DaskEngine._rounds, replay_dask.DaskEngine._submit
+    ended: list[float] = []
+
+    def timed_rounds(self: Any, jobs: Any, refill: Any = None) -> Any:
+        yield from rounds(self, jobs, refill)
+        ended[:] = [time.thread_time()]
+
+    def timed_submit(self: Any, s: int, job: Any) -> Any:
+        if ended:
+            SERIAL["cpu"] += time.thread_time() - ended.pop()
+            SERIAL["gaps"] += 1
+        return submit(self, s, job)
+
+    replay_dask.DaskEngine._rounds = timed_rounds  # type: ignore[method-assign]
+    replay_dask.DaskEngine._submit = timed_submit  # type: ignore[method-assign]
+
+
 def _cpu_seconds() -> float:
     import resource
 
@@ -67,27 +103,30 @@ def _cpu_seconds() -> float:
 
 
 def run(
-    spec: Any, traffic: Path, out: Path, workers: int, profile: Path | None
-) -> tuple[float, float, float]:
-    """Wall seconds, this process's CPU seconds, the workers' CPU seconds."""
+    spec: Any, traffic: Path, out: Path, workers: int, profile: Path | None, chunk_rows: int
+) -> tuple[float, float, float, list[str]]:
+    """Wall seconds, this process's CPU seconds, the workers' CPU seconds, the notes."""
     import edgelab as el
 
     WORKER_CPU.clear()
     cpu = _cpu_seconds()
     started = time.perf_counter()
+    kwargs: dict[str, Any] = {"workers": workers, "progress": False, "chunk_rows": chunk_rows}
     if profile is None:
-        el.replay_to(spec, traffic, out, workers=workers, progress=False)
+        done = el.replay_to(spec, traffic, out, **kwargs)
     else:
         import cProfile
 
+        got: list[Any] = []
         cProfile.runctx(
-            "el.replay_to(spec, traffic, out, workers=workers, progress=False)",
+            "got.append(el.replay_to(spec, traffic, out, **kwargs))",
             globals(),
-            {"el": el, "spec": spec, "traffic": traffic, "out": out, "workers": workers},
+            {"el": el, "spec": spec, "traffic": traffic, "out": out, "kwargs": kwargs, "got": got},
             str(profile),
         )
+        done = got[0]
     wall = time.perf_counter() - started
-    return wall, _cpu_seconds() - cpu, sum(WORKER_CPU)
+    return wall, _cpu_seconds() - cpu, sum(WORKER_CPU), list(done.notes)
 
 
 def main() -> None:
@@ -96,24 +135,44 @@ def main() -> None:
     ap.add_argument("--isolated", action="store_true", help="Python handlers isolated")
     ap.add_argument("--dask-one", action="store_true", help="also a one-worker Dask cluster")
     ap.add_argument("--one-edge", action="store_true", help="every viewer at one edge location")
-    ap.add_argument("--profile", action="store_true", help="cProfile the parent, 2 workers")
+    ap.add_argument("--workers", type=int, default=2, help="the Dask run's workers (2)")
+    ap.add_argument(
+        "--path",
+        choices=["auto", "group", "key"],
+        default="auto",
+        help="the Dask run's path: the cost rule's (auto), by group, or by cache key",
+    )
+    ap.add_argument(
+        "--chunk-rows", type=int, default=CHUNK_ROWS, help=f"rows a chunk ({CHUNK_ROWS:,})"
+    )
+    ap.add_argument("--profile", action="store_true", help="cProfile the parent, N workers")
     args = ap.parse_args()
     import pandas as pd
 
     import edgelab as el
+    from edgelab.frames import replay_dask
     from edgelab.frames.replay import comparable
 
+    replay_dask.FORCE = None if args.path == "auto" else args.path
+    n_name = f"{args.workers} worker{'s' if args.workers > 1 else ''}, Dask"
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _watch_workers()
+        _watch_phases()
         config, fast, traffic = setup(root, args.n, one_edge=args.one_edge)
         cfg = config if args.isolated else fast
         factory = functools.partial(el.load_distribution, cfg, isolated=args.isolated)
-        took = {"1 worker, this process": run(factory, traffic, root / "one.parquet", 1, None)}
+        rows = args.chunk_rows
+        took = {
+            "1 worker, this process": run(factory, traffic, root / "one.parquet", 1, None, rows)
+        }
         if args.dask_one:
-            took["1 worker, Dask"] = run(str(cfg), traffic, root / "dask1.parquet", 1, None)
+            took["1 worker, Dask"] = run(str(cfg), traffic, root / "dask1.parquet", 1, None, rows)
         prof = root / "profile" if args.profile else None
-        took["2 workers, Dask"] = run(factory, traffic, root / "two.parquet", 2, prof)
+        # one worker on Dask: the supervised one-worker cluster of a definition file
+        spec = factory if args.workers > 1 else str(cfg)
+        SERIAL.update(cpu=0.0, gaps=0)
+        took[n_name] = run(spec, traffic, root / "two.parquet", args.workers, prof, rows)
         one = comparable(pd.read_parquet(root / "one.parquet"))
         two = comparable(pd.read_parquet(root / "two.parquet"))
         try:
@@ -127,15 +186,25 @@ def main() -> None:
 
             pstats.Stats(str(prof)).sort_stats("cumulative").print_stats(30)
     mode = "isolated" if args.isolated else "in-process"
-    for name, (seconds, cpu, workers_cpu) in took.items():
+    for name, (seconds, cpu, workers_cpu, _) in took.items():
         print(
             f"{name:24}: {args.n:,} requests in {seconds:.2f} s = {args.n / seconds:,.0f} "
             f"req/s (Python handlers {mode}; Parquet in and out); CPU s: this process "
-            f"{cpu:.2f}, workers {workers_cpu:.2f}"
+            f"{cpu:.2f}, workers {workers_cpu:.2f} (a row: {cpu / args.n * 1e6:.0f} us, "
+            f"{workers_cpu / args.n * 1e6:.0f} us)"
         )
-    base, two_s = took["1 worker, this process"][0], took["2 workers, Dask"][0]
-    print(f"2 workers / 1 worker    : {base / two_s:.2f}x the rate (target >= 1.6 on 2 cores)")
+    base, two_s = took["1 worker, this process"][0], took[n_name][0]
+    print(
+        f"{n_name} / 1 worker: {base / two_s:.2f}x the rate (target >= 1.6, 2 workers on 2 cores)"
+    )
     print(f"results                 : {same} (measured columns aside; {hits:,} hits)")
+    if SERIAL["gaps"]:
+        print(
+            f"between phases          : {SERIAL['cpu']:.2f} CPU s of this process's main thread "
+            f"in {SERIAL['gaps']:.0f} gaps ({SERIAL['cpu'] / args.n * 1e6:.0f} us a row)"
+        )
+    for note in took[n_name][3]:
+        print(f"path                    : {note}")
 
 
 if __name__ == "__main__":

@@ -70,20 +70,30 @@ def test_an_existing_cluster_gives_the_one_worker_results(scheduler: str, one_wo
     same(one_worker, on_cluster)
 
 
-def test_isolated_handlers_are_taped_and_batched_on_the_workers(scheduler: str) -> None:
+def test_isolated_handlers_are_taped_and_batched_on_the_workers(
+    scheduler: str, tmp_path: Path
+) -> None:
     # the config's default: Python handlers isolated, viewer request batched per piece
     traffic = el.generate_traffic("workshop-small", 400, seed=11)
     here = el.replay(CONFIG, traffic, progress=False, chunk_rows=150)
-    there = el.replay(CONFIG, traffic, progress=False, chunk_rows=150, scheduler=scheduler)
-    same(here, there)
+    run = el.replay_to(
+        CONFIG, traffic, tmp_path / "r.parquet", progress=False, chunk_rows=150,
+        scheduler=scheduler,
+    )  # fmt: skip
+    same(here, pd.read_parquet(run.out))
     assert here["cache"].eq("Hit").any()
+    # the workers told the cost rule that these functions cost a round trip a call
+    assert any("(round-trip functions)" in note for note in run.notes)
 
 
-def test_the_cli_runs_on_a_scheduler(scheduler: str, tmp_path: Path, one_worker) -> None:
+def test_the_cli_runs_on_a_scheduler(scheduler: str, tmp_path: Path, one_worker, capsys) -> None:
     out = tmp_path / "r.parquet"
     args = ["replay", str(LOGS), "--config", str(CONFIG), "--out", str(out)]
     code = main([*args, "--chunk-rows", "60", "--scheduler", scheduler, "--no-progress"])
     assert code == 0
+    # the path the rows took, and why, in one note line
+    [note] = [line for line in capsys.readouterr().err.splitlines() if "rows went to" in line]
+    assert note.startswith("note: rows went to 2 workers by ") and "modelled (" in note
     back = pd.read_parquet(out)
     assert back["row"].tolist() == list(range(len(one_worker)))
     assert back["cache"].astype(str).tolist() == one_worker["cache"].astype(str).tolist()
@@ -257,10 +267,30 @@ def test_rows_go_by_regional_edge_cache_when_those_balance(scheduler: str, monke
     assert ran_front == []
 
 
-def test_rows_at_one_edge_location_go_by_cache_key(scheduler: str, monkeypatch) -> None:
-    # one regional edge cache cannot be shared by two workers: the front phase works out
-    # each row's cache key, and the workers own keys instead
+def test_one_region_on_two_workers_goes_by_group_and_the_run_says_why(
+    scheduler: str, monkeypatch, tmp_path: Path
+) -> None:
+    # every viewer at one edge location: one group, one busy worker; by cache key would
+    # split the rows but cost more than it saves with two workers (replay_route)
     ran_front = fronts(monkeypatch)
+    traffic = el.generate_traffic("shop", 600, seed=5).assign(edge_location="FRA56-P1")
+    here = el.replay(DEMO, traffic, progress=False, chunk_rows=200)
+    run = el.replay_to(
+        DEMO, traffic, tmp_path / "r.parquet", progress=False, chunk_rows=200, scheduler=scheduler
+    )
+    same(here, pd.read_parquet(run.out))
+    assert here["cache"].eq("Hit").sum() > 50
+    assert ran_front == []
+    [note] = [n for n in run.notes if n.startswith("rows went to 2 workers")]
+    assert "by regional edge cache" in note and "the path modelled cheaper" in note
+    assert "would run 100% of its 200 rows" in note
+
+
+def test_rows_by_cache_key_give_the_one_worker_results(scheduler: str, monkeypatch) -> None:
+    # the path the cost rule takes for one region on many workers, forced here: the
+    # front phase works out each row's cache key, and the workers own keys instead
+    ran_front = fronts(monkeypatch)
+    monkeypatch.setattr(replay_dask, "FORCE", "key")
     traffic = el.generate_traffic("shop", 600, seed=5).assign(edge_location="FRA56-P1")
     here = el.replay(DEMO, traffic, progress=False, chunk_rows=200)
     there = el.replay(DEMO, traffic, progress=False, chunk_rows=200, scheduler=scheduler)
@@ -269,10 +299,11 @@ def test_rows_at_one_edge_location_go_by_cache_key(scheduler: str, monkeypatch) 
     assert len(ran_front) == 3  # every chunk
 
 
-def engine(slots: int = 2, default_edge: str = "IAD89-C1") -> Any:
+def engine(slots: int = 2, default_edge: str = "IAD89-C1", cores: int | None = None) -> Any:
     """A DaskEngine's dealing of groups, without a cluster."""
     e = replay_dask.DaskEngine.__new__(replay_dask.DaskEngine)
     e.groups, e.loads, e.by_key, e.default_edge = None, [0] * slots, False, default_edge
+    e.route, e.cores, e.kind = None, cores, "in-process"
     return e
 
 
@@ -292,6 +323,7 @@ def test_groups_go_largest_first_to_the_slot_with_fewest_rows_and_stay_there() -
     assert first[0].tolist() == [0, 1, 2, 3, 4, 12, 13]
     assert first[1].tolist() == [5, 6, 7, 8, 9, 10, 11]
     assert e.loads == [7, 7]
+    assert e.route.path == "group" and e.notes == [e.route.note()]
     # the next chunk: known groups keep their slot; a new one goes to the lighter slot
     # (a row without an edge location is in its distribution's edge location's group)
     e.loads = [7, 9]
@@ -299,12 +331,28 @@ def test_groups_go_largest_first_to_the_slot_with_fewest_rows_and_stay_there() -
     assert later[0].tolist() == [0, 2, 3] and later[1].tolist() == [1]
 
 
-def test_groups_that_do_not_balance_send_rows_by_cache_key() -> None:
-    e = engine()
-    assert e._by_group(pops(("FRA56-P1", 9), ("IAD89-C1", 3))) is None
-    assert e.by_key
-    alone = engine(slots=1)  # one worker: everything balances
+@pytest.mark.parametrize(
+    ("slots", "cores", "kind", "path"),
+    [
+        pytest.param(2, 2, "in-process", "group", id="2-workers-2-shared-cores"),
+        pytest.param(16, None, "in-process", "group", id="16-workers-in-process"),
+        pytest.param(16, None, "round-trip", "key", id="16-workers-round-trip"),
+        pytest.param(2, 2, "round-trip", "key", id="2-workers-2-shared-cores-round-trip"),
+    ],
+)
+def test_one_region_s_first_chunk_chooses_the_path_by_the_cost_rule(
+    slots: int, cores: int | None, kind: str, path: str
+) -> None:
+    e = engine(slots=slots, cores=cores)
+    e.kind = kind
+    owned = e._by_group(pops(("FRA56-P1", 20_000)))
+    assert e.route.path == path and e.by_key == (path == "key")
+    assert (owned is None) == (path == "key") and e.notes == [e.route.note()]
+    if path == "group":  # the groups it dealt are kept for the next chunks
+        assert e.groups is not None and sorted(e.loads, reverse=True)[:2] == [20_000, 0]
+    alone = engine(slots=1)  # one worker: always by group, and no note
     assert alone._by_group(pops(("FRA56-P1", 9)))[0].tolist() == list(range(9))
+    assert alone.route.path == "group" and alone.notes == []
 
 
 # -- in-process handlers on a worker ------------------------------------------------------

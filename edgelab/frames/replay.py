@@ -702,6 +702,7 @@ def _replay(
         shown.close()
         if runner is not None:
             runner.close(abort=run.interrupted is not None)
+            run.notes.extend(getattr(runner, "notes", ()))  # the Dask engine's path
     if feed.late:
         run.notes.append(
             f"{feed.late:,} rows ran after a later-stamped row of an earlier chunk: rows run "

@@ -17,16 +17,22 @@ them in the order one process would; rows reach their owner one of two ways:
   are dealt to the *slots* (one per worker; slot -> worker address is fixed at the start,
   a replacement takes its slot) largest first, each to the slot with the fewest rows so
   far; a group keeps its slot for the replay, one first seen later goes to the slot with
-  the fewest rows. When that leaves no slot more than :data:`BALANCE` times its share
-  (traffic from several regions), each row runs once, whole, on its group's worker
+  the fewest rows. Each row runs once, whole, on its group's worker
   (:func:`~.replay_dask_worker.own_task`), and the chunks stream: the next chunk's
   pieces are queued behind the current ones, so the workers do not wait while this
   process writes a chunk and reads the next.
-- **by cache key** otherwise (traffic from one or two regions): each chunk runs in the
-  two phases of :mod:`.replay_tape`: the front phase deals the rows to the workers in
-  turn, then every row goes to the worker that owns its partition key
-  (:func:`~.replay_tape.owner_of` picks a slot), in time order, the front stages'
-  functions answered from the tape; one chunk after the other.
+- **by cache key**: each chunk runs in the two phases of :mod:`.replay_tape`: the front
+  phase deals the rows to the workers in turn, then every row goes to the worker that
+  owns its partition key (:func:`~.replay_tape.owner_of` picks a slot), in time order,
+  the front stages' functions answered from the tape; one chunk after the other.
+
+Which one: the first chunk's shape decides for the whole replay, by the cost rule of
+:mod:`.replay_route` (the rows the busiest slot would own by group, the workers, the
+cores this process shares with them on a local cluster, whether the distribution's
+functions run in the worker's process): by group unless by cache key is modelled
+clearly faster. The replay's summary (``ReplayRun.notes``, the CLI's ``note:`` lines)
+says which path ran and why (:attr:`DaskEngine.notes`); :data:`FORCE` overrides the
+rule (benchmarks, tests).
 
 Tasks are pieces of at most :data:`PIECE` rows; each slot has up to :data:`AHEAD` of
 them on its worker, which runs them in the order they were submitted (each task's Dask
@@ -71,6 +77,7 @@ import ctypes
 import gc
 import itertools
 import logging
+import os
 import pickle
 import shutil
 import tempfile
@@ -89,13 +96,15 @@ import pandas as pd
 from ..edge.tiers import CacheTiers
 from ..errors import ConfigError
 from .replay_io import Chunk
+from .replay_route import Route, choose_path
 from .replay_tape import TapeKey, owner_of
 
 PIECE = 1000  # rows of a task at most: progress moves, a worker death loses little
 #: the next chunk is read once fewer pieces than this (a slot) wait to be submitted
 REFILL = 2
-#: rows go by group when, on the first chunk, no slot gets more than this times its share
-BALANCE = 1.25
+#: the path every replay's rows take, whatever the model says: "group", "key", or None
+#: (the cost rule of :mod:`.replay_route` decides); for benchmarks and tests
+FORCE: str | None = None
 AHEAD = 8  # a slot's tasks in flight: its worker has work while this process writes
 START_SECONDS = 60.0  # a local cluster's start, the workers of a scheduler
 CONNECT_SECONDS = 10.0  # a scheduler's first answer
@@ -270,7 +279,11 @@ class DaskEngine:
         #: regional edge cache (or edge location) -> its slot; None: rows go by cache key
         self.groups: dict[str, int] | None = None
         self.loads: list[int] = []  # rows given to each slot so far, by group
-        self.by_key = False  # the groups did not balance: rows go by cache key
+        self.by_key = False  # rows go by cache key (the cost rule, or no distribution)
+        self.route: Route | None = None  # the path the first chunk chose, and why
+        self.kind = "in-process"  # the distribution's functions (replay_route.COSTS)
+        #: cores the parent and the workers share (a local cluster); None: each its own
+        self.cores = _cores() if scheduler is None else None
         self.default_edge: str | None = None  # the distribution's, for rows without one
         self.flights: deque[_Flight] = deque()  # the chunks in flight, oldest first
         self.submitted = 0  # tasks submitted so far
@@ -339,7 +352,7 @@ class DaskEngine:
                     WarmDistribution(self.name, spec, isolated, self.exit_dir), name=self.name
                 )
             self.warm = True
-            self.default_edge, error = self.client.submit(
+            self.default_edge, error, self.kind = self.client.submit(
                 default_edge, self.name, workers=[self.slots[0]], pure=False
             ).result(timeout=START_SECONDS)
         except Exception as exc:
@@ -366,6 +379,14 @@ class DaskEngine:
         if self.exit_dir is not None:
             shutil.rmtree(self.exit_dir, ignore_errors=True)
         self.client = self.cluster = self.exit_dir = None
+
+    @property
+    def notes(self) -> list[str]:
+        """What the replay's summary says of this engine: the path its rows took and
+        why, once the first chunk chose it (with more than one worker, or forced)."""
+        if self.route is None or (self.route.workers == 1 and not self.route.forced):
+            return []
+        return [self.route.note()]
 
     def _where(self) -> str:
         return self.scheduler if self.scheduler is not None else "started for the replay"
@@ -430,7 +451,8 @@ class DaskEngine:
         """The positions each slot owns when rows go by group (the regional edge cache
         their edge location uses, or the edge location: module docstring), each new group
         to the slot with the fewest rows so far, the largest first; None, from the first
-        chunk on, when that leaves a slot more than :data:`BALANCE` times its share."""
+        chunk on, when the cost rule (:func:`~.replay_route.choose_path`) sends the rows
+        by cache key instead."""
         groups = _row_groups(frame, self.default_edge or "")
         names, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
         assigned = dict(self.groups or {})
@@ -440,10 +462,11 @@ class DaskEngine:
             if slot is None:
                 slot = assigned[names[k]] = min(range(len(loads)), key=loads.__getitem__)
             loads[slot] += int(counts[k])
-        first = self.groups is None and len(frame)  # the first chunk decides
-        if first and max(loads) > BALANCE * len(frame) / len(loads):
-            self.by_key = True
-            return None
+        if self.groups is None and len(frame):  # the first chunk decides
+            self.route = choose_path(loads, len(loads), self.cores, self.kind, force=FORCE)
+            if self.route.path == "key":
+                self.by_key = True
+                return None
         self.groups, self.loads = assigned, loads
         slot_of = np.array([assigned[g] for g in names], dtype=np.int64)[inverse]
         return {s: np.flatnonzero(slot_of == s) for s in range(len(loads))}
@@ -776,6 +799,13 @@ def _local_cluster(distributed: Any, workers: int, config: dict[str, Any], **kwa
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             **kwargs,
         )
+
+
+def _cores() -> int:
+    """The cores this process may run on (a container's limit too, where the system says)."""
+    with contextlib.suppress(AttributeError, OSError):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _length(piece: Any) -> int:

@@ -124,14 +124,18 @@ def _loaded(name: str) -> _Loaded:
     return loaded
 
 
-async def default_edge(name: str) -> tuple[str | None, str | None]:
+async def default_edge(name: str) -> tuple[str | None, str | None, str]:
     """The edge location of the distribution this worker loaded (rows without one), or
-    why it has none: ``(edge location, None)`` or ``(None, reason)``."""
+    why it has none, and its kind of functions for the path's cost rule
+    (:data:`~.replay_route.COSTS`): ``(edge location, None, kind)`` or ``(None, reason,
+    "in-process")``."""
     with _LOCK:
         loaded = _LOADED.get(name)
     if loaded is None or loaded.dist is None:
-        return None, "it was not loaded" if loaded is None else loaded.error
-    return str(loaded.dist.edge_location), None
+        return None, "it was not loaded" if loaded is None else loaded.error, "in-process"
+    assert loaded.tape is not None
+    kind = "round-trip" if loaded.tape.batches or loaded.batched else "in-process"
+    return str(loaded.dist.edge_location), None, kind
 
 
 def packed(result: Any) -> bytes:
