@@ -5,7 +5,10 @@ traffic set in (Parquet) and a results file out, run as ``edgelab replay`` in th
 process (``edgelab.cli.main``; interpreter start-up is not counted), twice: with the
 handlers in-process (``isolated = false``: the fast path, which runs the rows in one
 supervised child process) and isolated (worker processes: the default, safe against
-hostile handlers).
+hostile handlers). A third side, ``unsupervised``, is the in-process chain with no
+supervising process: ``el.replay_to`` on a loaded distribution in this process (what a
+notebook or a test calls, and what ``edgelab replay`` did before its worker was
+supervised): the chain's own cost, the supervision's apart.
 
 The floor (issue 13's definition): the same number of handler calls as the replay
 actually made. For each row, the triggers that ran are read from the replay's results
@@ -22,8 +25,8 @@ the least any emulator that gives each call its own event must do.
 Each side is timed in CPU seconds (this process and its children that ended: the
 replay's supervised child, the isolated workers; the floor's own process time), which
 other jobs on a shared machine disturb far less than wall time; the wall-clock rate is
-printed beside it. ``--rounds R`` runs the sides (in-process, isolated, floor) R times,
-alternating, and compares the least of each. ``--profile`` runs the in-process chain
+printed beside it. ``--rounds R`` runs the sides (in-process, isolated, unsupervised,
+floor) R times, alternating, and compares the least of each. ``--profile`` runs the in-process chain
 once in this process under cProfile (``el.replay_to`` on a loaded distribution: the
 same rows and stages the child process runs) and prints the 30 most expensive
 functions.
@@ -191,6 +194,17 @@ def cpu_seconds() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def unsupervised(fast: Path, traffic: Path, out: Path) -> None:
+    """The in-process chain in this process, with no supervising process around it."""
+    import edgelab as el
+
+    dist = el.load_distribution(fast)
+    try:
+        el.replay_to(dist, traffic, out, progress=False)
+    finally:
+        dist.close()
+
+
 def profile(fast: Path, traffic: Path, out: Path) -> None:
     """The in-process chain, in this process, under cProfile."""
     import cProfile
@@ -239,6 +253,7 @@ def main() -> None:
             return
         sides = [("in-process", fast)] + ([] if args.no_isolated else [("isolated", config)])
         took: dict[str, list[float]] = {mode: [] for mode, _ in sides}
+        took["unsupervised"] = []
         took["floor"] = []
         used: dict[str, list[float]] = {mode: [] for mode in took}
         calls: list[tuple[str, ...]] = []
@@ -258,6 +273,13 @@ def main() -> None:
                 if calls and ran != calls:  # cache hits are deterministic: a bug if not
                     raise SystemExit(f"{mode}: the replay ran other triggers than before")
                 calls = ran
+            out = root / "results-unsupervised.parquet"
+            started, cpu = time.perf_counter(), cpu_seconds()
+            unsupervised(fast, traffic, out)
+            took["unsupervised"].append(time.perf_counter() - started)
+            used["unsupervised"].append(cpu_seconds() - cpu)
+            if executed_triggers(out) != calls:
+                raise SystemExit("unsupervised: the replay ran other triggers than the CLI")
             for checkout in args.before:
                 cpu, wall = before_side(
                     checkout.resolve(), traffic, (fast, config), root / "results-before.parquet"
@@ -282,7 +304,8 @@ def main() -> None:
     for checkout in map(str, args.before):
         print(
             f"before           : {checkout} takes {least[checkout]:.2f} CPU s; in-process "
-            f"takes {least['in-process'] / least[checkout]:.2f}x that"
+            f"takes {least['in-process'] / least[checkout]:.2f}x that, unsupervised "
+            f"{least['unsupervised'] / least[checkout]:.2f}x"
         )
     print(
         f"floor            : {args.n:,} requests, {n_calls:,} handler calls "
