@@ -420,7 +420,7 @@ class Trace:
         row["deployment"] = self.deployment
         row["edge_rule"] = self.edge_rule
         if self.attempts:
-            row["failover"] = len(self.attempts) > 1
+            row["failover"] = self.failover
             row["failover_reason"] = next((a.failover for a in self.attempts if a.failover), None)
         if self.error_page is not None:
             row["error_page"] = self.error_page.page

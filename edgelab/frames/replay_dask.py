@@ -774,9 +774,10 @@ class DaskEngine:
         self.slots[s] = others[0]
 
 
-def unpacked(result: Any) -> Any:
-    """A task's result as the worker pickled it (:func:`~.replay_dask_worker.packed`)."""
-    return pickle.loads(result) if isinstance(result, bytes) else result
+def unpacked(result: bytes) -> Any:
+    """A task's result as the worker pickled it (:func:`~.replay_dask_worker.packed`:
+    every task of the engine returns its result so)."""
+    return pickle.loads(result)
 
 
 def _local_cluster(distributed: Any, workers: int, config: dict[str, Any], **kwargs: Any) -> Any:
