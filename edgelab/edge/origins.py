@@ -82,15 +82,20 @@ def make_response(
         "headers": hmap,
     }
     if body is not None:
-        if isinstance(body, bytes):
-            try:
-                resp["body"], resp["bodyEncoding"] = body.decode("utf-8"), "text"
-            except UnicodeDecodeError:
-                resp["body"] = base64.b64encode(body).decode("ascii")
-                resp["bodyEncoding"] = "base64"
-        else:
-            resp["body"], resp["bodyEncoding"] = str(body), "text"
+        _set_body(resp, body)
     return resp
+
+
+def _set_body(resp: dict[str, Any], body: bytes | str) -> None:
+    """``body`` into ``resp``: text, or base64 for bytes that are not UTF-8."""
+    if isinstance(body, bytes):
+        try:
+            resp["body"], resp["bodyEncoding"] = body.decode("utf-8"), "text"
+        except UnicodeDecodeError:
+            resp["body"] = base64.b64encode(body).decode("ascii")
+            resp["bodyEncoding"] = "base64"
+    else:
+        resp["body"], resp["bodyEncoding"] = str(body), "text"
 
 
 def body_bytes(message: Mapping[str, Any]) -> bytes:
@@ -196,6 +201,19 @@ MAX_KEY_BYTES = 1024
 KEPT_FILE_BYTES = 256 * 1024
 KEPT_BYTES = 32 * 1024 * 1024
 _UNSEEN = object()
+_OK, _NOT_MODIFIED = status_phrase(200), status_phrase(304)
+
+
+def _object_key(uri: str) -> tuple[str, int]:
+    """The object key of ``uri`` (percent-decoded, UTF-8, without leading slashes) and
+    its size in UTF-8 bytes; raises UnicodeError for a key that is not UTF-8."""
+    if "%" in uri:
+        key = unquote_to_bytes(uri).decode("utf-8").lstrip("/")
+    else:  # nothing to decode: the key is the uri's own text (a lone surrogate raises)
+        key = uri.lstrip("/")
+        if key.isascii():
+            return key, len(key)
+    return key, len(key.encode("utf-8"))
 
 
 class FolderOrigin:
@@ -230,8 +248,10 @@ class FolderOrigin:
         # (a steady_files block, the keys looked up in it): see _found
         self._seen: tuple[object | None, dict[str, Any]] = (None, {})
 
-    def _error(self, code: str, key: str, request_id: str) -> dict[str, Any]:
+    def _error(self, code: str, key: str, uri: str) -> dict[str, Any]:
         status, message = _S3_ERRORS[code]
+        # S3's request id: worked out from the uri, and only for an error (its one use)
+        request_id = hashlib.md5(uri.encode("utf-8", "replace")).hexdigest()[:16].upper()
         body = (
             f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
             f"<Message>{message}</Message>"
@@ -247,34 +267,33 @@ class FolderOrigin:
         method = request.get("method", "GET")
         uri = request.get("uri", "/")
         uri = origin_path(request) + (uri if isinstance(uri, str) else "/")
-        rid = hashlib.md5(uri.encode("utf-8", "replace")).hexdigest()[:16].upper()
         missing = "AccessDenied" if self.missing == 403 else "NoSuchKey"
         try:
-            key = unquote_to_bytes(uri).decode("utf-8").lstrip("/")
+            key, size = _object_key(uri)
         except UnicodeError:  # not UTF-8 once decoded (or a lone surrogate)
-            return self._error("InvalidURI", "", rid)
+            return self._error("InvalidURI", "", uri)
         if "\x00" in key:
-            return self._error("InvalidURI", "", rid)
-        if len(key.encode("utf-8")) > MAX_KEY_BYTES:
-            return self._error("KeyTooLongError", "", rid)
+            return self._error("InvalidURI", "", uri)
+        if size > MAX_KEY_BYTES:
+            return self._error("KeyTooLongError", "", uri)
         if method not in ("GET", "HEAD"):
-            return self._error("MethodNotAllowed", key, rid)
+            return self._error("MethodNotAllowed", key, uri)
         try:
-            return self._object(request, method, key, rid, missing)
+            return self._object(request, method, key, uri, missing)
         except PermissionError:  # a file the bucket may not read
-            return self._error("AccessDenied", key, rid)
+            return self._error("AccessDenied", key, uri)
         except (OSError, ValueError, RuntimeError):
             # a name too long for this file system, a symlink loop ...: no such object
-            return self._error(missing, key, rid)
+            return self._error(missing, key, uri)
 
     def _object(
-        self, request: dict[str, Any], method: str, key: str, rid: str, missing: str
+        self, request: dict[str, Any], method: str, key: str, uri: str, missing: str
     ) -> dict[str, Any]:
         if not key or key.endswith("/"):
-            return self._error(missing, key, rid)
+            return self._error(missing, key, uri)
         found = self._found(key)
         if found is None:
-            return self._error(missing, key, rid)
+            return self._error(missing, key, uri)
         path, st = found
         stamp = (path, st.st_mtime_ns, st.st_size)
         known = self._etags.get(stamp)
@@ -288,27 +307,36 @@ class FolderOrigin:
                 ctype,
             )
         etag, last_modified, ctype = known
-        headers = {
-            "Last-Modified": last_modified,
-            "ETag": etag,
-            "Accept-Ranges": "bytes",
-            "Content-Type": ctype,
-            "Content-Length": str(st.st_size),
-            "Server": "AmazonS3",
+        # the response's header map, built as make_response builds it from S3's headers
+        headers: HeaderMap = {
+            "last-modified": [{"key": "Last-Modified", "value": last_modified}],
+            "etag": [{"key": "ETag", "value": etag}],
+            "accept-ranges": [{"key": "Accept-Ranges", "value": "bytes"}],
+            "content-type": [{"key": "Content-Type", "value": ctype}],
+            "content-length": [{"key": "Content-Length", "value": str(st.st_size)}],
+            "server": [{"key": "Server", "value": "AmazonS3"}],
         }
-        h = Headers(request.get("headers", {}))
-        inm = h.get("if-none-match")
-        ims = h.get("if-modified-since")
+        asked = request.get("headers", {})
+        if asked is None:  # as Headers(None) reads it: no headers
+            asked = {}
+        inm = asked.get("if-none-match")
+        inm = inm[0].get("value", "") if inm else None
+        ims = None
+        if inm is None:
+            ims = asked.get("if-modified-since")
+            ims = ims[0].get("value", "") if ims else None
         if (inm is not None and inm in (etag, "*")) or (
-            inm is None and ims is not None and _not_modified(ims, st)
+            ims is not None and _not_modified(ims, st)
         ):
-            headers.pop("Content-Length")
-            return make_response(304, None, headers)
+            del headers["content-length"]
+            return {"status": "304", "statusDescription": _NOT_MODIFIED, "headers": headers}
+        resp: dict[str, Any] = {"status": "200", "statusDescription": _OK, "headers": headers}
         if method == "HEAD":
-            return make_response(200, None, headers)
+            return resp
         if data is None:
             data = self._read(path, stamp)
-        return make_response(200, data, headers)
+        _set_body(resp, data)
+        return resp
 
     def _found(self, key: str) -> tuple[str, os.stat_result] | None:
         """The real path of ``key`` and its ``stat``, None when it is no file inside the
