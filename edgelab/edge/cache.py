@@ -183,7 +183,7 @@ class CachePolicy:
 
     def accept_encoding(self, value: str | None) -> str | None:
         """``Accept-Encoding`` normalised as CloudFront does with compression caching on."""
-        if not self.compresses:
+        if not (self.gzip or self.brotli):  # not self.compresses
             return None
         if value is None or type(value) is str:
             return _accept_encoding(value, self.gzip, self.brotli)
@@ -206,14 +206,22 @@ class CachePolicy:
         self, domain: str, method: str, uri: str, querystring: str, headers: HeaderMap
     ) -> tuple[Any, ...]:
         """The cache key of a request (§8.3): a hashable tuple."""
-        view = Headers(headers)
-        hvals = tuple((name, tuple(view.get_list(name))) for name in self._key_headers)
-        ae = self.accept_encoding(view.get("accept-encoding"))
+        names = self._key_headers  # lowercase: the map's own names, read directly
+        hvals = (
+            tuple(
+                (name, tuple([e.get("value", "") for e in headers.get(name, ())]))
+                for name in names
+            )
+            if names
+            else ()
+        )
+        elems = headers.get("accept-encoding")
+        ae = self.accept_encoding(elems[0].get("value", "") if elems else None)
         return (
             domain,
             uri,
             method if method == "OPTIONS" else "",
-            self.key_querystring(querystring),
+            "" if not querystring else self.key_querystring(querystring),
             hvals,
             () if self.cookies == "none" else self.key_cookies(headers),
             ae,
@@ -255,12 +263,12 @@ class CachePolicy:
         (:meth:`error_caching_ttl`).
         """
         directives: dict[str, str] = {}
-        for line in Headers(headers).get_list("cache-control"):
-            for part in line.split(","):
+        for elem in headers.get("cache-control", ()):
+            for part in elem.get("value", "").split(","):
                 name, _, value = part.strip().partition("=")
                 if name:
                     directives.setdefault(name.lower(), value.strip().strip('"'))
-        if any(d in directives for d in NOT_CACHED_DIRECTIVES):
+        if directives and not directives.keys().isdisjoint(NOT_CACHED_DIRECTIVES):
             return self.min_ttl
         seconds = _seconds(directives.get("s-maxage"))
         if seconds is None:
@@ -292,9 +300,10 @@ def _seconds(value: str | None) -> float | None:
 
 
 def _expires(headers: HeaderMap, now: float) -> float | None:
-    value = Headers(headers).get("expires")
-    if value is None:
+    elems = headers.get("expires")
+    if not elems:
         return None
+    value = elems[0].get("value", "")
     try:
         when = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):
