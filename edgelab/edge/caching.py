@@ -30,8 +30,11 @@ REFRESHED = ("cache-control", "expires", "etag", "last-modified", "date")
 
 
 def _with_age(entry: Entry, age: int) -> dict[str, Any]:
-    headers = {**entry.response["headers"], "age": [{"key": "Age", "value": str(age)}]}
-    return {**entry.response, "headers": headers}
+    """The stored response with its ``Age`` (copies: the stored one is left alone)."""
+    response = entry.response.copy()
+    headers = response["headers"] = response["headers"].copy()
+    headers["age"] = [{"key": "Age", "value": str(age)}]
+    return response
 
 
 class EdgeCache(StageUnit):
@@ -76,18 +79,22 @@ class EdgeCache(StageUnit):
         method = ex.request["method"]
         cacheable = method in policy.cached_methods
         ex.cache_key = key = self.key_for(ex)
-        ex.bypass, edge, rec, region = self.plan(ex.viewer.edge_location, method)
+        pop = ex.viewer.edge_location
+        # the plan worked out before for this POP and method (plan() keeps them)
+        plan = self._plans.get((pop, method)) if self.dist.cache is self._tiers else None
+        ex.bypass, edge, rec, region = plan or self.plan(pop, method)
         ex.regional = None if ex.bypass else region
         stale: Entry | None = None
         if cacheable:
-            for name, cache in (("edge", edge), ("regional", rec)):
+            for cache in (edge, rec):
                 if cache is None:
                     continue
                 entry = cache.peek(key)
                 if entry is None:
                     continue
-                if entry.fresh(now):
-                    if name == "regional":
+                if now - entry.stored_at < entry.ttl:  # entry.fresh(now)
+                    name = "edge" if cache is edge else "regional"
+                    if cache is not edge:
                         edge.put_entry(key, entry)  # fetched through the REC: both keep it
                     ex.cache_tier, ex.age, ex.ttl = name, entry.age(now), entry.ttl
                     return Reply(_with_age(entry, ex.age), "Hit")

@@ -40,6 +40,12 @@ class StageUnit:
         self.bound: BoundTrigger | None = (
             self.behavior.bound.get(self.trigger) if self.trigger else None
         )
+        # cf.config but for its requestId, made once: run() copies it and sets the id
+        self._config: dict[str, str] | None = (
+            config(dist.domain_name, dist.distribution_id, self.trigger, "")
+            if self.trigger
+            else None
+        )
 
     @classmethod
     def wanted(cls, dist: Distribution, behavior: CacheBehavior) -> bool:
@@ -52,10 +58,9 @@ class StageUnit:
 
     def run(self, ex: Exchange, cf: dict[str, Any]) -> Any:
         """Run this stage's function on ``cf`` (the event's ``cf`` object)."""
-        assert self.bound is not None and self.trigger is not None
-        cf["config"] = config(
-            self.dist.domain_name, self.dist.distribution_id, self.trigger, ex.request_id
-        )
+        assert self.bound is not None and self._config is not None
+        cf["config"] = conf = self._config.copy()  # as config() makes it, with the id
+        conf["requestId"] = ex.request_id
         return run_trigger(ex, self.bound, cf, self.dist.rules)
 
     def body_event(self, ex: Exchange, request: dict[str, Any]) -> dict[str, Any]:
@@ -90,4 +95,8 @@ def keep_body(out: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
 
 
 def without(message: dict[str, Any], *keys: str) -> dict[str, Any]:
-    return {k: v for k, v in message.items() if k not in keys}
+    """A copy of ``message`` without ``keys``, in its order."""
+    out = dict(message)
+    for key in keys:
+        out.pop(key, None)
+    return out
