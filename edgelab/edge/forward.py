@@ -50,57 +50,67 @@ class ForwardToOrigin(StageUnit):
         return self.next(ex)
 
     def origin_request(self, ex: Exchange, origin: OriginTarget) -> tuple[dict[str, Any], str]:
-        b, req = self.behavior, ex.request
+        # The header lines are set as MutableHeaders sets them (the lowercase name -> one
+        # line keyed as named), written out: this runs on every miss.
+        b, req, viewer = self.behavior, ex.request, ex.viewer
         vh = req["headers"]
         override = ex.origin_override
         if override is None:
-            block = origin.block(ex.viewer.protocol)
+            block = origin.block(viewer.protocol)
         else:  # a CloudFront Function chose or changed the origin (CFF facts §5.5)
-            block = override.block_for(origin, ex.viewer.protocol)
-        out = MutableHeaders(self.forwarded_headers(vh, block))
+            block = override.block_for(origin, viewer.protocol)
+        out = self.forwarded_headers(vh, block)
         host = override.host_for(origin) if override is not None else None
         if host:
-            out["Host"] = host
-        viewer = Headers(vh)
-        if "user-agent" not in out:
-            out["User-Agent"] = "Amazon CloudFront"
-        xff = viewer.get_list("x-forwarded-for")
-        out["X-Forwarded-For"] = forwarded_for(", ".join(xff) if xff else None, ex.viewer.client_ip)
-        via = via_value(self.dist.domain_name, ex.viewer.edge_location)
-        old_via = viewer.get("via")
-        out["Via"] = f"{old_via}, {via}" if old_via else via
+            out["host"] = [{"key": "Host", "value": str(host)}]
+        if not out.get("user-agent"):
+            out["user-agent"] = [{"key": "User-Agent", "value": "Amazon CloudFront"}]
+        xff = ", ".join([e.get("value", "") for e in vh.get("x-forwarded-for", ())])
+        out["x-forwarded-for"] = [
+            {"key": "X-Forwarded-For", "value": str(forwarded_for(xff or None, viewer.client_ip))}
+        ]
+        via = via_value(self.dist.domain_name, viewer.edge_location)
+        old_via = vh.get("via")
+        old_via = old_via[0].get("value", "") if old_via else None
+        out["via"] = [{"key": "Via", "value": f"{old_via}, {via}" if old_via else via}]
         cp = b.cache_policy
-        if cp.compresses:
-            accept = (
-                None
-                if ex.viewer.http_version.startswith(("0.", "1.0"))
-                else viewer.get("accept-encoding")
-            )
-            out["Accept-Encoding"] = cp.accept_encoding(accept) or "identity"
-        if b.forward_cookies == "all" and "cookie" in vh:
-            out.raw["cookie"] = vh["cookie"]
-        else:
-            jar = select_cookies(vh, b.forward_cookies)
-            if jar:
-                out["Cookie"] = cookie_header(jar)
-            else:
-                out.remove("cookie")
+        if cp.gzip or cp.brotli:  # cp.compresses
+            accept = None
+            if not viewer.http_version.startswith(("0.", "1.0")):
+                accept = vh.get("accept-encoding")
+                accept = accept[0].get("value", "") if accept else None
+            ae = cp.accept_encoding(accept) or "identity"
+            out["accept-encoding"] = [{"key": "Accept-Encoding", "value": str(ae)}]
+        self.cookie_line(vh, out)
         if ex.body is not None:
-            out["Content-Length"] = str(len(ex.body))
+            out["content-length"] = [{"key": "Content-Length", "value": str(len(ex.body))}]
         if ex.revalidate is not None:  # facts §4.5: ask whether the expired object changed
+            headers = MutableHeaders(out)
             for name, value in ex.revalidate.validators.items():
-                out[name] = value
+                headers[name] = value
         qs = self.forwarded_querystring(req["querystring"])
         shown = qs if b.origin_events_see_querystring else ""
         oreq = {
             "clientIp": req["clientIp"],
-            "headers": out.raw,
+            "headers": out,
             "method": req["method"],
             "querystring": shown,
             "uri": req["uri"],
-            "origin": {k: dict(v) for k, v in block.items()},
+            "origin": dict(zip(block, map(dict, block.values()))),  # each block copied
         }
         return oreq, qs
+
+    def cookie_line(self, vh: dict[str, Any], out: dict[str, Any]) -> None:
+        """The ``Cookie`` line of the origin request: the cookies the policies forward."""
+        selection = self.behavior.forward_cookies
+        if selection == "all" and "cookie" in vh:
+            out["cookie"] = vh["cookie"]
+            return
+        jar = select_cookies(vh, selection)
+        if jar:
+            out["cookie"] = [{"key": "Cookie", "value": cookie_header(jar)}]
+        else:
+            out.pop("cookie", None)
 
     def forwarded_headers(self, vh: dict[str, Any], block: dict[str, Any]) -> dict[str, Any]:
         b = self.behavior
@@ -108,8 +118,10 @@ class ForwardToOrigin(StageUnit):
             return dict(vh)
         if b.forward_headers_except is not None:
             out = {n: v for n, v in vh.items() if n in b.forward_headers_except}
-        else:
+        elif b.forward_headers:
             out = {name: vh[name] for name in b.forward_headers if name in vh}
+        else:
+            out = {}
         if not b.forwards_host:  # §4.2: Host is the origin's domain unless forwarded
             domain = (block.get("custom") or block.get("s3") or {}).get("domainName", "")
             out["host"] = [{"key": "Host", "value": domain}]
@@ -143,19 +155,18 @@ class CallOrigin:
             ex.forwarded_querystring if b.origin_events_see_querystring else ""
         ):
             send["querystring"] = ex.forwarded_querystring
-        block = send.get("origin") or ex.origin.block(ex.viewer.protocol)
+        own = ex.origin.block(ex.viewer.protocol)
+        block = send.get("origin") or own
         fields: dict[str, Any] = next(iter(block.values()), {})
         custom = fields.get("customHeaders") if isinstance(fields, dict) else None
-        headers = {
-            **send["headers"],
-            "x-amz-cf-id": [{"key": "X-Amz-Cf-Id", "value": ex.request_id}],
-        }
+        headers = dict(send["headers"])
+        headers["x-amz-cf-id"] = [{"key": "X-Amz-Cf-Id", "value": ex.request_id}]
         if custom:  # §1.2: origin custom headers overwrite the viewer's of the same name
             headers.update(header_map(Headers(custom).multi_items()))
         send["headers"] = headers
         if ex.body is not None:
             send["body"] = {"encoding": "base64", "data": base64.b64encode(ex.body).decode("ascii")}
-        if block == ex.origin.block(ex.viewer.protocol):  # the usual case, first
+        if block is own or block == own:  # the usual case, first
             origin = ex.origin.local
         else:
             origin, ex.origin = self.dist.origin_for(block, ex.origin, ex.viewer.protocol)
