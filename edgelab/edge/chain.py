@@ -163,7 +163,7 @@ class ViewerResponseFunction(StageUnit):
 
     def __call__(self, ex: Exchange) -> Reply:
         reply = self.next(ex)
-        if reply.failed or reply.status >= 400:
+        if reply.cache == "Error" or int(reply.response["status"]) >= 400:  # failed, status
             return reply
         resp = reply.response
         step = self.run(
@@ -203,7 +203,7 @@ class OriginResponseFunction(StageUnit):
 
     def __call__(self, ex: Exchange) -> Reply:
         reply = self.next(ex)
-        if reply.failed or reply.generated_by is not None:
+        if reply.cache == "Error" or reply.generated_by is not None:  # reply.failed, ...
             return reply
         assert ex.origin_request is not None
         resp = reply.response
@@ -316,16 +316,16 @@ def _to_viewer(dist: Distribution, ex: Exchange, reply: Reply) -> dict[str, Any]
     """What CloudFront adds to every response on its way out (X-Cache, Via, X-Amz-Cf-*)."""
     resp, viewer = reply.response, ex.viewer
     headers = dict(resp.get("headers", {}))
-    ver = "1.1" if viewer.http_version.startswith("1") else "2.0"
-    headers.setdefault(
-        "via",
-        [{"key": "Via", "value": ver + via_value(dist.domain_name, viewer.edge_location)[3:]}],
-    )
-    if not reply.failed or "x-cache" not in headers:
+    if "via" not in headers:  # an origin's Via is kept
+        ver = "1.1" if viewer.http_version.startswith("1") else "2.0"
+        via = ver + via_value(dist.domain_name, viewer.edge_location)[3:]
+        headers["via"] = [{"key": "Via", "value": via}]
+    if reply.cache != "Error" or "x-cache" not in headers:
         headers["x-cache"] = [{"key": "X-Cache", "value": f"{reply.cache} from cloudfront"}]
     headers["x-amz-cf-pop"] = [{"key": "X-Amz-Cf-Pop", "value": viewer.edge_location}]
     headers["x-amz-cf-id"] = [{"key": "X-Amz-Cf-Id", "value": ex.request_id}]
-    final = {**resp, "headers": headers}
+    final = dict(resp)
+    final["headers"] = headers
     if viewer.method == "HEAD":
         final.pop("body", None)
         final.pop("bodyEncoding", None)
