@@ -96,7 +96,7 @@ class ForwardToOrigin(StageUnit):
             "method": req["method"],
             "querystring": shown,
             "uri": req["uri"],
-            "origin": dict(zip(block, map(dict, block.values()))),  # each block copied
+            "origin": {k: dict(v) for k, v in block.items()},
         }
         return oreq, qs
 
