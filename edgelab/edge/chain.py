@@ -66,6 +66,7 @@ The rules and the UNSURE points decided are :data:`CHAIN_DECISIONS` and
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ..runtimes.context import new_request_id
@@ -129,11 +130,15 @@ class ViewerRequestFunction(StageUnit):
 
     def __call__(self, ex: Exchange) -> Reply:
         step = self.run(ex, {"request": self.body_event(ex, ex.request)})
-        if step.kind == "fail":
-            return Reply(step.message, "Error")
-        if step.kind == "respond":
-            return Reply(step.message, "LambdaGeneratedResponse", VREQ)
-        ex.request, ex.body = apply_body(step.message, ex.body)
+        kind, message = step.kind, step.message
+        if kind == "fail":
+            return Reply(message, "Error")
+        if kind == "respond":
+            return Reply(message, "LambdaGeneratedResponse", VREQ)
+        if message.get("body") is None:  # apply_body would change nothing
+            ex.request = message
+        else:
+            ex.request, ex.body = apply_body(message, ex.body)
         return self.next(ex)
 
 
@@ -187,11 +192,15 @@ class OriginRequestFunction(StageUnit):
     def __call__(self, ex: Exchange) -> Reply:
         assert ex.origin_request is not None
         step = self.run(ex, {"request": self.body_event(ex, ex.origin_request)})
-        if step.kind == "fail":
-            return Reply(step.message, "Error")
-        if step.kind == "respond":
-            return Reply(step.message, "LambdaGeneratedResponse", OREQ)
-        ex.origin_request, ex.body = apply_body(step.message, ex.body)
+        kind, message = step.kind, step.message
+        if kind == "fail":
+            return Reply(message, "Error")
+        if kind == "respond":
+            return Reply(message, "LambdaGeneratedResponse", OREQ)
+        if message.get("body") is None:  # apply_body would change nothing
+            ex.origin_request = message
+        else:
+            ex.origin_request, ex.body = apply_body(message, ex.body)
         return self.next(ex)
 
 
@@ -263,7 +272,7 @@ def build_stack(
 def run_chain(dist: Distribution, viewer: ViewerRequest) -> Trace:
     """Send ``viewer`` through ``dist``: pick the behaviour from the viewer's uri, run its
     stages and record what happened."""
-    behavior = dist.behavior_for(viewer.uri)
+    behavior = dist._single or dist.behavior_for(viewer.uri)  # one behaviour: no call
     ex = Exchange(
         viewer,
         viewer.request_id or new_request_id(),
@@ -317,8 +326,7 @@ def _to_viewer(dist: Distribution, ex: Exchange, reply: Reply) -> dict[str, Any]
     resp, viewer = reply.response, ex.viewer
     headers = dict(resp.get("headers", {}))
     if "via" not in headers:  # an origin's Via is kept
-        ver = "1.1" if viewer.http_version.startswith("1") else "2.0"
-        via = ver + via_value(dist.domain_name, viewer.edge_location)[3:]
+        via = _viewer_via(dist.domain_name, viewer.edge_location, viewer.http_version)
         headers["via"] = [{"key": "Via", "value": via}]
     if reply.cache != "Error" or "x-cache" not in headers:
         headers["x-cache"] = [{"key": "X-Cache", "value": f"{reply.cache} from cloudfront"}]
@@ -330,3 +338,10 @@ def _to_viewer(dist: Distribution, ex: Exchange, reply: Reply) -> dict[str, Any]
         final.pop("body", None)
         final.pop("bodyEncoding", None)
     return final
+
+
+@lru_cache(maxsize=1024)
+def _viewer_via(domain_name: str, edge_location: str, http_version: str) -> str:
+    """The ``Via`` a viewer gets: its HTTP version, then the edge location's hash."""
+    ver = "1.1" if http_version.startswith("1") else "2.0"
+    return ver + via_value(domain_name, edge_location)[3:]
