@@ -209,8 +209,7 @@ class CachePolicy:
         names = self._key_headers  # lowercase: the map's own names, read directly
         hvals = (
             tuple(
-                (name, tuple([e.get("value", "") for e in headers.get(name, ())]))
-                for name in names
+                (name, tuple([e.get("value", "") for e in headers.get(name, ())])) for name in names
             )
             if names
             else ()

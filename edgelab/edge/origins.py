@@ -325,9 +325,7 @@ class FolderOrigin:
         if inm is None:
             ims = asked.get("if-modified-since")
             ims = ims[0].get("value", "") if ims else None
-        if (inm is not None and inm in (etag, "*")) or (
-            ims is not None and _not_modified(ims, st)
-        ):
+        if (inm is not None and inm in (etag, "*")) or (ims is not None and _not_modified(ims, st)):
             del headers["content-length"]
             return {"status": "304", "statusDescription": _NOT_MODIFIED, "headers": headers}
         resp: dict[str, Any] = {"status": "200", "statusDescription": _OK, "headers": headers}
