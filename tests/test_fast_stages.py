@@ -368,3 +368,33 @@ def test_the_folder_origins_errors_carry_the_uris_request_id(
     rid = hashlib.md5(uri.encode("utf-8", "replace")).hexdigest()[:16].upper()
     assert f"<Code>{code}</Code>" in got["body"]
     assert f"<RequestId>{rid}</RequestId>" in got["body"]
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "NoSuchKey", "MethodNotAllowed", "InvalidURI"])
+def test_the_folder_origins_error_is_the_one_make_response_builds(site: Path, code: str) -> None:
+    from edgelab.edge.origins import _S3_ERRORS
+
+    got = el.FolderOrigin(site)._error(code, "k<ey>", "/k%3Cey%3E")
+    expected = make_response(
+        _S3_ERRORS[code][0], got["body"], {"Content-Type": "application/xml", "Server": "AmazonS3"}
+    )
+    assert ordered(got) == ordered(expected)
+    assert ("<Key>k&lt;ey&gt;</Key>" in got["body"]) is (code == "NoSuchKey")
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        {"A": "1", "b": 2},
+        [("A", "1"), ("a", "2")],
+        (("A", "1"),),
+        None,
+        Headers({"a": [{"key": "A", "value": "1"}]}),
+    ],
+)
+def test_header_map_takes_a_dict_as_any_mapping(items: Any) -> None:
+    pairs = list(items.items()) if hasattr(items, "items") else list(items) if items else []
+    expected: dict[str, list] = {}
+    for name, value in pairs:
+        expected.setdefault(name.lower(), []).append({"key": name, "value": str(value)})
+    assert ordered(header_map(items)) == ordered(expected)

@@ -202,6 +202,7 @@ KEPT_FILE_BYTES = 256 * 1024
 KEPT_BYTES = 32 * 1024 * 1024
 _UNSEEN = object()
 _OK, _NOT_MODIFIED = status_phrase(200), status_phrase(304)
+_PHRASES = {status: status_phrase(status) for status, _ in _S3_ERRORS.values()}
 
 
 def _object_key(uri: str) -> tuple[str, int]:
@@ -258,9 +259,17 @@ class FolderOrigin:
             + (f"<Key>{xml_escape(key)}</Key>" if code == "NoSuchKey" else "")
             + f"<RequestId>{request_id}</RequestId><HostId>edgelab</HostId></Error>"
         )
-        return make_response(
-            status, body, {"Content-Type": "application/xml", "Server": "AmazonS3"}
-        )
+        # make_response(status, body, {"Content-Type": ..., "Server": ...}), built directly
+        resp: dict[str, Any] = {
+            "status": str(status),
+            "statusDescription": _PHRASES[status],
+            "headers": {
+                "content-type": [{"key": "Content-Type", "value": "application/xml"}],
+                "server": [{"key": "Server", "value": "AmazonS3"}],
+            },
+        }
+        _set_body(resp, body)
+        return resp
 
     def __call__(self, request: dict[str, Any]) -> dict[str, Any]:
         """S3's answer for the request's key; never raises, never shows a local path."""

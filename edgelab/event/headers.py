@@ -27,7 +27,7 @@ def header_map(items: Iterable[tuple[str, str]] | Mapping[str, str] | None = Non
         items
         if type(items) is list
         else items.items()
-        if isinstance(items, Mapping)
+        if type(items) is dict or isinstance(items, Mapping)  # a dict: no ABC check
         else (items or ())
     )
     for name, value in pairs:
