@@ -129,7 +129,10 @@ class ViewerRequestFunction(StageUnit):
     trigger = VREQ
 
     def __call__(self, ex: Exchange) -> Reply:
-        step = self.run(ex, {"request": self.body_event(ex, ex.request)})
+        request = ex.request
+        if ex.body is not None:  # else body_event gives the request as it is
+            request = self.body_event(ex, request)
+        step = self.run(ex, {"request": request})
         kind, message = step.kind, step.message
         if kind == "fail":
             return Reply(message, "Error")
@@ -191,7 +194,10 @@ class OriginRequestFunction(StageUnit):
 
     def __call__(self, ex: Exchange) -> Reply:
         assert ex.origin_request is not None
-        step = self.run(ex, {"request": self.body_event(ex, ex.origin_request)})
+        request = ex.origin_request
+        if ex.body is not None:  # else body_event gives the request as it is
+            request = self.body_event(ex, request)
+        step = self.run(ex, {"request": request})
         kind, message = step.kind, step.message
         if kind == "fail":
             return Reply(message, "Error")
