@@ -29,7 +29,9 @@ up to N cold starts per function).
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import itertools
@@ -103,6 +105,23 @@ def request_id(seed: int, index: int) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
+def request_ids(seed: int) -> Callable[[int], str]:
+    """:func:`request_id` of ``seed``, as a function of the row: the hash of
+    ``"{seed}:"`` is taken once, then copied and finished per row (the same digest)."""
+    start = hashlib.blake2b(f"{seed}:".encode(), digest_size=42)
+    copy, encode, urlsafe = start.copy, binascii.b2a_base64, _URLSAFE
+
+    def of_row(index: int) -> str:
+        h = copy()
+        h.update(f"{index}".encode())
+        return encode(h.digest(), newline=False).translate(urlsafe).decode("ascii")
+
+    return of_row
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # what base64.urlsafe_b64encode translates
+
+
 def _open(
     distribution: DistributionLike,
     isolated: bool | None = None,
@@ -172,33 +191,69 @@ def viewers_of(columns: ViewerColumns) -> list[dict[str, Any]]:
 
 def _viewer_request(v: dict[str, Any], rid: str, default_edge: str) -> ViewerRequest:
     headers = []
-    for name, col in (
-        ("Host", "host"),
-        ("User-Agent", "user_agent"),
-        ("Accept-Language", "accept_language"),
-        ("Cookie", "cookie"),
-        ("Referer", "referer"),
-    ):
+    for name, col in _HEADER_COLUMNS:
         value = v[col]
         if value and isinstance(value, str):
             headers.append((name, value))
     body = v["body"]
     lat, lon = v["latitude"], v["longitude"]
-    return ViewerRequest(
-        uri=str(v["uri"]),
-        method=str(v["method"] or "GET").upper(),
-        querystring=str(v["querystring"] or ""),
-        headers=headers,
-        body=body.encode() if isinstance(body, str) and body else None,
-        client_ip=str(v["client_ip"] or "203.0.113.178"),
-        country=v["country"] or None,
-        city=v["city"] or None,
-        latitude=None if lat != lat else float(lat),
-        longitude=None if lon != lon else float(lon),
-        edge_location=str(v["edge_location"] or default_edge),
-        request_id=rid,
-        time=v["time"],
+    return ViewerRequest(  # by position (see _VIEWER_FIELDS); unset fields: their defaults
+        str(v["uri"]),
+        str(v["method"] or "GET").upper(),
+        str(v["querystring"] or ""),
+        headers,
+        body.encode() if isinstance(body, str) and body else None,
+        str(v["client_ip"] or "203.0.113.178"),
+        _CLIENT_PORT,
+        v["country"] or None,
+        _COUNTRY_NAME,
+        _REGION,
+        _REGION_NAME,
+        v["city"] or None,
+        _POSTAL_CODE,
+        _TIME_ZONE,
+        None if lat != lat else float(lat),
+        None if lon != lon else float(lon),
+        _METRO_CODE,
+        _ASN,
+        _PROTOCOL,
+        _HTTP_VERSION,
+        str(v["edge_location"] or default_edge),
+        rid,
+        v["time"],
     )
+
+
+#: the header each traffic column gives a viewer request, when it is set
+_HEADER_COLUMNS = (
+    ("Host", "host"),
+    ("User-Agent", "user_agent"),
+    ("Accept-Language", "accept_language"),
+    ("Cookie", "cookie"),
+    ("Referer", "referer"),
+)
+#: ViewerRequest's fields up to ``time``, in their order: :func:`_viewer_request` passes
+#: them by position (13 keywords to a dataclass of 27 fields cost as much again as the
+#: rest of building the request); the class is checked here, where this module loads
+_VIEWER_FIELDS = (
+    "uri", "method", "querystring", "headers", "body", "client_ip", "client_port", "country",
+    "country_name", "region", "region_name", "city", "postal_code", "time_zone", "latitude",
+    "longitude", "metro_code", "asn", "protocol", "http_version", "edge_location",
+    "request_id", "time",
+)  # fmt: skip
+_VIEWER_DEFAULTS = {f.name: f.default for f in dataclasses.fields(ViewerRequest)}
+_UNSET = (
+    "client_port", "country_name", "region", "region_name", "postal_code", "time_zone",
+    "metro_code", "asn", "protocol", "http_version",
+)  # fmt: skip
+if tuple(_VIEWER_DEFAULTS)[: len(_VIEWER_FIELDS)] != _VIEWER_FIELDS or any(
+    _VIEWER_DEFAULTS[name] is dataclasses.MISSING for name in _UNSET
+):  # pragma: no cover
+    raise ImportError("ViewerRequest's fields changed: update _viewer_request")
+(
+    _CLIENT_PORT, _COUNTRY_NAME, _REGION, _REGION_NAME, _POSTAL_CODE, _TIME_ZONE,
+    _METRO_CODE, _ASN, _PROTOCOL, _HTTP_VERSION,
+) = (_VIEWER_DEFAULTS[name] for name in _UNSET)  # fmt: skip
 
 
 def _run_rows(
@@ -212,7 +267,9 @@ def _run_rows(
     ``position`` (a shared integer) is set to each row's position before it runs, so a
     supervisor knows which row a process was running when it died."""
     default_edge = dist.edge_location
-    out = []
+    rid = request_ids(seed)
+    out: list[dict[str, Any]] = []
+    add = out.append
     # What existed before a piece (imports, the distribution, earlier results) is left
     # out of the collector's passes while it runs; what the piece made is collected young
     # at its end, as it would have been, before the rest is put back (a caller's own
@@ -226,7 +283,7 @@ def _run_rows(
             for k, (v, i) in enumerate(zip(viewers, indices, strict=True)):
                 if position is not None:
                     position.value = k
-                out.append(_run_row(dist, v, i, request_id(seed, i), default_edge))
+                add(_run_row(dist, v, i, rid(i), default_edge))
     finally:
         if freeze:
             gc.collect(1)
@@ -310,8 +367,9 @@ def viewer_requests(
     viewers: Sequence[dict[str, Any]], indices: Sequence[int], seed: int, default_edge: str
 ) -> list[ViewerRequest | None]:
     """The viewer request of each row (None for a row no viewer could send)."""
+    rid = request_ids(seed)
     return [
-        None if v["problem"] is not None else _viewer_request(v, request_id(seed, i), default_edge)
+        None if v["problem"] is not None else _viewer_request(v, rid(i), default_edge)
         for v, i in zip(viewers, indices, strict=True)
     ]
 

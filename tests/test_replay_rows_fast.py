@@ -1,0 +1,134 @@
+"""The replay's per-row fast paths give what their plain forms give.
+
+Each fast path (a request id finished from a hash of the seed taken once, a viewer
+request built by position, a trace row's columns filled without helper calls) is
+checked against the plain form it replaces, on the same inputs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Any
+
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+import edgelab as el
+from edgelab.edge.trace import Trace, _user_agent
+from edgelab.edge.viewer import ViewerRequest
+from edgelab.frames.columns import normalize_traffic
+from edgelab.frames.replay import _viewer_request, _viewers, request_id, request_ids
+
+
+def _plain_request_id(seed: int, index: int) -> str:
+    digest = hashlib.blake2b(f"{seed}:{index}".encode(), digest_size=42).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii")
+
+
+@given(st.integers(-(2**70), 2**70), st.lists(st.integers(0, 2**63), max_size=5))
+def test_request_ids_of_a_seed_are_request_id(seed: int, indices: list[int]) -> None:
+    of_row = request_ids(seed)
+    for i in indices:
+        assert of_row(i) == request_id(seed, i) == _plain_request_id(seed, i)
+        assert len(of_row(i)) == 56
+
+
+def _plain_viewer_request(v: dict[str, Any], rid: str, default_edge: str) -> ViewerRequest:
+    """The viewer request of a traffic row, built by keyword."""
+    headers = []
+    for name, col in (
+        ("Host", "host"),
+        ("User-Agent", "user_agent"),
+        ("Accept-Language", "accept_language"),
+        ("Cookie", "cookie"),
+        ("Referer", "referer"),
+    ):
+        value = v[col]
+        if value and isinstance(value, str):
+            headers.append((name, value))
+    body = v["body"]
+    lat, lon = v["latitude"], v["longitude"]
+    return ViewerRequest(
+        uri=str(v["uri"]),
+        method=str(v["method"] or "GET").upper(),
+        querystring=str(v["querystring"] or ""),
+        headers=headers,
+        body=body.encode() if isinstance(body, str) and body else None,
+        client_ip=str(v["client_ip"] or "203.0.113.178"),
+        country=v["country"] or None,
+        city=v["city"] or None,
+        latitude=None if lat != lat else float(lat),
+        longitude=None if lon != lon else float(lon),
+        edge_location=str(v["edge_location"] or default_edge),
+        request_id=rid,
+        time=v["time"],
+    )
+
+
+def _sparse_traffic() -> pd.DataFrame:
+    """Rows with and without each optional column's value."""
+    t0 = pd.Timestamp("2025-03-01", tz="UTC")
+    return pd.DataFrame(
+        {
+            "time": [t0, t0, t0 + pd.Timedelta(seconds=1)],
+            "method": ["get", None, "POST"],
+            "uri": ["/a", "/b", "/c"],
+            "querystring": [None, "x=1", ""],
+            "user_agent": ["UA", None, ""],
+            "cookie": [None, "a=1", None],
+            "body": [None, "", "data"],
+            "country": ["DE", None, ""],
+            "city": [None, "Paris", None],
+            "latitude": [50.1, None, 1.5],
+            "longitude": [8.6, None, None],
+            "client_ip": [None, "198.51.100.7", None],
+            "edge_location": [None, "FRA56-P1", ""],
+        }
+    )
+
+
+def test_a_viewer_request_by_position_is_the_one_by_keyword() -> None:
+    for frame in (el.generate_traffic("shop", 300, seed=3), _sparse_traffic()):
+        for i, v in enumerate(_viewers(normalize_traffic(frame))):
+            got = _viewer_request(v, f"r{i}", "IAD89-C1")
+            assert got == _plain_viewer_request(v, f"r{i}", "IAD89-C1")
+            assert got.client_port == ViewerRequest().client_port
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["User-Agent", "user-agent", "USER-AGENT", "Host", "Cookie"]),
+            st.sampled_from(["", "curl/8", "UA"]),
+        ),
+        max_size=4,
+    )
+)
+def test_a_rows_user_agent_is_the_viewers(headers: list[tuple[str, str]]) -> None:
+    assert _user_agent(headers) == ViewerRequest(headers=headers).user_agent
+
+
+def test_a_trace_row_reads_the_trace_as_its_properties_do() -> None:
+    dist = el.Distribution(
+        {"viewer-request": lambda e, c: e["Records"][0]["cf"]["request"]},
+        origin=el.MappingOrigin({"/a": "hello"}),
+    )
+    with dist:
+        trace = dist.send(ViewerRequest.from_path("/a", headers={"User-Agent": "UA/1"}))
+    row = trace.to_row()
+    assert row["user_agent"] == trace.viewer.user_agent == "UA/1"
+    assert row["status"] == trace.status
+    assert row["stages"] == ">".join(trace.triggers)
+    assert row["handler_ms"] == sum([s.duration_ms for s in trace.stages])
+    assert row["vreq_changes"] is None and trace.stages[0].diff == {}
+
+
+def test_a_generated_by_column_is_the_triggers_value() -> None:
+    respond = {"status": "200", "headers": {}, "body": "hi"}
+    dist = el.Distribution({"viewer-request": lambda e, c: respond}, origin=el.MappingOrigin({}))
+    with dist:
+        trace: Trace = dist.send(ViewerRequest.from_path("/a"))
+    assert trace.generated_by is not None
+    assert trace.to_row()["generated_by"] == trace.generated_by.value == "viewer-request"
