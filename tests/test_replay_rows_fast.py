@@ -11,7 +11,9 @@ import base64
 import hashlib
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,7 +21,23 @@ import edgelab as el
 from edgelab.edge.trace import Trace, _user_agent
 from edgelab.edge.viewer import ViewerRequest
 from edgelab.frames.columns import normalize_traffic
-from edgelab.frames.replay import _viewer_request, _viewers, request_id, request_ids
+from edgelab.frames.replay import (
+    RESULT_COLUMNS,
+    _any_column,
+    _column,
+    _direct_column,
+    _frame,
+    _plain_list,
+    _row_lists,
+    _run_rows,
+    _viewer_request,
+    _viewers,
+    columns_of,
+    comparable,
+    request_id,
+    request_ids,
+)
+from edgelab.frames.replay_io import Chunk
 
 
 def _plain_request_id(seed: int, index: int) -> str:
@@ -132,3 +150,95 @@ def test_a_generated_by_column_is_the_triggers_value() -> None:
         trace: Trace = dist.send(ViewerRequest.from_path("/a"))
     assert trace.generated_by is not None
     assert trace.to_row()["generated_by"] == trace.generated_by.value == "viewer-request"
+
+
+# -- the results frame --------------------------------------------------------------------
+
+VALUES = (
+    st.none()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+    | st.lists(st.integers(), max_size=2)  # a handler's odd value: still one value
+)
+ROWS = st.lists(st.dictionaries(st.sampled_from(["row", "a", "b", "c"]), VALUES), max_size=8)
+
+
+@given(ROWS, st.booleans())
+def test_row_lists_are_the_columns_of_the_rows(rows: list[dict[str, Any]], same: bool) -> None:
+    if same and rows:  # a replay's rows: every key, in the same order (the fast path)
+        rows = [{k: r.get(k) for k in ("row", "a", "b", "c")} for r in rows]
+    want = {name: values.tolist() for name, values in columns_of(rows).items()}
+    got = _row_lists(rows)
+    assert got == want and list(got) == list(want)
+
+
+@pytest.mark.parametrize("col, dtype", [(c, t) for c, t in RESULT_COLUMNS if c != "row"])
+def test_a_column_of_nones_is_built_as_the_values_would_be(col: str, dtype: str) -> None:
+    for n in (1, 4):
+        nones = np.full(n, None, dtype=object)
+        want = _direct_column(col, nones, nones.tolist(), True, dtype)
+        for values in (nones, [None] * n, None):
+            _same(_column(col, values, n, dtype), want)
+        _same(want, _any_column(col, pd.Series(nones, dtype=object), dtype))
+
+
+NUMBERS = {
+    "float64": st.none() | st.integers(-(2**40), 2**40) | st.floats(width=32),
+    "Int64": st.none() | st.integers(0, 2**40),
+}
+
+
+@pytest.mark.parametrize("col", ["oreq_ms", "origin_ms", "oreq_uri_qs_len", "response_bytes"])
+@given(data=st.data())
+def test_a_number_column_with_gaps_is_what_numpy_gives(col: str, data: Any) -> None:
+    dtype = dict(RESULT_COLUMNS)[col]
+    values = data.draw(st.lists(NUMBERS[dtype], min_size=1))
+    got = _column(col, values, len(values), dtype)
+    if None in values:  # float64 with NaN: what np.array gives
+        np.testing.assert_array_equal(got, np.array(values, dtype=np.float64))
+        assert got.dtype == np.float64
+
+
+def _same(got: Any, want: Any) -> None:
+    got, want = pd.Series(got), pd.Series(want)
+    assert repr(got.dtype) == repr(want.dtype)
+    if isinstance(want.dtype, pd.CategoricalDtype):
+        assert repr(got.cat.categories.dtype) == repr(want.cat.categories.dtype)
+        assert got.cat.codes.dtype == want.cat.codes.dtype
+    pd.testing.assert_series_equal(got, want, check_exact=True)
+
+
+def test_a_results_frame_from_rows_in_any_order_is_one_frame() -> None:
+    frame = normalize_traffic(el.generate_traffic("shop", 60, seed=2))
+    rows = np.arange(len(frame))
+    with el.Distribution({}, origin=el.MappingOrigin({"/": "home"})) as dist:
+        got = _run_rows(dist, _viewers(frame), rows.tolist(), 0)
+    chunk = Chunk(frame, rows)
+    want = _frame(chunk, columns_of(got), None)  # as a worker's columns give it
+    shuffled = [got[i] for i in np.random.default_rng(0).permutation(len(got))]
+    for given_rows in (got, shuffled):
+        pd.testing.assert_frame_equal(comparable(_frame(chunk, given_rows, None)), comparable(want))
+
+
+def _frames() -> list[pd.DataFrame]:
+    t0 = pd.Timestamp("2025-03-01", tz="UTC")
+    odd = pd.DataFrame(
+        {
+            "time": [t0] * 4,
+            "method": pd.Categorical(["GET", None, "x", "GET"]),  # a missing value: -1
+            "uri": ["/a", None, "/b", ""],
+            "country": pd.Categorical([1, None, 2, 1]),  # categories of numbers
+            "city": ["a", "b", None, "a"],  # not categorical
+        }
+    )
+    return [normalize_traffic(el.generate_traffic("shop", 50, seed=4)), odd]
+
+
+def test_a_columns_plain_list_is_its_tolist() -> None:
+    for frame in _frames():
+        for col in frame.columns:
+            got, want = _plain_list(frame[col]), frame[col].tolist()
+            assert len(got) == len(want), col
+            for a, b in zip(got, want, strict=True):
+                assert type(a) is type(b) and (a == b or (a != a and b != b)), (col, a, b)

@@ -167,10 +167,23 @@ ViewerColumns = dict[str, Any]  # object arrays, or lists
 
 
 def _viewer_lists(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    cols: dict[str, list[Any]] = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
+    cols = {c: _plain_list(frame[c]) for c in TRAFFIC_COLUMNS if c != "time"}
     cols["time"] = epoch_seconds(frame["time"]).tolist() if len(frame) else []
     cols["problem"] = list(row_problems(frame))  # a row no viewer could send: input error
     return cols
+
+
+def _plain_list(values: pd.Series) -> list[Any]:
+    """``values.tolist()``; a categorical of text read through its categories, one lookup
+    per row in C (pandas iterates it in Python), NaN where a row has none, as pandas has."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype == _TEXT:
+        lookup = np.append(dtype.categories.to_numpy(dtype=object), np.nan)  # code -1: NaN
+        return lookup.take(values.cat.codes.to_numpy()).tolist()  # type: ignore[no-any-return]
+    return values.tolist()
+
+
+_TEXT = pd.StringDtype(na_value=np.nan)  # pandas' str dtype
 
 
 def viewer_columns(frame: pd.DataFrame) -> ViewerColumns:
@@ -186,7 +199,8 @@ def viewers_of(columns: ViewerColumns) -> list[dict[str, Any]]:
     """The rows of :func:`viewer_columns` (or of a piece of them)."""
     names = list(columns)
     lists = [v.tolist() if isinstance(v, np.ndarray) else v for v in columns.values()]
-    return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
+    # each tuple of the strict zip holds one value per name: no check per row
+    return list(map(dict, map(zip, itertools.repeat(names), zip(*lists, strict=True))))
 
 
 def _viewer_request(v: dict[str, Any], rid: str, default_edge: str) -> ViewerRequest:
@@ -241,7 +255,7 @@ _VIEWER_FIELDS = (
     "longitude", "metro_code", "asn", "protocol", "http_version", "edge_location",
     "request_id", "time",
 )  # fmt: skip
-_VIEWER_DEFAULTS = {f.name: f.default for f in dataclasses.fields(ViewerRequest)}
+_VIEWER_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(ViewerRequest)}
 _UNSET = (
     "client_port", "country_name", "region", "region_name", "postal_code", "time_zone",
     "metro_code", "asn", "protocol", "http_version",
@@ -909,22 +923,44 @@ def _frame(
 
 def _results(
     rows: list[dict[str, Any]] | Columns,
-) -> tuple[np.ndarray, Callable[[str], np.ndarray | None]]:
+) -> tuple[np.ndarray, Callable[[str], Values | None]]:
     """The row numbers the rows gave, in order, and each result column in that order
-    (an object array; None for a column no row has)."""
-    columns = rows if isinstance(rows, dict) else columns_of(rows)
+    (a list for rows, an object array for columns; None for a column no row has)."""
+    columns: Mapping[str, Any] = rows if isinstance(rows, dict) else _row_lists(rows)
     numbers = _objects(columns.get("row", ())).astype(np.int64)
     order = np.argsort(numbers, kind="stable")
     in_order = bool((order == np.arange(len(order))).all())
+    picks = order.tolist()
 
-    def column(col: str) -> np.ndarray | None:
+    def column(col: str) -> Values | None:
         values = columns.get(col)
         if values is None:
             return None
+        if isinstance(values, list):
+            return values if in_order else [values[i] for i in picks]
         values = _objects(values)
         return values if in_order else values[order]
 
     return numbers[order], column
+
+
+#: a result column's values, one per row: a list, or an object array
+Values = list[Any] | np.ndarray
+
+
+def _row_lists(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """:func:`columns_of` as lists, what the results frame is built from (each column is
+    read as a list, so arrays would be made only to be turned back): rows with the same
+    keys in the same order are turned as one list of every value, row after row, each
+    column a slice of it."""
+    if not rows:
+        return {"row": []}
+    first = tuple(rows[0])
+    if all(map(first.__eq__, map(tuple, rows))):
+        flat = list(itertools.chain.from_iterable(map(dict.values, rows)))
+        return {name: flat[j :: len(first)] for j, name in enumerate(first)}
+    names = dict.fromkeys(itertools.chain.from_iterable(rows))
+    return {name: [r.get(name) for r in rows] for name in names}
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -979,29 +1015,55 @@ _DIRECT: dict[str, frozenset[type]] = {
 }
 
 
-def _column(col: str, values: np.ndarray | None, n: int, dtype: str) -> Any:
-    """One result column from the rows' values (an object array, None: no row has it),
+def _column(col: str, values: Values | None, n: int, dtype: str) -> Any:
+    """One result column from the rows' values (a list or an object array, None: no row
+    has it),
     in its :data:`RESULT_COLUMNS` type: built at once from the values when they are of
     the usual types, else through pandas' conversions (:func:`_any_column`), which give
     the same column for the usual types too."""
     if values is None:
+        if n:
+            return _no_values(col, n, dtype)
         values = np.full(n, None, dtype=object)
-    items = values.tolist()
+    items = values.tolist() if isinstance(values, np.ndarray) else values
     kinds = set(map(type, items))
     if kinds <= _DIRECT[dtype]:
+        if kinds == _ONLY_NONE:  # no row has a value (a stage that never ran)
+            return _no_values(col, n, dtype)
         with contextlib.suppress(OverflowError):  # an int beyond int64: pandas' way
             return _direct_column(col, values, items, _NONE in kinds, dtype)
-    return _any_column(col, pd.Series(values, dtype=object), dtype)
+    return _any_column(col, pd.Series(_objects(values), dtype=object), dtype)
 
 
-def _direct_column(col: str, values: np.ndarray, items: list[Any], gaps: bool, dtype: str) -> Any:
+_ONLY_NONE = {_NONE}
+_NAN = float("nan")
+
+
+def _no_values(col: str, n: int, dtype: str) -> Any:
+    """:func:`_direct_column` of ``n`` (> 0) Nones, made without reading them."""
+    if dtype == "category":  # no categories, every code missing
+        return pd.Categorical.from_codes(np.full(n, -1, np.intp), np.empty(0, dtype=object))
+    if dtype == "str":
+        return np.full(n, "", dtype=object)
+    if dtype == "bool":
+        return np.zeros(n, dtype=bool)
+    if dtype == "int64":
+        return np.zeros(n, dtype=np.int64)
+    if col in _STATUS_COLUMNS:  # Int64
+        return pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool))
+    return np.full(n, _NAN)  # float64, and an Int64 size column (float64 with NaN)
+
+
+def _direct_column(col: str, values: Values, items: list[Any], gaps: bool, dtype: str) -> Any:
     """:func:`_column` of values of the :data:`_DIRECT` types (``gaps``: some are None)."""
     n = len(items)
     if dtype == "category":  # what astype("category") gives: sorted categories
-        codes, uniques = pd.factorize(values, sort=True)
+        codes, uniques = pd.factorize(_objects(values), sort=True)
         return pd.Categorical.from_codes(codes, categories=uniques)
     if dtype == "str":
         return np.fromiter(["" if v is None else v for v in items] if gaps else items, object, n)
+    if dtype == "float64" and gaps:  # NaN for None, as np.array gives, at half its cost
+        return np.fromiter([_NAN if v is None else v for v in items], np.float64, n)
     if dtype in ("float64", "bool"):
         return np.array(items, dtype=dtype)  # None: NaN, False
     if dtype == "int64":
@@ -1009,7 +1071,9 @@ def _direct_column(col: str, values: np.ndarray, items: list[Any], gaps: bool, d
     # Int64: the nullable status columns; a size column is int64, or float64 with NaN
     # where a row has none (what the nullable column's to_numpy gives)
     if col not in _STATUS_COLUMNS:
-        return np.array(items, dtype=np.float64) if gaps else np.fromiter(items, np.int64, n)
+        if gaps:
+            return np.fromiter([_NAN if v is None else v for v in items], np.float64, n)
+        return np.fromiter(items, np.int64, n)
     if not gaps:
         return pd.arrays.IntegerArray(np.fromiter(items, np.int64, n), np.zeros(n, dtype=bool))
     mask = np.array([v is None for v in items], dtype=bool)
