@@ -21,6 +21,7 @@ import edgelab as el
 from edgelab.edge.trace import Trace, _user_agent
 from edgelab.edge.viewer import ViewerRequest
 from edgelab.frames.columns import normalize_traffic
+from edgelab.frames.latency import _airport_codes, _hits, _per_value, _texts, _upper_texts
 from edgelab.frames.replay import (
     RESULT_COLUMNS,
     _any_column,
@@ -242,3 +243,32 @@ def test_a_columns_plain_list_is_its_tolist() -> None:
             assert len(got) == len(want), col
             for a, b in zip(got, want, strict=True):
                 assert type(a) is type(b) and (a == b or (a != a and b != b)), (col, a, b)
+
+
+# -- latency inputs -----------------------------------------------------------------------
+
+CONVERSIONS = [_airport_codes, _upper_texts, _hits, _texts]
+
+
+@pytest.mark.parametrize("convert", CONVERSIONS, ids=lambda c: c.__name__)
+@given(
+    st.lists(st.none() | st.sampled_from(["fra56-P1", "Hit", "RefreshHit", "", "é", "Miss"])),
+    st.booleans(),
+)
+def test_a_categoricals_values_convert_per_category_as_one_by_one(
+    convert: Any, values: list[str | None], extra: bool
+) -> None:
+    values = values * 9  # more rows than categories: the per-category path
+    categories = sorted({v for v in values if v is not None} | ({"unused"} if extra else set()))
+    for series in (
+        pd.Series(pd.Categorical(values, categories=categories)),
+        pd.Series(values, dtype="category"),
+        pd.Series(values, dtype=object),
+        pd.Series(pd.Categorical([1, None, 2] * 2)),  # categories of numbers
+    ):
+        want = convert(series)
+        got = _per_value(series, convert)
+        assert got.dtype == want.dtype
+        assert len(got) == len(want)
+        for a, b in zip(got.tolist(), want.tolist(), strict=True):
+            assert type(a) is type(b) and (a == b or (a != a and b != b))
