@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import edgelab as el
-from edgelab.edge.trace import Trace, _user_agent
+from edgelab.edge.trace import Trace, _noted_columns, _user_agent
 from edgelab.edge.viewer import ViewerRequest
 from edgelab.frames.columns import normalize_traffic
 from edgelab.frames.latency import _airport_codes, _hits, _per_value, _texts, _upper_texts
@@ -272,3 +272,39 @@ def test_a_categoricals_values_convert_per_category_as_one_by_one(
         assert len(got) == len(want)
         for a, b in zip(got.tolist(), want.tolist(), strict=True):
             assert type(a) is type(b) and (a == b or (a != a and b != b))
+
+
+# -- a trace's summary columns ------------------------------------------------------------
+
+
+def _noting(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    request = event["Records"][0]["cf"]["request"]
+    if request["uri"] == "/log":
+        print("a line")
+    if request["uri"] == "/boom":
+        raise RuntimeError("boom")
+    if request["uri"] == "/bad":
+        request["headers"]["x-bad"] = [{"key": "X-Bad", "value": "a\nb"}]
+    return request
+
+
+def test_a_trace_that_noted_nothing_has_the_columns_noting_would_give() -> None:
+    dist = el.Distribution(
+        {"viewer-request": _noting}, origin=el.MappingOrigin({"/a": "a", "/log": "l"})
+    )
+    with dist:
+        traces = [
+            dist.send(ViewerRequest.from_path(u)) for u in ("/a", "/a", "/log", "/boom", "/bad")
+        ]
+    with el.Distribution({}, origin=el.HttpOrigin("http://127.0.0.1:9")) as down:
+        traces.append(down.send(ViewerRequest.from_path("/x")))  # an origin error
+    noted = []
+    for trace in traces:
+        row = trace.to_row()
+        worked_out = dict(row)
+        _noted_columns(worked_out, trace)  # what the quick path skips, worked out
+        assert worked_out == row
+        noted.append((row["cold_starts"], row["logs"] != "", row["error_type"], row["violations"]))
+    assert noted[1] == (0, False, None, 0)  # the quick path: nothing noted
+    assert noted[0][0] == 1 and noted[2][1] and noted[3][2] == "LambdaExecutionError"
+    assert noted[4][3] > 0 and noted[5][2] == "OriginError"

@@ -572,12 +572,27 @@ _ORIGIN_COLUMNS = ("origin_uri", "origin_querystring", "origin_status", "origin_
 def _summary_columns(row: dict[str, Any], t: Trace) -> None:
     """Errors, violations, logs, handler time, cold starts and sizes over all stages."""
     stages = t.stages
+    for s in stages:  # what is usually nothing: the row keeps _ROW's values for it
+        if s.error or s.violations or s.logs or s.cold_start or s.calls:
+            _noted_columns(row, t)
+            break
+    else:
+        if t.origin is not None and t.origin.error:
+            _noted_columns(row, t)
+    row["handler_ms"] = sum(map(_DURATION, stages))  # sum(), as ever (3.12 rounds)
+    row["response_bytes"] = body_size(t.response)
+    row["response_header_bytes"] = header_bytes(t.response.get("headers", {}))
+
+
+def _noted_columns(row: dict[str, Any], t: Trace) -> None:
+    """The first error (a function's, else the origin's), violations, logs, cold starts
+    and outbound calls of a trace's stages."""
     failed = None
     violations: list[dict[str, Any]] = []
     logs: list[str] = []
     cold_starts = 0
     calls: list[dict[str, Any]] = []
-    for s in stages:  # one pass over the stages for what is usually empty
+    for s in t.stages:  # one pass over the stages
         if failed is None and s.error:
             failed = s.error
         if s.violations:
@@ -595,7 +610,6 @@ def _summary_columns(row: dict[str, Any], t: Trace) -> None:
     row["violations"] = len(violations)
     row["violation_list"] = dumps_text(violations) if violations else ""
     row["logs"] = "".join(logs)
-    row["handler_ms"] = sum(map(_DURATION, stages))  # sum(), as ever (3.12 rounds)
     row["cold_starts"] = cold_starts
     if calls:
         row["outbound_calls"] = sum(c.get("via") != "refused" for c in calls)
@@ -603,8 +617,6 @@ def _summary_columns(row: dict[str, Any], t: Trace) -> None:
         row["outbound_ms"] = sum(float(c.get("duration_ms") or 0.0) for c in calls)
         row["outbound_remote_ms"] = remote_call_ms(calls)
         row["outbound_list"] = dumps_text(calls)
-    row["response_bytes"] = body_size(t.response)
-    row["response_header_bytes"] = header_bytes(t.response.get("headers", {}))
 
 
 #: the outbound columns of a trace whose functions made no call (what the sums give)
@@ -615,6 +627,9 @@ _NO_CALL_COLUMNS: dict[str, Any] = {
     "outbound_remote_ms": 0.0,
     "outbound_list": "",
 }
+
+#: the violation and log columns of a trace whose functions noted nothing
+_NOTHING_NOTED: dict[str, Any] = {"violations": 0, "violation_list": "", "logs": ""}
 
 #: a row's columns in order, as a trace with no stage, no origin call and no outbound
 #: call has them (:meth:`Trace.to_row` copies it, then fills what the trace has)
@@ -631,8 +646,10 @@ _ROW: dict[str, Any] = {
     "stages": "",
     **_NO_STAGE_COLUMNS,
     **dict.fromkeys(_ORIGIN_COLUMNS),
-    **dict.fromkeys(("error_type", "error_message", "violations", "violation_list", "logs",
-                     "handler_ms", "cold_starts")),
+    **dict.fromkeys(("error_type", "error_message")),
+    **_NOTHING_NOTED,
+    "handler_ms": None,
+    "cold_starts": 0,
     **_NO_CALL_COLUMNS,
     **dict.fromkeys(("response_bytes", "response_header_bytes")),
 }  # fmt: skip
