@@ -561,7 +561,8 @@ _UNCHANGED: dict[str, Any] = {}
 def _origin_columns(row: dict[str, Any], o: OriginCall) -> None:
     row["origin_uri"] = o.request.get("uri")
     row["origin_querystring"] = o.request.get("querystring")
-    row["origin_status"] = o.status
+    response = o.response
+    row["origin_status"] = int(response["status"]) if response else None  # o.status
     row["origin_ms"] = o.duration_ms
     row["origin_error"] = o.error
 

@@ -35,6 +35,7 @@ import dataclasses
 import gc
 import hashlib
 import itertools
+import operator
 import os
 import sys
 import time
@@ -362,8 +363,8 @@ def columns_of(rows: Sequence[dict[str, Any]]) -> Columns:
     each as it is, never reading a list value as a nested row), then read by column."""
     if not rows:
         return {"row": np.zeros(0, dtype=object)}
-    first = tuple(rows[0])
-    if all(map(first.__eq__, map(tuple, rows))):
+    first = list(rows[0])
+    if all(map(first.__eq__, map(list, rows))):  # keys in one order (a list: the quickest)
         flat = np.fromiter(
             itertools.chain.from_iterable(map(dict.values, rows)),
             dtype=object,
@@ -619,6 +620,9 @@ def _runner(
         ) from None
 
 
+_OUTCOME = operator.methodcaller("get", "outcome")
+
+
 class _Progress:
     """Rows done, the outcomes so far, shown on a tqdm bar or given to a function."""
 
@@ -638,7 +642,7 @@ class _Progress:
             self.outcomes.update(str(o) for o in piece.get("outcome", [None] * n))
         else:
             n = len(piece)
-            self.outcomes.update(str(r.get("outcome")) for r in piece)
+            self.outcomes.update(map(str, map(_OUTCOME, piece)))
         self.done += n
         self.bar.update(n)
         self.bar.set_postfix(dict(self.outcomes.most_common()), refresh=False)
@@ -930,7 +934,7 @@ def _results(
     numbers = _objects(columns.get("row", ())).astype(np.int64)
     order = np.argsort(numbers, kind="stable")
     in_order = bool((order == np.arange(len(order))).all())
-    picks = order.tolist()
+    picks = [] if in_order else order.tolist()
 
     def column(col: str) -> Values | None:
         values = columns.get(col)
@@ -955,8 +959,8 @@ def _row_lists(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     column a slice of it."""
     if not rows:
         return {"row": []}
-    first = tuple(rows[0])
-    if all(map(first.__eq__, map(tuple, rows))):
+    first = list(rows[0])
+    if all(map(first.__eq__, map(list, rows))):  # keys in one order (a list: the quickest)
         flat = list(itertools.chain.from_iterable(map(dict.values, rows)))
         return {name: flat[j :: len(first)] for j, name in enumerate(first)}
     names = dict.fromkeys(itertools.chain.from_iterable(rows))
@@ -1017,10 +1021,9 @@ _DIRECT: dict[str, frozenset[type]] = {
 
 def _column(col: str, values: Values | None, n: int, dtype: str) -> Any:
     """One result column from the rows' values (a list or an object array, None: no row
-    has it),
-    in its :data:`RESULT_COLUMNS` type: built at once from the values when they are of
-    the usual types, else through pandas' conversions (:func:`_any_column`), which give
-    the same column for the usual types too."""
+    has it), in its :data:`RESULT_COLUMNS` type: built at once from the values when they
+    are of the usual types, else through pandas' conversions (:func:`_any_column`), which
+    give the same column for the usual types too."""
     if values is None:
         if n:
             return _no_values(col, n, dtype)
