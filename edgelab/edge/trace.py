@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -409,8 +410,8 @@ class Trace:
         row["client_ip"] = v.client_ip
         row["country"] = v.country
         row["edge_location"] = v.edge_location
-        row["user_agent"] = v.user_agent
-        row["status"] = self.status
+        row["user_agent"] = _user_agent(v.headers)
+        row["status"] = int(self.response["status"])
         row["cache"] = self.cache
         row["cache_tier"] = self.cache_tier
         row["regional_edge_cache"] = self.regional_edge_cache
@@ -427,20 +428,33 @@ class Trace:
             row["original_status"] = self.error_page.original_status
         row["outcome"] = self.outcome
         if self.generated_by is not None:
-            row["generated_by"] = self.generated_by.value
+            row["generated_by"] = self.generated_by._value_
         row["cache_key"] = _key_text(self.cache_key)
         row["ttl"] = self.ttl
         row["age"] = self.age
         row["duration_ms"] = self.duration_ms
         stages = self.stages
         if stages:
-            row["stages"] = ">".join([s.trigger for s in stages])
+            row["stages"] = ">".join(map(_TRIGGER, stages))
             for stage in stages:
                 _stage_columns(row, stage)
         if self.origin is not None:
             _origin_columns(row, self.origin)
         _summary_columns(row, self)
         return row
+
+
+def _user_agent(headers: list[tuple[str, str]]) -> str:
+    """``ViewerRequest.user_agent`` of a viewer with these headers (the first
+    ``User-Agent``, any case, else ``""``), read without its method calls."""
+    for name, value in headers:
+        if name.lower() == "user-agent":
+            return value or ""
+    return ""
+
+
+_TRIGGER = attrgetter("trigger")
+_DURATION = attrgetter("duration_ms")
 
 
 _STAGE_COLUMNS = (
@@ -501,39 +515,54 @@ _COLUMNS = {t.value: _Columns.of(t) for t in TRIGGERS}
 def _stage_columns(row: dict[str, Any], s: Stage) -> None:
     """``vreq_outcome``, ``vreq_ms`` ... of a stage that ran."""
     c = _COLUMNS.get(s.trigger) or _Columns.of(Trigger(s.trigger))  # not a trigger: raises
-    outcome, out = s.outcome, s.output
-    row[c.outcome], row[c.ms] = outcome, s.duration_ms
-    if c.is_viewer:
-        row[c.kind], row[c.runtime] = s.kind, s.runtime
-        row[c.compute_utilization] = s.compute_utilization
-    row[c.violations] = len(s.violations)
-    if c.is_request:
-        row[c.uri], row[c.querystring] = s.input.get("uri"), s.input.get("querystring")
-    generated = c.is_request and outcome == "response" and out is not None
+    # as locals: reading a NamedTuple's field by name costs a lookup each time
+    (_, is_request, is_viewer, first, k_outcome, k_ms, k_kind, k_runtime, k_utilization,
+     k_violations, k_uri, k_querystring, k_changes, k_uri_qs_len, k_request_bytes,
+     k_generated_bytes) = c  # fmt: skip
+    outcome, inp, out = s.outcome, s.input, s.output
+    row[k_outcome] = outcome
+    row[k_ms] = s.duration_ms
+    if is_viewer:
+        row[k_kind] = s.kind
+        row[k_runtime] = s.runtime
+        row[k_utilization] = s.compute_utilization
+    row[k_violations] = len(s.violations)
+    if is_request:
+        row[k_uri] = inp.get("uri")
+        row[k_querystring] = inp.get("querystring")
+    generated = is_request and outcome == "response" and out is not None
     if generated and out:
         d: dict[str, Any] = {"generated": {"status": out.get("status")}}
     elif out is None or generated:
         d = s.diff
+    elif inp == out:  # passed on unchanged: what diff gives, without the call
+        d = _UNCHANGED
     else:
-        d = diff(s.input, out)  # what s.diff gives for a stage that generated nothing
-    row[c.changes] = dumps_sorted(d) if d else None
-    if outcome == "request" and out is not None:
-        uri_qs = len(out.get("uri", "")) + len(out.get("querystring", ""))
-        row[c.uri_qs_len] = uri_qs
-        row[c.request_bytes] = uri_qs + header_bytes(out.get("headers", {}))
-    elif outcome == "response" and out is not None and (generated or "body" in d):
-        size = header_bytes(out.get("headers", {})) + len(str(out.get("body", "")))
-        row[c.generated_bytes] = size
-    if c.first:
+        d = diff(inp, out)  # what s.diff gives for a stage that generated nothing
+    row[k_changes] = dumps_sorted(d) if d else None
+    if out is not None:
+        if outcome == "request":
+            uri_qs = len(out.get("uri", "")) + len(out.get("querystring", ""))
+            row[k_uri_qs_len] = uri_qs
+            row[k_request_bytes] = uri_qs + header_bytes(out.get("headers", {}))
+        elif outcome == "response" and (generated or "body" in d):
+            size = header_bytes(out.get("headers", {})) + len(str(out.get("body", "")))
+            row[k_generated_bytes] = size
+    if first:
         after = out if outcome == "request" and out is not None else None
         row["edge_uri"] = after.get("uri") if after else None
         row["edge_querystring"] = after.get("querystring") if after else None
 
 
+#: the diff of a stage that passed its input on (never changed: only read)
+_UNCHANGED: dict[str, Any] = {}
+
+
 def _origin_columns(row: dict[str, Any], o: OriginCall) -> None:
     row["origin_uri"] = o.request.get("uri")
     row["origin_querystring"] = o.request.get("querystring")
-    row["origin_status"] = o.status
+    response = o.response
+    row["origin_status"] = int(response["status"]) if response else None  # o.status
     row["origin_ms"] = o.duration_ms
     row["origin_error"] = o.error
 
@@ -544,12 +573,27 @@ _ORIGIN_COLUMNS = ("origin_uri", "origin_querystring", "origin_status", "origin_
 def _summary_columns(row: dict[str, Any], t: Trace) -> None:
     """Errors, violations, logs, handler time, cold starts and sizes over all stages."""
     stages = t.stages
+    for s in stages:  # what is usually nothing: the row keeps _ROW's values for it
+        if s.error or s.violations or s.logs or s.cold_start or s.calls:
+            _noted_columns(row, t)
+            break
+    else:
+        if t.origin is not None and t.origin.error:
+            _noted_columns(row, t)
+    row["handler_ms"] = sum(map(_DURATION, stages))  # sum(), as ever (3.12 rounds)
+    row["response_bytes"] = body_size(t.response)
+    row["response_header_bytes"] = header_bytes(t.response.get("headers", {}))
+
+
+def _noted_columns(row: dict[str, Any], t: Trace) -> None:
+    """The first error (a function's, else the origin's), violations, logs, cold starts
+    and outbound calls of a trace's stages."""
     failed = None
     violations: list[dict[str, Any]] = []
     logs: list[str] = []
     cold_starts = 0
     calls: list[dict[str, Any]] = []
-    for s in stages:  # one pass over the stages for what is usually empty
+    for s in t.stages:  # one pass over the stages
         if failed is None and s.error:
             failed = s.error
         if s.violations:
@@ -567,7 +611,6 @@ def _summary_columns(row: dict[str, Any], t: Trace) -> None:
     row["violations"] = len(violations)
     row["violation_list"] = dumps_text(violations) if violations else ""
     row["logs"] = "".join(logs)
-    row["handler_ms"] = sum([s.duration_ms for s in stages])  # sum(), as ever (3.12 rounds)
     row["cold_starts"] = cold_starts
     if calls:
         row["outbound_calls"] = sum(c.get("via") != "refused" for c in calls)
@@ -575,8 +618,6 @@ def _summary_columns(row: dict[str, Any], t: Trace) -> None:
         row["outbound_ms"] = sum(float(c.get("duration_ms") or 0.0) for c in calls)
         row["outbound_remote_ms"] = remote_call_ms(calls)
         row["outbound_list"] = dumps_text(calls)
-    row["response_bytes"] = body_size(t.response)
-    row["response_header_bytes"] = header_bytes(t.response.get("headers", {}))
 
 
 #: the outbound columns of a trace whose functions made no call (what the sums give)
@@ -587,6 +628,9 @@ _NO_CALL_COLUMNS: dict[str, Any] = {
     "outbound_remote_ms": 0.0,
     "outbound_list": "",
 }
+
+#: the violation and log columns of a trace whose functions noted nothing
+_NOTHING_NOTED: dict[str, Any] = {"violations": 0, "violation_list": "", "logs": ""}
 
 #: a row's columns in order, as a trace with no stage, no origin call and no outbound
 #: call has them (:meth:`Trace.to_row` copies it, then fills what the trace has)
@@ -603,8 +647,10 @@ _ROW: dict[str, Any] = {
     "stages": "",
     **_NO_STAGE_COLUMNS,
     **dict.fromkeys(_ORIGIN_COLUMNS),
-    **dict.fromkeys(("error_type", "error_message", "violations", "violation_list", "logs",
-                     "handler_ms", "cold_starts")),
+    **dict.fromkeys(("error_type", "error_message")),
+    **_NOTHING_NOTED,
+    "handler_ms": None,
+    "cold_starts": 0,
     **_NO_CALL_COLUMNS,
     **dict.fromkeys(("response_bytes", "response_header_bytes")),
 }  # fmt: skip

@@ -32,7 +32,7 @@ CloudFront's latency-based DNS routing roughly does.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache
 from typing import Any, NamedTuple
@@ -301,7 +301,7 @@ def _edge_rows(
     """Each row's position in the edge table (0 where unknown) and whether it is known:
     the ``edge_location`` column's airport code, else the edge nearest the viewer."""
     if "edge_location" in frame:
-        codes = frame["edge_location"].astype(str).str[:3].str.upper().to_numpy(object)
+        codes = _per_value(frame["edge_location"], _airport_codes)
     else:
         codes = np.full(len(frame), "", dtype=object)
     known = pd.Index(table.index)
@@ -336,21 +336,46 @@ def _cache_paths(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarra
     facts §11, or the replay says so); a hit the regional edge cache answered."""
     n = len(frame)
     methods = (
-        frame["method"].astype(str).str.upper().to_numpy(object)
+        _per_value(frame["method"], _upper_texts)
         if "method" in frame
         else np.full(n, "GET", dtype=object)
     )
     bypass = np.isin(methods, list(BYPASS_REC_METHODS))
-    if "cache" in frame:
-        hit = frame["cache"].astype(str).str.contains("Hit", regex=False).to_numpy(bool)
-    else:
-        hit = np.zeros(n, dtype=bool)
+    hit = _per_value(frame["cache"], _hits) if "cache" in frame else np.zeros(n, dtype=bool)
     if "cache_tier" not in frame:
         return hit, bypass, np.zeros(n, dtype=bool)
-    tier = frame["cache_tier"].astype(str).to_numpy(object)
+    tier = _per_value(frame["cache_tier"], _texts)
     if "regional_edge_cache" in frame:
         bypass = bypass | (frame["regional_edge_cache"].isna().to_numpy(bool) & (tier == "origin"))
     return hit, bypass, tier == "regional"
+
+
+def _per_value(values: pd.Series, convert: Callable[[pd.Series], np.ndarray]) -> np.ndarray:
+    """``convert(values)``, a conversion value by value; of a categorical, worked out
+    once per category and once for a missing value, each row taking its category's."""
+    dtype = values.dtype
+    if not isinstance(dtype, pd.CategoricalDtype) or len(values) <= len(dtype.categories):
+        return convert(values)
+    each = np.append(np.arange(len(dtype.categories)), -1)  # every category, then none
+    per_code = convert(pd.Series(pd.Categorical.from_codes(each, dtype=dtype)))
+    return per_code.take(values.cat.codes.to_numpy())  # code -1 (none): the last
+
+
+def _airport_codes(values: pd.Series) -> np.ndarray:
+    """An edge location's airport code (``FRA56-P1``: ``FRA``)."""
+    return values.astype(str).str[:3].str.upper().to_numpy(object)
+
+
+def _upper_texts(values: pd.Series) -> np.ndarray:
+    return values.astype(str).str.upper().to_numpy(object)
+
+
+def _hits(values: pd.Series) -> np.ndarray:
+    return values.astype(str).str.contains("Hit", regex=False).to_numpy(bool)
+
+
+def _texts(values: pd.Series) -> np.ndarray:
+    return values.astype(str).to_numpy(object)
 
 
 def _viewer_ms(m: LatencyModel, at: _Places) -> np.ndarray:

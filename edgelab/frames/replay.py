@@ -29,10 +29,13 @@ up to N cold starts per function).
 from __future__ import annotations
 
 import base64
+import binascii
 import contextlib
+import dataclasses
 import gc
 import hashlib
 import itertools
+import operator
 import os
 import sys
 import time
@@ -103,6 +106,23 @@ def request_id(seed: int, index: int) -> str:
     return base64.urlsafe_b64encode(digest).decode("ascii")
 
 
+def request_ids(seed: int) -> Callable[[int], str]:
+    """:func:`request_id` of ``seed``, as a function of the row: the hash of
+    ``"{seed}:"`` is taken once, then copied and finished per row (the same digest)."""
+    start = hashlib.blake2b(f"{seed}:".encode(), digest_size=42)
+    copy, encode, urlsafe = start.copy, binascii.b2a_base64, _URLSAFE
+
+    def of_row(index: int) -> str:
+        h = copy()
+        h.update(f"{index}".encode())
+        return encode(h.digest(), newline=False).translate(urlsafe).decode("ascii")
+
+    return of_row
+
+
+_URLSAFE = bytes.maketrans(b"+/", b"-_")  # what base64.urlsafe_b64encode translates
+
+
 def _open(
     distribution: DistributionLike,
     isolated: bool | None = None,
@@ -148,10 +168,23 @@ ViewerColumns = dict[str, Any]  # object arrays, or lists
 
 
 def _viewer_lists(frame: pd.DataFrame) -> dict[str, list[Any]]:
-    cols: dict[str, list[Any]] = {c: frame[c].tolist() for c in TRAFFIC_COLUMNS if c != "time"}
+    cols = {c: _plain_list(frame[c]) for c in TRAFFIC_COLUMNS if c != "time"}
     cols["time"] = epoch_seconds(frame["time"]).tolist() if len(frame) else []
     cols["problem"] = list(row_problems(frame))  # a row no viewer could send: input error
     return cols
+
+
+def _plain_list(values: pd.Series) -> list[Any]:
+    """``values.tolist()``; a categorical of text read through its categories, one lookup
+    per row in C (pandas iterates it in Python), NaN where a row has none, as pandas has."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.CategoricalDtype) and dtype.categories.dtype == _TEXT:
+        lookup = np.append(dtype.categories.to_numpy(dtype=object), np.nan)  # code -1: NaN
+        return lookup.take(values.cat.codes.to_numpy()).tolist()  # type: ignore[no-any-return]
+    return values.tolist()
+
+
+_TEXT = pd.StringDtype(na_value=np.nan)  # pandas' str dtype
 
 
 def viewer_columns(frame: pd.DataFrame) -> ViewerColumns:
@@ -167,38 +200,75 @@ def viewers_of(columns: ViewerColumns) -> list[dict[str, Any]]:
     """The rows of :func:`viewer_columns` (or of a piece of them)."""
     names = list(columns)
     lists = [v.tolist() if isinstance(v, np.ndarray) else v for v in columns.values()]
-    return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
+    # each tuple of the strict zip holds one value per name: no check per row
+    return list(map(dict, map(zip, itertools.repeat(names), zip(*lists, strict=True))))
 
 
 def _viewer_request(v: dict[str, Any], rid: str, default_edge: str) -> ViewerRequest:
     headers = []
-    for name, col in (
-        ("Host", "host"),
-        ("User-Agent", "user_agent"),
-        ("Accept-Language", "accept_language"),
-        ("Cookie", "cookie"),
-        ("Referer", "referer"),
-    ):
+    for name, col in _HEADER_COLUMNS:
         value = v[col]
         if value and isinstance(value, str):
             headers.append((name, value))
     body = v["body"]
     lat, lon = v["latitude"], v["longitude"]
-    return ViewerRequest(
-        uri=str(v["uri"]),
-        method=str(v["method"] or "GET").upper(),
-        querystring=str(v["querystring"] or ""),
-        headers=headers,
-        body=body.encode() if isinstance(body, str) and body else None,
-        client_ip=str(v["client_ip"] or "203.0.113.178"),
-        country=v["country"] or None,
-        city=v["city"] or None,
-        latitude=None if lat != lat else float(lat),
-        longitude=None if lon != lon else float(lon),
-        edge_location=str(v["edge_location"] or default_edge),
-        request_id=rid,
-        time=v["time"],
+    return ViewerRequest(  # by position (see _VIEWER_FIELDS); unset fields: their defaults
+        str(v["uri"]),
+        str(v["method"] or "GET").upper(),
+        str(v["querystring"] or ""),
+        headers,
+        body.encode() if isinstance(body, str) and body else None,
+        str(v["client_ip"] or "203.0.113.178"),
+        _CLIENT_PORT,
+        v["country"] or None,
+        _COUNTRY_NAME,
+        _REGION,
+        _REGION_NAME,
+        v["city"] or None,
+        _POSTAL_CODE,
+        _TIME_ZONE,
+        None if lat != lat else float(lat),
+        None if lon != lon else float(lon),
+        _METRO_CODE,
+        _ASN,
+        _PROTOCOL,
+        _HTTP_VERSION,
+        str(v["edge_location"] or default_edge),
+        rid,
+        v["time"],
     )
+
+
+#: the header each traffic column gives a viewer request, when it is set
+_HEADER_COLUMNS = (
+    ("Host", "host"),
+    ("User-Agent", "user_agent"),
+    ("Accept-Language", "accept_language"),
+    ("Cookie", "cookie"),
+    ("Referer", "referer"),
+)
+#: ViewerRequest's fields up to ``time``, in their order: :func:`_viewer_request` passes
+#: them by position (13 keywords to a dataclass of 27 fields cost as much again as the
+#: rest of building the request); the class is checked here, where this module loads
+_VIEWER_FIELDS = (
+    "uri", "method", "querystring", "headers", "body", "client_ip", "client_port", "country",
+    "country_name", "region", "region_name", "city", "postal_code", "time_zone", "latitude",
+    "longitude", "metro_code", "asn", "protocol", "http_version", "edge_location",
+    "request_id", "time",
+)  # fmt: skip
+_VIEWER_DEFAULTS: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(ViewerRequest)}
+_UNSET = (
+    "client_port", "country_name", "region", "region_name", "postal_code", "time_zone",
+    "metro_code", "asn", "protocol", "http_version",
+)  # fmt: skip
+if tuple(_VIEWER_DEFAULTS)[: len(_VIEWER_FIELDS)] != _VIEWER_FIELDS or any(
+    _VIEWER_DEFAULTS[name] is dataclasses.MISSING for name in _UNSET
+):  # pragma: no cover
+    raise ImportError("ViewerRequest's fields changed: update _viewer_request")
+(
+    _CLIENT_PORT, _COUNTRY_NAME, _REGION, _REGION_NAME, _POSTAL_CODE, _TIME_ZONE,
+    _METRO_CODE, _ASN, _PROTOCOL, _HTTP_VERSION,
+) = (_VIEWER_DEFAULTS[name] for name in _UNSET)  # fmt: skip
 
 
 def _run_rows(
@@ -212,7 +282,9 @@ def _run_rows(
     ``position`` (a shared integer) is set to each row's position before it runs, so a
     supervisor knows which row a process was running when it died."""
     default_edge = dist.edge_location
-    out = []
+    rid = request_ids(seed)
+    out: list[dict[str, Any]] = []
+    add = out.append
     # What existed before a piece (imports, the distribution, earlier results) is left
     # out of the collector's passes while it runs; what the piece made is collected young
     # at its end, as it would have been, before the rest is put back (a caller's own
@@ -226,7 +298,7 @@ def _run_rows(
             for k, (v, i) in enumerate(zip(viewers, indices, strict=True)):
                 if position is not None:
                     position.value = k
-                out.append(_run_row(dist, v, i, request_id(seed, i), default_edge))
+                add(_run_row(dist, v, i, rid(i), default_edge))
     finally:
         if freeze:
             gc.collect(1)
@@ -291,8 +363,8 @@ def columns_of(rows: Sequence[dict[str, Any]]) -> Columns:
     each as it is, never reading a list value as a nested row), then read by column."""
     if not rows:
         return {"row": np.zeros(0, dtype=object)}
-    first = tuple(rows[0])
-    if all(map(first.__eq__, map(tuple, rows))):
+    first = list(rows[0])
+    if all(map(first.__eq__, map(list, rows))):  # keys in one order (a list: the quickest)
         flat = np.fromiter(
             itertools.chain.from_iterable(map(dict.values, rows)),
             dtype=object,
@@ -310,8 +382,9 @@ def viewer_requests(
     viewers: Sequence[dict[str, Any]], indices: Sequence[int], seed: int, default_edge: str
 ) -> list[ViewerRequest | None]:
     """The viewer request of each row (None for a row no viewer could send)."""
+    rid = request_ids(seed)
     return [
-        None if v["problem"] is not None else _viewer_request(v, request_id(seed, i), default_edge)
+        None if v["problem"] is not None else _viewer_request(v, rid(i), default_edge)
         for v, i in zip(viewers, indices, strict=True)
     ]
 
@@ -547,6 +620,9 @@ def _runner(
         ) from None
 
 
+_OUTCOME = operator.methodcaller("get", "outcome")
+
+
 class _Progress:
     """Rows done, the outcomes so far, shown on a tqdm bar or given to a function."""
 
@@ -566,7 +642,7 @@ class _Progress:
             self.outcomes.update(str(o) for o in piece.get("outcome", [None] * n))
         else:
             n = len(piece)
-            self.outcomes.update(str(r.get("outcome")) for r in piece)
+            self.outcomes.update(map(str, map(_OUTCOME, piece)))
         self.done += n
         self.bar.update(n)
         self.bar.set_postfix(dict(self.outcomes.most_common()), refresh=False)
@@ -851,22 +927,44 @@ def _frame(
 
 def _results(
     rows: list[dict[str, Any]] | Columns,
-) -> tuple[np.ndarray, Callable[[str], np.ndarray | None]]:
+) -> tuple[np.ndarray, Callable[[str], Values | None]]:
     """The row numbers the rows gave, in order, and each result column in that order
-    (an object array; None for a column no row has)."""
-    columns = rows if isinstance(rows, dict) else columns_of(rows)
+    (a list for rows, an object array for columns; None for a column no row has)."""
+    columns: Mapping[str, Any] = rows if isinstance(rows, dict) else _row_lists(rows)
     numbers = _objects(columns.get("row", ())).astype(np.int64)
     order = np.argsort(numbers, kind="stable")
     in_order = bool((order == np.arange(len(order))).all())
+    picks = [] if in_order else order.tolist()
 
-    def column(col: str) -> np.ndarray | None:
+    def column(col: str) -> Values | None:
         values = columns.get(col)
         if values is None:
             return None
+        if isinstance(values, list):
+            return values if in_order else [values[i] for i in picks]
         values = _objects(values)
         return values if in_order else values[order]
 
     return numbers[order], column
+
+
+#: a result column's values, one per row: a list, or an object array
+Values = list[Any] | np.ndarray
+
+
+def _row_lists(rows: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
+    """:func:`columns_of` as lists, what the results frame is built from (each column is
+    read as a list, so arrays would be made only to be turned back): rows with the same
+    keys in the same order are turned as one list of every value, row after row, each
+    column a slice of it."""
+    if not rows:
+        return {"row": []}
+    first = list(rows[0])
+    if all(map(first.__eq__, map(list, rows))):  # keys in one order (a list: the quickest)
+        flat = list(itertools.chain.from_iterable(map(dict.values, rows)))
+        return {name: flat[j :: len(first)] for j, name in enumerate(first)}
+    names = dict.fromkeys(itertools.chain.from_iterable(rows))
+    return {name: [r.get(name) for r in rows] for name in names}
 
 
 def _objects(values: Any) -> np.ndarray:
@@ -921,29 +1019,54 @@ _DIRECT: dict[str, frozenset[type]] = {
 }
 
 
-def _column(col: str, values: np.ndarray | None, n: int, dtype: str) -> Any:
-    """One result column from the rows' values (an object array, None: no row has it),
-    in its :data:`RESULT_COLUMNS` type: built at once from the values when they are of
-    the usual types, else through pandas' conversions (:func:`_any_column`), which give
-    the same column for the usual types too."""
+def _column(col: str, values: Values | None, n: int, dtype: str) -> Any:
+    """One result column from the rows' values (a list or an object array, None: no row
+    has it), in its :data:`RESULT_COLUMNS` type: built at once from the values when they
+    are of the usual types, else through pandas' conversions (:func:`_any_column`), which
+    give the same column for the usual types too."""
     if values is None:
+        if n:
+            return _no_values(col, n, dtype)
         values = np.full(n, None, dtype=object)
-    items = values.tolist()
+    items = values.tolist() if isinstance(values, np.ndarray) else values
     kinds = set(map(type, items))
     if kinds <= _DIRECT[dtype]:
+        if kinds == _ONLY_NONE:  # no row has a value (a stage that never ran)
+            return _no_values(col, n, dtype)
         with contextlib.suppress(OverflowError):  # an int beyond int64: pandas' way
             return _direct_column(col, values, items, _NONE in kinds, dtype)
-    return _any_column(col, pd.Series(values, dtype=object), dtype)
+    return _any_column(col, pd.Series(_objects(values), dtype=object), dtype)
 
 
-def _direct_column(col: str, values: np.ndarray, items: list[Any], gaps: bool, dtype: str) -> Any:
+_ONLY_NONE = {_NONE}
+_NAN = float("nan")
+
+
+def _no_values(col: str, n: int, dtype: str) -> Any:
+    """:func:`_direct_column` of ``n`` (> 0) Nones, made without reading them."""
+    if dtype == "category":  # no categories, every code missing
+        return pd.Categorical.from_codes(np.full(n, -1, np.intp), np.empty(0, dtype=object))
+    if dtype == "str":
+        return np.full(n, "", dtype=object)
+    if dtype == "bool":
+        return np.zeros(n, dtype=bool)
+    if dtype == "int64":
+        return np.zeros(n, dtype=np.int64)
+    if col in _STATUS_COLUMNS:  # Int64
+        return pd.arrays.IntegerArray(np.zeros(n, np.int64), np.ones(n, dtype=bool))
+    return np.full(n, _NAN)  # float64, and an Int64 size column (float64 with NaN)
+
+
+def _direct_column(col: str, values: Values, items: list[Any], gaps: bool, dtype: str) -> Any:
     """:func:`_column` of values of the :data:`_DIRECT` types (``gaps``: some are None)."""
     n = len(items)
     if dtype == "category":  # what astype("category") gives: sorted categories
-        codes, uniques = pd.factorize(values, sort=True)
+        codes, uniques = pd.factorize(_objects(values), sort=True)
         return pd.Categorical.from_codes(codes, categories=uniques)
     if dtype == "str":
         return np.fromiter(["" if v is None else v for v in items] if gaps else items, object, n)
+    if dtype == "float64" and gaps:  # NaN for None, as np.array gives, at half its cost
+        return np.fromiter([_NAN if v is None else v for v in items], np.float64, n)
     if dtype in ("float64", "bool"):
         return np.array(items, dtype=dtype)  # None: NaN, False
     if dtype == "int64":
@@ -951,7 +1074,9 @@ def _direct_column(col: str, values: np.ndarray, items: list[Any], gaps: bool, d
     # Int64: the nullable status columns; a size column is int64, or float64 with NaN
     # where a row has none (what the nullable column's to_numpy gives)
     if col not in _STATUS_COLUMNS:
-        return np.array(items, dtype=np.float64) if gaps else np.fromiter(items, np.int64, n)
+        if gaps:
+            return np.fromiter([_NAN if v is None else v for v in items], np.float64, n)
+        return np.fromiter(items, np.int64, n)
     if not gaps:
         return pd.arrays.IntegerArray(np.fromiter(items, np.int64, n), np.zeros(n, dtype=bool))
     mask = np.array([v is None for v in items], dtype=bool)
