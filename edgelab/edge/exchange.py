@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from ..rules.outcome import decide_outcome, error_response
+from ..rules.outcome import ERROR_STATUS, chain_outcome, error_response
 from ..runtimes.base import Call
 from ..runtimes.context import ContextInfo, new_aws_request_id
 from ..triggers import Trigger
@@ -195,33 +195,35 @@ def run_trigger(ex: Exchange, bound: BoundTrigger, cf_in: dict[str, Any], rules:
         bound.container_id,
     )
     raw = bound.handler.invoke(Call({"Records": [{"cf": cf_in}]}, info))
-    # decide() without its copies of the input and of the calls, which only
-    # el.invoke's result keeps: the stage records cf_in's part and raw.calls
-    res = decide_outcome(raw, trigger=trig, cf_in=cf_in, rules=rules)
-    error = res.error
-    out = res.request if res.outcome == "request" else res.response
+    # decide_outcome's decision without its result object (nor its copies of the input
+    # and of the calls, which only el.invoke's result keeps): the stage records them
+    outcome, request, response, error, violations = chain_outcome(raw, trig, cf_in, rules)
+    out = request if outcome == "request" else response
+    is_request = trig.is_request
     ex.stages.append(
         Stage(
             trig._value_,
-            res.outcome,
-            cf_in["request" if trig.is_request else "response"],
+            outcome,
+            cf_in["request" if is_request else "response"],
             out,
-            res.duration_ms,
-            res.violations,
-            res.logs,
+            raw.duration_ms,
+            violations,
+            raw.logs,
             None if error is None else {"type": error.type, "message": error.message},
-            res.cold_start,
+            raw.cold_start,
             runtime=bound.runtime or None,
             calls=raw.calls,
         )
     )
     if error is not None:
-        assert res.status is not None
         return Step(
-            "fail", error_response(res.status, error.type, error.message, request_id=ex.request_id)
+            "fail",
+            error_response(
+                ERROR_STATUS[error.type], error.type, error.message, request_id=ex.request_id
+            ),
         )
     assert out is not None
-    if res.outcome == "response" and trig.is_request:
+    if outcome == "response" and is_request:
         return Step("respond", out)
     return Step("continue", out)
 

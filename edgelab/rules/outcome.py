@@ -169,92 +169,86 @@ def decide_outcome(
     raw: RawResult, *, trigger: Trigger, cf_in: Mapping[str, Any], rules: RuleSet
 ) -> InvocationResult:
     """:func:`decide` without the copies of ``cf_in`` and of the outbound calls its
-    result keeps (``input``, ``calls``: left empty): for the chain, whose stage
-    records keep ``cf_in``'s part and ``raw.calls`` themselves."""
-    request_in = cf_in.get("request")
-    response_in = cf_in.get("response")
-    if raw.status == "timeout":
-        message = raw.error_message or "the function timed out"
-        return _error(raw, trigger, request_in, "LambdaLimitExceeded", message)
-    if raw.status in ("error", "crash"):
-        what = raw.error_type or "Error"
-        message = f"{what}: {raw.error_message or ''}".rstrip(": ")
-        message += event_type_hint(raw, trigger)
-        return _error(raw, trigger, request_in, "LambdaExecutionError", message)
-
-    kind, violations = validate_result(
-        raw.value, trigger=trigger, cf_in=cf_in, rules=rules, known_json=raw.json_checked
-    )
-    if violations:
-        first = violations[0].message
-        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
-        message = f"the function result failed validation: {first}{more}"
-        return _error(raw, trigger, request_in, "LambdaValidationError", message, violations)
-    headers = raw.value.get("headers")
-    # the usual map of lowercase names: no note to make, no name to lowercase after
-    lowercase = type(headers) is dict and lowercase_names(headers)
-    notes = [] if lowercase else _header_notes(raw.value, kind, trigger)
-    if kind == "request":
-        request = normalize_request(raw.value, request_in or {}, lowercase=lowercase)
-        return _passed(raw, trigger, "request", request, None, notes)
-    response = normalize_response(
-        raw.value, None if trigger.is_request else response_in, lowercase=lowercase
-    )
-    if (
-        not trigger.is_request
-        and response_in is not None
-        and "body" in response_in
-        and "body" not in response
-    ):
-        response["body"] = response_in["body"]
-    return _passed(raw, trigger, "response", request_in, response, notes)
-
-
-def _error(
-    raw: RawResult,
-    trigger: Trigger,
-    request_in: dict[str, Any] | None,
-    kind: str,
-    message: str,
-    violations: list[Violation] | None = None,
-) -> InvocationResult:
-    return InvocationResult(
-        trigger,
-        "error",
-        request_in,
-        None,
-        ERROR_STATUS[kind],
-        ErrorInfo(kind, message),
-        violations or [],
-        raw.duration_ms,
-        raw.logs,
-        raw.cold_start,
-        raw.value,
-    )
-
-
-def _passed(
-    raw: RawResult,
-    trigger: Trigger,
-    outcome: OutcomeKind,
-    request: dict[str, Any] | None,
-    response: dict[str, Any] | None,
-    notes: list[str],
-) -> InvocationResult:
+    result keeps (``input``, ``calls``: left empty)."""
+    notes: list[str] = []
+    outcome, request, response, error, violations = chain_outcome(raw, trigger, cf_in, rules, notes)
+    if error is not None:
+        status: int | None = ERROR_STATUS[error.type]
+    else:
+        status = None if response is None else int(response["status"])
     return InvocationResult(
         trigger,
         outcome,
         request,
         response,
-        None if response is None else int(response["status"]),
-        None,
-        [],
+        status,
+        error,
+        violations,
         raw.duration_ms,
         raw.logs,
         raw.cold_start,
         raw.value,
         notes,
     )
+
+
+#: :func:`chain_outcome`'s answer: outcome, request, response, error, violations.
+Decided = tuple[
+    OutcomeKind, dict[str, Any] | None, dict[str, Any] | None, ErrorInfo | None, list[Violation]
+]
+
+
+def chain_outcome(
+    raw: RawResult,
+    trigger: Trigger,
+    cf_in: Mapping[str, Any],
+    rules: RuleSet,
+    notes: list[str] | None = None,
+) -> Decided:
+    """What CloudFront makes of the call, as :func:`decide_outcome`'s result has it
+    (``outcome``, ``request``, ``response``, ``error``, ``violations``), without the
+    result object: for the chain, whose stage records keep ``cf_in``'s part and
+    ``raw.calls`` themselves. The notes on the returned header map are added to
+    ``notes`` when a list is given (the chain keeps none)."""
+    request_in = cf_in.get("request")
+    if raw.status == "timeout":
+        message = raw.error_message or "the function timed out"
+        return "error", request_in, None, ErrorInfo("LambdaLimitExceeded", message), []
+    if raw.status in ("error", "crash"):
+        what = raw.error_type or "Error"
+        message = f"{what}: {raw.error_message or ''}".rstrip(": ")
+        message += event_type_hint(raw, trigger)
+        return "error", request_in, None, ErrorInfo("LambdaExecutionError", message), []
+    value = raw.value
+    kind, violations = validate_result(
+        value, trigger=trigger, cf_in=cf_in, rules=rules, known_json=raw.json_checked
+    )
+    if violations:
+        first = violations[0].message
+        more = f" (and {len(violations) - 1} more)" if len(violations) > 1 else ""
+        message = f"the function result failed validation: {first}{more}"
+        error = ErrorInfo("LambdaValidationError", message)
+        return "error", request_in, None, error, violations
+    headers = value.get("headers")
+    # the usual map of lowercase names: no note to make, no name to lowercase after (a
+    # value decoded from JSON, json_checked, has no name that is not exactly a str)
+    lowercase = type(headers) is dict and lowercase_names(headers, exact=not raw.json_checked)
+    if not lowercase and notes is not None:
+        notes += _header_notes(value, kind, trigger)
+    if kind == "request":
+        request = normalize_request(value, request_in or {}, lowercase=lowercase)
+        return "request", request, None, None, []
+    response_in = cf_in.get("response")
+    is_request = trigger.is_request
+    response = normalize_response(value, None if is_request else response_in, lowercase=lowercase)
+    if (
+        not is_request
+        and response_in is not None
+        and "body" in response_in
+        and "body" not in response
+    ):
+        response["body"] = response_in["body"]
+    return "response", request_in, response, None, []
 
 
 def _header_notes(result: Mapping[str, Any], kind: str | None, trigger: Trigger) -> list[str]:

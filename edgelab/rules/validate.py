@@ -96,11 +96,11 @@ def passes_unchanged_request(result: Mapping[str, Any], trigger: Trigger, rules:
         and uri.startswith("/")
         and isinstance(qs, str)
         and type(headers) is dict
-        and all(type(elems) is list for elems in headers.values())
+        and _lists(headers)
     ):
         return False
-    max_len = rules.limit(Check.URI_QUERYSTRING_LENGTH.limits[0], trigger)
-    return max_len is None or len(uri) + len(qs) < max_len
+    row = rules.limits.get((_URI_QS_LENGTH, trigger))  # rules.limit(), without its call
+    return row is None or row.value is None or len(uri) + len(qs) < row.value
 
 
 def passes_unchanged_response(result: Mapping[str, Any], rules: RuleSet, trigger: Trigger) -> bool:
@@ -118,11 +118,29 @@ def passes_unchanged_response(result: Mapping[str, Any], rules: RuleSet, trigger
         and len(status) <= 6
         and (desc is None or isinstance(desc, str))
         and type(headers) is dict
-        and all(type(elems) is list for elems in headers.values())
+        and _lists(headers)
     ):
         return False
     code = int(status)
     if str(code) != status:  # " 200", "0200": as the status checks read them
         return False
-    lowest, highest = Check.STATUS_RANGE.limits
-    return (rules.limit(lowest, trigger) or 200) <= code <= (rules.limit(highest, trigger) or 599)
+    limits = rules.limits  # (rules.limit(), without its calls)
+    lowest, highest = limits.get((_STATUS_MIN, trigger)), limits.get((_STATUS_MAX, trigger))
+    return (
+        ((lowest is not None and lowest.value) or 200)
+        <= code
+        <= ((highest is not None and highest.value) or 599)
+    )
+
+
+def _lists(headers: dict[str, Any]) -> bool:
+    """Every value of ``headers`` a ``list`` (a plain loop: no generator for ``all()``)."""
+    for elems in headers.values():  # noqa: SIM110
+        if type(elems) is not list:
+            return False
+    return True
+
+
+# the rules the two read (named once: an enum member's attribute is no constant look-up)
+_URI_QS_LENGTH = Check.URI_QUERYSTRING_LENGTH.limits[0]
+_STATUS_MIN, _STATUS_MAX = Check.STATUS_RANGE.limits

@@ -150,22 +150,27 @@ def marshal_checked(value: Any) -> tuple[bool, Any, str, bool]:
     be one) and no more ``{`` and ``[`` than :data:`~edgelab.limits.MAX_DEPTH` (a
     bound on the nesting). False: unknown, the validator checks the data itself.
     """
-    if value is None or type(value) in (str, int, bool):
+    if value is None or type(value) in _SCALARS:
         return True, value, "", False
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, _BYTES):
         raw = bytes(value)
         try:
             return True, loads(raw.decode("utf-8")), "", False
         except (UnicodeDecodeError, ValueError):
             return True, raw.decode("utf-8", "replace"), "", False
+    # :data:`dumps`, first without the circular-reference check (a quarter cheaper); a
+    # value that recursed too deeply (a cycle, or real depth) is encoded again with it,
+    # which tells the two apart (ValueError "Circular reference detected", or
+    # RecursionError again)
     try:
-        text = _encode(value)
+        text = _JOIN(_dumps_unchecked(value, 0)) if _dumps_unchecked is not None else dumps(value)
     except RecursionError:
-        return False, None, _TOO_DEEP, False
-    except (TypeError, ValueError, OverflowError) as exc:
-        return False, None, f"Unable to marshal response: {exc}", False
-    except Exception as exc:  # a value whose own methods raise while being encoded
-        return False, None, f"Unable to marshal response: {type(exc).__name__}: {exc}", False
+        try:
+            text = dumps(value)
+        except Exception as exc:
+            return _refused(exc)
+    except Exception as exc:
+        return _refused(exc)
     try:
         data = _decode_own(text)
     except RecursionError:
@@ -174,8 +179,22 @@ def marshal_checked(value: Any) -> tuple[bool, Any, str, bool]:
     return True, data, "", clean
 
 
+_SCALARS = (str, int, bool)
+_BYTES = (bytes, bytearray, memoryview)
+
+
+def _refused(exc: Exception) -> tuple[bool, Any, str, bool]:
+    """:func:`marshal_checked`'s answer for a value the encoder refused with ``exc``."""
+    if isinstance(exc, RecursionError):
+        return False, None, _TOO_DEEP, False
+    if isinstance(exc, TypeError | ValueError | OverflowError):
+        return False, None, f"Unable to marshal response: {exc}", False
+    # a value whose own methods raise while being encoded
+    return False, None, f"Unable to marshal response: {type(exc).__name__}: {exc}", False
+
+
 def _decode_own(text: str) -> Any:
-    """:func:`loads` of text :func:`_encode` wrote: compact, so no whitespace to skip
+    """:func:`loads` of text :func:`marshal_checked` encoded: compact, so no whitespace to skip
     around the value (anything else goes through :func:`loads`, which says why)."""
     try:
         data, end = _SCAN(text, 0)
@@ -188,15 +207,3 @@ _TOO_DEEP = (
     "Unable to marshal response: the result is nested too deeply "
     "(maximum recursion depth exceeded while encoding it)"
 )
-
-
-def _encode(value: Any) -> str:
-    """:data:`dumps` of a result: first without the circular-reference check; a value that
-    recursed too deeply (a cycle, or real depth) is encoded again with it, which tells
-    the two apart (ValueError "Circular reference detected", or RecursionError again)."""
-    if _dumps_unchecked is not None:
-        try:
-            return _JOIN(_dumps_unchecked(value, 0))
-        except RecursionError:
-            pass
-    return dumps(value)

@@ -60,6 +60,18 @@ from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 # Bound before any handler code runs (a handler may replace them).
 _getpid = os.getpid
 _exit = os._exit
+#: how many times this process was forked (counted in each child): a call that sees it
+#: change is running in a child the function forked, which must never answer (a list
+#: read rather than two getpid() system calls per call)
+_forks = [0]
+
+
+def _forked() -> None:
+    _forks[0] += 1
+
+
+if hasattr(os, "register_at_fork"):  # (no fork on Windows)
+    os.register_at_fork(after_in_child=_forked)
 # the C functions that signal.signal and signal.setitimer wrap (the timeout of every
 # in-process call sets and restores SIGALRM: without the enum conversions of the wrapper)
 _SIGNAL = _signal.signal
@@ -453,17 +465,17 @@ def run_function(
     if type(sys.stdout) is not _RoutedStream or type(sys.stderr) is not _RoutedStream:
         _install_routing()
     buf = LogBuffer()
-    pid = _getpid()
+    forks = _forks[0]
     prev_buf = getattr(_capture, "buf", None)
     _capture.buf, _capture.request_id = buf, info.aws_request_id
     root = logging.root  # what logging.getLogger() returns
     root.addHandler(_LOG_HANDLER)
-    started = time.monotonic()
+    started = _monotonic()
     context = LambdaContext(info, started=started)
     checked = False
     try:
         value = _call_with_timeout(fn, info.timeout_s, event, context)
-        elapsed = time.monotonic() - started
+        elapsed = _monotonic() - started
         if elapsed > info.timeout_s:  # it swallowed the interrupt and carried on
             raise _Timeout()
         status: RawStatus = "ok"
@@ -481,9 +493,9 @@ def run_function(
         err_type, err_msg = type(exc).__name__, _text(exc)
         buf.append(_format_traceback(exc), force=True)
     finally:
-        if _getpid() != pid:  # a child the function forked came back: it never answers
+        if _forks[0] != forks:  # a child the function forked came back: it never answers
             _exit(0)
-        duration = (time.monotonic() - started) * 1000
+        duration = (_monotonic() - started) * 1000
         root.removeHandler(_LOG_HANDLER)
         _capture.buf = prev_buf
     return RawResult(
