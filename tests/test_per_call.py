@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import edgelab as el
-from edgelab.rules.outcome import decide, decide_outcome
+from edgelab.rules.outcome import chain_outcome, decide, decide_outcome
 from edgelab.rules.validate import validate_result, walk_checks
 from edgelab.rules.violation import status_code
 from edgelab.runtimes.base import RawResult
@@ -79,6 +79,57 @@ def test_the_chains_decide_is_decide_without_its_copies(result: Any, trigger: el
     assert lean.to_dict() == {**full.to_dict(), "calls": []}
     assert (lean.input, full.input) == (None, cf_in)
     assert full.calls == raw.calls and full.calls is not raw.calls
+
+
+@settings(max_examples=200)
+@given(
+    result=strategies.handler_returns,
+    trigger=st.sampled_from(TRIGGERS),
+    marshalled=st.booleans(),
+)
+def test_the_chains_tuple_is_decide_outcomes_answer(
+    result: Any, trigger: el.Trigger, marshalled: bool
+) -> None:
+    """chain_outcome's tuple (what run_trigger reads) holds decide_outcome's outcome,
+    request, response, error and violations, for a value decoded from JSON (its names are
+    known to be str) and for one handed over as the handler returned it."""
+    cf_in = el.cf_record(el.build_event(trigger.value))
+    if marshalled:
+        ok, value, why, checked = marshal_checked(result)
+    else:
+        ok, value, why, checked = True, copy.deepcopy(result), "", False
+    raw = RawResult(
+        "ok" if ok else "error",
+        value,
+        None if ok else "Runtime.MarshalError",
+        None if ok else why,
+        json_checked=checked,
+    )
+    rules = el.get_rules()
+    res = decide_outcome(raw, trigger=trigger, cf_in=cf_in, rules=rules)
+    outcome, request, response, error, violations = chain_outcome(raw, trigger, cf_in, rules)
+    assert (outcome, request, response) == (res.outcome, res.request, res.response)
+    assert (error, violations) == (res.error, res.violations)
+
+
+class _Name(str):
+    """A header name that is a str subclass: never an exactly-str name (§4)."""
+
+
+def test_a_str_subclass_name_gives_what_decide_outcome_gives() -> None:
+    """A value handed over in-process may name a header with a str subclass (a
+    JSON-decoded one cannot): the chain's tuple and notes are decide_outcome's."""
+    trigger = el.Trigger("viewer-request")
+    cf_in = el.cf_record(el.build_event(trigger.value))
+    request = copy.deepcopy(cf_in["request"])
+    request["headers"][_Name("x-a")] = [{"key": "X-A", "value": "1"}]
+    rules = el.get_rules()
+    notes: list[str] = []
+    raw = RawResult("ok", request, None, None, json_checked=False)
+    outcome, out, _, error, _ = chain_outcome(raw, trigger, cf_in, rules, notes)
+    res = decide_outcome(raw, trigger=trigger, cf_in=cf_in, rules=rules)
+    assert (outcome, error) == ("request", None) and out == res.request
+    assert notes == res.notes and "x-a" in out["headers"]
 
 
 @pytest.mark.parametrize(
