@@ -58,21 +58,30 @@ def test_a_status_reads_the_same_with_the_digits_fast_path(status: Any) -> None:
     assert status_code(status) == _status_by_pattern(status)
 
 
+def _raw(result: Any, *, marshalled: bool) -> RawResult:
+    """What the runtime hands on for a handler's ``result``: Lambda's JSON round trip of it
+    (``marshalled``), or the value as the handler returned it (a copy)."""
+    if marshalled:
+        ok, value, why, checked = marshal_checked(result)
+    else:
+        ok, value, why, checked = True, copy.deepcopy(result), "", False
+    return RawResult(
+        "ok" if ok else "error",
+        value,
+        None if ok else "Runtime.MarshalError",
+        None if ok else why,
+        json_checked=checked,
+    )
+
+
 @settings(max_examples=200)
 @given(result=strategies.handler_returns, trigger=st.sampled_from(TRIGGERS))
 def test_the_chains_decide_is_decide_without_its_copies(result: Any, trigger: el.Trigger) -> None:
     """decide_outcome (run by the chain) gives what decide gives, but for the copies of
     the input and of the outbound calls only el.invoke's result keeps."""
     cf_in = el.cf_record(el.build_event(trigger.value))
-    ok, value, why, checked = marshal_checked(result)
-    raw = RawResult(
-        "ok" if ok else "error",
-        value,
-        None if ok else "Runtime.MarshalError",
-        None if ok else why,
-        json_checked=checked,
-        calls=[{"kind": "http", "host": "example.com"}],
-    )
+    raw = _raw(result, marshalled=True)
+    raw.calls = [{"kind": "http", "host": "example.com"}]
     rules = el.get_rules()
     full = decide(raw, trigger=trigger, cf_in=cf_in, rules=rules)
     lean = decide_outcome(raw, trigger=trigger, cf_in=cf_in, rules=rules)
@@ -94,17 +103,7 @@ def test_the_chains_tuple_is_decide_outcomes_answer(
     request, response, error and violations, for a value decoded from JSON (its names are
     known to be str) and for one handed over as the handler returned it."""
     cf_in = el.cf_record(el.build_event(trigger.value))
-    if marshalled:
-        ok, value, why, checked = marshal_checked(result)
-    else:
-        ok, value, why, checked = True, copy.deepcopy(result), "", False
-    raw = RawResult(
-        "ok" if ok else "error",
-        value,
-        None if ok else "Runtime.MarshalError",
-        None if ok else why,
-        json_checked=checked,
-    )
+    raw = _raw(result, marshalled=marshalled)
     rules = el.get_rules()
     res = decide_outcome(raw, trigger=trigger, cf_in=cf_in, rules=rules)
     outcome, request, response, error, violations = chain_outcome(raw, trigger, cf_in, rules)

@@ -122,14 +122,13 @@ __all__ = [
 VREQ, OREQ, ORESP, VRESP = tuple(Trigger)
 
 
-class ViewerRequestFunction(StageUnit):
-    """Viewer request: every request, before the cache (§8.1); a generated response
-    goes to the viewer uncached."""
+class _RequestFunction(StageUnit):
+    """What the two request triggers' function stages share: the request (with the
+    body event when the request has a body) in, then a failure or a generated response
+    answers, or the request the function returned goes on (its body, if it set one,
+    taken into the exchange)."""
 
-    trigger = VREQ
-
-    def __call__(self, ex: Exchange) -> Reply:
-        request = ex.request
+    def run_request(self, ex: Exchange, request: dict[str, Any]) -> Reply | dict[str, Any]:
         if ex.body is not None:  # else body_event gives the request as it is
             request = self.body_event(ex, request)
         step = self.run(ex, {"request": request})
@@ -137,11 +136,24 @@ class ViewerRequestFunction(StageUnit):
         if kind == "fail":
             return Reply(message, "Error")
         if kind == "respond":
-            return Reply(message, "LambdaGeneratedResponse", VREQ)
+            return Reply(message, "LambdaGeneratedResponse", self.trigger)
         if message.get("body") is None:  # apply_body would change nothing
-            ex.request = message
-        else:
-            ex.request, ex.body = apply_body(message, ex.body)
+            return message
+        message, ex.body = apply_body(message, ex.body)
+        return message
+
+
+class ViewerRequestFunction(_RequestFunction):
+    """Viewer request: every request, before the cache (§8.1); a generated response
+    goes to the viewer uncached."""
+
+    trigger = VREQ
+
+    def __call__(self, ex: Exchange) -> Reply:
+        out = self.run_request(ex, ex.request)
+        if isinstance(out, Reply):
+            return out
+        ex.request = out
         return self.next(ex)
 
 
@@ -186,7 +198,7 @@ class ViewerResponseFunction(StageUnit):
         return Reply(keep_body(step.message, resp), reply.cache, reply.generated_by)
 
 
-class OriginRequestFunction(StageUnit):
+class OriginRequestFunction(_RequestFunction):
     """Origin request, on a miss: a generated response is cached and skips origin
     response, but viewer response still runs (§8.1, UNSURE)."""
 
@@ -194,19 +206,10 @@ class OriginRequestFunction(StageUnit):
 
     def __call__(self, ex: Exchange) -> Reply:
         assert ex.origin_request is not None
-        request = ex.origin_request
-        if ex.body is not None:  # else body_event gives the request as it is
-            request = self.body_event(ex, request)
-        step = self.run(ex, {"request": request})
-        kind, message = step.kind, step.message
-        if kind == "fail":
-            return Reply(message, "Error")
-        if kind == "respond":
-            return Reply(message, "LambdaGeneratedResponse", OREQ)
-        if message.get("body") is None:  # apply_body would change nothing
-            ex.origin_request = message
-        else:
-            ex.origin_request, ex.body = apply_body(message, ex.body)
+        out = self.run_request(ex, ex.origin_request)
+        if isinstance(out, Reply):
+            return out
+        ex.origin_request = out
         return self.next(ex)
 
 
