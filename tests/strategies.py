@@ -513,3 +513,17 @@ def result_values(dtype: str) -> st.SearchStrategy[list[Any]]:
     """Lists of a result column's values (:data:`edgelab.frames.replay.RESULT_COLUMNS`)."""
     usual = RESULT_VALUES[dtype]
     return st.lists(usual, max_size=12) | st.lists(usual | _ODD_RESULT_VALUES, max_size=12)
+
+
+#: result rows as a replay's pieces hold them: dicts of a few keys, odd values included
+#: (a handler's list value is still one value)
+_ROW_VALUES = (
+    st.none()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=5)
+    | st.lists(st.integers(), max_size=2)
+)
+row_dicts = st.lists(
+    st.dictionaries(st.sampled_from(["row", "a", "b", "c"]), _ROW_VALUES), max_size=8
+)

@@ -39,6 +39,7 @@ from edgelab.frames.replay import (
     request_ids,
 )
 from edgelab.frames.replay_io import Chunk
+from tests import strategies
 
 
 def _plain_request_id(seed: int, index: int) -> str:
@@ -155,17 +156,8 @@ def test_a_generated_by_column_is_the_triggers_value() -> None:
 
 # -- the results frame --------------------------------------------------------------------
 
-VALUES = (
-    st.none()
-    | st.integers()
-    | st.floats(allow_nan=False)
-    | st.text(max_size=5)
-    | st.lists(st.integers(), max_size=2)  # a handler's odd value: still one value
-)
-ROWS = st.lists(st.dictionaries(st.sampled_from(["row", "a", "b", "c"]), VALUES), max_size=8)
 
-
-@given(ROWS, st.booleans())
+@given(strategies.row_dicts, st.booleans())
 def test_row_lists_are_the_columns_of_the_rows(rows: list[dict[str, Any]], same: bool) -> None:
     if same and rows:  # a replay's rows: every key, in the same order (the fast path)
         rows = [{k: r.get(k) for k in ("row", "a", "b", "c")} for r in rows]

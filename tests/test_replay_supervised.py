@@ -21,6 +21,7 @@ import edgelab as el
 from edgelab.edge.config import check_distribution
 from edgelab.frames import replay, replay_dask
 from edgelab.frames.replay import columns_of, comparable
+from tests import strategies
 
 distributed = pytest.importorskip("distributed")
 replay_dask_worker = pytest.importorskip("edgelab.frames.replay_dask_worker")
@@ -159,14 +160,6 @@ def test_progress_counts_the_supervised_workers_rows(tmp_path: Path, traffic) ->
 
 
 # -- what travels -------------------------------------------------------------------------
-VALUES = (
-    st.none()
-    | st.integers()
-    | st.floats(allow_nan=False)
-    | st.text(max_size=5)
-    | st.lists(st.integers(), max_size=2)  # a handler's odd value: still one value
-)
-ROWS = st.lists(st.dictionaries(st.sampled_from(["row", "a", "b", "c"]), VALUES), max_size=8)
 
 
 def _as_lists(columns: dict[str, Any]) -> dict[str, list[Any]]:
@@ -175,7 +168,7 @@ def _as_lists(columns: dict[str, Any]) -> dict[str, list[Any]]:
     return {name: values.tolist() for name, values in columns.items()}
 
 
-@given(ROWS, st.booleans())
+@given(strategies.row_dicts, st.booleans())
 def test_columns_are_the_rows_values_by_key_whatever_keys_rows_have(rows, same_keys) -> None:
     if same_keys and rows:  # a replay's rows: every key, in the same order
         rows = [{k: r.get(k) for k in ("row", "a", "b", "c")} for r in rows]
