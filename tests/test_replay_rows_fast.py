@@ -1,7 +1,8 @@
 """The replay's per-row fast paths give what their plain forms give.
 
 Each fast path (a request id finished from a hash of the seed taken once, a viewer
-request built by position, a trace row's columns filled without helper calls) is
+request built by position, a trace row's columns filled without helper calls, a client
+IP read by an IPv4 pattern before ipaddress) is
 checked against the plain form it replaces, on the same inputs.
 """
 
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import ipaddress
 from typing import Any
 
 import numpy as np
@@ -20,6 +22,8 @@ from hypothesis import strategies as st
 import edgelab as el
 from edgelab.edge.trace import Trace, _noted_columns, _user_agent
 from edgelab.edge.viewer import ViewerRequest
+from edgelab.errors import EventError
+from edgelab.event.build import check_client_ip
 from edgelab.frames.columns import normalize_traffic
 from edgelab.frames.latency import _airport_codes, _hits, _per_value, _texts, _upper_texts
 from edgelab.frames.replay import (
@@ -300,3 +304,42 @@ def test_a_trace_that_noted_nothing_has_the_columns_noting_would_give() -> None:
     assert noted[1] == (0, False, None, 0)  # the quick path: nothing noted
     assert noted[0][0] == 1 and noted[2][1] and noted[3][2] == "LambdaExecutionError"
     assert noted[4][3] > 0 and noted[5][2] == "OriginError"
+
+
+# -- the traffic's row checks -------------------------------------------------------------
+def _ip_by_ipaddress(value: Any) -> bool:
+    """check_client_ip as it read every address before its IPv4 fast path (facts §1.3)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _accepted(value: str) -> bool:
+    try:
+        check_client_ip(value)
+    except EventError:
+        return False
+    return True
+
+
+_OCTETS = st.one_of(
+    st.integers(0, 255).map(str),
+    st.integers(0, 999).map(str),
+    st.from_regex(r"0[0-9]{1,3}", fullmatch=True),  # leading zeros: refused
+    st.text(alphabet="0123456789٣²", min_size=1, max_size=3),  # other digits: refused
+)
+
+
+@given(
+    st.one_of(
+        st.lists(_OCTETS, min_size=3, max_size=5).map(".".join),
+        st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))),
+        st.integers(0, 2**128 - 1).map(lambda n: str(ipaddress.IPv6Address(n))),
+        st.text(alphabet="0123456789.:abcdef \n", max_size=20),
+    )
+)
+def test_a_client_ip_is_accepted_as_ipaddress_accepts_it(value: str) -> None:
+    """The IPv4 pattern tried first accepts what ipaddress accepts, no more, no less."""
+    assert _accepted(value) == _ip_by_ipaddress(value)

@@ -44,6 +44,11 @@ DEVICE_HEADERS = {
 
 HeadersArg = Mapping[str, str] | Iterable[tuple[str, str]] | Iterable[str] | None
 
+#: an IPv4 address as ipaddress.IPv4Address takes one: four decimal octets of ASCII
+#: digits, 0-255, without leading zeros (anything else is left to ipaddress)
+_IPV4 = re.compile(
+    r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+)
 # RFC 9110 §5.6.2: a method and a header name are tokens.
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 # What a viewer cannot put in a request line: controls, space, '#' (facts §2).
@@ -521,6 +526,8 @@ def check_method(method: Any, what: str = "method") -> str:
 
 def check_client_ip(client_ip: Any, what: str = "client_ip") -> str:
     """An IPv4 or IPv6 address, as CloudFront puts in ``clientIp`` (facts §1.3)."""
+    if type(client_ip) is str and _IPV4.fullmatch(client_ip):
+        return client_ip  # the usual dotted quad, as ipaddress reads it (a quarter the cost)
     try:
         if not isinstance(client_ip, str):
             raise ValueError
