@@ -58,7 +58,6 @@ from .netguard import Guard, config_from_env
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
 
 # Bound before any handler code runs (a handler may replace them).
-_getpid = os.getpid
 _exit = os._exit
 #: how many times this process was forked (counted in each child): a call that sees it
 #: change is running in a child the function forked, which must never answer (a list
@@ -432,11 +431,11 @@ def _serve_jobs(
     inbox: queue.SimpleQueue[Callable[[], tuple[bool, Any]] | None],
     out: queue.SimpleQueue[tuple[bool, Any]],
 ) -> None:
-    pid = _getpid()
+    forks = _forks[0]
     try:
         while (job := inbox.get()) is not None:
             done = job()
-            if _getpid() != pid:  # a child the function forked came back: it never answers
+            if _forks[0] != forks:  # a child the function forked came back: it never answers
                 _exit(0)
             out.put(done)
     except BaseException:  # a timeout that arrived after its function returned: abandoned
