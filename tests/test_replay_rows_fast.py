@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import edgelab as el
-from edgelab.edge.trace import Trace, _noted_columns, _user_agent
+from edgelab.edge.trace import Trace, _noted_columns
 from edgelab.edge.viewer import ViewerRequest
 from edgelab.errors import EventError
 from edgelab.event.build import check_client_ip
@@ -119,19 +119,6 @@ def test_a_viewer_request_by_position_is_the_one_by_keyword() -> None:
             got = _viewer_request(v, f"r{i}", "IAD89-C1")
             assert got == _plain_viewer_request(v, f"r{i}", "IAD89-C1")
             assert got.client_port == ViewerRequest().client_port
-
-
-@given(
-    st.lists(
-        st.tuples(
-            st.sampled_from(["User-Agent", "user-agent", "USER-AGENT", "Host", "Cookie"]),
-            st.sampled_from(["", "curl/8", "UA"]),
-        ),
-        max_size=4,
-    )
-)
-def test_a_rows_user_agent_is_the_viewers(headers: list[tuple[str, str]]) -> None:
-    assert _user_agent(headers) == ViewerRequest(headers=headers).user_agent
 
 
 def test_a_trace_row_reads_the_trace_as_its_properties_do() -> None:

@@ -24,7 +24,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from ..errors import ConfigError
-from ..event.headers import HeaderMap, Headers, select_cookies
+from ..event.headers import HeaderMap, Headers, all_values, first_value, select_cookies
 
 SIGNED_URL_PARAMS = frozenset({"Expires", "Key-Pair-Id", "Policy", "Signature"})
 #: Cached for the policy's TTL (CloudFront's list of cacheable statuses).
@@ -183,7 +183,7 @@ class CachePolicy:
 
     def accept_encoding(self, value: str | None) -> str | None:
         """``Accept-Encoding`` normalised as CloudFront does with compression caching on."""
-        if not (self.gzip or self.brotli):  # not self.compresses
+        if not self.compresses:
             return None
         if value is None or type(value) is str:
             return _accept_encoding(value, self.gzip, self.brotli)
@@ -207,15 +207,8 @@ class CachePolicy:
     ) -> tuple[Any, ...]:
         """The cache key of a request (§8.3): a hashable tuple."""
         names = self._key_headers  # lowercase: the map's own names, read directly
-        hvals = (
-            tuple(
-                (name, tuple([e.get("value", "") for e in headers.get(name, ())])) for name in names
-            )
-            if names
-            else ()
-        )
-        elems = headers.get("accept-encoding")
-        ae = self.accept_encoding(elems[0].get("value", "") if elems else None)
+        hvals = tuple((name, tuple(all_values(headers, name))) for name in names) if names else ()
+        ae = self.accept_encoding(first_value(headers, "accept-encoding"))
         return (
             domain,
             uri,
@@ -262,8 +255,8 @@ class CachePolicy:
         (:meth:`error_caching_ttl`).
         """
         directives: dict[str, str] = {}
-        for elem in headers.get("cache-control", ()):
-            for part in elem.get("value", "").split(","):
+        for line in all_values(headers, "cache-control"):
+            for part in line.split(","):
                 name, _, value = part.strip().partition("=")
                 if name:
                     directives.setdefault(name.lower(), value.strip().strip('"'))
@@ -299,10 +292,9 @@ def _seconds(value: str | None) -> float | None:
 
 
 def _expires(headers: HeaderMap, now: float) -> float | None:
-    elems = headers.get("expires")
-    if not elems:
+    value = first_value(headers, "expires")
+    if value is None:
         return None
-    value = elems[0].get("value", "")
     try:
         when = parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError):

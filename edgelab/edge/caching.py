@@ -92,7 +92,7 @@ class EdgeCache(StageUnit):
                 entry = cache.peek(key)
                 if entry is None:
                     continue
-                if now - entry.stored_at < entry.ttl:  # entry.fresh(now)
+                if entry.fresh(now):
                     name = "edge" if cache is edge else "regional"
                     if cache is not edge:
                         edge.put_entry(key, entry)  # fetched through the REC: both keep it

@@ -183,7 +183,7 @@ class ViewerResponseFunction(StageUnit):
 
     def __call__(self, ex: Exchange) -> Reply:
         reply = self.next(ex)
-        if reply.cache == "Error" or int(reply.response["status"]) >= 400:  # failed, status
+        if reply.failed or reply.status >= 400:
             return reply
         resp = reply.response
         step = self.run(
@@ -221,7 +221,7 @@ class OriginResponseFunction(StageUnit):
 
     def __call__(self, ex: Exchange) -> Reply:
         reply = self.next(ex)
-        if reply.cache == "Error" or reply.generated_by is not None:  # reply.failed, ...
+        if reply.failed or reply.generated_by is not None:
             return reply
         assert ex.origin_request is not None
         resp = reply.response
@@ -337,7 +337,7 @@ def _to_viewer(dist: Distribution, ex: Exchange, reply: Reply) -> dict[str, Any]
     if "via" not in headers:  # an origin's Via is kept
         via = _viewer_via(dist.domain_name, viewer.edge_location, viewer.http_version)
         headers["via"] = [{"key": "Via", "value": via}]
-    if reply.cache != "Error" or "x-cache" not in headers:
+    if not reply.failed or "x-cache" not in headers:
         headers["x-cache"] = [{"key": "X-Cache", "value": f"{reply.cache} from cloudfront"}]
     headers["x-amz-cf-pop"] = [{"key": "X-Amz-Cf-Pop", "value": viewer.edge_location}]
     headers["x-amz-cf-id"] = [{"key": "X-Amz-Cf-Id", "value": ex.request_id}]

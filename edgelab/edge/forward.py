@@ -18,7 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import OriginError
 from ..event.build import status_phrase
-from ..event.headers import Headers, MutableHeaders, cookie_header, header_map, select_cookies
+from ..event.headers import (
+    Headers,
+    MutableHeaders,
+    all_values,
+    cookie_header,
+    first_value,
+    header_map,
+    select_cookies,
+)
 from .cloudfront_headers import forwarded_for, via_value
 from .exchange import Exchange, Reply, error_reply, perf
 from .origins import as_response
@@ -65,20 +73,18 @@ class ForwardToOrigin(StageUnit):
             out["host"] = [{"key": "Host", "value": str(host)}]
         if not out.get("user-agent"):
             out["user-agent"] = [{"key": "User-Agent", "value": "Amazon CloudFront"}]
-        xff = ", ".join([e.get("value", "") for e in vh.get("x-forwarded-for", ())])
+        xff = ", ".join(all_values(vh, "x-forwarded-for"))
         out["x-forwarded-for"] = [
             {"key": "X-Forwarded-For", "value": str(forwarded_for(xff or None, viewer.client_ip))}
         ]
         via = via_value(self.dist.domain_name, viewer.edge_location)
-        old_via = vh.get("via")
-        old_via = old_via[0].get("value", "") if old_via else None
+        old_via = first_value(vh, "via")
         out["via"] = [{"key": "Via", "value": f"{old_via}, {via}" if old_via else via}]
         cp = b.cache_policy
-        if cp.gzip or cp.brotli:  # cp.compresses
+        if cp.compresses:
             accept = None
             if not viewer.http_version.startswith(("0.", "1.0")):
-                accept = vh.get("accept-encoding")
-                accept = accept[0].get("value", "") if accept else None
+                accept = first_value(vh, "accept-encoding")
             ae = cp.accept_encoding(accept) or "identity"
             out["accept-encoding"] = [{"key": "Accept-Encoding", "value": str(ae)}]
         self.cookie_line(vh, out)

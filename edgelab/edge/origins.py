@@ -44,7 +44,7 @@ from xml.sax.saxutils import escape as xml_escape
 
 from ..errors import ConfigError, OriginError
 from ..event.build import custom_origin, s3_origin, status_phrase
-from ..event.headers import HeaderMap, Headers, header_map
+from ..event.headers import HeaderMap, Headers, first_value, header_map
 from ..runtimes.base import steady_block
 
 Origin = Callable[[dict[str, Any]], dict[str, Any]]
@@ -328,12 +328,8 @@ class FolderOrigin:
         asked = request.get("headers", {})
         if asked is None:  # as Headers(None) reads it: no headers
             asked = {}
-        inm = asked.get("if-none-match")
-        inm = inm[0].get("value", "") if inm else None
-        ims = None
-        if inm is None:
-            ims = asked.get("if-modified-since")
-            ims = ims[0].get("value", "") if ims else None
+        inm = first_value(asked, "if-none-match")
+        ims = first_value(asked, "if-modified-since") if inm is None else None
         if (inm is not None and inm in (etag, "*")) or (ims is not None and _not_modified(ims, st)):
             del headers["content-length"]
             return {"status": "304", "statusDescription": _NOT_MODIFIED, "headers": headers}

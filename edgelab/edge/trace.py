@@ -410,8 +410,8 @@ class Trace:
         row["client_ip"] = v.client_ip
         row["country"] = v.country
         row["edge_location"] = v.edge_location
-        row["user_agent"] = _user_agent(v.headers)
-        row["status"] = int(self.response["status"])
+        row["user_agent"] = v.user_agent
+        row["status"] = self.status
         row["cache"] = self.cache
         row["cache_tier"] = self.cache_tier
         row["regional_edge_cache"] = self.regional_edge_cache
@@ -442,15 +442,6 @@ class Trace:
             _origin_columns(row, self.origin)
         _summary_columns(row, self)
         return row
-
-
-def _user_agent(headers: list[tuple[str, str]]) -> str:
-    """``ViewerRequest.user_agent`` of a viewer with these headers (the first
-    ``User-Agent``, any case, else ``""``), read without its method calls."""
-    for name, value in headers:
-        if name.lower() == "user-agent":
-            return value or ""
-    return ""
 
 
 _TRIGGER = attrgetter("trigger")
@@ -561,8 +552,7 @@ _UNCHANGED: dict[str, Any] = {}
 def _origin_columns(row: dict[str, Any], o: OriginCall) -> None:
     row["origin_uri"] = o.request.get("uri")
     row["origin_querystring"] = o.request.get("querystring")
-    response = o.response
-    row["origin_status"] = int(response["status"]) if response else None  # o.status
+    row["origin_status"] = o.status
     row["origin_ms"] = o.duration_ms
     row["origin_error"] = o.error
 

@@ -55,6 +55,19 @@ def fill_keys(raw: Mapping[str, Any], *, lowercase: bool = False) -> HeaderMap:
     return out
 
 
+def first_value(raw: Mapping[str, Any], name: str) -> str | None:
+    """The first value of the lowercase ``name`` in a CloudFront map, None without a
+    line: :meth:`Headers.get` for a caller that holds the map and a lowercase name."""
+    elems = raw.get(name)
+    return elems[0].get("value", "") if elems else None
+
+
+def all_values(raw: Mapping[str, Any], name: str) -> list[str]:
+    """Every value of the lowercase ``name``, one per line, in order: :meth:`Headers.get_list`
+    for a caller that holds the map and a lowercase name."""
+    return [e.get("value", "") for e in raw.get(name, ())]
+
+
 def lowercase_names(raw: Mapping[Any, Any], *, exact: bool = True) -> bool:
     """Whether every name of ``raw`` is lowercase: ``n == n.lower()`` for each (``exact``:
     and a ``str``, not a subclass), answered for the usual map of ``str`` names with one
@@ -190,12 +203,12 @@ class Headers(Mapping[str, str]):
 
     def get(self, name: str, default: Any = None) -> Any:  # type: ignore[override]
         """The first value of ``name``, or ``default`` (no exception on the way)."""
-        elems = self._raw.get(name.lower())
-        return elems[0].get("value", "") if elems else default
+        value = first_value(self._raw, name.lower())
+        return default if value is None else value
 
     def get_list(self, name: str) -> list[str]:
         """Every value of ``name``, one per header line, in order."""
-        return [e.get("value", "") for e in self._raw.get(name.lower(), ())]
+        return all_values(self._raw, name.lower())
 
     def first_values(self) -> dict[str, str]:
         """``{map name: first value}`` for every name that has a line, in map order."""

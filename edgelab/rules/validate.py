@@ -99,8 +99,8 @@ def passes_unchanged_request(result: Mapping[str, Any], trigger: Trigger, rules:
         and _lists(headers)
     ):
         return False
-    row = rules.limits.get((_URI_QS_LENGTH, trigger))  # rules.limit(), without its call
-    return row is None or row.value is None or len(uri) + len(qs) < row.value
+    max_len = rules.limit(_URI_QS_LENGTH, trigger)
+    return max_len is None or len(uri) + len(qs) < max_len
 
 
 def passes_unchanged_response(result: Mapping[str, Any], rules: RuleSet, trigger: Trigger) -> bool:
@@ -124,13 +124,8 @@ def passes_unchanged_response(result: Mapping[str, Any], rules: RuleSet, trigger
     code = int(status)
     if str(code) != status:  # " 200", "0200": as the status checks read them
         return False
-    limits = rules.limits  # (rules.limit(), without its calls)
-    lowest, highest = limits.get((_STATUS_MIN, trigger)), limits.get((_STATUS_MAX, trigger))
-    return (
-        ((lowest is not None and lowest.value) or 200)
-        <= code
-        <= ((highest is not None and highest.value) or 599)
-    )
+    lowest, highest = rules.limit(_STATUS_MIN, trigger), rules.limit(_STATUS_MAX, trigger)
+    return (lowest or 200) <= code <= (highest or 599)
 
 
 def _lists(headers: dict[str, Any]) -> bool:
