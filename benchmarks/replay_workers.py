@@ -16,10 +16,11 @@ per trigger, a folder origin, a saved ``shop`` traffic set in Parquet), run with
   definition file with in-process handlers gets: a supervised worker);
 - the machine's ceiling: N processes forked from this one (imports done) that share
   nothing, each replaying in itself the rows of the groups the Dask run gives one worker
-  (the largest group to the least loaded part, as the engine deals them out), all started
-  together: the rate of the last to finish is the most N workers could give on this
-  machine with no engine between them (no pieces sent, no results merged, one file
-  each). Their cache outcomes are checked against the one-worker run, row by row.
+  by group (the largest group to the least loaded part, as the engine deals them out;
+  by group whatever path the Dask run takes: with one group, one process does it all),
+  all started together: the rate of the last to finish is the most N workers could give
+  on this machine with no engine between them (no pieces sent, no results merged, one
+  file each). Their cache outcomes are checked against the one-worker run, row by row.
 
 Prints each rate, the ratio of the N-worker rate to the 1-worker rate (target >= 1.6 on a
 2-core machine with 2 workers) beside the ceiling's ratio (what this machine's cores give
