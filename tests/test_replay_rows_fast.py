@@ -2,7 +2,7 @@
 
 Each fast path (a request id finished from a hash of the seed taken once, a viewer
 request built by position, a trace row's columns filled without helper calls, a client
-IP read by an IPv4 pattern before ipaddress) is
+IP read by an IPv4 pattern and inet_pton before ipaddress) is
 checked against the plain form it replaces, on the same inputs.
 """
 
@@ -319,14 +319,37 @@ _OCTETS = st.one_of(
 )
 
 
+_GROUPS = st.one_of(
+    st.from_regex(r"[0-9a-fA-F]{1,4}", fullmatch=True),
+    st.from_regex(r"[0-9a-fA-F]{5,6}", fullmatch=True),  # too long: refused
+    st.just(""),  # two colons in a row: "::", once or (refused) more
+    st.text(alphabet="0123456789abcdefgxX٣ \x00", min_size=1, max_size=4),
+)
+
+
+def _ipv6_like(groups: list[str], tail: str | None, zone: str | None) -> str:
+    text = ":".join(groups)
+    if tail is not None:  # an IPv4 address in the last 32 bits: ::ffff:192.0.2.1
+        text = f"{text}:{tail}"
+    return text if zone is None else f"{text}%{zone}"
+
+
 @given(
     st.one_of(
         st.lists(_OCTETS, min_size=3, max_size=5).map(".".join),
         st.integers(0, 2**32 - 1).map(lambda n: str(ipaddress.IPv4Address(n))),
         st.integers(0, 2**128 - 1).map(lambda n: str(ipaddress.IPv6Address(n))),
+        st.integers(0, 2**128 - 1).map(lambda n: ipaddress.IPv6Address(n).exploded.upper()),
+        st.builds(
+            _ipv6_like,
+            st.lists(_GROUPS, min_size=1, max_size=10),
+            st.none() | st.lists(_OCTETS, min_size=3, max_size=5).map(".".join),
+            st.none() | st.sampled_from(["eth0", "1", ""]),
+        ),
         st.text(alphabet="0123456789.:abcdef \n", max_size=20),
     )
 )
 def test_a_client_ip_is_accepted_as_ipaddress_accepts_it(value: str) -> None:
-    """The IPv4 pattern tried first accepts what ipaddress accepts, no more, no less."""
+    """The IPv4 pattern and the C library's IPv6 reading tried first accept what
+    ipaddress accepts, no more, no less."""
     assert _accepted(value) == _ip_by_ipaddress(value)
