@@ -175,7 +175,11 @@ def _part(spec: Any, path: Path, out: Path, chunk_rows: int, go: Any, ends: Any)
 
     go.wait()
     cpu = _cpu_seconds()
-    el.replay_to(spec, path, out, progress=False, chunk_rows=chunk_rows)
+    try:
+        el.replay_to(spec, path, out, progress=False, chunk_rows=chunk_rows)
+    except BaseException as exc:  # the benchmark stops and says why (not wait an hour)
+        ends.put((None, f"{type(exc).__name__}: {exc}"))
+        raise
     ends.put((time.perf_counter(), _cpu_seconds() - cpu))
 
 
@@ -201,6 +205,9 @@ def ceiling(
     done = [ends.get(timeout=3600) for _ in procs]
     for proc in procs:
         proc.join(timeout=60)
+    failed = [why for end, why in done if end is None]
+    if failed:
+        raise SystemExit(f"a ceiling process failed: {failed[0]}")
     return max(end for end, _ in done) - started, sum(cpu for _, cpu in done), outs
 
 
