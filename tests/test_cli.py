@@ -689,6 +689,23 @@ def test_replay_reports_bad_traffic_rows_as_input_errors(replay_dir: Path) -> No
     assert set(good["outcome"]) == {"served"} and set(good["status"]) == {200}
 
 
+def test_a_replay_and_its_closing_counts_never_import_scipy(replay_dir: Path) -> None:
+    """scipy.stats (0.7 s of CPU to import) is for A/B statistics: `edgelab replay`, its
+    closing counts included (edgelab.analysis), runs without it."""
+    (replay_dir / "d.toml").write_text("[distribution]\nisolated = false\n" + SITE_CONFIG)
+    code = (
+        "import sys; from edgelab.cli import main; "
+        f"code = main(['replay', {str(replay_dir / 't.parquet')!r}, '--config', "
+        f"{str(replay_dir / 'd.toml')!r}, '--out', {str(replay_dir / 'r.parquet')!r}, "
+        "'--no-progress']); print(code, 'scipy' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.split()[-2:] == ["0", "False"], out.stdout + out.stderr
+    assert "30 requests" in out.stdout + out.stderr
+
+
 SURROGATE = (
     "def handler(event, context):\n"
     "    print('log line with a lone surrogate: \\ud800')\n"
