@@ -2,8 +2,8 @@
 
 Each fast path (a request id finished from a hash of the seed taken once, a viewer
 request built by position, a trace row's columns filled without helper calls, a client
-IP read by an IPv4 pattern and inet_pton before ipaddress) is
-checked against the plain form it replaces, on the same inputs.
+IP read by an IPv4 pattern and inet_pton before ipaddress) is checked against the plain
+form it replaces, on the same inputs.
 """
 
 from __future__ import annotations
