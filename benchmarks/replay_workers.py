@@ -144,21 +144,15 @@ def run(
 
 
 def _parts(traffic: Path, default_edge: str, parts: int, root: Path) -> list[tuple[Path, Any]]:
-    """The traffic split as the Dask run deals rows out by group (each group whole, the
-    largest first to the part with the fewest rows): (Parquet file, its rows' positions)."""
+    """The traffic split as the Dask run deals rows out by group (``deal_groups``):
+    (Parquet file, its rows' positions)."""
     import numpy as np
     import pandas as pd
 
-    from edgelab.frames.replay_dask import _row_groups
+    from edgelab.frames.replay_dask import _row_groups, deal_groups
 
     frame = pd.read_parquet(traffic)
-    groups = _row_groups(frame, default_edge)
-    names, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    loads, part_of = [0] * parts, {}
-    for k in sorted(range(len(names)), key=lambda k: (-counts[k], names[k])):
-        part_of[k] = min(range(parts), key=loads.__getitem__)
-        loads[part_of[k]] += int(counts[k])
-    of_row = np.array([part_of[k] for k in range(len(names))], dtype=np.int64)[inverse]
+    _, _, of_row = deal_groups(_row_groups(frame, default_edge), {}, [0] * parts)
     out = []
     for s in range(parts):
         positions = np.flatnonzero(of_row == s)

@@ -85,7 +85,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -454,21 +454,13 @@ class DaskEngine:
         chunk on, when the cost rule (:func:`~.replay_route.choose_path`) sends the rows
         by cache key instead."""
         groups = _row_groups(frame, self.default_edge or "")
-        names, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
-        assigned = dict(self.groups or {})
-        loads = list(self.loads)
-        for k in sorted(range(len(names)), key=lambda k: (-counts[k], names[k])):
-            slot = assigned.get(names[k])
-            if slot is None:
-                slot = assigned[names[k]] = min(range(len(loads)), key=loads.__getitem__)
-            loads[slot] += int(counts[k])
+        assigned, loads, slot_of = deal_groups(groups, self.groups or {}, self.loads)
         if self.groups is None and len(frame):  # the first chunk decides
             self.route = choose_path(loads, len(loads), self.cores, self.kind, force=FORCE)
             if self.route.path == "key":
                 self.by_key = True
                 return None
         self.groups, self.loads = assigned, loads
-        slot_of = np.array([assigned[g] for g in names], dtype=np.int64)[inverse]
         return {s: np.flatnonzero(slot_of == s) for s in range(len(loads))}
 
     def _keyed(
@@ -825,6 +817,23 @@ def _row_groups(frame: pd.DataFrame, default_edge: str) -> np.ndarray:
         pop = str(v or default_edge)
         group[v] = repr(("group", CacheTiers.regional_for(pop) or f"edge:{pop}"))
     return np.array([group[v] for v in values.tolist()], dtype=object)
+
+
+def deal_groups(
+    groups: np.ndarray, assigned: Mapping[str, int], loads: Sequence[int]
+) -> tuple[dict[str, int], list[int], np.ndarray]:
+    """Rows dealt out by group (each row's group: :func:`_row_groups`): a group already
+    ``assigned`` keeps its slot, each new one goes to the slot with the fewest rows so far
+    (``loads``), the largest group first. (The groups' slots, the slots' rows with these,
+    each row's slot.)"""
+    names, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    slots, rows = dict(assigned), list(loads)
+    for k in sorted(range(len(names)), key=lambda k: (-counts[k], names[k])):
+        slot = slots.get(names[k])
+        if slot is None:
+            slot = slots[names[k]] = min(range(len(rows)), key=rows.__getitem__)
+        rows[slot] += int(counts[k])
+    return slots, rows, np.array([slots[g] for g in names], dtype=np.int64)[inverse]
 
 
 def release_freed_memory() -> None:
