@@ -532,6 +532,56 @@ def test_in_a_steady_files_block_the_timeout_handler_is_kept_then_put_back(
         signal.signal(signal.SIGALRM, before)
 
 
+def test_in_a_steady_files_block_the_log_handler_is_kept_then_taken_off(
+    handlers_dir: Path,
+) -> None:
+    """In a block the handler that captures a function's log records stays on the root
+    logger between calls (as Lambda's runtime keeps its own) and is taken off when the
+    block ends; a function that clears the root logger's handlers still has its records
+    captured at its next call, and a record logged between calls goes to no call."""
+    import logging
+
+    from edgelab.runtimes.base import Call, steady_files
+    from edgelab.runtimes.context import ContextInfo
+    from edgelab.runtimes.python import InProcessPython
+
+    spec = write(
+        handlers_dir / "logs.py",
+        "import logging\n"
+        "def handler(event, context):\n"
+        "    uri = event['Records'][0]['cf']['request']['uri']\n"
+        "    if uri == '/clear':\n"
+        "        logging.root.handlers.clear()\n"
+        "    logging.getLogger().warning('seen %s', uri)\n"
+        "    return {'status': '200'}\n",
+    )
+    handler = InProcessPython(spec)
+
+    def logs(uri: str) -> str:
+        result = handler.invoke(Call(event(uri), ContextInfo("logs", 128, 3)))
+        assert result.status == "ok", result.error_message
+        return result.logs
+
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        with steady_files():
+            assert "[WARNING]" in logs("/a") and "seen /a" in logs("/a")
+            ours = [h for h in root.handlers if h not in before]
+            assert len(ours) == 1  # kept between calls
+            logging.getLogger("between").warning("not a call's")
+            assert "seen /clear" in logs("/clear")  # cleared after its record was taken
+            assert ours[0] not in root.handlers
+            text = logs("/b")
+            assert "seen /b" in text and "not a call's" not in text  # back at the next call
+        assert ours[0] not in root.handlers  # taken off when the block ends
+        root.handlers[:] = before  # (the function cleared the others)
+        assert "seen /c" in logs("/c")  # outside a block: added and removed per call
+        assert root.handlers == before
+    finally:
+        root.handlers[:] = before
+
+
 def test_steady_files_blocks_left_out_of_order_end_with_the_last_one() -> None:
     """The greenlets of a batched piece enter and leave their rows' blocks interleaved
     in one thread: the block lasts until the last one is left, then what it kept in

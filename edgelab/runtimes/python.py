@@ -373,6 +373,33 @@ def _restore_alarm(block: Any, previous: Any) -> None:
         _alarm_block[0] = None
 
 
+_log_block: list[Any] = [None]  # the steady_files block our log handler is kept for
+
+
+def _log_kept(root: logging.Logger) -> bool:
+    """In a ``steady_files`` block, the handler that captures a function's log records
+    stays on the root logger from the block's first call until the block ends, rather
+    than being added and removed around every call (as Lambda's runtime keeps its own
+    on the root logger); a function that removed it gets it back at its next call.
+    Between calls it drops what it is given (no call is capturing). Main thread only:
+    the root logger is shared, and another thread's block must not take it away."""
+    block = steady_block()
+    if block is None or _get_ident() != threading.main_thread().ident:
+        return False
+    if _log_block[0] is not block:
+        _log_block[0] = block
+        block.undo.append(lambda: _end_log_block(block, root))
+    if _LOG_HANDLER not in root.handlers:
+        root.addHandler(_LOG_HANDLER)
+    return True
+
+
+def _end_log_block(block: Any, root: logging.Logger) -> None:
+    root.removeHandler(_LOG_HANDLER)
+    if _log_block[0] is block:
+        _log_block[0] = None
+
+
 def _call_in_thread(fn: Callable[[], Any], timeout_s: float) -> Any:
     """Off the main thread: run ``fn`` in the calling thread's handler thread (one kept per
     calling thread: starting a thread per call cost more than a trivial handler) and,
@@ -468,7 +495,9 @@ def run_function(
     prev_buf = getattr(_capture, "buf", None)
     _capture.buf, _capture.request_id = buf, info.aws_request_id
     root = logging.root  # what logging.getLogger() returns
-    root.addHandler(_LOG_HANDLER)
+    log_kept = _log_kept(root)
+    if not log_kept:
+        root.addHandler(_LOG_HANDLER)
     started = _monotonic()
     context = LambdaContext(info, started=started)
     checked = False
@@ -495,7 +524,8 @@ def run_function(
         if _forks[0] != forks:  # a child the function forked came back: it never answers
             _exit(0)
         duration = (_monotonic() - started) * 1000
-        root.removeHandler(_LOG_HANDLER)
+        if not log_kept:
+            root.removeHandler(_LOG_HANDLER)
         _capture.buf = prev_buf
     return RawResult(
         status, value, err_type, err_msg, buf.text(), duration, cold_start, json_checked=checked
