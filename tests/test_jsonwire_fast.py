@@ -153,3 +153,40 @@ _odd_values = st.recursive(
 @given(st.one_of(s.handler_returns, _odd_values))
 def test_any_returned_value_is_marshalled_as_the_standard_encoder_does(value: Any) -> None:
     _agrees(value)
+
+
+def _containers(value: Any) -> list[Any]:
+    """Every dict and list inside ``value`` (itself included)."""
+    out, stack = [], [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict | list):
+            out.append(v)
+            stack.extend(v.values() if isinstance(v, dict) else v)
+    return out
+
+
+@given(s.events())
+def test_a_functions_event_is_an_equal_copy_sharing_nothing(event: Any) -> None:
+    copied = jsonwire.event_copy(event)
+    assert _same(copied, event)
+    theirs = {id(c) for c in _containers(copied)}
+    assert not theirs & {id(c) for c in _containers(event)}
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"Records": [{"cf": {"request": {"body": None}}}]},
+        {"v": [math.nan, math.inf]},
+        {"v": 2**70},
+        {"v": "a null in text"},
+    ],
+    ids=["None", "NaN", "a big int", "null in a string"],
+)
+def test_an_event_orjson_would_not_copy_exactly_is_copied_by_copy_event(event: Any) -> None:
+    assert _same(jsonwire.event_copy(event), event)
+
+
+def test_a_tuple_in_an_event_arrives_as_a_list_as_from_json() -> None:
+    assert jsonwire.event_copy({"v": (1, "a")}) == {"v": [1, "a"]}

@@ -24,6 +24,7 @@ from typing import Any
 
 import orjson
 
+from ..event.build import copy_event
 from ..limits import MAX_DEPTH
 
 _C_MAKE_ENCODER = json.encoder.c_make_encoder
@@ -137,6 +138,22 @@ def loads(text: str | bytes | bytearray) -> Any:
     if end != len(text):
         raise _DECODE_ERROR("Extra data", text, end)
     return value
+
+
+def event_copy(event: Any) -> Any:
+    """A copy of ``event`` for a function to own, as Lambda's runtime hands it one:
+    decoded from the JSON CloudFront sent (by orjson: about a third cheaper than
+    ``marshal``'s copy, so a tuple arrives as a list, as it would from Lambda). An event
+    orjson does not write, or whose JSON holds a null (None, but also NaN or Infinity,
+    which orjson writes as null), is copied exactly by
+    :func:`~edgelab.event.build.copy_event` instead."""
+    try:
+        raw = _OR_DUMPS(event, default=_refuse, option=_OR_STRICT)
+    except Exception:  # (orjson.JSONEncodeError)
+        return copy_event(event)
+    if b"null" in raw:
+        return copy_event(event)
+    return _OR_LOADS(raw)
 
 
 def marshal_result(value: Any) -> tuple[bool, Any, str]:

@@ -39,7 +39,6 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import HandlerLoadError
-from ..event.build import copy_event
 from . import protocol
 from .base import (
     Call,
@@ -52,7 +51,7 @@ from .base import (
     steady_block,
 )
 from .context import ContextInfo, LambdaContext
-from .jsonwire import marshal_checked
+from .jsonwire import event_copy, marshal_checked
 from .netguard import ENV as OUTBOUND_ENV
 from .netguard import Guard, config_from_env
 from .worker import WorkerDied, WorkerProcess, WorkerTimeout, run_calls
@@ -487,7 +486,7 @@ def run_function(
     ``Runtime.MarshalError`` when it cannot be encoded. A process the function forked
     that returns here exits at once (it must never answer for its parent)."""
     if copy:
-        event = copy_event(event)
+        event = event_copy(event)
     if type(sys.stdout) is not _RoutedStream or type(sys.stderr) is not _RoutedStream:
         _install_routing()
     buf = LogBuffer()
