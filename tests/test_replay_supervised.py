@@ -191,3 +191,51 @@ def test_a_forked_worker_gets_a_live_offload_thread(monkeypatch) -> None:
     replay_dask_worker.fresh_offload_thread()  # one with a live thread stays
     assert distributed.utils._offload_executor is fresh
     fresh.shutdown(wait=True)
+
+
+#: ends its process at one row (its uri), else passes the request on
+KILLS_AT = (
+    "import os\n"
+    "def handler(event, context):\n"
+    "    request = event['Records'][0]['cf']['request']\n"
+    "    if request['uri'] == '/kill':\n"
+    "        os._exit(7)\n"
+    "    return request\n"
+)
+
+
+@pytest.mark.parametrize("at", [0, 250, 410])
+def test_the_row_that_killed_the_worker_is_read_from_its_mark_not_searched_row_by_row(
+    tmp_path: Path, traffic, monkeypatch, at: int
+) -> None:
+    """A worker of the replay's own cluster marks the row it is running: when it dies,
+    the rows before that row in its task run again as one task, the row alone (the
+    culprit: a replay-error row), then the rest of the task as one, and the tasks that
+    were in flight behind it after them. Results are those of the search row by row (one
+    row per task, what a cluster without marks still does), in a handful of tasks
+    rather than one per row before the culprit."""
+    cfg = site(tmp_path, KILLS_AT)
+    rows = traffic.copy()
+    rows["uri"] = rows["uri"].astype(str)
+    rows.loc[rows.index[at], "uri"] = "/kill"
+    submitted: list[int] = []
+    submit = replay_dask.DaskEngine._submit
+
+    def counted(self: Any, s: int, job: Any) -> Any:
+        submitted.append(len(job.positions))
+        return submit(self, s, job)
+
+    monkeypatch.setattr(replay_dask.DaskEngine, "_submit", counted)
+    monkeypatch.setattr(replay_dask, "PIECE", 200)  # three tasks, all in flight at once
+    marked = el.replay(cfg, rows, progress=False)
+    marked_tasks = len(submitted)
+    submitted.clear()
+    monkeypatch.setattr(replay_dask.DaskEngine, "_read_mark", lambda *a: None)
+    searched = el.replay(cfg, rows, progress=False)
+
+    died = marked[marked["error_type"] == "ReplayWorkerDied"]
+    assert list(died["row"]) == [at] and len(marked) == len(rows)
+    pd.testing.assert_frame_equal(comparable(marked), comparable(searched), check_categorical=False)
+    # the three pieces; the rows before, the row, the rows after; the pieces behind, again
+    assert marked_tasks <= 3 + 3 + 2
+    assert len(submitted) > at % 200  # one task per row before the culprit in its piece

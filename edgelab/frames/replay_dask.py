@@ -49,12 +49,17 @@ pickled by the worker into one bytes object too (Dask walks a dict of columns, m
 it and pickles it column by column); the chunk's frame is made here, once.
 
 Supervision: every wait is bounded. A worker that dies (an in-process handler that
-called ``os._exit``, a crash in native code) costs the row it was running: the lost
-piece runs again row by row on the slot's replacement worker (the local cluster's
-nanny starts one; the scheduler does not retry a task that killed a worker:
-``allowed-failures`` is 0), the row that kills it gets a ``replay-error`` row
-(``ReplayWorkerDied``, with the exit code the nanny saw), and the other rows run again
-in the new process (whose caches start empty).
+called ``os._exit``, a crash in native code) costs the row it was running: that row
+gets a ``replay-error`` row (``ReplayWorkerDied``, with the exit code the nanny saw),
+and the other rows of the lost pieces run again on the slot's replacement worker (the
+local cluster's nanny starts one; the scheduler does not retry a task that killed a
+worker: ``allowed-failures`` is 0), in the new process (whose caches start empty). A
+worker of the replay's own cluster marks the row it is running in a small shared file
+(:class:`~.replay_dask_worker.RowMark`), so the row that killed it is read, not
+searched: the rows before it run again as one task, then the row alone, then the rest;
+on a cluster without marks the lost piece runs again one row per task until one kills
+its worker. Results of finished tasks that went with a dead worker are not waited for
+(:meth:`DaskEngine._dead_slots`; a gather is bounded by :data:`GATHER_SECONDS`).
 
 The supervised one-worker cluster (``supervised``: a definition file whose Python
 handlers run in-process, one worker) is made to cost what one process costs: its worker
@@ -111,6 +116,9 @@ CONNECT_SECONDS = 10.0  # a scheduler's first answer
 REPLACE_SECONDS = 60.0  # a dead worker's replacement (then its slot moves to another)
 EXIT_CODE_SECONDS = 5.0  # a dead worker's exit code (a crash's comes from its nanny)
 CLOSE_SECONDS = 10.0
+#: a gather of finished tasks' results (from a live worker: milliseconds, or a block of
+#: rows: its event loop answers between blocks); past it each is fetched alone
+GATHER_SECONDS = 5.0
 STALL_SECONDS = 2.0  # no task ended for this long: check that the workers are alive
 _POLL = 0.5
 
@@ -253,7 +261,8 @@ class _Job:
     positions: np.ndarray
     flight: _Flight
     tapes: dict[TapeKey, Any] = field(default_factory=dict)
-    split: bool = False  # one row of a piece lost with its worker
+    split: bool = False  # rows of a job lost with its worker, run again to find the culprit
+    token: int = 0  # the task's number (its submission's), which its worker's mark names
 
     def again(self, positions: np.ndarray, tapes: dict[TapeKey, Any], split: bool) -> _Job:
         return _Job(self.kind, positions, self.flight, tapes, split)
@@ -287,6 +296,8 @@ class DaskEngine:
         self.default_edge: str | None = None  # the distribution's, for rows without one
         self.flights: deque[_Flight] = deque()  # the chunks in flight, oldest first
         self.submitted = 0  # tasks submitted so far
+        #: what a worker that died was running, as its mark says: (token, row position)
+        self.dead_mark: tuple[int, int] | None = None
         self.name = f"edgelab-replay-{uuid.uuid4().hex}"
         self.cluster: Any = None
         self.client: Any = None
@@ -315,6 +326,8 @@ class DaskEngine:
                     self.cluster, set_as_default=False, timeout=START_SECONDS
                 )
             want = workers
+        with contextlib.suppress(Exception):
+            self.client.loop.asyncio_loop.set_exception_handler(_quiet_abandoned_gathers)
         try:
             self.client.wait_for_workers(want, timeout=START_SECONDS)
         except TimeoutError:
@@ -579,34 +592,100 @@ class DaskEngine:
     ) -> bool:
         """Settle the tasks that ended, in each slot's order; whether any did. Their
         results are fetched together (one wait for every worker's)."""
-        done = [f for flying in running.values() for f, _ in flying if f.status == "finished"]
+        dead = self._dead_slots(running)
+        done = [
+            f
+            for s, flying in running.items()
+            if s not in dead
+            for f, _ in flying
+            if f.status == "finished"
+        ]
         fetched: dict[str, Any] = {}
         if done:
             with contextlib.suppress(Exception):  # a worker is gone: each alone, below
-                results = self.client.gather(done)
+                # (Client.gather's own call, bounded: a result held by a worker that has
+                # just died is waited for forever)
+                results = self.client.sync(
+                    self.client._gather, done, callback_timeout=GATHER_SECONDS
+                )
                 fetched = {f.key: unpacked(r) for f, r in zip(done, results, strict=True)}
         ended = False
         for s, flying in running.items():
             while flying and flying[0][0].done():
                 future, job = flying.popleft()
-                if not self._settle(s, future, job, jobs[s], fetched):
-                    self._requeue(flying, jobs[s])
                 ended = True
+                if s in dead and future.status == "finished":  # its result went with it
+                    self._lost_worker(s, job, jobs[s])
+                    self._requeue(flying, jobs[s])
+                elif not self._settle(s, future, job, jobs[s], fetched):
+                    self._requeue(flying, jobs[s])
         return ended
 
-    @staticmethod
-    def _requeue(flying: deque[tuple[Any, _Job]], queue: deque[_Job]) -> None:
+    def _dead_slots(self, running: dict[int, deque[tuple[Any, _Job]]]) -> set[int]:
+        """The slots whose worker died, as a task in flight on it says (it ended with
+        the worker: killed, lost, cancelled). The results of their finished tasks went
+        with the worker: fetching one would wait forever (Dask computes a lost result
+        again, on that worker alone), so they are not fetched but run again."""
+        dead = self._gone_processes(running)
+        for s, flying in running.items():
+            for future, _ in flying:
+                status = future.status
+                if status in ("pending", "finished"):
+                    continue
+                error = future.exception(timeout=GATHER_SECONDS) if status == "error" else None
+                if self._died(error, status):
+                    dead.add(s)
+                    break
+        return dead
+
+    def _gone_processes(self, running: dict[int, deque[tuple[Any, _Job]]]) -> set[int]:
+        """The busy slots of the replay's own cluster whose worker process has ended (it
+        left its exit code, or its nanny's process at that address is not alive), before
+        any task says so. (A nanny learns its new worker's address some time after the
+        scheduler does: an address no nanny names is not taken for a dead one.)"""
+        if self.cluster is None or self.exit_dir is None:
+            return set()
+        from .replay_dask_worker import exit_file
+
+        with contextlib.suppress(Exception):  # (a nanny replacing its worker meanwhile)
+            ended = {n.worker_address for n in self.cluster.workers.values() if not n.is_alive()}
+            return {
+                s
+                for s, flying in running.items()
+                if flying
+                and (
+                    self.slots[s] in ended or exit_file(Path(self.exit_dir), self.slots[s]).exists()
+                )
+            }
+        return set()
+
+    def _requeue(self, flying: deque[tuple[Any, _Job]], queue: deque[_Job]) -> None:
         """The jobs in flight behind one lost with its worker go back to the front of
         the slot's queue, in order, behind the lost job's own reruns (which
-        :meth:`_lost_worker` queued at the very front)."""
+        :meth:`_lost_worker` queued at the very front); the one the dead worker's mark
+        names as running is split at that row (:meth:`_split_at_mark`)."""
         split = 0
         while split < len(queue) and queue[split].split:
             split += 1
-        for k, (future, job) in enumerate(flying):
+        again: list[_Job] = []
+        for future, job in flying:
             with contextlib.suppress(Exception):
                 future.cancel()
+            again.extend(self._split_at_mark(job) or [job])
+        for k, job in enumerate(again):
             queue.insert(split + k, job)
         flying.clear()
+        self.dead_mark = None
+
+    def _split_at_mark(self, job: _Job) -> list[_Job] | None:
+        """``job`` as the rows before the row its dead worker's mark names, that row
+        alone, and the rows after it, each run as one task (the lost job's reruns); None
+        when the mark names another job or no row."""
+        mark = self.dead_mark
+        if mark is None or mark[0] != job.token or not 0 <= mark[1] < len(job.positions):
+            return None
+        parts = np.split(job.positions, [mark[1], mark[1] + 1])
+        return [job.again(p, job.tapes, True) for p in parts if len(p)]
 
     def _submit(self, s: int, job: _Job) -> Any:
         from .replay import viewer_columns
@@ -625,8 +704,9 @@ class DaskEngine:
             protocol=pickle.HIGHEST_PROTOCOL,
         )
         args: tuple[Any, ...]
+        job.token = self.submitted + 1
         if job.kind == "own":
-            args = (own_task, self.name, piece, self.seed)
+            args = (own_task, self.name, piece, self.seed, job.token)
         elif job.kind == "front":
             args = (front_task, self.name, piece, self.seed)
         else:
@@ -687,11 +767,29 @@ class DaskEngine:
                 self._requeue(flying, jobs[s])
 
     def _lost_worker(self, s: int, job: _Job, queue: deque[_Job]) -> None:
-        """Slot ``s``'s worker died running ``job``: a piece runs again row by row on the
-        replacement; a single row is the culprit (a replay-error row), and the rest of
-        its piece runs again as one task."""
-        code = self._exit_code(self.slots[s])
+        """Slot ``s``'s worker died running ``job``, or after it ran it and before its
+        result was fetched. A worker of the replay's own cluster marks the row it runs
+        (:class:`~.replay_dask_worker.RowMark`): when the mark names a row of ``job``,
+        the rows before it run again as one task on the replacement, then that row
+        alone, then the rows after it; when it names a row of a job in flight behind
+        ``job``, ``job`` runs again whole and that job is split so (:meth:`_requeue`).
+        Without a mark, the piece runs again row by row. A single row that kills its
+        worker is the culprit (a replay-error row), and the rest of its piece runs
+        again as one task."""
+        address = self.slots[s]
+        code = self._exit_code(address)
+        self.dead_mark = self._read_mark(address)
         self._replace(s)
+        mark = self.dead_mark
+        if mark is not None and mark[0] != job.token and mark[1] >= 0:
+            # its worker died running a job behind this one: this one's rows ran, and
+            # their results went with the worker
+            queue.appendleft(job.again(job.positions, job.tapes, True))
+            return
+        parts = self._split_at_mark(job) if len(job.positions) > 1 else None
+        if parts is not None:
+            queue.extendleft(reversed(parts))
+            return
         if len(job.positions) > 1:  # find the row that killed it: one row per task
             queue.extendleft(
                 reversed(
@@ -717,6 +815,15 @@ class DaskEngine:
                     False,
                 )
             )
+
+    def _read_mark(self, address: str) -> tuple[int, int] | None:
+        """What the dead worker at ``address`` was running, as its mark says: (the task's
+        token, the position of its row; -1: none), None when unknown."""
+        if self.exit_dir is None:
+            return None
+        from .replay_dask_worker import read_mark
+
+        return read_mark(Path(self.exit_dir), address)
 
     def _died(self, error: BaseException | None, status: str) -> bool:
         from distributed.scheduler import KilledWorker
@@ -764,6 +871,16 @@ class DaskEngine:
                 f"within {wait:.0f} s; the replay cannot go on"
             )
         self.slots[s] = others[0]
+
+
+def _quiet_abandoned_gathers(loop: Any, context: dict[str, Any]) -> None:
+    """The client's event loop's exception handler: a gather given up after
+    :data:`GATHER_SECONDS` (its worker died while sending results) leaves Dask's waits
+    for them behind, which end with ``AllExit`` when the client closes; asyncio would
+    print each as an exception never retrieved. Everything else is reported as usual."""
+    if type(context.get("exception")).__name__ == "AllExit":
+        return
+    loop.default_exception_handler(context)
 
 
 def unpacked(result: bytes) -> Any:
