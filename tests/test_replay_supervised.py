@@ -204,6 +204,27 @@ KILLS_AT = (
 )
 
 
+def test_a_worker_killed_again_and_again_always_comes_back(tmp_path: Path, traffic) -> None:
+    """Dask's local cluster closes the nanny of a removed worker when, after
+    ``lost-worker-timeout``, no worker of its name is registered: a check that can fall
+    while the nanny is starting the next worker (a handler that kills its process on many
+    rows), and the replay then had no worker left. Here the check falls at once after
+    every death, always in that gap: every killing row is still one replay-error row, and
+    every other row runs."""
+    import dask
+
+    cfg = site(tmp_path, KILLS_AT)
+    rows = traffic.copy()
+    rows["uri"] = rows["uri"].astype(str)
+    killers = [40, 200, 450]
+    rows.loc[rows.index[killers], "uri"] = "/kill"
+    with dask.config.set({"distributed.deploy.lost-worker-timeout": "0s"}):
+        got = el.replay(cfg, rows, progress=False)
+    died = got[got["error_type"] == "ReplayWorkerDied"]
+    assert list(died["row"]) == killers
+    assert len(got) == len(rows) and (got.drop(died.index)["outcome"] != "replay-error").all()
+
+
 @pytest.mark.parametrize("at", [0, 250, 410])
 def test_the_row_that_killed_the_worker_is_read_from_its_mark_not_searched_row_by_row(
     tmp_path: Path, traffic, monkeypatch, at: int

@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import gc
 import itertools
 import logging
@@ -896,7 +897,7 @@ def _local_cluster(distributed: Any, workers: int, config: dict[str, Any], **kwa
 
     forked = "distributed.worker.multiprocessing-method" in config
     with dask.config.set({**LOCAL_CONFIG, **config}), _frozen(forked):
-        return distributed.LocalCluster(
+        return _nannies_kept(distributed)(
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
@@ -909,6 +910,32 @@ def _local_cluster(distributed: Any, workers: int, config: dict[str, Any], **kwa
             scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
             **kwargs,
         )
+
+
+@functools.cache
+def _nannies_kept(distributed: Any) -> type:
+    """``LocalCluster``, but one that never closes a nanny itself. Dask's cluster closes
+    the nanny of a removed worker when, ``lost-worker-timeout`` (15 s) later, no worker
+    of that name is registered. When a handler kills its worker again and again, that
+    check can fall in the second or two the nanny takes to start the next worker: the
+    nanny was closed, its slot had no worker any more, and a one-worker replay stopped
+    ("every worker ... is gone"). Here a nanny keeps starting its worker again (the
+    replay waits :data:`REPLACE_SECONDS` for each) until the replay closes the cluster.
+    In a Dask without this private hook, Dask's own behaviour stays."""
+    base = distributed.LocalCluster
+    found = getattr(getattr(distributed.deploy, "Cluster", None), "_update_worker_status", None)
+    if found is None:
+        return base
+    update: Callable[..., None] = found
+
+    class NanniesKept(base):  # type: ignore[misc, valid-type]
+        def _update_worker_status(self, op: str, msg: Any) -> None:
+            if op == "remove":  # the bookkeeping, without the timer that closes a nanny
+                update(self, op, msg)
+            else:
+                super()._update_worker_status(op, msg)
+
+    return NanniesKept
 
 
 def _cores() -> int:
