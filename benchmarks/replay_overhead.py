@@ -18,6 +18,13 @@ builds a fresh event (a ``copy.deepcopy`` of the trigger's template event with t
 request's uri, query string, headers and client IP filled in) and calls the handler:
 the least any emulator that gives each call its own event must do.
 
+The checked floor: the same calls, each made as the replay makes it and checked as the
+replay checks it (``Handler.invoke``: the event copy, context, outbound guard, log
+capture, timeout and Lambda's JSON round trip of the result; then ``chain_outcome``, the
+result against the rules), with nothing of the chain around the calls (no behaviour,
+cache, origin, stage records, result rows or files). What the replay takes beyond it is
+the chain's own work; what the checked floor takes beyond the floor is the checks'.
+
     uv run python benchmarks/replay_overhead.py [--n 100000] [--workers 1] [--rounds 1]
                                                 [--one-edge] [--profile] [--no-isolated]
                                                 [--before CHECKOUT ...]
@@ -39,10 +46,11 @@ plain configuration: it ran them in-process), in a child process whose CPU time 
 around the command alone, its own children included (interpreter start-up and imports
 are not counted, as for the other sides).
 
-Prints the rates and their ratios, measured in one run. Target (issue 13): the
-in-process replay within 2x of the floor's CPU time (the like-for-like comparison: both
-call the same Python functions in one process); the isolated ratio is printed beside it
-(each call is a round trip to a worker process, see the README's Performance section).
+Prints the rates and their ratios (the checked floor's too), measured in one run.
+Target (issue 13): the in-process replay within 2x of the floor's CPU time (the
+like-for-like comparison: both call the same Python functions in one process); the
+isolated ratio is printed beside it (each call is a round trip to a worker process, see
+the README's Performance section).
 """
 
 from __future__ import annotations
@@ -150,6 +158,76 @@ def floor(
     return len(rows), sum(len(t) for t in calls), took
 
 
+def checked_floor(
+    traffic_path: Path, fast: Path, calls: list[tuple[str, ...]]
+) -> tuple[int, int, float]:
+    """The floor plus the checks a faithful emulator makes on every call, and nothing of
+    the chain around them: per row and per trigger the replay ran, the trigger's
+    template event filled with the row's request and handed to the function as
+    ``edgelab`` hands it over (``Handler.invoke``: its own copy of the event, the context
+    with a fresh request id, the outbound guard, log capture, the timeout, Lambda's JSON
+    round trip of the result), then what CloudFront makes of the result
+    (``chain_outcome``: the result checked against the rules, its header map normalised).
+    No cache, no origin, no stage records, no result rows. (rows, calls, seconds)."""
+    import edgelab as el
+    from edgelab.runtimes.base import steady_files
+
+    frame = el.load_traffic(traffic_path)
+    dist = el.load_distribution(fast)
+    try:
+        bound = {t._value_: b for t, b in dist.default_behavior.bound.items()}
+        templates = {trig: el.build_event(trig)["Records"][0]["cf"] for trig, _ in TRIGGERS}
+        rules = dist.rules
+        rows = list(
+            zip(
+                frame["uri"].tolist(),
+                frame["querystring"].tolist(),
+                frame["user_agent"].tolist(),
+                frame["cookie"].tolist(),
+                frame["client_ip"].tolist(),
+                calls,
+                strict=True,
+            )
+        )
+        started = time.process_time()
+        with steady_files():  # as the replay runs its rows (one block per piece)
+            _checked_calls(rows, bound, templates, rules)
+        took = time.process_time() - started
+    finally:
+        dist.close()
+    return len(rows), sum(len(t) for t in calls), took
+
+
+def _checked_calls(
+    rows: list[tuple[Any, ...]], bound: dict[str, Any], templates: dict[str, Any], rules: Any
+) -> None:
+    from edgelab.rules.outcome import chain_outcome
+    from edgelab.runtimes.base import Call
+    from edgelab.runtimes.context import ContextInfo, new_aws_request_id
+
+    for uri, qs, ua, cookie, ip, triggers in rows:
+        for trig in triggers:
+            b, cf = bound[trig], templates[trig]
+            req = cf["request"]
+            req["uri"], req["querystring"], req["clientIp"] = uri, qs, ip
+            req["headers"]["user-agent"] = [{"key": "User-Agent", "value": ua}]
+            if cookie:
+                req["headers"]["cookie"] = [{"key": "Cookie", "value": cookie}]
+            else:
+                req["headers"].pop("cookie", None)
+            info = ContextInfo(
+                b.handler.function_name,
+                b.memory_mb,
+                b.timeout_s,
+                "1",
+                new_aws_request_id(),
+                b.container_id,
+            )
+            raw = b.handler.invoke(Call({"Records": [{"cf": cf}]}, info))
+            if chain_outcome(raw, b.trigger, cf, rules)[0] == "error":
+                raise SystemExit(f"checked floor: {trig} failed: {raw.error_message}")
+
+
 #: run in the other checkout's interpreter: ``edgelab replay ARGS``, then the CPU time it
 #: took (this process and its children that ended) and its wall time on the last line
 _BEFORE = (
@@ -255,6 +333,7 @@ def main() -> None:
         took: dict[str, list[float]] = {mode: [] for mode, _ in sides}
         took["unsupervised"] = []
         took["floor"] = []
+        took["checked floor"] = []
         used: dict[str, list[float]] = {mode: [] for mode in took}
         calls: list[tuple[str, ...]] = []
         n_calls = 0
@@ -290,10 +369,14 @@ def main() -> None:
             _, n_calls, t = floor(traffic, root / "handlers", calls)
             took["floor"].append(time.perf_counter() - started)
             used["floor"].append(t)
+            started = time.perf_counter()
+            _, _, t = checked_floor(traffic, fast, calls)
+            took["checked floor"].append(time.perf_counter() - started)
+            used["checked floor"].append(t)
     best = {mode: min(times) for mode, times in took.items()}
     least = {mode: min(times) for mode, times in used.items()}
     print()
-    for mode in [m for m in took if m != "floor"]:
+    for mode in [m for m in took if "floor" not in m]:
         rate = args.n / best[mode]
         print(
             f"replay {mode:10}: {args.n:,} requests in {best[mode]:.2f} s = {rate:,.0f} req/s "
@@ -311,6 +394,13 @@ def main() -> None:
         f"floor            : {args.n:,} requests, {n_calls:,} handler calls "
         f"({n_calls / args.n:.2f} per request, as the replay made) in {least['floor']:.2f} "
         f"CPU s = {args.n / least['floor']:,.0f} req/s (deepcopy template event + call)"
+    )
+    checked = least["checked floor"]
+    print(
+        f"checked floor    : the same calls with the checks every call gets in {checked:.2f} "
+        f"CPU s ({checked / least['floor']:.2f}x the floor; the in-process replay takes "
+        f"{least['in-process'] / checked:.2f}x this, unsupervised "
+        f"{least['unsupervised'] / checked:.2f}x)"
     )
     if args.rounds > 1:
         for mode, times in used.items():
