@@ -116,6 +116,22 @@ def executed_triggers(results_path: Path) -> list[tuple[str, ...]]:
     return [tuple(trig for trig, _ in TRIGGERS if ran[trig][k]) for k in range(len(frame))]
 
 
+def request_rows(frame: Any, calls: list[tuple[str, ...]]) -> list[tuple[Any, ...]]:
+    """Per row, what the floors fill an event with and the triggers it ran: (uri,
+    querystring, user agent, cookie, client IP, triggers)."""
+    return list(
+        zip(
+            frame["uri"].tolist(),
+            frame["querystring"].tolist(),
+            frame["user_agent"].tolist(),
+            frame["cookie"].tolist(),
+            frame["client_ip"].tolist(),
+            calls,
+            strict=True,
+        )
+    )
+
+
 def floor(
     traffic_path: Path, handlers_dir: Path, calls: list[tuple[str, ...]]
 ) -> tuple[int, int, float]:
@@ -133,17 +149,7 @@ def floor(
         funcs[trig] = ns["handler"]
         templates[trig] = el.build_event(trig)
     ctx = LambdaContext(ContextInfo("handler", 128, 5.0))
-    rows = list(
-        zip(
-            frame["uri"].tolist(),
-            frame["querystring"].tolist(),
-            frame["user_agent"].tolist(),
-            frame["cookie"].tolist(),
-            frame["client_ip"].tolist(),
-            calls,
-            strict=True,
-        )
-    )
+    rows = request_rows(frame, calls)
     started = time.process_time()
     for uri, qs, ua, cookie, ip, triggers in rows:
         for trig in triggers:
@@ -178,17 +184,7 @@ def checked_floor(
         bound = {t._value_: b for t, b in dist.default_behavior.bound.items()}
         templates = {trig: el.build_event(trig)["Records"][0]["cf"] for trig, _ in TRIGGERS}
         rules = dist.rules
-        rows = list(
-            zip(
-                frame["uri"].tolist(),
-                frame["querystring"].tolist(),
-                frame["user_agent"].tolist(),
-                frame["cookie"].tolist(),
-                frame["client_ip"].tolist(),
-                calls,
-                strict=True,
-            )
-        )
+        rows = request_rows(frame, calls)
         started = time.process_time()
         with steady_files():  # as the replay runs its rows (one block per piece)
             _checked_calls(rows, bound, templates, rules)
